@@ -1,0 +1,19 @@
+# Strict Qt and compiler settings, applied per target (no directory-wide flags).
+function(switchboard_strict target)
+  target_compile_definitions(${target} PRIVATE
+    QT_NO_CAST_FROM_ASCII
+    QT_NO_CAST_TO_ASCII
+    QT_USE_QSTRINGBUILDER
+    QT_NO_FOREACH
+    QT_NO_URL_CAST_FROM_STRING
+    QT_NO_NARROWING_CONVERSIONS_IN_CONNECT
+    QT_DISABLE_DEPRECATED_BEFORE=0x060400)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(SWITCHBOARD_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(SWITCHBOARD_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()

@@ -1,0 +1,2 @@
+#include <QString>
+namespace switchboard { QString versionString() { return QStringLiteral(SWITCHBOARD_VERSION); } }

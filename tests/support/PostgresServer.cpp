@@ -1,0 +1,2 @@
+#include "support/PostgresServer.h"
+// Implemented by the fixture work (issue 2).

@@ -1,0 +1,56 @@
+#pragma once
+// A real PostgreSQL 15 for one test executable: initdb into a temp dir (as the postgres
+// user when running as root), random loopback port, optional ssl=on with a TestCa,
+// stopped and removed in the destructor. Databases are cheap: create one per test.
+#include <QString>
+#include <QTemporaryDir>
+#include <memory>
+
+namespace switchboard::test {
+
+class TestCa;
+
+struct PostgresOptions
+{
+    bool tls = false;
+    const TestCa *ca = nullptr;
+    // Extra postgresql.conf lines.
+    QString extraConfig;
+};
+
+class PostgresServer
+{
+public:
+    explicit PostgresServer(const PostgresOptions &options = {});
+    ~PostgresServer();
+    PostgresServer(const PostgresServer &) = delete;
+    PostgresServer &operator=(const PostgresServer &) = delete;
+
+    bool start();                      // initdb + start, waits until ready (max 30 s)
+    void stop();
+    QString error() const { return m_error; }
+    int port() const { return m_port; }
+
+    // Superuser DSN for a database (host=127.0.0.1 port=… user=postgres dbname=…).
+    QString dsn(const QString &database = QStringLiteral("postgres")) const;
+
+    // Creates an empty database; with migrate=true applies every migration through
+    // core's Migrator. Returns false and sets error() on failure.
+    bool createDatabase(const QString &name, bool migrate = true);
+
+    // Creates a login role with a password (for viewer / operator / wrong-password tests).
+    bool createLogin(const QString &role, const QString &password,
+                     const QStringList &grantRoles = {});
+
+    // Runs psql -v ON_ERROR_STOP=1 -At -c sql as superuser; returns stdout.
+    QByteArray psql(const QString &database, const QString &sql, bool *ok = nullptr) const;
+
+private:
+    PostgresOptions m_options;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    int m_port = 0;
+    bool m_running = false;
+    QString m_error;
+};
+
+} // namespace switchboard::test

@@ -1,0 +1,2 @@
+#include "support/RedisServer.h"
+// Implemented by the fixture work (issue 2).

@@ -1,0 +1,1 @@
+namespace switchboard::widgets { int placeholderSymbol() { return 0; } }
