@@ -1,7 +1,62 @@
+#include "app/AppOptions.h"
+#include "app/MainWindow.h"
+#include "app/ScreenshotWriter.h"
+
 #include <QApplication>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace switchboard;
+
+namespace {
+void printErr(const QString &text)
+{
+    std::fprintf(stderr, "%s\n", text.toLocal8Bit().constData());
+}
+} // namespace
 
 int main(int argc, char **argv)
 {
     QApplication app(argc, argv);
-    return 0;
+    QApplication::setApplicationName(QStringLiteral("switchboard"));
+    QApplication::setOrganizationName(QStringLiteral("switchboard"));
+    QApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION));
+    QApplication::setApplicationDisplayName(QStringLiteral("Switchboard"));
+
+    QString help;
+    const AppOptions options = parseCommandLine(QApplication::arguments(), &help);
+    switch (options.mode) {
+    case AppOptions::Mode::Error:
+        printErr(QStringLiteral("switchboard: %1\n").arg(options.error) + help);
+        return 2;
+    case AppOptions::Mode::Help:
+        std::printf("%s\n", help.toLocal8Bit().constData());
+        return 0;
+    case AppOptions::Mode::DbMigrate:
+    case AppOptions::Mode::DbStatus:
+        printErr(QStringLiteral("switchboard: db commands are not available in this build"));
+        return 2;
+    case AppOptions::Mode::Gui:
+        break;
+    }
+
+    MainWindow window(options.profile);
+    window.show();
+
+    if (!options.screenshotDir.isEmpty()) {
+        QTimer::singleShot(options.screenshotDelayMs, &window, [&window, &options] {
+            QString error;
+            const QStringList files = writeScreenshots(window, options.screenshotDir, &error);
+            for (const QString &file : files)
+                std::printf("wrote %s\n", file.toLocal8Bit().constData());
+            if (!error.isEmpty()) {
+                printErr(QStringLiteral("switchboard: %1").arg(error));
+                QApplication::exit(1);
+                return;
+            }
+            QApplication::exit(0);
+        });
+    }
+    return QApplication::exec();
 }

@@ -1,0 +1,92 @@
+#include "app/AppOptions.h"
+
+#include <QCommandLineParser>
+
+namespace switchboard {
+
+AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Switchboard: an on-call console for AI agents in production.\n\n"
+        "Subcommands:\n"
+        "  db migrate --pg DSN   apply the schema migrations and say which were applied\n"
+        "  db status --pg DSN    say which schema version the database has"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption profile(QStringLiteral("profile"),
+                                     QStringLiteral("Connection profile to use."),
+                                     QStringLiteral("name"));
+    const QCommandLineOption redis(QStringLiteral("redis"),
+                                   QStringLiteral("Redis URI (redis:// or rediss://)."),
+                                   QStringLiteral("uri"));
+    const QCommandLineOption pg(QStringLiteral("pg"),
+                                QStringLiteral("Postgres connection string, URI or service=NAME."),
+                                QStringLiteral("dsn"));
+    const QCommandLineOption replica(QStringLiteral("pg-replica"),
+                                     QStringLiteral("Read replica for history and traces."),
+                                     QStringLiteral("dsn"));
+    const QCommandLineOption ns(QStringLiteral("namespace"),
+                                QStringLiteral("Redis key namespace (default agentops:)."),
+                                QStringLiteral("prefix"));
+    const QCommandLineOption op(QStringLiteral("operator"),
+                                QStringLiteral("Operator identity recorded in the audit log."),
+                                QStringLiteral("name"));
+    const QCommandLineOption shot(QStringLiteral("screenshot"),
+                                  QStringLiteral("Write a PNG of each view to DIR and exit."),
+                                  QStringLiteral("dir"));
+    const QCommandLineOption delay(QStringLiteral("screenshot-delay"),
+                                   QStringLiteral("Milliseconds to wait before screenshots."),
+                                   QStringLiteral("ms"), QStringLiteral("3000"));
+    parser.addOptions({profile, redis, pg, replica, ns, op, shot, delay});
+    parser.addPositionalArgument(QStringLiteral("command"),
+                                 QStringLiteral("Optional: db migrate | db status"));
+
+    AppOptions options;
+    if (helpText)
+        *helpText = parser.helpText();
+    if (!parser.parse(arguments)) {
+        options.mode = AppOptions::Mode::Error;
+        options.error = parser.errorText();
+        return options;
+    }
+    if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("version"))) {
+        options.mode = AppOptions::Mode::Help;
+        return options;
+    }
+    options.profile = parser.value(profile);
+    options.redisUri = parser.value(redis);
+    options.pgDsn = parser.value(pg);
+    options.pgReplicaDsn = parser.value(replica);
+    options.keyNamespace = parser.value(ns);
+    options.operatorName = parser.value(op);
+    options.screenshotDir = parser.value(shot);
+    bool delayOk = false;
+    options.screenshotDelayMs = parser.value(delay).toInt(&delayOk);
+    if (!delayOk || options.screenshotDelayMs < 0) {
+        options.mode = AppOptions::Mode::Error;
+        options.error = QStringLiteral("--screenshot-delay must be a number of milliseconds");
+        return options;
+    }
+
+    const QStringList positional = parser.positionalArguments();
+    if (positional.isEmpty())
+        return options;
+    if (positional.size() == 2 && positional.at(0) == QLatin1String("db")
+        && (positional.at(1) == QLatin1String("migrate")
+            || positional.at(1) == QLatin1String("status"))) {
+        options.mode = positional.at(1) == QLatin1String("migrate") ? AppOptions::Mode::DbMigrate
+                                                                    : AppOptions::Mode::DbStatus;
+        if (options.pgDsn.isEmpty() && options.profile.isEmpty()) {
+            options.mode = AppOptions::Mode::Error;
+            options.error = QStringLiteral("db %1 needs --pg DSN (or --profile NAME)")
+                                .arg(positional.at(1));
+        }
+        return options;
+    }
+    options.mode = AppOptions::Mode::Error;
+    options.error = QStringLiteral("unknown command: %1").arg(positional.join(QLatin1Char(' ')));
+    return options;
+}
+
+} // namespace switchboard

@@ -1,0 +1,27 @@
+#pragma once
+// What the command line asked for. Parsed once in main(), passed down by value.
+#include <QString>
+#include <QStringList>
+
+namespace switchboard {
+
+struct AppOptions
+{
+    enum class Mode { Gui, DbMigrate, DbStatus, Help, Error };
+    Mode mode = Mode::Gui;
+    QString error;          // Mode::Error: what was wrong with the command line
+
+    QString profile;        // --profile NAME
+    QString redisUri;       // --redis URI
+    QString pgDsn;          // --pg DSN
+    QString pgReplicaDsn;   // --pg-replica DSN
+    QString keyNamespace;   // --namespace (default agentops:)
+    QString operatorName;   // --operator
+    QString screenshotDir;  // --screenshot DIR: render each view to DIR/*.png and quit
+    int screenshotDelayMs = 3000;
+};
+
+// Parses argv (argument 0 is the program). Subcommands: `db migrate`, `db status`.
+AppOptions parseCommandLine(const QStringList &arguments, QString *helpText);
+
+} // namespace switchboard

@@ -1,0 +1,200 @@
+#include "app/MainWindow.h"
+
+#include "widgets/ConnectionIndicator.h"
+#include "widgets/EmptyStateView.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+
+namespace switchboard {
+
+namespace {
+struct ViewInfo
+{
+    const char *title;
+    const char *purpose;
+    bool needsRedis;
+    bool needsPostgres;
+};
+
+const ViewInfo kViews[MainWindow::ViewCount] = {
+    {"Processes",
+     "Every live agent process on every host, grouped by layer (SIP/voice, LLM reasoning, "
+     "tools, sessions): status, restarts, uptime, CPU, memory and heartbeat age, with "
+     "reload and restart.",
+     true, false},
+    {"Sessions",
+     "Every live session with how full its context window is (amber from 70 %), what fills "
+     "it, its model and prompt version.",
+     true, false},
+    {"Events",
+     "A live tail of error-recovery events: tool errors and the alternative taken, invalid "
+     "JSON and the stricter retry, context overflows and the summarisation, timeouts, rate "
+     "limits, and whether each recovered.",
+     true, true},
+    {"Prompts",
+     "Prompt versions per agent with their pinned model and evaluation result, diffs between "
+     "versions, the deployment history, and an audited rollback.",
+     false, true},
+    {"Traces",
+     "A conversation's full trace for a post-mortem: every turn, prompt, model call and tool "
+     "call with tokens and latency, and an export of it as a report.",
+     false, true},
+};
+} // namespace
+
+MainWindow::MainWindow(const QString &profileName, QWidget *parent)
+    : QMainWindow(parent)
+    , m_tabs(new QTabWidget(this))
+    , m_redis(new ConnectionIndicator(QStringLiteral("Redis"), this))
+    , m_postgres(new ConnectionIndicator(QStringLiteral("Postgres"), this))
+    , m_profile(new QLabel(this))
+{
+    setWindowTitle(profileName.isEmpty()
+                       ? QStringLiteral("Switchboard")
+                       : QStringLiteral("Switchboard — %1").arg(profileName));
+    m_tabs->setDocumentMode(true);
+    for (int i = 0; i < ViewCount; ++i) {
+        auto *empty = new EmptyStateView(QString::fromUtf8(kViews[i].title),
+                                         QString::fromUtf8(kViews[i].purpose), m_tabs);
+        m_empty.append(empty);
+        m_hasRealView.append(false);
+        m_tabs->addTab(empty, QString::fromUtf8(kViews[i].title));
+        m_tabs->setTabToolTip(i, QStringLiteral("%1 (Ctrl+%2)")
+                                     .arg(QString::fromUtf8(kViews[i].title))
+                                     .arg(i + 1));
+    }
+    setCentralWidget(m_tabs);
+
+    m_redisStatus.backend = QStringLiteral("Redis");
+    m_redisStatus.summary = QStringLiteral("not configured");
+    m_postgresStatus.backend = QStringLiteral("Postgres");
+    m_postgresStatus.summary = QStringLiteral("not configured");
+    m_profile->setText(profileName.isEmpty() ? QStringLiteral("no profile")
+                                             : QStringLiteral("profile: %1").arg(profileName));
+    statusBar()->addWidget(m_profile);
+    statusBar()->addPermanentWidget(m_redis);
+    statusBar()->addPermanentWidget(m_postgres);
+
+    buildMenus();
+    updateEmptyStates();
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray());
+    if (!settings.contains(QStringLiteral("mainWindow/geometry")))
+        resize(1280, 800);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(QStringLiteral("&File"));
+    QAction *quit = file->addAction(QStringLiteral("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(QStringLiteral("&View"));
+    for (int i = 0; i < ViewCount; ++i) {
+        QAction *action = view->addAction(QString::fromUtf8(kViews[i].title),
+                                          this, [this, i] { showView(View(i)); });
+        action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        addAction(action);
+    }
+
+    QMenu *help = menuBar()->addMenu(QStringLiteral("&Help"));
+    help->addAction(QStringLiteral("&About Switchboard"), this, [this] {
+        QMessageBox::about(this, QStringLiteral("About Switchboard"),
+                           QStringLiteral("Switchboard %1\nAn on-call console for AI agents "
+                                          "in production.")
+                               .arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::setViewWidget(View view, QWidget *widget)
+{
+    const int index = int(view);
+    const bool wasCurrent = m_tabs->currentIndex() == index;
+    m_tabs->removeTab(index);
+    m_tabs->insertTab(index, widget, QString::fromUtf8(kViews[index].title));
+    m_hasRealView[index] = true;
+    if (wasCurrent)
+        m_tabs->setCurrentIndex(index);
+}
+
+void MainWindow::showView(View view)
+{
+    m_tabs->setCurrentIndex(int(view));
+}
+
+MainWindow::View MainWindow::currentView() const
+{
+    return View(m_tabs->currentIndex());
+}
+
+QString MainWindow::viewName(View view)
+{
+    return QString::fromUtf8(kViews[int(view)].title).toLower();
+}
+
+EmptyStateView *MainWindow::emptyState(View view) const
+{
+    return m_empty.value(int(view));
+}
+
+void MainWindow::setRedisStatus(const BackendStatus &status)
+{
+    m_redisStatus = status;
+    m_redis->setStatus(status);
+    updateEmptyStates();
+}
+
+void MainWindow::setPostgresStatus(const BackendStatus &status)
+{
+    m_postgresStatus = status;
+    m_postgres->setStatus(status);
+    updateEmptyStates();
+}
+
+void MainWindow::updateEmptyStates()
+{
+    for (int i = 0; i < ViewCount; ++i) {
+        if (m_hasRealView.at(i))
+            continue;
+        QStringList reasons;
+        const auto explain = [&reasons](const BackendStatus &s) {
+            if (s.state == BackendStatus::State::Ready)
+                return;
+            if (s.state == BackendStatus::State::NotConfigured)
+                reasons << QStringLiteral("%1 is not configured: start Switchboard with --%2 "
+                                          "or choose a connection profile.")
+                               .arg(s.backend, s.backend == QLatin1String("Redis")
+                                                   ? QStringLiteral("redis")
+                                                   : QStringLiteral("pg"));
+            else
+                reasons << QStringLiteral("%1: %2.").arg(s.backend, s.summary);
+        };
+        if (kViews[i].needsRedis)
+            explain(m_redisStatus);
+        if (kViews[i].needsPostgres)
+            explain(m_postgresStatus);
+        reasons << QStringLiteral("This view is not part of this build yet: it shows "
+                                  "nothing rather than made-up data.");
+        m_empty[i]->setReason(reasons.join(QStringLiteral("\n\n")));
+    }
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
+    event->accept();
+}
+
+} // namespace switchboard

@@ -1,1 +1,0 @@
-namespace switchboard::widgets { int placeholderSymbol() { return 0; } }
