@@ -1,0 +1,74 @@
+#include "core/services/ConnectionProfile.h"
+
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QUrl>
+
+namespace switchboard {
+
+QStringList ConnectionProfile::validate() const
+{
+    QStringList problems;
+    if (name.trimmed().isEmpty())
+        problems << QStringLiteral("the profile needs a name");
+    if (redisUri.isEmpty() && sentinels.isEmpty() && pgDsn.isEmpty())
+        problems << QStringLiteral("give a Redis URI, Sentinel addresses or a Postgres DSN");
+    if (!redisUri.isEmpty()) {
+        const QUrl url(redisUri, QUrl::StrictMode);
+        if (!url.isValid()
+            || (url.scheme() != QLatin1String("redis") && url.scheme() != QLatin1String("rediss"))
+            || url.host().isEmpty())
+            problems << QStringLiteral("Redis URI must look like redis://host:port/db or "
+                                       "rediss://user@host:port/db");
+        else if (!url.password().isEmpty())
+            problems << QStringLiteral("the Redis URI contains a password: it belongs in the "
+                                       "keychain, not in the profile");
+    }
+    if (!sentinels.isEmpty()) {
+        static const QRegularExpression hostPort(QStringLiteral("^[^:\\s]+:\\d{1,5}$"));
+        for (const QString &s : sentinels)
+            if (!hostPort.match(s).hasMatch())
+                problems << QStringLiteral("Sentinel address '%1' is not host:port").arg(s);
+        if (sentinelMaster.isEmpty())
+            problems << QStringLiteral("Sentinel needs the master's name");
+    }
+    for (const QString *file : {&tlsCaFile, &tlsClientCert, &tlsClientKey})
+        if (!file->isEmpty() && !QFileInfo(*file).isReadable())
+            problems << QStringLiteral("cannot read %1").arg(*file);
+    if (tlsClientCert.isEmpty() != tlsClientKey.isEmpty())
+        problems << QStringLiteral("a client certificate needs its key, and the other way round");
+    static const QRegularExpression pgPassword(QStringLiteral("(^|\\s)password\\s*="));
+    for (const QString *dsn : {&pgDsn, &pgReplicaDsn}) {
+        if (dsn->contains(pgPassword)
+            || ((dsn->startsWith(QLatin1String("postgres://"))
+                 || dsn->startsWith(QLatin1String("postgresql://")))
+                && !QUrl(*dsn).password().isEmpty()))
+            problems << QStringLiteral("a Postgres DSN contains a password: use the keychain, "
+                                       "PGPASSWORD or ~/.pgpass instead");
+    }
+    if (keyNamespace.contains(QLatin1Char(' ')))
+        problems << QStringLiteral("the key namespace must not contain spaces");
+    return problems;
+}
+
+QString ConnectionProfile::stripPassword(const QString &uri, QString *password)
+{
+    QUrl url(uri);
+    if (!url.isValid() || url.password().isEmpty())
+        return uri;
+    if (password)
+        *password = url.password(QUrl::FullyDecoded);
+    url.setPassword(QString());
+    return url.toString();
+}
+
+bool ConnectionProfile::operator==(const ConnectionProfile &o) const
+{
+    return name == o.name && redisUri == o.redisUri && sentinels == o.sentinels
+        && sentinelMaster == o.sentinelMaster && keyNamespace == o.keyNamespace
+        && tlsCaFile == o.tlsCaFile && tlsClientCert == o.tlsClientCert
+        && tlsClientKey == o.tlsClientKey && tlsVerifyPeer == o.tlsVerifyPeer
+        && pgDsn == o.pgDsn && pgReplicaDsn == o.pgReplicaDsn && operatorName == o.operatorName;
+}
+
+} // namespace switchboard

@@ -1,0 +1,39 @@
+#pragma once
+// A named set of connection settings. Holds no secrets: passwords live in the system
+// keychain (SecretStore), the environment, ~/.pgpass, or are asked for.
+#include <QString>
+#include <QStringList>
+
+namespace switchboard {
+
+struct ConnectionProfile
+{
+    QString name;
+
+    // Redis: either a URI, or Sentinel addresses (host:port) plus a master name.
+    QString redisUri;            // redis:// or rediss://[user@]host:port/db, no password
+    QStringList sentinels;       // "host:port"
+    QString sentinelMaster;
+    QString keyNamespace = QStringLiteral("agentops:");
+    QString tlsCaFile;
+    QString tlsClientCert;
+    QString tlsClientKey;
+    bool tlsVerifyPeer = true;   // turning it off is possible, never the default
+
+    // Postgres: libpq connection string, URI or service=NAME; no password inside.
+    QString pgDsn;
+    QString pgReplicaDsn;
+
+    QString operatorName;        // recorded in the audit log
+
+    // Empty when the profile can be used; otherwise every problem, one per line.
+    QStringList validate() const;
+
+    // Returns uri without its password (and sets *password when one was there).
+    static QString stripPassword(const QString &uri, QString *password);
+
+    bool operator==(const ConnectionProfile &other) const;
+    bool operator!=(const ConnectionProfile &other) const { return !(*this == other); }
+};
+
+} // namespace switchboard
