@@ -1,4 +1,5 @@
 #include "app/AppOptions.h"
+#include "app/DbCommand.h"
 #include "app/MainWindow.h"
 #include "app/ScreenshotWriter.h"
 
@@ -35,8 +36,7 @@ int main(int argc, char **argv)
         return 0;
     case AppOptions::Mode::DbMigrate:
     case AppOptions::Mode::DbStatus:
-        printErr(QStringLiteral("switchboard: db commands are not available in this build"));
-        return 2;
+        return runDbCommand(options);
     case AppOptions::Mode::Gui:
         break;
     }
