@@ -79,8 +79,8 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
                                                                     : AppOptions::Mode::DbStatus;
         if (options.pgDsn.isEmpty() && options.profile.isEmpty()) {
             options.mode = AppOptions::Mode::Error;
-            options.error = QStringLiteral("db %1 needs --pg DSN (or --profile NAME)")
-                                .arg(positional.at(1));
+            options.error
+                = QStringLiteral("db %1 needs --pg DSN (or --profile NAME)").arg(positional.at(1));
         }
         return options;
     }

@@ -9,15 +9,15 @@ struct AppOptions
 {
     enum class Mode { Gui, DbMigrate, DbStatus, Help, Error };
     Mode mode = Mode::Gui;
-    QString error;          // Mode::Error: what was wrong with the command line
+    QString error; // Mode::Error: what was wrong with the command line
 
-    QString profile;        // --profile NAME
-    QString redisUri;       // --redis URI
-    QString pgDsn;          // --pg DSN
-    QString pgReplicaDsn;   // --pg-replica DSN
-    QString keyNamespace;   // --namespace (default agentops:)
-    QString operatorName;   // --operator
-    QString screenshotDir;  // --screenshot DIR: render each view to DIR/*.png and quit
+    QString profile; // --profile NAME
+    QString redisUri; // --redis URI
+    QString pgDsn; // --pg DSN
+    QString pgReplicaDsn; // --pg-replica DSN
+    QString keyNamespace; // --namespace (default agentops:)
+    QString operatorName; // --operator
+    QString screenshotDir; // --screenshot DIR: render each view to DIR/*.png and quit
     int screenshotDelayMs = 3000;
 };
 

@@ -5,9 +5,8 @@
 
 #include <QSettings>
 
-#include <pqxx/pqxx>
-
 #include <cstdio>
+#include <pqxx/pqxx>
 
 namespace switchboard {
 
@@ -65,7 +64,8 @@ int runDbCommand(const AppOptions &options)
             return 0;
         return status.kind == SchemaStatus::Error ? 1 : 3;
     } catch (const std::exception &e) {
-        err(QStringLiteral("cannot connect to Postgres: %1").arg(QString::fromLocal8Bit(e.what()).trimmed()));
+        err(QStringLiteral("cannot connect to Postgres: %1")
+                .arg(QString::fromLocal8Bit(e.what()).trimmed()));
         return 1;
     }
 }

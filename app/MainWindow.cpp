@@ -57,9 +57,8 @@ MainWindow::MainWindow(const QString &profileName, QWidget *parent)
     , m_postgres(new ConnectionIndicator(QStringLiteral("Postgres"), this))
     , m_profile(new QLabel(this))
 {
-    setWindowTitle(profileName.isEmpty()
-                       ? QStringLiteral("Switchboard")
-                       : QStringLiteral("Switchboard — %1").arg(profileName));
+    setWindowTitle(profileName.isEmpty() ? QStringLiteral("Switchboard")
+                                         : QStringLiteral("Switchboard — %1").arg(profileName));
     m_tabs->setDocumentMode(true);
     for (int i = 0; i < ViewCount; ++i) {
         auto *empty = new EmptyStateView(QString::fromUtf8(kViews[i].title),
@@ -67,9 +66,8 @@ MainWindow::MainWindow(const QString &profileName, QWidget *parent)
         m_empty.append(empty);
         m_hasRealView.append(false);
         m_tabs->addTab(empty, QString::fromUtf8(kViews[i].title));
-        m_tabs->setTabToolTip(i, QStringLiteral("%1 (Ctrl+%2)")
-                                     .arg(QString::fromUtf8(kViews[i].title))
-                                     .arg(i + 1));
+        m_tabs->setTabToolTip(
+            i, QStringLiteral("%1 (Ctrl+%2)").arg(QString::fromUtf8(kViews[i].title)).arg(i + 1));
     }
     setCentralWidget(m_tabs);
 
@@ -102,8 +100,8 @@ void MainWindow::buildMenus()
 
     QMenu *view = menuBar()->addMenu(QStringLiteral("&View"));
     for (int i = 0; i < ViewCount; ++i) {
-        QAction *action = view->addAction(QString::fromUtf8(kViews[i].title),
-                                          this, [this, i] { showView(View(i)); });
+        QAction *action = view->addAction(QString::fromUtf8(kViews[i].title), this,
+                                          [this, i] { showView(View(i)); });
         action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
         addAction(action);
     }
@@ -174,9 +172,9 @@ void MainWindow::updateEmptyStates()
             if (s.state == BackendStatus::State::NotConfigured)
                 reasons << QStringLiteral("%1 is not configured: start Switchboard with --%2 "
                                           "or choose a connection profile.")
-                               .arg(s.backend, s.backend == QLatin1String("Redis")
-                                                   ? QStringLiteral("redis")
-                                                   : QStringLiteral("pg"));
+                               .arg(s.backend,
+                                    s.backend == QLatin1String("Redis") ? QStringLiteral("redis")
+                                                                        : QStringLiteral("pg"));
             else
                 reasons << QStringLiteral("%1: %2.").arg(s.backend, s.summary);
         };

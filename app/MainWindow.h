@@ -27,7 +27,7 @@ public:
     void setViewWidget(View view, QWidget *widget);
     void showView(View view);
     View currentView() const;
-    static QString viewName(View view);   // "processes", …: for files and shortcuts
+    static QString viewName(View view); // "processes", …: for files and shortcuts
 
     QTabWidget *tabs() const { return m_tabs; }
     const ConnectionIndicator *redisIndicator() const { return m_redis; }

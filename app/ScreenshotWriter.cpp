@@ -21,7 +21,8 @@ QStringList writeScreenshots(MainWindow &window, const QString &dir, QString *er
         const auto view = MainWindow::View(i);
         window.showView(view);
         QApplication::processEvents();
-        const QString file = QDir(dir).filePath(MainWindow::viewName(view) + QStringLiteral(".png"));
+        const QString file
+            = QDir(dir).filePath(MainWindow::viewName(view) + QStringLiteral(".png"));
         if (!window.grab().save(file)) {
             if (error)
                 *error = QStringLiteral("cannot write %1").arg(file);

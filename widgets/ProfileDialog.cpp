@@ -44,10 +44,12 @@ ProfileDialog::ProfileDialog(ProfileStore &store, SecretStore *secrets, Tester t
     m_caFile = addFileField(form, QStringLiteral("TLS CA file"));
     m_clientCert = addFileField(form, QStringLiteral("TLS client cert"));
     m_clientKey = addFileField(form, QStringLiteral("TLS client key"));
-    m_verifyPeer = new QCheckBox(QStringLiteral("Verify the server certificate and host name"), this);
+    m_verifyPeer
+        = new QCheckBox(QStringLiteral("Verify the server certificate and host name"), this);
     m_verifyPeer->setChecked(true);
     form->addRow(QString(), m_verifyPeer);
-    m_redisPassword = line(QStringLiteral("Redis password"), QStringLiteral("kept in the keychain"));
+    m_redisPassword
+        = line(QStringLiteral("Redis password"), QStringLiteral("kept in the keychain"));
     m_redisPassword->setEchoMode(QLineEdit::Password);
     m_pgDsn = line(QStringLiteral("&Postgres DSN"),
                    QStringLiteral("service=agentops sslmode=verify-full"));
@@ -217,7 +219,8 @@ bool ProfileDialog::saveProfile()
                 m_output->appendPlainText(err);
         };
         if (!redisPassword.isEmpty())
-            m_secrets->write(p.name, SecretStore::Secret::RedisPassword, redisPassword, this, report);
+            m_secrets->write(p.name, SecretStore::Secret::RedisPassword, redisPassword, this,
+                             report);
         if (!m_pgPassword->text().isEmpty())
             m_secrets->write(p.name, SecretStore::Secret::PostgresPassword, m_pgPassword->text(),
                              this, report);
@@ -233,7 +236,7 @@ bool ProfileDialog::saveProfile()
 void ProfileDialog::testConnection()
 {
     ConnectionProfile p = profileFromForm();
-    ProfilePasswords passwords{m_redisPassword->text(), m_pgPassword->text()};
+    ProfilePasswords passwords {m_redisPassword->text(), m_pgPassword->text()};
     QString uriPassword;
     p.redisUri = ConnectionProfile::stripPassword(p.redisUri, &uriPassword);
     if (!uriPassword.isEmpty())
@@ -243,7 +246,8 @@ void ProfileDialog::testConnection()
         return;
     }
     m_test->setEnabled(false);
-    m_output->appendPlainText(QStringLiteral("Testing %1 …").arg(p.name.isEmpty() ? QStringLiteral("(unnamed)") : p.name));
+    m_output->appendPlainText(QStringLiteral("Testing %1 …")
+                                  .arg(p.name.isEmpty() ? QStringLiteral("(unnamed)") : p.name));
     m_tester(p, passwords, this, [this](const ConnectionTestResults &results) {
         for (const ConnectionTestResult &r : results)
             m_output->appendPlainText(r.toText());

@@ -32,9 +32,9 @@ class ProfileDialog : public QDialog
 {
     Q_OBJECT
 public:
-    using Tester = std::function<void(const ConnectionProfile &, const ProfilePasswords &,
-                                      QObject *context,
-                                      std::function<void(ConnectionTestResults)> done)>;
+    using Tester
+        = std::function<void(const ConnectionProfile &, const ProfilePasswords &, QObject *context,
+                             std::function<void(ConnectionTestResults)> done)>;
 
     ProfileDialog(ProfileStore &store, SecretStore *secrets, Tester tester,
                   QWidget *parent = nullptr);

@@ -67,8 +67,8 @@ bool ConnectionProfile::operator==(const ConnectionProfile &o) const
     return name == o.name && redisUri == o.redisUri && sentinels == o.sentinels
         && sentinelMaster == o.sentinelMaster && keyNamespace == o.keyNamespace
         && tlsCaFile == o.tlsCaFile && tlsClientCert == o.tlsClientCert
-        && tlsClientKey == o.tlsClientKey && tlsVerifyPeer == o.tlsVerifyPeer
-        && pgDsn == o.pgDsn && pgReplicaDsn == o.pgReplicaDsn && operatorName == o.operatorName;
+        && tlsClientKey == o.tlsClientKey && tlsVerifyPeer == o.tlsVerifyPeer && pgDsn == o.pgDsn
+        && pgReplicaDsn == o.pgReplicaDsn && operatorName == o.operatorName;
 }
 
 } // namespace switchboard

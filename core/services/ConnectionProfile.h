@@ -11,20 +11,20 @@ struct ConnectionProfile
     QString name;
 
     // Redis: either a URI, or Sentinel addresses (host:port) plus a master name.
-    QString redisUri;            // redis:// or rediss://[user@]host:port/db, no password
-    QStringList sentinels;       // "host:port"
+    QString redisUri; // redis:// or rediss://[user@]host:port/db, no password
+    QStringList sentinels; // "host:port"
     QString sentinelMaster;
     QString keyNamespace = QStringLiteral("agentops:");
     QString tlsCaFile;
     QString tlsClientCert;
     QString tlsClientKey;
-    bool tlsVerifyPeer = true;   // turning it off is possible, never the default
+    bool tlsVerifyPeer = true; // turning it off is possible, never the default
 
     // Postgres: libpq connection string, URI or service=NAME; no password inside.
     QString pgDsn;
     QString pgReplicaDsn;
 
-    QString operatorName;        // recorded in the audit log
+    QString operatorName; // recorded in the audit log
 
     // Empty when the profile can be used; otherwise every problem, one per line.
     QStringList validate() const;

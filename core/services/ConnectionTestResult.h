@@ -7,11 +7,11 @@ namespace switchboard {
 
 struct ConnectionTestResult
 {
-    QString backend;        // "Redis", "Postgres", "Postgres replica"
+    QString backend; // "Redis", "Postgres", "Postgres replica"
     bool ok = false;
-    QString serverVersion;  // e.g. "7.0.15", "PostgreSQL 15.18"
+    QString serverVersion; // e.g. "7.0.15", "PostgreSQL 15.18"
     double roundTripMs = -1;
-    QString message;        // the reason on failure, extra facts on success
+    QString message; // the reason on failure, extra facts on success
 
     QString toText() const
     {

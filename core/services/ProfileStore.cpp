@@ -20,8 +20,7 @@ QString decodeName(const QString &encoded)
 
 ProfileStore::ProfileStore(QSettings &settings)
     : m_settings(settings)
-{
-}
+{ }
 
 QString ProfileStore::group(const QString &name)
 {
@@ -50,8 +49,8 @@ std::optional<ConnectionProfile> ProfileStore::load(const QString &name) const
     p.redisUri = m_settings.value(QStringLiteral("redisUri")).toString();
     p.sentinels = m_settings.value(QStringLiteral("sentinels")).toStringList();
     p.sentinelMaster = m_settings.value(QStringLiteral("sentinelMaster")).toString();
-    p.keyNamespace = m_settings.value(QStringLiteral("keyNamespace"), QStringLiteral("agentops:"))
-                         .toString();
+    p.keyNamespace
+        = m_settings.value(QStringLiteral("keyNamespace"), QStringLiteral("agentops:")).toString();
     p.tlsCaFile = m_settings.value(QStringLiteral("tlsCaFile")).toString();
     p.tlsClientCert = m_settings.value(QStringLiteral("tlsClientCert")).toString();
     p.tlsClientKey = m_settings.value(QStringLiteral("tlsClientKey")).toString();
@@ -88,8 +87,8 @@ bool ProfileStore::save(const ConnectionProfile &profile, QString *error)
     m_settings.sync();
     if (m_settings.status() != QSettings::NoError) {
         if (error)
-            *error = QStringLiteral("could not write the settings file %1")
-                         .arg(m_settings.fileName());
+            *error
+                = QStringLiteral("could not write the settings file %1").arg(m_settings.fileName());
         return false;
     }
     return true;

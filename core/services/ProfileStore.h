@@ -14,7 +14,7 @@ class ProfileStore
 public:
     explicit ProfileStore(QSettings &settings);
 
-    QStringList names() const;                       // sorted
+    QStringList names() const; // sorted
     std::optional<ConnectionProfile> load(const QString &name) const;
     // Refuses (returns false, *error) a profile that fails validate().
     bool save(const ConnectionProfile &profile, QString *error);

@@ -7,8 +7,7 @@ namespace switchboard {
 SecretStore::SecretStore(const QString &service, QObject *parent)
     : QObject(parent)
     , m_service(service)
-{
-}
+{ }
 
 QString SecretStore::keyFor(const QString &profile, Secret secret)
 {
@@ -63,9 +62,10 @@ void SecretStore::read(const QString &profile, Secret secret, QObject *context, 
             done(env, QString());
             return;
         }
-        done(std::nullopt, j->error() == QKeychain::EntryNotFound
-                               ? QString()
-                               : QStringLiteral("keychain: %1").arg(j->errorString()));
+        done(std::nullopt,
+             j->error() == QKeychain::EntryNotFound
+                 ? QString()
+                 : QStringLiteral("keychain: %1").arg(j->errorString()));
     });
     job->start();
 }
@@ -85,9 +85,10 @@ void SecretStore::write(const QString &profile, Secret secret, const QString &va
         if (j->error() == QKeychain::NoError)
             done(true, QString());
         else
-            done(false, QStringLiteral("keychain: %1 (the password was not stored; "
-                                       "set it in the environment or enter it when asked)")
-                            .arg(j->errorString()));
+            done(false,
+                 QStringLiteral("keychain: %1 (the password was not stored; "
+                                "set it in the environment or enter it when asked)")
+                     .arg(j->errorString()));
     });
     job->start();
 }

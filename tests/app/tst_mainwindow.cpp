@@ -39,7 +39,7 @@ void TestMainWindow::fiveViewsWithReasons()
 
 void TestMainWindow::statusBarFollowsBackends()
 {
-    MainWindow w{QString()};
+    MainWindow w {QString()};
     BackendStatus redis;
     redis.backend = QStringLiteral("Redis");
     redis.state = BackendStatus::State::Reconnecting;
@@ -49,7 +49,8 @@ void TestMainWindow::statusBarFollowsBackends()
     QCOMPARE(w.redisIndicator()->text(), QStringLiteral("Redis: reconnecting in 4 s"));
     QVERIFY(w.redisIndicator()->toolTip().contains(QStringLiteral("connection refused")));
     const QString processes = w.emptyState(MainWindow::Processes)->reason();
-    QVERIFY2(processes.contains(QStringLiteral("Redis: reconnecting in 4 s")), qPrintable(processes));
+    QVERIFY2(processes.contains(QStringLiteral("Redis: reconnecting in 4 s")),
+             qPrintable(processes));
     // Prompts need only Postgres: the Redis state is not its reason.
     QVERIFY(!w.emptyState(MainWindow::Prompts)->reason().contains(QStringLiteral("reconnecting")));
 
@@ -58,14 +59,15 @@ void TestMainWindow::statusBarFollowsBackends()
     pg.state = BackendStatus::State::Degraded;
     pg.summary = QStringLiteral("schema is version 0, this build needs 1");
     w.setPostgresStatus(pg);
-    QVERIFY(w.emptyState(MainWindow::Traces)->reason().contains(QStringLiteral("schema is version 0")));
+    QVERIFY(
+        w.emptyState(MainWindow::Traces)->reason().contains(QStringLiteral("schema is version 0")));
     QCOMPARE(w.postgresIndicator()->text(),
              QStringLiteral("Postgres: schema is version 0, this build needs 1"));
 }
 
 void TestMainWindow::shortcutsSwitchViews()
 {
-    MainWindow w{QString()};
+    MainWindow w {QString()};
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     QTest::keyClick(&w, Qt::Key_4, Qt::ControlModifier);
@@ -76,7 +78,7 @@ void TestMainWindow::shortcutsSwitchViews()
 
 void TestMainWindow::screenshots()
 {
-    MainWindow w{QString()};
+    MainWindow w {QString()};
     w.resize(1024, 700);
     w.show();
     QTemporaryDir dir;

@@ -76,10 +76,14 @@ void TestProfileDialog::testShowsEachBackend()
                              std::function<void(ConnectionTestResults)> done) {
                              seen = p;
                              seenPasswords = pw;
-                             ConnectionTestResult redis{QStringLiteral("Redis"), true,
-                                                        QStringLiteral("7.0.15"), 0.4, {}};
-                             ConnectionTestResult pg{QStringLiteral("Postgres"), false, {}, -1,
-                                                     QStringLiteral("password authentication failed")};
+                             ConnectionTestResult redis {
+                                 QStringLiteral("Redis"), true, QStringLiteral("7.0.15"), 0.4, {}};
+                             ConnectionTestResult pg {
+                                 QStringLiteral("Postgres"),
+                                 false,
+                                 {},
+                                 -1,
+                                 QStringLiteral("password authentication failed")};
                              done({redis, pg});
                          });
     dialog.setForm(sample());

@@ -50,7 +50,8 @@ void TestProfiles::roundTrip()
     }
     QSettings settings(file, QSettings::IniFormat);
     ProfileStore store(settings);
-    QCOMPARE(store.names(), (QStringList{QStringLiteral("a-sentinel"), QStringLiteral("prod-eu")}));
+    QCOMPARE(store.names(),
+             (QStringList {QStringLiteral("a-sentinel"), QStringLiteral("prod-eu")}));
     const auto loaded = store.load(QStringLiteral("prod-eu"));
     QVERIFY(loaded.has_value());
     QCOMPARE(*loaded, sample());
@@ -58,7 +59,7 @@ void TestProfiles::roundTrip()
     QCOMPARE(store.lastUsed(), QStringLiteral("prod-eu"));
     QVERIFY(!store.load(QStringLiteral("nope")).has_value());
     QVERIFY(store.remove(QStringLiteral("a-sentinel")));
-    QCOMPARE(store.names(), QStringList{QStringLiteral("prod-eu")});
+    QCOMPARE(store.names(), QStringList {QStringLiteral("prod-eu")});
 }
 
 void TestProfiles::rejectsPasswords()
@@ -106,8 +107,8 @@ void TestProfiles::rejectsBadInput()
 void TestProfiles::stripPassword()
 {
     QString password;
-    const QString stripped = ConnectionProfile::stripPassword(
-        QStringLiteral("rediss://u:p%40ss@h:6380/1"), &password);
+    const QString stripped
+        = ConnectionProfile::stripPassword(QStringLiteral("rediss://u:p%40ss@h:6380/1"), &password);
     QCOMPARE(password, QStringLiteral("p@ss"));
     QCOMPARE(stripped, QStringLiteral("rediss://u@h:6380/1"));
     password.clear();
@@ -125,7 +126,7 @@ void TestProfiles::namesWithSlashes()
     p.name = QStringLiteral("eu/west 1 ✓");
     QString error;
     QVERIFY2(store.save(p, &error), qPrintable(error));
-    QCOMPARE(store.names(), QStringList{p.name});
+    QCOMPARE(store.names(), QStringList {p.name});
     QCOMPARE(store.load(p.name)->name, p.name);
 }
 

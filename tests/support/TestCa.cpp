@@ -37,12 +37,14 @@ TestCa::TestCa(const QStringList &extraServerNames)
     }
     ext.close();
 
-    const auto p = [this](const char *name) { return path(*m_dir, name); };
-    const bool ok =
-        run({QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-             QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"),
-             QStringLiteral("2"), QStringLiteral("-subj"), QStringLiteral("/CN=Switchboard Test CA"),
-             QStringLiteral("-keyout"), p("ca.key"), QStringLiteral("-out"), p("ca.crt")})
+    const auto p = [this](const char *name) {
+        return path(*m_dir, name);
+    };
+    const bool ok = run({QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                         QStringLiteral("rsa:2048"), QStringLiteral("-nodes"),
+                         QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
+                         QStringLiteral("/CN=Switchboard Test CA"), QStringLiteral("-keyout"),
+                         p("ca.key"), QStringLiteral("-out"), p("ca.crt")})
         && run({QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
                 QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"),
                 QStringLiteral("2"), QStringLiteral("-subj"), QStringLiteral("/CN=Some Other CA"),
@@ -50,19 +52,21 @@ TestCa::TestCa(const QStringList &extraServerNames)
                 p("other-ca.crt")})
         && run({QStringLiteral("req"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
                 QStringLiteral("-nodes"), QStringLiteral("-subj"), QStringLiteral("/CN=localhost"),
-                QStringLiteral("-keyout"), p("server.key"), QStringLiteral("-out"), p("server.csr")})
-        && run({QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), p("server.csr"),
-                QStringLiteral("-CA"), p("ca.crt"), QStringLiteral("-CAkey"), p("ca.key"),
-                QStringLiteral("-CAcreateserial"), QStringLiteral("-days"), QStringLiteral("2"),
-                QStringLiteral("-extfile"), p("server.ext"), QStringLiteral("-out"), p("server.crt")})
+                QStringLiteral("-keyout"), p("server.key"), QStringLiteral("-out"),
+                p("server.csr")})
+        && run({QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"),
+                p("server.csr"), QStringLiteral("-CA"), p("ca.crt"), QStringLiteral("-CAkey"),
+                p("ca.key"), QStringLiteral("-CAcreateserial"), QStringLiteral("-days"),
+                QStringLiteral("2"), QStringLiteral("-extfile"), p("server.ext"),
+                QStringLiteral("-out"), p("server.crt")})
         && run({QStringLiteral("req"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
                 QStringLiteral("-nodes"), QStringLiteral("-subj"),
                 QStringLiteral("/CN=switchboard-test"), QStringLiteral("-keyout"), p("client.key"),
                 QStringLiteral("-out"), p("client.csr")})
-        && run({QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), p("client.csr"),
-                QStringLiteral("-CA"), p("ca.crt"), QStringLiteral("-CAkey"), p("ca.key"),
-                QStringLiteral("-CAcreateserial"), QStringLiteral("-days"), QStringLiteral("2"),
-                QStringLiteral("-out"), p("client.crt")});
+        && run({QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"),
+                p("client.csr"), QStringLiteral("-CA"), p("ca.crt"), QStringLiteral("-CAkey"),
+                p("ca.key"), QStringLiteral("-CAcreateserial"), QStringLiteral("-days"),
+                QStringLiteral("2"), QStringLiteral("-out"), p("client.crt")});
     if (!ok)
         return;
     for (const char *name : {"ca.crt", "other-ca.crt", "server.crt", "client.crt"})
@@ -85,16 +89,37 @@ bool TestCa::run(const QStringList &args)
     return true;
 }
 
-QString TestCa::dir() const { return m_dir->path(); }
-QString TestCa::caCert() const { return path(*m_dir, "ca.crt"); }
-QString TestCa::serverCert() const { return path(*m_dir, "server.crt"); }
-QString TestCa::serverKey() const { return path(*m_dir, "server.key"); }
-QString TestCa::clientCert() const { return path(*m_dir, "client.crt"); }
-QString TestCa::clientKey() const { return path(*m_dir, "client.key"); }
-QString TestCa::otherCaCert() const { return path(*m_dir, "other-ca.crt"); }
+QString TestCa::dir() const
+{
+    return m_dir->path();
+}
+QString TestCa::caCert() const
+{
+    return path(*m_dir, "ca.crt");
+}
+QString TestCa::serverCert() const
+{
+    return path(*m_dir, "server.crt");
+}
+QString TestCa::serverKey() const
+{
+    return path(*m_dir, "server.key");
+}
+QString TestCa::clientCert() const
+{
+    return path(*m_dir, "client.crt");
+}
+QString TestCa::clientKey() const
+{
+    return path(*m_dir, "client.key");
+}
+QString TestCa::otherCaCert() const
+{
+    return path(*m_dir, "other-ca.crt");
+}
 
-bool TestCa::installServerFilesFor(const QString &user, const QString &targetDir,
-                                   QString *keyPath, QString *certPath) const
+bool TestCa::installServerFilesFor(const QString &user, const QString &targetDir, QString *keyPath,
+                                   QString *certPath) const
 {
     const QString key = targetDir + QStringLiteral("/server.key");
     const QString cert = targetDir + QStringLiteral("/server.crt");

@@ -5,6 +5,7 @@
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
+
 #include <memory>
 
 namespace switchboard::test {
@@ -18,17 +19,17 @@ public:
     bool isValid() const { return m_error.isEmpty(); }
     QString error() const { return m_error; }
 
-    QString dir() const;            // readable by every user (Postgres runs as postgres)
-    QString caCert() const;         // PEM
-    QString serverCert() const;     // CN=localhost, SAN DNS:localhost, IP:127.0.0.1
-    QString serverKey() const;      // mode 0600, owned by the caller
-    QString clientCert() const;     // CN=switchboard-test
+    QString dir() const; // readable by every user (Postgres runs as postgres)
+    QString caCert() const; // PEM
+    QString serverCert() const; // CN=localhost, SAN DNS:localhost, IP:127.0.0.1
+    QString serverKey() const; // mode 0600, owned by the caller
+    QString clientCert() const; // CN=switchboard-test
     QString clientKey() const;
-    QString otherCaCert() const;    // a CA that signed nothing here
+    QString otherCaCert() const; // a CA that signed nothing here
 
     // Copies the server key and cert into dir, chowned to user (for Postgres as root).
-    bool installServerFilesFor(const QString &user, const QString &targetDir,
-                               QString *keyPath, QString *certPath) const;
+    bool installServerFilesFor(const QString &user, const QString &targetDir, QString *keyPath,
+                               QString *certPath) const;
 
 private:
     bool run(const QStringList &args);
