@@ -13,7 +13,7 @@ namespace {
 QString tidy(QString message)
 {
     static const QRegularExpression prefix(
-        QStringLiteral("connection to server (at|on socket) \"[^\"]*\"(, port \\d+)? failed: "));
+        QStringLiteral("connection to server (at|on socket) \"[^\"]*\"( \\([^)]*\\))?(, port \\d+)? failed: "));
     message.remove(prefix);
     message.remove(QStringLiteral("FATAL:  "));
     message.remove(QStringLiteral("ERROR:  "));
@@ -36,6 +36,9 @@ QString PgErrors::connectionFailure(const QString &where, const QString &libpqMe
                               "not signed by the CA in sslrootcert (%2)").arg(where, m);
     if (m.contains(QStringLiteral("SSL")) || m.contains(QStringLiteral("certificate")))
         return QStringLiteral("TLS failure talking to Postgres %1: %2").arg(where, m);
+    if (m.contains(QStringLiteral("no pg_hba.conf entry")) && m.contains(QStringLiteral("no encryption")))
+        return QStringLiteral("Postgres %1 refused a connection without TLS (%2): use "
+                              "sslmode=verify-full with sslrootcert").arg(where, m);
     if (m.contains(QStringLiteral("Connection refused")))
         return QStringLiteral("connection refused by Postgres %1: is the server running and "
                               "listening there?").arg(where);
