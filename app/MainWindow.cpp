@@ -175,8 +175,10 @@ void MainWindow::updateEmptyStates()
                                .arg(s.backend,
                                     s.backend == QLatin1String("Redis") ? QStringLiteral("redis")
                                                                         : QStringLiteral("pg"));
-            else
+            else if (s.detail.isEmpty())
                 reasons << QStringLiteral("%1: %2.").arg(s.backend, s.summary);
+            else
+                reasons << QStringLiteral("%1: %2.\n%3").arg(s.backend, s.summary, s.detail);
         };
         if (kViews[i].needsRedis)
             explain(m_redisStatus);

@@ -1,4 +1,5 @@
 #include "app/AppOptions.h"
+#include "app/ConsoleController.h"
 #include "app/DbCommand.h"
 #include "app/MainWindow.h"
 #include "app/ScreenshotWriter.h"
@@ -41,8 +42,16 @@ int main(int argc, char **argv)
         break;
     }
 
-    MainWindow window(options.profile);
+    QString profileError;
+    const ConnectionProfile profile = ConsoleController::profileFor(options, &profileError);
+    if (!profileError.isEmpty()) {
+        printErr(QStringLiteral("switchboard: %1").arg(profileError));
+        return 2;
+    }
+    MainWindow window(profile.name);
+    ConsoleController controller(profile, window);
     window.show();
+    controller.start();
 
     if (!options.screenshotDir.isEmpty()) {
         QTimer::singleShot(options.screenshotDelayMs, &window, [&window, &options] {

@@ -172,10 +172,24 @@ MigrationReport Migrator::migrate(pqxx::connection_base &connection) const
 
 SchemaStatus Migrator::check(pqxx::connection_base &connection) const
 {
+    try {
+        pqxx::read_transaction tx(connection, "switchboard-schema-check");
+        return check(tx);
+    } catch (const std::exception &e) {
+        SchemaStatus status;
+        status.expected = latestVersion();
+        status.kind = SchemaStatus::Error;
+        status.message = QStringLiteral("cannot read the schema version: %1")
+                             .arg(QString::fromUtf8(e.what()).trimmed());
+        return status;
+    }
+}
+
+SchemaStatus Migrator::check(pqxx::transaction_base &tx) const
+{
     SchemaStatus status;
     status.expected = latestVersion();
     try {
-        pqxx::read_transaction tx(connection, "switchboard-schema-check");
         const pqxx::row exists = tx.exec1("SELECT to_regclass('agentops.schema_version') IS NOT NULL");
         if (!exists[0].as<bool>()) {
             status.kind = SchemaStatus::Missing;

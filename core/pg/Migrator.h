@@ -8,6 +8,7 @@
 
 namespace pqxx {
 class connection_base;
+class transaction_base;
 }
 
 namespace switchboard {
@@ -57,6 +58,8 @@ public:
 
     // Read-only look at agentops.schema_version. Never throws.
     SchemaStatus check(pqxx::connection_base &connection) const;
+    // The same inside a transaction the caller owns (a PgPool job). Never throws.
+    SchemaStatus check(pqxx::transaction_base &tx) const;
 
 private:
     QList<Migration> m_migrations;

@@ -201,6 +201,26 @@ bool PostgresServer::start()
     return false;
 }
 
+bool PostgresServer::restart()
+{
+    if (m_running)
+        return true;
+    if (!m_dir || m_port == 0) {
+        m_error = QStringLiteral("restart() before a first start()");
+        return false;
+    }
+    m_error.clear();
+    // Same data dir, same port: clients that knew the old server must find the new one.
+    if (!run(QStringLiteral("pg_ctl"),
+             {QStringLiteral("-D"), dataDir(), QStringLiteral("-l"), logFile(),
+              QStringLiteral("-o"), QStringLiteral("-p %1").arg(m_port), QStringLiteral("-t"),
+              QStringLiteral("30"), QStringLiteral("-w"), QStringLiteral("start")},
+             40000))
+        return false;
+    m_running = true;
+    return true;
+}
+
 void PostgresServer::stop()
 {
     if (!m_running)

@@ -29,6 +29,7 @@ public:
 
     bool start();                      // initdb + start, waits until ready (max 30 s)
     void stop();
+    bool restart();                    // after stop(): same data dir and port, data kept
     QString error() const { return m_error; }
     int port() const { return m_port; }
 

@@ -1,0 +1,36 @@
+#pragma once
+// Wires the backends a profile or the command line names to the main window: creates
+// them, forwards their status, and owns them for the window's lifetime.
+#include "app/AppOptions.h"
+#include "core/services/ConnectionProfile.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace switchboard {
+
+class MainWindow;
+class PostgresBackend;
+
+class ConsoleController : public QObject
+{
+    Q_OBJECT
+public:
+    ConsoleController(ConnectionProfile profile, MainWindow &window, QObject *parent = nullptr);
+    ~ConsoleController() override;
+
+    void start();
+    PostgresBackend *postgres() const { return m_postgres.get(); }
+
+    // The profile the command line describes: --profile loaded from settings, then
+    // --redis / --pg / --namespace / --operator override its fields.
+    static ConnectionProfile profileFor(const AppOptions &options, QString *error);
+
+private:
+    ConnectionProfile m_profile;
+    MainWindow &m_window;
+    std::unique_ptr<PostgresBackend> m_postgres;
+};
+
+} // namespace switchboard
