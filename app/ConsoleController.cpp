@@ -4,6 +4,8 @@
 #include "core/pg/PgConfig.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProfileStore.h"
+#include "core/services/RedisBackend.h"
+#include "core/services/SecretStore.h"
 
 #include <QSettings>
 
@@ -53,6 +55,16 @@ ConnectionProfile ConsoleController::profileFor(const AppOptions &options, QStri
 
 void ConsoleController::start()
 {
+    // A new profile starts from a clean slate: nothing left over from the previous one.
+    for (const char *name : {"Redis", "Postgres"}) {
+        BackendStatus status;
+        status.backend = QString::fromLatin1(name);
+        status.summary = QStringLiteral("not configured");
+        if (status.backend == QLatin1String("Redis"))
+            m_window.setRedisStatus(status);
+        else
+            m_window.setPostgresStatus(status);
+    }
     if (!m_profile.pgDsn.isEmpty()) {
         m_postgres = std::make_unique<PostgresBackend>(
             PgConfig(m_profile.pgDsn, m_profile.pgReplicaDsn));
@@ -60,6 +72,41 @@ void ConsoleController::start()
                 &MainWindow::setPostgresStatus);
         m_postgres->start();
     }
+    if (!m_profile.redisUri.isEmpty() || !m_profile.sentinels.isEmpty()) {
+        // A password in the URI given on the command line wins; then the keychain for a
+        // saved profile; then the environment. The keychain answers asynchronously.
+        QString uriPassword;
+        m_profile.redisUri = ConnectionProfile::stripPassword(m_profile.redisUri, &uriPassword);
+        if (!uriPassword.isEmpty() || m_profile.name.isEmpty()) {
+            if (uriPassword.isEmpty())
+                uriPassword = SecretStore::fromEnvironment(SecretStore::Secret::RedisPassword)
+                                  .value_or(QString());
+            startRedis(uriPassword);
+            return;
+        }
+        m_secrets = new SecretStore(QStringLiteral("switchboard"), this);
+        m_secrets->read(m_profile.name, SecretStore::Secret::RedisPassword, this,
+                        [this](std::optional<QString> value, const QString &) {
+                            startRedis(value.value_or(QString()));
+                        });
+    }
+}
+
+void ConsoleController::startRedis(const QString &password)
+{
+    QString error;
+    const auto options = RedisBackend::optionsFor(m_profile, password, &error);
+    if (!options) {
+        BackendStatus status;
+        status.backend = QStringLiteral("Redis");
+        status.state = BackendStatus::State::Failed;
+        status.summary = QStringLiteral("failed: %1").arg(error);
+        m_window.setRedisStatus(status);
+        return;
+    }
+    m_redis = std::make_unique<RedisBackend>(*options);
+    connect(m_redis.get(), &RedisBackend::statusChanged, &m_window, &MainWindow::setRedisStatus);
+    m_redis->start();
 }
 
 } // namespace switchboard

@@ -12,6 +12,8 @@ namespace switchboard {
 
 class MainWindow;
 class PostgresBackend;
+class RedisBackend;
+class SecretStore;
 
 class ConsoleController : public QObject
 {
@@ -22,6 +24,7 @@ public:
 
     void start();
     PostgresBackend *postgres() const { return m_postgres.get(); }
+    RedisBackend *redis() const { return m_redis.get(); }
 
     // The profile the command line describes: --profile loaded from settings, then
     // --redis / --pg / --namespace / --operator override its fields.
@@ -30,7 +33,11 @@ public:
 private:
     ConnectionProfile m_profile;
     MainWindow &m_window;
+    void startRedis(const QString &password);
+
     std::unique_ptr<PostgresBackend> m_postgres;
+    std::unique_ptr<RedisBackend> m_redis;
+    SecretStore *m_secrets = nullptr;
 };
 
 } // namespace switchboard

@@ -57,8 +57,6 @@ MainWindow::MainWindow(const QString &profileName, QWidget *parent)
     , m_postgres(new ConnectionIndicator(QStringLiteral("Postgres"), this))
     , m_profile(new QLabel(this))
 {
-    setWindowTitle(profileName.isEmpty() ? QStringLiteral("Switchboard")
-                                         : QStringLiteral("Switchboard — %1").arg(profileName));
     m_tabs->setDocumentMode(true);
     for (int i = 0; i < ViewCount; ++i) {
         auto *empty = new EmptyStateView(QString::fromUtf8(kViews[i].title),
@@ -75,8 +73,7 @@ MainWindow::MainWindow(const QString &profileName, QWidget *parent)
     m_redisStatus.summary = QStringLiteral("not configured");
     m_postgresStatus.backend = QStringLiteral("Postgres");
     m_postgresStatus.summary = QStringLiteral("not configured");
-    m_profile->setText(profileName.isEmpty() ? QStringLiteral("no profile")
-                                             : QStringLiteral("profile: %1").arg(profileName));
+    setProfileName(profileName);
     statusBar()->addWidget(m_profile);
     statusBar()->addPermanentWidget(m_redis);
     statusBar()->addPermanentWidget(m_postgres);
@@ -92,9 +89,21 @@ MainWindow::MainWindow(const QString &profileName, QWidget *parent)
 
 MainWindow::~MainWindow() = default;
 
+void MainWindow::setProfileName(const QString &profileName)
+{
+    setWindowTitle(profileName.isEmpty() ? QStringLiteral("Switchboard")
+                                         : QStringLiteral("Switchboard — %1").arg(profileName));
+    m_profile->setText(profileName.isEmpty() ? QStringLiteral("no profile")
+                                             : QStringLiteral("profile: %1").arg(profileName));
+}
+
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(QStringLiteral("&File"));
+    QAction *profiles = file->addAction(QStringLiteral("Connection &profiles…"), this,
+                                        &MainWindow::profilesRequested);
+    profiles->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    file->addSeparator();
     QAction *quit = file->addAction(QStringLiteral("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 

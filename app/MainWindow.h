@@ -21,6 +21,7 @@ public:
     enum View { Processes, Sessions, Events, Prompts, Traces, ViewCount };
 
     explicit MainWindow(const QString &profileName, QWidget *parent = nullptr);
+    void setProfileName(const QString &profileName);
     ~MainWindow() override;
 
     // Replaces the empty state of a view by the real one (takes ownership).
@@ -37,6 +38,9 @@ public:
 public Q_SLOTS:
     void setRedisStatus(const switchboard::BackendStatus &status);
     void setPostgresStatus(const switchboard::BackendStatus &status);
+
+Q_SIGNALS:
+    void profilesRequested();
 
 protected:
     void closeEvent(QCloseEvent *event) override;

@@ -3,11 +3,18 @@
 #include "app/DbCommand.h"
 #include "app/MainWindow.h"
 #include "app/ScreenshotWriter.h"
+#include "core/services/ConnectionTester.h"
+#include "core/services/ProfileStore.h"
+#include "core/services/SecretStore.h"
+#include "widgets/ProfileDialog.h"
+
+#include <QSettings>
 
 #include <QApplication>
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 using namespace switchboard;
 
@@ -49,9 +56,34 @@ int main(int argc, char **argv)
         return 2;
     }
     MainWindow window(profile.name);
-    ConsoleController controller(profile, window);
+    auto controller = std::make_unique<ConsoleController>(profile, window);
+    SecretStore secrets;
+    QObject::connect(&window, &MainWindow::profilesRequested, &window, [&] {
+        QSettings settings;
+        ProfileStore store(settings);
+        ProfileDialog dialog(store, &secrets,
+                             [](const ConnectionProfile &p, const ProfilePasswords &pw,
+                                QObject *context, std::function<void(ConnectionTestResults)> done) {
+                                 ConnectionTester::run(p, pw.redis, pw.postgres, context,
+                                                       std::move(done));
+                             },
+                             &window);
+        if (dialog.exec() != QDialog::Accepted || dialog.chosenProfile().isEmpty())
+            return;
+        AppOptions chosen;
+        chosen.profile = dialog.chosenProfile();
+        QString error;
+        const ConnectionProfile next = ConsoleController::profileFor(chosen, &error);
+        if (!error.isEmpty())
+            return;
+        // Old connections close before new ones open: never two consoles' worth of load.
+        controller.reset();
+        window.setProfileName(next.name);
+        controller = std::make_unique<ConsoleController>(next, window);
+        controller->start();
+    });
     window.show();
-    controller.start();
+    controller->start();
 
     if (!options.screenshotDir.isEmpty()) {
         QTimer::singleShot(options.screenshotDelayMs, &window, [&window, &options] {
