@@ -86,6 +86,7 @@ void RedisConnection::close()
         redisReaderFree(m_reader);
         m_reader = nullptr;
     }
+    m_out.clear();
     m_lastError.clear();
     setState(State::Disconnected);
     QPointer<RedisConnection> self(this);
@@ -173,8 +174,13 @@ bool RedisConnection::sendPush(const QList<QByteArray> &args)
     }
     char *cmd = nullptr;
     const int len = redisFormatCommandArgv(&cmd, int(argv.size()), argv.data(), lens.data());
-    if (len > 0)
-        m_socket->write(cmd, len);
+    if (len > 0) {
+        m_out.append(cmd, len);
+        if (!m_inRead && !m_flushPosted) {
+            m_flushPosted = true;
+            QMetaObject::invokeMethod(this, &RedisConnection::flushWrites, Qt::QueuedConnection);
+        }
+    }
     redisFreeCommand(cmd);
     return len > 0;
 }
@@ -399,9 +405,25 @@ void RedisConnection::handshakeDone()
 
 void RedisConnection::writePending(Pending pending)
 {
-    m_socket->write(pending.wire);
+    m_out += pending.wire;
     pending.wire.clear();
     m_inflight.push_back(std::move(pending));
+    if (!m_inRead && !m_flushPosted) {
+        m_flushPosted = true;
+        QMetaObject::invokeMethod(this, &RedisConnection::flushWrites, Qt::QueuedConnection);
+    }
+}
+
+void RedisConnection::flushWrites()
+{
+    m_flushPosted = false;
+    if (m_socket && !m_out.isEmpty()) {
+        m_socket->write(m_out);
+        // Straight to the kernel (non-blocking) rather than one more poll round later:
+        // pipelined latency is round trips.
+        m_socket->flush();
+    }
+    m_out.clear();
 }
 
 void RedisConnection::onReadyRead()
@@ -410,6 +432,20 @@ void RedisConnection::onReadyRead()
         return;
     const quint64 gen = m_generation;
     QPointer<RedisConnection> self(this);
+    // Commands sent by the callbacks below go out in one write when the batch is done.
+    m_inRead = true;
+    struct FlushAtEnd
+    {
+        QPointer<RedisConnection> c;
+        ~FlushAtEnd()
+        {
+            if (c) {
+                c->m_inRead = false;
+                if (!c->m_flushPosted)
+                    c->flushWrites();
+            }
+        }
+    } flushAtEnd{self};
     const QByteArray data = m_socket->readAll();
     m_bytesInReply += data.size();
     if (redisReaderFeed(m_reader, data.constData(), size_t(data.size())) != REDIS_OK) {
@@ -520,6 +556,7 @@ void RedisConnection::breakConnection(const QString &reason, bool permanent)
         redisReaderFree(m_reader);
         m_reader = nullptr;
     }
+    m_out.clear();
     m_lastError = reason;
     bool failQueued = false;
     if (permanent) {
