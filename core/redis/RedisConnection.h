@@ -91,6 +91,7 @@ private:
     void failAll(std::deque<Pending> &list, const QString &message);
     void setState(State state);
     void updateSweepTimer();
+    void flushWrites();
 
     RedisConnectionOptions m_options;
     State m_state = State::Disconnected;
@@ -111,6 +112,11 @@ private:
     int m_connectAttempts = 0;
     int m_handshakeLeft = 0;
     bool m_pushMode = false;
+    // Commands are gathered and written once per event-loop pass (or per batch of
+    // replies read), so a pipeline costs one syscall, not one per command.
+    QByteArray m_out;
+    bool m_flushPosted = false;
+    bool m_inRead = false;
     bool m_tlsVerifyFailed = false;
     QString m_tlsErrors;
 };

@@ -120,15 +120,20 @@ private Q_SLOTS:
             client.command({"PING"}, &context, [&failures](const RedisReply &r) { failures += r.isError(); }, 100);
         });
         // Paused first (connects hang), then gone (connects refused): the client retries.
+        // The fixture's own blocking stop() is kept outside the measured windows.
         server.pause();
         clock.start();
         tick.start();
         load.start();
         QTest::qWait(1500);
+        tick.stop();
         server.stop();
+        last = clock.elapsed();
+        tick.start();
         QTest::qWait(1500);
         tick.stop();
         load.stop();
+        qInfo("longest event-loop gap with the server paused / gone: %lld ms (%d connect attempts)", worst, client.connection()->connectAttempts());
         QVERIFY(failures > 10);
         QVERIFY2(client.connection()->connectAttempts() >= 3, "the client did not retry");
         QVERIFY2(worst < 50, qPrintable(QStringLiteral("longest stall %1 ms").arg(worst)));
