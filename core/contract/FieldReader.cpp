@@ -138,7 +138,8 @@ bool FieldReader::parseJson(const QByteArray &text, nlohmann::json *out, QString
             what.truncate(semi);
         if (what.size() > 120)
             what = what.left(120) + QStringLiteral("…");
-        *error = what + QStringLiteral(" at byte %1").arg(qulonglong(e.byte));
+        // e.byte counts from 1; messages give the 0-based offset of the offending byte.
+        *error = what + QStringLiteral(" at byte %1").arg(qulonglong(e.byte > 0 ? e.byte - 1 : 0));
     } catch (const std::exception &e) {
         *error = QString::fromUtf8(e.what()).left(120);
     }

@@ -18,13 +18,13 @@ struct ProcessEvent
     static constexpr const char *kKind = "process event";
 
     std::optional<qint64> id;
-    QString streamId;
+    qint64 at = 0;
     QString host;
     QString app;
     qint64 pmId = 0;
     ProcessEventKind event = ProcessEventKind::Online;
     nlohmann::json detail;
-    qint64 at = 0;
+    QString streamId;
 
     // Every field / column name, in contract order; and the ones a record must have.
     static QByteArrayList fieldNames(FieldWriter::Target target = FieldWriter::Target::Redis);

@@ -12,8 +12,6 @@ QByteArrayList RecoveryEvent::fieldNames(FieldWriter::Target target)
     QByteArrayList out;
     if (target == FieldWriter::Target::Postgres)
         out.append(QByteArrayLiteral("id"));
-    if (target == FieldWriter::Target::Postgres)
-        out.append(QByteArrayLiteral("stream_id"));
     out.append(QByteArrayLiteral("at"));
     out.append(QByteArrayLiteral("session_id"));
     out.append(QByteArrayLiteral("agent"));
@@ -27,6 +25,8 @@ QByteArrayList RecoveryEvent::fieldNames(FieldWriter::Target target)
     out.append(QByteArrayLiteral("span_id"));
     out.append(QByteArrayLiteral("message"));
     out.append(QByteArrayLiteral("detail"));
+    if (target == FieldWriter::Target::Postgres)
+        out.append(QByteArrayLiteral("stream_id"));
     return out;
 }
 
@@ -45,7 +45,6 @@ Parsed<RecoveryEvent> RecoveryEvent::parse(const RecordFields &f, const QString 
             id = QString::fromUtf8((*raw)->left(64));
     }
     v.id = r.optInteger("id", 0);
-    v.streamId = r.text("stream_id", FieldReader::Optional, caps::kScalar);
     v.at = r.time("at", FieldReader::Required);
     v.sessionId = r.text("session_id", FieldReader::Required, caps::kScalar);
     v.agent = r.text("agent", FieldReader::Required, caps::kScalar);
@@ -59,6 +58,7 @@ Parsed<RecoveryEvent> RecoveryEvent::parse(const RecordFields &f, const QString 
     v.spanId = r.text("span_id", FieldReader::Optional, caps::kScalar);
     v.message = r.text("message", FieldReader::Optional, caps::kMessage);
     v.detail = r.json("detail", FieldReader::Optional, caps::kScalar);
+    v.streamId = r.text("stream_id", FieldReader::Optional, caps::kScalar);
     return Parsed<RecoveryEvent>(QString::fromLatin1(kKind), id, std::move(v), r.errors());
 }
 
@@ -67,8 +67,6 @@ RecordFields RecoveryEvent::toFields(FieldWriter::Target target) const
     FieldWriter w(target);
     if (target == FieldWriter::Target::Postgres)
         w.optInteger("id", this->id);
-    if (target == FieldWriter::Target::Postgres)
-        w.optText("stream_id", this->streamId);
     w.time("at", this->at);
     w.text("session_id", this->sessionId);
     w.text("agent", this->agent);
@@ -82,6 +80,8 @@ RecordFields RecoveryEvent::toFields(FieldWriter::Target target) const
     w.optText("span_id", this->spanId);
     w.optText("message", this->message);
     w.json("detail", this->detail);
+    if (target == FieldWriter::Target::Postgres)
+        w.optText("stream_id", this->streamId);
     return w.take();
 }
 

@@ -18,7 +18,6 @@ struct RecoveryEvent
     static constexpr const char *kKind = "event";
 
     std::optional<qint64> id;
-    QString streamId;
     qint64 at = 0;
     QString sessionId;
     QString agent;
@@ -32,6 +31,7 @@ struct RecoveryEvent
     QString spanId;
     QString message;
     nlohmann::json detail;
+    QString streamId;
 
     // Every field / column name, in contract order; and the ones a record must have.
     static QByteArrayList fieldNames(FieldWriter::Target target = FieldWriter::Target::Redis);
