@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates the record structs of core/contract from one table of fields, so that the
 struct, its parser, its writer and its field list cannot disagree. Run from the repo root:
-    python3 scripts/gen_contract_records.py
+    python3 scripts/gen_contract_records.py && clang-format -i core/contract/*.h core/contract/*.cpp
 docs/contract.md is written by hand; tst_contract_docs checks it against fieldNames()."""
 import os
 
@@ -361,4 +361,7 @@ def gen(rec):
 if __name__ == '__main__':
     for rec in RECORDS:
         gen(rec)
+    import shutil, subprocess, glob
+    if shutil.which('clang-format'):
+        subprocess.run(['clang-format', '-i'] + glob.glob('core/contract/*.h') + glob.glob('core/contract/*.cpp'), check=False)
     print('\n'.join(r['name'] for r in RECORDS))

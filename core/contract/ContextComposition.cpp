@@ -15,13 +15,20 @@ namespace {
 QString typeName(const QJsonValue &v)
 {
     switch (v.type()) {
-    case QJsonValue::Null: return QStringLiteral("null");
-    case QJsonValue::Bool: return QStringLiteral("boolean");
-    case QJsonValue::Double: return QStringLiteral("number");
-    case QJsonValue::String: return QStringLiteral("string");
-    case QJsonValue::Array: return QStringLiteral("array");
-    case QJsonValue::Object: return QStringLiteral("object");
-    case QJsonValue::Undefined: break;
+    case QJsonValue::Null:
+        return QStringLiteral("null");
+    case QJsonValue::Bool:
+        return QStringLiteral("boolean");
+    case QJsonValue::Double:
+        return QStringLiteral("number");
+    case QJsonValue::String:
+        return QStringLiteral("string");
+    case QJsonValue::Array:
+        return QStringLiteral("array");
+    case QJsonValue::Object:
+        return QStringLiteral("object");
+    case QJsonValue::Undefined:
+        break;
     }
     return QStringLiteral("undefined");
 }
@@ -31,8 +38,9 @@ bool readCount(const QJsonValue &j, const QString &where, qint64 *out, QStringLi
 {
     const double d = j.toDouble(-1.0);
     if (!j.isDouble() || d < 0 || d > 9007199254740992.0 || d != double(qint64(d))) {
-        errors->append(QStringLiteral("field ") + where + QStringLiteral(" is not a non-negative integer (")
-                       + typeName(j) + QLatin1Char(')'));
+        errors->append(QStringLiteral("field ") + where
+                       + QStringLiteral(" is not a non-negative integer (") + typeName(j)
+                       + QLatin1Char(')'));
         return false;
     }
     *out = qint64(d);
@@ -58,16 +66,20 @@ qint64 ContextComposition::tokensOf(SegmentKind kind) const
     return sum;
 }
 
-Parsed<ContextComposition> ContextComposition::parse(const QByteArray &json, const QString &sessionId)
+Parsed<ContextComposition> ContextComposition::parse(const QByteArray &json,
+                                                     const QString &sessionId)
 {
     ContextComposition v;
     v.sessionId = sessionId;
     QStringList errors;
     const auto done = [&]() {
-        return Parsed<ContextComposition>(QString::fromLatin1(kKind), sessionId, std::move(v), errors);
+        return Parsed<ContextComposition>(QString::fromLatin1(kKind), sessionId, std::move(v),
+                                          errors);
     };
     if (json.size() > caps::kContextJson) {
-        errors.append(QStringLiteral("value is %1 bytes, over the %2-byte cap").arg(json.size()).arg(caps::kContextJson));
+        errors.append(QStringLiteral("value is %1 bytes, over the %2-byte cap")
+                          .arg(json.size())
+                          .arg(caps::kContextJson));
         return done();
     }
     // QJsonDocument rather than nlohmann here: this value can be megabytes and is parsed
@@ -80,7 +92,8 @@ Parsed<ContextComposition> ContextComposition::parse(const QByteArray &json, con
         return done();
     }
     if (!doc.isObject()) {
-        errors.append(QStringLiteral("value is a JSON ") + (doc.isArray() ? QStringLiteral("array") : QStringLiteral("scalar"))
+        errors.append(QStringLiteral("value is a JSON ")
+                      + (doc.isArray() ? QStringLiteral("array") : QStringLiteral("scalar"))
                       + QStringLiteral(", not an object"));
         return done();
     }
@@ -94,17 +107,20 @@ Parsed<ContextComposition> ContextComposition::parse(const QByteArray &json, con
         if (m.isString())
             v.model = m.toString().left(int(caps::kScalar));
         else
-            errors.append(QStringLiteral("field model is not a string (") + typeName(m) + QLatin1Char(')'));
+            errors.append(QStringLiteral("field model is not a string (") + typeName(m)
+                          + QLatin1Char(')'));
     }
     if (j.contains(QLatin1String("updated_at")))
-        readCount(j.value(QLatin1String("updated_at")), QStringLiteral("updated_at"), &v.updatedAt, &errors);
+        readCount(j.value(QLatin1String("updated_at")), QStringLiteral("updated_at"), &v.updatedAt,
+                  &errors);
     if (!j.contains(QLatin1String("segments"))) {
         errors.append(QStringLiteral("field segments is missing"));
         return done();
     }
     const QJsonValue segsValue = j.value(QLatin1String("segments"));
     if (!segsValue.isArray()) {
-        errors.append(QStringLiteral("field segments is not an array (") + typeName(segsValue) + QLatin1Char(')'));
+        errors.append(QStringLiteral("field segments is not an array (") + typeName(segsValue)
+                      + QLatin1Char(')'));
         return done();
     }
     const QJsonArray segs = segsValue.toArray();
@@ -113,7 +129,7 @@ Parsed<ContextComposition> ContextComposition::parse(const QByteArray &json, con
     for (const QJsonValue &sv : segs) {
         const QString at = QStringLiteral("segments[%1]").arg(i++);
         if (errors.size() > 20)
-            break;  // enough to explain; do not build a 1 MB message
+            break; // enough to explain; do not build a 1 MB message
         if (!sv.isObject()) {
             errors.append(QStringLiteral("field ") + at + QStringLiteral(" is not an object"));
             continue;
@@ -122,14 +138,16 @@ Parsed<ContextComposition> ContextComposition::parse(const QByteArray &json, con
         ContextSegment seg;
         const QJsonValue kind = s.value(QLatin1String("kind"));
         if (!kind.isString()) {
-            errors.append(QStringLiteral("field ") + at + QStringLiteral(".kind is missing or not a string"));
+            errors.append(QStringLiteral("field ") + at
+                          + QStringLiteral(".kind is missing or not a string"));
         } else {
             const QByteArray k = kind.toString().toUtf8();
             if (auto e = enumFromText<SegmentKind>(k))
                 seg.kind = *e;
             else
-                errors.append(QStringLiteral("field ") + at + QStringLiteral(".kind = ") + FieldReader::quote(k)
-                              + QStringLiteral(" is not one of ") + enumAllowed<SegmentKind>());
+                errors.append(QStringLiteral("field ") + at + QStringLiteral(".kind = ")
+                              + FieldReader::quote(k) + QStringLiteral(" is not one of ")
+                              + enumAllowed<SegmentKind>());
         }
         const QJsonValue role = s.value(QLatin1String("role"));
         if (role.isString())
@@ -139,7 +157,8 @@ Parsed<ContextComposition> ContextComposition::parse(const QByteArray &json, con
         if (!s.contains(QLatin1String("tokens")))
             errors.append(QStringLiteral("field ") + at + QStringLiteral(".tokens is missing"));
         else
-            readCount(s.value(QLatin1String("tokens")), at + QStringLiteral(".tokens"), &seg.tokens, &errors);
+            readCount(s.value(QLatin1String("tokens")), at + QStringLiteral(".tokens"), &seg.tokens,
+                      &errors);
         const QJsonValue text = s.value(QLatin1String("text"));
         if (text.isString())
             seg.text = text.toString();
@@ -154,12 +173,14 @@ nlohmann::json ContextComposition::toJson() const
 {
     nlohmann::json segs = nlohmann::json::array();
     for (const ContextSegment &s : segments) {
-        nlohmann::json o = {{"kind", enumToText(s.kind).toStdString()}, {"tokens", s.tokens}, {"text", s.text.toStdString()}};
+        nlohmann::json o = { { "kind", enumToText(s.kind).toStdString() },
+                             { "tokens", s.tokens },
+                             { "text", s.text.toStdString() } };
         if (!s.role.isEmpty())
             o["role"] = s.role.toStdString();
         segs.push_back(std::move(o));
     }
-    nlohmann::json j = {{"limit", limit}, {"segments", std::move(segs)}};
+    nlohmann::json j = { { "limit", limit }, { "segments", std::move(segs) } };
     if (!model.isEmpty())
         j["model"] = model.toStdString();
     if (updatedAt > 0)

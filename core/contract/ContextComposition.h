@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+
 #include <nlohmann/json.hpp>
 
 namespace switchboard {
@@ -14,7 +15,7 @@ namespace switchboard {
 struct ContextSegment
 {
     SegmentKind kind = SegmentKind::Message;
-    QString role;  // system|user|assistant|tool, optional
+    QString role; // system|user|assistant|tool, optional
     qint64 tokens = 0;
     QString text;
 };
@@ -23,9 +24,9 @@ struct ContextComposition
 {
     static constexpr const char *kKind = "context";
 
-    QString sessionId;  // from the key
+    QString sessionId; // from the key
     qint64 limit = 0;
-    QString model;        // optional
+    QString model; // optional
     qint64 updatedAt = 0; // optional, Unix ms
     QList<ContextSegment> segments;
 

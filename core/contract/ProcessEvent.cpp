@@ -8,7 +8,7 @@ namespace switchboard {
 
 QByteArrayList ProcessEvent::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     if (target == FieldWriter::Target::Postgres)
         out.append(QByteArrayLiteral("id"));
@@ -25,7 +25,8 @@ QByteArrayList ProcessEvent::fieldNames(FieldWriter::Target target)
 
 QByteArrayList ProcessEvent::requiredFieldNames()
 {
-    return {QByteArrayLiteral("at"), QByteArrayLiteral("host"), QByteArrayLiteral("app"), QByteArrayLiteral("pm_id"), QByteArrayLiteral("event")};
+    return { QByteArrayLiteral("at"), QByteArrayLiteral("host"), QByteArrayLiteral("app"),
+             QByteArrayLiteral("pm_id"), QByteArrayLiteral("event") };
 }
 
 Parsed<ProcessEvent> ProcessEvent::parse(const RecordFields &f, const QString &recordId)
@@ -42,7 +43,8 @@ Parsed<ProcessEvent> ProcessEvent::parse(const RecordFields &f, const QString &r
     v.host = r.text("host", FieldReader::Required, caps::kScalar);
     v.app = r.text("app", FieldReader::Required, caps::kScalar);
     v.pmId = r.integer("pm_id", FieldReader::Required, 0, std::numeric_limits<qint64>::max(), 0);
-    v.event = r.enumValue<ProcessEventKind>("event", ProcessEventKind::Online, FieldReader::Required);
+    v.event
+        = r.enumValue<ProcessEventKind>("event", ProcessEventKind::Online, FieldReader::Required);
     v.detail = r.json("detail", FieldReader::Optional, caps::kScalar);
     v.streamId = r.text("stream_id", FieldReader::Optional, caps::kScalar);
     return Parsed<ProcessEvent>(QString::fromLatin1(kKind), id, std::move(v), r.errors());

@@ -8,7 +8,7 @@ namespace switchboard {
 
 QByteArrayList RecoveryEvent::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     if (target == FieldWriter::Target::Postgres)
         out.append(QByteArrayLiteral("id"));
@@ -32,7 +32,10 @@ QByteArrayList RecoveryEvent::fieldNames(FieldWriter::Target target)
 
 QByteArrayList RecoveryEvent::requiredFieldNames()
 {
-    return {QByteArrayLiteral("at"), QByteArrayLiteral("session_id"), QByteArrayLiteral("agent"), QByteArrayLiteral("kind"), QByteArrayLiteral("recoverable"), QByteArrayLiteral("strategy"), QByteArrayLiteral("outcome"), QByteArrayLiteral("attempt")};
+    return { QByteArrayLiteral("at"),          QByteArrayLiteral("session_id"),
+             QByteArrayLiteral("agent"),       QByteArrayLiteral("kind"),
+             QByteArrayLiteral("recoverable"), QByteArrayLiteral("strategy"),
+             QByteArrayLiteral("outcome"),     QByteArrayLiteral("attempt") };
 }
 
 Parsed<RecoveryEvent> RecoveryEvent::parse(const RecordFields &f, const QString &recordId)
@@ -51,9 +54,12 @@ Parsed<RecoveryEvent> RecoveryEvent::parse(const RecordFields &f, const QString 
     v.host = r.text("host", FieldReader::Optional, caps::kScalar);
     v.kind = r.enumValue<RecoveryKind>("kind", RecoveryKind::Other, FieldReader::Required);
     v.recoverable = r.flag("recoverable", FieldReader::Required);
-    v.strategy = r.enumValue<RecoveryStrategy>("strategy", RecoveryStrategy::Abort, FieldReader::Required);
-    v.outcome = r.enumValue<RecoveryOutcome>("outcome", RecoveryOutcome::InProgress, FieldReader::Required);
-    v.attempt = r.integer("attempt", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 1);
+    v.strategy
+        = r.enumValue<RecoveryStrategy>("strategy", RecoveryStrategy::Abort, FieldReader::Required);
+    v.outcome = r.enumValue<RecoveryOutcome>("outcome", RecoveryOutcome::InProgress,
+                                             FieldReader::Required);
+    v.attempt
+        = r.integer("attempt", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 1);
     v.traceId = r.text("trace_id", FieldReader::Optional, caps::kScalar);
     v.spanId = r.text("span_id", FieldReader::Optional, caps::kScalar);
     v.message = r.text("message", FieldReader::Optional, caps::kMessage);

@@ -55,46 +55,52 @@ void TstSchemaContract::tablesMatchTheContract()
         ++tables;
         QVERIFY2(s.name.startsWith(QStringLiteral("agentops.")), qPrintable(s.name));
         const QString table = s.name.mid(9);
-        const QByteArray rows = sql(QStringLiteral("SELECT column_name, data_type, is_nullable "
-                                                   "FROM information_schema.columns "
-                                                   "WHERE table_schema = 'agentops' AND table_name = '%1' "
-                                                   "ORDER BY ordinal_position")
-                                        .arg(table));
+        const QByteArray rows
+            = sql(QStringLiteral("SELECT column_name, data_type, is_nullable "
+                                 "FROM information_schema.columns "
+                                 "WHERE table_schema = 'agentops' AND table_name = '%1' "
+                                 "ORDER BY ordinal_position")
+                      .arg(table));
         QMap<QString, QStringList> actual;
         for (const QByteArray &line : rows.split('\n')) {
             if (line.isEmpty())
                 continue;
             const QStringList cells = QString::fromUtf8(line).split(QLatin1Char('|'));
             QCOMPARE(cells.size(), 3);
-            actual.insert(cells.at(0), {cells.at(1), cells.at(2)});
+            actual.insert(cells.at(0), { cells.at(1), cells.at(2) });
         }
-        QVERIFY2(!actual.isEmpty(), qPrintable(s.name + QStringLiteral(" does not exist after migration")));
+        QVERIFY2(!actual.isEmpty(),
+                 qPrintable(s.name + QStringLiteral(" does not exist after migration")));
         QStringList documented;
         for (const ContractDocRow &row : s.rows) {
             documented.append(row.name);
             QVERIFY2(actual.contains(row.name),
-                     qPrintable(s.name + QStringLiteral(".") + row.name + QStringLiteral(" is missing")));
+                     qPrintable(s.name + QStringLiteral(".") + row.name
+                                + QStringLiteral(" is missing")));
             QString type = row.type;
             if (type == QLatin1String("timestamptz"))
                 type = QStringLiteral("timestamp with time zone");
             QCOMPARE(actual.value(row.name).at(0), type);
-            const QString nullable = row.flag == QLatin1String("yes") ? QStringLiteral("YES") : QStringLiteral("NO");
+            const QString nullable
+                = row.flag == QLatin1String("yes") ? QStringLiteral("YES") : QStringLiteral("NO");
             QVERIFY2(actual.value(row.name).at(1) == nullable,
-                     qPrintable(s.name + QStringLiteral(".") + row.name + QStringLiteral(" nullability")));
+                     qPrintable(s.name + QStringLiteral(".") + row.name
+                                + QStringLiteral(" nullability")));
         }
         QStringList undocumented = actual.keys();
         for (const QString &d : documented)
             undocumented.removeAll(d);
         QVERIFY2(undocumented.isEmpty(),
-                 qPrintable(s.name + QStringLiteral(" has undocumented columns: ") + undocumented.join(QLatin1Char(','))));
+                 qPrintable(s.name + QStringLiteral(" has undocumented columns: ")
+                            + undocumented.join(QLatin1Char(','))));
     }
     QVERIFY2(tables >= 10, "the contract should name at least 10 tables and views");
 }
 
 void TstSchemaContract::rolesExistWithTheirRights()
 {
-    const QByteArray roles = sql(QStringLiteral(
-        "SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'agentops\\_%'"));
+    const QByteArray roles = sql(QStringLiteral("SELECT string_agg(rolname, ',' ORDER BY rolname) "
+                                                "FROM pg_roles WHERE rolname LIKE 'agentops\\_%'"));
     QCOMPARE(roles.trimmed(), QByteArray("agentops_operator,agentops_viewer,agentops_writer"));
 
     const auto priv = [this](const char *role, const char *table, const char *what) {
@@ -115,10 +121,13 @@ void TstSchemaContract::rolesExistWithTheirRights()
     QCOMPARE(priv("agentops_writer", "operator_actions", "INSERT"), QByteArray("f"));
 
     // A real login with the operator role can write an audit row; a viewer cannot.
-    QVERIFY(m_pg.createLogin(QStringLiteral("op1"), QStringLiteral("pw-op1"), {QStringLiteral("agentops_operator")}));
-    QVERIFY(m_pg.createLogin(QStringLiteral("view1"), QStringLiteral("pw-view1"), {QStringLiteral("agentops_viewer")}));
+    QVERIFY(m_pg.createLogin(QStringLiteral("op1"), QStringLiteral("pw-op1"),
+                             { QStringLiteral("agentops_operator") }));
+    QVERIFY(m_pg.createLogin(QStringLiteral("view1"), QStringLiteral("pw-view1"),
+                             { QStringLiteral("agentops_viewer") }));
     const QString insert = QStringLiteral(
-        "SET ROLE %1; INSERT INTO agentops.operator_actions (operator, client_host, action, target, reason, outcome) "
+        "SET ROLE %1; INSERT INTO agentops.operator_actions (operator, client_host, action, "
+        "target, reason, outcome) "
         "VALUES ('op1', 'laptop', 'reload', 'proc:h1:api:0', 'stuck', 'requested')");
     sql(insert.arg(QStringLiteral("op1")), true);
     sql(insert.arg(QStringLiteral("view1")), false);
@@ -126,23 +135,29 @@ void TstSchemaContract::rolesExistWithTheirRights()
 
 void TstSchemaContract::auditTablesAreAppendOnly()
 {
-    sql(QStringLiteral("INSERT INTO agentops.prompt_versions (agent, version, body, model, created_by) "
-                       "VALUES ('triage', 1, 'v1', 'm1', 'ann'), ('triage', 2, 'v2', 'm1', 'ann')"));
-    sql(QStringLiteral("INSERT INTO agentops.prompt_deployments (agent, version, deployed_by, kind) "
-                       "VALUES ('triage', 1, 'ann', 'deploy')"));
+    sql(QStringLiteral(
+        "INSERT INTO agentops.prompt_versions (agent, version, body, model, created_by) "
+        "VALUES ('triage', 1, 'v1', 'm1', 'ann'), ('triage', 2, 'v2', 'm1', 'ann')"));
+    sql(QStringLiteral(
+        "INSERT INTO agentops.prompt_deployments (agent, version, deployed_by, kind) "
+        "VALUES ('triage', 1, 'ann', 'deploy')"));
     // Superuser, too: the trigger refuses.
     sql(QStringLiteral("UPDATE agentops.prompt_deployments SET version = 2"), false);
     sql(QStringLiteral("DELETE FROM agentops.operator_actions"), false);
     sql(QStringLiteral("TRUNCATE agentops.prompt_deployments CASCADE"), false);
     // Two rollbacks from the same state: the second is refused by the unique key.
     const QString rollback = QStringLiteral(
-        "INSERT INTO agentops.prompt_deployments (agent, version, deployed_by, kind, reason, previous_version, "
+        "INSERT INTO agentops.prompt_deployments (agent, version, deployed_by, kind, reason, "
+        "previous_version, "
         "previous_deployment_id) SELECT 'triage', 2, '%1', 'rollback', 'bad json', 1, max(id) "
         "FROM agentops.prompt_deployments WHERE agent = 'triage' AND id = 1");
     sql(rollback.arg(QStringLiteral("ann")), true);
     sql(rollback.arg(QStringLiteral("bob")), false);
-    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM agentops.prompt_deployment_status WHERE notified_at IS NULL")).trimmed(),
-             QByteArray("2"));
+    QCOMPARE(
+        sql(QStringLiteral(
+                "SELECT count(*) FROM agentops.prompt_deployment_status WHERE notified_at IS NULL"))
+            .trimmed(),
+        QByteArray("2"));
 }
 
 void TstSchemaContract::enumChecksRefuseUnknownValues()
@@ -152,8 +167,10 @@ void TstSchemaContract::enumChecksRefuseUnknownValues()
     sql(QStringLiteral("INSERT INTO agentops.process_events (at, host, app, pm_id, event) "
                        "VALUES (now(), 'h', 'a', 0, 'exploded')"),
         false);
-    sql(QStringLiteral("INSERT INTO agentops.recovery_events (at, session_id, agent, kind, recoverable, strategy, "
-                       "outcome, attempt) VALUES (now(), 's', 'a', 'invalid_json', true, 'pray', 'failed', 1)"),
+    sql(QStringLiteral("INSERT INTO agentops.recovery_events (at, session_id, agent, kind, "
+                       "recoverable, strategy, "
+                       "outcome, attempt) VALUES (now(), 's', 'a', 'invalid_json', true, 'pray', "
+                       "'failed', 1)"),
         false);
 }
 
