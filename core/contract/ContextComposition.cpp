@@ -49,6 +49,24 @@ bool readCount(const QJsonValue &j, const QString &where, qint64 *out, QStringLi
 
 } // namespace
 
+QStringList ContextComposition::fieldNames()
+{
+    return { QStringLiteral("limit"),
+             QStringLiteral("model"),
+             QStringLiteral("updated_at"),
+             QStringLiteral("segments"),
+             QStringLiteral("segments[].kind"),
+             QStringLiteral("segments[].role"),
+             QStringLiteral("segments[].tokens"),
+             QStringLiteral("segments[].text") };
+}
+
+QStringList ContextComposition::requiredFieldNames()
+{
+    return { QStringLiteral("limit"), QStringLiteral("segments"), QStringLiteral("segments[].kind"),
+             QStringLiteral("segments[].tokens") };
+}
+
 qint64 ContextComposition::totalTokens() const
 {
     qint64 sum = 0;

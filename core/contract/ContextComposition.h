@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +33,11 @@ struct ContextComposition
 
     qint64 totalTokens() const;
     qint64 tokensOf(SegmentKind kind) const;
+
+    // The JSON members this parser knows, as docs/contract.md lists them
+    // ("segments[].kind" for members of each segment); and the required ones.
+    static QStringList fieldNames();
+    static QStringList requiredFieldNames();
 
     static Parsed<ContextComposition> parse(const QByteArray &json, const QString &sessionId);
     nlohmann::json toJson() const;

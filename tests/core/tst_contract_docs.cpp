@@ -4,6 +4,7 @@
 // could name is the one the parser knows.
 #include "ContractDoc.h"
 #include "core/contract/ActivePrompt.h"
+#include "core/contract/ContextComposition.h"
 #include "core/contract/ControlCommand.h"
 #include "core/contract/ControlResult.h"
 #include "core/contract/OperatorAction.h"
@@ -71,6 +72,9 @@ void TstContractDocs::fieldTablesMatchParsers_data()
     };
     row("proc", "Hash", "N proc:{host}:{app}:{pm_id}", ProcessRecord::fieldNames(T::Redis),
         ProcessRecord::requiredFieldNames());
+    QTest::newRow("ctx") << QStringLiteral("String") << QStringLiteral("N session:{id}:ctx")
+                         << ContextComposition::fieldNames()
+                         << ContextComposition::requiredFieldNames();
     row("proc-events", "Stream", "N proc-events", ProcessEvent::fieldNames(T::Redis),
         ProcessEvent::requiredFieldNames());
     row("session", "Hash", "N session:{id}", SessionRecord::fieldNames(T::Redis),
@@ -115,7 +119,8 @@ void TstContractDocs::fieldTablesMatchParsers()
             documentedRequired.append(r.name);
     }
     QCOMPARE(documented, fields);
-    if (kind == QLatin1String("Hash") || kind == QLatin1String("Stream"))
+    if (kind == QLatin1String("Hash") || kind == QLatin1String("Stream")
+        || kind == QLatin1String("String"))
         QCOMPARE(documentedRequired, required);
 }
 
