@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates the record structs of core/contract from one table of fields, so that the
 struct, its parser, its writer and its field list cannot disagree. Run from the repo root:
-    python3 scripts/gen_contract_records.py
+    python3 scripts/gen_contract_records.py && clang-format -i core/contract/*.h core/contract/*.cpp
 docs/contract.md is written by hand; tst_contract_docs checks it against fieldNames()."""
 import os
 
@@ -31,10 +31,10 @@ RECORDS = [
 '''),
  dict(name='ProcessEvent', kind='process event', doc='One PM2 event: stream `N proc-events` entry, or a row of `agentops.process_events`.', idfield='stream_id',
   fields=[
-   ('id','id','optint',O,{'where':'pg'}), ('stream_id','streamId','text',O,{'where':'pg'}),
+   ('id','id','optint',O,{'where':'pg'}), ('at','at','time',R,{}),
    ('host','host','text',R,{}), ('app','app','text',R,{}), ('pm_id','pmId','int',R,{}),
    ('event','event','enum:ProcessEventKind',R,{'default':'ProcessEventKind::Online'}),
-   ('detail','detail','json',O,{}), ('at','at','time',R,{}),
+   ('detail','detail','json',O,{}), ('stream_id','streamId','text',O,{'where':'pg'}),
   ]),
  dict(name='SessionRecord', kind='session', doc='One live session: hash `N session:{id}` (the agents write). The id comes from the key.',
   fields=[
@@ -58,7 +58,7 @@ RECORDS = [
 '''),
  dict(name='RecoveryEvent', kind='event', doc='One error-recovery event: stream `N events` entry, or a row of `agentops.recovery_events`.', idfield='stream_id',
   fields=[
-   ('id','id','optint',O,{'where':'pg'}), ('stream_id','streamId','text',O,{'where':'pg'}),
+   ('id','id','optint',O,{'where':'pg'}),
    ('at','at','time',R,{}), ('session_id','sessionId','text',R,{}), ('agent','agent','text',R,{}),
    ('host','host','text',O,{}), ('kind','kind','enum:RecoveryKind',R,{'default':'RecoveryKind::Other'}),
    ('recoverable','recoverable','flag',R,{}),
@@ -66,6 +66,7 @@ RECORDS = [
    ('outcome','outcome','enum:RecoveryOutcome',R,{'default':'RecoveryOutcome::InProgress'}),
    ('attempt','attempt','int',R,{'min':1,'default':1}), ('trace_id','traceId','text',O,{}), ('span_id','spanId','text',O,{}),
    ('message','message','text',O,{'cap':'caps::kMessage'}), ('detail','detail','json',O,{}),
+   ('stream_id','streamId','text',O,{'where':'pg'}),
   ]),
  dict(name='ControlCommand', kind='command', doc='A reload/restart request: stream `N control:{host}` entry (the console writes, the bridge reads).', idfield='cmd_id',
   fields=[
@@ -360,4 +361,7 @@ def gen(rec):
 if __name__ == '__main__':
     for rec in RECORDS:
         gen(rec)
+    import shutil, subprocess, glob
+    if shutil.which('clang-format'):
+        subprocess.run(['clang-format', '-i'] + glob.glob('core/contract/*.h') + glob.glob('core/contract/*.cpp'), check=False)
     print('\n'.join(r['name'] for r in RECORDS))

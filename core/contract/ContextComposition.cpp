@@ -3,25 +3,69 @@
 #include "core/contract/Caps.h"
 #include "core/contract/FieldReader.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
+
 namespace switchboard {
 
 namespace {
 
-// The JSON type a value should have been, for messages.
-QString typeName(const nlohmann::json &j) { return QString::fromLatin1(j.type_name()); }
-
-bool readCount(const nlohmann::json &j, const QString &where, qint64 *out, QStringList *errors)
+QString typeName(const QJsonValue &v)
 {
-    if (!j.is_number_integer() || (j.is_number_integer() && j.get<qint64>() < 0)) {
-        errors->append(QStringLiteral("field ") + where + QStringLiteral(" is not a non-negative integer (")
-                       + typeName(j) + QLatin1Char(')'));
+    switch (v.type()) {
+    case QJsonValue::Null:
+        return QStringLiteral("null");
+    case QJsonValue::Bool:
+        return QStringLiteral("boolean");
+    case QJsonValue::Double:
+        return QStringLiteral("number");
+    case QJsonValue::String:
+        return QStringLiteral("string");
+    case QJsonValue::Array:
+        return QStringLiteral("array");
+    case QJsonValue::Object:
+        return QStringLiteral("object");
+    case QJsonValue::Undefined:
+        break;
+    }
+    return QStringLiteral("undefined");
+}
+
+// Token counts must be integers that a double holds exactly.
+bool readCount(const QJsonValue &j, const QString &where, qint64 *out, QStringList *errors)
+{
+    const double d = j.toDouble(-1.0);
+    if (!j.isDouble() || d < 0 || d > 9007199254740992.0 || d != double(qint64(d))) {
+        errors->append(QStringLiteral("field ") + where
+                       + QStringLiteral(" is not a non-negative integer (") + typeName(j)
+                       + QLatin1Char(')'));
         return false;
     }
-    *out = j.get<qint64>();
+    *out = qint64(d);
     return true;
 }
 
 } // namespace
+
+QStringList ContextComposition::fieldNames()
+{
+    return { QStringLiteral("limit"),
+             QStringLiteral("model"),
+             QStringLiteral("updated_at"),
+             QStringLiteral("segments"),
+             QStringLiteral("segments[].kind"),
+             QStringLiteral("segments[].role"),
+             QStringLiteral("segments[].tokens"),
+             QStringLiteral("segments[].text") };
+}
+
+QStringList ContextComposition::requiredFieldNames()
+{
+    return { QStringLiteral("limit"), QStringLiteral("segments"), QStringLiteral("segments[].kind"),
+             QStringLiteral("segments[].tokens") };
+}
 
 qint64 ContextComposition::totalTokens() const
 {
@@ -40,90 +84,104 @@ qint64 ContextComposition::tokensOf(SegmentKind kind) const
     return sum;
 }
 
-Parsed<ContextComposition> ContextComposition::parse(const QByteArray &json, const QString &sessionId)
+Parsed<ContextComposition> ContextComposition::parse(const QByteArray &json,
+                                                     const QString &sessionId)
 {
     ContextComposition v;
     v.sessionId = sessionId;
     QStringList errors;
     const auto done = [&]() {
-        return Parsed<ContextComposition>(QString::fromLatin1(kKind), sessionId, std::move(v), errors);
+        return Parsed<ContextComposition>(QString::fromLatin1(kKind), sessionId, std::move(v),
+                                          errors);
     };
     if (json.size() > caps::kContextJson) {
-        errors.append(QStringLiteral("value is %1 bytes, over the %2-byte cap").arg(json.size()).arg(caps::kContextJson));
+        errors.append(QStringLiteral("value is %1 bytes, over the %2-byte cap")
+                          .arg(json.size())
+                          .arg(caps::kContextJson));
         return done();
     }
-    nlohmann::json j;
-    QString error;
-    if (!FieldReader::parseJson(json, &j, &error)) {
-        errors.append(QStringLiteral("value is not valid JSON: ") + error);
+    // QJsonDocument rather than nlohmann here: this value can be megabytes and is parsed
+    // on the GUI thread, and Qt's parser is several times faster (and depth-limited).
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
+    if (error.error != QJsonParseError::NoError) {
+        errors.append(QStringLiteral("value is not valid JSON: ") + error.errorString()
+                      + QStringLiteral(" at byte %1").arg(error.offset));
         return done();
     }
-    if (!j.is_object()) {
-        errors.append(QStringLiteral("value is a JSON ") + typeName(j) + QStringLiteral(", not an object"));
+    if (!doc.isObject()) {
+        errors.append(QStringLiteral("value is a JSON ")
+                      + (doc.isArray() ? QStringLiteral("array") : QStringLiteral("scalar"))
+                      + QStringLiteral(", not an object"));
         return done();
     }
-    if (!j.contains("limit"))
+    const QJsonObject j = doc.object();
+    if (!j.contains(QLatin1String("limit")))
         errors.append(QStringLiteral("field limit is missing"));
     else
-        readCount(j["limit"], QStringLiteral("limit"), &v.limit, &errors);
-    if (j.contains("model")) {
-        if (j["model"].is_string())
-            v.model = QString::fromStdString(j["model"].get<std::string>()).left(int(caps::kScalar));
+        readCount(j.value(QLatin1String("limit")), QStringLiteral("limit"), &v.limit, &errors);
+    if (j.contains(QLatin1String("model"))) {
+        const QJsonValue m = j.value(QLatin1String("model"));
+        if (m.isString())
+            v.model = m.toString().left(int(caps::kScalar));
         else
-            errors.append(QStringLiteral("field model is not a string (") + typeName(j["model"]) + QLatin1Char(')'));
+            errors.append(QStringLiteral("field model is not a string (") + typeName(m)
+                          + QLatin1Char(')'));
     }
-    if (j.contains("updated_at"))
-        readCount(j["updated_at"], QStringLiteral("updated_at"), &v.updatedAt, &errors);
-    if (!j.contains("segments")) {
+    if (j.contains(QLatin1String("updated_at")))
+        readCount(j.value(QLatin1String("updated_at")), QStringLiteral("updated_at"), &v.updatedAt,
+                  &errors);
+    if (!j.contains(QLatin1String("segments"))) {
         errors.append(QStringLiteral("field segments is missing"));
         return done();
     }
-    const nlohmann::json &segs = j["segments"];
-    if (!segs.is_array()) {
-        errors.append(QStringLiteral("field segments is not an array (") + typeName(segs) + QLatin1Char(')'));
+    const QJsonValue segsValue = j.value(QLatin1String("segments"));
+    if (!segsValue.isArray()) {
+        errors.append(QStringLiteral("field segments is not an array (") + typeName(segsValue)
+                      + QLatin1Char(')'));
         return done();
     }
-    v.segments.reserve(qsizetype(segs.size()));
+    const QJsonArray segs = segsValue.toArray();
+    v.segments.reserve(segs.size());
     int i = 0;
-    for (const nlohmann::json &s : segs) {
+    for (const QJsonValue &sv : segs) {
         const QString at = QStringLiteral("segments[%1]").arg(i++);
         if (errors.size() > 20)
-            break;  // enough to explain; do not build a 1 MB message
-        if (!s.is_object()) {
+            break; // enough to explain; do not build a 1 MB message
+        if (!sv.isObject()) {
             errors.append(QStringLiteral("field ") + at + QStringLiteral(" is not an object"));
             continue;
         }
+        const QJsonObject s = sv.toObject();
         ContextSegment seg;
-        const auto kind = s.find("kind");
-        if (kind == s.end() || !kind->is_string()) {
-            errors.append(QStringLiteral("field ") + at + QStringLiteral(".kind is missing or not a string"));
+        const QJsonValue kind = s.value(QLatin1String("kind"));
+        if (!kind.isString()) {
+            errors.append(QStringLiteral("field ") + at
+                          + QStringLiteral(".kind is missing or not a string"));
         } else {
-            const QByteArray k = QByteArray::fromStdString(kind->get<std::string>());
+            const QByteArray k = kind.toString().toUtf8();
             if (auto e = enumFromText<SegmentKind>(k))
                 seg.kind = *e;
             else
-                errors.append(QStringLiteral("field ") + at + QStringLiteral(".kind = ") + FieldReader::quote(k)
-                              + QStringLiteral(" is not one of ") + enumAllowed<SegmentKind>());
+                errors.append(QStringLiteral("field ") + at + QStringLiteral(".kind = ")
+                              + FieldReader::quote(k) + QStringLiteral(" is not one of ")
+                              + enumAllowed<SegmentKind>());
         }
-        const auto role = s.find("role");
-        if (role != s.end() && !role->is_null()) {
-            if (role->is_string())
-                seg.role = QString::fromStdString(role->get<std::string>()).left(64);
-            else
-                errors.append(QStringLiteral("field ") + at + QStringLiteral(".role is not a string"));
-        }
-        const auto tokens = s.find("tokens");
-        if (tokens == s.end())
+        const QJsonValue role = s.value(QLatin1String("role"));
+        if (role.isString())
+            seg.role = role.toString().left(64);
+        else if (!role.isUndefined() && !role.isNull())
+            errors.append(QStringLiteral("field ") + at + QStringLiteral(".role is not a string"));
+        if (!s.contains(QLatin1String("tokens")))
             errors.append(QStringLiteral("field ") + at + QStringLiteral(".tokens is missing"));
         else
-            readCount(*tokens, at + QStringLiteral(".tokens"), &seg.tokens, &errors);
-        const auto text = s.find("text");
-        if (text != s.end() && !text->is_null()) {
-            if (text->is_string())
-                seg.text = QString::fromStdString(text->get<std::string>());
-            else
-                errors.append(QStringLiteral("field ") + at + QStringLiteral(".text is not a string"));
-        }
+            readCount(s.value(QLatin1String("tokens")), at + QStringLiteral(".tokens"), &seg.tokens,
+                      &errors);
+        const QJsonValue text = s.value(QLatin1String("text"));
+        if (text.isString())
+            seg.text = text.toString();
+        else if (!text.isUndefined() && !text.isNull())
+            errors.append(QStringLiteral("field ") + at + QStringLiteral(".text is not a string"));
         v.segments.append(std::move(seg));
     }
     return done();
@@ -133,12 +191,14 @@ nlohmann::json ContextComposition::toJson() const
 {
     nlohmann::json segs = nlohmann::json::array();
     for (const ContextSegment &s : segments) {
-        nlohmann::json o = {{"kind", enumToText(s.kind).toStdString()}, {"tokens", s.tokens}, {"text", s.text.toStdString()}};
+        nlohmann::json o = { { "kind", enumToText(s.kind).toStdString() },
+                             { "tokens", s.tokens },
+                             { "text", s.text.toStdString() } };
         if (!s.role.isEmpty())
             o["role"] = s.role.toStdString();
         segs.push_back(std::move(o));
     }
-    nlohmann::json j = {{"limit", limit}, {"segments", std::move(segs)}};
+    nlohmann::json j = { { "limit", limit }, { "segments", std::move(segs) } };
     if (!model.isEmpty())
         j["model"] = model.toStdString();
     if (updatedAt > 0)

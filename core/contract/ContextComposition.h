@@ -7,6 +7,8 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+#include <QStringList>
+
 #include <nlohmann/json.hpp>
 
 namespace switchboard {
@@ -14,7 +16,7 @@ namespace switchboard {
 struct ContextSegment
 {
     SegmentKind kind = SegmentKind::Message;
-    QString role;  // system|user|assistant|tool, optional
+    QString role; // system|user|assistant|tool, optional
     qint64 tokens = 0;
     QString text;
 };
@@ -23,14 +25,19 @@ struct ContextComposition
 {
     static constexpr const char *kKind = "context";
 
-    QString sessionId;  // from the key
+    QString sessionId; // from the key
     qint64 limit = 0;
-    QString model;        // optional
+    QString model; // optional
     qint64 updatedAt = 0; // optional, Unix ms
     QList<ContextSegment> segments;
 
     qint64 totalTokens() const;
     qint64 tokensOf(SegmentKind kind) const;
+
+    // The JSON members this parser knows, as docs/contract.md lists them
+    // ("segments[].kind" for members of each segment); and the required ones.
+    static QStringList fieldNames();
+    static QStringList requiredFieldNames();
 
     static Parsed<ContextComposition> parse(const QByteArray &json, const QString &sessionId);
     nlohmann::json toJson() const;

@@ -3,13 +3,14 @@
 #include "core/contract/FieldReader.h"
 
 #include <QUuid>
+
 #include <limits>
 
 namespace switchboard {
 
 QByteArrayList ControlCommand::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     out.append(QByteArrayLiteral("cmd_id"));
     out.append(QByteArrayLiteral("action"));
@@ -26,7 +27,10 @@ QByteArrayList ControlCommand::fieldNames(FieldWriter::Target target)
 
 QByteArrayList ControlCommand::requiredFieldNames()
 {
-    return {QByteArrayLiteral("cmd_id"), QByteArrayLiteral("action"), QByteArrayLiteral("app"), QByteArrayLiteral("pm_id"), QByteArrayLiteral("requested_by"), QByteArrayLiteral("reason"), QByteArrayLiteral("requested_at"), QByteArrayLiteral("expires_at")};
+    return { QByteArrayLiteral("cmd_id"),       QByteArrayLiteral("action"),
+             QByteArrayLiteral("app"),          QByteArrayLiteral("pm_id"),
+             QByteArrayLiteral("requested_by"), QByteArrayLiteral("reason"),
+             QByteArrayLiteral("requested_at"), QByteArrayLiteral("expires_at") };
 }
 
 Parsed<ControlCommand> ControlCommand::parse(const RecordFields &f, const QString &recordId)

@@ -8,6 +8,7 @@
 
 #include <QByteArrayList>
 #include <QString>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -33,7 +34,8 @@ struct ControlCommand
     static QByteArrayList requiredFieldNames();
     // recordId names the record in messages (the key / stream id / primary key);
     // when empty it is taken from the record itself where possible.
-    static Parsed<ControlCommand> parse(const RecordFields &fields, const QString &recordId = QString());
+    static Parsed<ControlCommand> parse(const RecordFields &fields,
+                                        const QString &recordId = QString());
     RecordFields toFields(FieldWriter::Target target = FieldWriter::Target::Redis) const;
 
     // pm_id as a number; nullopt means "all" instances of the app.

@@ -8,7 +8,7 @@ namespace switchboard {
 
 QByteArrayList ControlResult::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     out.append(QByteArrayLiteral("cmd_id"));
     out.append(QByteArrayLiteral("host"));
@@ -21,7 +21,8 @@ QByteArrayList ControlResult::fieldNames(FieldWriter::Target target)
 
 QByteArrayList ControlResult::requiredFieldNames()
 {
-    return {QByteArrayLiteral("cmd_id"), QByteArrayLiteral("host"), QByteArrayLiteral("state"), QByteArrayLiteral("at")};
+    return { QByteArrayLiteral("cmd_id"), QByteArrayLiteral("host"), QByteArrayLiteral("state"),
+             QByteArrayLiteral("at") };
 }
 
 Parsed<ControlResult> ControlResult::parse(const RecordFields &f, const QString &recordId)

@@ -8,6 +8,7 @@
 
 #include <QByteArrayList>
 #include <QString>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -29,7 +30,8 @@ struct ControlResult
     static QByteArrayList requiredFieldNames();
     // recordId names the record in messages (the key / stream id / primary key);
     // when empty it is taken from the record itself where possible.
-    static Parsed<ControlResult> parse(const RecordFields &fields, const QString &recordId = QString());
+    static Parsed<ControlResult> parse(const RecordFields &fields,
+                                       const QString &recordId = QString());
     RecordFields toFields(FieldWriter::Target target = FieldWriter::Target::Redis) const;
 
     // succeeded, failed, expired and rejected end a command; received and running do not.

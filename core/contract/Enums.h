@@ -4,6 +4,7 @@
 #include <QByteArray>
 #include <QString>
 #include <QStringList>
+
 #include <optional>
 #include <utility>
 
@@ -45,37 +46,27 @@ enum class OperatorActionKind { Reload, Restart, Rollback, Renotify, Export };
 enum class OperatorOutcome { Requested, Succeeded, Failed, Refused };
 
 // One table per enum: value <-> text. Specialised in Enums.cpp.
-template<class E>
-struct EnumInfo
+template<class E> struct EnumInfo
 {
     static const std::pair<E, const char *> *table(int *count);
 };
 
 // Declared here, defined in Enums.cpp.
-template<>
-const std::pair<ProcessStatus, const char *> *EnumInfo<ProcessStatus>::table(int *count);
-template<>
-const std::pair<ExecMode, const char *> *EnumInfo<ExecMode>::table(int *count);
+template<> const std::pair<ProcessStatus, const char *> *EnumInfo<ProcessStatus>::table(int *count);
+template<> const std::pair<ExecMode, const char *> *EnumInfo<ExecMode>::table(int *count);
 template<>
 const std::pair<ProcessEventKind, const char *> *EnumInfo<ProcessEventKind>::table(int *count);
-template<>
-const std::pair<SessionState, const char *> *EnumInfo<SessionState>::table(int *count);
-template<>
-const std::pair<SegmentKind, const char *> *EnumInfo<SegmentKind>::table(int *count);
-template<>
-const std::pair<RecoveryKind, const char *> *EnumInfo<RecoveryKind>::table(int *count);
+template<> const std::pair<SessionState, const char *> *EnumInfo<SessionState>::table(int *count);
+template<> const std::pair<SegmentKind, const char *> *EnumInfo<SegmentKind>::table(int *count);
+template<> const std::pair<RecoveryKind, const char *> *EnumInfo<RecoveryKind>::table(int *count);
 template<>
 const std::pair<RecoveryStrategy, const char *> *EnumInfo<RecoveryStrategy>::table(int *count);
 template<>
 const std::pair<RecoveryOutcome, const char *> *EnumInfo<RecoveryOutcome>::table(int *count);
-template<>
-const std::pair<ControlAction, const char *> *EnumInfo<ControlAction>::table(int *count);
-template<>
-const std::pair<ControlState, const char *> *EnumInfo<ControlState>::table(int *count);
-template<>
-const std::pair<SpanKind, const char *> *EnumInfo<SpanKind>::table(int *count);
-template<>
-const std::pair<SpanStatus, const char *> *EnumInfo<SpanStatus>::table(int *count);
+template<> const std::pair<ControlAction, const char *> *EnumInfo<ControlAction>::table(int *count);
+template<> const std::pair<ControlState, const char *> *EnumInfo<ControlState>::table(int *count);
+template<> const std::pair<SpanKind, const char *> *EnumInfo<SpanKind>::table(int *count);
+template<> const std::pair<SpanStatus, const char *> *EnumInfo<SpanStatus>::table(int *count);
 template<>
 const std::pair<SessionOutcome, const char *> *EnumInfo<SessionOutcome>::table(int *count);
 template<>
@@ -85,8 +76,7 @@ const std::pair<OperatorActionKind, const char *> *EnumInfo<OperatorActionKind>:
 template<>
 const std::pair<OperatorOutcome, const char *> *EnumInfo<OperatorOutcome>::table(int *count);
 
-template<class E>
-QString enumToText(E value)
+template<class E> QString enumToText(E value)
 {
     int n = 0;
     const auto *t = EnumInfo<E>::table(&n);
@@ -96,8 +86,7 @@ QString enumToText(E value)
     return {};
 }
 
-template<class E>
-std::optional<E> enumFromText(const QByteArray &text)
+template<class E> std::optional<E> enumFromText(const QByteArray &text)
 {
     int n = 0;
     const auto *t = EnumInfo<E>::table(&n);
@@ -108,8 +97,7 @@ std::optional<E> enumFromText(const QByteArray &text)
 }
 
 // "online|launching|stopping|stopped|errored", for messages and the docs test.
-template<class E>
-QString enumAllowed()
+template<class E> QString enumAllowed()
 {
     int n = 0;
     const auto *t = EnumInfo<E>::table(&n);

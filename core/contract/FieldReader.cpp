@@ -8,7 +8,10 @@ namespace switchboard {
 
 namespace {
 
-QString fieldName(const char *name) { return QStringLiteral("field ") + QLatin1String(name); }
+QString fieldName(const char *name)
+{
+    return QStringLiteral("field ") + QLatin1String(name);
+}
 
 constexpr int kMaxJsonDepth = 64;
 
@@ -138,7 +141,8 @@ bool FieldReader::parseJson(const QByteArray &text, nlohmann::json *out, QString
             what.truncate(semi);
         if (what.size() > 120)
             what = what.left(120) + QStringLiteral("…");
-        *error = what + QStringLiteral(" at byte %1").arg(qulonglong(e.byte));
+        // e.byte counts from 1; messages give the 0-based offset of the offending byte.
+        *error = what + QStringLiteral(" at byte %1").arg(qulonglong(e.byte > 0 ? e.byte - 1 : 0));
     } catch (const std::exception &e) {
         *error = QString::fromUtf8(e.what()).left(120);
     }
@@ -147,7 +151,8 @@ bool FieldReader::parseJson(const QByteArray &text, nlohmann::json *out, QString
 
 void FieldReader::fail(const char *name, const QByteArray &value, const QString &what)
 {
-    m_errors.append(fieldName(name) + QStringLiteral(" = ") + quote(value) + QLatin1Char(' ') + what);
+    m_errors.append(fieldName(name) + QStringLiteral(" = ") + quote(value) + QLatin1Char(' ')
+                    + what);
 }
 
 const QByteArray *FieldReader::scalar(const char *name, Need need, qsizetype cap)
@@ -165,12 +170,13 @@ const QByteArray *FieldReader::scalar(const char *name, Need need, qsizetype cap
     }
     const QByteArray &raw = **v;
     if (raw.size() > cap) {
-        m_errors.append(fieldName(name)
-                        + QStringLiteral(" is %1 bytes, over the %2-byte cap").arg(raw.size()).arg(cap));
+        m_errors.append(
+            fieldName(name)
+            + QStringLiteral(" is %1 bytes, over the %2-byte cap").arg(raw.size()).arg(cap));
         return nullptr;
     }
     if (raw.isEmpty() && need == Optional)
-        return nullptr;  // Redis has no NULL: an empty optional field means "not set"
+        return nullptr; // Redis has no NULL: an empty optional field means "not set"
     if (raw.isEmpty()) {
         m_errors.append(fieldName(name) + QStringLiteral(" is empty"));
         return nullptr;

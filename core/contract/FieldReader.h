@@ -8,8 +8,9 @@
 
 #include <QString>
 #include <QStringList>
-#include <nlohmann/json.hpp>
+
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 namespace switchboard {
@@ -37,8 +38,7 @@ public:
     // JSON text; an absent optional value yields a null json.
     nlohmann::json json(const char *name, Need need = Required, qsizetype cap = caps::kDetailJson);
 
-    template<class E>
-    E enumValue(const char *name, E fallback, Need need = Required)
+    template<class E> E enumValue(const char *name, E fallback, Need need = Required)
     {
         const QByteArray *raw = scalar(name, need, caps::kScalar);
         if (!raw)

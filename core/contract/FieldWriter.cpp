@@ -12,7 +12,10 @@ void FieldWriter::unset(const char *name)
         m_fields.setNull(QByteArray(name));
 }
 
-void FieldWriter::text(const char *name, const QString &value) { m_fields.set(QByteArray(name), value.toUtf8()); }
+void FieldWriter::text(const char *name, const QString &value)
+{
+    m_fields.set(QByteArray(name), value.toUtf8());
+}
 
 void FieldWriter::optText(const char *name, const QString &value)
 {

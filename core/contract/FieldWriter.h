@@ -5,6 +5,7 @@
 #include "core/contract/RecordFields.h"
 
 #include <QString>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -19,11 +20,10 @@ public:
 
     explicit FieldWriter(Target target = Target::Redis)
         : m_target(target)
-    {
-    }
+    { }
 
     void text(const char *name, const QString &value);
-    void optText(const char *name, const QString &value);  // empty = unset
+    void optText(const char *name, const QString &value); // empty = unset
     void integer(const char *name, qint64 value);
     void optInteger(const char *name, std::optional<qint64> value);
     void number(const char *name, double value);
@@ -31,12 +31,8 @@ public:
     void flag(const char *name, bool value);
     void time(const char *name, qint64 ms);
     void optTime(const char *name, std::optional<qint64> ms);
-    void json(const char *name, const nlohmann::json &value);  // null = unset
-    template<class E>
-    void enumValue(const char *name, E value)
-    {
-        text(name, enumToText(value));
-    }
+    void json(const char *name, const nlohmann::json &value); // null = unset
+    template<class E> void enumValue(const char *name, E value) { text(name, enumToText(value)); }
 
     const RecordFields &fields() const { return m_fields; }
     RecordFields take() { return std::move(m_fields); }

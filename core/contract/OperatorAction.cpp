@@ -8,7 +8,7 @@ namespace switchboard {
 
 QByteArrayList OperatorAction::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     out.append(QByteArrayLiteral("id"));
     out.append(QByteArrayLiteral("at"));
@@ -26,7 +26,10 @@ QByteArrayList OperatorAction::fieldNames(FieldWriter::Target target)
 
 QByteArrayList OperatorAction::requiredFieldNames()
 {
-    return {QByteArrayLiteral("at"), QByteArrayLiteral("operator"), QByteArrayLiteral("client_host"), QByteArrayLiteral("action"), QByteArrayLiteral("target"), QByteArrayLiteral("reason"), QByteArrayLiteral("outcome")};
+    return { QByteArrayLiteral("at"),          QByteArrayLiteral("operator"),
+             QByteArrayLiteral("client_host"), QByteArrayLiteral("action"),
+             QByteArrayLiteral("target"),      QByteArrayLiteral("reason"),
+             QByteArrayLiteral("outcome") };
 }
 
 Parsed<OperatorAction> OperatorAction::parse(const RecordFields &f, const QString &recordId)
@@ -42,11 +45,13 @@ Parsed<OperatorAction> OperatorAction::parse(const RecordFields &f, const QStrin
     v.at = r.time("at", FieldReader::Required);
     v.operatorName = r.text("operator", FieldReader::Required, caps::kScalar);
     v.clientHost = r.text("client_host", FieldReader::Required, caps::kScalar);
-    v.action = r.enumValue<OperatorActionKind>("action", OperatorActionKind::Reload, FieldReader::Required);
+    v.action = r.enumValue<OperatorActionKind>("action", OperatorActionKind::Reload,
+                                               FieldReader::Required);
     v.target = r.text("target", FieldReader::Required, caps::kScalar);
     v.reason = r.text("reason", FieldReader::Required, caps::kMessage);
     v.params = r.json("params", FieldReader::Optional, caps::kScalar);
-    v.outcome = r.enumValue<OperatorOutcome>("outcome", OperatorOutcome::Requested, FieldReader::Required);
+    v.outcome = r.enumValue<OperatorOutcome>("outcome", OperatorOutcome::Requested,
+                                             FieldReader::Required);
     v.detail = r.json("detail", FieldReader::Optional, caps::kScalar);
     v.refId = r.optInteger("ref_id", 1);
     return Parsed<OperatorAction>(QString::fromLatin1(kKind), id, std::move(v), r.errors());

@@ -8,6 +8,7 @@
 
 #include <QByteArrayList>
 #include <QString>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -34,7 +35,8 @@ struct OperatorAction
     static QByteArrayList requiredFieldNames();
     // recordId names the record in messages (the key / stream id / primary key);
     // when empty it is taken from the record itself where possible.
-    static Parsed<OperatorAction> parse(const RecordFields &fields, const QString &recordId = QString());
+    static Parsed<OperatorAction> parse(const RecordFields &fields,
+                                        const QString &recordId = QString());
     RecordFields toFields(FieldWriter::Target target = FieldWriter::Target::Postgres) const;
 };
 

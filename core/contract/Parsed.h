@@ -4,12 +4,12 @@
 // ("session abc: field ctx_tokens = 'lots' is not an integer") instead of dropping it.
 #include <QString>
 #include <QStringList>
+
 #include <utility>
 
 namespace switchboard {
 
-template<class T>
-class Parsed
+template<class T> class Parsed
 {
 public:
     // kind names the record type in messages ("session", "process", "span").
@@ -18,8 +18,7 @@ public:
         , m_id(std::move(recordId))
         , m_value(std::move(value))
         , m_errors(std::move(errors))
-    {
-    }
+    { }
 
     bool isOk() const { return m_errors.isEmpty(); }
     explicit operator bool() const { return isOk(); }

@@ -8,6 +8,7 @@
 
 #include <QByteArrayList>
 #include <QString>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -18,20 +19,21 @@ struct ProcessEvent
     static constexpr const char *kKind = "process event";
 
     std::optional<qint64> id;
-    QString streamId;
+    qint64 at = 0;
     QString host;
     QString app;
     qint64 pmId = 0;
     ProcessEventKind event = ProcessEventKind::Online;
     nlohmann::json detail;
-    qint64 at = 0;
+    QString streamId;
 
     // Every field / column name, in contract order; and the ones a record must have.
     static QByteArrayList fieldNames(FieldWriter::Target target = FieldWriter::Target::Redis);
     static QByteArrayList requiredFieldNames();
     // recordId names the record in messages (the key / stream id / primary key);
     // when empty it is taken from the record itself where possible.
-    static Parsed<ProcessEvent> parse(const RecordFields &fields, const QString &recordId = QString());
+    static Parsed<ProcessEvent> parse(const RecordFields &fields,
+                                      const QString &recordId = QString());
     RecordFields toFields(FieldWriter::Target target = FieldWriter::Target::Redis) const;
 };
 

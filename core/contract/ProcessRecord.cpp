@@ -8,7 +8,7 @@ namespace switchboard {
 
 QByteArrayList ProcessRecord::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     out.append(QByteArrayLiteral("host"));
     out.append(QByteArrayLiteral("app"));
@@ -32,7 +32,10 @@ QByteArrayList ProcessRecord::fieldNames(FieldWriter::Target target)
 
 QByteArrayList ProcessRecord::requiredFieldNames()
 {
-    return {QByteArrayLiteral("host"), QByteArrayLiteral("app"), QByteArrayLiteral("pm_id"), QByteArrayLiteral("status"), QByteArrayLiteral("exec_mode"), QByteArrayLiteral("restarts"), QByteArrayLiteral("heartbeat_at")};
+    return { QByteArrayLiteral("host"),        QByteArrayLiteral("app"),
+             QByteArrayLiteral("pm_id"),       QByteArrayLiteral("status"),
+             QByteArrayLiteral("exec_mode"),   QByteArrayLiteral("restarts"),
+             QByteArrayLiteral("heartbeat_at") };
 }
 
 Parsed<ProcessRecord> ProcessRecord::parse(const RecordFields &f, const QString &recordId)
@@ -47,15 +50,19 @@ Parsed<ProcessRecord> ProcessRecord::parse(const RecordFields &f, const QString 
     v.pmNamespace = r.text("namespace", FieldReader::Optional, caps::kScalar);
     v.status = r.enumValue<ProcessStatus>("status", ProcessStatus::Stopped, FieldReader::Required);
     v.execMode = r.enumValue<ExecMode>("exec_mode", ExecMode::Fork, FieldReader::Required);
-    v.instances = r.integer("instances", FieldReader::Optional, 0, std::numeric_limits<qint64>::max(), 1);
-    v.restarts = r.integer("restarts", FieldReader::Required, 0, std::numeric_limits<qint64>::max(), 0);
-    v.unstableRestarts = r.integer("unstable_restarts", FieldReader::Optional, 0, std::numeric_limits<qint64>::max(), 0);
+    v.instances
+        = r.integer("instances", FieldReader::Optional, 0, std::numeric_limits<qint64>::max(), 1);
+    v.restarts
+        = r.integer("restarts", FieldReader::Required, 0, std::numeric_limits<qint64>::max(), 0);
+    v.unstableRestarts = r.integer("unstable_restarts", FieldReader::Optional, 0,
+                                   std::numeric_limits<qint64>::max(), 0);
     v.startedAt = r.optTime("started_at");
     v.cpu = r.optNumber("cpu", 0);
     v.memory = r.optInteger("memory", 0);
     v.version = r.text("version", FieldReader::Optional, caps::kScalar);
     v.heartbeatAt = r.time("heartbeat_at", FieldReader::Required);
-    v.heartbeatMs = r.integer("heartbeat_ms", FieldReader::Optional, 100, std::numeric_limits<qint64>::max(), 2000);
+    v.heartbeatMs = r.integer("heartbeat_ms", FieldReader::Optional, 100,
+                              std::numeric_limits<qint64>::max(), 2000);
     return Parsed<ProcessRecord>(QString::fromLatin1(kKind), recordId, std::move(v), r.errors());
 }
 

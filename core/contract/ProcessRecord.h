@@ -8,6 +8,7 @@
 
 #include <QByteArrayList>
 #include <QString>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -40,7 +41,8 @@ struct ProcessRecord
     static QByteArrayList requiredFieldNames();
     // recordId names the record in messages (the key / stream id / primary key);
     // when empty it is taken from the record itself where possible.
-    static Parsed<ProcessRecord> parse(const RecordFields &fields, const QString &recordId = QString());
+    static Parsed<ProcessRecord> parse(const RecordFields &fields,
+                                       const QString &recordId = QString());
     RecordFields toFields(FieldWriter::Target target = FieldWriter::Target::Redis) const;
 
     // The member of the procs zset and the key suffix: "{host}:{app}:{pm_id}".

@@ -8,7 +8,7 @@ namespace switchboard {
 
 QByteArrayList PromptDeployment::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     out.append(QByteArrayLiteral("id"));
     out.append(QByteArrayLiteral("agent"));
@@ -25,7 +25,9 @@ QByteArrayList PromptDeployment::fieldNames(FieldWriter::Target target)
 
 QByteArrayList PromptDeployment::requiredFieldNames()
 {
-    return {QByteArrayLiteral("id"), QByteArrayLiteral("agent"), QByteArrayLiteral("version"), QByteArrayLiteral("deployed_at"), QByteArrayLiteral("deployed_by"), QByteArrayLiteral("kind")};
+    return { QByteArrayLiteral("id"),          QByteArrayLiteral("agent"),
+             QByteArrayLiteral("version"),     QByteArrayLiteral("deployed_at"),
+             QByteArrayLiteral("deployed_by"), QByteArrayLiteral("kind") };
 }
 
 Parsed<PromptDeployment> PromptDeployment::parse(const RecordFields &f, const QString &recordId)
@@ -39,7 +41,8 @@ Parsed<PromptDeployment> PromptDeployment::parse(const RecordFields &f, const QS
     }
     v.id = r.integer("id", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 0);
     v.agent = r.text("agent", FieldReader::Required, caps::kScalar);
-    v.version = r.integer("version", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 1);
+    v.version
+        = r.integer("version", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 1);
     v.deployedAt = r.time("deployed_at", FieldReader::Required);
     v.deployedBy = r.text("deployed_by", FieldReader::Required, caps::kScalar);
     v.kind = r.enumValue<DeploymentKind>("kind", DeploymentKind::Deploy, FieldReader::Required);

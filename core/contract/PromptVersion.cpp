@@ -8,7 +8,7 @@ namespace switchboard {
 
 QByteArrayList PromptVersion::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     out.append(QByteArrayLiteral("agent"));
     out.append(QByteArrayLiteral("version"));
@@ -26,7 +26,9 @@ QByteArrayList PromptVersion::fieldNames(FieldWriter::Target target)
 
 QByteArrayList PromptVersion::requiredFieldNames()
 {
-    return {QByteArrayLiteral("agent"), QByteArrayLiteral("version"), QByteArrayLiteral("body"), QByteArrayLiteral("model"), QByteArrayLiteral("created_at"), QByteArrayLiteral("created_by")};
+    return { QByteArrayLiteral("agent"),      QByteArrayLiteral("version"),
+             QByteArrayLiteral("body"),       QByteArrayLiteral("model"),
+             QByteArrayLiteral("created_at"), QByteArrayLiteral("created_by") };
 }
 
 Parsed<PromptVersion> PromptVersion::parse(const RecordFields &f, const QString &recordId)
@@ -34,7 +36,8 @@ Parsed<PromptVersion> PromptVersion::parse(const RecordFields &f, const QString 
     FieldReader r(f);
     PromptVersion v;
     v.agent = r.text("agent", FieldReader::Required, caps::kScalar);
-    v.version = r.integer("version", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 1);
+    v.version
+        = r.integer("version", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 1);
     v.body = r.text("body", FieldReader::Required, caps::kPromptBody);
     v.model = r.text("model", FieldReader::Required, caps::kScalar);
     v.params = r.json("params", FieldReader::Optional, caps::kScalar);
@@ -43,7 +46,8 @@ Parsed<PromptVersion> PromptVersion::parse(const RecordFields &f, const QString 
     v.note = r.text("note", FieldReader::Optional, caps::kMessage);
     v.evalSuite = r.text("eval_suite", FieldReader::Optional, caps::kScalar);
     v.evalScore = r.optNumber("eval_score", -1e300);
-    if (const auto *raw = f.find(QByteArrayLiteral("eval_passed")); raw && raw->has_value() && !(*raw)->isEmpty())
+    if (const auto *raw = f.find(QByteArrayLiteral("eval_passed"));
+        raw && raw->has_value() && !(*raw)->isEmpty())
         v.evalPassed = r.flag("eval_passed", FieldReader::Optional);
     return Parsed<PromptVersion>(QString::fromLatin1(kKind), recordId, std::move(v), r.errors());
 }

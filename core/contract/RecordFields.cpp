@@ -11,12 +11,14 @@ RecordFields RecordFields::fromFlatList(const QList<QByteArray> &flat)
         r.set(flat.at(i), flat.at(i + 1));
     if (n % 2 != 0) {
         r.set(flat.at(n - 1), QByteArray());
-        r.m_structuralError = QStringLiteral("odd number of elements (%1) in a name/value list").arg(n);
+        r.m_structuralError
+            = QStringLiteral("odd number of elements (%1) in a name/value list").arg(n);
     }
     return r;
 }
 
-RecordFields RecordFields::fromPairs(const std::vector<std::pair<QString, std::optional<QString>>> &pairs)
+RecordFields
+RecordFields::fromPairs(const std::vector<std::pair<QString, std::optional<QString>>> &pairs)
 {
     RecordFields r;
     r.m_fields.reserve(pairs.size());

@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QList>
 #include <QString>
+
 #include <optional>
 #include <utility>
 #include <vector>
@@ -15,7 +16,7 @@ namespace switchboard {
 class RecordFields
 {
 public:
-    using Value = std::optional<QByteArray>;  // nullopt = SQL NULL
+    using Value = std::optional<QByteArray>; // nullopt = SQL NULL
 
     RecordFields() = default;
 
@@ -24,7 +25,8 @@ public:
     // keeps the last value, like HSET would.
     static RecordFields fromFlatList(const QList<QByteArray> &flat);
     // From (column, nullable text) pairs, e.g. a Postgres row read as text.
-    static RecordFields fromPairs(const std::vector<std::pair<QString, std::optional<QString>>> &pairs);
+    static RecordFields
+    fromPairs(const std::vector<std::pair<QString, std::optional<QString>>> &pairs);
 
     void set(const QByteArray &name, Value value);
     void setText(const QByteArray &name, const QString &text) { set(name, text.toUtf8()); }

@@ -8,12 +8,10 @@ namespace switchboard {
 
 QByteArrayList RecoveryEvent::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     if (target == FieldWriter::Target::Postgres)
         out.append(QByteArrayLiteral("id"));
-    if (target == FieldWriter::Target::Postgres)
-        out.append(QByteArrayLiteral("stream_id"));
     out.append(QByteArrayLiteral("at"));
     out.append(QByteArrayLiteral("session_id"));
     out.append(QByteArrayLiteral("agent"));
@@ -27,12 +25,17 @@ QByteArrayList RecoveryEvent::fieldNames(FieldWriter::Target target)
     out.append(QByteArrayLiteral("span_id"));
     out.append(QByteArrayLiteral("message"));
     out.append(QByteArrayLiteral("detail"));
+    if (target == FieldWriter::Target::Postgres)
+        out.append(QByteArrayLiteral("stream_id"));
     return out;
 }
 
 QByteArrayList RecoveryEvent::requiredFieldNames()
 {
-    return {QByteArrayLiteral("at"), QByteArrayLiteral("session_id"), QByteArrayLiteral("agent"), QByteArrayLiteral("kind"), QByteArrayLiteral("recoverable"), QByteArrayLiteral("strategy"), QByteArrayLiteral("outcome"), QByteArrayLiteral("attempt")};
+    return { QByteArrayLiteral("at"),          QByteArrayLiteral("session_id"),
+             QByteArrayLiteral("agent"),       QByteArrayLiteral("kind"),
+             QByteArrayLiteral("recoverable"), QByteArrayLiteral("strategy"),
+             QByteArrayLiteral("outcome"),     QByteArrayLiteral("attempt") };
 }
 
 Parsed<RecoveryEvent> RecoveryEvent::parse(const RecordFields &f, const QString &recordId)
@@ -45,20 +48,23 @@ Parsed<RecoveryEvent> RecoveryEvent::parse(const RecordFields &f, const QString 
             id = QString::fromUtf8((*raw)->left(64));
     }
     v.id = r.optInteger("id", 0);
-    v.streamId = r.text("stream_id", FieldReader::Optional, caps::kScalar);
     v.at = r.time("at", FieldReader::Required);
     v.sessionId = r.text("session_id", FieldReader::Required, caps::kScalar);
     v.agent = r.text("agent", FieldReader::Required, caps::kScalar);
     v.host = r.text("host", FieldReader::Optional, caps::kScalar);
     v.kind = r.enumValue<RecoveryKind>("kind", RecoveryKind::Other, FieldReader::Required);
     v.recoverable = r.flag("recoverable", FieldReader::Required);
-    v.strategy = r.enumValue<RecoveryStrategy>("strategy", RecoveryStrategy::Abort, FieldReader::Required);
-    v.outcome = r.enumValue<RecoveryOutcome>("outcome", RecoveryOutcome::InProgress, FieldReader::Required);
-    v.attempt = r.integer("attempt", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 1);
+    v.strategy
+        = r.enumValue<RecoveryStrategy>("strategy", RecoveryStrategy::Abort, FieldReader::Required);
+    v.outcome = r.enumValue<RecoveryOutcome>("outcome", RecoveryOutcome::InProgress,
+                                             FieldReader::Required);
+    v.attempt
+        = r.integer("attempt", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 1);
     v.traceId = r.text("trace_id", FieldReader::Optional, caps::kScalar);
     v.spanId = r.text("span_id", FieldReader::Optional, caps::kScalar);
     v.message = r.text("message", FieldReader::Optional, caps::kMessage);
     v.detail = r.json("detail", FieldReader::Optional, caps::kScalar);
+    v.streamId = r.text("stream_id", FieldReader::Optional, caps::kScalar);
     return Parsed<RecoveryEvent>(QString::fromLatin1(kKind), id, std::move(v), r.errors());
 }
 
@@ -67,8 +73,6 @@ RecordFields RecoveryEvent::toFields(FieldWriter::Target target) const
     FieldWriter w(target);
     if (target == FieldWriter::Target::Postgres)
         w.optInteger("id", this->id);
-    if (target == FieldWriter::Target::Postgres)
-        w.optText("stream_id", this->streamId);
     w.time("at", this->at);
     w.text("session_id", this->sessionId);
     w.text("agent", this->agent);
@@ -82,6 +86,8 @@ RecordFields RecoveryEvent::toFields(FieldWriter::Target target) const
     w.optText("span_id", this->spanId);
     w.optText("message", this->message);
     w.json("detail", this->detail);
+    if (target == FieldWriter::Target::Postgres)
+        w.optText("stream_id", this->streamId);
     return w.take();
 }
 

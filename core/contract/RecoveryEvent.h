@@ -8,6 +8,7 @@
 
 #include <QByteArrayList>
 #include <QString>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -18,7 +19,6 @@ struct RecoveryEvent
     static constexpr const char *kKind = "event";
 
     std::optional<qint64> id;
-    QString streamId;
     qint64 at = 0;
     QString sessionId;
     QString agent;
@@ -32,13 +32,15 @@ struct RecoveryEvent
     QString spanId;
     QString message;
     nlohmann::json detail;
+    QString streamId;
 
     // Every field / column name, in contract order; and the ones a record must have.
     static QByteArrayList fieldNames(FieldWriter::Target target = FieldWriter::Target::Redis);
     static QByteArrayList requiredFieldNames();
     // recordId names the record in messages (the key / stream id / primary key);
     // when empty it is taken from the record itself where possible.
-    static Parsed<RecoveryEvent> parse(const RecordFields &fields, const QString &recordId = QString());
+    static Parsed<RecoveryEvent> parse(const RecordFields &fields,
+                                       const QString &recordId = QString());
     RecordFields toFields(FieldWriter::Target target = FieldWriter::Target::Redis) const;
 };
 

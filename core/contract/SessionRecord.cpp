@@ -8,7 +8,7 @@ namespace switchboard {
 
 QByteArrayList SessionRecord::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     out.append(QByteArrayLiteral("agent"));
     out.append(QByteArrayLiteral("layer"));
@@ -28,7 +28,10 @@ QByteArrayList SessionRecord::fieldNames(FieldWriter::Target target)
 
 QByteArrayList SessionRecord::requiredFieldNames()
 {
-    return {QByteArrayLiteral("agent"), QByteArrayLiteral("started_at"), QByteArrayLiteral("updated_at"), QByteArrayLiteral("turns"), QByteArrayLiteral("ctx_tokens"), QByteArrayLiteral("ctx_limit"), QByteArrayLiteral("model"), QByteArrayLiteral("state")};
+    return { QByteArrayLiteral("agent"),      QByteArrayLiteral("started_at"),
+             QByteArrayLiteral("updated_at"), QByteArrayLiteral("turns"),
+             QByteArrayLiteral("ctx_tokens"), QByteArrayLiteral("ctx_limit"),
+             QByteArrayLiteral("model"),      QByteArrayLiteral("state") };
 }
 
 Parsed<SessionRecord> SessionRecord::parse(const RecordFields &f, const QString &recordId)
@@ -43,9 +46,12 @@ Parsed<SessionRecord> SessionRecord::parse(const RecordFields &f, const QString 
     v.startedAt = r.time("started_at", FieldReader::Required);
     v.updatedAt = r.time("updated_at", FieldReader::Required);
     v.turns = r.integer("turns", FieldReader::Required, 0, std::numeric_limits<qint64>::max(), 0);
-    v.ctxTokens = r.integer("ctx_tokens", FieldReader::Required, 0, std::numeric_limits<qint64>::max(), 0);
-    v.ctxLimit = r.integer("ctx_limit", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 0);
-    v.summaries = r.integer("summaries", FieldReader::Optional, 0, std::numeric_limits<qint64>::max(), 0);
+    v.ctxTokens
+        = r.integer("ctx_tokens", FieldReader::Required, 0, std::numeric_limits<qint64>::max(), 0);
+    v.ctxLimit
+        = r.integer("ctx_limit", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 0);
+    v.summaries
+        = r.integer("summaries", FieldReader::Optional, 0, std::numeric_limits<qint64>::max(), 0);
     v.model = r.text("model", FieldReader::Required, caps::kScalar);
     v.promptVersion = r.optInteger("prompt_version", 1);
     v.state = r.enumValue<SessionState>("state", SessionState::Active, FieldReader::Required);

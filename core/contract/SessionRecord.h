@@ -8,6 +8,7 @@
 
 #include <QByteArrayList>
 #include <QString>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -17,7 +18,7 @@ struct SessionRecord
 {
     static constexpr const char *kKind = "session";
 
-    QString id;  // from the key, not a field
+    QString id; // from the key, not a field
     QString agent;
     QString layer;
     QString channel;
@@ -37,7 +38,8 @@ struct SessionRecord
     static QByteArrayList requiredFieldNames();
     // recordId names the record in messages (the key / stream id / primary key);
     // when empty it is taken from the record itself where possible.
-    static Parsed<SessionRecord> parse(const RecordFields &fields, const QString &recordId = QString());
+    static Parsed<SessionRecord> parse(const RecordFields &fields,
+                                       const QString &recordId = QString());
     RecordFields toFields(FieldWriter::Target target = FieldWriter::Target::Redis) const;
 
     // ctx_tokens / ctx_limit: the latest model call's input (cache included) over the

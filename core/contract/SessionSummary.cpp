@@ -8,7 +8,7 @@ namespace switchboard {
 
 QByteArrayList SessionSummary::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     out.append(QByteArrayLiteral("session_id"));
     out.append(QByteArrayLiteral("agent"));
@@ -29,7 +29,13 @@ QByteArrayList SessionSummary::fieldNames(FieldWriter::Target target)
 
 QByteArrayList SessionSummary::requiredFieldNames()
 {
-    return {QByteArrayLiteral("session_id"), QByteArrayLiteral("agent"), QByteArrayLiteral("started_at"), QByteArrayLiteral("turns"), QByteArrayLiteral("outcome"), QByteArrayLiteral("had_recovery_events"), QByteArrayLiteral("recovery_event_count")};
+    return { QByteArrayLiteral("session_id"),
+             QByteArrayLiteral("agent"),
+             QByteArrayLiteral("started_at"),
+             QByteArrayLiteral("turns"),
+             QByteArrayLiteral("outcome"),
+             QByteArrayLiteral("had_recovery_events"),
+             QByteArrayLiteral("recovery_event_count") };
 }
 
 Parsed<SessionSummary> SessionSummary::parse(const RecordFields &f, const QString &recordId)
@@ -49,10 +55,12 @@ Parsed<SessionSummary> SessionSummary::parse(const RecordFields &f, const QStrin
     v.startedAt = r.time("started_at", FieldReader::Required);
     v.endedAt = r.optTime("ended_at");
     v.turns = r.integer("turns", FieldReader::Required, 0, std::numeric_limits<qint64>::max(), 0);
-    v.outcome = r.enumValue<SessionOutcome>("outcome", SessionOutcome::Active, FieldReader::Required);
+    v.outcome
+        = r.enumValue<SessionOutcome>("outcome", SessionOutcome::Active, FieldReader::Required);
     v.maxFillPct = r.optNumber("max_fill_pct", 0);
     v.hadRecoveryEvents = r.flag("had_recovery_events", FieldReader::Required);
-    v.recoveryEventCount = r.integer("recovery_event_count", FieldReader::Required, 0, std::numeric_limits<qint64>::max(), 0);
+    v.recoveryEventCount = r.integer("recovery_event_count", FieldReader::Required, 0,
+                                     std::numeric_limits<qint64>::max(), 0);
     v.promptVersion = r.optInteger("prompt_version", 1);
     v.model = r.text("model", FieldReader::Optional, caps::kScalar);
     return Parsed<SessionSummary>(QString::fromLatin1(kKind), id, std::move(v), r.errors());

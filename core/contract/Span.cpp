@@ -3,13 +3,14 @@
 #include "core/contract/FieldReader.h"
 
 #include <QDateTime>
+
 #include <limits>
 
 namespace switchboard {
 
 QByteArrayList Span::fieldNames(FieldWriter::Target target)
 {
-    Q_UNUSED(target)  // not every record has target-specific fields
+    Q_UNUSED(target) // not every record has target-specific fields
     QByteArrayList out;
     out.append(QByteArrayLiteral("span_id"));
     out.append(QByteArrayLiteral("trace_id"));
@@ -47,7 +48,12 @@ QByteArrayList Span::fieldNames(FieldWriter::Target target)
 
 QByteArrayList Span::requiredFieldNames()
 {
-    return {QByteArrayLiteral("span_id"), QByteArrayLiteral("trace_id"), QByteArrayLiteral("session_id"), QByteArrayLiteral("turn"), QByteArrayLiteral("kind"), QByteArrayLiteral("name"), QByteArrayLiteral("agent"), QByteArrayLiteral("started_at"), QByteArrayLiteral("duration_ms"), QByteArrayLiteral("status"), QByteArrayLiteral("path"), QByteArrayLiteral("depth")};
+    return { QByteArrayLiteral("span_id"),     QByteArrayLiteral("trace_id"),
+             QByteArrayLiteral("session_id"),  QByteArrayLiteral("turn"),
+             QByteArrayLiteral("kind"),        QByteArrayLiteral("name"),
+             QByteArrayLiteral("agent"),       QByteArrayLiteral("started_at"),
+             QByteArrayLiteral("duration_ms"), QByteArrayLiteral("status"),
+             QByteArrayLiteral("path"),        QByteArrayLiteral("depth") };
 }
 
 Parsed<Span> Span::parse(const RecordFields &f, const QString &recordId)

@@ -8,6 +8,7 @@
 
 #include <QByteArrayList>
 #include <QString>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 

@@ -43,7 +43,10 @@ void civilFromDays(qint64 z, qint64 *y, unsigned *m, unsigned *d)
     *y = qint64(yoe) + era * 400 + (*m <= 2 ? 1 : 0);
 }
 
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 } // namespace
 
@@ -89,9 +92,9 @@ std::optional<qint64> parseTimestamptz(const QByteArray &text)
         || !digits(p + 8, 2, &d) || (p[10] != ' ' && p[10] != 'T') || !digits(p + 11, 2, &h)
         || p[13] != ':' || !digits(p + 14, 2, &mi) || p[16] != ':' || !digits(p + 17, 2, &s))
         return std::nullopt;
-    static const int monthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > monthDays[mo - 1] + (mo == 2 && leap(y) ? 1 : 0)
-        || h > 23 || mi > 59 || s > 60)
+    static const int monthDays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (mo < 1 || mo > 12 || d < 1 || d > monthDays[mo - 1] + (mo == 2 && leap(y) ? 1 : 0) || h > 23
+        || mi > 59 || s > 60)
         return std::nullopt;
     int i = 19;
     int ms = 0;
@@ -110,7 +113,7 @@ std::optional<qint64> parseTimestamptz(const QByteArray &text)
             ms *= 10;
     }
     if (i >= n)
-        return std::nullopt;  // an offset is required: no guessing the zone
+        return std::nullopt; // an offset is required: no guessing the zone
     int offsetMin = 0;
     if (p[i] == 'Z') {
         ++i;

@@ -3,6 +3,7 @@
 // hands timestamptz out as text ("2026-11-26 23:29:27.123+00"). Both become qint64 ms.
 #include <QByteArray>
 #include <QString>
+
 #include <optional>
 
 namespace switchboard::timestamp {

@@ -14,13 +14,13 @@ struct ContractDocRow
 {
     QString name;
     QString type;
-    QString flag;  // "required" (yes/no) for Redis, "null" (yes/no) for SQL
+    QString flag; // "required" (yes/no) for Redis, "null" (yes/no) for SQL
 };
 
 struct ContractDocSection
 {
-    QString kind;  // Hash, Stream, Table, View, String
-    QString name;  // as written between backticks
+    QString kind; // Hash, Stream, Table, View, String
+    QString name; // as written between backticks
     QList<ContractDocRow> rows;
 };
 
@@ -45,7 +45,7 @@ inline QList<ContractDocSection> readContractDoc(QString *error)
     for (const QString &line : lines) {
         const auto m = heading.match(line);
         if (m.hasMatch()) {
-            out.append({m.captured(1), m.captured(2), {}});
+            out.append({ m.captured(1), m.captured(2), {} });
             current = &out.last();
             inTable = false;
             continue;
@@ -56,7 +56,7 @@ inline QList<ContractDocSection> readContractDoc(QString *error)
             continue;
         if (!line.startsWith(QLatin1Char('|'))) {
             if (inTable)
-                current = nullptr;  // only the first table after the heading
+                current = nullptr; // only the first table after the heading
             continue;
         }
         QStringList cells = line.split(QLatin1Char('|'));
@@ -72,7 +72,7 @@ inline QList<ContractDocSection> readContractDoc(QString *error)
         if (cells.first().startsWith(QStringLiteral("---")))
             continue;
         if (inTable)
-            current->rows.append({cells.at(0), cells.at(1), cells.at(2)});
+            current->rows.append({ cells.at(0), cells.at(1), cells.at(2) });
     }
     return out;
 }

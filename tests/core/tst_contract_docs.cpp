@@ -4,6 +4,7 @@
 // could name is the one the parser knows.
 #include "ContractDoc.h"
 #include "core/contract/ActivePrompt.h"
+#include "core/contract/ContextComposition.h"
 #include "core/contract/ControlCommand.h"
 #include "core/contract/ControlResult.h"
 #include "core/contract/OperatorAction.h"
@@ -61,27 +62,43 @@ void TstContractDocs::fieldTablesMatchParsers_data()
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("name");
     QTest::addColumn<QStringList>("fields");
-    QTest::addColumn<QStringList>("required");  // empty for SQL (nullability is checked against the DB)
+    QTest::addColumn<QStringList>(
+        "required"); // empty for SQL (nullability is checked against the DB)
     using T = FieldWriter::Target;
-    const auto row = [](const char *tag, const char *kind, const char *name, const QByteArrayList &fields,
-                        const QByteArrayList &required) {
-        QTest::newRow(tag) << QString::fromLatin1(kind) << QString::fromLatin1(name) << toStrings(fields)
-                           << toStrings(required);
+    const auto row = [](const char *tag, const char *kind, const char *name,
+                        const QByteArrayList &fields, const QByteArrayList &required) {
+        QTest::newRow(tag) << QString::fromLatin1(kind) << QString::fromLatin1(name)
+                           << toStrings(fields) << toStrings(required);
     };
-    row("proc", "Hash", "N proc:{host}:{app}:{pm_id}", ProcessRecord::fieldNames(T::Redis), ProcessRecord::requiredFieldNames());
-    row("proc-events", "Stream", "N proc-events", ProcessEvent::fieldNames(T::Redis), ProcessEvent::requiredFieldNames());
-    row("session", "Hash", "N session:{id}", SessionRecord::fieldNames(T::Redis), SessionRecord::requiredFieldNames());
-    row("events", "Stream", "N events", RecoveryEvent::fieldNames(T::Redis), RecoveryEvent::requiredFieldNames());
-    row("control", "Stream", "N control:{host}", ControlCommand::fieldNames(T::Redis), ControlCommand::requiredFieldNames());
-    row("control-results", "Stream", "N control-results", ControlResult::fieldNames(T::Redis), ControlResult::requiredFieldNames());
-    row("prompt", "Hash", "N prompt:{agent}", ActivePrompt::fieldNames(T::Redis), ActivePrompt::requiredFieldNames());
+    row("proc", "Hash", "N proc:{host}:{app}:{pm_id}", ProcessRecord::fieldNames(T::Redis),
+        ProcessRecord::requiredFieldNames());
+    QTest::newRow("ctx") << QStringLiteral("String") << QStringLiteral("N session:{id}:ctx")
+                         << ContextComposition::fieldNames()
+                         << ContextComposition::requiredFieldNames();
+    row("proc-events", "Stream", "N proc-events", ProcessEvent::fieldNames(T::Redis),
+        ProcessEvent::requiredFieldNames());
+    row("session", "Hash", "N session:{id}", SessionRecord::fieldNames(T::Redis),
+        SessionRecord::requiredFieldNames());
+    row("events", "Stream", "N events", RecoveryEvent::fieldNames(T::Redis),
+        RecoveryEvent::requiredFieldNames());
+    row("control", "Stream", "N control:{host}", ControlCommand::fieldNames(T::Redis),
+        ControlCommand::requiredFieldNames());
+    row("control-results", "Stream", "N control-results", ControlResult::fieldNames(T::Redis),
+        ControlResult::requiredFieldNames());
+    row("prompt", "Hash", "N prompt:{agent}", ActivePrompt::fieldNames(T::Redis),
+        ActivePrompt::requiredFieldNames());
     row("spans", "Table", "agentops.spans", Span::fieldNames(T::Postgres), {});
     row("sessions", "Table", "agentops.sessions", SessionSummary::fieldNames(T::Postgres), {});
-    row("recovery_events", "Table", "agentops.recovery_events", RecoveryEvent::fieldNames(T::Postgres), {});
-    row("process_events", "Table", "agentops.process_events", ProcessEvent::fieldNames(T::Postgres), {});
-    row("prompt_versions", "Table", "agentops.prompt_versions", PromptVersion::fieldNames(T::Postgres), {});
-    row("prompt_deployment_status", "View", "agentops.prompt_deployment_status", PromptDeployment::fieldNames(T::Postgres), {});
-    row("operator_actions", "Table", "agentops.operator_actions", OperatorAction::fieldNames(T::Postgres), {});
+    row("recovery_events", "Table", "agentops.recovery_events",
+        RecoveryEvent::fieldNames(T::Postgres), {});
+    row("process_events", "Table", "agentops.process_events", ProcessEvent::fieldNames(T::Postgres),
+        {});
+    row("prompt_versions", "Table", "agentops.prompt_versions",
+        PromptVersion::fieldNames(T::Postgres), {});
+    row("prompt_deployment_status", "View", "agentops.prompt_deployment_status",
+        PromptDeployment::fieldNames(T::Postgres), {});
+    row("operator_actions", "Table", "agentops.operator_actions",
+        OperatorAction::fieldNames(T::Postgres), {});
 }
 
 void TstContractDocs::fieldTablesMatchParsers()
@@ -91,7 +108,9 @@ void TstContractDocs::fieldTablesMatchParsers()
     QFETCH(QStringList, fields);
     QFETCH(QStringList, required);
     const ContractDocSection *s = findSection(m_sections, kind, name);
-    QVERIFY2(s, qPrintable(QStringLiteral("no section ### ") + kind + QStringLiteral(" `") + name + QLatin1Char('`')));
+    QVERIFY2(s,
+             qPrintable(QStringLiteral("no section ### ") + kind + QStringLiteral(" `") + name
+                        + QLatin1Char('`')));
     QStringList documented;
     QStringList documentedRequired;
     for (const ContractDocRow &r : s->rows) {
@@ -100,7 +119,8 @@ void TstContractDocs::fieldTablesMatchParsers()
             documentedRequired.append(r.name);
     }
     QCOMPARE(documented, fields);
-    if (kind == QLatin1String("Hash") || kind == QLatin1String("Stream"))
+    if (kind == QLatin1String("Hash") || kind == QLatin1String("Stream")
+        || kind == QLatin1String("String"))
         QCOMPARE(documentedRequired, required);
 }
 
@@ -109,31 +129,38 @@ void TstContractDocs::enumsAreDocumented()
     QFile f(contractDocPath());
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QString doc = QString::fromUtf8(f.readAll());
-    const QStringList lists = {enumAllowed<ProcessStatus>(), enumAllowed<ExecMode>(), enumAllowed<ProcessEventKind>(),
-                               enumAllowed<SessionState>(), enumAllowed<SegmentKind>(), enumAllowed<RecoveryKind>(),
-                               enumAllowed<RecoveryStrategy>(), enumAllowed<RecoveryOutcome>(),
-                               enumAllowed<ControlAction>(), enumAllowed<ControlState>(), enumAllowed<SpanKind>(),
-                               enumAllowed<SpanStatus>(), enumAllowed<SessionOutcome>(),
-                               enumAllowed<DeploymentKind>(), enumAllowed<OperatorActionKind>(),
-                               enumAllowed<OperatorOutcome>()};
+    const QStringList lists = { enumAllowed<ProcessStatus>(),      enumAllowed<ExecMode>(),
+                                enumAllowed<ProcessEventKind>(),   enumAllowed<SessionState>(),
+                                enumAllowed<SegmentKind>(),        enumAllowed<RecoveryKind>(),
+                                enumAllowed<RecoveryStrategy>(),   enumAllowed<RecoveryOutcome>(),
+                                enumAllowed<ControlAction>(),      enumAllowed<ControlState>(),
+                                enumAllowed<SpanKind>(),           enumAllowed<SpanStatus>(),
+                                enumAllowed<SessionOutcome>(),     enumAllowed<DeploymentKind>(),
+                                enumAllowed<OperatorActionKind>(), enumAllowed<OperatorOutcome>() };
     for (const QString &allowed : lists) {
         // The docs write them as `a`, `b`, `c`.
-        const QString asDoc = QLatin1Char('`') + allowed.split(QLatin1Char('|')).join(QStringLiteral("`, `")) + QLatin1Char('`');
-        QVERIFY2(doc.contains(asDoc), qPrintable(QStringLiteral("enum not documented as ") + asDoc));
+        const QString asDoc = QLatin1Char('`')
+            + allowed.split(QLatin1Char('|')).join(QStringLiteral("`, `")) + QLatin1Char('`');
+        QVERIFY2(doc.contains(asDoc),
+                 qPrintable(QStringLiteral("enum not documented as ") + asDoc));
     }
     // And the SQL CHECKs list the same texts.
-    QFile sqlFile(qEnvironmentVariable("SWITCHBOARD_SOURCE_DIR") + QStringLiteral("/resources/sql/001_initial.sql"));
+    QFile sqlFile(qEnvironmentVariable("SWITCHBOARD_SOURCE_DIR")
+                  + QStringLiteral("/resources/sql/001_initial.sql"));
     QVERIFY(sqlFile.open(QIODevice::ReadOnly));
     QString sqlText = QString::fromUtf8(sqlFile.readAll());
     sqlText.remove(QRegularExpression(QStringLiteral("\\s+")));
-    const QStringList sqlLists = {enumAllowed<ProcessEventKind>(), enumAllowed<RecoveryKind>(),
-                                  enumAllowed<RecoveryStrategy>(), enumAllowed<RecoveryOutcome>(),
-                                  enumAllowed<SpanKind>(), enumAllowed<SpanStatus>(), enumAllowed<SessionOutcome>(),
-                                  enumAllowed<DeploymentKind>(), enumAllowed<OperatorActionKind>(),
-                                  enumAllowed<OperatorOutcome>()};
+    const QStringList sqlLists
+        = { enumAllowed<ProcessEventKind>(),   enumAllowed<RecoveryKind>(),
+            enumAllowed<RecoveryStrategy>(),   enumAllowed<RecoveryOutcome>(),
+            enumAllowed<SpanKind>(),           enumAllowed<SpanStatus>(),
+            enumAllowed<SessionOutcome>(),     enumAllowed<DeploymentKind>(),
+            enumAllowed<OperatorActionKind>(), enumAllowed<OperatorOutcome>() };
     for (const QString &allowed : sqlLists) {
-        const QString asSql = QStringLiteral("IN('") + allowed.split(QLatin1Char('|')).join(QStringLiteral("','")) + QStringLiteral("')");
-        QVERIFY2(sqlText.contains(asSql), qPrintable(QStringLiteral("SQL CHECK missing: ") + asSql));
+        const QString asSql = QStringLiteral("IN('")
+            + allowed.split(QLatin1Char('|')).join(QStringLiteral("','")) + QStringLiteral("')");
+        QVERIFY2(sqlText.contains(asSql),
+                 qPrintable(QStringLiteral("SQL CHECK missing: ") + asSql));
     }
 }
 
