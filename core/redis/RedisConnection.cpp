@@ -1,6 +1,7 @@
 #include "core/redis/RedisConnection.h"
 
 #include "core/redis/RedisSentinelResolver.h"
+#include "core/redis/RedisSentinelWatcher.h"
 
 #include <QFile>
 #include <QRandomGenerator>
@@ -89,6 +90,8 @@ void RedisConnection::open()
 void RedisConnection::close()
 {
     m_retryTimer.stop();
+    if (m_watcher)
+        m_watcher->stop();
     m_connectTimer.stop();
     if (m_resolver)
         m_resolver->cancel();
@@ -191,6 +194,18 @@ void RedisConnection::startAttempt()
     }
     if (!m_resolver)
         m_resolver = new RedisSentinelResolver(this);
+    if (!m_watcher) {
+        m_watcher = new RedisSentinelWatcher(m_options.sentinel, this);
+        connect(m_watcher, &RedisSentinelWatcher::masterSwitched, this, [this](const RedisEndpoint &to) {
+            if (m_state != State::Ready || (to.host == m_current.host && to.port == m_current.port))
+                return;
+            breakConnection(QStringLiteral("sentinel: master switched from %1 to %2")
+                                .arg(endpointText(m_current), endpointText(to)),
+                            false);
+            m_retryTimer.start(0); // follow now, no backoff: the new master is known
+        });
+    }
+    m_watcher->start();
     const quint64 gen = m_generation;
     m_resolver->resolve(m_options.sentinel, m_options.connectTimeoutMs,
                         [this, gen](bool ok, const RedisEndpoint &master, const QString &error) {

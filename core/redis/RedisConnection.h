@@ -16,6 +16,7 @@ struct redisReader;
 namespace switchboard {
 
 class RedisSentinelResolver;
+class RedisSentinelWatcher;
 
 // The transport: one socket (TCP or TLS) on the Qt event loop, RESP through hiredis'
 // encoder and reader, the handshake (AUTH, SELECT, CLIENT SETNAME, ROLE in sentinel mode),
@@ -100,6 +101,7 @@ private:
     QSslSocket *m_socket = nullptr;
     redisReader *m_reader = nullptr;
     RedisSentinelResolver *m_resolver = nullptr;
+    RedisSentinelWatcher *m_watcher = nullptr;
     std::deque<Pending> m_inflight;
     std::deque<Pending> m_queued;
     QTimer m_sweep;
