@@ -226,13 +226,16 @@ void RedisConnection::connectSocket(const RedisEndpoint &endpoint)
     m_tlsErrors.clear();
     m_bytesInReply = 0;
     m_reader = redisReaderCreate();
-    m_socket = new QSslSocket(this);
+    // Plain connections use a bare QTcpSocket: QSslSocket in unencrypted mode relays
+    // every read and write through a second socket, which costs pipelined throughput.
+    QSslSocket *ssl = m_options.tls ? new QSslSocket(this) : nullptr;
+    m_socket = ssl ? ssl : new QTcpSocket(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    connect(m_socket, &QSslSocket::readyRead, this, &RedisConnection::onReadyRead);
-    connect(m_socket, &QSslSocket::errorOccurred, this, &RedisConnection::onSocketError);
-    connect(m_socket, &QSslSocket::disconnected, this, &RedisConnection::onSocketError);
-    if (!m_options.tls) {
-        connect(m_socket, &QSslSocket::connected, this, &RedisConnection::onTransportUp);
+    connect(m_socket, &QTcpSocket::readyRead, this, &RedisConnection::onReadyRead);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &RedisConnection::onSocketError);
+    connect(m_socket, &QTcpSocket::disconnected, this, &RedisConnection::onSocketError);
+    if (!ssl) {
+        connect(m_socket, &QTcpSocket::connected, this, &RedisConnection::onTransportUp);
         m_socket->connectToHost(endpoint.host, quint16(endpoint.port));
         return;
     }
@@ -261,24 +264,27 @@ void RedisConnection::connectSocket(const RedisEndpoint &endpoint)
         conf.setLocalCertificate(QSslCertificate(certFile.readAll(), QSsl::Pem));
         conf.setPrivateKey(key);
     }
-    m_socket->setSslConfiguration(conf);
-    connect(m_socket, &QSslSocket::encrypted, this, &RedisConnection::onTransportUp);
-    connect(m_socket, &QSslSocket::sslErrors, this, &RedisConnection::onSslErrors);
-    m_socket->connectToHostEncrypted(endpoint.host, quint16(endpoint.port),
-                                     t.serverName.isEmpty() ? endpoint.host : t.serverName);
+    ssl->setSslConfiguration(conf);
+    connect(ssl, &QSslSocket::encrypted, this, &RedisConnection::onTransportUp);
+    connect(ssl, &QSslSocket::sslErrors, this, &RedisConnection::onSslErrors);
+    ssl->connectToHostEncrypted(endpoint.host, quint16(endpoint.port),
+                                t.serverName.isEmpty() ? endpoint.host : t.serverName);
 }
 
 void RedisConnection::onSslErrors()
 {
+    auto *ssl = qobject_cast<QSslSocket *>(m_socket);
+    if (!ssl)
+        return;
     QList<QSslError> fatal;
-    const QList<QSslError> errors = m_socket->sslHandshakeErrors();
+    const QList<QSslError> errors = ssl->sslHandshakeErrors();
     for (const QSslError &e : errors) {
         if (e.error() == QSslError::HostNameMismatch && !m_options.tlsOptions.verifyHostName)
             continue;
         fatal << e;
     }
     if (fatal.isEmpty()) {
-        m_socket->ignoreSslErrors(errors);
+        ssl->ignoreSslErrors(errors);
         return;
     }
     m_tlsVerifyFailed = true;

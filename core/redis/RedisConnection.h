@@ -10,7 +10,7 @@
 #include <deque>
 #include <functional>
 
-class QSslSocket;
+class QTcpSocket;
 struct redisReader;
 
 namespace switchboard {
@@ -98,7 +98,7 @@ private:
     State m_state = State::Disconnected;
     QString m_lastError;
     RedisEndpoint m_current;
-    QSslSocket *m_socket = nullptr;
+    QTcpSocket *m_socket = nullptr; // a QSslSocket when TLS is on
     redisReader *m_reader = nullptr;
     RedisSentinelResolver *m_resolver = nullptr;
     RedisSentinelWatcher *m_watcher = nullptr;
