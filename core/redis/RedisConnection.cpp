@@ -1,11 +1,11 @@
 #include "core/redis/RedisConnection.h"
 
+#include "core/redis/RedisHandshake.h"
 #include "core/redis/RedisSentinelResolver.h"
+#include "core/redis/RedisSentinelWatcher.h"
 
-#include <QFile>
 #include <QRandomGenerator>
 #include <QSslConfiguration>
-#include <QSslKey>
 #include <QSslSocket>
 #include <QVarLengthArray>
 
@@ -89,6 +89,8 @@ void RedisConnection::open()
 void RedisConnection::close()
 {
     m_retryTimer.stop();
+    if (m_watcher)
+        m_watcher->stop();
     m_connectTimer.stop();
     if (m_resolver)
         m_resolver->cancel();
@@ -191,6 +193,18 @@ void RedisConnection::startAttempt()
     }
     if (!m_resolver)
         m_resolver = new RedisSentinelResolver(this);
+    if (!m_watcher) {
+        m_watcher = new RedisSentinelWatcher(m_options.sentinel, this);
+        connect(m_watcher, &RedisSentinelWatcher::masterSwitched, this, [this](const RedisEndpoint &to) {
+            if (m_state != State::Ready || (to.host == m_current.host && to.port == m_current.port))
+                return;
+            breakConnection(QStringLiteral("sentinel: master switched from %1 to %2")
+                                .arg(endpointText(m_current), endpointText(to)),
+                            false);
+            m_retryTimer.start(0); // follow now, no backoff: the new master is known
+        });
+    }
+    m_watcher->start();
     const quint64 gen = m_generation;
     m_resolver->resolve(m_options.sentinel, m_options.connectTimeoutMs,
                         [this, gen](bool ok, const RedisEndpoint &master, const QString &error) {
@@ -211,59 +225,47 @@ void RedisConnection::connectSocket(const RedisEndpoint &endpoint)
     m_tlsErrors.clear();
     m_bytesInReply = 0;
     m_reader = redisReaderCreate();
-    m_socket = new QSslSocket(this);
+    // Plain connections use a bare QTcpSocket: QSslSocket in unencrypted mode relays
+    // every read and write through a second socket, which costs pipelined throughput.
+    QSslSocket *ssl = m_options.tls ? new QSslSocket(this) : nullptr;
+    m_socket = ssl ? ssl : new QTcpSocket(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    connect(m_socket, &QSslSocket::readyRead, this, &RedisConnection::onReadyRead);
-    connect(m_socket, &QSslSocket::errorOccurred, this, &RedisConnection::onSocketError);
-    connect(m_socket, &QSslSocket::disconnected, this, &RedisConnection::onSocketError);
-    if (!m_options.tls) {
-        connect(m_socket, &QSslSocket::connected, this, &RedisConnection::onTransportUp);
+    connect(m_socket, &QTcpSocket::readyRead, this, &RedisConnection::onReadyRead);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &RedisConnection::onSocketError);
+    connect(m_socket, &QTcpSocket::disconnected, this, &RedisConnection::onSocketError);
+    if (!ssl) {
+        connect(m_socket, &QTcpSocket::connected, this, &RedisConnection::onTransportUp);
         m_socket->connectToHost(endpoint.host, quint16(endpoint.port));
         return;
     }
     const RedisTlsOptions &t = m_options.tlsOptions;
-    QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
-    if (!t.caFile.isEmpty()) {
-        const QList<QSslCertificate> cas = QSslCertificate::fromPath(t.caFile, QSsl::Pem);
-        if (cas.isEmpty()) {
-            breakConnection(QStringLiteral("TLS: cannot read a CA certificate from %1").arg(t.caFile), true);
-            return;
-        }
-        conf.setCaCertificates(cas);
+    QString tlsError;
+    const QSslConfiguration conf = t.toSslConfiguration(&tlsError);
+    if (!tlsError.isEmpty()) {
+        breakConnection(tlsError, true);
+        return;
     }
-    conf.setPeerVerifyMode(t.verifyPeer ? QSslSocket::VerifyPeer : QSslSocket::VerifyNone);
-    if (!t.clientCertFile.isEmpty()) {
-        QFile certFile(t.clientCertFile);
-        QFile keyFile(t.clientKeyFile);
-        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
-            breakConnection(QStringLiteral("TLS: cannot read the client certificate or key"), true);
-            return;
-        }
-        const QByteArray keyPem = keyFile.readAll();
-        QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
-        if (key.isNull())
-            key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
-        conf.setLocalCertificate(QSslCertificate(certFile.readAll(), QSsl::Pem));
-        conf.setPrivateKey(key);
-    }
-    m_socket->setSslConfiguration(conf);
-    connect(m_socket, &QSslSocket::encrypted, this, &RedisConnection::onTransportUp);
-    connect(m_socket, &QSslSocket::sslErrors, this, &RedisConnection::onSslErrors);
-    m_socket->connectToHostEncrypted(endpoint.host, quint16(endpoint.port),
-                                     t.serverName.isEmpty() ? endpoint.host : t.serverName);
+    ssl->setSslConfiguration(conf);
+    connect(ssl, &QSslSocket::encrypted, this, &RedisConnection::onTransportUp);
+    connect(ssl, &QSslSocket::sslErrors, this, &RedisConnection::onSslErrors);
+    ssl->connectToHostEncrypted(endpoint.host, quint16(endpoint.port),
+                                t.serverName.isEmpty() ? endpoint.host : t.serverName);
 }
 
 void RedisConnection::onSslErrors()
 {
+    auto *ssl = qobject_cast<QSslSocket *>(m_socket);
+    if (!ssl)
+        return;
     QList<QSslError> fatal;
-    const QList<QSslError> errors = m_socket->sslHandshakeErrors();
+    const QList<QSslError> errors = ssl->sslHandshakeErrors();
     for (const QSslError &e : errors) {
         if (e.error() == QSslError::HostNameMismatch && !m_options.tlsOptions.verifyHostName)
             continue;
         fatal << e;
     }
     if (fatal.isEmpty()) {
-        m_socket->ignoreSslErrors(errors);
+        ssl->ignoreSslErrors(errors);
         return;
     }
     m_tlsVerifyFailed = true;
@@ -304,65 +306,20 @@ void RedisConnection::onTransportUp()
 void RedisConnection::sendHandshake()
 {
     const quint64 gen = m_generation;
-    struct Step
-    {
-        QList<QByteArray> args;
-        std::function<void(const RedisReply &)> check;
-    };
-    std::vector<Step> steps;
-    if (!m_options.password.isEmpty()) {
-        QList<QByteArray> auth{QByteArrayLiteral("AUTH")};
-        if (!m_options.username.isEmpty())
-            auth << m_options.username.toUtf8();
-        auth << m_options.password.toUtf8();
-        steps.push_back({auth, [this](const RedisReply &r) {
-                             if (r.isError())
-                                 breakConnection(QStringLiteral("AUTH: ") + r.errorMessage(), true);
-                         }});
-    }
-    if (m_options.db != 0) {
-        steps.push_back({{QByteArrayLiteral("SELECT"), QByteArray::number(m_options.db)},
-                         [this](const RedisReply &r) {
-                             if (r.isError())
-                                 breakConnection(QStringLiteral("SELECT %1: %2")
-                                                     .arg(m_options.db)
-                                                     .arg(r.errorMessage()),
-                                                 true);
-                         }});
-    }
-    // CLIENT SETNAME lets operators spot the console in CLIENT LIST; PING otherwise, so a
-    // server that wants a password says NOAUTH now rather than on the first real command.
-    QList<QByteArray> probe{QByteArrayLiteral("PING")};
-    if (!m_options.clientName.isEmpty())
-        probe = {QByteArrayLiteral("CLIENT"), QByteArrayLiteral("SETNAME"), m_options.clientName.toUtf8()};
-    steps.push_back({probe, [this](const RedisReply &r) {
-                         if (r.isError() && r.data().startsWith("NOAUTH"))
-                             breakConnection(r.errorMessage(), true);
-                     }});
-    if (m_options.sentinel.isEnabled()) {
-        steps.push_back({{QByteArrayLiteral("ROLE")}, [this](const RedisReply &r) {
-                             const QByteArray role = r.isArray() && r.size() > 0 ? r.at(0).data()
-                                                                                 : r.data();
-                             if (role != "master")
-                                 breakConnection(QStringLiteral("%1 is a %2, not the master "
-                                                                "(failover in progress?)")
-                                                     .arg(endpointText(m_current),
-                                                          QString::fromUtf8(role)),
-                                                 false);
-                         }});
-    }
+    const QList<RedisHandshake::Step> steps = RedisHandshake::steps(m_options);
     m_handshakeLeft = int(steps.size());
-    for (Step &step : steps) {
+    for (const RedisHandshake::Step &step : steps) {
         Pending p;
         p.internal = true;
         p.timeoutMs = m_options.connectTimeoutMs;
         p.deadline = QDeadlineTimer(p.timeoutMs);
-        p.done = [this, gen, check = std::move(step.check)](const RedisReply &r) {
+        p.done = [this, gen, step](const RedisReply &r) {
             if (gen != m_generation)
                 return;
-            check(r);
-            if (gen != m_generation)
-                return; // the check broke the connection
+            if (const auto failure = RedisHandshake::judge(step, r, m_options, endpointText(m_current))) {
+                breakConnection(failure->reason, failure->permanent);
+                return;
+            }
             if (--m_handshakeLeft == 0)
                 handshakeDone();
         };

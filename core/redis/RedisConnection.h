@@ -10,12 +10,13 @@
 #include <deque>
 #include <functional>
 
-class QSslSocket;
+class QTcpSocket;
 struct redisReader;
 
 namespace switchboard {
 
 class RedisSentinelResolver;
+class RedisSentinelWatcher;
 
 // The transport: one socket (TCP or TLS) on the Qt event loop, RESP through hiredis'
 // encoder and reader, the handshake (AUTH, SELECT, CLIENT SETNAME, ROLE in sentinel mode),
@@ -97,9 +98,10 @@ private:
     State m_state = State::Disconnected;
     QString m_lastError;
     RedisEndpoint m_current;
-    QSslSocket *m_socket = nullptr;
+    QTcpSocket *m_socket = nullptr; // a QSslSocket when TLS is on
     redisReader *m_reader = nullptr;
     RedisSentinelResolver *m_resolver = nullptr;
+    RedisSentinelWatcher *m_watcher = nullptr;
     std::deque<Pending> m_inflight;
     std::deque<Pending> m_queued;
     QTimer m_sweep;

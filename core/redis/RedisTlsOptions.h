@@ -1,4 +1,5 @@
 #pragma once
+#include <QSslConfiguration>
 #include <QString>
 
 namespace switchboard {
@@ -13,6 +14,10 @@ struct RedisTlsOptions
     QString clientCertFile;    // optional client certificate (PEM)
     QString clientKeyFile;
     QString serverName;        // name to verify / send as SNI; empty = the host connected to
+
+    // The socket configuration for these options; on a missing or unreadable file
+    // *error says which (and the connection must not be attempted).
+    QSslConfiguration toSslConfiguration(QString *error) const;
 };
 
 } // namespace switchboard

@@ -55,6 +55,46 @@ private Q_SLOTS:
         QCOMPARE(replica.cli({QStringLiteral("GET"), QStringLiteral("k")}).trimmed(), QByteArray("v2"));
     }
 
+    void followsManualFailoverWhileOldMasterStaysUp()
+    {
+        RedisServer master;
+        QVERIFY2(master.start(), qPrintable(master.error()));
+        RedisOptions ro;
+        ro.replicaOfHost = master.host();
+        ro.replicaOfPort = master.port();
+        RedisServer replica(ro);
+        QVERIFY2(replica.start(), qPrintable(replica.error()));
+        QTRY_VERIFY_WITH_TIMEOUT(infoField(master, "replication", "connected_slaves") == 1, 10000);
+        SentinelServer sentinel(QStringLiteral("sbmaster"), master.host(), master.port());
+        QVERIFY2(sentinel.start(), qPrintable(sentinel.error()));
+        QTRY_VERIFY_WITH_TIMEOUT(sentinel.cli({QStringLiteral("SENTINEL"), QStringLiteral("replicas"),
+                                               QStringLiteral("sbmaster")})
+                                     .contains(QByteArray::number(replica.port())),
+                                 15000);
+        RedisConnectionOptions o;
+        o.sentinel.masterName = QStringLiteral("sbmaster");
+        o.sentinel.sentinels = {{QStringLiteral("127.0.0.1"), sentinel.port()}};
+        RedisClient client(o);
+        client.open();
+        QVERIFY(runCommand(client, {"PING"}));
+        QCOMPARE(client.connection()->currentEndpoint().port, master.port());
+        // Wait until the replica is in sync, or the sentinel refuses to promote it.
+        QTRY_VERIFY_WITH_TIMEOUT(replica.cli({QStringLiteral("INFO"), QStringLiteral("replication")})
+                                     .contains("master_link_status:up"),
+                                 10000);
+        QTest::qWait(1500); // the watcher's +switch-master subscription is in place
+        const QByteArray answer = sentinel.cli({QStringLiteral("SENTINEL"), QStringLiteral("FAILOVER"), QStringLiteral("sbmaster")});
+        QVERIFY2(answer.contains("OK"), answer.constData());
+        // The old master stays up (it becomes a replica): only +switch-master or a
+        // READONLY reply can tell the client to move.
+        QTRY_VERIFY_WITH_TIMEOUT(client.state() == RedisConnection::State::Ready
+                                     && client.connection()->currentEndpoint().port == replica.port(),
+                                 20000);
+        QVERIFY(master.isRunning());
+        const auto set = runCommand(client, {"SET", "after", "failover"});
+        QVERIFY2(set && set->isStatus(), set ? qPrintable(set->toDebugText()) : "no reply");
+    }
+
     void unknownMasterNameIsClear()
     {
         RedisServer master;

@@ -100,6 +100,17 @@ private Q_SLOTS:
         QVERIFY(ok && ok->data() == "PONG");
     }
 
+    void missingCaFileFailsBeforeConnecting()
+    {
+        RedisConnectionOptions o = optionsFor(*m_server);
+        o.tlsOptions.caFile = QStringLiteral("/nonexistent/ca.pem");
+        RedisClient client(o);
+        client.open();
+        QCOMPARE(client.state(), RedisConnection::State::Failed);
+        QVERIFY2(client.stateText().contains(QStringLiteral("cannot read a CA certificate from /nonexistent/ca.pem")),
+                 qPrintable(client.stateText()));
+    }
+
     void plainTcpToTlsPortFailsClearly()
     {
         RedisConnectionOptions o = optionsFor(*m_server);
