@@ -51,7 +51,7 @@ class RedisServer {
     // AOF with fsync always: a stop/start keeps streams, consumer groups and their
     // pending entries, as a production Redis with persistence would.
     this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
-      '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no', '--loglevel', 'warning'],
+      '--pidfile', path.join(this.dir, 'redis.pid'), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no', '--loglevel', 'warning'],
     { stdio: ['ignore', 'ignore', 'inherit'] });
     const exited = new Promise((r) => this.proc.once('exit', r));
     this.exited = exited;
@@ -183,7 +183,13 @@ class BridgeProcess {
       env: { ...process.env, PM2_HOME: this.pm2Home, SWITCHBOARD_BRIDGE_CONFIG: JSON.stringify(this.settings) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.exited = new Promise((r) => this.proc.once('exit', (code, sig) => r({ code, sig })));
+    // A pid file under TMPDIR lets scripts/test-bridge.sh stop it if the test runner dies.
+    this.pidDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbb-bridge-'));
+    fs.writeFileSync(path.join(this.pidDir, 'bridge.pid'), String(this.proc.pid));
+    this.exited = new Promise((r) => this.proc.once('exit', (code, sig) => {
+      fs.rmSync(this.pidDir, { recursive: true, force: true });
+      r({ code, sig });
+    }));
     const collect = (buf) => {
       for (const l of buf.toString().split('\n')) if (l) this.lines.push(l);
       if (process.env.BRIDGE_TEST_VERBOSE) process.stderr.write(buf);
