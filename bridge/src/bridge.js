@@ -48,7 +48,10 @@ class Bridge {
     await Promise.all([this.pub.connect(), this.ctl.connect()]);
     this.log('info', `redis connected; host ${this.cfg.host}, namespace ${this.cfg.namespace}`);
     const deps = { cfg: this.cfg, keys: this.keys, pm2: this.pm2, log: this.log };
-    this.sink = new EventSink({ ...deps, redis: this.pub });
+    // PM2's restart/reload/stop events do not say who asked; during our own command we do.
+    const byOf = (app) => (this.control && this.control.current && this.control.current.app === app ?
+      `switchboard cmd ${this.control.current.cmdId}` : '');
+    this.sink = new EventSink({ ...deps, redis: this.pub, byOf });
     this.sink.attach(await this.pm2.launchBus());
     this.publisher = new Publisher({ ...deps, redis: this.pub });
     this.publisher.start();

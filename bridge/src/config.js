@@ -19,7 +19,8 @@ const DEFAULTS = Object.freeze({
   command_timeout_ms: 60000, // how long it may take to come back online at all
   events_maxlen: 100000,
   results_maxlen: 100000,
-  seen_ttl_s: 7 * 24 * 3600, // how long a cmd_id is remembered for deduplication
+  seen_ttl_s: 24 * 3600, // how long a cmd_id is remembered for deduplication (contract: 24 h)
+  claim_idle_ms: 0, // take over another consumer's pending command after this idle time (0 = command_timeout + grace + 5 s)
   retry_max_ms: 30000, // cap of the back-off while no PM2 daemon runs
 });
 
@@ -73,7 +74,9 @@ function parseConfig(raw = {}) {
     resultsMaxlen: int('results_maxlen', src.results_maxlen, 100),
     seenTtlS: int('seen_ttl_s', src.seen_ttl_s, 60),
     retryMaxMs: int('retry_max_ms', src.retry_max_ms, 100),
+    claimIdleMs: 0,
   };
+  cfg.claimIdleMs = int('claim_idle_ms', src.claim_idle_ms, 0) || cfg.commandTimeoutMs + cfg.graceMs + 5000;
   return Object.freeze(cfg);
 }
 
@@ -89,8 +92,8 @@ function keysFor(cfg) {
     control: `${N}control:${h}`,
     controlResults: `${N}control-results`,
     controlSeen: (cmdId) => `${N}control-seen:${h}:${cmdId}`,
-    controlGroup: 'switchboard-bridge',
-    consumer: h,
+    controlGroup: 'bridge',
+    consumer: `${h}:${process.pid}`,
   });
 }
 

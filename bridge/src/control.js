@@ -10,6 +10,26 @@
 const { judgeOutcome } = require('./outcome');
 
 const FINAL = new Set(['succeeded', 'failed', 'expired', 'rejected']);
+const SEVERITY = ['online', 'launching', 'stopping', 'stopped', 'errored'];
+
+// The contract's result `detail`: totals over the targeted instances, the worst status,
+// and the per-instance figures behind them.
+function outcomeDetail(before, procs, graceMs) {
+  const instances = [...before.keys()].map((id) => {
+    const p = procs.find((q) => q.pm_id === id);
+    return { pm_id: id, restarts_before: before.get(id), restarts_after: p ? p.pm2_env.restart_time : null,
+      status_after: p ? p.pm2_env.status : 'gone' };
+  });
+  const worst = instances.map((i) => i.status_after)
+    .reduce((a, b) => (SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a), 'online');
+  return JSON.stringify({
+    restarts_before: instances.reduce((n, i) => n + i.restarts_before, 0),
+    restarts_after: instances.reduce((n, i) => n + (i.restarts_after || 0), 0),
+    status_after: worst,
+    grace_ms: graceMs,
+    instances,
+  });
+}
 
 function fieldsToObject(arr) {
   const o = {};
@@ -32,6 +52,8 @@ class ControlChannel {
     this.pm2 = pm2;
     this.log = log;
     this.running = false;
+    this.current = null; // {app, cmdId} while a command runs
+    this.lastClaim = 0;
     this.rereadPending = true; // after start and after every reconnect
     this.redis.on('ready', () => {
       this.rereadPending = true;
@@ -65,12 +87,30 @@ class ControlChannel {
   }
 
   async claimOrphans() {
-    // Entries delivered to another consumer name (e.g. the host was renamed) and idle for a
-    // minute are taken over; ours are re-read with id 0 below.
+    // The consumer is {host}:{pid}, so a restarted bridge finds its predecessor's pending
+    // commands under another name: take over those idle longer than a command can run
+    // (the registry then tells whether PM2 was already asked), and forget dead consumers.
+    this.lastClaim = Date.now();
     try {
-      await this.redis.xautoclaim(this.keys.control, this.keys.controlGroup, this.keys.consumer, 60000, '0-0', 'COUNT', 100);
+      let cursor = '0-0';
+      do {
+        const res = await this.redis.xautoclaim(this.keys.control, this.keys.controlGroup, this.keys.consumer,
+          this.cfg.claimIdleMs, cursor, 'COUNT', 100);
+        cursor = res[0];
+        if (res[1].length > 0) {
+          this.rereadPending = true;
+          this.log('info', `took over ${res[1].length} pending command(s) from a previous consumer`);
+        }
+      } while (cursor !== '0-0');
+      const consumers = await this.redis.xinfo('CONSUMERS', this.keys.control, this.keys.controlGroup);
+      for (const c of consumers) {
+        const o = fieldsToObject(c);
+        if (o.name !== this.keys.consumer && Number(o.pending) === 0 && Number(o.idle) > this.cfg.claimIdleMs) {
+          await this.redis.xgroup('DELCONSUMER', this.keys.control, this.keys.controlGroup, o.name);
+        }
+      }
     } catch (e) {
-      this.log('warn', `XAUTOCLAIM failed: ${e.message}`);
+      this.log('warn', `taking over pending commands failed: ${e.message}`);
     }
   }
 
@@ -81,6 +121,7 @@ class ControlChannel {
     while (this.running) {
       try {
         let entries;
+        if (Date.now() - this.lastClaim > Math.max(this.cfg.claimIdleMs / 2, 1000)) await this.claimOrphans();
         if (this.rereadPending) {
           entries = await this.read('0', false);
           if (entries.length === 0) this.rereadPending = false;
@@ -103,9 +144,10 @@ class ControlChannel {
     this.running = false;
   }
 
-  async report(cmdId, state, message) {
+  async report(cmdId, state, message, detail) {
+    const extra = detail ? ['detail', detail] : [];
     await this.redis.xadd(this.keys.controlResults, 'MAXLEN', '~', this.cfg.resultsMaxlen, '*',
-      'cmd_id', cmdId, 'host', this.cfg.host, 'state', state, 'message', message, 'at', String(Date.now()));
+      'cmd_id', cmdId, 'host', this.cfg.host, 'state', state, 'message', message, 'at', String(Date.now()), ...extra);
     this.log('info', `command ${cmdId}: ${state}: ${message}`);
   }
 
@@ -114,8 +156,8 @@ class ControlChannel {
       'EX', this.cfg.seenTtlS);
   }
 
-  async finish(cmdId, entryId, state, message) {
-    await this.report(cmdId, state, message);
+  async finish(cmdId, entryId, state, message, detail) {
+    await this.report(cmdId, state, message, detail);
     if (cmdId) await this.remember(cmdId, entryId, state);
     await this.redis.xack(this.keys.control, this.keys.controlGroup, entryId);
   }
@@ -169,6 +211,9 @@ class ControlChannel {
     if (!this.cfg.allowedActions.includes(action)) {
       return ['rejected', `action ${action} is not allowed on ${this.cfg.host} (allowed: ${this.cfg.allowedActions.join(',') || 'none'})`];
     }
+    for (const k of ['requested_by', 'reason', 'requested_at', 'pm_id']) {
+      if (!f[k]) return ['rejected', `missing ${k}`];
+    }
     const expires = parseTime(f.expires_at);
     if (!Number.isFinite(expires)) return ['rejected', 'missing or invalid expires_at'];
     const now = Date.now();
@@ -180,7 +225,7 @@ class ControlChannel {
     }
     const procs = (await this.pm2.list()).filter((p) => p.name === app);
     if (procs.length === 0) return ['rejected', `unknown app ${app} on ${this.cfg.host}`];
-    const pmIdRaw = f.pm_id === undefined || f.pm_id === '' ? 'all' : f.pm_id;
+    const pmIdRaw = f.pm_id;
     if (pmIdRaw === 'all') return [null, { action, app, target: app, ids: procs.map((p) => p.pm_id), procs }];
     const pmId = Number(pmIdRaw);
     const proc = procs.find((p) => p.pm_id === pmId);
@@ -206,6 +251,15 @@ class ControlChannel {
       action === 'reload' ? 'reload (fork mode: a restart with downtime)' : 'restart';
     await this.remember(cmdId, entryId, 'running'); // must be stored before PM2 is asked
     await this.report(cmdId, 'running', `${mode} of ${app} (pm_id ${ids.join(',')})`);
+    this.current = { app, cmdId };
+    try {
+      await this.runAndJudge(cmdId, entryId, action, app, target, before);
+    } finally {
+      this.current = null;
+    }
+  }
+
+  async runAndJudge(cmdId, entryId, action, app, target, before) {
     try {
       await this.pm2.run(action, target);
     } catch (e) {
@@ -221,9 +275,10 @@ class ControlChannel {
         graceMs: this.cfg.graceMs,
       });
     } catch (e) {
-      out = { ok: false, message: `lost PM2 while checking the outcome: ${e.message}` };
+      out = { ok: false, message: `lost PM2 while checking the outcome: ${e.message}`, procs: [] };
     }
-    await this.finish(cmdId, entryId, out.ok ? 'succeeded' : 'failed', `${action} of ${app}: ${out.message}`);
+    await this.finish(cmdId, entryId, out.ok ? 'succeeded' : 'failed', `${action} of ${app}: ${out.message}`,
+      outcomeDetail(before, out.procs, this.cfg.graceMs));
   }
 }
 

@@ -2,56 +2,60 @@
 // PM2 bus events -> the contract's proc-events stream. Bus payloads carry the process's
 // pm2_env (and with it the environment), so only named fields are copied.
 
-const FORWARDED = new Set(['online', 'exit', 'restart', 'reload', 'stop', 'exception', 'restart overlimit']);
-const MAX_DETAIL = 1000;
+// PM2 event name -> contract enum (process event).
+const EVENT_NAMES = new Map([
+  ['online', 'online'], ['exit', 'exit'], ['restart', 'restart'], ['reload', 'reload'], ['stop', 'stop'],
+  ['exception', 'exception'], ['restart overlimit', 'restart_overlimit'],
+]);
+const MAX_MESSAGE = 1000;
 
 function clip(s) {
   s = String(s === undefined || s === null ? '' : s);
-  return s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL)}…` : s;
+  return s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE)}…` : s;
 }
 
-function detailFor(event, proc, data) {
-  switch (event) {
-    case 'exit': {
-      const code = proc.exit_code;
-      return `exit code ${code === undefined || code === null ? 'unknown' : code}` +
-        `, restarts ${proc.restart_time ?? '?'}, unstable restarts ${proc.unstable_restarts ?? '?'}`;
-    }
-    case 'restart overlimit':
-      return `too many unstable restarts (${proc.unstable_restarts ?? '?'}); PM2 gave up, status errored`;
-    case 'exception': {
-      // message (and the error's own name) only: stacks and error objects can carry data.
-      const err = data && typeof data === 'object' ? data : {};
-      const name = typeof err.name === 'string' ? `${err.name}: ` : '';
-      return clip(`${name}${typeof err.message === 'string' ? err.message : 'uncaught exception'}`);
-    }
-    case 'online':
-      return `pid ${proc.pid ?? proc.pm_pid ?? '?'}, restarts ${proc.restart_time ?? '?'}`;
-    default:
-      return proc.status ? `status ${proc.status}` : '';
+function intOrNull(v) {
+  const n = Number(v);
+  return v !== undefined && v !== null && v !== '' && Number.isInteger(n) ? n : null;
+}
+
+// The contract's `detail` JSON object: exit_code, message (exception text, capped), by.
+function detailFor(event, proc, data, by) {
+  const d = {};
+  if (event === 'exit') {
+    const code = intOrNull(proc.exit_code);
+    if (code !== null) d.exit_code = code;
+  } else if (event === 'exception') {
+    // The message (and the error's own name) only: stacks and error objects carry data.
+    const err = data && typeof data === 'object' ? data : {};
+    const name = typeof err.name === 'string' ? `${err.name}: ` : '';
+    d.message = clip(`${name}${typeof err.message === 'string' ? err.message : 'uncaught exception'}`);
+  } else if (event === 'restart_overlimit') {
+    d.message = `too many unstable restarts (${intOrNull(proc.unstable_restarts) ?? '?'}): PM2 stopped restarting it`;
   }
+  if (by) d.by = by;
+  return JSON.stringify(d);
 }
 
 // Returns the stream fields for a bus packet, or null when it is not one we publish.
 // `process:event` packets: {event, manually, process: formatted pm2_env, at}.
 // `process:exception` packets: {process: {name, pm_id, …}, data: error, at}.
-function eventFields(kind, packet, host) {
+// byOf(app) names who asked when the bridge itself is running a command on that app.
+function eventFields(kind, packet, host, byOf = () => '') {
   if (!packet || typeof packet !== 'object') return null;
   const proc = packet.process && typeof packet.process === 'object' ? packet.process : {};
   if (proc.pmx_module) return null;
-  let event;
-  if (kind === 'process:exception') event = 'exception';
-  else event = packet.event;
-  if (!FORWARDED.has(event)) return null;
+  const event = EVENT_NAMES.get(kind === 'process:exception' ? 'exception' : packet.event);
+  if (!event) return null;
   const at = Number(packet.at);
   return {
     host,
     app: String(proc.name ?? ''),
     pm_id: String(proc.pm_id ?? ''),
     event,
-    detail: detailFor(event, proc, packet.data),
+    detail: detailFor(event, proc, packet.data, ['restart', 'reload', 'stop'].includes(event) ? byOf(proc.name) : ''),
     at: String(Number.isFinite(at) && at > 0 ? at : Date.now()),
   };
 }
 
-module.exports = { eventFields, FORWARDED };
+module.exports = { eventFields, EVENT_NAMES };

@@ -6,8 +6,9 @@ const { eventFields } = require('./events');
 const MAX_QUEUE = 10000;
 
 class EventSink {
-  constructor({ cfg, keys, redis, log }) {
+  constructor({ cfg, keys, redis, log, byOf }) {
     Object.assign(this, { cfg, keys, redis, log });
+    this.byOf = byOf || (() => '');
     this.queue = [];
     this.dropped = 0;
     this.flushing = false;
@@ -20,7 +21,7 @@ class EventSink {
   }
 
   push(kind, packet) {
-    const f = eventFields(kind, packet, this.cfg.host);
+    const f = eventFields(kind, packet, this.cfg.host, this.byOf);
     if (!f) return;
     this.queue.push(f);
     if (this.queue.length > MAX_QUEUE) {

@@ -11,12 +11,19 @@ function describe(procs) {
 }
 
 // before: Map pm_id -> restart_time; list: async () => target processes (fresh each call).
-async function judgeOutcome({ list, before, timeoutMs, graceMs, now = Date.now }) {
+async function judgeOutcome(args) {
+  const state = { procs: [] };
+  const verdict = await judge(args, state);
+  return { ...verdict, procs: state.procs };
+}
+
+async function judge({ list, before, timeoutMs, graceMs, now = Date.now }, state) {
   const deadline = now() + timeoutMs;
   let procs = [];
   // Phase 1: every instance back online with a higher restart count.
   for (;;) {
     procs = await list();
+    state.procs = procs;
     const missing = [...before.keys()].filter((id) => !procs.some((p) => p.pm_id === id));
     if (missing.length > 0) return { ok: false, message: `instance(s) ${missing.join(',')} disappeared from PM2` };
     const errored = procs.find((p) => p.pm2_env.status === 'errored');
@@ -40,6 +47,7 @@ async function judgeOutcome({ list, before, timeoutMs, graceMs, now = Date.now }
   while (now() < graceEnd) {
     await sleep(Math.min(POLL_MS, Math.max(0, graceEnd - now())));
     procs = await list();
+    state.procs = procs;
     for (const id of settled.keys()) {
       const p = procs.find((q) => q.pm_id === id);
       if (!p) return { ok: false, message: `instance ${id} disappeared during the ${graceMs} ms grace period` };

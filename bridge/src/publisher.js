@@ -4,6 +4,9 @@
 // the members of processes that left PM2 since the last beat.
 const { procFields } = require('./snapshot');
 
+const PRUNE_AGE_MS = 24 * 3600 * 1000;
+const PRUNE_EVERY_MS = 60 * 1000;
+
 class Publisher {
   constructor({ cfg, keys, redis, pm2, log }) {
     Object.assign(this, { cfg, keys, redis, pm2, log });
@@ -11,6 +14,7 @@ class Publisher {
     this.timer = null;
     this.beats = 0;
     this.busy = false;
+    this.lastPrune = 0;
   }
 
   async beat() {
@@ -24,7 +28,7 @@ class Publisher {
       const pipe = this.redis.pipeline();
       const members = new Set();
       for (const p of procs) {
-        const f = procFields(p, this.cfg.host, now);
+        const f = procFields(p, this.cfg.host, now, this.cfg.heartbeatMs);
         const key = this.keys.proc(f.app, f.pm_id);
         const member = this.keys.procMember(f.app, f.pm_id);
         members.add(member);
@@ -38,6 +42,11 @@ class Publisher {
           pipe.zrem(this.keys.procs, m);
           pipe.del(`${this.cfg.namespace}proc:${m}`);
         }
+      }
+      if (now - this.lastPrune > PRUNE_EVERY_MS) {
+        // Members of hosts gone for a day (their hashes expired long ago), per the contract.
+        pipe.zremrangebyscore(this.keys.procs, '-inf', `(${now - PRUNE_AGE_MS}`);
+        this.lastPrune = now;
       }
       const res = await pipe.exec();
       const err = res.find(([e]) => e);

@@ -3,6 +3,8 @@
 // that started it (secrets), so only the fields named here ever leave the host.
 
 const STATUSES = new Set(['online', 'launching', 'stopping', 'stopped', 'errored']);
+// PM2's transitional states that the contract folds into `launching`.
+const LAUNCHING = new Set(['one-launch-status', 'waiting restart']);
 
 function str(v) {
   if (v === undefined || v === null) return '';
@@ -33,16 +35,17 @@ function isModule(proc) {
 }
 
 // One PM2 process description (pm2.list element) -> the contract's proc hash fields.
-function procFields(proc, host, heartbeatAt) {
+function procFields(proc, host, heartbeatAt, heartbeatMs) {
   const env = proc.pm2_env || {};
   const monit = proc.monit || {};
-  const status = STATUSES.has(env.status) ? env.status : str(env.status);
+  const status = LAUNCHING.has(env.status) ? 'launching' : STATUSES.has(env.status) ? env.status : str(env.status);
+  const pid = Number(proc.pid) > 0 ? String(proc.pid) : ''; // empty = not set: no process
   const version = env.version && env.version !== 'N/A' ? env.version : '';
   return {
     host,
     app: str(proc.name),
     pm_id: num(proc.pm_id),
-    pid: num(proc.pid),
+    pid,
     layer: layerOf(env),
     namespace: str(env.namespace),
     status,
@@ -55,6 +58,7 @@ function procFields(proc, host, heartbeatAt) {
     memory: num(monit.memory),
     version: str(version).slice(0, 64),
     heartbeat_at: String(heartbeatAt),
+    heartbeat_ms: String(heartbeatMs),
   };
 }
 

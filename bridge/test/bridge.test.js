@@ -65,7 +65,8 @@ test('snapshot: one hash per instance with the contract fields, TTL of 3 heartbe
   });
   const h = await rc.hgetall(`${NS}proc:${HOST}:cluster-agent:${ids('cluster-agent')[1]}`);
   assert.deepEqual(Object.keys(h).sort(), ['app', 'cpu', 'exec_mode', 'heartbeat_at', 'host', 'instances', 'layer', 'memory',
-    'namespace', 'pid', 'pm_id', 'restarts', 'started_at', 'status', 'unstable_restarts', 'version'].sort());
+    'namespace', 'pid', 'pm_id', 'restarts', 'started_at', 'status', 'unstable_restarts', 'version', 'heartbeat_ms'].sort());
+  assert.equal(h.heartbeat_ms, '500');
   assert.equal(h.host, HOST);
   assert.equal(h.app, 'cluster-agent');
   assert.equal(h.pm_id, String(ids('cluster-agent')[1]));
@@ -95,13 +96,17 @@ for (const [app, action] of [['fork-agent', 'restart'], ['fork-agent', 'reload']
     const { rs } = await command({ action, app });
     assert.deepEqual(rs.map((r) => r.state), ['received', 'running', 'succeeded'], JSON.stringify(rs));
     assert.match(rs[2].message, /online, restarts .*stable for 1000 ms/);
+    const detail = JSON.parse(rs[2].detail);
+    const total = [...before.values()].reduce((a, b) => a + b, 0);
+    assert.deepEqual([detail.restarts_before, detail.restarts_after, detail.status_after, detail.grace_ms],
+      [total, total + before.size, 'online', 1000]);
     if (app === 'cluster-agent' && action === 'reload') assert.match(rs[1].message, /graceful reload/);
     if (app !== 'cluster-agent' && action === 'reload') assert.match(rs[1].message, /fork mode: a restart with downtime/);
     const after = restartsOf(await pm2.jlist(), app);
     for (const [id, n] of before) assert.equal(after.get(id), n + 1, `instance ${id} restarted exactly once`);
     const pidsAfter = (await pm2.jlist()).filter((p) => p.name === app).map((p) => p.pid);
     for (const pid of pidsBefore) assert.ok(!pidsAfter.includes(pid), 'every old worker was replaced');
-    assert.equal(await rc.xpending(`${NS}control:${HOST}`, 'switchboard-bridge').then((p) => p[0]), 0, 'acked');
+    assert.equal(await rc.xpending(`${NS}control:${HOST}`, 'bridge').then((p) => p[0]), 0, 'acked');
   });
 }
 
@@ -126,13 +131,17 @@ test('a crash is reported in proc-events (exception and exit)', async () => {
   const exit = evs.find((x) => x.event === 'exit');
   assert.equal(exit.host, HOST);
   assert.equal(exit.pm_id, String(crashy.pm_id));
-  assert.match(exit.detail, /exit code 1/);
+  assert.deepEqual(JSON.parse(exit.detail), { exit_code: 1 });
   assert.ok(Math.abs(Number(exit.at) - Date.now()) < 30000);
   const exc = evs.find((x) => x.event === 'exception');
   assert.ok(exc, `exception event present: ${JSON.stringify(evs)}`);
-  assert.match(exc.detail, /boom: agent crashed on purpose/);
-  const kinds = new Set((await procEvents(rc, NS)).map((e) => e.event));
+  assert.match(JSON.parse(exc.detail).message, /boom: agent crashed on purpose/);
+  const all = await procEvents(rc, NS);
+  const kinds = new Set(all.map((e) => e.event));
   for (const k of ['online', 'exit', 'restart', 'reload']) assert.ok(kinds.has(k), `event ${k} seen: ${[...kinds]}`);
+  // Restarts the bridge ran say so; the crash restart of crashy does not.
+  assert.ok(all.some((e) => e.event === 'restart' && /^switchboard cmd /.test(JSON.parse(e.detail).by || '')));
+  assert.ok(!evs.some((e) => JSON.parse(e.detail).by));
 });
 
 test('a crash-looping agent ends errored and the command says failed', async () => {
@@ -142,9 +151,13 @@ test('a crash-looping agent ends errored and the command says failed', async () 
   const { rs } = await command({ action: 'restart', app: 'crashloop' }, 30000);
   const last = rs.at(-1);
   assert.equal(last.state, 'failed', JSON.stringify(rs));
-  assert.match(last.message, /errored|did not stay online/);
+  assert.match(last.message, /is errored after|did not stay online|not back online/, last.message);
+  console.log(`crash loop verdict: ${last.message}`);
   await waitFor('restart overlimit event', async () =>
-    (await procEvents(rc, NS)).some((e) => e.app === 'crashloop' && e.event === 'restart overlimit'));
+    (await procEvents(rc, NS)).some((e) => e.app === 'crashloop' && e.event === 'restart_overlimit'));
+  assert.notEqual(JSON.parse(last.detail).status_after, 'online');
+  await waitFor('crashloop ends errored again', async () =>
+    (await pm2.jlist()).find((p) => p.name === 'crashloop').pm2_env.status === 'errored');
 });
 
 test('refusals: expired, unknown app, unknown pm_id, malformed; nothing is run', async () => {
@@ -161,6 +174,8 @@ test('refusals: expired, unknown app, unknown pm_id, malformed; nothing is run',
   assert.match(badId.rs.at(-1).message, new RegExp(`pm_id ${otherId} is not an instance of fork-agent`));
   const badAction = await command({ action: 'stop', app: 'fork-agent' });
   assert.equal(badAction.rs.at(-1).state, 'rejected');
+  const noReason = await command({ action: 'restart', app: 'fork-agent', reason: '' });
+  assert.match(noReason.rs.at(-1).message, /missing reason/);
   const noExpiry = await command({ action: 'restart', app: 'fork-agent', expires_at: 'soon' });
   assert.match(noExpiry.rs.at(-1).message, /invalid expires_at/);
   assert.equal(JSON.stringify([...restartsOf(await pm2.jlist(), 'fork-agent')]), before, 'fork-agent was not restarted');

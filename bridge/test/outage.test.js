@@ -19,7 +19,7 @@ let rc;
 
 const startBridge = async () => {
   bridge = new BridgeProcess({ pm2Home: pm2.home, settings: { redis_uri: redis.uri, namespace: NS, host: HOST,
-    heartbeat_ms: 500, grace_ms: 2500, command_timeout_ms: 15000 } }).start();
+    heartbeat_ms: 500, grace_ms: 2500, command_timeout_ms: 15000, claim_idle_ms: 1000 } }).start();
   await bridge.waitLog(/bridge running/);
 };
 
@@ -44,7 +44,7 @@ after(async () => {
 });
 
 const finals = (rs) => rs.filter((r) => FINAL.includes(r.state));
-const pending = async () => (await rc.xpending(`${NS}control:${HOST}`, 'switchboard-bridge'))[0];
+const pending = async () => (await rc.xpending(`${NS}control:${HOST}`, 'bridge'))[0];
 
 test('Redis stopped and restarted while one command runs and another is queued', async () => {
   const fork0 = restartsOf(await pm2.jlist(), 'fork-agent');

@@ -35,12 +35,15 @@ test('settings: defaults, strings from pm2 set, and refusals', () => {
 });
 
 test('snapshot fields: the contract list only, no value of the environment', () => {
-  const f = procFields({ name: 'llm-agent', pm_id: 7, pid: 4242, pm2_env: env, monit: { cpu: 12.5, memory: 1048576 } }, 'h', 1700000001000);
+  const f = procFields({ name: 'llm-agent', pm_id: 7, pid: 4242, pm2_env: env, monit: { cpu: 12.5, memory: 1048576 } }, 'h', 1700000001000, 2000);
   assert.deepEqual(f, {
     host: 'h', app: 'llm-agent', pm_id: '7', pid: '4242', layer: 'llm', namespace: 'agents', status: 'online',
     exec_mode: 'cluster', instances: '2', restarts: '3', unstable_restarts: '1', started_at: '1700000000000',
-    cpu: '12.5', memory: '1048576', version: '1.2.3', heartbeat_at: '1700000001000',
+    cpu: '12.5', memory: '1048576', version: '1.2.3', heartbeat_at: '1700000001000', heartbeat_ms: '2000',
   });
+  const waiting = procFields({ name: 'x', pm_id: 1, pid: 0, pm2_env: { ...env, status: 'waiting restart' } }, 'h', 1, 2000);
+  assert.equal(waiting.status, 'launching', 'PM2 transitional states map to launching');
+  assert.equal(waiting.pid, '', 'no pid when no process runs');
   assert.ok(!JSON.stringify(f).includes(SECRET));
 });
 
@@ -48,17 +51,19 @@ test('event fields: whitelisted, secrets dropped, unknown events and modules ign
   const exit = eventFields('process:event', { event: 'exit', process: env, at: 1700000002000 }, 'h');
   assert.deepEqual(Object.keys(exit), ['host', 'app', 'pm_id', 'event', 'detail', 'at']);
   assert.equal(exit.event, 'exit');
-  assert.match(exit.detail, /exit code 137/);
+  assert.deepEqual(JSON.parse(exit.detail), { exit_code: 137 });
   assert.equal(exit.at, '1700000002000');
   const exc = eventFields('process:exception', { process: { name: 'x', pm_id: 1 }, data: { message: 'boom', stack: SECRET, env } }, 'h');
   assert.equal(exc.event, 'exception');
-  assert.equal(exc.detail, 'boom');
+  assert.deepEqual(JSON.parse(exc.detail), { message: 'boom' });
+  const byCmd = eventFields('process:event', { event: 'restart', process: env }, 'h', () => 'switchboard cmd 1');
+  assert.equal(JSON.parse(byCmd.detail).by, 'switchboard cmd 1');
   const over = eventFields('process:event', { event: 'restart overlimit', process: env }, 'h');
-  assert.equal(over.event, 'restart overlimit');
+  assert.equal(over.event, 'restart_overlimit');
   for (const e of [exit, exc, over]) assert.ok(!JSON.stringify(e).includes(SECRET));
   assert.equal(eventFields('process:event', { event: 'delete', process: env }, 'h'), null);
   assert.equal(eventFields('process:event', { event: 'online', process: { ...env, pmx_module: true } }, 'h'), null);
   assert.equal(eventFields('process:event', 'garbage', 'h'), null);
   const long = eventFields('process:exception', { process: { name: 'x', pm_id: 1 }, data: { message: 'y'.repeat(5000) } }, 'h');
-  assert.ok(long.detail.length <= 1001, 'detail is capped');
+  assert.ok(JSON.parse(long.detail).message.length <= 1001, 'the message is capped');
 });
