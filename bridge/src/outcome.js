@@ -11,10 +11,22 @@ function describe(procs) {
 }
 
 // before: Map pm_id -> restart_time; list: async () => target processes (fresh each call).
+const SETTLE_MS = 10000;
+
 async function judgeOutcome(args) {
   const state = { procs: [] };
   const verdict = await judge(args, state);
-  return { ...verdict, procs: state.procs };
+  if (!verdict.ok && verdict.unsettled) {
+    // It crashed after coming up: a crash loop ends in `errored` once PM2 gives up, and the
+    // operator should read that end state, not the moment we happened to look.
+    const end = Date.now() + SETTLE_MS;
+    while (Date.now() < end && !state.procs.some((p) => ['errored', 'stopped'].includes(p.pm2_env.status))) {
+      await sleep(POLL_MS);
+      state.procs = await args.list();
+    }
+    verdict.message += `; now ${describe(state.procs)} (pm_id:status/restarts)`;
+  }
+  return { ok: verdict.ok, message: verdict.message, procs: state.procs };
 }
 
 async function judge({ list, before, timeoutMs, graceMs, now = Date.now }, state) {
@@ -54,8 +66,10 @@ async function judge({ list, before, timeoutMs, graceMs, now = Date.now }, state
       if (p.pm2_env.status !== 'online' || p.pm2_env.restart_time !== settled.get(id)) {
         return {
           ok: false,
+          unsettled: true,
           message: `instance ${id} did not stay online for the ${graceMs} ms grace period ` +
-            `(now ${p.pm2_env.status}, restarts ${p.pm2_env.restart_time})`,
+            (p.pm2_env.restart_time !== settled.get(id) ?
+              `(it crashed: restarts ${settled.get(id)}→${p.pm2_env.restart_time})` : `(went ${p.pm2_env.status})`),
         };
       }
     }

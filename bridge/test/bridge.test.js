@@ -155,7 +155,7 @@ test('a crash-looping agent ends errored and the command says failed', async () 
   console.log(`crash loop verdict: ${last.message}`);
   await waitFor('restart overlimit event', async () =>
     (await procEvents(rc, NS)).some((e) => e.app === 'crashloop' && e.event === 'restart_overlimit'));
-  assert.notEqual(JSON.parse(last.detail).status_after, 'online');
+  assert.equal(JSON.parse(last.detail).status_after, 'errored', 'the result reports the end state of the loop');
   await waitFor('crashloop ends errored again', async () =>
     (await pm2.jlist()).find((p) => p.name === 'crashloop').pm2_env.status === 'errored');
 });
