@@ -13,9 +13,14 @@ function defaultLog(level, msg) {
 }
 
 class Bridge {
-  constructor(cfg, log = defaultLog) {
+  // onDaemonLost: called once when the PM2 daemon goes away after we connected. The
+  // entry points exit then (a module dies with its daemon anyway; a supervisor restarts a
+  // standalone bridge, which waits for a daemon again) rather than let PM2's client reconnect
+  // logic or a stale bus run on.
+  constructor(cfg, log = defaultLog, onDaemonLost = () => {}) {
     this.cfg = cfg;
     this.log = log;
+    this.onDaemonLost = onDaemonLost;
     this.keys = keysFor(cfg);
     this.stopped = false;
   }
@@ -57,12 +62,19 @@ class Bridge {
     this.publisher.start();
     this.control = new ControlChannel({ ...deps, redis: this.ctl });
     this.loopDone = this.control.loop();
+    this.watchdog = setInterval(async () => {
+      if (this.stopped || (await this.pm2.daemonRunning())) return;
+      clearInterval(this.watchdog);
+      this.log('error', `the PM2 daemon at ${this.pm2.home} went away; stopping (no daemon is started in its place)`);
+      this.onDaemonLost();
+    }, Math.max(this.cfg.heartbeatMs, 1000));
     this.log('info', 'bridge running');
   }
 
   async stop() {
     this.stopped = true;
     clearTimeout(this.wakeTimer);
+    clearInterval(this.watchdog);
     if (this.publisher) this.publisher.stop();
     if (this.control) this.control.stop();
     if (this.loopDone) await Promise.race([this.loopDone, new Promise((r) => setTimeout(r, this.cfg.heartbeatMs + 500))]);

@@ -16,16 +16,16 @@ function rawSettings(env) {
 }
 
 async function run(raw) {
-  const bridge = new Bridge(parseConfig(raw));
   let stopping = false;
-  const stop = async () => {
+  const stop = async (code = 0) => {
     if (stopping) return;
     stopping = true;
     await bridge.stop();
-    process.exit(0);
+    process.exit(code);
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  const bridge = new Bridge(parseConfig(raw), undefined, () => stop(3));
+  process.on('SIGTERM', () => stop(0));
+  process.on('SIGINT', () => stop(0));
   try {
     await bridge.start();
   } catch (e) {

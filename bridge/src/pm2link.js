@@ -68,7 +68,11 @@ class Pm2Link {
 
   // Apps run by users (modules such as the bridge itself are left out).
   async list() {
-    const all = await cb2p((cb) => this.pm2.list(cb));
+    // A daemon that stopped answering must not freeze the heartbeat forever.
+    const all = await Promise.race([
+      cb2p((cb) => this.pm2.list(cb)),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('PM2 did not answer list within 10 s')), 10000).unref()),
+    ]);
     return all.filter((p) => !(p.pm2_env && p.pm2_env.pmx_module));
   }
 

@@ -45,4 +45,12 @@ test('without a daemon the bridge refuses to start one, retries, then connects t
   await bridge.waitLog(/connected to the PM2 daemon/, 10000);
   await waitFor('late-agent published', async () => (await rc.zscore(`${NS}procs`, 'nd1:late-agent:0')) !== null);
   assert.equal(await rc.hget(`${NS}proc:nd1:late-agent:0`, 'status'), 'online');
+
+  // The daemon goes away under a running bridge: it stops, and starts none in its place.
+  await pm2.kill();
+  const { code } = await bridge.exited;
+  assert.equal(code, 3, `the bridge exits when its daemon is gone; log:\n${bridge.log()}`);
+  assert.match(bridge.log(), /went away; stopping \(no daemon is started in its place\)/);
+  assert.equal(fs.existsSync(path.join(pm2.home, 'pm2.pid')), false, 'no daemon was restarted');
+  assert.equal(fs.existsSync(path.join(pm2.home, 'rpc.sock')), false);
 });
