@@ -80,12 +80,15 @@ test('bridge killed while a command runs: the redelivered command is not run aga
   const py0 = restartsOf(await pm2.jlist(), 'py-agent');
   const a = await sendCommand(rc, NS, HOST, { action: 'restart', app: 'fork-agent' });
   const b = await sendCommand(rc, NS, HOST, { action: 'restart', app: 'py-agent' });
+  // Kill it once PM2 has done the restart, while the bridge waits out the grace period:
+  // the registry says `running`, the entry is pending, nothing is acknowledged.
   await waitFor('A running', async () => (await results(rc, NS, a)).some((r) => r.state === 'running'));
-  await bridge.stop('SIGKILL'); // A is pending in the group, state `running` in the registry
   await waitFor('fork-agent restarted by PM2', async () => {
     const l = (await pm2.jlist()).filter((p) => p.name === 'fork-agent');
     return l.every((p) => p.pm2_env.status === 'online' && p.pm2_env.restart_time === fork0.get(p.pm_id) + 1);
-  });
+  }, 10000, 50);
+  assert.ok(!(await results(rc, NS, a)).some((r) => FINAL.includes(r.state)), 'killed before a final state');
+  await bridge.stop('SIGKILL');
   assert.equal(await pending(), 1, 'A was delivered and not acknowledged; B not yet delivered');
 
   await startBridge();
