@@ -50,8 +50,7 @@ class Bridge {
     await this.waitForDaemon();
     this.pub = createRedis(this.cfg, this.log, 'publish');
     this.ctl = createRedis(this.cfg, this.log, 'control');
-    await Promise.all([this.pub.connect(), this.ctl.connect()]);
-    this.log('info', `redis connected; host ${this.cfg.host}, namespace ${this.cfg.namespace}`);
+    this.ctl.once('ready', () => this.log('info', `redis connected; host ${this.cfg.host}, namespace ${this.cfg.namespace}`));
     const deps = { cfg: this.cfg, keys: this.keys, pm2: this.pm2, log: this.log };
     // PM2's restart/reload/stop events do not say who asked; during our own command we do.
     const byOf = (app) => (this.control && this.control.current && this.control.current.app === app ?

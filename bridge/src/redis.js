@@ -6,7 +6,9 @@ const Redis = require('ioredis');
 
 function redisOptions(cfg, { blocking }) {
   const opts = {
-    lazyConnect: true,
+    // Connects at once and keeps retrying: Redis being away at start is no reason to exit
+    // (as a PM2 module, repeated exits would end `errored`).
+    lazyConnect: false,
     enableReadyCheck: true,
     connectionName: `switchboard-bridge:${cfg.host}`,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 8), 5000),

@@ -4,7 +4,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { RedisServer, Pm2Daemon, BridgeProcess, waitFor, sleep } = require('./servers');
+const { RedisServer, Pm2Daemon, BridgeProcess, freePort, waitFor, sleep } = require('./servers');
 const { sendCommand, results, waitFinal, restartsOf, FINAL } = require('./commands');
 
 const NS = 'out:';
@@ -101,4 +101,27 @@ test('bridge killed while a command runs: the redelivered command is not run aga
   for (const [id, n] of fork0) assert.equal(restartsOf(await pm2.jlist(), 'fork-agent').get(id), n + 1, 'A ran exactly once');
   for (const [id, n] of py0) assert.equal(restartsOf(await pm2.jlist(), 'py-agent').get(id), n + 1, 'B ran exactly once');
   assert.equal(await pending(), 0);
+});
+
+test('Redis down when the bridge starts: it keeps running and publishes once Redis is up', async () => {
+  const late = new RedisServer();
+  late.port = await freePort();
+  const early = new BridgeProcess({ pm2Home: pm2.home,
+    settings: { redis_uri: late.uri, namespace: NS, host: 'h3', heartbeat_ms: 300 } }).start();
+  try {
+    await early.waitLog(/redis \(control\): connect ECONNREFUSED/);
+    await sleep(1500);
+    assert.equal(early.proc.exitCode, null, `the bridge did not exit; log:\n${early.log()}`);
+    await late.start();
+    const lc = late.client();
+    try {
+      const id = (await pm2.jlist()).find((p) => p.name === 'fork-agent').pm_id;
+      await waitFor('published after Redis came up', async () => (await lc.zscore(`${NS}procs`, `h3:fork-agent:${id}`)) !== null, 15000);
+    } finally {
+      lc.disconnect();
+    }
+  } finally {
+    await early.stop();
+    await late.destroy();
+  }
 });

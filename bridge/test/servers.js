@@ -40,10 +40,11 @@ async function waitFor(what, fn, timeoutMs = 15000, everyMs = 100) {
 }
 
 class RedisServer {
-  constructor() {
+  constructor(extraArgs = []) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbb-redis-'));
     this.port = 0;
     this.proc = null;
+    this.extraArgs = extraArgs;
   }
 
   async start() {
@@ -51,7 +52,7 @@ class RedisServer {
     // AOF with fsync always: a stop/start keeps streams, consumer groups and their
     // pending entries, as a production Redis with persistence would.
     this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
-      '--pidfile', path.join(this.dir, 'redis.pid'), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no', '--loglevel', 'warning'],
+      '--pidfile', path.join(this.dir, 'redis.pid'), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no', '--loglevel', 'warning', ...this.extraArgs],
     { stdio: ['ignore', 'ignore', 'inherit'] });
     const exited = new Promise((r) => this.proc.once('exit', r));
     this.exited = exited;
