@@ -28,5 +28,6 @@ trap cleanup EXIT
 npm ci --no-audit --no-fund --loglevel=error
 # Temp dirs of the tests (PM2_HOME, redis data) go under RUN_DIR via TMPDIR.
 # Only *.test.js: a bare `node --test test/` would also run the fixture agents (servers
-# that never exit). One file at a time: each starts its own PM2 daemon; 2 cores.
-TMPDIR="$RUN_DIR" node --test --test-concurrency=1 test/*.test.js
+# that never exit). Two files at a time: each has its own PM2 daemon, Redis and ports,
+# and they mostly wait (grace periods), so this halves the wall time on 2 cores.
+TMPDIR="$RUN_DIR" node --test --test-concurrency=2 test/*.test.js

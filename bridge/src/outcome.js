@@ -20,7 +20,8 @@ async function judgeOutcome(args) {
     // It crashed after coming up: a crash loop ends in `errored` once PM2 gives up, and the
     // operator should read that end state, not the moment we happened to look.
     const end = Date.now() + SETTLE_MS;
-    while (Date.now() < end && !state.procs.some((p) => ['errored', 'stopped'].includes(p.pm2_env.status))) {
+    // Not `stopped`: PM2 shows it for a moment between a crash and the automatic restart.
+    while (Date.now() < end && !state.procs.some((p) => p.pm2_env.status === 'errored')) {
       await sleep(POLL_MS);
       state.procs = await args.list();
     }
