@@ -160,6 +160,16 @@ test('a crash-looping agent ends errored and the command says failed', async () 
     (await pm2.jlist()).find((p) => p.name === 'crashloop').pm2_env.status === 'errored');
 });
 
+test('a process deleted from PM2 leaves procs and its hash goes', async () => {
+  const id = (await pm2.jlist()).find((p) => p.name === 'crashloop').pm_id;
+  const member = `${HOST}:crashloop:${id}`;
+  assert.notEqual(await rc.zscore(`${NS}procs`, member), null);
+  await pm2.cli(['delete', 'crashloop']);
+  await waitFor('member removed', async () => (await rc.zscore(`${NS}procs`, member)) === null);
+  assert.equal(await rc.exists(`${NS}proc:${member}`), 0);
+  assert.notEqual(await rc.zscore(`${NS}procs`, `${HOST}:fork-agent:${(await pm2.jlist()).find((p) => p.name === 'fork-agent').pm_id}`), null);
+});
+
 test('refusals: expired, unknown app, unknown pm_id, malformed; nothing is run', async () => {
   const before = JSON.stringify([...restartsOf(await pm2.jlist(), 'fork-agent')]);
   const exp = await command({ action: 'restart', app: 'fork-agent', expires_at: String(Date.now() - 1000) });

@@ -66,6 +66,9 @@ test('Redis stopped and restarted while one command runs and another is queued',
   assert.deepEqual(finals(rb).map((r) => r.state), ['succeeded'], JSON.stringify(rb));
   assert.equal(ra.filter((r) => r.state === 'running').length, 1, 'A ran once');
   assert.equal(rb.filter((r) => r.state === 'running').length, 1, 'B ran once');
+  const streamOrder = (id) => id.split('-').map(Number);
+  const [aEnd, bRun] = [finals(ra)[0].id, rb.find((r) => r.state === 'running').id].map(streamOrder);
+  assert.ok(bRun[0] > aEnd[0] || (bRun[0] === aEnd[0] && bRun[1] > aEnd[1]), 'one at a time: B started after A ended');
   for (const [id, n] of fork0) assert.equal(restartsOf(await pm2.jlist(), 'fork-agent').get(id), n + 1, 'fork-agent restarted exactly once');
   for (const [id, n] of py0) assert.equal(restartsOf(await pm2.jlist(), 'py-agent').get(id), n + 1, 'py-agent restarted exactly once');
   assert.equal(await pending(), 0, 'everything acknowledged');
