@@ -50,7 +50,8 @@ function procFields(proc, host, heartbeatAt, heartbeatMs) {
     namespace: str(env.namespace),
     status,
     exec_mode: execMode(env.exec_mode),
-    instances: str(env.instances === undefined ? 1 : env.instances),
+    // The contract wants an integer; PM2 can hold 'max' or -1 before it resolves them.
+    instances: Number.isInteger(Number(env.instances ?? 1)) && Number(env.instances ?? 1) > 0 ? String(Number(env.instances ?? 1)) : '',
     restarts: num(env.restart_time),
     unstable_restarts: num(env.unstable_restarts),
     started_at: num(env.pm_uptime),

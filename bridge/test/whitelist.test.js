@@ -44,6 +44,7 @@ test('snapshot fields: the contract list only, no value of the environment', () 
   const waiting = procFields({ name: 'x', pm_id: 1, pid: 0, pm2_env: { ...env, status: 'waiting restart' } }, 'h', 1, 2000);
   assert.equal(waiting.status, 'launching', 'PM2 transitional states map to launching');
   assert.equal(waiting.pid, '', 'no pid when no process runs');
+  assert.equal(procFields({ name: 'x', pm_id: 1, pm2_env: { ...env, instances: 'max' } }, 'h', 1, 2000).instances, '');
   assert.ok(!JSON.stringify(f).includes(SECRET));
 });
 
