@@ -1,0 +1,86 @@
+'use strict';
+// Wires the pieces: wait for a PM2 daemon (never start one), then publish heartbeats,
+// forward bus events and run commands until stopped.
+const { keysFor } = require('./config');
+const { createRedis } = require('./redis');
+const { Pm2Link, NoDaemonError } = require('./pm2link');
+const { Publisher } = require('./publisher');
+const { EventSink } = require('./eventsink');
+const { ControlChannel } = require('./control');
+
+function defaultLog(level, msg) {
+  process.stdout.write(`${new Date().toISOString()} ${level} ${msg}\n`);
+}
+
+class Bridge {
+  // onDaemonLost: called once when the PM2 daemon goes away after we connected. The
+  // entry points exit then (a module dies with its daemon anyway; a supervisor restarts a
+  // standalone bridge, which waits for a daemon again) rather than let PM2's client reconnect
+  // logic or a stale bus run on.
+  constructor(cfg, log = defaultLog, onDaemonLost = () => {}) {
+    this.cfg = cfg;
+    this.log = log;
+    this.onDaemonLost = onDaemonLost;
+    this.keys = keysFor(cfg);
+    this.stopped = false;
+  }
+
+  async waitForDaemon() {
+    let delay = 500;
+    for (;;) {
+      try {
+        await this.pm2.connect();
+        this.log('info', `connected to the PM2 daemon at ${this.pm2.home}`);
+        return;
+      } catch (e) {
+        if (!(e instanceof NoDaemonError)) throw e;
+        this.log('warn', `${e.message}; retrying in ${delay} ms`);
+      }
+      if (this.stopped) throw new Error('stopped');
+      await new Promise((r) => {
+        this.wakeTimer = setTimeout(r, delay);
+      });
+      if (this.stopped) throw new Error('stopped');
+      delay = Math.min(delay * 2, this.cfg.retryMaxMs);
+    }
+  }
+
+  async start() {
+    this.pm2 = new Pm2Link(this.log);
+    await this.waitForDaemon();
+    this.pub = createRedis(this.cfg, this.log, 'publish');
+    this.ctl = createRedis(this.cfg, this.log, 'control');
+    this.ctl.once('ready', () => this.log('info', `redis connected; host ${this.cfg.host}, namespace ${this.cfg.namespace}`));
+    const deps = { cfg: this.cfg, keys: this.keys, pm2: this.pm2, log: this.log };
+    // PM2's restart/reload/stop events do not say who asked; during our own command we do.
+    const byOf = (app) => (this.control && this.control.current && this.control.current.app === app ?
+      `switchboard cmd ${this.control.current.cmdId}` : '');
+    this.sink = new EventSink({ ...deps, redis: this.pub, byOf });
+    this.sink.attach(await this.pm2.launchBus());
+    this.publisher = new Publisher({ ...deps, redis: this.pub });
+    this.publisher.start();
+    this.control = new ControlChannel({ ...deps, redis: this.ctl });
+    this.loopDone = this.control.loop();
+    this.watchdog = setInterval(async () => {
+      if (this.stopped || (await this.pm2.daemonRunning())) return;
+      clearInterval(this.watchdog);
+      this.log('error', `the PM2 daemon at ${this.pm2.home} went away; stopping (no daemon is started in its place)`);
+      this.onDaemonLost();
+    }, Math.max(this.cfg.heartbeatMs, 1000));
+    this.log('info', 'bridge running');
+  }
+
+  async stop() {
+    this.stopped = true;
+    clearTimeout(this.wakeTimer);
+    clearInterval(this.watchdog);
+    if (this.publisher) this.publisher.stop();
+    if (this.control) this.control.stop();
+    if (this.loopDone) await Promise.race([this.loopDone, new Promise((r) => setTimeout(r, this.cfg.heartbeatMs + 500))]);
+    if (this.pub) this.pub.disconnect();
+    if (this.ctl) this.ctl.disconnect();
+    if (this.pm2) this.pm2.disconnect();
+  }
+}
+
+module.exports = { Bridge };

@@ -1,0 +1,100 @@
+'use strict';
+// Bridge settings: one parser for both entry points (the PM2 module, where `pm2 set
+// switchboard-pm2-bridge:<key> <value>` stores strings, and the standalone process).
+const os = require('os');
+
+const DEFAULTS = Object.freeze({
+  redis_uri: 'redis://127.0.0.1:6379',
+  redis_ca_file: '', // PEM bundle for rediss:// (verify the server against it)
+  redis_cert_file: '', // optional client certificate (mutual TLS)
+  redis_key_file: '',
+  redis_user: '', // ACL user; overrides the one in the URI
+  redis_password: '',
+  namespace: 'agentops:',
+  host: '', // defaults to os.hostname()
+  heartbeat_ms: 2000,
+  allowed_actions: 'reload,restart',
+  allowed_apps: '*', // comma list of app names, or *
+  grace_ms: 5000, // how long a restarted process must stay online to count as succeeded
+  command_timeout_ms: 60000, // how long it may take to come back online at all
+  events_maxlen: 100000,
+  results_maxlen: 100000,
+  seen_ttl_s: 24 * 3600, // how long a cmd_id is remembered for deduplication (contract: 24 h)
+  claim_idle_ms: 0, // take over another consumer's pending command after this idle time (0 = command_timeout + grace + 5 s)
+  retry_max_ms: 30000, // cap of the back-off while no PM2 daemon runs
+});
+
+const KNOWN_ACTIONS = ['reload', 'restart'];
+
+function int(name, value, min) {
+  const n = Number(value);
+  if (!Number.isFinite(n) || !Number.isInteger(n) || n < min) {
+    throw new Error(`config ${name}: expected an integer >= ${min}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function list(value) {
+  return String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+// Takes a plain object of strings or numbers; unknown keys are ignored (PM2 adds its own).
+function parseConfig(raw = {}) {
+  const src = { ...DEFAULTS };
+  for (const key of Object.keys(DEFAULTS)) {
+    if (raw[key] !== undefined && raw[key] !== null && raw[key] !== '') src[key] = raw[key];
+  }
+  const uri = String(src.redis_uri);
+  if (!/^rediss?:\/\//.test(uri)) throw new Error('config redis_uri: must start with redis:// or rediss://');
+  const actions = list(src.allowed_actions);
+  for (const a of actions) {
+    if (!KNOWN_ACTIONS.includes(a)) throw new Error(`config allowed_actions: unknown action ${a}`);
+  }
+  const apps = list(src.allowed_apps);
+  const host = String(src.host || os.hostname());
+  if (host.includes(':')) throw new Error('config host: must not contain ":" (it separates key parts)');
+  const cfg = {
+    redisUri: uri,
+    redisCaFile: String(src.redis_ca_file),
+    redisCertFile: String(src.redis_cert_file),
+    redisKeyFile: String(src.redis_key_file),
+    redisUser: String(src.redis_user),
+    redisPassword: String(src.redis_password),
+    namespace: String(src.namespace),
+    host,
+    heartbeatMs: int('heartbeat_ms', src.heartbeat_ms, 100),
+    allowedActions: actions,
+    allowedApps: apps.includes('*') ? null : apps, // null = every app
+    graceMs: int('grace_ms', src.grace_ms, 0),
+    commandTimeoutMs: int('command_timeout_ms', src.command_timeout_ms, 1000),
+    eventsMaxlen: int('events_maxlen', src.events_maxlen, 100),
+    resultsMaxlen: int('results_maxlen', src.results_maxlen, 100),
+    seenTtlS: int('seen_ttl_s', src.seen_ttl_s, 60),
+    retryMaxMs: int('retry_max_ms', src.retry_max_ms, 100),
+    claimIdleMs: 0,
+  };
+  cfg.claimIdleMs = int('claim_idle_ms', src.claim_idle_ms, 0) || cfg.commandTimeoutMs + cfg.graceMs + 5000;
+  return Object.freeze(cfg);
+}
+
+// Every Redis key the bridge touches, in one place, so they match docs/contract.md.
+function keysFor(cfg) {
+  const N = cfg.namespace;
+  const h = cfg.host;
+  return Object.freeze({
+    proc: (app, pmId) => `${N}proc:${h}:${app}:${pmId}`,
+    procMember: (app, pmId) => `${h}:${app}:${pmId}`,
+    procs: `${N}procs`,
+    procEvents: `${N}proc-events`,
+    control: `${N}control:${h}`,
+    controlResults: `${N}control-results`,
+    controlSeen: (cmdId) => `${N}control-seen:${h}:${cmdId}`,
+    controlGroup: 'bridge',
+    consumer: `${h}:${process.pid}`,
+  });
+}
+
+module.exports = { parseConfig, keysFor, DEFAULTS, KNOWN_ACTIONS };

@@ -1,0 +1,56 @@
+'use strict';
+// Forwards PM2 bus events to `N proc-events`. While Redis is away, events wait in a
+// bounded queue (oldest dropped first, and counted) and are flushed on reconnect.
+const { eventFields } = require('./events');
+
+const MAX_QUEUE = 10000;
+
+class EventSink {
+  constructor({ cfg, keys, redis, log, byOf }) {
+    Object.assign(this, { cfg, keys, redis, log });
+    this.byOf = byOf || (() => '');
+    this.queue = [];
+    this.dropped = 0;
+    this.flushing = false;
+    this.redis.on('ready', () => this.flush());
+  }
+
+  attach(bus) {
+    bus.on('process:event', (packet) => this.push('process:event', packet));
+    bus.on('process:exception', (packet) => this.push('process:exception', packet));
+  }
+
+  push(kind, packet) {
+    const f = eventFields(kind, packet, this.cfg.host, this.byOf);
+    if (!f) return;
+    this.queue.push(f);
+    if (this.queue.length > MAX_QUEUE) {
+      this.queue.shift();
+      this.dropped += 1;
+    }
+    this.flush();
+  }
+
+  async flush() {
+    if (this.flushing || this.redis.status !== 'ready') return;
+    this.flushing = true;
+    try {
+      if (this.dropped > 0) {
+        this.log('warn', `dropped ${this.dropped} process events while Redis was unreachable (queue cap ${MAX_QUEUE})`);
+        this.dropped = 0;
+      }
+      while (this.queue.length > 0 && this.redis.status === 'ready') {
+        const f = this.queue[0];
+        await this.redis.xadd(this.keys.procEvents, 'MAXLEN', '~', this.cfg.eventsMaxlen, '*',
+          'host', f.host, 'app', f.app, 'pm_id', f.pm_id, 'event', f.event, 'detail', f.detail, 'at', f.at);
+        this.queue.shift();
+      }
+    } catch (e) {
+      this.log('warn', `process event not written yet (${e.message}); kept for retry`);
+    } finally {
+      this.flushing = false;
+    }
+  }
+}
+
+module.exports = { EventSink };

@@ -1,0 +1,220 @@
+'use strict';
+// Real servers for the tests: redis-server on a random loopback port in a temp dir, and a
+// PM2 daemon in a temp PM2_HOME. Everything started here is stopped by its stop().
+const { spawn, execFile } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+const Redis = require('ioredis');
+
+const ROOT = path.resolve(__dirname, '..');
+const PM2_BIN = path.join(ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(what, fn, timeoutMs = 15000, everyMs = 100) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last && last.message ? last.message : JSON.stringify(last)})`);
+    await sleep(everyMs);
+  }
+}
+
+class RedisServer {
+  constructor(extraArgs = []) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbb-redis-'));
+    this.port = 0;
+    this.proc = null;
+    this.extraArgs = extraArgs;
+  }
+
+  async start() {
+    if (!this.port) this.port = await freePort();
+    // AOF with fsync always: a stop/start keeps streams, consumer groups and their
+    // pending entries, as a production Redis with persistence would.
+    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
+      '--pidfile', path.join(this.dir, 'redis.pid'), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no', '--loglevel', 'warning', ...this.extraArgs],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.exited = exited;
+    await waitFor('redis-server', async () => {
+      const c = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      c.on('error', () => {});
+      try {
+        await c.connect();
+        return (await c.ping()) === 'PONG';
+      } finally {
+        c.disconnect();
+      }
+    });
+  }
+
+  get uri() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  client() {
+    const c = new Redis({ port: this.port, host: '127.0.0.1', maxRetriesPerRequest: null });
+    c.on('error', () => {});
+    return c;
+  }
+
+  async stop() {
+    if (!this.proc) return;
+    const p = this.proc;
+    this.proc = null;
+    p.kill('SIGTERM'); // redis-server flushes the AOF and exits on SIGTERM
+    await Promise.race([this.exited, sleep(5000)]);
+    if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  }
+
+  async destroy() {
+    await this.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+class Pm2Daemon {
+  constructor() {
+    // Short path: PM2's unix sockets live here and sun_path is 108 bytes at most.
+    this.home = fs.mkdtempSync(path.join(os.tmpdir(), 'sbb-pm2-'));
+  }
+
+  env(extra = {}) {
+    return { ...process.env, PM2_HOME: this.home, PM2_SILENT: 'true', ...extra };
+  }
+
+  cli(args, extraEnv = {}) {
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, [PM2_BIN, ...args], { env: this.env(extraEnv), timeout: 30000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`pm2 ${args.join(' ')}: ${err.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+  }
+
+  async start() {
+    await this.cli(['ping']); // the CLI starts the daemon: tests want one, the bridge never does
+  }
+
+  async startApps(apps, extraEnv = {}) {
+    const file = path.join(this.home, `eco-${Date.now()}.config.js`);
+    fs.writeFileSync(file, `module.exports = ${JSON.stringify({ apps }, null, 2)};\n`);
+    await this.cli(['start', file], extraEnv);
+  }
+
+  // PM2's own API in the test process (the CLI costs a second per call). One daemon per
+  // test file: pm2 reads PM2_HOME once, when first required.
+  async api() {
+    if (!this.pm2api) {
+      process.env.PM2_HOME = this.home;
+      const pm2 = require('pm2');
+      await new Promise((resolve, reject) => pm2.connect((e) => (e ? reject(e) : resolve())));
+      this.pm2api = pm2;
+    }
+    return this.pm2api;
+  }
+
+  async jlist() {
+    const pm2 = await this.api();
+    return new Promise((resolve, reject) => pm2.list((e, l) => (e ? reject(e) : resolve(l))));
+  }
+
+  daemonPid() {
+    try {
+      return Number(fs.readFileSync(path.join(this.home, 'pm2.pid'), 'utf8'));
+    } catch (e) {
+      return 0;
+    }
+  }
+
+  async kill() {
+    if (this.pm2api) {
+      this.pm2api.disconnect();
+      this.pm2api = null;
+    }
+    if (fs.existsSync(path.join(this.home, 'rpc.sock')) || this.daemonPid()) {
+      await this.cli(['kill']).catch(() => {});
+    }
+    const pid = this.daemonPid();
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (e) {
+        /* already gone */
+      }
+    }
+  }
+
+  async destroy() {
+    await this.kill();
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+// The bridge as a normal child process (what `pm2 install` would run, minus PM2's wrapper).
+class BridgeProcess {
+  constructor({ pm2Home, settings }) {
+    this.pm2Home = pm2Home;
+    this.settings = settings;
+    this.lines = [];
+  }
+
+  start() {
+    this.proc = spawn(process.execPath, [path.join(ROOT, 'src', 'main.js')], {
+      env: { ...process.env, PM2_HOME: this.pm2Home, SWITCHBOARD_BRIDGE_CONFIG: JSON.stringify(this.settings) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // A pid file under TMPDIR lets scripts/test-bridge.sh stop it if the test runner dies.
+    this.pidDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbb-bridge-'));
+    fs.writeFileSync(path.join(this.pidDir, 'bridge.pid'), String(this.proc.pid));
+    this.exited = new Promise((r) => this.proc.once('exit', (code, sig) => {
+      fs.rmSync(this.pidDir, { recursive: true, force: true });
+      r({ code, sig });
+    }));
+    const collect = (buf) => {
+      for (const l of buf.toString().split('\n')) if (l) this.lines.push(l);
+      if (process.env.BRIDGE_TEST_VERBOSE) process.stderr.write(buf);
+    };
+    this.proc.stdout.on('data', collect);
+    this.proc.stderr.on('data', collect);
+    return this;
+  }
+
+  log() {
+    return this.lines.join('\n');
+  }
+
+  async waitLog(re, timeoutMs = 15000) {
+    return waitFor(`bridge log ${re}`, () => this.lines.some((l) => re.test(l)), timeoutMs);
+  }
+
+  async stop(signal = 'SIGTERM') {
+    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.proc.kill(signal);
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), 8000);
+    await this.exited;
+    clearTimeout(t);
+  }
+}
+
+module.exports = { RedisServer, Pm2Daemon, BridgeProcess, freePort, waitFor, sleep, ROOT };

@@ -1,0 +1,70 @@
+'use strict';
+// The pure pieces: settings parsing and the field whitelists, fed with real-shaped PM2
+// payloads (pm2_env carries the environment at top level and under env).
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { parseConfig, keysFor } = require('../src/config');
+const { procFields } = require('../src/snapshot');
+const { eventFields } = require('../src/events');
+
+const SECRET = 'sk-live-SECRET-VALUE';
+const env = {
+  name: 'llm-agent', pm_id: 7, status: 'online', exec_mode: 'cluster_mode', instances: 2, restart_time: 3,
+  unstable_restarts: 1, pm_uptime: 1700000000000, version: '1.2.3', namespace: 'agents', exit_code: 137,
+  OPENAI_API_KEY: SECRET, env: { OPENAI_API_KEY: SECRET, SWITCHBOARD_LAYER: 'llm' }, args: ['--token', SECRET],
+  pm_exec_path: `/srv/${SECRET}/agent.js`,
+};
+
+test('settings: defaults, strings from pm2 set, and refusals', () => {
+  const cfg = parseConfig({ host: 'web-1', heartbeat_ms: '750', allowed_apps: 'a, b', allowed_actions: 'reload' });
+  assert.equal(cfg.heartbeatMs, 750);
+  assert.deepEqual(cfg.allowedApps, ['a', 'b']);
+  assert.deepEqual(cfg.allowedActions, ['reload']);
+  assert.equal(cfg.namespace, 'agentops:');
+  assert.equal(parseConfig({}).allowedApps, null, '* allows every app');
+  assert.throws(() => parseConfig({ allowed_actions: 'reload,delete' }), /unknown action delete/);
+  assert.throws(() => parseConfig({ redis_uri: 'http://x' }), /redis_uri/);
+  assert.throws(() => parseConfig({ heartbeat_ms: 'fast' }), /heartbeat_ms/);
+  assert.throws(() => parseConfig({ host: 'a:b' }), /host/);
+  const k = keysFor(parseConfig({ host: 'h', namespace: 'N:' }));
+  assert.equal(k.proc('app', 3), 'N:proc:h:app:3');
+  assert.equal(k.procMember('app', 3), 'h:app:3');
+  assert.equal(k.control, 'N:control:h');
+  assert.equal(k.controlResults, 'N:control-results');
+  assert.equal(k.procEvents, 'N:proc-events');
+});
+
+test('snapshot fields: the contract list only, no value of the environment', () => {
+  const f = procFields({ name: 'llm-agent', pm_id: 7, pid: 4242, pm2_env: env, monit: { cpu: 12.5, memory: 1048576 } }, 'h', 1700000001000, 2000);
+  assert.deepEqual(f, {
+    host: 'h', app: 'llm-agent', pm_id: '7', pid: '4242', layer: 'llm', namespace: 'agents', status: 'online',
+    exec_mode: 'cluster', instances: '2', restarts: '3', unstable_restarts: '1', started_at: '1700000000000',
+    cpu: '12.5', memory: '1048576', version: '1.2.3', heartbeat_at: '1700000001000', heartbeat_ms: '2000',
+  });
+  const waiting = procFields({ name: 'x', pm_id: 1, pid: 0, pm2_env: { ...env, status: 'waiting restart' } }, 'h', 1, 2000);
+  assert.equal(waiting.status, 'launching', 'PM2 transitional states map to launching');
+  assert.equal(waiting.pid, '', 'no pid when no process runs');
+  assert.equal(procFields({ name: 'x', pm_id: 1, pm2_env: { ...env, instances: 'max' } }, 'h', 1, 2000).instances, '');
+  assert.ok(!JSON.stringify(f).includes(SECRET));
+});
+
+test('event fields: whitelisted, secrets dropped, unknown events and modules ignored', () => {
+  const exit = eventFields('process:event', { event: 'exit', process: env, at: 1700000002000 }, 'h');
+  assert.deepEqual(Object.keys(exit), ['host', 'app', 'pm_id', 'event', 'detail', 'at']);
+  assert.equal(exit.event, 'exit');
+  assert.deepEqual(JSON.parse(exit.detail), { exit_code: 137 });
+  assert.equal(exit.at, '1700000002000');
+  const exc = eventFields('process:exception', { process: { name: 'x', pm_id: 1 }, data: { message: 'boom', stack: SECRET, env } }, 'h');
+  assert.equal(exc.event, 'exception');
+  assert.deepEqual(JSON.parse(exc.detail), { message: 'boom' });
+  const byCmd = eventFields('process:event', { event: 'restart', process: env }, 'h', () => 'switchboard cmd 1');
+  assert.equal(JSON.parse(byCmd.detail).by, 'switchboard cmd 1');
+  const over = eventFields('process:event', { event: 'restart overlimit', process: env }, 'h');
+  assert.equal(over.event, 'restart_overlimit');
+  for (const e of [exit, exc, over]) assert.ok(!JSON.stringify(e).includes(SECRET));
+  assert.equal(eventFields('process:event', { event: 'delete', process: env }, 'h'), null);
+  assert.equal(eventFields('process:event', { event: 'online', process: { ...env, pmx_module: true } }, 'h'), null);
+  assert.equal(eventFields('process:event', 'garbage', 'h'), null);
+  const long = eventFields('process:exception', { process: { name: 'x', pm_id: 1 }, data: { message: 'y'.repeat(5000) } }, 'h');
+  assert.ok(JSON.parse(long.detail).message.length <= 1001, 'the message is capped');
+});
