@@ -3,6 +3,7 @@
 // user when running as root), random loopback port, optional ssl=on with a TestCa,
 // stopped and removed in the destructor. Databases are cheap: create one per test.
 #include <QString>
+#include <QStringList>
 #include <QTemporaryDir>
 #include <memory>
 
@@ -31,8 +32,14 @@ public:
     QString error() const { return m_error; }
     int port() const { return m_port; }
 
-    // Superuser DSN for a database (host=127.0.0.1 port=… user=postgres dbname=…).
+    // Superuser DSN for a database (host=127.0.0.1 port=… user=postgres dbname=…),
+    // with sslmode=require when the server was started with tls.
     QString dsn(const QString &database = QStringLiteral("postgres")) const;
+    // DSN for a login role made by createLogin (password authentication is scram).
+    QString loginDsn(const QString &role, const QString &password,
+                     const QString &database = QStringLiteral("postgres")) const;
+    QString dataDir() const;
+    QString logFile() const;
 
     // Creates an empty database; with migrate=true applies every migration through
     // core's Migrator. Returns false and sets error() on failure.
@@ -46,11 +53,15 @@ public:
     QByteArray psql(const QString &database, const QString &sql, bool *ok = nullptr) const;
 
 private:
+    // Runs a server-side tool from the PostgreSQL bin dir (as postgres when root).
+    bool run(const QString &tool, const QStringList &args, int timeoutMs,
+             QByteArray *output = nullptr);
+
     PostgresOptions m_options;
     std::unique_ptr<QTemporaryDir> m_dir;
     int m_port = 0;
     bool m_running = false;
-    QString m_error;
+    mutable QString m_error;
 };
 
 } // namespace switchboard::test

@@ -1,0 +1,47 @@
+#pragma once
+// One pool thread with its own Postgres connections (primary, and replica when
+// configured), opened lazily and reopened after they break. Runs one job at a time in
+// a transaction with SET LOCAL statement_timeout.
+#include "core/pg/PgConfig.h"
+#include "core/pg/PgTask.h"
+
+#include <QThread>
+
+#include <pqxx/connection>
+
+#include <memory>
+#include <mutex>
+
+namespace switchboard {
+
+class PgPool;
+
+class PgWorker : public QThread
+{
+public:
+    PgWorker(PgPool *pool, PgConfig config);
+    ~PgWorker() override;
+
+    // Asks the server to cancel jobId's query if this worker is running it right now.
+    // Blocks on the network (libpq's PQcancel): call it from a helper thread.
+    void cancelIfRunning(quint64 jobId);
+
+protected:
+    void run() override;
+
+private:
+    PgStatus execute(PgTask &task);
+    PgStatus runOnce(PgTask &task, bool *retryable);
+    pqxx::connection &connectionFor(PgTarget target, bool *reused);
+    void dropConnection(PgTarget target);
+
+    PgPool *m_pool;
+    const PgConfig m_config;
+    std::mutex m_mutex;                           // guards everything below
+    std::unique_ptr<pqxx::connection> m_primary;
+    std::unique_ptr<pqxx::connection> m_replica;
+    pqxx::connection *m_active = nullptr;         // connection running m_current
+    quint64 m_current = 0;
+};
+
+} // namespace switchboard
