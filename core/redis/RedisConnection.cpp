@@ -1,0 +1,585 @@
+#include "core/redis/RedisConnection.h"
+
+#include "core/redis/RedisSentinelResolver.h"
+
+#include <QFile>
+#include <QRandomGenerator>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslSocket>
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace switchboard {
+
+namespace {
+
+bool isPushReply(const RedisReply &reply)
+{
+    if (!reply.isArray() || reply.size() < 1 || !reply.at(0).isString())
+        return false;
+    const QByteArray &kind = reply.at(0).data();
+    return kind == "message" || kind == "pmessage" || kind == "subscribe"
+        || kind == "psubscribe" || kind == "unsubscribe" || kind == "punsubscribe";
+}
+
+QString endpointText(const RedisEndpoint &e)
+{
+    return e.host + QLatin1Char(':') + QString::number(e.port);
+}
+
+} // namespace
+
+RedisConnection::RedisConnection(const RedisConnectionOptions &options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+    , m_current(options.endpoint)
+{
+    m_sweep.setInterval(20);
+    connect(&m_sweep, &QTimer::timeout, this, &RedisConnection::sweepTimeouts);
+    m_connectTimer.setSingleShot(true);
+    connect(&m_connectTimer, &QTimer::timeout, this, [this] {
+        breakConnection(QStringLiteral("connecting to %1 timed out after %2 ms")
+                            .arg(endpointText(m_current))
+                            .arg(m_options.connectTimeoutMs),
+                        false);
+    });
+    m_retryTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &RedisConnection::startAttempt);
+}
+
+RedisConnection::~RedisConnection()
+{
+    // Pending callbacks are dropped: their owners may be half-destroyed by now.
+    if (m_socket)
+        disconnect(m_socket, nullptr, this, nullptr);
+    if (m_reader)
+        redisReaderFree(m_reader);
+}
+
+void RedisConnection::open()
+{
+    if (m_state == State::Ready || m_state == State::Connecting)
+        return;
+    m_retryTimer.stop();
+    m_backoffStep = 0;
+    startAttempt();
+}
+
+void RedisConnection::close()
+{
+    m_retryTimer.stop();
+    m_connectTimer.stop();
+    if (m_resolver)
+        m_resolver->cancel();
+    ++m_generation;
+    if (m_socket) {
+        disconnect(m_socket, nullptr, this, nullptr);
+        m_socket->abort();
+        m_socket->deleteLater();
+        m_socket = nullptr;
+    }
+    if (m_reader) {
+        redisReaderFree(m_reader);
+        m_reader = nullptr;
+    }
+    m_lastError.clear();
+    setState(State::Disconnected);
+    QPointer<RedisConnection> self(this);
+    failAll(m_inflight, QStringLiteral("connection closed by the client"));
+    if (self)
+        failAll(m_queued, QStringLiteral("connection closed by the client"));
+}
+
+QString RedisConnection::stateText() const
+{
+    switch (m_state) {
+    case State::Disconnected:
+        return m_lastError.isEmpty() ? QStringLiteral("disconnected")
+                                     : QStringLiteral("disconnected: ") + m_lastError;
+    case State::Connecting:
+        return QStringLiteral("connecting to ") + endpointText(m_current);
+    case State::Ready:
+        return QStringLiteral("ready");
+    case State::Reconnecting: {
+        const qint64 ms = std::max<qint64>(0, m_retryAt.remainingTime());
+        const QString in = ms < 1000 ? QString::number(double(ms) / 1000.0, 'f', 1)
+                                     : QString::number((ms + 999) / 1000);
+        return QStringLiteral("reconnecting in %1 s: %2").arg(in, m_lastError);
+    }
+    case State::Failed:
+        return QStringLiteral("failed: ") + m_lastError;
+    }
+    return {};
+}
+
+void RedisConnection::send(const QList<QByteArray> &args, QObject *context, Callback done,
+                           int timeoutMs)
+{
+    Pending p;
+    p.context = context;
+    p.hasContext = context != nullptr;
+    p.done = std::move(done);
+    p.timeoutMs = timeoutMs < 0 ? m_options.commandTimeoutMs : timeoutMs;
+    p.deadline = QDeadlineTimer(p.timeoutMs);
+
+    std::vector<const char *> argv;
+    std::vector<size_t> lens;
+    argv.reserve(size_t(args.size()));
+    lens.reserve(size_t(args.size()));
+    for (const QByteArray &a : args) {
+        argv.push_back(a.constData());
+        lens.push_back(size_t(a.size()));
+    }
+    char *cmd = nullptr;
+    const int len = redisFormatCommandArgv(&cmd, int(argv.size()), argv.data(), lens.data());
+    QString immediateError;
+    if (len < 0 || args.isEmpty())
+        immediateError = QStringLiteral("cannot encode an empty or invalid command");
+    else
+        p.wire = QByteArray(cmd, len);
+    redisFreeCommand(cmd);
+    if (immediateError.isEmpty() && m_state == State::Failed)
+        immediateError = stateText();
+    if (!immediateError.isEmpty()) {
+        // Queued, so a caller never sees its callback run inside send().
+        QMetaObject::invokeMethod(
+            this,
+            [this, p = std::move(p), immediateError]() mutable {
+                deliver(p, RedisReply::localError(immediateError));
+            },
+            Qt::QueuedConnection);
+        return;
+    }
+    if (m_state == State::Ready)
+        writePending(std::move(p));
+    else
+        m_queued.push_back(std::move(p));
+    updateSweepTimer();
+}
+
+bool RedisConnection::sendPush(const QList<QByteArray> &args)
+{
+    if (m_state != State::Ready || !m_socket)
+        return false;
+    std::vector<const char *> argv;
+    std::vector<size_t> lens;
+    for (const QByteArray &a : args) {
+        argv.push_back(a.constData());
+        lens.push_back(size_t(a.size()));
+    }
+    char *cmd = nullptr;
+    const int len = redisFormatCommandArgv(&cmd, int(argv.size()), argv.data(), lens.data());
+    if (len > 0)
+        m_socket->write(cmd, len);
+    redisFreeCommand(cmd);
+    return len > 0;
+}
+
+void RedisConnection::startAttempt()
+{
+    ++m_generation;
+    setState(State::Connecting);
+    m_connectTimer.start(m_options.connectTimeoutMs);
+    if (!m_options.sentinel.isEnabled()) {
+        connectSocket(m_options.endpoint);
+        return;
+    }
+    if (!m_resolver)
+        m_resolver = new RedisSentinelResolver(this);
+    const quint64 gen = m_generation;
+    m_resolver->resolve(m_options.sentinel, m_options.connectTimeoutMs,
+                        [this, gen](bool ok, const RedisEndpoint &master, const QString &error) {
+                            if (gen != m_generation)
+                                return;
+                            if (ok)
+                                connectSocket(master);
+                            else
+                                breakConnection(error, false);
+                        });
+}
+
+void RedisConnection::connectSocket(const RedisEndpoint &endpoint)
+{
+    m_current = endpoint;
+    ++m_connectAttempts;
+    m_tlsVerifyFailed = false;
+    m_tlsErrors.clear();
+    m_bytesInReply = 0;
+    m_reader = redisReaderCreate();
+    m_socket = new QSslSocket(this);
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    connect(m_socket, &QSslSocket::readyRead, this, &RedisConnection::onReadyRead);
+    connect(m_socket, &QSslSocket::errorOccurred, this, &RedisConnection::onSocketError);
+    connect(m_socket, &QSslSocket::disconnected, this, &RedisConnection::onSocketError);
+    if (!m_options.tls) {
+        connect(m_socket, &QSslSocket::connected, this, &RedisConnection::onTransportUp);
+        m_socket->connectToHost(endpoint.host, quint16(endpoint.port));
+        return;
+    }
+    const RedisTlsOptions &t = m_options.tlsOptions;
+    QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
+    if (!t.caFile.isEmpty()) {
+        const QList<QSslCertificate> cas = QSslCertificate::fromPath(t.caFile, QSsl::Pem);
+        if (cas.isEmpty()) {
+            breakConnection(QStringLiteral("TLS: cannot read a CA certificate from %1").arg(t.caFile), true);
+            return;
+        }
+        conf.setCaCertificates(cas);
+    }
+    conf.setPeerVerifyMode(t.verifyPeer ? QSslSocket::VerifyPeer : QSslSocket::VerifyNone);
+    if (!t.clientCertFile.isEmpty()) {
+        QFile certFile(t.clientCertFile);
+        QFile keyFile(t.clientKeyFile);
+        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
+            breakConnection(QStringLiteral("TLS: cannot read the client certificate or key"), true);
+            return;
+        }
+        const QByteArray keyPem = keyFile.readAll();
+        QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+        if (key.isNull())
+            key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+        conf.setLocalCertificate(QSslCertificate(certFile.readAll(), QSsl::Pem));
+        conf.setPrivateKey(key);
+    }
+    m_socket->setSslConfiguration(conf);
+    connect(m_socket, &QSslSocket::encrypted, this, &RedisConnection::onTransportUp);
+    connect(m_socket, &QSslSocket::sslErrors, this, &RedisConnection::onSslErrors);
+    m_socket->connectToHostEncrypted(endpoint.host, quint16(endpoint.port),
+                                     t.serverName.isEmpty() ? endpoint.host : t.serverName);
+}
+
+void RedisConnection::onSslErrors()
+{
+    QList<QSslError> fatal;
+    const QList<QSslError> errors = m_socket->sslHandshakeErrors();
+    for (const QSslError &e : errors) {
+        if (e.error() == QSslError::HostNameMismatch && !m_options.tlsOptions.verifyHostName)
+            continue;
+        fatal << e;
+    }
+    if (fatal.isEmpty()) {
+        m_socket->ignoreSslErrors(errors);
+        return;
+    }
+    m_tlsVerifyFailed = true;
+    QStringList texts;
+    for (const QSslError &e : fatal)
+        texts << e.errorString();
+    texts.removeDuplicates();
+    m_tlsErrors = texts.join(QStringLiteral("; "));
+}
+
+void RedisConnection::onSocketError()
+{
+    if (!m_socket || sender() != m_socket)
+        return;
+    if (m_tlsVerifyFailed) {
+        breakConnection(QStringLiteral("TLS verification of %1 failed: %2")
+                            .arg(endpointText(m_current), m_tlsErrors),
+                        true);
+        return;
+    }
+    QString reason = m_socket->errorString();
+    if (m_socket->error() == QAbstractSocket::RemoteHostClosedError
+        || m_socket->error() == QAbstractSocket::UnknownSocketError) {
+        reason = m_state == State::Connecting
+            ? QStringLiteral("connection closed by %1 during the handshake").arg(endpointText(m_current))
+            : QStringLiteral("connection closed by %1").arg(endpointText(m_current));
+        if (m_state == State::Connecting && !m_options.tls)
+            reason += QStringLiteral(" (a TLS port? use rediss://)");
+    }
+    breakConnection(reason, false);
+}
+
+void RedisConnection::onTransportUp()
+{
+    sendHandshake();
+}
+
+void RedisConnection::sendHandshake()
+{
+    const quint64 gen = m_generation;
+    struct Step
+    {
+        QList<QByteArray> args;
+        std::function<void(const RedisReply &)> check;
+    };
+    std::vector<Step> steps;
+    if (!m_options.password.isEmpty()) {
+        QList<QByteArray> auth{QByteArrayLiteral("AUTH")};
+        if (!m_options.username.isEmpty())
+            auth << m_options.username.toUtf8();
+        auth << m_options.password.toUtf8();
+        steps.push_back({auth, [this](const RedisReply &r) {
+                             if (r.isError())
+                                 breakConnection(QStringLiteral("AUTH: ") + r.errorMessage(), true);
+                         }});
+    }
+    if (m_options.db != 0) {
+        steps.push_back({{QByteArrayLiteral("SELECT"), QByteArray::number(m_options.db)},
+                         [this](const RedisReply &r) {
+                             if (r.isError())
+                                 breakConnection(QStringLiteral("SELECT %1: %2")
+                                                     .arg(m_options.db)
+                                                     .arg(r.errorMessage()),
+                                                 true);
+                         }});
+    }
+    // CLIENT SETNAME lets operators spot the console in CLIENT LIST; PING otherwise, so a
+    // server that wants a password says NOAUTH now rather than on the first real command.
+    QList<QByteArray> probe{QByteArrayLiteral("PING")};
+    if (!m_options.clientName.isEmpty())
+        probe = {QByteArrayLiteral("CLIENT"), QByteArrayLiteral("SETNAME"), m_options.clientName.toUtf8()};
+    steps.push_back({probe, [this](const RedisReply &r) {
+                         if (r.isError() && r.data().startsWith("NOAUTH"))
+                             breakConnection(r.errorMessage(), true);
+                     }});
+    if (m_options.sentinel.isEnabled()) {
+        steps.push_back({{QByteArrayLiteral("ROLE")}, [this](const RedisReply &r) {
+                             const QByteArray role = r.isArray() && r.size() > 0 ? r.at(0).data()
+                                                                                 : r.data();
+                             if (role != "master")
+                                 breakConnection(QStringLiteral("%1 is a %2, not the master "
+                                                                "(failover in progress?)")
+                                                     .arg(endpointText(m_current),
+                                                          QString::fromUtf8(role)),
+                                                 false);
+                         }});
+    }
+    m_handshakeLeft = int(steps.size());
+    for (Step &step : steps) {
+        Pending p;
+        p.internal = true;
+        p.timeoutMs = m_options.connectTimeoutMs;
+        p.deadline = QDeadlineTimer(p.timeoutMs);
+        p.done = [this, gen, check = std::move(step.check)](const RedisReply &r) {
+            if (gen != m_generation)
+                return;
+            check(r);
+            if (gen != m_generation)
+                return; // the check broke the connection
+            if (--m_handshakeLeft == 0)
+                handshakeDone();
+        };
+        std::vector<const char *> argv;
+        std::vector<size_t> lens;
+        for (const QByteArray &a : step.args) {
+            argv.push_back(a.constData());
+            lens.push_back(size_t(a.size()));
+        }
+        char *cmd = nullptr;
+        const int len = redisFormatCommandArgv(&cmd, int(argv.size()), argv.data(), lens.data());
+        p.wire = QByteArray(cmd, len);
+        redisFreeCommand(cmd);
+        writePending(std::move(p));
+    }
+    updateSweepTimer();
+}
+
+void RedisConnection::handshakeDone()
+{
+    m_connectTimer.stop();
+    m_backoffStep = 0;
+    m_lastError.clear();
+    setState(State::Ready);
+    std::deque<Pending> queued;
+    queued.swap(m_queued);
+    for (Pending &p : queued) {
+        if (p.hasContext && !p.context)
+            continue;
+        writePending(std::move(p));
+    }
+    updateSweepTimer();
+    emit ready();
+}
+
+void RedisConnection::writePending(Pending pending)
+{
+    m_socket->write(pending.wire);
+    pending.wire.clear();
+    m_inflight.push_back(std::move(pending));
+}
+
+void RedisConnection::onReadyRead()
+{
+    if (!m_socket || !m_reader)
+        return;
+    const quint64 gen = m_generation;
+    QPointer<RedisConnection> self(this);
+    const QByteArray data = m_socket->readAll();
+    m_bytesInReply += data.size();
+    if (redisReaderFeed(m_reader, data.constData(), size_t(data.size())) != REDIS_OK) {
+        breakConnection(QStringLiteral("protocol error from %1: %2")
+                            .arg(endpointText(m_current), QString::fromUtf8(m_reader->errstr)),
+                        false);
+        return;
+    }
+    for (;;) {
+        void *raw = nullptr;
+        if (redisReaderGetReply(m_reader, &raw) != REDIS_OK) {
+            breakConnection(QStringLiteral("protocol error from %1: %2")
+                                .arg(endpointText(m_current), QString::fromUtf8(m_reader->errstr)),
+                            false);
+            return;
+        }
+        if (!raw)
+            break;
+        const RedisReply reply = RedisReply::fromHiredis(static_cast<redisReply *>(raw));
+        freeReplyObject(raw);
+        m_bytesInReply = qint64(m_reader->len - m_reader->pos);
+        if (m_pushMode && isPushReply(reply)) {
+            emit pushReceived(reply);
+        } else {
+            if (m_inflight.empty()) {
+                breakConnection(QStringLiteral("protocol error from %1: a reply arrived with no "
+                                               "command waiting for it")
+                                    .arg(endpointText(m_current)),
+                                false);
+                return;
+            }
+            Pending p = std::move(m_inflight.front());
+            m_inflight.pop_front();
+            const bool readOnly = !p.internal && reply.isError() && reply.data().startsWith("READONLY");
+            deliver(p, reply);
+            if (self && gen == m_generation && readOnly && m_options.sentinel.isEnabled()) {
+                breakConnection(QStringLiteral("%1 turned read-only (failover): asking the sentinels again")
+                                    .arg(endpointText(m_current)),
+                                false);
+                return;
+            }
+        }
+        if (!self || gen != m_generation)
+            return;
+    }
+    // A reply bigger than the cap is refused instead of growing memory without bound.
+    if (m_bytesInReply > m_options.maxReplyBytes) {
+        breakConnection(QStringLiteral("a reply from %1 exceeded the %2 MiB cap")
+                            .arg(endpointText(m_current))
+                            .arg(m_options.maxReplyBytes / (1024 * 1024)),
+                        false);
+        return;
+    }
+    updateSweepTimer();
+}
+
+void RedisConnection::deliver(Pending &pending, const RedisReply &reply)
+{
+    if (pending.hasContext && !pending.context)
+        return; // the caller is gone: cancelled
+    if (pending.done)
+        pending.done(reply);
+}
+
+void RedisConnection::sweepTimeouts()
+{
+    // Replies come in order, so only the oldest command in flight can be overdue first.
+    if (!m_inflight.empty() && m_inflight.front().deadline.hasExpired()) {
+        breakConnection(QStringLiteral("timed out after %1 ms waiting for %2")
+                            .arg(m_inflight.front().timeoutMs)
+                            .arg(endpointText(m_current)),
+                        false);
+        return;
+    }
+    std::deque<Pending> expired;
+    for (auto it = m_queued.begin(); it != m_queued.end();) {
+        if (it->deadline.hasExpired()) {
+            expired.push_back(std::move(*it));
+            it = m_queued.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    QPointer<RedisConnection> self(this);
+    for (Pending &p : expired) {
+        deliver(p, RedisReply::localError(QStringLiteral("timed out after %1 ms: not connected (%2)")
+                                              .arg(p.timeoutMs)
+                                              .arg(stateText())));
+        if (!self)
+            return;
+    }
+    updateSweepTimer();
+}
+
+void RedisConnection::breakConnection(const QString &reason, bool permanent)
+{
+    ++m_generation;
+    m_connectTimer.stop();
+    if (m_resolver)
+        m_resolver->cancel();
+    if (m_socket) {
+        disconnect(m_socket, nullptr, this, nullptr);
+        m_socket->abort();
+        m_socket->deleteLater();
+        m_socket = nullptr;
+    }
+    if (m_reader) {
+        redisReaderFree(m_reader);
+        m_reader = nullptr;
+    }
+    m_lastError = reason;
+    bool failQueued = false;
+    if (permanent) {
+        setState(State::Failed);
+        failQueued = true;
+        if (m_options.failedRetryMs > 0 && m_options.autoReconnect)
+            m_retryTimer.start(m_options.failedRetryMs);
+    } else if (!m_options.autoReconnect) {
+        setState(State::Disconnected);
+        failQueued = true;
+    } else {
+        // Exponential backoff with jitter, so many consoles do not reconnect in lockstep.
+        const qint64 base = std::min<qint64>(m_options.reconnectMaxMs,
+                                             qint64(m_options.reconnectMinMs) << std::min(m_backoffStep, 16));
+        const double jitter = 0.75 + 0.5 * QRandomGenerator::global()->generateDouble();
+        const int delay = int(std::min<double>(double(m_options.reconnectMaxMs), double(base) * jitter));
+        ++m_backoffStep;
+        m_retryAt = QDeadlineTimer(delay);
+        m_retryTimer.start(delay);
+        setState(State::Reconnecting);
+    }
+    QPointer<RedisConnection> self(this);
+    failAll(m_inflight, reason);
+    if (self && failQueued)
+        failAll(m_queued, stateText());
+    if (self)
+        updateSweepTimer();
+}
+
+void RedisConnection::failAll(std::deque<Pending> &list, const QString &message)
+{
+    std::deque<Pending> taken;
+    taken.swap(list);
+    QPointer<RedisConnection> self(this);
+    const RedisReply error = RedisReply::localError(message);
+    for (Pending &p : taken) {
+        if (p.internal)
+            continue;
+        deliver(p, error);
+        if (!self)
+            return;
+    }
+}
+
+void RedisConnection::setState(State state)
+{
+    if (m_state == state && state != State::Reconnecting)
+        return;
+    m_state = state;
+    emit stateChanged(state, stateText());
+}
+
+void RedisConnection::updateSweepTimer()
+{
+    if (pendingCount() > 0) {
+        if (!m_sweep.isActive())
+            m_sweep.start();
+    } else {
+        m_sweep.stop();
+    }
+}
+
+} // namespace switchboard

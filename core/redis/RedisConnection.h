@@ -1,0 +1,118 @@
+#pragma once
+#include "core/redis/RedisConnectionOptions.h"
+#include "core/redis/RedisReply.h"
+
+#include <QDeadlineTimer>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <deque>
+#include <functional>
+
+class QSslSocket;
+struct redisReader;
+
+namespace switchboard {
+
+class RedisSentinelResolver;
+
+// The transport: one socket (TCP or TLS) on the Qt event loop, RESP through hiredis'
+// encoder and reader, the handshake (AUTH, SELECT, CLIENT SETNAME, ROLE in sentinel mode),
+// pipelining with FIFO matching, per-command timeouts, and reconnect with backoff.
+// No command semantics live here, so a cluster router can sit on top of several of these.
+class RedisConnection : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Disconnected, Connecting, Ready, Reconnecting, Failed };
+    Q_ENUM(State)
+    using Callback = std::function<void(const RedisReply &)>;
+
+    explicit RedisConnection(const RedisConnectionOptions &options, QObject *parent = nullptr);
+    ~RedisConnection() override;
+
+    void open();
+    void close();
+
+    State state() const { return m_state; }
+    // "ready", "connecting", "reconnecting in 3 s: <reason>", "failed: <reason>".
+    QString stateText() const;
+    QString lastError() const { return m_lastError; }
+    // host:port of the server currently (or last) connected to.
+    RedisEndpoint currentEndpoint() const { return m_current; }
+    int connectAttempts() const { return m_connectAttempts; }
+    const RedisConnectionOptions &options() const { return m_options; }
+
+    // Sends one command. The callback runs exactly once, unless context was given and has
+    // been destroyed since. Commands sent while not ready wait (up to their timeout).
+    // timeoutMs < 0 means options().commandTimeoutMs.
+    void send(const QList<QByteArray> &args, QObject *context, Callback done, int timeoutMs = -1);
+
+    // Pub/sub: replies that are pushes ("message", "subscribe", ...) are emitted through
+    // pushReceived instead of being matched to a command.
+    void setPushMode(bool on) { m_pushMode = on; }
+    // Writes a command whose answers come as pushes (SUBSCRIBE); only while ready.
+    bool sendPush(const QList<QByteArray> &args);
+
+    int pendingCount() const { return int(m_inflight.size() + m_queued.size()); }
+
+Q_SIGNALS:
+    void stateChanged(switchboard::RedisConnection::State state, const QString &text);
+    void ready();
+    void pushReceived(const switchboard::RedisReply &reply);
+
+private:
+    struct Pending
+    {
+        QPointer<QObject> context;
+        bool hasContext = false;
+        bool internal = false;         // handshake commands: never reported to callers
+        Callback done;
+        QDeadlineTimer deadline;
+        int timeoutMs = 0;
+        QByteArray wire;               // encoded, kept only while queued
+    };
+
+    void startAttempt();
+    void connectSocket(const RedisEndpoint &endpoint);
+    void onTransportUp();
+    void onReadyRead();
+    void onSocketError();
+    void onSslErrors();
+    void sendHandshake();
+    void handshakeDone();
+    void sweepTimeouts();
+    void writePending(Pending pending);
+    void deliver(Pending &pending, const RedisReply &reply);
+    // Tears the socket down; transient failures reconnect with backoff, permanent ones
+    // go to Failed (a slow retry at most).
+    void breakConnection(const QString &reason, bool permanent);
+    void failAll(std::deque<Pending> &list, const QString &message);
+    void setState(State state);
+    void updateSweepTimer();
+
+    RedisConnectionOptions m_options;
+    State m_state = State::Disconnected;
+    QString m_lastError;
+    RedisEndpoint m_current;
+    QSslSocket *m_socket = nullptr;
+    redisReader *m_reader = nullptr;
+    RedisSentinelResolver *m_resolver = nullptr;
+    std::deque<Pending> m_inflight;
+    std::deque<Pending> m_queued;
+    QTimer m_sweep;
+    QTimer m_connectTimer;
+    QTimer m_retryTimer;
+    QDeadlineTimer m_retryAt;
+    qint64 m_bytesInReply = 0;
+    quint64 m_generation = 0;
+    int m_backoffStep = 0;
+    int m_connectAttempts = 0;
+    int m_handshakeLeft = 0;
+    bool m_pushMode = false;
+    bool m_tlsVerifyFailed = false;
+    QString m_tlsErrors;
+};
+
+} // namespace switchboard

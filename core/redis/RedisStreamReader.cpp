@@ -1,0 +1,189 @@
+#include "core/redis/RedisStreamReader.h"
+
+#include <QTimer>
+#include <memory>
+
+namespace switchboard {
+
+RedisStreamReader::RedisStreamReader(const RedisConnectionOptions &options, QObject *parent)
+    : QObject(parent)
+    , m_connection(new RedisConnection(options, this))
+{
+    connect(m_connection, &RedisConnection::ready, this, &RedisStreamReader::onReady);
+}
+
+void RedisStreamReader::addStream(const QByteArray &key, const QByteArray &fromId)
+{
+    m_lastIds.insert(key, fromId == "0" ? QByteArrayLiteral("0-0") : fromId);
+    if (m_running && m_connection->state() == RedisConnection::State::Ready)
+        onReady(); // restart the read so the new stream is included
+}
+
+void RedisStreamReader::start()
+{
+    m_running = true;
+    m_connection->open();
+    if (m_connection->state() == RedisConnection::State::Ready)
+        onReady();
+}
+
+void RedisStreamReader::stop()
+{
+    m_running = false;
+    ++m_round;
+    m_reading = false;
+    m_connection->close();
+}
+
+void RedisStreamReader::onReady()
+{
+    if (!m_running)
+        return;
+    ++m_round;
+    m_reading = false;
+    resolveStartIds();
+}
+
+// "$" would lose whatever is added while the connection is down, so it is pinned to the
+// newest existing ID once, before the first read.
+void RedisStreamReader::resolveStartIds()
+{
+    QList<QByteArray> unresolved;
+    for (auto it = m_lastIds.cbegin(); it != m_lastIds.cend(); ++it) {
+        if (it.value() == "$")
+            unresolved << it.key();
+    }
+    if (unresolved.isEmpty()) {
+        checkGaps();
+        return;
+    }
+    const quint64 round = m_round;
+    auto left = std::make_shared<int>(int(unresolved.size()));
+    for (const QByteArray &key : unresolved) {
+        m_connection->send({QByteArrayLiteral("XREVRANGE"), key, QByteArrayLiteral("+"),
+                            QByteArrayLiteral("-"), QByteArrayLiteral("COUNT"), QByteArrayLiteral("1")},
+                           this, [this, key, left, round](const RedisReply &r) {
+                               if (round != m_round)
+                                   return;
+                               if (r.isArray()) {
+                                   m_lastIds[key] = r.size() > 0 && r.at(0).size() > 0
+                                       ? r.at(0).at(0).data()
+                                       : QByteArrayLiteral("0-0");
+                               } else if (r.isError() && !r.isLocalError()) {
+                                   emit readError(QString::fromUtf8(key) + QStringLiteral(": ")
+                                                  + r.errorMessage());
+                                   m_lastIds[key] = QByteArrayLiteral("0-0");
+                               }
+                               if (--*left == 0 && !r.isLocalError())
+                                   checkGaps();
+                           });
+    }
+}
+
+// Redis 7 records the highest deleted/trimmed ID per stream: if it is past our last ID,
+// entries we never saw are gone. Reported, then reading resumes with what is left.
+void RedisStreamReader::checkGaps()
+{
+    QList<QByteArray> keys;
+    for (auto it = m_lastIds.cbegin(); it != m_lastIds.cend(); ++it) {
+        if (it.value() != "0-0")
+            keys << it.key();
+    }
+    if (keys.isEmpty()) {
+        readNext();
+        return;
+    }
+    const quint64 round = m_round;
+    auto left = std::make_shared<int>(int(keys.size()));
+    for (const QByteArray &key : keys) {
+        m_connection->send({QByteArrayLiteral("XINFO"), QByteArrayLiteral("STREAM"), key}, this,
+                           [this, key, left, round](const RedisReply &r) {
+                               if (round != m_round)
+                                   return;
+                               if (r.isArray()) {
+                                   QByteArray maxDeleted, first;
+                                   for (qsizetype i = 0; i + 1 < r.size(); i += 2) {
+                                       const QByteArray &name = r.at(i).data();
+                                       if (name == "max-deleted-entry-id")
+                                           maxDeleted = r.at(i + 1).data();
+                                       else if (name == "first-entry" && r.at(i + 1).size() > 0)
+                                           first = r.at(i + 1).at(0).data();
+                                   }
+                                   const QByteArray last = m_lastIds.value(key);
+                                   if (!maxDeleted.isEmpty() && compareStreamIds(maxDeleted, last) > 0)
+                                       emit gapDetected(key, last, first);
+                               }
+                               if (r.isLocalError())
+                                   return; // the connection broke: onReady starts over
+                               if (--*left == 0)
+                                   readNext();
+                           });
+    }
+}
+
+void RedisStreamReader::readNext()
+{
+    if (!m_running || m_reading || m_lastIds.isEmpty()
+        || m_connection->state() != RedisConnection::State::Ready)
+        return;
+    QList<QByteArray> args{QByteArrayLiteral("XREAD"), QByteArrayLiteral("COUNT"),
+                           QByteArray::number(m_count), QByteArrayLiteral("BLOCK"),
+                           QByteArray::number(m_blockMs), QByteArrayLiteral("STREAMS")};
+    args << m_lastIds.keys();
+    args << m_lastIds.values();
+    m_reading = true;
+    const quint64 round = m_round;
+    m_connection->send(args, this,
+                       [this, round](const RedisReply &r) {
+                           if (round != m_round)
+                               return;
+                           m_reading = false;
+                           onReply(r);
+                       },
+                       m_blockMs + m_connection->options().commandTimeoutMs);
+}
+
+void RedisStreamReader::onReply(const RedisReply &reply)
+{
+    if (reply.isLocalError())
+        return; // reconnecting; onReady resumes from the last IDs
+    if (reply.isError()) {
+        // A server-side error (WRONGTYPE, ...) would repeat at once: slow down.
+        emit readError(reply.errorMessage());
+        const quint64 round = m_round;
+        QTimer::singleShot(1000, this, [this, round] {
+            if (round == m_round)
+                readNext();
+        });
+        return;
+    }
+    if (reply.isArray()) {
+        for (const RedisReply &stream : reply.elements()) {
+            if (stream.size() != 2)
+                continue;
+            const QByteArray key = stream.at(0).data();
+            QList<RedisStreamEntry> batch;
+            batch.reserve(stream.at(1).size());
+            for (const RedisReply &e : stream.at(1).elements()) {
+                if (e.size() != 2)
+                    continue;
+                RedisStreamEntry entry;
+                entry.id = e.at(0).data();
+                const RedisReply &fv = e.at(1);
+                for (qsizetype i = 0; i + 1 < fv.size(); i += 2)
+                    entry.fields.append({fv.at(i).data(), fv.at(i + 1).data()});
+                batch.append(std::move(entry));
+            }
+            if (batch.isEmpty())
+                continue;
+            m_lastIds[key] = batch.constLast().id;
+            QPointer<RedisStreamReader> self(this);
+            emit entries(key, batch);
+            if (!self)
+                return;
+        }
+    }
+    readNext();
+}
+
+} // namespace switchboard

@@ -1,0 +1,53 @@
+#pragma once
+#include "core/redis/RedisConnection.h"
+#include "core/redis/RedisStreamEntry.h"
+
+#include <QMap>
+#include <QObject>
+
+namespace switchboard {
+
+// Follows one or more streams with XREAD BLOCK on its own connection. It remembers the
+// last ID seen per stream and resumes from there after a reconnect, so nothing is read
+// twice or skipped; when entries after that ID were trimmed meanwhile it says so.
+class RedisStreamReader : public QObject
+{
+    Q_OBJECT
+public:
+    explicit RedisStreamReader(const RedisConnectionOptions &options, QObject *parent = nullptr);
+
+    // fromId: "$" = only entries added from now on, "0" = from the start, or an ID
+    // already seen (read resumes after it).
+    void addStream(const QByteArray &key, const QByteArray &fromId = QByteArrayLiteral("$"));
+    void setBlockMs(int ms) { m_blockMs = ms; }
+    void setCount(int count) { m_count = count; }
+
+    void start();
+    void stop();
+    QByteArray lastId(const QByteArray &key) const { return m_lastIds.value(key); }
+    RedisConnection *connection() const { return m_connection; }
+
+Q_SIGNALS:
+    void entries(const QByteArray &stream, const QList<switchboard::RedisStreamEntry> &batch);
+    // Entries after lastId were deleted or trimmed before they could be read.
+    void gapDetected(const QByteArray &stream, const QByteArray &lastId,
+                     const QByteArray &firstAvailableId);
+    void readError(const QString &message);
+
+private:
+    void onReady();
+    void resolveStartIds();
+    void checkGaps();
+    void readNext();
+    void onReply(const RedisReply &reply);
+
+    RedisConnection *m_connection;
+    QMap<QByteArray, QByteArray> m_lastIds; // ordered, so XREAD arguments are stable
+    int m_blockMs = 1000;
+    int m_count = 100;
+    bool m_running = false;
+    bool m_reading = false;
+    quint64 m_round = 0; // bumps on every (re)start so stale callbacks are ignored
+};
+
+} // namespace switchboard
