@@ -11,10 +11,10 @@ struct AppSpec
     int instances;
 };
 const AppSpec kApps[] = {
-    {"sip-gateway", "voice", "cluster_mode", 2}, {"voice-agent", "voice", "fork_mode", 1},
-    {"support-agent", "llm", "cluster_mode", 2}, {"billing-agent", "llm", "fork_mode", 1},
-    {"research-agent", "llm", "fork_mode", 1},   {"tool-runner", "tool", "fork_mode", 1},
-    {"retrieval-svc", "tool", "fork_mode", 1},   {"session-store", "session", "fork_mode", 1},
+    {"sip-gateway", "voice", "cluster", 2}, {"voice-agent", "voice", "fork", 1},
+    {"support-agent", "llm", "cluster", 2}, {"billing-agent", "llm", "fork", 1},
+    {"research-agent", "llm", "fork", 1},   {"tool-runner", "tool", "fork", 1},
+    {"retrieval-svc", "tool", "fork", 1},   {"session-store", "session", "fork", 1},
 };
 } // namespace
 
@@ -49,6 +49,8 @@ void FleetGenerator::start(TickContext &ctx)
 {
     for (ProcState &p : m_procs) {
         p.startedAt = ctx.nowMs - m_rng.range(60, 6 * 86400) * 1000;
+        // The start that the bridge saw: the stream's history begins with it.
+        event(ctx, p, "online", "started by pm2 resurrect", p.startedAt);
         heartbeat(ctx, p);
     }
     m_nextCrashMs = ctx.nowMs + 4000;
@@ -76,9 +78,10 @@ void FleetGenerator::heartbeat(TickContext &ctx, ProcState &p)
     ctx.put(std::move(z));
 }
 
-void FleetGenerator::event(TickContext &ctx, const ProcState &p, const std::string &ev, const std::string &detail)
+void FleetGenerator::event(TickContext &ctx, const ProcState &p, const std::string &ev, const std::string &detail,
+                           std::int64_t at)
 {
-    ProcEvent e{p.host, p.app, ev, detail, p.pmId, ctx.nowMs};
+    ProcEvent e{p.host, p.app, ev, detail, p.pmId, at > 0 ? at : ctx.nowMs};
     SimRecord r;
     r.op = SimRecord::Op::StreamAdd;
     r.type = "proc-event";

@@ -9,7 +9,7 @@ namespace switchboard::sim {
 
 struct ProcState
 {
-    std::string host, app, layer, ns = "default", status = "online", execMode = "fork_mode";
+    std::string host, app, layer, ns = "default", status = "online", execMode = "fork";
     std::string version = "1.4.2";
     int pmId = 0, pid = 0, instances = 1, restarts = 0, unstableRestarts = 0;
     std::int64_t startedAt = 0, heartbeatAt = 0;
