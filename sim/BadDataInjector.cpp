@@ -137,7 +137,8 @@ void BadDataInjector::apply(TickContext &ctx)
             } else if (corruptHash(bad)) {
                 // Binary key: the member and key carry non-UTF-8 bytes too.
                 member += binary();
-                bad.key = good.type == "proc" ? ctx.shapes->ns() + "proc:" + member : ctx.shapes->sessionKey(member);
+                // Raw bytes: Keys takes QString, which would replace the invalid UTF-8.
+                bad.key = ctx.shapes->ns() + (good.type == "proc" ? "proc:" : "session:") + member;
             }
             m_bad.push_back({good.type, bad.key, "", bad.badReason});
             ctx.out->push_back(std::move(bad));

@@ -89,12 +89,13 @@ void FleetGenerator::event(TickContext &ctx, const ProcState &p, const std::stri
     r.id = ctx.streamIds->next(r.key, ctx.nowMs);
     r.maxLen = kStreamMaxLen;
     r.fields = Shapes::procEventFields(e);
+    const std::string streamId = r.id;
     ctx.put(std::move(r));
     SimRecord row;
     row.op = SimRecord::Op::PgRow;
     row.type = "process_events";
     row.key = "agentops.process_events";
-    row.fields = Shapes::processEventRow(e);
+    row.fields = Shapes::processEventRow(e, streamId);
     ctx.put(std::move(row));
 }
 

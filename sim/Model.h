@@ -15,6 +15,7 @@ struct ProcState
     std::int64_t startedAt = 0, heartbeatAt = 0;
     double cpu = 0;
     std::int64_t memory = 0;
+    std::int64_t heartbeatMs = 5000;
     bool crashLoop = false;
     std::string member() const { return host + ':' + app + ':' + std::to_string(pmId); }
 };

@@ -97,7 +97,6 @@ void PromptGenerator::deploy(TickContext &ctx, PromptDeployment d, bool publish)
     row.type = "prompt_deployments";
     row.key = "agentops.prompt_deployments";
     row.fields = Shapes::deploymentRow(d);
-    row.fields.insert(row.fields.begin(), {"id", std::to_string(d.id)});
     ctx.put(std::move(row));
     SimRecord h;
     h.op = SimRecord::Op::HashSet;

@@ -1,202 +1,292 @@
 #include "sim/Shapes.h"
-#include "sim/SimClock.h"
+
+#include "core/contract/ActivePrompt.h"
+#include "core/contract/ContextComposition.h"
+#include "core/contract/ProcessEvent.h"
+#include "core/contract/ProcessRecord.h"
+#include "core/contract/PromptDeployment.h"
+#include "core/contract/PromptVersion.h"
+#include "core/contract/RecoveryEvent.h"
+#include "core/contract/SessionRecord.h"
+#include "core/contract/SessionSummary.h"
+#include "core/contract/Span.h"
+#include "core/contract/Timestamp.h"
 
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
+// Every record goes through core/contract's structs and their toFields()/toBytes(), so
+// the simulator cannot write a shape the console's parsers do not know.
 
 namespace switchboard::sim {
 
 namespace {
-std::string num(std::int64_t v) { return std::to_string(v); }
-std::string num(double v)
+
+using W = FieldWriter::Target;
+
+QString q(const std::string &s) { return QString::fromStdString(s); }
+std::string s(const QByteArray &b) { return std::string(b.constData(), static_cast<std::size_t>(b.size())); }
+
+FieldList toList(const RecordFields &rf)
 {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", v);
-    return buf;
+    FieldList out;
+    out.reserve(rf.entries().size());
+    for (const auto &kv : rf.entries()) {
+        // A NULL serial id is left to the column default.
+        if (kv.first == "id" && !kv.second)
+            continue;
+        out.emplace_back(s(kv.first), kv.second ? std::optional<std::string>(s(*kv.second)) : std::nullopt);
+    }
+    return out;
 }
-std::optional<std::string> optNum(std::int64_t v)
+
+nlohmann::json json(const std::string &text)
 {
-    return v < 0 ? std::nullopt : std::optional<std::string>(num(v));
+    if (text.empty())
+        return nullptr;
+    return nlohmann::json::parse(text, nullptr, false);
 }
-std::optional<std::string> optText(const std::string &s)
+
+template<class E>
+E enumOf(const std::string &text, E fallback)
 {
-    return s.empty() ? std::nullopt : std::optional<std::string>(s);
+    return enumFromText<E>(QByteArray::fromStdString(text)).value_or(fallback);
 }
-std::optional<std::string> optTime(std::int64_t ms)
-{
-    return ms <= 0 ? std::nullopt : std::optional<std::string>(pgTimestamp(ms));
-}
+
+std::optional<qint64> opt(std::int64_t v) { return v < 0 ? std::nullopt : std::optional<qint64>(v); }
+std::optional<qint64> optTime(std::int64_t v) { return v <= 0 ? std::nullopt : std::optional<qint64>(v); }
+
 } // namespace
+
+std::string Shapes::procKey(const ProcState &p) const { return s(m_keys.proc(q(p.host), q(p.app), p.pmId)); }
+std::string Shapes::procsKey() const { return s(m_keys.procs()); }
+std::string Shapes::procEventsKey() const { return s(m_keys.procEvents()); }
+std::string Shapes::sessionKey(const std::string &id) const { return s(m_keys.session(q(id))); }
+std::string Shapes::sessionsKey() const { return s(m_keys.sessions()); }
+std::string Shapes::sessionCtxKey(const std::string &id) const { return s(m_keys.sessionCtx(q(id))); }
+std::string Shapes::eventsKey() const { return s(m_keys.events()); }
+std::string Shapes::promptKey(const std::string &agent) const { return s(m_keys.prompt(q(agent))); }
+std::string Shapes::promptActivatedChannel() const { return s(m_keys.promptActivated()); }
 
 FieldList Shapes::procFields(const ProcState &p)
 {
-    return {{"host", p.host},           {"app", p.app},
-            {"pm_id", num(std::int64_t(p.pmId))}, {"pid", num(std::int64_t(p.pid))},
-            {"layer", p.layer},         {"namespace", p.ns},
-            {"status", p.status},       {"exec_mode", p.execMode},
-            {"instances", num(std::int64_t(p.instances))},
-            {"restarts", num(std::int64_t(p.restarts))},
-            {"unstable_restarts", num(std::int64_t(p.unstableRestarts))},
-            {"started_at", num(p.startedAt)}, {"cpu", num(p.cpu)},
-            {"memory", num(p.memory)},  {"version", p.version},
-            {"heartbeat_at", num(p.heartbeatAt)}};
+    ProcessRecord r;
+    r.host = q(p.host);
+    r.app = q(p.app);
+    r.pmId = p.pmId;
+    r.pid = p.pid;
+    r.layer = q(p.layer);
+    r.pmNamespace = q(p.ns);
+    r.status = enumOf(p.status, ProcessStatus::Online);
+    r.execMode = p.execMode == "cluster" ? ExecMode::Cluster : ExecMode::Fork;
+    r.instances = p.instances;
+    r.restarts = p.restarts;
+    r.unstableRestarts = p.unstableRestarts;
+    r.startedAt = p.startedAt;
+    r.cpu = static_cast<double>(static_cast<std::int64_t>(p.cpu * 10)) / 10.0;
+    r.memory = p.memory;
+    r.version = q(p.version);
+    r.heartbeatAt = p.heartbeatAt;
+    r.heartbeatMs = p.heartbeatMs;
+    return toList(r.toFields(W::Redis));
 }
 
-FieldList Shapes::procEventFields(const ProcEvent &e)
+static ProcessEvent contractEvent(const switchboard::sim::ProcEvent &e)
 {
-    return {{"host", e.host}, {"app", e.app}, {"pm_id", num(std::int64_t(e.pmId))},
-            {"event", e.event}, {"detail", e.detail}, {"at", num(e.at)}};
+    ProcessEvent r;
+    r.host = q(e.host);
+    r.app = q(e.app);
+    r.pmId = e.pmId;
+    r.event = enumOf(e.event, ProcessEventKind::Online);
+    r.detail = e.detail.empty() ? nlohmann::json(nullptr) : nlohmann::json({{"message", e.detail}});
+    r.at = e.at;
+    return r;
 }
 
-FieldList Shapes::sessionFields(const SessionState &s)
+FieldList Shapes::procEventFields(const ProcEvent &e) { return toList(contractEvent(e).toFields(W::Redis)); }
+
+FieldList Shapes::processEventRow(const ProcEvent &e, const std::string &streamId)
 {
-    return {{"agent", s.agent},
-            {"layer", s.layer},
-            {"channel", s.channel},
-            {"host", s.host},
-            {"started_at", num(s.startedAt)},
-            {"updated_at", num(s.updatedAt)},
-            {"turns", num(std::int64_t(s.turns))},
-            {"ctx_tokens", num(s.ctxTokens)},
-            {"ctx_limit", num(s.ctxLimit)},
-            {"summaries", num(std::int64_t(s.summaries))},
-            {"model", s.model},
-            {"prompt_version", num(std::int64_t(s.promptVersion))},
-            {"state", s.state}};
+    ProcessEvent r = contractEvent(e);
+    r.streamId = q(streamId);
+    return toList(r.toFields(W::Postgres));
 }
 
-std::string Shapes::contextJson(const SessionState &s)
+FieldList Shapes::sessionFields(const SessionState &st)
 {
-    nlohmann::json segs = nlohmann::json::array();
-    for (const Segment &g : s.segments)
-        segs.push_back({{"kind", g.kind}, {"role", g.role}, {"tokens", g.tokens}, {"text", g.text}});
-    nlohmann::json j = {{"limit", s.ctxLimit}, {"segments", std::move(segs)}};
-    return j.dump();
+    SessionRecord r;
+    r.agent = q(st.agent);
+    r.layer = q(st.layer);
+    r.channel = q(st.channel);
+    r.host = q(st.host);
+    r.startedAt = st.startedAt;
+    r.updatedAt = st.updatedAt;
+    r.turns = st.turns;
+    r.ctxTokens = st.ctxTokens;
+    r.ctxLimit = st.ctxLimit;
+    r.summaries = st.summaries;
+    r.model = q(st.model);
+    r.promptVersion = st.promptVersion;
+    r.state = enumOf(st.state, ::switchboard::SessionState::Active);
+    return toList(r.toFields(W::Redis));
 }
 
-FieldList Shapes::eventFields(const RecoveryEvent &e)
+std::string Shapes::contextJson(const SessionState &st)
 {
-    return {{"at", num(e.at)},           {"session", e.session},
-            {"agent", e.agent},          {"host", e.host},
-            {"kind", e.kind},            {"recoverable", e.recoverable ? "1" : "0"},
-            {"strategy", e.strategy},    {"outcome", e.outcome},
-            {"attempt", num(std::int64_t(e.attempt))},
-            {"trace_id", e.traceId},     {"span_id", e.spanId},
-            {"message", e.message},      {"detail", e.detailJson}};
+    ContextComposition c;
+    c.sessionId = q(st.id);
+    c.limit = st.ctxLimit;
+    c.model = q(st.model);
+    c.updatedAt = st.updatedAt;
+    for (const Segment &g : st.segments) {
+        ContextSegment seg;
+        seg.kind = enumOf(g.kind, SegmentKind::Message);
+        seg.role = q(g.role);
+        seg.tokens = g.tokens;
+        seg.text = q(g.text);
+        c.segments.append(seg);
+    }
+    return s(c.toBytes());
 }
 
-FieldList Shapes::activePromptFields(const PromptDeployment &d)
+static switchboard::RecoveryEvent contractRecovery(const switchboard::sim::RecoveryEvent &e)
 {
-    return {{"version", num(std::int64_t(d.version))}, {"model", d.model},
-            {"deployment_id", num(d.id)}, {"deployed_at", num(d.deployedAt)}};
+    switchboard::RecoveryEvent r;
+    r.at = e.at;
+    r.sessionId = q(e.session);
+    r.agent = q(e.agent);
+    r.host = q(e.host);
+    r.kind = enumOf(e.kind, RecoveryKind::Other);
+    r.recoverable = e.recoverable;
+    r.strategy = enumOf(e.strategy, RecoveryStrategy::Abort);
+    r.outcome = enumOf(e.outcome, RecoveryOutcome::InProgress);
+    r.attempt = e.attempt;
+    r.traceId = q(e.traceId);
+    r.spanId = q(e.spanId);
+    r.message = q(e.message);
+    r.detail = json(e.detailJson);
+    return r;
 }
 
-std::string Shapes::promptActivatedJson(const PromptDeployment &d)
-{
-    nlohmann::json j = {{"agent", d.agent},        {"version", d.version},
-                        {"model", d.model},        {"deployment_id", d.id},
-                        {"deployed_at", d.deployedAt}, {"kind", d.kind}};
-    return j.dump();
-}
-
-FieldList Shapes::spanRow(const SpanData &s)
-{
-    return {{"span_id", s.spanId},
-            {"trace_id", s.traceId},
-            {"parent_id", optText(s.parentId)},
-            {"session_id", s.sessionId},
-            {"turn", num(std::int64_t(s.turn))},
-            {"kind", s.kind},
-            {"name", s.name},
-            {"agent", s.agent},
-            {"host", s.host},
-            {"model", optText(s.model)},
-            {"prompt_version", num(std::int64_t(s.promptVersion))},
-            {"started_at", pgTimestamp(s.startedAt)},
-            {"duration_ms", num(s.durationMs)},
-            {"first_token_at", optTime(s.firstTokenAt)},
-            {"input_tokens", optNum(s.inputTokens)},
-            {"output_tokens", optNum(s.outputTokens)},
-            {"cache_read_tokens", optNum(s.cacheReadTokens)},
-            {"cache_write_tokens", optNum(s.cacheWriteTokens)},
-            {"status", s.status},
-            {"error", optText(s.error)},
-            {"error_type", optText(s.errorType)},
-            {"path", s.path},
-            {"depth", num(std::int64_t(s.depth))},
-            {"subtree_tokens", num(s.subtreeTokens)},
-            {"subtree_errors", num(s.subtreeErrors)},
-            {"subtree_duration_ms", num(s.subtreeDurationMs)},
-            {"attrs", s.attrsJson.empty() ? std::string("{}") : s.attrsJson},
-            {"input", s.input},
-            {"output", s.output},
-            {"input_bytes", num(std::int64_t(s.input.size()))},
-            {"output_bytes", num(std::int64_t(s.output.size()))}};
-}
-
-FieldList Shapes::sessionSummaryRow(const SessionState &s)
-{
-    return {{"session_id", s.id},
-            {"agent", s.agent},
-            {"layer", s.layer},
-            {"channel", s.channel},
-            {"host", s.host},
-            {"started_at", pgTimestamp(s.startedAt)},
-            {"ended_at", optTime(s.endedAt)},
-            {"turns", num(std::int64_t(s.turns))},
-            {"outcome", s.failed ? "failed" : "completed"},
-            {"max_fill_pct", num(s.maxFillPct)},
-            {"had_recovery_events", s.recoveryCount > 0 ? "true" : "false"},
-            {"recovery_event_count", num(std::int64_t(s.recoveryCount))},
-            {"prompt_version", num(std::int64_t(s.promptVersion))},
-            {"model", s.model}};
-}
+FieldList Shapes::eventFields(const RecoveryEvent &e) { return toList(contractRecovery(e).toFields(W::Redis)); }
 
 FieldList Shapes::recoveryRow(const RecoveryEvent &e, const std::string &streamId)
 {
-    return {{"at", pgTimestamp(e.at)},  {"session_id", e.session},
-            {"agent", e.agent},         {"host", e.host},
-            {"kind", e.kind},           {"recoverable", e.recoverable ? "true" : "false"},
-            {"strategy", e.strategy},   {"outcome", e.outcome},
-            {"attempt", num(std::int64_t(e.attempt))},
-            {"trace_id", optText(e.traceId)}, {"span_id", optText(e.spanId)},
-            {"message", e.message},     {"detail", e.detailJson},
-            {"stream_id", streamId}};
+    switchboard::RecoveryEvent r = contractRecovery(e);
+    r.streamId = q(streamId);
+    return toList(r.toFields(W::Postgres));
 }
 
-FieldList Shapes::processEventRow(const ProcEvent &e)
+static ActivePrompt contractActive(const switchboard::sim::PromptDeployment &d)
 {
-    nlohmann::json detail = {{"detail", e.detail}};
-    return {{"at", pgTimestamp(e.at)}, {"host", e.host}, {"app", e.app},
-            {"pm_id", num(std::int64_t(e.pmId))}, {"event", e.event},
-            {"detail", detail.dump()}};
+    ActivePrompt a;
+    a.agent = q(d.agent);
+    a.version = d.version;
+    a.model = q(d.model);
+    a.deploymentId = d.id;
+    a.deployedAt = d.deployedAt;
+    return a;
+}
+
+FieldList Shapes::activePromptFields(const PromptDeployment &d) { return toList(contractActive(d).toFields(W::Redis)); }
+
+std::string Shapes::promptActivatedJson(const PromptDeployment &d) { return s(contractActive(d).toActivationMessage()); }
+
+std::string Shapes::pathElement(std::int64_t startedAtMs, const std::string &spanId)
+{
+    return Span::pathElement(startedAtMs, q(spanId)).toStdString();
+}
+
+FieldList Shapes::spanRow(const SpanData &d)
+{
+    Span r;
+    r.spanId = q(d.spanId);
+    r.traceId = q(d.traceId);
+    r.parentId = q(d.parentId);
+    r.sessionId = q(d.sessionId);
+    r.turn = d.turn;
+    r.kind = enumOf(d.kind, SpanKind::Turn);
+    r.name = q(d.name);
+    r.agent = q(d.agent);
+    r.host = q(d.host);
+    r.model = q(d.model);
+    r.promptVersion = d.promptVersion > 0 ? std::optional<qint64>(d.promptVersion) : std::nullopt;
+    r.startedAt = d.startedAt;
+    r.durationMs = static_cast<double>(d.durationMs);
+    r.firstTokenAt = optTime(d.firstTokenAt);
+    r.inputTokens = opt(d.inputTokens);
+    r.outputTokens = opt(d.outputTokens);
+    r.cacheReadTokens = opt(d.cacheReadTokens);
+    r.cacheWriteTokens = opt(d.cacheWriteTokens);
+    r.status = enumOf(d.status, SpanStatus::Ok);
+    r.error = q(d.error);
+    r.errorType = q(d.errorType);
+    r.path = q(d.path);
+    r.depth = d.depth;
+    r.subtreeTokens = d.subtreeTokens;
+    r.subtreeErrors = d.subtreeErrors;
+    r.subtreeDurationMs = static_cast<double>(d.subtreeDurationMs);
+    r.attrs = d.attrsJson.empty() ? nlohmann::json::object() : json(d.attrsJson);
+    r.input = q(d.input);
+    r.output = q(d.output);
+    r.inputBytes = static_cast<qint64>(d.input.size());
+    r.outputBytes = static_cast<qint64>(d.output.size());
+    return toList(r.toFields(W::Postgres));
+}
+
+FieldList Shapes::sessionSummaryRow(const SessionState &st)
+{
+    SessionSummary r;
+    r.sessionId = q(st.id);
+    r.agent = q(st.agent);
+    r.layer = q(st.layer);
+    r.channel = q(st.channel);
+    r.host = q(st.host);
+    r.startedAt = st.startedAt;
+    r.endedAt = optTime(st.endedAt);
+    r.turns = st.turns;
+    r.outcome = st.failed ? SessionOutcome::Failed : SessionOutcome::Completed;
+    r.maxFillPct = static_cast<double>(static_cast<std::int64_t>(st.maxFillPct * 100)) / 100.0;
+    r.hadRecoveryEvents = st.recoveryCount > 0;
+    r.recoveryEventCount = st.recoveryCount;
+    r.promptVersion = st.promptVersion;
+    r.model = q(st.model);
+    return toList(r.toFields(W::Postgres));
 }
 
 FieldList Shapes::promptVersionRow(const PromptVersion &v)
 {
-    return {{"agent", v.agent},
-            {"version", num(std::int64_t(v.version))},
-            {"body", v.body},
-            {"model", v.model},
-            {"params", v.paramsJson},
-            {"created_at", pgTimestamp(v.createdAt)},
-            {"created_by", v.createdBy},
-            {"note", v.note},
-            {"eval_suite", v.evalSuite},
-            {"eval_score", num(v.evalScore)},
-            {"eval_passed", v.evalPassed ? "true" : "false"}};
+    switchboard::PromptVersion r;
+    r.agent = q(v.agent);
+    r.version = v.version;
+    r.body = q(v.body);
+    r.model = q(v.model);
+    r.params = json(v.paramsJson);
+    r.createdAt = v.createdAt;
+    r.createdBy = q(v.createdBy);
+    r.note = q(v.note);
+    r.evalSuite = q(v.evalSuite);
+    r.evalScore = v.evalScore;
+    r.evalPassed = v.evalPassed;
+    return toList(r.toFields(W::Postgres));
 }
 
 FieldList Shapes::deploymentRow(const PromptDeployment &d)
 {
-    return {{"agent", d.agent},
-            {"version", num(std::int64_t(d.version))},
-            {"deployed_at", pgTimestamp(d.deployedAt)},
-            {"deployed_by", d.deployedBy},
-            {"kind", d.kind},
-            {"reason", d.reason},
-            {"previous_version", d.previousVersion > 0 ? std::optional<std::string>(num(std::int64_t(d.previousVersion))) : std::nullopt}};
+    switchboard::PromptDeployment r;
+    r.id = d.id;
+    r.agent = q(d.agent);
+    r.version = d.version;
+    r.deployedAt = d.deployedAt;
+    r.deployedBy = q(d.deployedBy);
+    r.kind = d.kind == "rollback" ? DeploymentKind::Rollback : DeploymentKind::Deploy;
+    r.reason = q(d.reason);
+    r.previousVersion = d.previousVersion > 0 ? std::optional<qint64>(d.previousVersion) : std::nullopt;
+    FieldList out = toList(r.toFields(W::Postgres));
+    // notified_at: the sim's deployments were announced as they happened.
+    for (auto &kv : out)
+        if (kv.first == "notified_at")
+            kv.second = s(timestamp::toTimestamptz(d.deployedAt));
+    return out;
 }
 
 } // namespace switchboard::sim

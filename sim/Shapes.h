@@ -2,6 +2,7 @@
 // The one place where simulator values become contract records (docs/contract.md):
 // Redis key names, hash and stream fields, Postgres columns. Keep it in step with the
 // contract; tests read everything back through core's parsers to catch drift.
+#include "core/contract/Keys.h"
 #include "sim/Model.h"
 #include "sim/SimRecord.h"
 
@@ -12,19 +13,19 @@ namespace switchboard::sim {
 class Shapes
 {
 public:
-    explicit Shapes(std::string ns) : m_ns(std::move(ns)) {}
+    explicit Shapes(std::string ns) : m_ns(ns), m_keys(QByteArray::fromStdString(ns)) {}
     const std::string &ns() const { return m_ns; }
 
-    // Redis keys
-    std::string procKey(const ProcState &p) const { return m_ns + "proc:" + p.member(); }
-    std::string procsKey() const { return m_ns + "procs"; }
-    std::string procEventsKey() const { return m_ns + "proc-events"; }
-    std::string sessionKey(const std::string &id) const { return m_ns + "session:" + id; }
-    std::string sessionsKey() const { return m_ns + "sessions"; }
-    std::string sessionCtxKey(const std::string &id) const { return m_ns + "session:" + id + ":ctx"; }
-    std::string eventsKey() const { return m_ns + "events"; }
-    std::string promptKey(const std::string &agent) const { return m_ns + "prompt:" + agent; }
-    std::string promptActivatedChannel() const { return m_ns + "prompt-activated"; }
+    // Redis keys (core/contract Keys)
+    std::string procKey(const ProcState &p) const;
+    std::string procsKey() const;
+    std::string procEventsKey() const;
+    std::string sessionKey(const std::string &id) const;
+    std::string sessionsKey() const;
+    std::string sessionCtxKey(const std::string &id) const;
+    std::string eventsKey() const;
+    std::string promptKey(const std::string &agent) const;
+    std::string promptActivatedChannel() const;
 
     // Redis values
     static FieldList procFields(const ProcState &p);
@@ -39,12 +40,14 @@ public:
     static FieldList spanRow(const SpanData &s);
     static FieldList sessionSummaryRow(const SessionState &s);
     static FieldList recoveryRow(const RecoveryEvent &e, const std::string &streamId);
-    static FieldList processEventRow(const ProcEvent &e);
+    static FieldList processEventRow(const ProcEvent &e, const std::string &streamId);
+    static std::string pathElement(std::int64_t startedAtMs, const std::string &spanId);
     static FieldList promptVersionRow(const PromptVersion &v);
     static FieldList deploymentRow(const PromptDeployment &d);
 
 private:
     std::string m_ns;
+    Keys m_keys;
 };
 
 } // namespace switchboard::sim

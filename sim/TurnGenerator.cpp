@@ -1,5 +1,5 @@
 #include "sim/TurnGenerator.h"
-#include "sim/SimClock.h"
+#include "sim/Shapes.h"
 
 #include <nlohmann/json.hpp>
 
@@ -29,7 +29,7 @@ public:
         d.promptVersion = m_s.promptVersion;
         d.startedAt = start;
         d.durationMs = duration;
-        const std::string stamp = dottedStamp(start) + d.spanId;
+        const std::string stamp = Shapes::pathElement(start, d.spanId);
         if (parent >= 0) {
             d.parentId = spans[static_cast<std::size_t>(parent)].spanId;
             d.depth = spans[static_cast<std::size_t>(parent)].depth + 1;

@@ -1,9 +1,6 @@
 #pragma once
-// Reads records back the way a console must: required fields, integers, enum values,
-// JSON, UTF-8 and size caps. Returns an empty string for a good record, else the reason.
-// STOPGAP: core/contract's parsers (branch `contract`) were not committed when this was
-// written; these checks follow their enums and caps (Enums.cpp, Caps.h) and are meant to
-// be replaced by parseProcessRecord / parseSessionRecord / … once they land.
+// Reads records back through core/contract's parsers, the way the console reads them.
+// Returns an empty string for a good record, else the parser's message.
 #include <QByteArray>
 #include <QList>
 #include <QString>

@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS agentops.recovery_events (
   attempt int, trace_id text, span_id text, message text, detail jsonb, stream_id text);
 CREATE TABLE IF NOT EXISTS agentops.process_events (
   id bigserial PRIMARY KEY, at timestamptz NOT NULL, host text NOT NULL, app text NOT NULL,
-  pm_id int, event text NOT NULL, detail jsonb);
+  pm_id int, event text NOT NULL, detail jsonb, stream_id text);
 CREATE TABLE IF NOT EXISTS agentops.prompt_versions (
   agent text NOT NULL, version int NOT NULL, body text NOT NULL, model text NOT NULL, params jsonb,
   created_at timestamptz NOT NULL, created_by text, note text, eval_suite text,

@@ -150,7 +150,8 @@ private slots:
         o.quiet = true;
         o.scenario = sc;
         sim::Simulator s(o);
-        QCOMPARE(s.run(), 0);
+        const int rc = s.run();
+        QVERIFY2(rc == 0, qPrintable(s.error()));
 
         const ReadBack procs = readZsetHashes("procs", "proc:", checkProc);
         const ReadBack sessions = readZsetHashes("sessions", "session:", checkSession);
@@ -196,8 +197,23 @@ private slots:
             }
             QVERIFY(markedKeys.size() >= 5);
             QVERIFY(markedIds.size() >= 3);
-            QCOMPARE(rejected, markedKeys);
-            QCOMPARE(rejectedIds, markedIds);
+            auto describe = [&](const QSet<QByteArray> &set) {
+                QByteArray out;
+                for (const QByteArray &k : set) {
+                    out += k.left(80).toPercentEncoding(" :-") + " [";
+                    for (const sim::BadRecord &b : s.badRecords())
+                        if (QByteArray::fromStdString(b.key) == k || QByteArray::fromStdString(b.id) == k)
+                            out += QByteArray::fromStdString(b.reason);
+                    out += "]\n";
+                }
+                return out;
+            };
+            const QByteArray extraKeys = describe(rejected - markedKeys), missedKeys = describe(markedKeys - rejected);
+            const QByteArray extraIds = describe(rejectedIds - markedIds), missedIds = describe(markedIds - rejectedIds);
+            QVERIFY2(extraKeys.isEmpty(), QByteArray("rejected but not marked bad:\n" + extraKeys).constData());
+            QVERIFY2(missedKeys.isEmpty(), QByteArray("marked bad but accepted:\n" + missedKeys).constData());
+            QVERIFY2(extraIds.isEmpty(), QByteArray("rejected but not marked bad:\n" + extraIds).constData());
+            QVERIFY2(missedIds.isEmpty(), QByteArray("marked bad but accepted:\n" + missedIds).constData());
         }
 
         if (sc == sim::Scenario::Incident) {
