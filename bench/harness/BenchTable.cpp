@@ -11,7 +11,7 @@ void BenchTable::add(const QString &figure, double value, double baseline, const
 
 QString BenchTable::render() const
 {
-    auto fmt = [](double v, const QString &unit) {
+    auto fmt = [](double v, const QString &unit) -> QString {
         return QString::number(v, 'f', v >= 100 ? 0 : 2) + QLatin1Char(' ') + unit;
     };
     QString out = QStringLiteral("## ") + m_title + QStringLiteral("\n\n| figure | value | baseline | ratio |\n|---|---:|---:|---:|\n");
