@@ -14,4 +14,9 @@ QString checkContext(const QByteArray &json);
 QString checkEvent(const QList<QByteArray> &flat);
 QString checkActivePrompt(const QList<QByteArray> &flat);
 
+// Reads up to `limit` rows of an agentops table (as text, through libpqxx) and parses
+// each with the contract type for that table. Returns the parser messages of bad rows;
+// *rows gets the number read.
+QStringList checkPgRows(const QString &dsn, const QString &table, int limit, int *rows);
+
 } // namespace switchboard::test

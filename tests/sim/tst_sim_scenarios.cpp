@@ -149,6 +149,7 @@ private slots:
         o.fast = true;
         o.quiet = true;
         o.scenario = sc;
+        o.bigSession = sc == sim::Scenario::Calm ? 3000 : 0;
         sim::Simulator s(o);
         const int rc = s.run();
         QVERIFY2(rc == 0, qPrintable(s.error()));
@@ -174,6 +175,15 @@ private slots:
         // Postgres: every table has rows, spans form trees, events point at spans.
         for (const char *table : {"spans", "sessions", "recovery_events", "process_events", "prompt_versions", "prompt_deployments"})
             QVERIFY2(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.") + QLatin1String(table)) > 0, table);
+        // Postgres rows parse with the contract types, as the trace and history views read them.
+        for (const char *table : {"spans", "sessions", "recovery_events", "process_events", "prompt_versions", "prompt_deployments"}) {
+            int rows = 0;
+            const QStringList bad = checkPgRows(o.pgDsn, QLatin1String(table), 3000, &rows);
+            QVERIFY2(rows > 0, table);
+            QVERIFY2(bad.isEmpty(), qPrintable(QLatin1String(table) + QStringLiteral(": ") + bad.value(0)));
+        }
+        if (sc == sim::Scenario::Calm)
+            QVERIFY(pgCount(db, QStringLiteral("SELECT max(n) FROM (SELECT count(*) n FROM agentops.spans GROUP BY session_id) x")) >= 3000);
         QCOMPARE(pgCount(db, QStringLiteral("SELECT count(DISTINCT kind) FROM agentops.spans WHERE kind IN ('turn','prompt','llm','tool','retrieval','summarize','retry','output')")), 8);
         QCOMPARE(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.recovery_events r LEFT JOIN agentops.spans s USING (span_id) WHERE s.span_id IS NULL")), 0);
         QCOMPARE(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.spans c JOIN agentops.spans p ON p.span_id = c.parent_id WHERE NOT (c.path LIKE p.path || '.%') OR c.depth <> p.depth + 1")), 0);
