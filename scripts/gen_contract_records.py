@@ -168,6 +168,7 @@ RECORDS = [
    ('deployed_at','deployedAt','time',R,{}), ('deployed_by','deployedBy','text',R,{}),
    ('kind','kind','enum:DeploymentKind',R,{'default':'DeploymentKind::Deploy'}),
    ('reason','reason','text',O,{'cap':'caps::kMessage'}), ('previous_version','previousVersion','optint',O,{'min':1}),
+   ('previous_deployment_id','previousDeploymentId','optint',O,{'min':1}),
    ('notified_at','notifiedAt','opttime',O,{}),
   ]),
  dict(name='OperatorAction', kind='operator action', doc='One audit row: a row of `agentops.operator_actions`.', idfield='id', pgonly=True,

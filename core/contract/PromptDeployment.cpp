@@ -18,6 +18,7 @@ QByteArrayList PromptDeployment::fieldNames(FieldWriter::Target target)
     out.append(QByteArrayLiteral("kind"));
     out.append(QByteArrayLiteral("reason"));
     out.append(QByteArrayLiteral("previous_version"));
+    out.append(QByteArrayLiteral("previous_deployment_id"));
     out.append(QByteArrayLiteral("notified_at"));
     return out;
 }
@@ -44,6 +45,7 @@ Parsed<PromptDeployment> PromptDeployment::parse(const RecordFields &f, const QS
     v.kind = r.enumValue<DeploymentKind>("kind", DeploymentKind::Deploy, FieldReader::Required);
     v.reason = r.text("reason", FieldReader::Optional, caps::kMessage);
     v.previousVersion = r.optInteger("previous_version", 1);
+    v.previousDeploymentId = r.optInteger("previous_deployment_id", 1);
     v.notifiedAt = r.optTime("notified_at");
     return Parsed<PromptDeployment>(QString::fromLatin1(kKind), id, std::move(v), r.errors());
 }
@@ -59,6 +61,7 @@ RecordFields PromptDeployment::toFields(FieldWriter::Target target) const
     w.enumValue("kind", this->kind);
     w.optText("reason", this->reason);
     w.optInteger("previous_version", this->previousVersion);
+    w.optInteger("previous_deployment_id", this->previousDeploymentId);
     w.optTime("notified_at", this->notifiedAt);
     return w.take();
 }

@@ -25,6 +25,7 @@ struct PromptDeployment
     DeploymentKind kind = DeploymentKind::Deploy;
     QString reason;
     std::optional<qint64> previousVersion;
+    std::optional<qint64> previousDeploymentId;
     std::optional<qint64> notifiedAt;
 
     // Every field / column name, in contract order; and the ones a record must have.
