@@ -1,12 +1,14 @@
 #include "core/redis/RedisConnection.h"
 
 #include "core/redis/RedisSentinelResolver.h"
+#include "core/redis/RedisSentinelWatcher.h"
 
 #include <QFile>
 #include <QRandomGenerator>
 #include <QSslConfiguration>
 #include <QSslKey>
 #include <QSslSocket>
+#include <QVarLengthArray>
 
 #include <hiredis/hiredis.h>
 
@@ -24,6 +26,22 @@ bool isPushReply(const RedisReply &reply)
     const QByteArray &kind = reply.at(0).data();
     return kind == "message" || kind == "pmessage" || kind == "subscribe"
         || kind == "psubscribe" || kind == "unsubscribe" || kind == "punsubscribe";
+}
+
+// RESP encoding is hiredis' (redisFormatCommandArgv); empty on failure.
+QByteArray encodeCommand(const QList<QByteArray> &args)
+{
+    QVarLengthArray<const char *, 16> argv;
+    QVarLengthArray<size_t, 16> lens;
+    for (const QByteArray &a : args) {
+        argv.append(a.constData());
+        lens.append(size_t(a.size()));
+    }
+    char *cmd = nullptr;
+    const int len = args.isEmpty() ? -1 : redisFormatCommandArgv(&cmd, int(argv.size()), argv.data(), lens.data());
+    QByteArray wire = len > 0 ? QByteArray(cmd, len) : QByteArray();
+    redisFreeCommand(cmd);
+    return wire;
 }
 
 QString endpointText(const RedisEndpoint &e)
@@ -72,6 +90,8 @@ void RedisConnection::open()
 void RedisConnection::close()
 {
     m_retryTimer.stop();
+    if (m_watcher)
+        m_watcher->stop();
     m_connectTimer.stop();
     if (m_resolver)
         m_resolver->cancel();
@@ -86,6 +106,7 @@ void RedisConnection::close()
         redisReaderFree(m_reader);
         m_reader = nullptr;
     }
+    m_out.clear();
     m_lastError.clear();
     setState(State::Disconnected);
     QPointer<RedisConnection> self(this);
@@ -126,22 +147,10 @@ void RedisConnection::send(const QList<QByteArray> &args, QObject *context, Call
     p.timeoutMs = timeoutMs < 0 ? m_options.commandTimeoutMs : timeoutMs;
     p.deadline = QDeadlineTimer(p.timeoutMs);
 
-    std::vector<const char *> argv;
-    std::vector<size_t> lens;
-    argv.reserve(size_t(args.size()));
-    lens.reserve(size_t(args.size()));
-    for (const QByteArray &a : args) {
-        argv.push_back(a.constData());
-        lens.push_back(size_t(a.size()));
-    }
-    char *cmd = nullptr;
-    const int len = redisFormatCommandArgv(&cmd, int(argv.size()), argv.data(), lens.data());
+    p.wire = encodeCommand(args);
     QString immediateError;
-    if (len < 0 || args.isEmpty())
+    if (p.wire.isEmpty())
         immediateError = QStringLiteral("cannot encode an empty or invalid command");
-    else
-        p.wire = QByteArray(cmd, len);
-    redisFreeCommand(cmd);
     if (immediateError.isEmpty() && m_state == State::Failed)
         immediateError = stateText();
     if (!immediateError.isEmpty()) {
@@ -165,18 +174,13 @@ bool RedisConnection::sendPush(const QList<QByteArray> &args)
 {
     if (m_state != State::Ready || !m_socket)
         return false;
-    std::vector<const char *> argv;
-    std::vector<size_t> lens;
-    for (const QByteArray &a : args) {
-        argv.push_back(a.constData());
-        lens.push_back(size_t(a.size()));
+    const QByteArray wire = encodeCommand(args);
+    m_out += wire;
+    if (!m_inRead && !m_flushPosted) {
+        m_flushPosted = true;
+        QMetaObject::invokeMethod(this, &RedisConnection::flushWrites, Qt::QueuedConnection);
     }
-    char *cmd = nullptr;
-    const int len = redisFormatCommandArgv(&cmd, int(argv.size()), argv.data(), lens.data());
-    if (len > 0)
-        m_socket->write(cmd, len);
-    redisFreeCommand(cmd);
-    return len > 0;
+    return !wire.isEmpty();
 }
 
 void RedisConnection::startAttempt()
@@ -190,6 +194,18 @@ void RedisConnection::startAttempt()
     }
     if (!m_resolver)
         m_resolver = new RedisSentinelResolver(this);
+    if (!m_watcher) {
+        m_watcher = new RedisSentinelWatcher(m_options.sentinel, this);
+        connect(m_watcher, &RedisSentinelWatcher::masterSwitched, this, [this](const RedisEndpoint &to) {
+            if (m_state != State::Ready || (to.host == m_current.host && to.port == m_current.port))
+                return;
+            breakConnection(QStringLiteral("sentinel: master switched from %1 to %2")
+                                .arg(endpointText(m_current), endpointText(to)),
+                            false);
+            m_retryTimer.start(0); // follow now, no backoff: the new master is known
+        });
+    }
+    m_watcher->start();
     const quint64 gen = m_generation;
     m_resolver->resolve(m_options.sentinel, m_options.connectTimeoutMs,
                         [this, gen](bool ok, const RedisEndpoint &master, const QString &error) {
@@ -365,16 +381,7 @@ void RedisConnection::sendHandshake()
             if (--m_handshakeLeft == 0)
                 handshakeDone();
         };
-        std::vector<const char *> argv;
-        std::vector<size_t> lens;
-        for (const QByteArray &a : step.args) {
-            argv.push_back(a.constData());
-            lens.push_back(size_t(a.size()));
-        }
-        char *cmd = nullptr;
-        const int len = redisFormatCommandArgv(&cmd, int(argv.size()), argv.data(), lens.data());
-        p.wire = QByteArray(cmd, len);
-        redisFreeCommand(cmd);
+        p.wire = encodeCommand(step.args);
         writePending(std::move(p));
     }
     updateSweepTimer();
@@ -399,9 +406,25 @@ void RedisConnection::handshakeDone()
 
 void RedisConnection::writePending(Pending pending)
 {
-    m_socket->write(pending.wire);
+    m_out += pending.wire;
     pending.wire.clear();
     m_inflight.push_back(std::move(pending));
+    if (!m_inRead && !m_flushPosted) {
+        m_flushPosted = true;
+        QMetaObject::invokeMethod(this, &RedisConnection::flushWrites, Qt::QueuedConnection);
+    }
+}
+
+void RedisConnection::flushWrites()
+{
+    m_flushPosted = false;
+    if (m_socket && !m_out.isEmpty()) {
+        m_socket->write(m_out);
+        // Straight to the kernel (non-blocking) rather than one more poll round later:
+        // pipelined latency is round trips.
+        m_socket->flush();
+    }
+    m_out.clear();
 }
 
 void RedisConnection::onReadyRead()
@@ -410,6 +433,20 @@ void RedisConnection::onReadyRead()
         return;
     const quint64 gen = m_generation;
     QPointer<RedisConnection> self(this);
+    // Commands sent by the callbacks below go out in one write when the batch is done.
+    m_inRead = true;
+    struct FlushAtEnd
+    {
+        QPointer<RedisConnection> c;
+        ~FlushAtEnd()
+        {
+            if (c) {
+                c->m_inRead = false;
+                if (!c->m_flushPosted)
+                    c->flushWrites();
+            }
+        }
+    } flushAtEnd{self};
     const QByteArray data = m_socket->readAll();
     m_bytesInReply += data.size();
     if (redisReaderFeed(m_reader, data.constData(), size_t(data.size())) != REDIS_OK) {
@@ -520,6 +557,7 @@ void RedisConnection::breakConnection(const QString &reason, bool permanent)
         redisReaderFree(m_reader);
         m_reader = nullptr;
     }
+    m_out.clear();
     m_lastError = reason;
     bool failQueued = false;
     if (permanent) {

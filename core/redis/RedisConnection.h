@@ -16,6 +16,7 @@ struct redisReader;
 namespace switchboard {
 
 class RedisSentinelResolver;
+class RedisSentinelWatcher;
 
 // The transport: one socket (TCP or TLS) on the Qt event loop, RESP through hiredis'
 // encoder and reader, the handshake (AUTH, SELECT, CLIENT SETNAME, ROLE in sentinel mode),
@@ -91,6 +92,7 @@ private:
     void failAll(std::deque<Pending> &list, const QString &message);
     void setState(State state);
     void updateSweepTimer();
+    void flushWrites();
 
     RedisConnectionOptions m_options;
     State m_state = State::Disconnected;
@@ -99,6 +101,7 @@ private:
     QSslSocket *m_socket = nullptr;
     redisReader *m_reader = nullptr;
     RedisSentinelResolver *m_resolver = nullptr;
+    RedisSentinelWatcher *m_watcher = nullptr;
     std::deque<Pending> m_inflight;
     std::deque<Pending> m_queued;
     QTimer m_sweep;
@@ -111,6 +114,11 @@ private:
     int m_connectAttempts = 0;
     int m_handshakeLeft = 0;
     bool m_pushMode = false;
+    // Commands are gathered and written once per event-loop pass (or per batch of
+    // replies read), so a pipeline costs one syscall, not one per command.
+    QByteArray m_out;
+    bool m_flushPosted = false;
+    bool m_inRead = false;
     bool m_tlsVerifyFailed = false;
     QString m_tlsErrors;
 };

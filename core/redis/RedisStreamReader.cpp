@@ -80,8 +80,9 @@ void RedisStreamReader::resolveStartIds()
     }
 }
 
-// Redis 7 records the highest deleted/trimmed ID per stream: if it is past our last ID,
-// entries we never saw are gone. Reported, then reading resumes with what is left.
+// Entries we never saw may be gone: Redis 7 records the highest XDEL-ed ID per stream, and
+// trimming shows as a first entry newer than our last ID. (If a trim stopped exactly at our
+// last ID this reports a gap that lost nothing: better than missing a real one.)
 void RedisStreamReader::checkGaps()
 {
     QList<QByteArray> keys;
@@ -110,7 +111,13 @@ void RedisStreamReader::checkGaps()
                                            first = r.at(i + 1).at(0).data();
                                    }
                                    const QByteArray last = m_lastIds.value(key);
-                                   if (!maxDeleted.isEmpty() && compareStreamIds(maxDeleted, last) > 0)
+                                   // XDEL past our position, or MAXLEN/MINID trimming beyond
+                                   // it (the oldest survivor is newer than what we read).
+                                   const bool deleted = !maxDeleted.isEmpty()
+                                       && compareStreamIds(maxDeleted, last) > 0;
+                                   const bool trimmed = !first.isEmpty()
+                                       && compareStreamIds(first, last) > 0;
+                                   if (deleted || trimmed)
                                        emit gapDetected(key, last, first);
                                }
                                if (r.isLocalError())

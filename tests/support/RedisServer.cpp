@@ -223,17 +223,23 @@ bool SentinelServer::start()
         m_error = QStringLiteral("cannot start redis-sentinel: %1").arg(m_process->errorString());
         return false;
     }
-    const int port = m_port;
-    return waitUntilAnswering(
-        [port] {
-            QProcess cli;
-            cli.start(QStringLiteral("redis-cli"),
-                      {QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
-                       QString::number(port), QStringLiteral("PING")});
-            cli.waitForFinished(5000);
-            return cli.readAllStandardOutput();
-        },
-        m_process.get(), &m_error);
+    return waitUntilAnswering([this] { return cli({QStringLiteral("PING")}); }, m_process.get(),
+                              &m_error);
+}
+
+QByteArray SentinelServer::cli(const QStringList &args) const
+{
+    QProcess cli;
+    cli.start(QStringLiteral("redis-cli"),
+              QStringList{QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
+                          QString::number(m_port)}
+                  + args);
+    if (!cli.waitForFinished(10000)) {
+        cli.kill();
+        cli.waitForFinished(1000);
+        return {};
+    }
+    return cli.readAllStandardOutput();
 }
 
 void SentinelServer::stop()

@@ -65,6 +65,8 @@ public:
     void stop();
     int port() const { return m_port; }
     QString error() const { return m_error; }
+    // Runs redis-cli against the sentinel (e.g. SENTINEL replicas NAME), returns stdout.
+    QByteArray cli(const QStringList &args) const;
 
 private:
     QString m_masterName, m_masterHost;

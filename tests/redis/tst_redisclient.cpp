@@ -1,0 +1,213 @@
+// The command connection against a real redis-server: pipelining, cancellation,
+// timeouts on a SIGSTOPped server, fake servers speaking garbage, the reply cap, and
+// the event loop staying free while the server is gone.
+#include "RedisTestUtil.h"
+
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+
+using namespace switchboard;
+using namespace switchboard::test;
+
+class TestRedisClient : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.error()));
+    }
+
+    void pipelinedRepliesMatchInOrder()
+    {
+        RedisClient client(optionsFor(m_server));
+        client.open();
+        QVERIFY(runCommand(client, {"DEL", "counter"}));
+        const int n = 2000;
+        QList<qint64> seen;
+        QObject context;
+        for (int i = 0; i < n; ++i) {
+            // INCR answers 1..n; each callback checks it got its own command's reply.
+            client.command({"INCR", "counter"}, &context, [&seen, i](const RedisReply &r) {
+                seen.append(r.isInteger() && r.integer() == i + 1 ? r.integer() : -1);
+            });
+        }
+        QCOMPARE(client.connection()->pendingCount(), n);
+        QTRY_COMPARE_WITH_TIMEOUT(seen.size(), n, 10000);
+        for (int i = 0; i < n; ++i)
+            QCOMPARE(seen.at(i), qint64(i + 1));
+
+        QList<RedisReply> replies;
+        client.pipeline({{"SET", "k", "v"}, {"GET", "k"}, {"LPUSH", "k", "x"}, {"GET", "missing"}},
+                        &context, [&replies](const QList<RedisReply> &r) { replies = r; });
+        QTRY_COMPARE(replies.size(), 4);
+        QVERIFY(replies.at(0).isStatus());
+        QCOMPARE(replies.at(1).data(), QByteArray("v"));
+        QVERIFY(replies.at(2).isError());
+        QVERIFY(!replies.at(2).isLocalError());
+        QVERIFY2(replies.at(2).errorMessage().startsWith(QStringLiteral("WRONGTYPE")),
+                 qPrintable(replies.at(2).errorMessage()));
+        QVERIFY(replies.at(3).isNil());
+        // The console must be recognisable in CLIENT LIST.
+        const auto list = runCommand(client, {"CLIENT", "LIST"});
+        QVERIFY(list && list->data().contains("name=switchboard"));
+    }
+
+    void destroyedContextNeverGetsItsCallback()
+    {
+        RedisClient client(optionsFor(m_server));
+        client.open();
+        QVERIFY(runCommand(client, {"PING"}));
+        bool called = false;
+        auto *context = new QObject;
+        client.command({"SET", "cancelled", "1"}, context, [&called](const RedisReply &) { called = true; });
+        delete context;
+        // Replies are FIFO: once this PING is answered, the SET's reply has been read.
+        const auto pong = runCommand(client, {"PING"});
+        QVERIFY(pong && pong->data() == "PONG");
+        QVERIFY(!called);
+        QCOMPARE(m_server.cli({QStringLiteral("GET"), QStringLiteral("cancelled")}).trimmed(), QByteArray("1"));
+    }
+
+    void stoppedServerTimesOutThenRecovers()
+    {
+        RedisConnectionOptions o = optionsFor(m_server);
+        o.connectTimeoutMs = 500;
+        RedisClient client(o);
+        client.open();
+        QVERIFY(runCommand(client, {"PING"}));
+        m_server.pause();
+        QElapsedTimer t;
+        t.start();
+        const auto r = runCommand(client, {"GET", "k"}, 400, 5000);
+        m_server.resume();
+        QVERIFY2(r, "the command never completed");
+        QVERIFY(r->isLocalError());
+        QVERIFY2(r->errorMessage().contains(QStringLiteral("timed out after 400 ms")), qPrintable(r->errorMessage()));
+        QVERIFY2(t.elapsed() < 1500, qPrintable(QString::number(t.elapsed())));
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), RedisConnection::State::Ready, 10000);
+        const auto after = runCommand(client, {"PING"});
+        QVERIFY(after && after->data() == "PONG");
+    }
+
+    void eventLoopStaysFreeWhileServerIsGone()
+    {
+        RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        RedisConnectionOptions o = optionsFor(server);
+        o.connectTimeoutMs = 300;
+        o.reconnectMinMs = 20;
+        o.reconnectMaxMs = 200;
+        RedisClient client(o);
+        client.open();
+        QVERIFY(runCommand(client, {"PING"}));
+
+        QElapsedTimer clock;
+        qint64 last = 0, worst = 0;
+        QTimer tick;
+        tick.setInterval(5);
+        connect(&tick, &QTimer::timeout, this, [&] {
+            const qint64 now = clock.elapsed();
+            worst = std::max(worst, now - last);
+            last = now;
+        });
+        int failures = 0;
+        QObject context;
+        QTimer load;
+        load.setInterval(10);
+        connect(&load, &QTimer::timeout, this, [&] {
+            client.command({"PING"}, &context, [&failures](const RedisReply &r) { failures += r.isError(); }, 100);
+        });
+        // Paused first (connects hang), then gone (connects refused): the client retries.
+        // The fixture's own blocking stop() is kept outside the measured windows.
+        server.pause();
+        clock.start();
+        tick.start();
+        load.start();
+        QTest::qWait(1500);
+        tick.stop();
+        server.stop();
+        last = clock.elapsed();
+        tick.start();
+        QTest::qWait(1500);
+        tick.stop();
+        load.stop();
+        qInfo("longest event-loop gap with the server paused / gone: %lld ms (%d connect attempts)", worst, client.connection()->connectAttempts());
+        QVERIFY(failures > 10);
+        QVERIFY2(client.connection()->connectAttempts() >= 3, "the client did not retry");
+        QVERIFY2(worst < 50, qPrintable(QStringLiteral("longest stall %1 ms").arg(worst)));
+        QVERIFY2(client.stateText().startsWith(QStringLiteral("reconnecting in")) || client.state() == RedisConnection::State::Connecting,
+                 qPrintable(client.stateText()));
+    }
+
+    void garbageFromServerIsAnErrorNotACrash()
+    {
+        QTcpServer fake;
+        QVERIFY(fake.listen(QHostAddress::LocalHost));
+        connect(&fake, &QTcpServer::newConnection, this, [&fake] {
+            while (QTcpSocket *s = fake.nextPendingConnection())
+                s->write("this is not RESP at all\r\n\x01\x02\xff");
+        });
+        RedisConnectionOptions o;
+        o.endpoint = {QStringLiteral("127.0.0.1"), fake.serverPort()};
+        o.connectTimeoutMs = 1000;
+        RedisClient client(o);
+        client.open();
+        const auto r = runCommand(client, {"PING"}, 1500, 5000);
+        QVERIFY(r);
+        QVERIFY(r->isLocalError());
+        QTRY_VERIFY(client.connection()->lastError().contains(QStringLiteral("protocol error")));
+        QCOMPARE(client.state(), RedisConnection::State::Reconnecting);
+    }
+
+    void truncatedReplyThenCloseIsAnError()
+    {
+        QTcpServer fake;
+        QVERIFY(fake.listen(QHostAddress::LocalHost));
+        int connections = 0;
+        connect(&fake, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket *s = fake.nextPendingConnection()) {
+                ++connections;
+                connect(s, &QTcpSocket::readyRead, s, [s] {
+                    s->readAll();
+                    // Handshake answered, then a bulk string cut short and a close.
+                    s->write("+OK\r\n$100\r\nabc");
+                    s->flush();
+                    s->disconnectFromHost();
+                });
+            }
+        });
+        RedisConnectionOptions o;
+        o.endpoint = {QStringLiteral("127.0.0.1"), fake.serverPort()};
+        RedisClient client(o);
+        client.open();
+        const auto r = runCommand(client, {"GET", "x"}, 3000, 6000);
+        QVERIFY(r);
+        QVERIFY(r->isLocalError());
+        QVERIFY(connections >= 1);
+        QTRY_VERIFY(client.connection()->lastError().contains(QStringLiteral("closed")));
+    }
+
+    void replyOverTheCapIsRefused()
+    {
+        RedisConnectionOptions o = optionsFor(m_server);
+        o.maxReplyBytes = 1024 * 1024;
+        RedisClient client(o);
+        client.open();
+        QVERIFY(runCommand(client, {"SET", "big", QByteArray(3 * 1024 * 1024, 'x')}));
+        const auto r = runCommand(client, {"GET", "big"});
+        QVERIFY(r);
+        QVERIFY(r->isLocalError());
+        QVERIFY2(r->errorMessage().contains(QStringLiteral("exceeded the 1 MiB cap")), qPrintable(r->errorMessage()));
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), RedisConnection::State::Ready, 5000);
+        const auto small = runCommand(client, {"STRLEN", "big"});
+        QVERIFY(small && small->integer() == 3 * 1024 * 1024);
+    }
+
+private:
+    RedisServer m_server;
+};
+
+QTEST_GUILESS_MAIN(TestRedisClient)
+#include "tst_redisclient.moc"

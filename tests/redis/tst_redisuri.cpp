@@ -1,0 +1,70 @@
+#include "core/redis/RedisStreamEntry.h"
+#include "core/redis/RedisUri.h"
+
+#include <QTest>
+
+using namespace switchboard;
+
+class TestRedisUri : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void full()
+    {
+        QString error;
+        const auto uri = RedisUri::parse(QStringLiteral("rediss://op:p%40ss@redis.example:6380/3?timeout=2s&connect_timeout=750ms"), &error);
+        QVERIFY2(uri, qPrintable(error));
+        QVERIFY(uri->tls);
+        QCOMPARE(uri->host, QStringLiteral("redis.example"));
+        QCOMPARE(uri->port, 6380);
+        QCOMPARE(uri->username, QStringLiteral("op"));
+        QCOMPARE(uri->password, QStringLiteral("p@ss"));
+        QCOMPARE(uri->db, 3);
+        QCOMPARE(uri->timeoutMs, 2000);
+        QCOMPARE(uri->connectTimeoutMs, 750);
+        const RedisConnectionOptions o = uri->toOptions();
+        QVERIFY(o.tls);
+        QVERIFY(o.tlsOptions.verifyPeer);
+        QVERIFY(o.tlsOptions.verifyHostName);
+    }
+    void defaultsAndLegacyPassword()
+    {
+        const auto a = RedisUri::parse(QStringLiteral("redis://localhost"));
+        QVERIFY(a);
+        QCOMPARE(a->port, 6379);
+        QCOMPARE(a->db, 0);
+        QVERIFY(!a->tls);
+        const auto b = RedisUri::parse(QStringLiteral("redis://:secret@h:1"));
+        QVERIFY(b);
+        QVERIFY(b->username.isEmpty());
+        QCOMPARE(b->password, QStringLiteral("secret"));
+    }
+    void bad_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("scheme") << QStringLiteral("http://h") << QStringLiteral("scheme");
+        QTest::newRow("no host") << QStringLiteral("redis://") << QStringLiteral("no host");
+        QTest::newRow("db") << QStringLiteral("redis://h/abc") << QStringLiteral("database 'abc'");
+        QTest::newRow("timeout") << QStringLiteral("redis://h?timeout=soon") << QStringLiteral("timeout 'soon'");
+        QTest::newRow("option") << QStringLiteral("redis://h?tls=off") << QStringLiteral("unknown option 'tls'");
+        QTest::newRow("port") << QStringLiteral("redis://h:99999") << QStringLiteral("redis URI");
+    }
+    void bad()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, expected);
+        QString error;
+        QVERIFY(!RedisUri::parse(text, &error));
+        QVERIFY2(error.contains(expected), qPrintable(error));
+    }
+    void streamIds()
+    {
+        QCOMPARE(compareStreamIds("1-2", "1-10"), -1);
+        QCOMPARE(compareStreamIds("2-0", "1-99"), 1);
+        QCOMPARE(compareStreamIds("5", "5-0"), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRedisUri)
+#include "tst_redisuri.moc"
