@@ -77,7 +77,7 @@ struct PromptDeployment
 {
     std::string agent, deployedBy, kind = "deploy", reason;
     int version = 0, previousVersion = 0;
-    std::int64_t deployedAt = 0, id = 0;
+    std::int64_t deployedAt = 0, id = 0, previousDeploymentId = 0;
     std::string model;
 };
 

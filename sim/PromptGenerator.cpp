@@ -92,12 +92,20 @@ void PromptGenerator::start(TickContext &ctx)
 void PromptGenerator::deploy(TickContext &ctx, PromptDeployment d, bool publish)
 {
     d.id = m_nextId++;
+    const auto prev = m_active.find(d.agent);
+    d.previousDeploymentId = prev == m_active.end() ? 0 : prev->second.id;
     SimRecord row;
     row.op = SimRecord::Op::PgRow;
     row.type = "prompt_deployments";
     row.key = "agentops.prompt_deployments";
     row.fields = Shapes::deploymentRow(d);
     ctx.put(std::move(row));
+    SimRecord note;
+    note.op = SimRecord::Op::PgRow;
+    note.type = "prompt_notifications";
+    note.key = "agentops.prompt_notifications";
+    note.fields = Shapes::notificationRow(d);
+    ctx.put(std::move(note));
     SimRecord h;
     h.op = SimRecord::Op::HashSet;
     h.type = "prompt";

@@ -281,12 +281,24 @@ FieldList Shapes::deploymentRow(const PromptDeployment &d)
     r.kind = d.kind == "rollback" ? DeploymentKind::Rollback : DeploymentKind::Deploy;
     r.reason = q(d.reason);
     r.previousVersion = d.previousVersion > 0 ? std::optional<qint64>(d.previousVersion) : std::nullopt;
+    r.previousDeploymentId = d.previousDeploymentId > 0 ? std::optional<qint64>(d.previousDeploymentId) : std::nullopt;
     FieldList out = toList(r.toFields(W::Postgres));
-    // notified_at: the sim's deployments were announced as they happened.
-    for (auto &kv : out)
-        if (kv.first == "notified_at")
-            kv.second = s(timestamp::toTimestamptz(d.deployedAt));
+    // notified_at comes from the view over prompt_notifications, not this table.
+    for (auto it = out.begin(); it != out.end(); ++it) {
+        if (it->first == "notified_at") {
+            out.erase(it);
+            break;
+        }
+    }
     return out;
+}
+
+FieldList Shapes::notificationRow(const PromptDeployment &d)
+{
+    // No contract struct for this append-only table: columns per 001_initial.sql.
+    return {{"deployment_id", std::to_string(d.id)},
+            {"notified_at", s(timestamp::toTimestamptz(d.deployedAt + 150))},
+            {"notified_by", std::string("switchboard-sim")}};
 }
 
 } // namespace switchboard::sim

@@ -44,6 +44,7 @@ public:
     static std::string pathElement(std::int64_t startedAtMs, const std::string &spanId);
     static FieldList promptVersionRow(const PromptVersion &v);
     static FieldList deploymentRow(const PromptDeployment &d);
+    static FieldList notificationRow(const PromptDeployment &d);
 
 private:
     std::string m_ns;

@@ -1,6 +1,5 @@
 #include "harness/BenchServers.h"
 
-#include <QFile>
 #include <QProcess>
 
 namespace switchboard::bench {
@@ -27,17 +26,11 @@ bool BenchServers::createDatabase(const QString &name, QString *error)
         return false;
     }
     bool ok = false;
-    if (m_pg->psql(name, QStringLiteral("SELECT to_regclass('agentops.spans') IS NOT NULL"), &ok).trimmed() == "t")
-        return true;
-    QFile f(QStringLiteral(SWITCHBOARD_SOURCE_DIR "/tests/sim/fallback_schema.sql"));
-    if (!f.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("no agentops schema");
+    if (m_pg->psql(name, QStringLiteral("SELECT to_regclass('agentops.spans') IS NOT NULL"), &ok).trimmed() != "t") {
+        *error = QStringLiteral("the migration did not create agentops.spans");
         return false;
     }
-    m_pg->psql(name, QString::fromUtf8(f.readAll()), &ok);
-    if (!ok)
-        *error = m_pg->error();
-    return ok;
+    return true;
 }
 
 QByteArray runProgram(const QString &program, const QStringList &args, bool *ok, int timeoutMs)

@@ -13,8 +13,7 @@ class BenchServers
 {
 public:
     bool start(QString *error);
-    // A fresh, migrated database (falls back to tests/sim/fallback_schema.sql when the
-    // contract migration is not in the tree).
+    // A fresh database migrated to the agentops schema.
     bool createDatabase(const QString &name, QString *error);
     test::RedisServer &redis() { return *m_redis; }
     test::PostgresServer &pg() { return *m_pg; }

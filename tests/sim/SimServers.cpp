@@ -1,6 +1,5 @@
 #include "sim/SimServers.h"
 
-#include <QFile>
 #include <QUrl>
 
 #include <hiredis/hiredis.h>
@@ -88,19 +87,9 @@ bool SimServers::createDatabase(const QString &name)
     }
     bool ok = false;
     const QByteArray has = m_pg->psql(name, QStringLiteral("SELECT to_regclass('agentops.spans') IS NOT NULL"), &ok).trimmed();
-    if (has == "t")
-        return true;
-    // The contract migration is not in this tree yet: use the sim's copy of its tables.
-    QFile f(qEnvironmentVariable("SWITCHBOARD_SOURCE_DIR") + QStringLiteral("/tests/sim/fallback_schema.sql"));
-    if (!f.open(QIODevice::ReadOnly)) {
-        m_error = QStringLiteral("no agentops schema and no fallback_schema.sql");
-        return false;
-    }
-    m_pg->psql(name, QString::fromUtf8(f.readAll()), &ok);
-    m_fallback = true;
-    if (!ok)
-        m_error = QStringLiteral("fallback schema failed");
-    return ok;
+    if (has != "t")
+        m_error = QStringLiteral("the migration did not create agentops.spans");
+    return has == "t";
 }
 
 bool SimServers::flushRedis()
@@ -188,7 +177,7 @@ QByteArray dumpPostgres(PostgresServer &pg, const QString &db, QString *error)
     const char *const tables[][2] = {
         {"spans", "span_id"},           {"sessions", "session_id"},
         {"recovery_events", "id"},       {"process_events", "id"},
-        {"prompt_versions", "agent, version"}, {"prompt_deployments", "id"},
+        {"prompt_versions", "agent, version"}, {"prompt_deployments", "id"}, {"prompt_notifications", "id"},
     };
     QByteArray out;
     for (const auto &t : tables) {

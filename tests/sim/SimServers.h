@@ -18,20 +18,17 @@ public:
     ~SimServers();
     // Starts Redis and Postgres; false + error() on failure.
     bool start();
-    // A fresh database with the agentops schema (the contract migration, or the sim's
-    // fallback copy when the migration is not in the tree yet).
+    // A fresh database migrated to the agentops schema (resources/sql via Migrator).
     bool createDatabase(const QString &name);
     bool flushRedis();
     QString error() const { return m_error; }
     RedisServer &redis() { return *m_redis; }
     PostgresServer &pg() { return *m_pg; }
-    bool usedFallbackSchema() const { return m_fallback; }
 
 private:
     std::unique_ptr<RedisServer> m_redis;
     std::unique_ptr<PostgresServer> m_pg;
     QString m_error;
-    bool m_fallback = false;
 };
 
 // Everything under a namespace (SCAN, never KEYS), sorted, type + content.

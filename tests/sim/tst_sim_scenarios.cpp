@@ -127,8 +127,6 @@ private slots:
         const QString db = QStringLiteral("scn_") + QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char('-'), QLatin1Char('_'));
         QVERIFY(m_servers.flushRedis());
         QVERIFY2(m_servers.createDatabase(db), qPrintable(m_servers.error()));
-        if (m_servers.usedFallbackSchema())
-            qWarning("contract migration not in this tree: using tests/sim/fallback_schema.sql");
 
         // Listen for prompt-activated before the run; the message waits in the socket.
         const QUrl url(m_servers.redis().uri());
@@ -173,7 +171,7 @@ private slots:
         QCOMPARE(prompts, 4);
 
         // Postgres: every table has rows, spans form trees, events point at spans.
-        for (const char *table : {"spans", "sessions", "recovery_events", "process_events", "prompt_versions", "prompt_deployments"})
+        for (const char *table : {"spans", "sessions", "recovery_events", "process_events", "prompt_versions", "prompt_deployments", "prompt_notifications"})
             QVERIFY2(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.") + QLatin1String(table)) > 0, table);
         // Postgres rows parse with the contract types, as the trace and history views read them.
         for (const char *table : {"spans", "sessions", "recovery_events", "process_events", "prompt_versions", "prompt_deployments"}) {
