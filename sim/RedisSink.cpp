@@ -4,6 +4,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <cstdio>
+
 namespace switchboard::sim {
 
 RedisSink::~RedisSink()
@@ -115,6 +117,12 @@ bool RedisSink::write(const std::vector<SimRecord> &records)
             char score[32];
             std::snprintf(score, sizeof score, "%.0f", r.score);
             argv = {"ZADD", r.key, score, r.id};
+            break;
+        }
+        case SimRecord::Op::ZRemBelow: {
+            char score[32];
+            std::snprintf(score, sizeof score, "(%.0f", r.score);
+            argv = {"ZREMRANGEBYSCORE", r.key, "-inf", score};
             break;
         }
         case SimRecord::Op::Publish:

@@ -101,7 +101,7 @@ void SessionGenerator::runTurn(TickContext &ctx, SessionState &s, bool redis)
             r.type = "event";
             r.key = ctx.shapes->eventsKey();
             r.id = ctx.streamIds->next(r.key, ctx.nowMs);
-            r.maxLen = kStreamMaxLen;
+            r.maxLen = kEventsMaxLen;
             r.fields = Shapes::eventFields(e);
             streamId = r.id;
             ctx.put(std::move(r));

@@ -14,12 +14,12 @@ using FieldList = std::vector<std::pair<std::string, std::optional<std::string>>
 
 struct SimRecord
 {
-    enum class Op { HashSet, StreamAdd, StringSet, ZAdd, Publish, PgRow };
+    enum class Op { HashSet, StreamAdd, StringSet, ZAdd, ZRemBelow, Publish, PgRow };
 
     Op op = Op::HashSet;
     std::string key;          // Redis key, channel, or Postgres table (agentops.spans)
     std::string id;           // stream entry id (virtual ms-seq) or zset member
-    double score = 0;         // zset score
+    double score = 0;         // zset score (ZRemBelow: remove members scored below it)
     std::int64_t ttlMs = 0;   // PEXPIRE after the write when > 0
     std::int64_t maxLen = 0;  // XADD MAXLEN ~ when > 0
     FieldList fields;         // hash fields / stream fields / row columns in order

@@ -122,6 +122,17 @@ int Simulator::run()
         if (!wasDeployed && prompts.incidentDeployed())
             m_stats.incidentAtMs = ctx.nowMs;
         sessions.tick(ctx);
+        if (clock.tick() % 600 == 0) {
+            // The writers' share of retention (docs/contract.md): prune zset members
+            // older than 24 h, once a virtual minute.
+            for (const std::string &key : {shapes.sessionsKey(), shapes.procsKey()}) {
+                SimRecord z;
+                z.op = SimRecord::Op::ZRemBelow;
+                z.key = key;
+                z.score = static_cast<double>(ctx.nowMs - kZsetHorizonMs);
+                ctx.put(std::move(z));
+            }
+        }
         if (badData)
             bad.apply(ctx);
         ctx.flush();

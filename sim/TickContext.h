@@ -51,10 +51,12 @@ struct TickContext
 };
 
 // Retention the sim applies (documented in docs/contract.md).
-constexpr std::int64_t kStreamMaxLen = 100000;
+constexpr std::int64_t kStreamMaxLen = 100000;        // proc-events
+constexpr std::int64_t kEventsMaxLen = 1000000;       // events
+constexpr std::int64_t kZsetHorizonMs = 24 * 3600 * 1000; // zset members older than this are pruned
 constexpr std::int64_t kHeartbeatMs = 5000;
 constexpr std::int64_t kProcTtlMs = 3 * kHeartbeatMs;
-constexpr std::int64_t kSessionIdleTtlMs = 30 * 60 * 1000;
-constexpr std::int64_t kSessionEndedTtlMs = 10 * 60 * 1000;
+constexpr std::int64_t kSessionIdleTtlMs = 60 * 60 * 1000;
+constexpr std::int64_t kSessionEndedTtlMs = 60 * 60 * 1000;
 
 } // namespace switchboard::sim
