@@ -11,13 +11,11 @@
 
 namespace switchboard {
 
-ConsoleController::ConsoleController(ConnectionProfile profile, MainWindow &window,
-                                     QObject *parent)
+ConsoleController::ConsoleController(ConnectionProfile profile, MainWindow &window, QObject *parent)
     : QObject(parent)
     , m_profile(std::move(profile))
     , m_window(window)
-{
-}
+{ }
 
 ConsoleController::~ConsoleController() = default;
 
@@ -30,10 +28,11 @@ ConnectionProfile ConsoleController::profileFor(const AppOptions &options, QStri
         const auto loaded = store.load(options.profile);
         if (!loaded) {
             if (error)
-                *error = QStringLiteral("no profile named '%1' (known: %2)")
-                             .arg(options.profile,
-                                  store.names().isEmpty() ? QStringLiteral("none")
-                                                          : store.names().join(QStringLiteral(", ")));
+                *error
+                    = QStringLiteral("no profile named '%1' (known: %2)")
+                          .arg(options.profile,
+                               store.names().isEmpty() ? QStringLiteral("none")
+                                                       : store.names().join(QStringLiteral(", ")));
             return profile;
         }
         profile = *loaded;
@@ -66,8 +65,8 @@ void ConsoleController::start()
             m_window.setPostgresStatus(status);
     }
     if (!m_profile.pgDsn.isEmpty()) {
-        m_postgres = std::make_unique<PostgresBackend>(
-            PgConfig(m_profile.pgDsn, m_profile.pgReplicaDsn));
+        m_postgres
+            = std::make_unique<PostgresBackend>(PgConfig(m_profile.pgDsn, m_profile.pgReplicaDsn));
         connect(m_postgres.get(), &PostgresBackend::statusChanged, &m_window,
                 &MainWindow::setPostgresStatus);
         m_postgres->start();

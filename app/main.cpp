@@ -8,9 +8,8 @@
 #include "core/services/SecretStore.h"
 #include "widgets/ProfileDialog.h"
 
-#include <QSettings>
-
 #include <QApplication>
+#include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
@@ -61,13 +60,13 @@ int main(int argc, char **argv)
     QObject::connect(&window, &MainWindow::profilesRequested, &window, [&] {
         QSettings settings;
         ProfileStore store(settings);
-        ProfileDialog dialog(store, &secrets,
-                             [](const ConnectionProfile &p, const ProfilePasswords &pw,
-                                QObject *context, std::function<void(ConnectionTestResults)> done) {
-                                 ConnectionTester::run(p, pw.redis, pw.postgres, context,
-                                                       std::move(done));
-                             },
-                             &window);
+        ProfileDialog dialog(
+            store, &secrets,
+            [](const ConnectionProfile &p, const ProfilePasswords &pw, QObject *context,
+               std::function<void(ConnectionTestResults)> done) {
+                ConnectionTester::run(p, pw.redis, pw.postgres, context, std::move(done));
+            },
+            &window);
         if (dialog.exec() != QDialog::Accepted || dialog.chosenProfile().isEmpty())
             return;
         AppOptions chosen;

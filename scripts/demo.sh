@@ -24,9 +24,13 @@ cmake --build --preset release
 
 # shellcheck source=lib/servers.sh
 source scripts/lib/servers.sh
+# shellcheck source=lib/fleet.sh
+source scripts/lib/fleet.sh
+SB_ROOT="$ROOT"
 SIM_PID=""
 cleanup() {
   if [[ -n "$SIM_PID" ]]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+  sb_stop_fleet
   sb_stop_servers
 }
 trap cleanup EXIT
@@ -38,12 +42,12 @@ sb_start_postgres
 BIN="$ROOT/build/release"
 "$BIN/app/switchboard" db migrate --pg "$SB_PG_DSN"
 
-if [[ -x "$BIN/sim/switchboard-sim" ]]; then
-  "$BIN/sim/switchboard-sim" --redis "$SB_REDIS_URI" --pg "$SB_PG_DSN" \
-    --scenario "$SCENARIO" --seed 42 >"$SB_RUN_DIR/sim.log" 2>&1 &
-  SIM_PID=$!
-  echo "simulator: scenario $SCENARIO (log $SB_RUN_DIR/sim.log)"
-fi
+sb_start_fleet
+
+"$BIN/sim/switchboard-sim" --redis "$SB_REDIS_URI" --pg "$SB_PG_DSN" \
+  --scenario "$SCENARIO" --seed 42 >"$SB_RUN_DIR/sim.log" 2>&1 &
+SIM_PID=$!
+echo "simulator: scenario $SCENARIO (log $SB_RUN_DIR/sim.log)"
 
 ARGS=(--redis "$SB_REDIS_URI" --pg "$SB_PG_DSN" --operator "${USER:-demo}")
 if [[ -n "$SHOTS" ]]; then

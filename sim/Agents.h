@@ -8,8 +8,8 @@ namespace switchboard::sim {
 struct AgentSpec
 {
     std::string name, layer, channel, model;
-    std::int64_t window;    // tokens
-    double weight;          // share of sessions
+    std::int64_t window; // tokens
+    double weight; // share of sessions
 };
 
 inline const std::vector<AgentSpec> &agentSpecs()
@@ -25,7 +25,13 @@ inline const std::vector<AgentSpec> &agentSpecs()
 
 // The agent whose deployment goes wrong in the incident scenario, and the one whose
 // sessions overflow their window.
-inline const char *incidentPromptAgent() { return "support-agent"; }
-inline const char *incidentOverflowAgent() { return "research-agent"; }
+inline const char *incidentPromptAgent()
+{
+    return "support-agent";
+}
+inline const char *incidentOverflowAgent()
+{
+    return "research-agent";
+}
 
 } // namespace switchboard::sim

@@ -24,10 +24,16 @@ void setField(FieldList &f, const std::string &name, std::string value)
     }
     f.emplace_back(name, std::move(value));
 }
-std::string binary() { return std::string("\xff\xfe\x00\x81 bin\xc3\x28", 10); }
+std::string binary()
+{
+    return std::string("\xff\xfe\x00\x81 bin\xc3\x28", 10);
+}
 } // namespace
 
-BadDataInjector::BadDataInjector(const SimRandom &root, double share) : m_rng(root.fork("bad-data")), m_share(share) {}
+BadDataInjector::BadDataInjector(const SimRandom &root, double share)
+    : m_rng(root.fork("bad-data"))
+    , m_share(share)
+{ }
 
 bool BadDataInjector::corruptHash(SimRecord &r)
 {
@@ -105,10 +111,13 @@ void BadDataInjector::apply(TickContext &ctx)
         SimRecord bad = good;
         if (good.type == "session" || good.type == "proc" || good.type == "ctx") {
             // A fresh identity that looks like a real one.
-            const std::string fresh = good.type == "proc" ? "" : "s-" + m_rng.hex(8) + '-' + m_rng.hex(4) + '-' + m_rng.hex(12);
+            const std::string fresh = good.type == "proc"
+                ? ""
+                : "s-" + m_rng.hex(8) + '-' + m_rng.hex(4) + '-' + m_rng.hex(12);
             std::string member;
             if (good.type == "proc") {
-                member = "agent-host-" + m_rng.hex(2) + ":ghost-agent:" + std::to_string(m_rng.range(0, 9));
+                member = "agent-host-" + m_rng.hex(2)
+                    + ":ghost-agent:" + std::to_string(m_rng.range(0, 9));
                 bad.key = ctx.shapes->ns() + "proc:" + member;
             } else {
                 member = fresh;

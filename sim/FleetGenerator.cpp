@@ -78,10 +78,10 @@ void FleetGenerator::heartbeat(TickContext &ctx, ProcState &p)
     ctx.put(std::move(z));
 }
 
-void FleetGenerator::event(TickContext &ctx, const ProcState &p, const std::string &ev, const std::string &detail,
-                           std::int64_t at)
+void FleetGenerator::event(TickContext &ctx, const ProcState &p, const std::string &ev,
+                           const std::string &detail, std::int64_t at)
 {
-    ProcEvent e{p.host, p.app, ev, detail, p.pmId, at > 0 ? at : ctx.nowMs};
+    ProcEvent e {p.host, p.app, ev, detail, p.pmId, at > 0 ? at : ctx.nowMs};
     SimRecord r;
     r.op = SimRecord::Op::StreamAdd;
     r.type = "proc-event";
@@ -110,7 +110,8 @@ void FleetGenerator::tick(TickContext &ctx)
             {
                 ++p.restarts;
                 ++p.unstableRestarts;
-                event(ctx, p, "exit", "code 1: Error: connect ECONNREFUSED 10.0.3.7:5432 (retrieval DB)");
+                event(ctx, p, "exit",
+                      "code 1: Error: connect ECONNREFUSED 10.0.3.7:5432 (retrieval DB)");
                 p.status = p.unstableRestarts >= 15 ? "errored" : "launching";
                 if (p.status == "launching") {
                     event(ctx, p, "restart", "restart #" + std::to_string(p.restarts));

@@ -20,8 +20,8 @@ public:
 
 private:
     void heartbeat(TickContext &ctx, ProcState &p);
-    void event(TickContext &ctx, const ProcState &p, const std::string &event, const std::string &detail,
-               std::int64_t at = 0);
+    void event(TickContext &ctx, const ProcState &p, const std::string &event,
+               const std::string &detail, std::int64_t at = 0);
 
     SimRandom m_rng;
     std::vector<std::string> m_hosts;

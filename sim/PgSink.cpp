@@ -16,7 +16,8 @@ bool PgSink::connect(const QString &dsn, QString *error)
         tx.exec("SET statement_timeout = '120s'");
         return true;
     } catch (const std::exception &e) {
-        *error = QStringLiteral("cannot connect to Postgres: ") + QString::fromUtf8(e.what()).trimmed();
+        *error = QStringLiteral("cannot connect to Postgres: ")
+            + QString::fromUtf8(e.what()).trimmed();
         return false;
     }
 }
@@ -70,7 +71,8 @@ bool PgSink::flush(QString *error)
                 // Statements of a few MB: large enough to amortise round trips.
                 std::string sql = "INSERT INTO " + t.name + ' ' + t.columns + " VALUES ";
                 const std::size_t first = i;
-                while (i < t.tuples.size() && (i == first || sql.size() + t.tuples[i].size() < 4u << 20)) {
+                while (i < t.tuples.size()
+                       && (i == first || sql.size() + t.tuples[i].size() < 4u << 20)) {
                     if (i > first)
                         sql += ", ";
                     sql += t.tuples[i];
@@ -86,7 +88,8 @@ bool PgSink::flush(QString *error)
                     "(SELECT max(id) FROM agentops.prompt_deployments))");
         tx.commit();
     } catch (const std::exception &e) {
-        *error = QStringLiteral("Postgres write failed: ") + QString::fromUtf8(e.what()).left(2000).trimmed();
+        *error = QStringLiteral("Postgres write failed: ")
+            + QString::fromUtf8(e.what()).left(2000).trimmed();
         m_tables.clear();
         m_rows = m_bytes = 0;
         return false;
@@ -100,7 +103,8 @@ std::int64_t PgSink::nextDeploymentId(QString *error)
 {
     try {
         pqxx::nontransaction tx(*m_conn);
-        return tx.exec1("SELECT coalesce(max(id), 0) + 1 FROM agentops.prompt_deployments")[0].as<std::int64_t>();
+        return tx.exec1("SELECT coalesce(max(id), 0) + 1 FROM agentops.prompt_deployments")[0]
+            .as<std::int64_t>();
     } catch (const std::exception &e) {
         *error = QString::fromUtf8(e.what()).trimmed();
         return -1;

@@ -7,10 +7,9 @@
 #include <QString>
 
 #include <memory>
+#include <pqxx/connection>
 #include <string>
 #include <vector>
-
-#include <pqxx/connection>
 
 namespace switchboard::sim {
 
@@ -23,8 +22,8 @@ public:
     PgSink &operator=(const PgSink &) = delete;
 
     bool connect(const QString &dsn, QString *error);
-    void add(const std::vector<SimRecord> &records);   // only PgRow records are kept
-    bool flush(QString *error);                        // writes what is buffered
+    void add(const std::vector<SimRecord> &records); // only PgRow records are kept
+    bool flush(QString *error); // writes what is buffered
     std::size_t bufferedRows() const { return m_rows; }
     std::size_t bufferedBytes() const { return m_bytes; }
 
@@ -38,8 +37,8 @@ private:
     struct Table
     {
         std::string name;
-        std::string columns;      // "(a, b, c)"
-        std::vector<std::string> tuples;   // "('x', NULL, '3')"
+        std::string columns; // "(a, b, c)"
+        std::vector<std::string> tuples; // "('x', NULL, '3')"
     };
 
     std::unique_ptr<pqxx::connection> m_conn;

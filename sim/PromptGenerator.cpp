@@ -1,18 +1,20 @@
 #include "sim/PromptGenerator.h"
+
 #include "sim/Agents.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace switchboard::sim {
 
 PromptGenerator::PromptGenerator(const SimRandom &root, const TextFactory &text, bool incident,
                                  std::int64_t incidentAtMs, std::int64_t firstDeploymentId)
-    : m_rng(root.fork("prompts")), m_text(text), m_incident(incident), m_incidentAt(incidentAtMs),
-      m_nextId(firstDeploymentId)
-{
-}
+    : m_rng(root.fork("prompts"))
+    , m_text(text)
+    , m_incident(incident)
+    , m_incidentAt(incidentAtMs)
+    , m_nextId(firstDeploymentId)
+{ }
 
 PromptVersion PromptGenerator::makeVersion(const std::string &agent, int version, std::int64_t at,
                                            const std::string &model)
@@ -24,7 +26,8 @@ PromptVersion PromptGenerator::makeVersion(const std::string &agent, int version
     v.model = model;
     v.paramsJson = nlohmann::json({{"temperature", 0.1 * static_cast<double>(m_rng.range(0, 7))},
                                    {"max_tokens", 1024},
-                                   {"response_format", "json_object"}}).dump();
+                                   {"response_format", "json_object"}})
+                       .dump();
     v.createdAt = at;
     v.createdBy = m_rng.chance(0.5) ? "maria.k" : "dev.ops";
     v.note = version == 1 ? "initial version" : "tighten tool-use rules, shorter replies";
@@ -40,7 +43,8 @@ void PromptGenerator::start(TickContext &ctx)
         const int versions = static_cast<int>(m_rng.range(3, 6));
         int active = 0;
         for (int v = 1; v <= versions; ++v) {
-            const std::int64_t at = ctx.nowMs - static_cast<std::int64_t>(versions - v + 1) * 3 * 86400000LL
+            const std::int64_t at = ctx.nowMs
+                - static_cast<std::int64_t>(versions - v + 1) * 3 * 86400000LL
                 - m_rng.range(0, 86400000);
             PromptVersion pv = makeVersion(a.name, v, at, a.model);
             SimRecord r;
@@ -50,7 +54,7 @@ void PromptGenerator::start(TickContext &ctx)
             r.fields = Shapes::promptVersionRow(pv);
             ctx.put(std::move(r));
             if (!pv.evalPassed)
-                continue;   // never deployed: failed its evaluation
+                continue; // never deployed: failed its evaluation
             PromptDeployment d;
             d.agent = a.name;
             d.version = v;
@@ -132,7 +136,7 @@ void PromptGenerator::tick(TickContext &ctx)
     const int version = ++m_latestVersion[agent];
     PromptVersion pv = makeVersion(agent, version, ctx.nowMs - 600000, activeModel(agent));
     pv.note = "stricter persona, drop JSON example from system prompt";
-    pv.evalScore = 0.86;   // the golden set did not catch it
+    pv.evalScore = 0.86; // the golden set did not catch it
     pv.evalPassed = true;
     SimRecord r;
     r.op = SimRecord::Op::PgRow;
@@ -149,9 +153,11 @@ void PromptGenerator::tick(TickContext &ctx)
     d.deployedBy = "release-bot";
     d.reason = "weekly prompt release";
     deploy(ctx, d, true);
-    std::fprintf(stderr, "switchboard-sim: incident: %s prompt v%d deployed at virtual %lld ms (start + %lld ms)\n",
-                 agent.c_str(), version, static_cast<long long>(ctx.nowMs),
-                 static_cast<long long>(ctx.elapsedMs));
+    std::fprintf(
+        stderr,
+        "switchboard-sim: incident: %s prompt v%d deployed at virtual %lld ms (start + %lld ms)\n",
+        agent.c_str(), version, static_cast<long long>(ctx.nowMs),
+        static_cast<long long>(ctx.elapsedMs));
 }
 
 int PromptGenerator::activeVersion(const std::string &agent) const

@@ -26,7 +26,8 @@ public:
 
 private:
     void deploy(TickContext &ctx, PromptDeployment d, bool publish);
-    PromptVersion makeVersion(const std::string &agent, int version, std::int64_t at, const std::string &model);
+    PromptVersion makeVersion(const std::string &agent, int version, std::int64_t at,
+                              const std::string &model);
 
     SimRandom m_rng;
     const TextFactory &m_text;

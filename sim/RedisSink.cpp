@@ -2,9 +2,8 @@
 
 #include <QUrl>
 
-#include <hiredis/hiredis.h>
-
 #include <cstdio>
+#include <hiredis/hiredis.h>
 
 namespace switchboard::sim {
 
@@ -22,14 +21,14 @@ bool RedisSink::connect(const QString &uri, QString *error)
         return false;
     }
     const QByteArray host = url.host().toUtf8();
-    timeval tv{5, 0};
+    timeval tv {5, 0};
     m_ctx = redisConnectWithTimeout(host.constData(), url.port(6379), tv);
     if (!m_ctx || m_ctx->err) {
         *error = QStringLiteral("cannot connect to Redis at ") + uri + QStringLiteral(": ")
             + QString::fromUtf8(m_ctx ? m_ctx->errstr : "out of memory");
         return false;
     }
-    redisSetTimeout(m_ctx, timeval{30, 0});
+    redisSetTimeout(m_ctx, timeval {30, 0});
     std::vector<std::vector<std::string>> setup;
     if (!url.password().isEmpty()) {
         if (url.userName().isEmpty())
@@ -48,10 +47,11 @@ bool RedisSink::connect(const QString &uri, QString *error)
             a.push_back(s.data());
             l.push_back(s.size());
         }
-        auto *reply = static_cast<redisReply *>(redisCommandArgv(m_ctx, static_cast<int>(a.size()), a.data(), l.data()));
+        auto *reply = static_cast<redisReply *>(
+            redisCommandArgv(m_ctx, static_cast<int>(a.size()), a.data(), l.data()));
         if (!reply || reply->type == REDIS_REPLY_ERROR) {
-            *error = QStringLiteral("Redis refused ") + QString::fromStdString(argv.front()) + QStringLiteral(": ")
-                + QString::fromUtf8(reply ? reply->str : m_ctx->errstr);
+            *error = QStringLiteral("Redis refused ") + QString::fromStdString(argv.front())
+                + QStringLiteral(": ") + QString::fromUtf8(reply ? reply->str : m_ctx->errstr);
             if (reply)
                 freeReplyObject(reply);
             return false;

@@ -1,14 +1,19 @@
 #include "sim/SessionGenerator.h"
+
 #include "sim/Agents.h"
 
 namespace switchboard::sim {
 
-SessionGenerator::SessionGenerator(const SimRandom &root, const TextFactory &text, const PromptGenerator &prompts,
-                                   std::vector<std::string> hosts, Scenario scenario)
-    : m_rng(root.fork("sessions")), m_text(text), m_prompts(prompts), m_turns(text), m_hosts(std::move(hosts)),
-      m_scenario(scenario)
-{
-}
+SessionGenerator::SessionGenerator(const SimRandom &root, const TextFactory &text,
+                                   const PromptGenerator &prompts, std::vector<std::string> hosts,
+                                   Scenario scenario)
+    : m_rng(root.fork("sessions"))
+    , m_text(text)
+    , m_prompts(prompts)
+    , m_turns(text)
+    , m_hosts(std::move(hosts))
+    , m_scenario(scenario)
+{ }
 
 SessionState SessionGenerator::newSession(std::int64_t now)
 {
@@ -26,7 +31,8 @@ SessionState SessionGenerator::newSession(std::int64_t now)
     s.layer = spec->layer;
     s.channel = spec->channel;
     s.host = m_rng.pick(m_hosts);
-    s.model = m_prompts.activeModel(spec->name).empty() ? spec->model : m_prompts.activeModel(spec->name);
+    s.model = m_prompts.activeModel(spec->name).empty() ? spec->model
+                                                        : m_prompts.activeModel(spec->name);
     s.ctxLimit = spec->window;
     s.promptVersion = m_prompts.activeVersion(spec->name);
     s.startedAt = now;
@@ -46,7 +52,7 @@ TurnRisk SessionGenerator::riskFor(const SessionState &s, const TickContext &ctx
         r.recoverOk = 0.45;
     }
     if (s.agent == incidentOverflowAgent())
-        r.overflow = 0.4;   // a retrieval index change returns whole manuals
+        r.overflow = 0.4; // a retrieval index change returns whole manuals
     (void)ctx;
     return r;
 }
@@ -133,7 +139,8 @@ void SessionGenerator::turn(TickContext &ctx, bool redis)
     const auto want = static_cast<std::size_t>(std::max(1, ctx.options->sessions));
     while (m_live.size() < want)
         m_live.push_back(newSession(ctx.nowMs));
-    const auto i = static_cast<std::size_t>(m_rng.range(0, static_cast<std::int64_t>(m_live.size()) - 1));
+    const auto i
+        = static_cast<std::size_t>(m_rng.range(0, static_cast<std::int64_t>(m_live.size()) - 1));
     runTurn(ctx, m_live[i], redis);
     if (m_live[i].state == "ended")
         m_live.erase(m_live.begin() + static_cast<std::ptrdiff_t>(i));
@@ -156,7 +163,8 @@ void SessionGenerator::bigSession(TickContext &ctx, std::int64_t spans)
     std::int64_t now = s.startedAt;
     while (made < spans) {
         SimRandom rng = m_rng.fork(s.id + '#' + std::to_string(s.turns));
-        TurnResult res = m_turns.run(s, now, TurnRisk{}, rng, m_text.systemPrompt(s.agent, s.promptVersion, rng));
+        TurnResult res = m_turns.run(s, now, TurnRisk {}, rng,
+                                     m_text.systemPrompt(s.agent, s.promptVersion, rng));
         for (SpanData &d : res.spans) {
             SimRecord r;
             r.op = SimRecord::Op::PgRow;

@@ -23,8 +23,14 @@ namespace {
 
 using W = FieldWriter::Target;
 
-QString q(const std::string &s) { return QString::fromStdString(s); }
-std::string s(const QByteArray &b) { return std::string(b.constData(), static_cast<std::size_t>(b.size())); }
+QString q(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+std::string s(const QByteArray &b)
+{
+    return std::string(b.constData(), static_cast<std::size_t>(b.size()));
+}
 
 FieldList toList(const RecordFields &rf)
 {
@@ -34,7 +40,8 @@ FieldList toList(const RecordFields &rf)
         // A NULL serial id is left to the column default.
         if (kv.first == "id" && !kv.second)
             continue;
-        out.emplace_back(s(kv.first), kv.second ? std::optional<std::string>(s(*kv.second)) : std::nullopt);
+        out.emplace_back(s(kv.first),
+                         kv.second ? std::optional<std::string>(s(*kv.second)) : std::nullopt);
     }
     return out;
 }
@@ -46,26 +53,58 @@ nlohmann::json json(const std::string &text)
     return nlohmann::json::parse(text, nullptr, false);
 }
 
-template<class E>
-E enumOf(const std::string &text, E fallback)
+template<class E> E enumOf(const std::string &text, E fallback)
 {
     return enumFromText<E>(QByteArray::fromStdString(text)).value_or(fallback);
 }
 
-std::optional<qint64> opt(std::int64_t v) { return v < 0 ? std::nullopt : std::optional<qint64>(v); }
-std::optional<qint64> optTime(std::int64_t v) { return v <= 0 ? std::nullopt : std::optional<qint64>(v); }
+std::optional<qint64> opt(std::int64_t v)
+{
+    return v < 0 ? std::nullopt : std::optional<qint64>(v);
+}
+std::optional<qint64> optTime(std::int64_t v)
+{
+    return v <= 0 ? std::nullopt : std::optional<qint64>(v);
+}
 
 } // namespace
 
-std::string Shapes::procKey(const ProcState &p) const { return s(m_keys.proc(q(p.host), q(p.app), p.pmId)); }
-std::string Shapes::procsKey() const { return s(m_keys.procs()); }
-std::string Shapes::procEventsKey() const { return s(m_keys.procEvents()); }
-std::string Shapes::sessionKey(const std::string &id) const { return s(m_keys.session(q(id))); }
-std::string Shapes::sessionsKey() const { return s(m_keys.sessions()); }
-std::string Shapes::sessionCtxKey(const std::string &id) const { return s(m_keys.sessionCtx(q(id))); }
-std::string Shapes::eventsKey() const { return s(m_keys.events()); }
-std::string Shapes::promptKey(const std::string &agent) const { return s(m_keys.prompt(q(agent))); }
-std::string Shapes::promptActivatedChannel() const { return s(m_keys.promptActivated()); }
+std::string Shapes::procKey(const ProcState &p) const
+{
+    return s(m_keys.proc(q(p.host), q(p.app), p.pmId));
+}
+std::string Shapes::procsKey() const
+{
+    return s(m_keys.procs());
+}
+std::string Shapes::procEventsKey() const
+{
+    return s(m_keys.procEvents());
+}
+std::string Shapes::sessionKey(const std::string &id) const
+{
+    return s(m_keys.session(q(id)));
+}
+std::string Shapes::sessionsKey() const
+{
+    return s(m_keys.sessions());
+}
+std::string Shapes::sessionCtxKey(const std::string &id) const
+{
+    return s(m_keys.sessionCtx(q(id)));
+}
+std::string Shapes::eventsKey() const
+{
+    return s(m_keys.events());
+}
+std::string Shapes::promptKey(const std::string &agent) const
+{
+    return s(m_keys.prompt(q(agent)));
+}
+std::string Shapes::promptActivatedChannel() const
+{
+    return s(m_keys.promptActivated());
+}
 
 FieldList Shapes::procFields(const ProcState &p)
 {
@@ -102,7 +141,10 @@ static ProcessEvent contractEvent(const switchboard::sim::ProcEvent &e)
     return r;
 }
 
-FieldList Shapes::procEventFields(const ProcEvent &e) { return toList(contractEvent(e).toFields(W::Redis)); }
+FieldList Shapes::procEventFields(const ProcEvent &e)
+{
+    return toList(contractEvent(e).toFields(W::Redis));
+}
 
 FieldList Shapes::processEventRow(const ProcEvent &e, const std::string &streamId)
 {
@@ -167,7 +209,10 @@ static switchboard::RecoveryEvent contractRecovery(const switchboard::sim::Recov
     return r;
 }
 
-FieldList Shapes::eventFields(const RecoveryEvent &e) { return toList(contractRecovery(e).toFields(W::Redis)); }
+FieldList Shapes::eventFields(const RecoveryEvent &e)
+{
+    return toList(contractRecovery(e).toFields(W::Redis));
+}
 
 FieldList Shapes::recoveryRow(const RecoveryEvent &e, const std::string &streamId)
 {
@@ -187,9 +232,15 @@ static ActivePrompt contractActive(const switchboard::sim::PromptDeployment &d)
     return a;
 }
 
-FieldList Shapes::activePromptFields(const PromptDeployment &d) { return toList(contractActive(d).toFields(W::Redis)); }
+FieldList Shapes::activePromptFields(const PromptDeployment &d)
+{
+    return toList(contractActive(d).toFields(W::Redis));
+}
 
-std::string Shapes::promptActivatedJson(const PromptDeployment &d) { return s(contractActive(d).toActivationMessage()); }
+std::string Shapes::promptActivatedJson(const PromptDeployment &d)
+{
+    return s(contractActive(d).toActivationMessage());
+}
 
 std::string Shapes::pathElement(std::int64_t startedAtMs, const std::string &spanId)
 {
@@ -280,8 +331,10 @@ FieldList Shapes::deploymentRow(const PromptDeployment &d)
     r.deployedBy = q(d.deployedBy);
     r.kind = d.kind == "rollback" ? DeploymentKind::Rollback : DeploymentKind::Deploy;
     r.reason = q(d.reason);
-    r.previousVersion = d.previousVersion > 0 ? std::optional<qint64>(d.previousVersion) : std::nullopt;
-    r.previousDeploymentId = d.previousDeploymentId > 0 ? std::optional<qint64>(d.previousDeploymentId) : std::nullopt;
+    r.previousVersion
+        = d.previousVersion > 0 ? std::optional<qint64>(d.previousVersion) : std::nullopt;
+    r.previousDeploymentId
+        = d.previousDeploymentId > 0 ? std::optional<qint64>(d.previousDeploymentId) : std::nullopt;
     FieldList out = toList(r.toFields(W::Postgres));
     // notified_at comes from the view over prompt_notifications, not this table.
     for (auto it = out.begin(); it != out.end(); ++it) {

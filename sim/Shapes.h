@@ -13,7 +13,10 @@ namespace switchboard::sim {
 class Shapes
 {
 public:
-    explicit Shapes(std::string ns) : m_ns(ns), m_keys(QByteArray::fromStdString(ns)) {}
+    explicit Shapes(std::string ns)
+        : m_ns(ns)
+        , m_keys(QByteArray::fromStdString(ns))
+    { }
     const std::string &ns() const { return m_ns; }
 
     // Redis keys (core/contract Keys)

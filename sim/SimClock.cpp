@@ -9,11 +9,14 @@ namespace {
 std::tm utc(std::int64_t ms)
 {
     std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    std::tm t{};
+    std::tm t {};
     gmtime_r(&secs, &t);
     return t;
 }
-int millis(std::int64_t ms) { return static_cast<int>(((ms % 1000) + 1000) % 1000); }
+int millis(std::int64_t ms)
+{
+    return static_cast<int>(((ms % 1000) + 1000) % 1000);
+}
 } // namespace
 
 std::string pgTimestamp(std::int64_t ms)

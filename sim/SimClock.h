@@ -9,7 +9,10 @@ namespace switchboard::sim {
 class SimClock
 {
 public:
-    SimClock(std::int64_t epochMs, std::int64_t tickMs) : m_epoch(epochMs), m_tick(tickMs) {}
+    SimClock(std::int64_t epochMs, std::int64_t tickMs)
+        : m_epoch(epochMs)
+        , m_tick(tickMs)
+    { }
     std::int64_t epochMs() const { return m_epoch; }
     std::int64_t tickMs() const { return m_tick; }
     std::int64_t tick() const { return m_n; }

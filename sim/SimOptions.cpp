@@ -7,9 +7,12 @@ namespace switchboard::sim {
 const char *scenarioName(Scenario s)
 {
     switch (s) {
-    case Scenario::Calm: return "calm";
-    case Scenario::Incident: return "incident";
-    case Scenario::BadData: return "bad-data";
+    case Scenario::Calm:
+        return "calm";
+    case Scenario::Incident:
+        return "incident";
+    case Scenario::BadData:
+        return "bad-data";
     }
     return "calm";
 }
@@ -17,23 +20,50 @@ const char *scenarioName(Scenario s)
 bool SimOptions::parse(const QStringList &args, SimOptions *out, QString *error)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("Switchboard fleet simulator: writes what agents write (docs/contract.md)."));
+    p.setApplicationDescription(QStringLiteral(
+        "Switchboard fleet simulator: writes what agents write (docs/contract.md)."));
     p.addHelpOption();
-    const QCommandLineOption redis(QStringLiteral("redis"), QStringLiteral("Redis URI (redis://127.0.0.1:6379/0)."), QStringLiteral("uri"));
-    const QCommandLineOption pg(QStringLiteral("pg"), QStringLiteral("Postgres DSN."), QStringLiteral("dsn"));
-    const QCommandLineOption ns(QStringLiteral("namespace"), QStringLiteral("Redis key namespace."), QStringLiteral("ns"), QStringLiteral("agentops:"));
-    const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Random seed."), QStringLiteral("n"), QStringLiteral("1"));
-    const QCommandLineOption rate(QStringLiteral("rate"), QStringLiteral("Turns per second (fleet)."), QStringLiteral("r"), QStringLiteral("2"));
-    const QCommandLineOption sessions(QStringLiteral("sessions"), QStringLiteral("Live sessions."), QStringLiteral("n"), QStringLiteral("20"));
-    const QCommandLineOption hosts(QStringLiteral("hosts"), QStringLiteral("Hosts."), QStringLiteral("n"), QStringLiteral("3"));
-    const QCommandLineOption duration(QStringLiteral("duration"), QStringLiteral("Virtual seconds to run; 0 = until SIGINT/SIGTERM."), QStringLiteral("s"), QStringLiteral("0"));
-    const QCommandLineOption scenario(QStringLiteral("scenario"), QStringLiteral("calm | incident | bad-data."), QStringLiteral("name"), QStringLiteral("calm"));
-    const QCommandLineOption backfill(QStringLiteral("backfill"), QStringLiteral("Write N spans flat out into Postgres, then exit."), QStringLiteral("n"), QStringLiteral("0"));
-    const QCommandLineOption big(QStringLiteral("big-session"), QStringLiteral("Also write one session with N spans."), QStringLiteral("n"), QStringLiteral("0"));
-    const QCommandLineOption epoch(QStringLiteral("epoch"), QStringLiteral("Virtual start time, Unix ms (pins output)."), QStringLiteral("ms"), QStringLiteral("0"));
-    const QCommandLineOption fast(QStringLiteral("fast"), QStringLiteral("Do not pace to the wall clock."));
-    const QCommandLineOption badShare(QStringLiteral("bad-share"), QStringLiteral("bad-data: share of malformed records."), QStringLiteral("p"), QStringLiteral("0.05"));
-    const QCommandLineOption manifest(QStringLiteral("bad-manifest"), QStringLiteral("bad-data: file listing the malformed records."), QStringLiteral("file"));
+    const QCommandLineOption redis(QStringLiteral("redis"),
+                                   QStringLiteral("Redis URI (redis://127.0.0.1:6379/0)."),
+                                   QStringLiteral("uri"));
+    const QCommandLineOption pg(QStringLiteral("pg"), QStringLiteral("Postgres DSN."),
+                                QStringLiteral("dsn"));
+    const QCommandLineOption ns(QStringLiteral("namespace"), QStringLiteral("Redis key namespace."),
+                                QStringLiteral("ns"), QStringLiteral("agentops:"));
+    const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Random seed."),
+                                  QStringLiteral("n"), QStringLiteral("1"));
+    const QCommandLineOption rate(QStringLiteral("rate"),
+                                  QStringLiteral("Turns per second (fleet)."), QStringLiteral("r"),
+                                  QStringLiteral("2"));
+    const QCommandLineOption sessions(QStringLiteral("sessions"), QStringLiteral("Live sessions."),
+                                      QStringLiteral("n"), QStringLiteral("20"));
+    const QCommandLineOption hosts(QStringLiteral("hosts"), QStringLiteral("Hosts."),
+                                   QStringLiteral("n"), QStringLiteral("3"));
+    const QCommandLineOption duration(
+        QStringLiteral("duration"),
+        QStringLiteral("Virtual seconds to run; 0 = until SIGINT/SIGTERM."), QStringLiteral("s"),
+        QStringLiteral("0"));
+    const QCommandLineOption scenario(QStringLiteral("scenario"),
+                                      QStringLiteral("calm | incident | bad-data."),
+                                      QStringLiteral("name"), QStringLiteral("calm"));
+    const QCommandLineOption backfill(
+        QStringLiteral("backfill"),
+        QStringLiteral("Write N spans flat out into Postgres, then exit."), QStringLiteral("n"),
+        QStringLiteral("0"));
+    const QCommandLineOption big(QStringLiteral("big-session"),
+                                 QStringLiteral("Also write one session with N spans."),
+                                 QStringLiteral("n"), QStringLiteral("0"));
+    const QCommandLineOption epoch(QStringLiteral("epoch"),
+                                   QStringLiteral("Virtual start time, Unix ms (pins output)."),
+                                   QStringLiteral("ms"), QStringLiteral("0"));
+    const QCommandLineOption fast(QStringLiteral("fast"),
+                                  QStringLiteral("Do not pace to the wall clock."));
+    const QCommandLineOption badShare(QStringLiteral("bad-share"),
+                                      QStringLiteral("bad-data: share of malformed records."),
+                                      QStringLiteral("p"), QStringLiteral("0.05"));
+    const QCommandLineOption manifest(
+        QStringLiteral("bad-manifest"),
+        QStringLiteral("bad-data: file listing the malformed records."), QStringLiteral("file"));
     const QCommandLineOption quiet(QStringLiteral("quiet"), QStringLiteral("Only errors."));
     p.addOptions({redis, pg, ns, seed, rate, sessions, hosts, duration, scenario, backfill, big,
                   epoch, fast, badShare, manifest, quiet});
@@ -57,15 +87,24 @@ bool SimOptions::parse(const QStringList &args, SimOptions *out, QString *error)
     o.redisUri = p.value(redis);
     o.pgDsn = p.value(pg);
     o.ns = p.value(ns);
-    o.seed = p.value(seed).toULongLong(&g); need(g, QStringLiteral("seed"));
-    o.rate = p.value(rate).toDouble(&g); need(g && o.rate > 0, QStringLiteral("rate"));
-    o.sessions = p.value(sessions).toInt(&g); need(g && o.sessions > 0, QStringLiteral("sessions"));
-    o.hosts = p.value(hosts).toInt(&g); need(g && o.hosts > 0, QStringLiteral("hosts"));
-    o.durationS = p.value(duration).toDouble(&g); need(g && o.durationS >= 0, QStringLiteral("duration"));
-    o.backfill = p.value(backfill).toLongLong(&g); need(g && o.backfill >= 0, QStringLiteral("backfill"));
-    o.bigSession = p.value(big).toLongLong(&g); need(g && o.bigSession >= 0, QStringLiteral("big-session"));
-    o.epochMs = p.value(epoch).toLongLong(&g); need(g && o.epochMs >= 0, QStringLiteral("epoch"));
-    o.badShare = p.value(badShare).toDouble(&g); need(g && o.badShare >= 0 && o.badShare <= 1, QStringLiteral("bad-share"));
+    o.seed = p.value(seed).toULongLong(&g);
+    need(g, QStringLiteral("seed"));
+    o.rate = p.value(rate).toDouble(&g);
+    need(g && o.rate > 0, QStringLiteral("rate"));
+    o.sessions = p.value(sessions).toInt(&g);
+    need(g && o.sessions > 0, QStringLiteral("sessions"));
+    o.hosts = p.value(hosts).toInt(&g);
+    need(g && o.hosts > 0, QStringLiteral("hosts"));
+    o.durationS = p.value(duration).toDouble(&g);
+    need(g && o.durationS >= 0, QStringLiteral("duration"));
+    o.backfill = p.value(backfill).toLongLong(&g);
+    need(g && o.backfill >= 0, QStringLiteral("backfill"));
+    o.bigSession = p.value(big).toLongLong(&g);
+    need(g && o.bigSession >= 0, QStringLiteral("big-session"));
+    o.epochMs = p.value(epoch).toLongLong(&g);
+    need(g && o.epochMs >= 0, QStringLiteral("epoch"));
+    o.badShare = p.value(badShare).toDouble(&g);
+    need(g && o.badShare >= 0 && o.badShare <= 1, QStringLiteral("bad-share"));
     o.fast = p.isSet(fast);
     o.quiet = p.isSet(quiet);
     o.badManifest = p.value(manifest);

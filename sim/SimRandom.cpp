@@ -12,7 +12,10 @@ std::uint64_t splitmix(std::uint64_t &x)
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
 }
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 } // namespace
 
 std::uint64_t hashLabel(const std::string &label)
@@ -26,14 +29,18 @@ std::uint64_t hashLabel(const std::string &label)
     return h;
 }
 
-SimRandom::SimRandom(std::uint64_t seed) : m_seed(seed)
+SimRandom::SimRandom(std::uint64_t seed)
+    : m_seed(seed)
 {
     std::uint64_t x = seed;
     for (auto &s : m_s)
         s = splitmix(x);
 }
 
-SimRandom SimRandom::fork(const std::string &label) const { return fork(hashLabel(label)); }
+SimRandom SimRandom::fork(const std::string &label) const
+{
+    return fork(hashLabel(label));
+}
 
 SimRandom SimRandom::fork(std::uint64_t label) const
 {
@@ -54,7 +61,10 @@ std::uint64_t SimRandom::next()
     return result;
 }
 
-double SimRandom::unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+double SimRandom::unit()
+{
+    return static_cast<double>(next() >> 11) * 0x1.0p-53;
+}
 
 std::int64_t SimRandom::range(std::int64_t lo, std::int64_t hi)
 {
@@ -64,7 +74,10 @@ std::int64_t SimRandom::range(std::int64_t lo, std::int64_t hi)
     return lo + static_cast<std::int64_t>(next() % span);
 }
 
-bool SimRandom::chance(double p) { return unit() < p; }
+bool SimRandom::chance(double p)
+{
+    return unit() < p;
+}
 
 double SimRandom::normal(double mean, double sd)
 {

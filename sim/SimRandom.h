@@ -18,12 +18,15 @@ public:
     SimRandom fork(std::uint64_t label) const;
 
     std::uint64_t next();
-    double unit();                                          // [0, 1)
-    std::int64_t range(std::int64_t lo, std::int64_t hi);   // [lo, hi]
+    double unit(); // [0, 1)
+    std::int64_t range(std::int64_t lo, std::int64_t hi); // [lo, hi]
     bool chance(double p);
-    double normal(double mean, double sd);                  // Box-Muller, clamped at 6 sd
+    double normal(double mean, double sd); // Box-Muller, clamped at 6 sd
     std::int64_t logNormalInt(double median, double sigma, std::int64_t lo, std::int64_t hi);
-    template<class T> const T &pick(const std::vector<T> &v) { return v[static_cast<std::size_t>(range(0, static_cast<std::int64_t>(v.size()) - 1))]; }
+    template<class T> const T &pick(const std::vector<T> &v)
+    {
+        return v[static_cast<std::size_t>(range(0, static_cast<std::int64_t>(v.size()) - 1))];
+    }
     std::string hex(int chars);
 
 private:

@@ -1,4 +1,5 @@
 #include "sim/Simulator.h"
+
 #include "sim/BadDataInjector.h"
 #include "sim/FleetGenerator.h"
 #include "sim/PgSink.h"
@@ -18,18 +19,24 @@
 
 namespace switchboard::sim {
 
-std::atomic<bool> Simulator::s_stop{false};
+std::atomic<bool> Simulator::s_stop {false};
 
-void Simulator::requestStop() { s_stop.store(true); }
+void Simulator::requestStop()
+{
+    s_stop.store(true);
+}
 
-Simulator::Simulator(const SimOptions &options) : m_options(options) {}
+Simulator::Simulator(const SimOptions &options)
+    : m_options(options)
+{ }
 
 int Simulator::run()
 {
     s_stop.store(false);
     QElapsedTimer wall;
     wall.start();
-    const std::int64_t epoch = m_options.epochMs > 0 ? m_options.epochMs : QDateTime::currentMSecsSinceEpoch();
+    const std::int64_t epoch
+        = m_options.epochMs > 0 ? m_options.epochMs : QDateTime::currentMSecsSinceEpoch();
     const std::int64_t tickMs = 100;
     SimClock clock(epoch, tickMs);
     const Shapes shapes(m_options.ns.toStdString());
@@ -52,7 +59,8 @@ int Simulator::run()
             return 2;
         seedPrompts = !pg.hasPromptHistory(&m_error);
         if (!seedPrompts && !m_options.quiet)
-            std::fprintf(stderr, "switchboard-sim: prompt history already present; not seeding it again\n");
+            std::fprintf(stderr,
+                         "switchboard-sim: prompt history already present; not seeding it again\n");
     }
 
     std::vector<SimRecord> out;
@@ -66,7 +74,8 @@ int Simulator::run()
     bool failed = false;
     ctx.flush = [&]() {
         if (useRedis && !redis.write(out)) {
-            m_error = QStringLiteral("Redis write failed: ") + QString::fromStdString(redis.errorSamples().back());
+            m_error = QStringLiteral("Redis write failed: ")
+                + QString::fromStdString(redis.errorSamples().back());
             failed = true;
         }
         if (usePg) {
@@ -112,8 +121,10 @@ int Simulator::run()
         sessions.bigSession(ctx, m_options.bigSession);
     ctx.flush();
 
-    const auto ticks = static_cast<std::int64_t>(m_options.durationS * 1000.0 / static_cast<double>(tickMs));
-    while (m_options.backfill == 0 && !failed && !s_stop.load() && (ticks == 0 || clock.tick() < ticks)) {
+    const auto ticks
+        = static_cast<std::int64_t>(m_options.durationS * 1000.0 / static_cast<double>(tickMs));
+    while (m_options.backfill == 0 && !failed && !s_stop.load()
+           && (ticks == 0 || clock.tick() < ticks)) {
         ctx.nowMs = clock.nowMs();
         ctx.elapsedMs = clock.elapsedMs();
         fleet.tick(ctx);
@@ -164,7 +175,8 @@ int Simulator::run()
                 // Keys may hold binary bytes: write them percent-encoded.
                 f.write(QByteArray::fromStdString(b.type) + '\t'
                         + QByteArray::fromStdString(b.key).toPercentEncoding() + '\t'
-                        + QByteArray::fromStdString(b.id) + '\t' + QByteArray::fromStdString(b.reason) + '\n');
+                        + QByteArray::fromStdString(b.id) + '\t'
+                        + QByteArray::fromStdString(b.reason) + '\n');
             }
         }
     }

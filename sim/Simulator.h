@@ -16,8 +16,8 @@ struct SimStats
 {
     std::int64_t ticks = 0, redisCommands = 0, streamEntries = 0, redisErrors = 0;
     std::int64_t pgRows = 0, spans = 0, recoveryEvents = 0;
-    std::int64_t incidentAtMs = -1;   // virtual Unix ms of the incident deploy
-    double seconds = 0;               // wall clock
+    std::int64_t incidentAtMs = -1; // virtual Unix ms of the incident deploy
+    double seconds = 0; // wall clock
 };
 
 class Simulator

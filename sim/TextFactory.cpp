@@ -1,7 +1,6 @@
 #include "sim/TextFactory.h"
 
 #include <nlohmann/json.hpp>
-
 #include <vector>
 
 namespace switchboard::sim {
@@ -13,13 +12,15 @@ const std::vector<std::string> kSentences = {
     "Our refund policy allows a full refund within thirty days of the original purchase.",
     "The router firmware was updated last night and the connection drops every few minutes.",
     "Please confirm the last four digits of the account number before we continue.",
-    "According to the knowledge base article, the reset requires holding the button for ten seconds.",
+    "According to the knowledge base article, the reset requires holding the button for ten "
+    "seconds.",
     "The shipment left the warehouse on Tuesday and is expected to arrive by Friday.",
     "The caller asked to speak to a supervisor about the cancellation fee.",
     "Escalation is required when the outstanding balance is above five hundred euros.",
     "The appointment can be moved to any free slot in the next two weeks.",
     "Error code E-4012 means the payment provider declined the transaction for risk reasons.",
-    "The previous agent promised a callback that never happened, which the customer mentions twice.",
+    "The previous agent promised a callback that never happened, which the customer mentions "
+    "twice.",
     "Summarise the conversation so far, keeping names, amounts, dates and open questions.",
     "Respond in the customer's language and keep answers under three sentences on voice calls.",
     "The plan includes unlimited calls, 20 GB of data and roaming in the European Union.",
@@ -42,8 +43,8 @@ const std::vector<std::string> kUser = {
     "Is roaming included when I travel to Switzerland?",
 };
 const std::vector<std::string> kTools = {
-    "lookup_order", "refund_payment", "search_kb", "get_customer", "schedule_callback",
-    "check_line_status", "create_ticket", "send_email", "get_invoice", "track_shipment",
+    "lookup_order",      "refund_payment", "search_kb",  "get_customer", "schedule_callback",
+    "check_line_status", "create_ticket",  "send_email", "get_invoice",  "track_shipment",
 };
 } // namespace
 
@@ -63,7 +64,8 @@ std::string TextFactory::prose(SimRandom &rng, std::size_t bytes) const
     out.reserve(bytes);
     while (out.size() < bytes) {
         const std::size_t want = bytes - out.size();
-        const auto start = static_cast<std::size_t>(rng.range(0, static_cast<std::int64_t>(m_corpus.size()) - 1));
+        const auto start = static_cast<std::size_t>(
+            rng.range(0, static_cast<std::int64_t>(m_corpus.size()) - 1));
         std::size_t from = m_corpus.find(". ", start);
         from = (from == std::string::npos) ? 0 : from + 2;
         const std::size_t n = std::min(want, m_corpus.size() - from);
@@ -88,7 +90,8 @@ std::string TextFactory::assistantReply(SimRandom &rng, std::size_t bytes) const
 std::string TextFactory::systemPrompt(const std::string &agent, int version, SimRandom &rng) const
 {
     return "You are " + agent + " (prompt v" + std::to_string(version)
-        + "), a production support agent.\nRules:\n- Answer only from tool results and retrieved policy.\n"
+        + "), a production support agent.\nRules:\n- Answer only from tool results and retrieved "
+          "policy.\n"
           "- Reply with JSON {\"reply\": string, \"tool_calls\": [...]} and nothing else.\n"
           "- Escalate to a human when unsure.\n\n"
         + prose(rng, static_cast<std::size_t>(rng.range(1500, 6000)));
@@ -99,11 +102,15 @@ std::string TextFactory::retrievalDoc(SimRandom &rng, std::size_t bytes) const
     return "[policy/" + rng.hex(6) + ".md]\n" + prose(rng, bytes);
 }
 
-std::string TextFactory::toolName(SimRandom &rng) const { return rng.pick(kTools); }
+std::string TextFactory::toolName(SimRandom &rng) const
+{
+    return rng.pick(kTools);
+}
 
 std::string TextFactory::toolArgs(const std::string &tool, SimRandom &rng) const
 {
-    nlohmann::json j = {{"tool", tool}, {"customer_id", "C" + std::to_string(rng.range(10000, 99999))}};
+    nlohmann::json j
+        = {{"tool", tool}, {"customer_id", "C" + std::to_string(rng.range(10000, 99999))}};
     if (rng.chance(0.5))
         j["order_id"] = "O-" + rng.hex(8);
     if (rng.chance(0.3))
@@ -111,14 +118,17 @@ std::string TextFactory::toolArgs(const std::string &tool, SimRandom &rng) const
     return j.dump();
 }
 
-std::string TextFactory::toolResult(const std::string &tool, SimRandom &rng, std::size_t bytes) const
+std::string TextFactory::toolResult(const std::string &tool, SimRandom &rng,
+                                    std::size_t bytes) const
 {
     nlohmann::json rows = nlohmann::json::array();
     std::size_t size = 0;
     while (size < bytes) {
         std::string note = prose(rng, static_cast<std::size_t>(rng.range(60, 240)));
         size += note.size() + 60;
-        rows.push_back({{"id", rng.hex(8)}, {"amount", rng.range(1, 90000) / 100.0}, {"note", std::move(note)}});
+        rows.push_back({{"id", rng.hex(8)},
+                        {"amount", rng.range(1, 90000) / 100.0},
+                        {"note", std::move(note)}});
     }
     return nlohmann::json({{"tool", tool}, {"ok", true}, {"rows", std::move(rows)}}).dump();
 }

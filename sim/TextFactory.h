@@ -17,10 +17,14 @@ public:
     std::string systemPrompt(const std::string &agent, int version, SimRandom &rng) const;
     std::string retrievalDoc(SimRandom &rng, std::size_t bytes) const;
     std::string toolName(SimRandom &rng) const;
-    std::string toolArgs(const std::string &tool, SimRandom &rng) const;     // JSON
-    std::string toolResult(const std::string &tool, SimRandom &rng, std::size_t bytes) const; // JSON
+    std::string toolArgs(const std::string &tool, SimRandom &rng) const; // JSON
+    std::string toolResult(const std::string &tool, SimRandom &rng,
+                           std::size_t bytes) const; // JSON
 
-    static std::int64_t tokensFor(std::size_t bytes) { return static_cast<std::int64_t>(bytes / 4 + 1); }
+    static std::int64_t tokensFor(std::size_t bytes)
+    {
+        return static_cast<std::int64_t>(bytes / 4 + 1);
+    }
 
 private:
     std::string m_corpus;

@@ -2,9 +2,9 @@
 // What a generator gets on each virtual tick: the time, where to put records, and the
 // allocator of stream ids (explicit "<ms>-<seq>" ids keep streams byte-identical between
 // runs; XADD * would stamp wall-clock time).
+#include "sim/Shapes.h"
 #include "sim/SimOptions.h"
 #include "sim/SimRecord.h"
-#include "sim/Shapes.h"
 
 #include <functional>
 #include <map>
@@ -39,7 +39,7 @@ struct TickContext
     StreamIds *streamIds = nullptr;
     std::vector<SimRecord> *out = nullptr;
 
-    std::function<void()> flush;   // hands ctx.out to the sinks (long generators call it)
+    std::function<void()> flush; // hands ctx.out to the sinks (long generators call it)
 
     void put(SimRecord r) { out->push_back(std::move(r)); }
     void maybeFlush()
@@ -51,8 +51,8 @@ struct TickContext
 };
 
 // Retention the sim applies (documented in docs/contract.md).
-constexpr std::int64_t kStreamMaxLen = 100000;        // proc-events
-constexpr std::int64_t kEventsMaxLen = 1000000;       // events
+constexpr std::int64_t kStreamMaxLen = 100000; // proc-events
+constexpr std::int64_t kEventsMaxLen = 1000000; // events
 constexpr std::int64_t kZsetHorizonMs = 24 * 3600 * 1000; // zset members older than this are pruned
 constexpr std::int64_t kHeartbeatMs = 5000;
 constexpr std::int64_t kProcTtlMs = 3 * kHeartbeatMs;

@@ -12,10 +12,10 @@ namespace switchboard::sim {
 
 struct TurnRisk
 {
-    double invalidJson = 0.02;     // model returns unparsable JSON
-    double recoverOk = 0.9;        // a recovery succeeds
+    double invalidJson = 0.02; // model returns unparsable JSON
+    double recoverOk = 0.9; // a recovery succeeds
     double toolError = 0.05;
-    double overflow = 0.01;        // a huge retrieval/tool result blows the window
+    double overflow = 0.01; // a huge retrieval/tool result blows the window
     double timeout = 0.01;
     double rateLimited = 0.01;
     double providerError = 0.003;
@@ -31,7 +31,9 @@ struct TurnResult
 class TurnGenerator
 {
 public:
-    explicit TurnGenerator(const TextFactory &text) : m_text(text) {}
+    explicit TurnGenerator(const TextFactory &text)
+        : m_text(text)
+    { }
     // Runs turn s.turns + 1 starting at startMs and updates s (context, counters).
     TurnResult run(SessionState &s, std::int64_t startMs, const TurnRisk &risk, SimRandom &rng,
                    const std::string &systemPrompt) const;

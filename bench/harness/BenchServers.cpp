@@ -26,7 +26,9 @@ bool BenchServers::createDatabase(const QString &name, QString *error)
         return false;
     }
     bool ok = false;
-    if (m_pg->psql(name, QStringLiteral("SELECT to_regclass('agentops.spans') IS NOT NULL"), &ok).trimmed() != "t") {
+    if (m_pg->psql(name, QStringLiteral("SELECT to_regclass('agentops.spans') IS NOT NULL"), &ok)
+            .trimmed()
+        != "t") {
         *error = QStringLiteral("the migration did not create agentops.spans");
         return false;
     }

@@ -5,6 +5,7 @@
 #include "support/RedisServer.h"
 
 #include <QString>
+
 #include <memory>
 
 namespace switchboard::bench {
@@ -24,6 +25,7 @@ private:
 };
 
 // Runs a program, waits (max timeoutMs), returns stdout; ok=false on failure.
-QByteArray runProgram(const QString &program, const QStringList &args, bool *ok, int timeoutMs = 300000);
+QByteArray runProgram(const QString &program, const QStringList &args, bool *ok,
+                      int timeoutMs = 300000);
 
 } // namespace switchboard::bench

@@ -37,7 +37,9 @@ QMap<QByteArray, double> runRedisBenchmark(int port, int clients)
         const QList<QByteArray> cells = line.split(',');
         if (cells.size() < 2)
             continue;
-        auto unquote = [](QByteArray s) { return s.replace('"', QByteArray()); };
+        auto unquote = [](QByteArray s) {
+            return s.replace('"', QByteArray());
+        };
         bool ok = false;
         const double v = unquote(cells.at(1)).toDouble(&ok);
         if (ok)
@@ -71,8 +73,8 @@ double runClient(const RedisConnectionOptions &options, int connections, int win
             return;
         const QByteArray key = QByteArrayLiteral("key:") + QByteArray::number(sent % 1000);
         ++sent;
-        const QList<QByteArray> args = get ? QList<QByteArray>{"GET", key}
-                                           : QList<QByteArray>{"SET", key, value};
+        const QList<QByteArray> args
+            = get ? QList<QByteArray> {"GET", key} : QList<QByteArray> {"SET", key, value};
         c->command(args, &context, [&, c](const RedisReply &r) {
             errors += r.isError();
             if (++done == kRequests)
@@ -124,7 +126,8 @@ int main(int argc, char **argv)
     };
     std::vector<Case> cases;
     for (const bool get : {false, true})
-        for (const auto &[conns, window] : {std::pair{1, 16}, std::pair{1, 64}, std::pair{1, 256}, std::pair{50, 16}})
+        for (const auto &[conns, window] :
+             {std::pair {1, 16}, std::pair {1, 64}, std::pair {1, 256}, std::pair {50, 16}})
             cases.push_back({get, conns, window});
     runClient(o, 1, 16, false); // warm-up: connections, keys, allocator
     for (int round = 0; round < kRounds; ++round) {
@@ -150,10 +153,11 @@ int main(int argc, char **argv)
         const double baseline = (c.connections == 1 ? base1 : base50).value(cmd);
         const double ratio = baseline > 0 ? c.best / baseline : 0;
         allMet = allMet && ratio >= 0.8;
-        const QString name = QStringLiteral("%1: %2 conn x %3 in flight vs redis-benchmark -c %2 -P 16")
-                                 .arg(QString::fromLatin1(cmd))
-                                 .arg(c.connections)
-                                 .arg(c.window);
+        const QString name
+            = QStringLiteral("%1: %2 conn x %3 in flight vs redis-benchmark -c %2 -P 16")
+                  .arg(QString::fromLatin1(cmd))
+                  .arg(c.connections)
+                  .arg(c.window);
         out << QStringLiteral("%1 %2 %3 %4\n")
                    .arg(name, -56)
                    .arg(c.best, 10, 'f', 0)

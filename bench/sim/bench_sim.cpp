@@ -21,11 +21,13 @@ using namespace switchboard;
 
 namespace {
 
-std::vector<sim::SimRecord> makeEvents(std::int64_t n, const sim::Shapes &shapes, sim::StreamIds &ids, std::int64_t t0,
-                                       sim::SimRandom &rng)
+std::vector<sim::SimRecord> makeEvents(std::int64_t n, const sim::Shapes &shapes,
+                                       sim::StreamIds &ids, std::int64_t t0, sim::SimRandom &rng)
 {
-    static const std::vector<std::string> kinds = {"tool_error", "invalid_json", "context_overflow", "model_timeout", "rate_limited"};
-    static const std::vector<std::string> strategies = {"alternative_tool", "stricter_prompt_retry", "summarize", "fallback_model"};
+    static const std::vector<std::string> kinds
+        = {"tool_error", "invalid_json", "context_overflow", "model_timeout", "rate_limited"};
+    static const std::vector<std::string> strategies
+        = {"alternative_tool", "stricter_prompt_retry", "summarize", "fallback_model"};
     std::vector<sim::SimRecord> out;
     out.reserve(static_cast<std::size_t>(n));
     for (std::int64_t i = 0; i < n; ++i) {
@@ -92,26 +94,40 @@ int main(int argc, char **argv)
             }
             done += batch;
         }
-        const double simRate = static_cast<double>(events) / (static_cast<double>(t.nsecsElapsed()) / 1e9);
+        const double simRate
+            = static_cast<double>(events) / (static_cast<double>(t.nsecsElapsed()) / 1e9);
 
         // Baseline: redis-benchmark's XADD with the same fields, pipelined 16 deep.
-        QStringList rb = {QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
-                          QString::number(servers.redis().port()), QStringLiteral("-n"), QString::number(events),
-                          QStringLiteral("-P"), QStringLiteral("16"), QStringLiteral("-q"),
-                          QStringLiteral("XADD"), QStringLiteral("bench:baseline"), QStringLiteral("MAXLEN"),
-                          QStringLiteral("~"), QStringLiteral("100000"), QStringLiteral("*")};
+        QStringList rb = {QStringLiteral("-h"),
+                          QStringLiteral("127.0.0.1"),
+                          QStringLiteral("-p"),
+                          QString::number(servers.redis().port()),
+                          QStringLiteral("-n"),
+                          QString::number(events),
+                          QStringLiteral("-P"),
+                          QStringLiteral("16"),
+                          QStringLiteral("-q"),
+                          QStringLiteral("XADD"),
+                          QStringLiteral("bench:baseline"),
+                          QStringLiteral("MAXLEN"),
+                          QStringLiteral("~"),
+                          QStringLiteral("100000"),
+                          QStringLiteral("*")};
         const auto sample = makeEvents(1, shapes, ids, 1795999999999LL, rng).front();
         for (const auto &kv : sample.fields)
-            rb << QString::fromStdString(kv.first) << QString::fromStdString(kv.second.value_or(std::string()));
+            rb << QString::fromStdString(kv.first)
+               << QString::fromStdString(kv.second.value_or(std::string()));
         bool ok = false;
         const QByteArray out = bench::runProgram(QStringLiteral("redis-benchmark"), rb, &ok);
         const QRegularExpression re(QStringLiteral("([0-9.]+) requests per second"));
         const auto m = re.match(QString::fromUtf8(out));
         const double baseRate = m.hasMatch() ? m.captured(1).toDouble() : 0;
-        table.add(QStringLiteral("recovery events into `events` stream (sim, pipelined XADD)"), simRate, baseRate,
-                  QStringLiteral("events/s"));
-        table.note(QStringLiteral("events: %1 entries, %2 fields each; baseline `redis-benchmark -n %1 -P 16 XADD … MAXLEN ~ 100000 *` with the same fields")
-                       .arg(events).arg(sample.fields.size()));
+        table.add(QStringLiteral("recovery events into `events` stream (sim, pipelined XADD)"),
+                  simRate, baseRate, QStringLiteral("events/s"));
+        table.note(QStringLiteral("events: %1 entries, %2 fields each; baseline `redis-benchmark "
+                                  "-n %1 -P 16 XADD … MAXLEN ~ 100000 *` with the same fields")
+                       .arg(events)
+                       .arg(sample.fields.size()));
     }
 
     // 2. Spans into Postgres: --backfill (multi-row INSERT through libpqxx) vs \copy.
@@ -132,22 +148,30 @@ int main(int argc, char **argv)
         QTemporaryDir dir;
         const QString file = dir.filePath(QStringLiteral("spans.copy"));
         bool ok = false;
-        servers.pg().psql(QStringLiteral("bench_sim"), QStringLiteral("\\copy agentops.spans TO '%1'").arg(file), &ok);
+        servers.pg().psql(QStringLiteral("bench_sim"),
+                          QStringLiteral("\\copy agentops.spans TO '%1'").arg(file), &ok);
         QElapsedTimer t;
         t.start();
-        servers.pg().psql(QStringLiteral("bench_copy"), QStringLiteral("\\copy agentops.spans FROM '%1'").arg(file), &ok);
+        servers.pg().psql(QStringLiteral("bench_copy"),
+                          QStringLiteral("\\copy agentops.spans FROM '%1'").arg(file), &ok);
         const double copySeconds = static_cast<double>(t.nsecsElapsed()) / 1e9;
         if (!ok) {
-            std::fprintf(stderr, "bench_sim: \\copy failed: %s\n", qPrintable(servers.pg().error()));
+            std::fprintf(stderr, "bench_sim: \\copy failed: %s\n",
+                         qPrintable(servers.pg().error()));
             return 1;
         }
         const double baseRate = static_cast<double>(s.stats().spans) / copySeconds;
         const double mb = static_cast<double>(QFileInfo(file).size()) / 1e6;
-        table.add(QStringLiteral("spans into agentops.spans (sim --backfill, generation included)"), simRate, baseRate,
-                  QStringLiteral("spans/s"));
-        table.add(QStringLiteral("span bytes into Postgres"), mb / s.stats().seconds, mb / copySeconds, QStringLiteral("MB/s"));
-        table.note(QStringLiteral("spans: %1 spans (%2 MB as COPY text) plus %3 recovery events and the session rows; baseline `psql -c \"\\copy agentops.spans FROM file\"` of the same rows into an empty database")
-                       .arg(s.stats().spans).arg(mb, 0, 'f', 1).arg(s.stats().recoveryEvents));
+        table.add(QStringLiteral("spans into agentops.spans (sim --backfill, generation included)"),
+                  simRate, baseRate, QStringLiteral("spans/s"));
+        table.add(QStringLiteral("span bytes into Postgres"), mb / s.stats().seconds,
+                  mb / copySeconds, QStringLiteral("MB/s"));
+        table.note(QStringLiteral("spans: %1 spans (%2 MB as COPY text) plus %3 recovery events "
+                                  "and the session rows; baseline `psql -c \"\\copy agentops.spans "
+                                  "FROM file\"` of the same rows into an empty database")
+                       .arg(s.stats().spans)
+                       .arg(mb, 0, 'f', 1)
+                       .arg(s.stats().recoveryEvents));
     }
     table.print();
     return 0;

@@ -19,8 +19,8 @@ QByteArrayList ActivePrompt::fieldNames(FieldWriter::Target target)
 
 QByteArrayList ActivePrompt::requiredFieldNames()
 {
-    return { QByteArrayLiteral("version"), QByteArrayLiteral("model"),
-             QByteArrayLiteral("deployment_id"), QByteArrayLiteral("deployed_at") };
+    return {QByteArrayLiteral("version"), QByteArrayLiteral("model"),
+            QByteArrayLiteral("deployment_id"), QByteArrayLiteral("deployed_at")};
 }
 
 Parsed<ActivePrompt> ActivePrompt::parse(const RecordFields &f, const QString &recordId)
@@ -49,11 +49,11 @@ RecordFields ActivePrompt::toFields(FieldWriter::Target target) const
 
 QByteArray ActivePrompt::toActivationMessage() const
 {
-    const nlohmann::json j = { { "agent", agent.toStdString() },
-                               { "version", version },
-                               { "model", model.toStdString() },
-                               { "deployment_id", deploymentId },
-                               { "deployed_at", deployedAt } };
+    const nlohmann::json j = {{"agent", agent.toStdString()},
+                              {"version", version},
+                              {"model", model.toStdString()},
+                              {"deployment_id", deploymentId},
+                              {"deployed_at", deployedAt}};
     const std::string s = j.dump();
     return QByteArray(s.data(), qsizetype(s.size()));
 }
@@ -65,14 +65,14 @@ Parsed<ActivePrompt> ActivePrompt::parseActivationMessage(const QByteArray &mess
     QString error;
     if (message.size() > caps::kDetailJson) {
         return Parsed<ActivePrompt>(QString::fromLatin1(kKind), QString(), ActivePrompt(),
-                                    { QStringLiteral("message is %1 bytes, over the %2-byte cap")
-                                          .arg(message.size())
-                                          .arg(caps::kDetailJson) });
+                                    {QStringLiteral("message is %1 bytes, over the %2-byte cap")
+                                         .arg(message.size())
+                                         .arg(caps::kDetailJson)});
     }
     if (!FieldReader::parseJson(message, &j, &error) || !j.is_object()) {
         return Parsed<ActivePrompt>(QString::fromLatin1(kKind), QString(), ActivePrompt(),
-                                    { QStringLiteral("message is not a JSON object: ")
-                                      + (error.isEmpty() ? QStringLiteral("wrong type") : error) });
+                                    {QStringLiteral("message is not a JSON object: ")
+                                     + (error.isEmpty() ? QStringLiteral("wrong type") : error)});
     }
     RecordFields f;
     for (auto it = j.begin(); it != j.end(); ++it) {
@@ -84,7 +84,7 @@ Parsed<ActivePrompt> ActivePrompt::parseActivationMessage(const QByteArray &mess
         : QString();
     if (agentName.isEmpty())
         return Parsed<ActivePrompt>(QString::fromLatin1(kKind), QString(), ActivePrompt(),
-                                    { QStringLiteral("field agent is missing") });
+                                    {QStringLiteral("field agent is missing")});
     return parse(f, agentName);
 }
 

@@ -51,20 +51,20 @@ bool readCount(const QJsonValue &j, const QString &where, qint64 *out, QStringLi
 
 QStringList ContextComposition::fieldNames()
 {
-    return { QStringLiteral("limit"),
-             QStringLiteral("model"),
-             QStringLiteral("updated_at"),
-             QStringLiteral("segments"),
-             QStringLiteral("segments[].kind"),
-             QStringLiteral("segments[].role"),
-             QStringLiteral("segments[].tokens"),
-             QStringLiteral("segments[].text") };
+    return {QStringLiteral("limit"),
+            QStringLiteral("model"),
+            QStringLiteral("updated_at"),
+            QStringLiteral("segments"),
+            QStringLiteral("segments[].kind"),
+            QStringLiteral("segments[].role"),
+            QStringLiteral("segments[].tokens"),
+            QStringLiteral("segments[].text")};
 }
 
 QStringList ContextComposition::requiredFieldNames()
 {
-    return { QStringLiteral("limit"), QStringLiteral("segments"), QStringLiteral("segments[].kind"),
-             QStringLiteral("segments[].tokens") };
+    return {QStringLiteral("limit"), QStringLiteral("segments"), QStringLiteral("segments[].kind"),
+            QStringLiteral("segments[].tokens")};
 }
 
 qint64 ContextComposition::totalTokens() const
@@ -191,14 +191,14 @@ nlohmann::json ContextComposition::toJson() const
 {
     nlohmann::json segs = nlohmann::json::array();
     for (const ContextSegment &s : segments) {
-        nlohmann::json o = { { "kind", enumToText(s.kind).toStdString() },
-                             { "tokens", s.tokens },
-                             { "text", s.text.toStdString() } };
+        nlohmann::json o = {{"kind", enumToText(s.kind).toStdString()},
+                            {"tokens", s.tokens},
+                            {"text", s.text.toStdString()}};
         if (!s.role.isEmpty())
             o["role"] = s.role.toStdString();
         segs.push_back(std::move(o));
     }
-    nlohmann::json j = { { "limit", limit }, { "segments", std::move(segs) } };
+    nlohmann::json j = {{"limit", limit}, {"segments", std::move(segs)}};
     if (!model.isEmpty())
         j["model"] = model.toStdString();
     if (updatedAt > 0)

@@ -27,10 +27,10 @@ QByteArrayList ControlCommand::fieldNames(FieldWriter::Target target)
 
 QByteArrayList ControlCommand::requiredFieldNames()
 {
-    return { QByteArrayLiteral("cmd_id"),       QByteArrayLiteral("action"),
-             QByteArrayLiteral("app"),          QByteArrayLiteral("pm_id"),
-             QByteArrayLiteral("requested_by"), QByteArrayLiteral("reason"),
-             QByteArrayLiteral("requested_at"), QByteArrayLiteral("expires_at") };
+    return {QByteArrayLiteral("cmd_id"),       QByteArrayLiteral("action"),
+            QByteArrayLiteral("app"),          QByteArrayLiteral("pm_id"),
+            QByteArrayLiteral("requested_by"), QByteArrayLiteral("reason"),
+            QByteArrayLiteral("requested_at"), QByteArrayLiteral("expires_at")};
 }
 
 Parsed<ControlCommand> ControlCommand::parse(const RecordFields &f, const QString &recordId)

@@ -21,8 +21,8 @@ QByteArrayList ControlResult::fieldNames(FieldWriter::Target target)
 
 QByteArrayList ControlResult::requiredFieldNames()
 {
-    return { QByteArrayLiteral("cmd_id"), QByteArrayLiteral("host"), QByteArrayLiteral("state"),
-             QByteArrayLiteral("at") };
+    return {QByteArrayLiteral("cmd_id"), QByteArrayLiteral("host"), QByteArrayLiteral("state"),
+            QByteArrayLiteral("at")};
 }
 
 Parsed<ControlResult> ControlResult::parse(const RecordFields &f, const QString &recordId)

@@ -26,10 +26,10 @@ QByteArrayList OperatorAction::fieldNames(FieldWriter::Target target)
 
 QByteArrayList OperatorAction::requiredFieldNames()
 {
-    return { QByteArrayLiteral("at"),          QByteArrayLiteral("operator"),
-             QByteArrayLiteral("client_host"), QByteArrayLiteral("action"),
-             QByteArrayLiteral("target"),      QByteArrayLiteral("reason"),
-             QByteArrayLiteral("outcome") };
+    return {QByteArrayLiteral("at"),          QByteArrayLiteral("operator"),
+            QByteArrayLiteral("client_host"), QByteArrayLiteral("action"),
+            QByteArrayLiteral("target"),      QByteArrayLiteral("reason"),
+            QByteArrayLiteral("outcome")};
 }
 
 Parsed<OperatorAction> OperatorAction::parse(const RecordFields &f, const QString &recordId)

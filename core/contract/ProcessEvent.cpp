@@ -25,8 +25,8 @@ QByteArrayList ProcessEvent::fieldNames(FieldWriter::Target target)
 
 QByteArrayList ProcessEvent::requiredFieldNames()
 {
-    return { QByteArrayLiteral("at"), QByteArrayLiteral("host"), QByteArrayLiteral("app"),
-             QByteArrayLiteral("pm_id"), QByteArrayLiteral("event") };
+    return {QByteArrayLiteral("at"), QByteArrayLiteral("host"), QByteArrayLiteral("app"),
+            QByteArrayLiteral("pm_id"), QByteArrayLiteral("event")};
 }
 
 Parsed<ProcessEvent> ProcessEvent::parse(const RecordFields &f, const QString &recordId)

@@ -32,10 +32,10 @@ QByteArrayList ProcessRecord::fieldNames(FieldWriter::Target target)
 
 QByteArrayList ProcessRecord::requiredFieldNames()
 {
-    return { QByteArrayLiteral("host"),        QByteArrayLiteral("app"),
-             QByteArrayLiteral("pm_id"),       QByteArrayLiteral("status"),
-             QByteArrayLiteral("exec_mode"),   QByteArrayLiteral("restarts"),
-             QByteArrayLiteral("heartbeat_at") };
+    return {QByteArrayLiteral("host"),        QByteArrayLiteral("app"),
+            QByteArrayLiteral("pm_id"),       QByteArrayLiteral("status"),
+            QByteArrayLiteral("exec_mode"),   QByteArrayLiteral("restarts"),
+            QByteArrayLiteral("heartbeat_at")};
 }
 
 Parsed<ProcessRecord> ProcessRecord::parse(const RecordFields &f, const QString &recordId)

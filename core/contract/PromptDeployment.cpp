@@ -25,9 +25,9 @@ QByteArrayList PromptDeployment::fieldNames(FieldWriter::Target target)
 
 QByteArrayList PromptDeployment::requiredFieldNames()
 {
-    return { QByteArrayLiteral("id"),          QByteArrayLiteral("agent"),
-             QByteArrayLiteral("version"),     QByteArrayLiteral("deployed_at"),
-             QByteArrayLiteral("deployed_by"), QByteArrayLiteral("kind") };
+    return {QByteArrayLiteral("id"),          QByteArrayLiteral("agent"),
+            QByteArrayLiteral("version"),     QByteArrayLiteral("deployed_at"),
+            QByteArrayLiteral("deployed_by"), QByteArrayLiteral("kind")};
 }
 
 Parsed<PromptDeployment> PromptDeployment::parse(const RecordFields &f, const QString &recordId)

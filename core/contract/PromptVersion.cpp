@@ -26,9 +26,9 @@ QByteArrayList PromptVersion::fieldNames(FieldWriter::Target target)
 
 QByteArrayList PromptVersion::requiredFieldNames()
 {
-    return { QByteArrayLiteral("agent"),      QByteArrayLiteral("version"),
-             QByteArrayLiteral("body"),       QByteArrayLiteral("model"),
-             QByteArrayLiteral("created_at"), QByteArrayLiteral("created_by") };
+    return {QByteArrayLiteral("agent"),      QByteArrayLiteral("version"),
+            QByteArrayLiteral("body"),       QByteArrayLiteral("model"),
+            QByteArrayLiteral("created_at"), QByteArrayLiteral("created_by")};
 }
 
 Parsed<PromptVersion> PromptVersion::parse(const RecordFields &f, const QString &recordId)

@@ -32,10 +32,10 @@ QByteArrayList RecoveryEvent::fieldNames(FieldWriter::Target target)
 
 QByteArrayList RecoveryEvent::requiredFieldNames()
 {
-    return { QByteArrayLiteral("at"),          QByteArrayLiteral("session_id"),
-             QByteArrayLiteral("agent"),       QByteArrayLiteral("kind"),
-             QByteArrayLiteral("recoverable"), QByteArrayLiteral("strategy"),
-             QByteArrayLiteral("outcome"),     QByteArrayLiteral("attempt") };
+    return {QByteArrayLiteral("at"),          QByteArrayLiteral("session_id"),
+            QByteArrayLiteral("agent"),       QByteArrayLiteral("kind"),
+            QByteArrayLiteral("recoverable"), QByteArrayLiteral("strategy"),
+            QByteArrayLiteral("outcome"),     QByteArrayLiteral("attempt")};
 }
 
 Parsed<RecoveryEvent> RecoveryEvent::parse(const RecordFields &f, const QString &recordId)

@@ -28,10 +28,10 @@ QByteArrayList SessionRecord::fieldNames(FieldWriter::Target target)
 
 QByteArrayList SessionRecord::requiredFieldNames()
 {
-    return { QByteArrayLiteral("agent"),      QByteArrayLiteral("started_at"),
-             QByteArrayLiteral("updated_at"), QByteArrayLiteral("turns"),
-             QByteArrayLiteral("ctx_tokens"), QByteArrayLiteral("ctx_limit"),
-             QByteArrayLiteral("model"),      QByteArrayLiteral("state") };
+    return {QByteArrayLiteral("agent"),      QByteArrayLiteral("started_at"),
+            QByteArrayLiteral("updated_at"), QByteArrayLiteral("turns"),
+            QByteArrayLiteral("ctx_tokens"), QByteArrayLiteral("ctx_limit"),
+            QByteArrayLiteral("model"),      QByteArrayLiteral("state")};
 }
 
 Parsed<SessionRecord> SessionRecord::parse(const RecordFields &f, const QString &recordId)

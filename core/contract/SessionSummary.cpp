@@ -29,13 +29,13 @@ QByteArrayList SessionSummary::fieldNames(FieldWriter::Target target)
 
 QByteArrayList SessionSummary::requiredFieldNames()
 {
-    return { QByteArrayLiteral("session_id"),
-             QByteArrayLiteral("agent"),
-             QByteArrayLiteral("started_at"),
-             QByteArrayLiteral("turns"),
-             QByteArrayLiteral("outcome"),
-             QByteArrayLiteral("had_recovery_events"),
-             QByteArrayLiteral("recovery_event_count") };
+    return {QByteArrayLiteral("session_id"),
+            QByteArrayLiteral("agent"),
+            QByteArrayLiteral("started_at"),
+            QByteArrayLiteral("turns"),
+            QByteArrayLiteral("outcome"),
+            QByteArrayLiteral("had_recovery_events"),
+            QByteArrayLiteral("recovery_event_count")};
 }
 
 Parsed<SessionSummary> SessionSummary::parse(const RecordFields &f, const QString &recordId)

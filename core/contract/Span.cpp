@@ -48,12 +48,12 @@ QByteArrayList Span::fieldNames(FieldWriter::Target target)
 
 QByteArrayList Span::requiredFieldNames()
 {
-    return { QByteArrayLiteral("span_id"),     QByteArrayLiteral("trace_id"),
-             QByteArrayLiteral("session_id"),  QByteArrayLiteral("turn"),
-             QByteArrayLiteral("kind"),        QByteArrayLiteral("name"),
-             QByteArrayLiteral("agent"),       QByteArrayLiteral("started_at"),
-             QByteArrayLiteral("duration_ms"), QByteArrayLiteral("status"),
-             QByteArrayLiteral("path"),        QByteArrayLiteral("depth") };
+    return {QByteArrayLiteral("span_id"),     QByteArrayLiteral("trace_id"),
+            QByteArrayLiteral("session_id"),  QByteArrayLiteral("turn"),
+            QByteArrayLiteral("kind"),        QByteArrayLiteral("name"),
+            QByteArrayLiteral("agent"),       QByteArrayLiteral("started_at"),
+            QByteArrayLiteral("duration_ms"), QByteArrayLiteral("status"),
+            QByteArrayLiteral("path"),        QByteArrayLiteral("depth")};
 }
 
 Parsed<Span> Span::parse(const RecordFields &f, const QString &recordId)

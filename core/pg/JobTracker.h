@@ -19,8 +19,7 @@ public:
     JobTracker(PgPool *pool, QObject *context)
         : m_pool(pool)
         , m_context(context)
-    {
-    }
+    { }
     ~JobTracker() { cancel(); }
     JobTracker(const JobTracker &) = delete;
     JobTracker &operator=(const JobTracker &) = delete;
@@ -32,12 +31,13 @@ public:
         const quint64 generation = ++*m_generation;
         // Shared so that a result arriving after the tracker is gone compares safely.
         std::shared_ptr<const quint64> latest = m_generation;
-        m_jobId = m_pool->submit(spec, m_context, std::move(work),
-                                 [generation, latest, onResult = std::move(onResult)](auto result) mutable {
-                                     if (generation != *latest)
-                                         return;  // superseded
-                                     onResult(std::move(result));
-                                 });
+        m_jobId = m_pool->submit(
+            spec, m_context, std::move(work),
+            [generation, latest, onResult = std::move(onResult)](auto result) mutable {
+                if (generation != *latest)
+                    return; // superseded
+                onResult(std::move(result));
+            });
     }
 
     // Cancels the running job, if any; its result will be dropped.

@@ -5,9 +5,8 @@
 #include <QFile>
 #include <QRegularExpression>
 
-#include <pqxx/pqxx>
-
 #include <algorithm>
+#include <pqxx/pqxx>
 
 namespace switchboard {
 
@@ -16,14 +15,13 @@ namespace {
 // Arbitrary but fixed: every Switchboard migrator takes the same transaction-scoped lock.
 constexpr long long kAdvisoryLockKey = 0x53574254'4D494752LL; // "SWBTMIGR"
 
-constexpr const char *kBootstrapSql =
-    "CREATE SCHEMA IF NOT EXISTS agentops;"
-    "CREATE TABLE IF NOT EXISTS agentops.schema_version ("
-    "  version integer PRIMARY KEY,"
-    "  name text NOT NULL,"
-    "  checksum text NOT NULL,"
-    "  applied_at timestamptz NOT NULL DEFAULT now(),"
-    "  applied_by text NOT NULL DEFAULT current_user)";
+constexpr const char *kBootstrapSql = "CREATE SCHEMA IF NOT EXISTS agentops;"
+                                      "CREATE TABLE IF NOT EXISTS agentops.schema_version ("
+                                      "  version integer PRIMARY KEY,"
+                                      "  name text NOT NULL,"
+                                      "  checksum text NOT NULL,"
+                                      "  applied_at timestamptz NOT NULL DEFAULT now(),"
+                                      "  applied_by text NOT NULL DEFAULT current_user)";
 
 std::string lockSql()
 {
@@ -47,8 +45,7 @@ QString joinVersions(const QList<int> &versions)
 
 QString Migration::checksum() const
 {
-    return QString::fromLatin1(
-        QCryptographicHash::hash(sql, QCryptographicHash::Sha256).toHex());
+    return QString::fromLatin1(QCryptographicHash::hash(sql, QCryptographicHash::Sha256).toHex());
 }
 
 QString MigrationReport::summary() const
@@ -122,7 +119,8 @@ MigrationReport Migrator::migrate(pqxx::connection_base &connection) const
             pqxx::work tx(connection, "switchboard-migrate-bootstrap");
             tx.exec(lockSql());
             tx.exec(kBootstrapSql);
-            const pqxx::row top = tx.exec1("SELECT coalesce(max(version), 0) FROM agentops.schema_version");
+            const pqxx::row top
+                = tx.exec1("SELECT coalesce(max(version), 0) FROM agentops.schema_version");
             const int found = top[0].as<int>();
             if (found > latestVersion()) {
                 return fail(QStringLiteral("database schema is version %1 but this Switchboard "
@@ -165,7 +163,8 @@ MigrationReport Migrator::migrate(pqxx::connection_base &connection) const
             report.applied << m.version;
         }
     } catch (const std::exception &e) {
-        return fail(QStringLiteral("migration failed: %1").arg(QString::fromUtf8(e.what()).trimmed()));
+        return fail(
+            QStringLiteral("migration failed: %1").arg(QString::fromUtf8(e.what()).trimmed()));
     }
     return report;
 }
@@ -190,7 +189,8 @@ SchemaStatus Migrator::check(pqxx::transaction_base &tx) const
     SchemaStatus status;
     status.expected = latestVersion();
     try {
-        const pqxx::row exists = tx.exec1("SELECT to_regclass('agentops.schema_version') IS NOT NULL");
+        const pqxx::row exists
+            = tx.exec1("SELECT to_regclass('agentops.schema_version') IS NOT NULL");
         if (!exists[0].as<bool>()) {
             status.kind = SchemaStatus::Missing;
             status.message = QStringLiteral("database has no Switchboard schema "
@@ -198,7 +198,8 @@ SchemaStatus Migrator::check(pqxx::transaction_base &tx) const
                                             "'switchboard db migrate' against it");
             return status;
         }
-        const pqxx::row top = tx.exec1("SELECT coalesce(max(version), 0) FROM agentops.schema_version");
+        const pqxx::row top
+            = tx.exec1("SELECT coalesce(max(version), 0) FROM agentops.schema_version");
         status.found = top[0].as<int>();
     } catch (const std::exception &e) {
         status.kind = SchemaStatus::Error;
@@ -224,7 +225,8 @@ SchemaStatus Migrator::check(pqxx::transaction_base &tx) const
                              .arg(status.expected);
     } else {
         status.kind = SchemaStatus::Current;
-        status.message = QStringLiteral("database schema is version %1 (current)").arg(status.found);
+        status.message
+            = QStringLiteral("database schema is version %1 (current)").arg(status.found);
     }
     return status;
 }

@@ -9,7 +9,7 @@
 namespace pqxx {
 class connection_base;
 class transaction_base;
-}
+} // namespace pqxx
 
 namespace switchboard {
 
@@ -17,19 +17,19 @@ struct Migration
 {
     int version = 0;
     QString name;
-    QByteArray sql;  // no BEGIN/COMMIT: the migrator owns the transaction
+    QByteArray sql; // no BEGIN/COMMIT: the migrator owns the transaction
 
-    QString checksum() const;  // sha256 hex of sql
+    QString checksum() const; // sha256 hex of sql
 };
 
 struct MigrationReport
 {
     bool ok = true;
-    QString error;              // set when ok is false
-    QList<int> applied;         // versions applied by this run, ascending
-    QList<int> alreadyApplied;  // versions that were already recorded
+    QString error; // set when ok is false
+    QList<int> applied; // versions applied by this run, ascending
+    QList<int> alreadyApplied; // versions that were already recorded
 
-    QString summary() const;    // one line for a human: "applied 001, 002; 003 already there"
+    QString summary() const; // one line for a human: "applied 001, 002; 003 already there"
 };
 
 struct SchemaStatus
@@ -38,7 +38,7 @@ struct SchemaStatus
     Kind kind = Error;
     int found = 0;
     int expected = 0;
-    QString message;            // plain words for the status bar / a dialog
+    QString message; // plain words for the status bar / a dialog
 };
 
 class Migrator

@@ -45,8 +45,7 @@ QMap<QString, QString> parse(const QString &dsn, QString *error)
 PgConfig::PgConfig(QString primary, QString replica)
     : primaryDsn(std::move(primary))
     , replicaDsn(std::move(replica))
-{
-}
+{ }
 
 std::string PgConfig::normalize(const QString &dsn, int connectTimeoutSec, QString *error)
 {
@@ -55,7 +54,8 @@ std::string PgConfig::normalize(const QString &dsn, int connectTimeoutSec, QStri
     if (!options) {
         if (error)
             *error = QStringLiteral("cannot parse the Postgres connection string: %1")
-                         .arg(err ? QString::fromUtf8(err).trimmed() : QStringLiteral("out of memory"));
+                         .arg(err ? QString::fromUtf8(err).trimmed()
+                                  : QStringLiteral("out of memory"));
         PQfreemem(err);
         return {};
     }
@@ -93,7 +93,8 @@ QString PgConfig::describe(PgTarget target) const
     const QMap<QString, QString> v = parse(replica ? replicaDsn : primaryDsn, nullptr);
     if (v.contains(QStringLiteral("service")) && !v.contains(QStringLiteral("host")))
         return QStringLiteral("service %1").arg(v.value(QStringLiteral("service")));
-    const QString host = v.value(QStringLiteral("host"), v.value(QStringLiteral("hostaddr"), QStringLiteral("localhost")));
+    const QString host = v.value(QStringLiteral("host"),
+                                 v.value(QStringLiteral("hostaddr"), QStringLiteral("localhost")));
     return QStringLiteral("%1:%2/%3")
         .arg(host, v.value(QStringLiteral("port"), QStringLiteral("5432")),
              v.value(QStringLiteral("dbname"), v.value(QStringLiteral("user"))));

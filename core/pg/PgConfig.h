@@ -17,9 +17,9 @@ public:
     explicit PgConfig(QString primaryDsn, QString replicaDsn = {});
 
     QString primaryDsn;
-    QString replicaDsn;            // empty: replica reads go to the primary
+    QString replicaDsn; // empty: replica reads go to the primary
     int statementTimeoutMs = 5000; // SET LOCAL statement_timeout in every transaction
-    int connectTimeoutSec = 5;     // used unless the DSN sets connect_timeout
+    int connectTimeoutSec = 5; // used unless the DSN sets connect_timeout
 
     bool hasReplica() const { return !replicaDsn.trimmed().isEmpty(); }
 

@@ -12,8 +12,8 @@ namespace {
 // "connection to server at "h", port p failed: " prefix we already say ourselves.
 QString tidy(QString message)
 {
-    static const QRegularExpression prefix(
-        QStringLiteral("connection to server (at|on socket) \"[^\"]*\"( \\([^)]*\\))?(, port \\d+)? failed: "));
+    static const QRegularExpression prefix(QStringLiteral(
+        "connection to server (at|on socket) \"[^\"]*\"( \\([^)]*\\))?(, port \\d+)? failed: "));
     message.remove(prefix);
     message.remove(QStringLiteral("FATAL:  "));
     message.remove(QStringLiteral("ERROR:  "));
@@ -28,20 +28,25 @@ QString PgErrors::connectionFailure(const QString &where, const QString &libpqMe
     if (m.contains(QStringLiteral("password authentication failed"))
         || m.contains(QStringLiteral("no password supplied")))
         return QStringLiteral("Postgres %1 refused the login: %2 (check the password, "
-                              "PGPASSWORD or ~/.pgpass)").arg(where, m);
+                              "PGPASSWORD or ~/.pgpass)")
+            .arg(where, m);
     if (m.contains(QStringLiteral("does not match host name")))
         return QStringLiteral("TLS failure talking to Postgres %1: %2").arg(where, m);
     if (m.contains(QStringLiteral("certificate verify failed")))
         return QStringLiteral("TLS failure talking to Postgres %1: the server certificate is "
-                              "not signed by the CA in sslrootcert (%2)").arg(where, m);
+                              "not signed by the CA in sslrootcert (%2)")
+            .arg(where, m);
     if (m.contains(QStringLiteral("SSL")) || m.contains(QStringLiteral("certificate")))
         return QStringLiteral("TLS failure talking to Postgres %1: %2").arg(where, m);
-    if (m.contains(QStringLiteral("no pg_hba.conf entry")) && m.contains(QStringLiteral("no encryption")))
+    if (m.contains(QStringLiteral("no pg_hba.conf entry"))
+        && m.contains(QStringLiteral("no encryption")))
         return QStringLiteral("Postgres %1 refused a connection without TLS (%2): use "
-                              "sslmode=verify-full with sslrootcert").arg(where, m);
+                              "sslmode=verify-full with sslrootcert")
+            .arg(where, m);
     if (m.contains(QStringLiteral("Connection refused")))
         return QStringLiteral("connection refused by Postgres %1: is the server running and "
-                              "listening there?").arg(where);
+                              "listening there?")
+            .arg(where);
     if (m.contains(QStringLiteral("timeout expired")))
         return QStringLiteral("could not reach Postgres %1 within the connect timeout").arg(where);
     return QStringLiteral("cannot connect to Postgres %1: %2").arg(where, m);
@@ -59,7 +64,7 @@ PgStatus PgErrors::fromException(const std::exception &e, const QString &where,
     }
     if (const auto *sql = dynamic_cast<const pqxx::sql_error *>(&e)) {
         status.sqlState = QString::fromStdString(sql->sqlstate());
-        if (status.sqlState == QLatin1String("57014")) {  // query_canceled
+        if (status.sqlState == QLatin1String("57014")) { // query_canceled
             if (cancelRequested) {
                 status.code = PgStatus::Cancelled;
                 status.message = QStringLiteral("query cancelled");

@@ -5,7 +5,6 @@
 #include <QThread>
 
 #include <pqxx/pqxx>
-
 #include <vector>
 
 namespace switchboard {
@@ -19,8 +18,7 @@ public:
         : pqxx::notification_receiver(c, channel.toStdString())
         , m_channel(channel)
         , m_listener(listener)
-    {
-    }
+    { }
 
     void operator()(const std::string &payload, int) override
     {
@@ -76,7 +74,7 @@ void PgListener::runLoop()
         const std::string conninfo = m_config.connectionString(PgTarget::Primary, &error);
         if (conninfo.empty()) {
             report({PgConnectionState::Failed, error});
-            return;  // a DSN that does not parse will not parse on retry either
+            return; // a DSN that does not parse will not parse on retry either
         }
         try {
             report({PgConnectionState::Connecting, {}});
@@ -98,7 +96,7 @@ void PgListener::runLoop()
 void PgListener::listenUntilBroken(const std::string &conninfo)
 {
     pqxx::connection connection(conninfo);
-    std::vector<std::unique_ptr<Receiver>> receivers;  // destroyed before the connection
+    std::vector<std::unique_ptr<Receiver>> receivers; // destroyed before the connection
     for (const QString &channel : m_channels)
         receivers.push_back(std::make_unique<Receiver>(connection, channel, this));
     m_backendPid = connection.backendpid();
@@ -113,7 +111,8 @@ void PgListener::listenUntilBroken(const std::string &conninfo)
 
 void PgListener::report(const PgConnectionState &state)
 {
-    QMetaObject::invokeMethod(this, [this, state] { setState(state); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, state] { setState(state); }, Qt::QueuedConnection);
 }
 
 void PgListener::setState(const PgConnectionState &state)

@@ -24,7 +24,7 @@ public:
     ~PgListener() override;
 
     void start();
-    void stop();   // returns once the thread has ended (within ~0.3 s, or a connect timeout)
+    void stop(); // returns once the thread has ended (within ~0.3 s, or a connect timeout)
     PgConnectionState state() const { return m_state; }
     // Backend pid of the listening session (0 when not connected); tests use it.
     int backendPid() const { return m_backendPid; }
@@ -42,9 +42,9 @@ private:
     const PgConfig m_config;
     const QStringList m_channels;
     std::unique_ptr<QThread> m_thread;
-    std::atomic<bool> m_stop{false};
-    std::atomic<int> m_backendPid{0};
-    PgConnectionState m_state;  // owner thread
+    std::atomic<bool> m_stop {false};
+    std::atomic<int> m_backendPid {0};
+    PgConnectionState m_state; // owner thread
 };
 
 } // namespace switchboard

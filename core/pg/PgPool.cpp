@@ -47,7 +47,7 @@ PgPool::~PgPool()
     for (auto &entry : running)
         entry.second->cancelIfRunning(entry.first->id);
     m_cancellers.waitForDone();
-    m_workers.clear();  // each joins its thread
+    m_workers.clear(); // each joins its thread
 }
 
 quint64 PgPool::enqueue(PgTaskPtr task, QObject *context)
@@ -72,10 +72,14 @@ void PgPool::watch(QObject *context)
     // Direct: destroyed() runs in the context's thread; we only touch the queue, which
     // is locked, and m_watched, which callers must keep on this thread (contexts live
     // on the GUI thread in practice).
-    m_watched.insert(context, connect(context, &QObject::destroyed, this, [this, context] {
-        m_watched.remove(context);
-        cancelAll(context);
-    }, Qt::DirectConnection));
+    m_watched.insert(context,
+                     connect(
+                         context, &QObject::destroyed, this,
+                         [this, context] {
+                             m_watched.remove(context);
+                             cancelAll(context);
+                         },
+                         Qt::DirectConnection));
 }
 
 void PgPool::cancel(quint64 jobId)
@@ -103,7 +107,7 @@ void PgPool::cancel(quint64 jobId)
     }
     if (queued) {
         queued->cancelRequested = true;
-        taskFinished(queued, cancelledStatus());  // delivered later, never re-entrantly
+        taskFinished(queued, cancelledStatus()); // delivered later, never re-entrantly
     } else if (running) {
         m_cancellers.start([worker, jobId] { worker->cancelIfRunning(jobId); });
     }
@@ -158,28 +162,29 @@ void PgPool::taskFinished(const PgTaskPtr &task, const PgStatus &status)
         m_running.remove(task->id);
     }
     // Queued even from the pool's own thread, so a callback never runs inside cancel().
-    QMetaObject::invokeMethod(this, [this, task, status] { complete(task, status); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, task, status] { complete(task, status); }, Qt::QueuedConnection);
 }
 
 void PgPool::complete(const PgTaskPtr &task, const PgStatus &status)
 {
     QObject *context = task->context.data();
     if (!context)
-        return;  // its owner is gone: the result is dropped
+        return; // its owner is gone: the result is dropped
     // A cancel that raced with the end of the query still reads as cancelled.
     const PgStatus finalStatus = task->cancelRequested && status.ok() ? cancelledStatus() : status;
     if (context->thread() == thread()) {
         task->deliver(finalStatus);
     } else {
-        QMetaObject::invokeMethod(context, [task, finalStatus] { task->deliver(finalStatus); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            context, [task, finalStatus] { task->deliver(finalStatus); }, Qt::QueuedConnection);
     }
 }
 
 void PgPool::reportState(const PgConnectionState &state)
 {
-    QMetaObject::invokeMethod(this, [this, state] { setState(state); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, state] { setState(state); }, Qt::QueuedConnection);
 }
 
 void PgPool::setState(const PgConnectionState &state)

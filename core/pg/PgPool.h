@@ -62,7 +62,7 @@ private:
     quint64 enqueue(PgTaskPtr task, QObject *context);
     void watch(QObject *context);
     // Worker side (any thread).
-    PgTaskPtr takeTask(PgWorker *worker);  // blocks; null when the pool shuts down
+    PgTaskPtr takeTask(PgWorker *worker); // blocks; null when the pool shuts down
     void taskFinished(const PgTaskPtr &task, const PgStatus &status);
     void reportState(const PgConnectionState &state);
     // Pool thread.
@@ -71,17 +71,17 @@ private:
 
     const PgConfig m_config;
     std::vector<std::unique_ptr<PgWorker>> m_workers;
-    QThreadPool m_cancellers;  // PQcancel blocks on the network: never on the GUI thread
+    QThreadPool m_cancellers; // PQcancel blocks on the network: never on the GUI thread
 
-    mutable std::mutex m_mutex;  // guards the queue, m_running and m_stopping
+    mutable std::mutex m_mutex; // guards the queue, m_running and m_stopping
     std::condition_variable m_wake;
     std::deque<PgTaskPtr> m_queue;
     QHash<quint64, std::pair<PgTaskPtr, PgWorker *>> m_running;
     bool m_stopping = false;
 
-    quint64 m_nextId = 0;                     // pool thread
-    QHash<const QObject *, QMetaObject::Connection> m_watched;  // pool thread
-    PgConnectionState m_state;                // pool thread
+    quint64 m_nextId = 0; // pool thread
+    QHash<const QObject *, QMetaObject::Connection> m_watched; // pool thread
+    PgConnectionState m_state; // pool thread
 };
 
 template<typename Work, typename Callback>

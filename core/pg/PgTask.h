@@ -20,11 +20,11 @@ struct PgTask
 {
     quint64 id = 0;
     PgJobSpec spec;
-    QPointer<QObject> context;        // touched on the pool's thread only
+    QPointer<QObject> context; // touched on the pool's thread only
     const QObject *contextKey = nullptr; // identity, still usable while context is destroyed
-    std::function<void(pqxx::transaction_base &)> run;  // worker thread; stores the value
-    std::function<void(const PgStatus &)> deliver;      // context's thread
-    std::atomic<bool> cancelRequested{false};
+    std::function<void(pqxx::transaction_base &)> run; // worker thread; stores the value
+    std::function<void(const PgStatus &)> deliver; // context's thread
+    std::atomic<bool> cancelRequested {false};
 };
 
 using PgTaskPtr = std::shared_ptr<PgTask>;

@@ -11,9 +11,9 @@ enum class PgTarget { Primary, Replica };
 struct PgJobSpec
 {
     PgTarget target = PgTarget::Primary;
-    bool readOnly = true;       // reads run in a READ ONLY transaction
-    int timeoutMs = 0;          // statement_timeout for this job; 0 = PgConfig's
-    QString label;              // for logs and error messages ("session list")
+    bool readOnly = true; // reads run in a READ ONLY transaction
+    int timeoutMs = 0; // statement_timeout for this job; 0 = PgConfig's
+    QString label; // for logs and error messages ("session list")
 };
 
 // How a job ended. Carried back to the caller with the value.
@@ -21,24 +21,23 @@ struct PgStatus
 {
     enum Code {
         Ok,
-        Cancelled,              // cancel(), a superseded request, or the owner went away
-        TimedOut,               // statement_timeout fired
-        ConnectionFailed,       // could not connect, or the connection broke
-        QueryFailed             // SQL error, or the job's own code threw
+        Cancelled, // cancel(), a superseded request, or the owner went away
+        TimedOut, // statement_timeout fired
+        ConnectionFailed, // could not connect, or the connection broke
+        QueryFailed // SQL error, or the job's own code threw
     };
     Code code = Ok;
-    QString message;            // empty when Ok; otherwise words for an operator
-    QString sqlState;           // five-character SQLSTATE when the server sent one
+    QString message; // empty when Ok; otherwise words for an operator
+    QString sqlState; // five-character SQLSTATE when the server sent one
     qint64 elapsedMs = 0;
 
     bool ok() const { return code == Ok; }
 };
 
-template<typename T>
-struct PgResult
+template<typename T> struct PgResult
 {
     PgStatus status;
-    T value{};
+    T value {};
 
     bool ok() const { return status.ok(); }
 };
@@ -48,11 +47,14 @@ struct PgConnectionState
 {
     enum Kind { Idle, Connecting, Ready, Failed };
     Kind kind = Idle;
-    QString reason;             // set when Failed
+    QString reason; // set when Failed
 
-    bool operator==(const PgConnectionState &o) const { return kind == o.kind && reason == o.reason; }
+    bool operator==(const PgConnectionState &o) const
+    {
+        return kind == o.kind && reason == o.reason;
+    }
     bool operator!=(const PgConnectionState &o) const { return !(*this == o); }
-    QString text() const;       // "connecting", "ready", "failed: …"
+    QString text() const; // "connecting", "ready", "failed: …"
 };
 
 } // namespace switchboard

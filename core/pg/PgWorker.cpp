@@ -12,8 +12,7 @@ namespace switchboard {
 PgWorker::PgWorker(PgPool *pool, PgConfig config)
     : m_pool(pool)
     , m_config(std::move(config))
-{
-}
+{ }
 
 PgWorker::~PgWorker()
 {
@@ -65,7 +64,7 @@ pqxx::connection &PgWorker::connectionFor(PgTarget target, bool *reused)
     if (conninfo.empty())
         throw pqxx::broken_connection(error.toStdString());
     m_pool->reportState({PgConnectionState::Connecting, {}});
-    auto fresh = std::make_unique<pqxx::connection>(conninfo);  // throws broken_connection
+    auto fresh = std::make_unique<pqxx::connection>(conninfo); // throws broken_connection
     m_pool->reportState({PgConnectionState::Ready, {}});
     const std::lock_guard<std::mutex> lock(m_mutex);
     slot = std::move(fresh);
@@ -95,7 +94,8 @@ PgStatus PgWorker::runOnce(PgTask &task, bool *retryable)
 {
     // Writes always go to the primary.
     const PgTarget target = task.spec.readOnly ? task.spec.target : PgTarget::Primary;
-    const int timeoutMs = task.spec.timeoutMs > 0 ? task.spec.timeoutMs : m_config.statementTimeoutMs;
+    const int timeoutMs
+        = task.spec.timeoutMs > 0 ? task.spec.timeoutMs : m_config.statementTimeoutMs;
     const QString where = m_config.describe(target);
     *retryable = false;
     try {
@@ -140,7 +140,8 @@ PgStatus PgWorker::runOnce(PgTask &task, bool *retryable)
     } catch (...) {
         PgStatus status;
         status.code = PgStatus::QueryFailed;
-        status.message = QStringLiteral("query failed on Postgres %1: unknown exception").arg(where);
+        status.message
+            = QStringLiteral("query failed on Postgres %1: unknown exception").arg(where);
         return status;
     }
 }

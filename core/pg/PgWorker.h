@@ -7,10 +7,9 @@
 
 #include <QThread>
 
-#include <pqxx/connection>
-
 #include <memory>
 #include <mutex>
+#include <pqxx/connection>
 
 namespace switchboard {
 
@@ -37,10 +36,10 @@ private:
 
     PgPool *m_pool;
     const PgConfig m_config;
-    std::mutex m_mutex;                           // guards everything below
+    std::mutex m_mutex; // guards everything below
     std::unique_ptr<pqxx::connection> m_primary;
     std::unique_ptr<pqxx::connection> m_replica;
-    pqxx::connection *m_active = nullptr;         // connection running m_current
+    pqxx::connection *m_active = nullptr; // connection running m_current
     quint64 m_current = 0;
 };
 

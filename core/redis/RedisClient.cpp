@@ -21,7 +21,8 @@ void RedisClient::pipeline(const QList<QList<QByteArray>> &commands, QObject *co
                            PipelineDone done, int timeoutMs)
 {
     if (commands.isEmpty()) {
-        QMetaObject::invokeMethod(this, [done] { done({}); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [done] { done({}); }, Qt::QueuedConnection);
         return;
     }
     struct Batch
@@ -35,13 +36,14 @@ void RedisClient::pipeline(const QList<QList<QByteArray>> &commands, QObject *co
     batch->left = commands.size();
     batch->done = std::move(done);
     for (qsizetype i = 0; i < commands.size(); ++i) {
-        m_connection->send(commands.at(i), context,
-                           [batch, i](const RedisReply &r) {
-                               batch->replies[i] = r;
-                               if (--batch->left == 0)
-                                   batch->done(batch->replies);
-                           },
-                           timeoutMs);
+        m_connection->send(
+            commands.at(i), context,
+            [batch, i](const RedisReply &r) {
+                batch->replies[i] = r;
+                if (--batch->left == 0)
+                    batch->done(batch->replies);
+            },
+            timeoutMs);
     }
 }
 

@@ -9,9 +9,8 @@
 #include <QSslSocket>
 #include <QVarLengthArray>
 
-#include <hiredis/hiredis.h>
-
 #include <algorithm>
+#include <hiredis/hiredis.h>
 #include <vector>
 
 namespace switchboard {
@@ -23,8 +22,8 @@ bool isPushReply(const RedisReply &reply)
     if (!reply.isArray() || reply.size() < 1 || !reply.at(0).isString())
         return false;
     const QByteArray &kind = reply.at(0).data();
-    return kind == "message" || kind == "pmessage" || kind == "subscribe"
-        || kind == "psubscribe" || kind == "unsubscribe" || kind == "punsubscribe";
+    return kind == "message" || kind == "pmessage" || kind == "subscribe" || kind == "psubscribe"
+        || kind == "unsubscribe" || kind == "punsubscribe";
 }
 
 // RESP encoding is hiredis' (redisFormatCommandArgv); empty on failure.
@@ -37,7 +36,9 @@ QByteArray encodeCommand(const QList<QByteArray> &args)
         lens.append(size_t(a.size()));
     }
     char *cmd = nullptr;
-    const int len = args.isEmpty() ? -1 : redisFormatCommandArgv(&cmd, int(argv.size()), argv.data(), lens.data());
+    const int len = args.isEmpty()
+        ? -1
+        : redisFormatCommandArgv(&cmd, int(argv.size()), argv.data(), lens.data());
     QByteArray wire = len > 0 ? QByteArray(cmd, len) : QByteArray();
     redisFreeCommand(cmd);
     return wire;
@@ -195,14 +196,16 @@ void RedisConnection::startAttempt()
         m_resolver = new RedisSentinelResolver(this);
     if (!m_watcher) {
         m_watcher = new RedisSentinelWatcher(m_options.sentinel, this);
-        connect(m_watcher, &RedisSentinelWatcher::masterSwitched, this, [this](const RedisEndpoint &to) {
-            if (m_state != State::Ready || (to.host == m_current.host && to.port == m_current.port))
-                return;
-            breakConnection(QStringLiteral("sentinel: master switched from %1 to %2")
-                                .arg(endpointText(m_current), endpointText(to)),
-                            false);
-            m_retryTimer.start(0); // follow now, no backoff: the new master is known
-        });
+        connect(m_watcher, &RedisSentinelWatcher::masterSwitched, this,
+                [this](const RedisEndpoint &to) {
+                    if (m_state != State::Ready
+                        || (to.host == m_current.host && to.port == m_current.port))
+                        return;
+                    breakConnection(QStringLiteral("sentinel: master switched from %1 to %2")
+                                        .arg(endpointText(m_current), endpointText(to)),
+                                    false);
+                    m_retryTimer.start(0); // follow now, no backoff: the new master is known
+                });
     }
     m_watcher->start();
     const quint64 gen = m_generation;
@@ -290,7 +293,8 @@ void RedisConnection::onSocketError()
     if (m_socket->error() == QAbstractSocket::RemoteHostClosedError
         || m_socket->error() == QAbstractSocket::UnknownSocketError) {
         reason = m_state == State::Connecting
-            ? QStringLiteral("connection closed by %1 during the handshake").arg(endpointText(m_current))
+            ? QStringLiteral("connection closed by %1 during the handshake")
+                  .arg(endpointText(m_current))
             : QStringLiteral("connection closed by %1").arg(endpointText(m_current));
         if (m_state == State::Connecting && !m_options.tls)
             reason += QStringLiteral(" (a TLS port? use rediss://)");
@@ -316,7 +320,8 @@ void RedisConnection::sendHandshake()
         p.done = [this, gen, step](const RedisReply &r) {
             if (gen != m_generation)
                 return;
-            if (const auto failure = RedisHandshake::judge(step, r, m_options, endpointText(m_current))) {
+            if (const auto failure
+                = RedisHandshake::judge(step, r, m_options, endpointText(m_current))) {
                 breakConnection(failure->reason, failure->permanent);
                 return;
             }
@@ -388,7 +393,7 @@ void RedisConnection::onReadyRead()
                     c->flushWrites();
             }
         }
-    } flushAtEnd{self};
+    } flushAtEnd {self};
     const QByteArray data = m_socket->readAll();
     m_bytesInReply += data.size();
     if (redisReaderFeed(m_reader, data.constData(), size_t(data.size())) != REDIS_OK) {
@@ -422,12 +427,14 @@ void RedisConnection::onReadyRead()
             }
             Pending p = std::move(m_inflight.front());
             m_inflight.pop_front();
-            const bool readOnly = !p.internal && reply.isError() && reply.data().startsWith("READONLY");
+            const bool readOnly
+                = !p.internal && reply.isError() && reply.data().startsWith("READONLY");
             deliver(p, reply);
             if (self && gen == m_generation && readOnly && m_options.sentinel.isEnabled()) {
-                breakConnection(QStringLiteral("%1 turned read-only (failover): asking the sentinels again")
-                                    .arg(endpointText(m_current)),
-                                false);
+                breakConnection(
+                    QStringLiteral("%1 turned read-only (failover): asking the sentinels again")
+                        .arg(endpointText(m_current)),
+                    false);
                 return;
             }
         }
@@ -474,9 +481,10 @@ void RedisConnection::sweepTimeouts()
     }
     QPointer<RedisConnection> self(this);
     for (Pending &p : expired) {
-        deliver(p, RedisReply::localError(QStringLiteral("timed out after %1 ms: not connected (%2)")
-                                              .arg(p.timeoutMs)
-                                              .arg(stateText())));
+        deliver(p,
+                RedisReply::localError(QStringLiteral("timed out after %1 ms: not connected (%2)")
+                                           .arg(p.timeoutMs)
+                                           .arg(stateText())));
         if (!self)
             return;
     }
@@ -512,10 +520,12 @@ void RedisConnection::breakConnection(const QString &reason, bool permanent)
         failQueued = true;
     } else {
         // Exponential backoff with jitter, so many consoles do not reconnect in lockstep.
-        const qint64 base = std::min<qint64>(m_options.reconnectMaxMs,
-                                             qint64(m_options.reconnectMinMs) << std::min(m_backoffStep, 16));
+        const qint64 base
+            = std::min<qint64>(m_options.reconnectMaxMs,
+                               qint64(m_options.reconnectMinMs) << std::min(m_backoffStep, 16));
         const double jitter = 0.75 + 0.5 * QRandomGenerator::global()->generateDouble();
-        const int delay = int(std::min<double>(double(m_options.reconnectMaxMs), double(base) * jitter));
+        const int delay
+            = int(std::min<double>(double(m_options.reconnectMaxMs), double(base) * jitter));
         ++m_backoffStep;
         m_retryAt = QDeadlineTimer(delay);
         m_retryTimer.start(delay);

@@ -68,11 +68,11 @@ private:
     {
         QPointer<QObject> context;
         bool hasContext = false;
-        bool internal = false;         // handshake commands: never reported to callers
+        bool internal = false; // handshake commands: never reported to callers
         Callback done;
         QDeadlineTimer deadline;
         int timeoutMs = 0;
-        QByteArray wire;               // encoded, kept only while queued
+        QByteArray wire; // encoded, kept only while queued
     };
 
     void startAttempt();

@@ -17,15 +17,15 @@ struct RedisSentinelConfig
 {
     QList<RedisEndpoint> sentinels;
     QString masterName;
-    QString username;          // for the sentinels themselves (optional)
+    QString username; // for the sentinels themselves (optional)
     QString password;
     bool isEnabled() const { return !sentinels.isEmpty() && !masterName.isEmpty(); }
 };
 
 struct RedisConnectionOptions
 {
-    RedisEndpoint endpoint{QStringLiteral("127.0.0.1"), 6379};
-    QString username;          // ACL user; empty = legacy AUTH password
+    RedisEndpoint endpoint {QStringLiteral("127.0.0.1"), 6379};
+    QString username; // ACL user; empty = legacy AUTH password
     QString password;
     int db = 0;
     bool tls = false;
@@ -33,13 +33,13 @@ struct RedisConnectionOptions
     RedisSentinelConfig sentinel;
     QString clientName = QStringLiteral("switchboard");
 
-    int commandTimeoutMs = 5000;       // default per-command timeout
-    int connectTimeoutMs = 5000;       // TCP + TLS + handshake
+    int commandTimeoutMs = 5000; // default per-command timeout
+    int connectTimeoutMs = 5000; // TCP + TLS + handshake
     qint64 maxReplyBytes = qint64(64) * 1024 * 1024;
-    int reconnectMinMs = 250;          // backoff doubles from here ...
-    int reconnectMaxMs = 30000;        // ... up to here, with jitter
-    int failedRetryMs = 30000;         // after an auth / TLS failure; 0 = never retry
-    bool autoReconnect = true;         // false for one-shot probes (sentinel queries)
+    int reconnectMinMs = 250; // backoff doubles from here ...
+    int reconnectMaxMs = 30000; // ... up to here, with jitter
+    int failedRetryMs = 30000; // after an auth / TLS failure; 0 = never retry
+    bool autoReconnect = true; // false for one-shot probes (sentinel queries)
 };
 
 } // namespace switchboard

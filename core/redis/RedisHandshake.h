@@ -3,6 +3,7 @@
 #include "core/redis/RedisReply.h"
 
 #include <QList>
+
 #include <optional>
 
 namespace switchboard {
@@ -28,7 +29,8 @@ public:
     static QList<Step> steps(const RedisConnectionOptions &options);
     // nullopt when the reply is acceptable. `where` names the server ("host:port").
     static std::optional<Failure> judge(const Step &step, const RedisReply &reply,
-                                        const RedisConnectionOptions &options, const QString &where);
+                                        const RedisConnectionOptions &options,
+                                        const QString &where);
 };
 
 } // namespace switchboard

@@ -6,8 +6,7 @@ namespace switchboard {
 
 RedisSentinelResolver::RedisSentinelResolver(QObject *parent)
     : QObject(parent)
-{
-}
+{ }
 
 void RedisSentinelResolver::resolve(const RedisSentinelConfig &config, int timeoutMs, Done done)
 {
@@ -63,7 +62,8 @@ void RedisSentinelResolver::tryNext()
                     if (probe != m_probe)
                         return;
                     bool portOk = false;
-                    const int port = r.isArray() && r.size() == 2 ? r.at(1).data().toInt(&portOk) : 0;
+                    const int port
+                        = r.isArray() && r.size() == 2 ? r.at(1).data().toInt(&portOk) : 0;
                     if (portOk && m_done) {
                         Done done = std::move(m_done);
                         m_done = nullptr;
@@ -73,8 +73,7 @@ void RedisSentinelResolver::tryNext()
                         return;
                     }
                     m_errors << where + QStringLiteral(": ")
-                                    + (r.isError() ? r.errorMessage()
-                                                   : QStringLiteral("unknown master"));
+                            + (r.isError() ? r.errorMessage() : QStringLiteral("unknown master"));
                     tryNext();
                 });
     probe->open();

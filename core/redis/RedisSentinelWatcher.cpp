@@ -7,8 +7,7 @@ namespace switchboard {
 RedisSentinelWatcher::RedisSentinelWatcher(const RedisSentinelConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
-{
-}
+{ }
 
 RedisSentinelWatcher::~RedisSentinelWatcher() = default;
 

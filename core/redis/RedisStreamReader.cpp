@@ -1,6 +1,7 @@
 #include "core/redis/RedisStreamReader.h"
 
 #include <QTimer>
+
 #include <memory>
 
 namespace switchboard {
@@ -60,23 +61,23 @@ void RedisStreamReader::resolveStartIds()
     const quint64 round = m_round;
     auto left = std::make_shared<int>(int(unresolved.size()));
     for (const QByteArray &key : unresolved) {
-        m_connection->send({QByteArrayLiteral("XREVRANGE"), key, QByteArrayLiteral("+"),
-                            QByteArrayLiteral("-"), QByteArrayLiteral("COUNT"), QByteArrayLiteral("1")},
-                           this, [this, key, left, round](const RedisReply &r) {
-                               if (round != m_round)
-                                   return;
-                               if (r.isArray()) {
-                                   m_lastIds[key] = r.size() > 0 && r.at(0).size() > 0
-                                       ? r.at(0).at(0).data()
-                                       : QByteArrayLiteral("0-0");
-                               } else if (r.isError() && !r.isLocalError()) {
-                                   emit readError(QString::fromUtf8(key) + QStringLiteral(": ")
-                                                  + r.errorMessage());
-                                   m_lastIds[key] = QByteArrayLiteral("0-0");
-                               }
-                               if (--*left == 0 && !r.isLocalError())
-                                   checkGaps();
-                           });
+        m_connection->send(
+            {QByteArrayLiteral("XREVRANGE"), key, QByteArrayLiteral("+"), QByteArrayLiteral("-"),
+             QByteArrayLiteral("COUNT"), QByteArrayLiteral("1")},
+            this, [this, key, left, round](const RedisReply &r) {
+                if (round != m_round)
+                    return;
+                if (r.isArray()) {
+                    m_lastIds[key] = r.size() > 0 && r.at(0).size() > 0 ? r.at(0).at(0).data()
+                                                                        : QByteArrayLiteral("0-0");
+                } else if (r.isError() && !r.isLocalError()) {
+                    emit readError(QString::fromUtf8(key) + QStringLiteral(": ")
+                                   + r.errorMessage());
+                    m_lastIds[key] = QByteArrayLiteral("0-0");
+                }
+                if (--*left == 0 && !r.isLocalError())
+                    checkGaps();
+            });
     }
 }
 
@@ -115,8 +116,8 @@ void RedisStreamReader::checkGaps()
                                    // it (the oldest survivor is newer than what we read).
                                    const bool deleted = !maxDeleted.isEmpty()
                                        && compareStreamIds(maxDeleted, last) > 0;
-                                   const bool trimmed = !first.isEmpty()
-                                       && compareStreamIds(first, last) > 0;
+                                   const bool trimmed
+                                       = !first.isEmpty() && compareStreamIds(first, last) > 0;
                                    if (deleted || trimmed)
                                        emit gapDetected(key, last, first);
                                }
@@ -133,21 +134,22 @@ void RedisStreamReader::readNext()
     if (!m_running || m_reading || m_lastIds.isEmpty()
         || m_connection->state() != RedisConnection::State::Ready)
         return;
-    QList<QByteArray> args{QByteArrayLiteral("XREAD"), QByteArrayLiteral("COUNT"),
-                           QByteArray::number(m_count), QByteArrayLiteral("BLOCK"),
-                           QByteArray::number(m_blockMs), QByteArrayLiteral("STREAMS")};
+    QList<QByteArray> args {QByteArrayLiteral("XREAD"),    QByteArrayLiteral("COUNT"),
+                            QByteArray::number(m_count),   QByteArrayLiteral("BLOCK"),
+                            QByteArray::number(m_blockMs), QByteArrayLiteral("STREAMS")};
     args << m_lastIds.keys();
     args << m_lastIds.values();
     m_reading = true;
     const quint64 round = m_round;
-    m_connection->send(args, this,
-                       [this, round](const RedisReply &r) {
-                           if (round != m_round)
-                               return;
-                           m_reading = false;
-                           onReply(r);
-                       },
-                       m_blockMs + m_connection->options().commandTimeoutMs);
+    m_connection->send(
+        args, this,
+        [this, round](const RedisReply &r) {
+            if (round != m_round)
+                return;
+            m_reading = false;
+            onReply(r);
+        },
+        m_blockMs + m_connection->options().commandTimeoutMs);
 }
 
 void RedisStreamReader::onReply(const RedisReply &reply)

@@ -21,7 +21,7 @@ RedisSubscriber::RedisSubscriber(const RedisConnectionOptions &options, QObject 
 
 void RedisSubscriber::subscribe(const QList<QByteArray> &channels)
 {
-    QList<QByteArray> args{QByteArrayLiteral("SUBSCRIBE")};
+    QList<QByteArray> args {QByteArrayLiteral("SUBSCRIBE")};
     for (const QByteArray &c : channels) {
         if (!m_channels.contains(c)) {
             m_channels.insert(c);
@@ -34,7 +34,7 @@ void RedisSubscriber::subscribe(const QList<QByteArray> &channels)
 
 void RedisSubscriber::psubscribe(const QList<QByteArray> &patterns)
 {
-    QList<QByteArray> args{QByteArrayLiteral("PSUBSCRIBE")};
+    QList<QByteArray> args {QByteArrayLiteral("PSUBSCRIBE")};
     for (const QByteArray &p : patterns) {
         if (!m_patterns.contains(p)) {
             m_patterns.insert(p);
@@ -47,7 +47,7 @@ void RedisSubscriber::psubscribe(const QList<QByteArray> &patterns)
 
 void RedisSubscriber::unsubscribe(const QList<QByteArray> &channels)
 {
-    QList<QByteArray> args{QByteArrayLiteral("UNSUBSCRIBE")};
+    QList<QByteArray> args {QByteArrayLiteral("UNSUBSCRIBE")};
     for (const QByteArray &c : channels) {
         if (m_channels.remove(c))
             args << c;
@@ -59,13 +59,13 @@ void RedisSubscriber::unsubscribe(const QList<QByteArray> &channels)
 void RedisSubscriber::onReady()
 {
     if (!m_channels.isEmpty()) {
-        QList<QByteArray> args{QByteArrayLiteral("SUBSCRIBE")};
+        QList<QByteArray> args {QByteArrayLiteral("SUBSCRIBE")};
         for (const QByteArray &c : std::as_const(m_channels))
             args << c;
         m_connection->sendPush(args);
     }
     if (!m_patterns.isEmpty()) {
-        QList<QByteArray> args{QByteArrayLiteral("PSUBSCRIBE")};
+        QList<QByteArray> args {QByteArrayLiteral("PSUBSCRIBE")};
         for (const QByteArray &p : std::as_const(m_patterns))
             args << p;
         m_connection->sendPush(args);

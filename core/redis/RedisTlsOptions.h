@@ -8,12 +8,12 @@ namespace switchboard {
 // the console talks to production, a silently unverified link is not acceptable.
 struct RedisTlsOptions
 {
-    QString caFile;            // PEM; empty = the system CA store
+    QString caFile; // PEM; empty = the system CA store
     bool verifyPeer = true;
     bool verifyHostName = true;
-    QString clientCertFile;    // optional client certificate (PEM)
+    QString clientCertFile; // optional client certificate (PEM)
     QString clientKeyFile;
-    QString serverName;        // name to verify / send as SNI; empty = the host connected to
+    QString serverName; // name to verify / send as SNI; empty = the host connected to
 
     // The socket configuration for these options; on a missing or unreadable file
     // *error says which (and the connection must not be attempted).

@@ -31,13 +31,15 @@ std::optional<RedisUri> RedisUri::parse(const QString &text, QString *error)
 {
     const QUrl url(text.trimmed(), QUrl::StrictMode);
     if (!url.isValid())
-        return fail(error, QStringLiteral("'%1' is not a valid URI: %2").arg(text, url.errorString()));
+        return fail(error,
+                    QStringLiteral("'%1' is not a valid URI: %2").arg(text, url.errorString()));
     RedisUri uri;
     const QString scheme = url.scheme().toLower();
     if (scheme == QLatin1String("rediss"))
         uri.tls = true;
     else if (scheme != QLatin1String("redis"))
-        return fail(error, QStringLiteral("scheme must be redis:// or rediss://, not '%1'").arg(scheme));
+        return fail(error,
+                    QStringLiteral("scheme must be redis:// or rediss://, not '%1'").arg(scheme));
     uri.host = url.host();
     if (uri.host.isEmpty())
         return fail(error, QStringLiteral("'%1' has no host").arg(text));
@@ -47,7 +49,8 @@ std::optional<RedisUri> RedisUri::parse(const QString &text, QString *error)
     // redis://:pass@host means legacy AUTH pass; redis://user:pass@host means ACL.
     uri.username = url.userName(QUrl::FullyDecoded);
     uri.password = url.password(QUrl::FullyDecoded);
-    if (!uri.username.isEmpty() && uri.password.isEmpty() && !url.userInfo().contains(QLatin1Char(':'))) {
+    if (!uri.username.isEmpty() && uri.password.isEmpty()
+        && !url.userInfo().contains(QLatin1Char(':'))) {
         // redis://secret@host: most clients read a lone user-info as the password.
         uri.password = uri.username;
         uri.username.clear();
@@ -63,10 +66,13 @@ std::optional<RedisUri> RedisUri::parse(const QString &text, QString *error)
     for (const auto &item : query.queryItems(QUrl::FullyDecoded)) {
         if (item.first == QLatin1String("timeout")) {
             if (!parseDuration(item.second, &uri.timeoutMs))
-                return fail(error, QStringLiteral("timeout '%1' is not a duration").arg(item.second));
+                return fail(error,
+                            QStringLiteral("timeout '%1' is not a duration").arg(item.second));
         } else if (item.first == QLatin1String("connect_timeout")) {
             if (!parseDuration(item.second, &uri.connectTimeoutMs))
-                return fail(error, QStringLiteral("connect_timeout '%1' is not a duration").arg(item.second));
+                return fail(
+                    error,
+                    QStringLiteral("connect_timeout '%1' is not a duration").arg(item.second));
         } else if (item.first == QLatin1String("client_name")) {
             uri.clientName = item.second;
         } else {

@@ -2,6 +2,7 @@
 #include "core/redis/RedisConnectionOptions.h"
 
 #include <QString>
+
 #include <optional>
 
 namespace switchboard {

@@ -15,8 +15,7 @@ namespace switchboard {
 ConnectionTester::ConnectionTester(QObject *context, Done done)
     : QObject(context)
     , m_done(std::move(done))
-{
-}
+{ }
 
 void ConnectionTester::run(const ConnectionProfile &profile, const QString &redisPassword,
                            const QString &postgresPassword, QObject *context, Done done,
@@ -31,14 +30,19 @@ void ConnectionTester::run(const ConnectionProfile &profile, const QString &redi
     count += profile.pgReplicaDsn.isEmpty() ? 0 : 1;
     tester->expect(count);
     if (count == 0) {
-        tester->add(ConnectionTestResult{QStringLiteral("Profile"), false, {}, -1,
-                                         QStringLiteral("nothing to test: no Redis and no Postgres")});
+        tester->add(
+            ConnectionTestResult {QStringLiteral("Profile"),
+                                  false,
+                                  {},
+                                  -1,
+                                  QStringLiteral("nothing to test: no Redis and no Postgres")});
         return;
     }
     if (redis)
         tester->testRedis(profile, redisPassword, timeoutMs);
     if (!profile.pgDsn.isEmpty())
-        tester->testPostgres(QStringLiteral("Postgres"), profile.pgDsn, postgresPassword, timeoutMs);
+        tester->testPostgres(QStringLiteral("Postgres"), profile.pgDsn, postgresPassword,
+                             timeoutMs);
     if (!profile.pgReplicaDsn.isEmpty())
         tester->testPostgres(QStringLiteral("Postgres replica"), profile.pgReplicaDsn,
                              postgresPassword, timeoutMs);
@@ -62,7 +66,7 @@ void ConnectionTester::testRedis(const ConnectionProfile &profile, const QString
     QString error;
     auto options = RedisBackend::optionsFor(profile, password, &error);
     if (!options) {
-        add(ConnectionTestResult{QStringLiteral("Redis"), false, {}, -1, error});
+        add(ConnectionTestResult {QStringLiteral("Redis"), false, {}, -1, error});
         return;
     }
     options->autoReconnect = false;
@@ -84,39 +88,43 @@ void ConnectionTester::testRedis(const ConnectionProfile &profile, const QString
                 if (state == RedisConnection::State::Failed
                     || state == RedisConnection::State::Reconnecting
                     || state == RedisConnection::State::Disconnected)
-                    finish(ConnectionTestResult{QStringLiteral("Redis"), false, {}, -1,
-                                                client->connection()->lastError()});
+                    finish(ConnectionTestResult {
+                        QStringLiteral("Redis"), false, {}, -1, client->connection()->lastError()});
             });
     client->open();
     timer->start();
-    client->command({QByteArrayLiteral("PING")}, this, [this, client, timer, finish](const RedisReply &pong) {
-        if (pong.isError()) {
-            finish(ConnectionTestResult{QStringLiteral("Redis"), false, {}, -1, pong.errorMessage()});
-            return;
-        }
-        // The first PING includes the handshake; a second one is the real round trip.
-        timer->restart();
-        client->command({QByteArrayLiteral("PING")}, this, [client, timer, finish](const RedisReply &) {
-            const double rtt = double(timer->nsecsElapsed()) / 1e6;
-            client->command({QByteArrayLiteral("INFO"), QByteArrayLiteral("server")}, client,
-                            [client, rtt, finish](const RedisReply &info) {
-                                QString version = QStringLiteral("Redis");
-                                QString role;
-                                for (const QByteArray &line : info.data().split('\n')) {
-                                    if (line.startsWith("redis_version:"))
-                                        version = QStringLiteral("Redis ")
-                                                  + QString::fromLatin1(line.mid(14).trimmed());
-                                    if (line.startsWith("redis_mode:"))
-                                        role = QString::fromLatin1(line.mid(11).trimmed());
-                                }
-                                const RedisEndpoint e = client->connection()->currentEndpoint();
-                                finish(ConnectionTestResult{
-                                    QStringLiteral("Redis"), true, version, rtt,
-                                    QStringLiteral("%1:%2%3").arg(e.host).arg(e.port).arg(
-                                        role.isEmpty() ? QString() : QStringLiteral(", ") + role)});
-                            });
+    client->command(
+        {QByteArrayLiteral("PING")}, this, [this, client, timer, finish](const RedisReply &pong) {
+            if (pong.isError()) {
+                finish(ConnectionTestResult {
+                    QStringLiteral("Redis"), false, {}, -1, pong.errorMessage()});
+                return;
+            }
+            // The first PING includes the handshake; a second one is the real round trip.
+            timer->restart();
+            client->command(
+                {QByteArrayLiteral("PING")}, this, [client, timer, finish](const RedisReply &) {
+                    const double rtt = double(timer->nsecsElapsed()) / 1e6;
+                    client->command(
+                        {QByteArrayLiteral("INFO"), QByteArrayLiteral("server")}, client,
+                        [client, rtt, finish](const RedisReply &info) {
+                            QString version = QStringLiteral("Redis");
+                            QString role;
+                            for (const QByteArray &line : info.data().split('\n')) {
+                                if (line.startsWith("redis_version:"))
+                                    version = QStringLiteral("Redis ")
+                                        + QString::fromLatin1(line.mid(14).trimmed());
+                                if (line.startsWith("redis_mode:"))
+                                    role = QString::fromLatin1(line.mid(11).trimmed());
+                            }
+                            const RedisEndpoint e = client->connection()->currentEndpoint();
+                            finish(ConnectionTestResult {
+                                QStringLiteral("Redis"), true, version, rtt,
+                                QStringLiteral("%1:%2%3").arg(e.host).arg(e.port).arg(
+                                    role.isEmpty() ? QString() : QStringLiteral(", ") + role)});
+                        });
+                });
         });
-    });
 }
 
 void ConnectionTester::testPostgres(const QString &backend, const QString &dsn,
@@ -124,7 +132,10 @@ void ConnectionTester::testPostgres(const QString &backend, const QString &dsn,
 {
     QString full = dsn;
     if (!password.isEmpty() && !dsn.contains(QLatin1String("://")))
-        full += QStringLiteral(" password='%1'").arg(QString(password).replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('\''), QStringLiteral("\\'")));
+        full += QStringLiteral(" password='%1'")
+                    .arg(QString(password)
+                             .replace(QLatin1Char('\\'), QStringLiteral("\\\\"))
+                             .replace(QLatin1Char('\''), QStringLiteral("\\'")));
     PgConfig config(full);
     config.connectTimeoutSec = std::max(1, timeoutMs / 1000);
     config.statementTimeoutMs = timeoutMs;
@@ -141,21 +152,21 @@ void ConnectionTester::testPostgres(const QString &backend, const QString &dsn,
                                            "pg_is_in_recovery(), current_user");
             const double rtt = double(t.nsecsElapsed()) / 1e6;
             return std::make_tuple(QString::fromStdString(row[0].as<std::string>()),
-                                   row[1].as<bool>(), QString::fromStdString(row[2].as<std::string>()),
-                                   rtt);
+                                   row[1].as<bool>(),
+                                   QString::fromStdString(row[2].as<std::string>()), rtt);
         },
         [this, pool, backend, where](PgResult<std::tuple<QString, bool, QString, double>> r) {
             pool->deleteLater();
             if (!r.ok()) {
-                add(ConnectionTestResult{backend, false, {}, -1, r.status.message});
+                add(ConnectionTestResult {backend, false, {}, -1, r.status.message});
                 return;
             }
             const auto &[version, replica, user, rtt] = r.value;
-            add(ConnectionTestResult{backend, true, QStringLiteral("PostgreSQL ") + version, rtt,
-                                     QStringLiteral("%1 as %2%3")
-                                         .arg(where, user,
-                                              replica ? QStringLiteral(", read-only replica")
-                                                      : QString())});
+            add(ConnectionTestResult {
+                backend, true, QStringLiteral("PostgreSQL ") + version, rtt,
+                QStringLiteral("%1 as %2%3")
+                    .arg(where, user,
+                         replica ? QStringLiteral(", read-only replica") : QString())});
         });
 }
 

@@ -5,9 +5,8 @@
 
 #include <QDateTime>
 
-#include <pqxx/pqxx>
-
 #include <algorithm>
+#include <pqxx/pqxx>
 
 namespace switchboard {
 
@@ -129,8 +128,7 @@ void PostgresBackend::probe()
                     scheduleRetry(result.status.message);
                 } else {
                     setStatus(BackendStatus::State::Failed,
-                              QStringLiteral("failed: %1").arg(result.status.message),
-                              m_endpoint);
+                              QStringLiteral("failed: %1").arg(result.status.message), m_endpoint);
                 }
                 return;
             }

@@ -23,7 +23,7 @@ public:
     explicit PostgresBackend(PgConfig config, QObject *parent = nullptr);
     ~PostgresBackend() override;
 
-    void start();                     // first probe now, then re-probe on failures
+    void start(); // first probe now, then re-probe on failures
     PgPool *pool() const { return m_pool.get(); }
     const BackendStatus &status() const { return m_status; }
     bool schemaUsable() const { return m_schemaUsable; }

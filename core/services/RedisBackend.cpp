@@ -5,9 +5,8 @@
 
 namespace switchboard {
 
-std::optional<RedisConnectionOptions> RedisBackend::optionsFor(const ConnectionProfile &profile,
-                                                               const QString &password,
-                                                               QString *error)
+std::optional<RedisConnectionOptions>
+RedisBackend::optionsFor(const ConnectionProfile &profile, const QString &password, QString *error)
 {
     RedisConnectionOptions options;
     if (!profile.redisUri.isEmpty()) {
@@ -29,7 +28,7 @@ std::optional<RedisConnectionOptions> RedisBackend::optionsFor(const ConnectionP
                     *error = QStringLiteral("Sentinel address '%1' is not host:port").arg(s);
                 return std::nullopt;
             }
-            options.sentinel.sentinels.append(RedisEndpoint{s.left(colon), port});
+            options.sentinel.sentinels.append(RedisEndpoint {s.left(colon), port});
         }
         options.sentinel.masterName = profile.sentinelMaster;
     } else {
@@ -80,7 +79,8 @@ void RedisBackend::onStateChanged()
 {
     using S = RedisConnection::State;
     const RedisConnection *c = m_client->connection();
-    const QString endpoint = QStringLiteral("%1:%2").arg(c->currentEndpoint().host).arg(c->currentEndpoint().port);
+    const QString endpoint
+        = QStringLiteral("%1:%2").arg(c->currentEndpoint().host).arg(c->currentEndpoint().port);
     const QString lastError = c->lastError();
     switch (c->state()) {
     case S::Disconnected:
@@ -118,23 +118,23 @@ void RedisBackend::probe()
         if (pong.isError())
             return; // the connection state says what went wrong
         m_roundTripMs = double(timer->nsecsElapsed()) / 1e6;
-        m_client->command({QByteArrayLiteral("INFO"), QByteArrayLiteral("server")}, this,
-                          [this](const RedisReply &info) {
-                              if (info.isString()) {
-                                  for (const QByteArray &line : info.data().split('\n'))
-                                      if (line.startsWith("redis_version:"))
-                                          m_serverVersion = QString::fromLatin1(line.mid(14).trimmed());
-                              }
-                              const RedisEndpoint e = m_client->connection()->currentEndpoint();
-                              const QString detail =
-                                  QStringLiteral("%1:%2\nRedis %3, round trip %4 ms")
-                                      .arg(e.host)
-                                      .arg(e.port)
-                                      .arg(m_serverVersion.isEmpty() ? QStringLiteral("?")
-                                                                     : m_serverVersion)
-                                      .arg(m_roundTripMs, 0, 'f', 1);
-                              publish(BackendStatus::State::Ready, QStringLiteral("ready"), detail);
-                          });
+        m_client->command(
+            {QByteArrayLiteral("INFO"), QByteArrayLiteral("server")}, this,
+            [this](const RedisReply &info) {
+                if (info.isString()) {
+                    for (const QByteArray &line : info.data().split('\n'))
+                        if (line.startsWith("redis_version:"))
+                            m_serverVersion = QString::fromLatin1(line.mid(14).trimmed());
+                }
+                const RedisEndpoint e = m_client->connection()->currentEndpoint();
+                const QString detail
+                    = QStringLiteral("%1:%2\nRedis %3, round trip %4 ms")
+                          .arg(e.host)
+                          .arg(e.port)
+                          .arg(m_serverVersion.isEmpty() ? QStringLiteral("?") : m_serverVersion)
+                          .arg(m_roundTripMs, 0, 'f', 1);
+                publish(BackendStatus::State::Ready, QStringLiteral("ready"), detail);
+            });
     });
 }
 

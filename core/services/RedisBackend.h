@@ -22,9 +22,8 @@ class RedisBackend : public QObject
 public:
     // Options for a profile: URI or Sentinel set, TLS files. Returns nullopt and *error
     // when the profile cannot describe a Redis connection.
-    static std::optional<RedisConnectionOptions> optionsFor(const ConnectionProfile &profile,
-                                                            const QString &password,
-                                                            QString *error);
+    static std::optional<RedisConnectionOptions>
+    optionsFor(const ConnectionProfile &profile, const QString &password, QString *error);
 
     explicit RedisBackend(const RedisConnectionOptions &options, QObject *parent = nullptr);
     ~RedisBackend() override;

@@ -1,2 +1,7 @@
 #include <QString>
-namespace switchboard { QString versionString() { return QStringLiteral(SWITCHBOARD_VERSION); } }
+namespace switchboard {
+QString versionString()
+{
+    return QStringLiteral(SWITCHBOARD_VERSION);
+}
+} // namespace switchboard

@@ -45,7 +45,7 @@ inline QList<ContractDocSection> readContractDoc(QString *error)
     for (const QString &line : lines) {
         const auto m = heading.match(line);
         if (m.hasMatch()) {
-            out.append({ m.captured(1), m.captured(2), {} });
+            out.append({m.captured(1), m.captured(2), {}});
             current = &out.last();
             inTable = false;
             continue;
@@ -72,7 +72,7 @@ inline QList<ContractDocSection> readContractDoc(QString *error)
         if (cells.first().startsWith(QStringLiteral("---")))
             continue;
         if (inTable)
-            current->rows.append({ cells.at(0), cells.at(1), cells.at(2) });
+            current->rows.append({cells.at(0), cells.at(1), cells.at(2)});
     }
     return out;
 }

@@ -23,7 +23,8 @@ private Q_SLOTS:
 
 private:
     ConnectionTestResults runTest(const ConnectionProfile &p, const QString &redisPassword);
-    RedisServer m_redis{RedisOptions{false, nullptr, false, QStringLiteral("s3cret"), {}, {}, 0, {}}};
+    RedisServer m_redis {
+        RedisOptions {false, nullptr, false, QStringLiteral("s3cret"), {}, {}, 0, {}}};
     PostgresServer m_pg;
 };
 
@@ -39,17 +40,21 @@ ConnectionTestResults TestConnectionTester::runTest(const ConnectionProfile &p,
     ConnectionTestResults out;
     bool done = false;
     QObject context;
-    ConnectionTester::run(p, redisPassword, QString(), &context,
-                          [&](ConnectionTestResults r) {
-                              out = r;
-                              done = true;
-                          },
-                          4000);
-    [&] { QTRY_VERIFY_WITH_TIMEOUT(done, 15000); }();
+    ConnectionTester::run(
+        p, redisPassword, QString(), &context,
+        [&](ConnectionTestResults r) {
+            out = r;
+            done = true;
+        },
+        4000);
+    [&] {
+        QTRY_VERIFY_WITH_TIMEOUT(done, 15000);
+    }();
     return out;
 }
 
-static const ConnectionTestResult *find(const ConnectionTestResults &results, const QString &backend)
+static const ConnectionTestResult *find(const ConnectionTestResults &results,
+                                        const QString &backend)
 {
     for (const auto &r : results)
         if (r.backend == backend)
@@ -72,7 +77,8 @@ void TestConnectionTester::bothOk()
     QVERIFY(redis->serverVersion.startsWith(QStringLiteral("Redis 7")));
     QVERIFY(redis->roundTripMs >= 0);
     QVERIFY2(pg->ok, qPrintable(pg->message));
-    QVERIFY2(pg->serverVersion.startsWith(QStringLiteral("PostgreSQL 15")), qPrintable(pg->serverVersion));
+    QVERIFY2(pg->serverVersion.startsWith(QStringLiteral("PostgreSQL 15")),
+             qPrintable(pg->serverVersion));
     QVERIFY(pg->toText().contains(QStringLiteral("round trip")));
 }
 
@@ -94,7 +100,8 @@ void TestConnectionTester::wrongRedisPasswordAndDeadPostgres()
                  || redis->message.contains(QStringLiteral("password"), Qt::CaseInsensitive),
              qPrintable(redis->message));
     QVERIFY(!pg->ok);
-    QVERIFY2(pg->message.contains(QStringLiteral("refused"), Qt::CaseInsensitive), qPrintable(pg->message));
+    QVERIFY2(pg->message.contains(QStringLiteral("refused"), Qt::CaseInsensitive),
+             qPrintable(pg->message));
 }
 
 void TestConnectionTester::destroyedContextGetsNothing()
@@ -135,9 +142,10 @@ void TestConnectionTester::redisBackendFollowsServer()
     RedisBackend wrong(*bad);
     wrong.start();
     QTRY_VERIFY_WITH_TIMEOUT(wrong.status().state == BackendStatus::State::Failed, 10000);
-    QVERIFY2(wrong.status().summary.contains(QStringLiteral("WRONGPASS"), Qt::CaseInsensitive)
-                 || wrong.status().summary.contains(QStringLiteral("password"), Qt::CaseInsensitive),
-             qPrintable(wrong.status().summary));
+    QVERIFY2(
+        wrong.status().summary.contains(QStringLiteral("WRONGPASS"), Qt::CaseInsensitive)
+            || wrong.status().summary.contains(QStringLiteral("password"), Qt::CaseInsensitive),
+        qPrintable(wrong.status().summary));
 }
 
 QTEST_GUILESS_MAIN(TestConnectionTester)

@@ -129,14 +129,14 @@ void TstContractDocs::enumsAreDocumented()
     QFile f(contractDocPath());
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QString doc = QString::fromUtf8(f.readAll());
-    const QStringList lists = { enumAllowed<ProcessStatus>(),      enumAllowed<ExecMode>(),
-                                enumAllowed<ProcessEventKind>(),   enumAllowed<SessionState>(),
-                                enumAllowed<SegmentKind>(),        enumAllowed<RecoveryKind>(),
-                                enumAllowed<RecoveryStrategy>(),   enumAllowed<RecoveryOutcome>(),
-                                enumAllowed<ControlAction>(),      enumAllowed<ControlState>(),
-                                enumAllowed<SpanKind>(),           enumAllowed<SpanStatus>(),
-                                enumAllowed<SessionOutcome>(),     enumAllowed<DeploymentKind>(),
-                                enumAllowed<OperatorActionKind>(), enumAllowed<OperatorOutcome>() };
+    const QStringList lists = {enumAllowed<ProcessStatus>(),      enumAllowed<ExecMode>(),
+                               enumAllowed<ProcessEventKind>(),   enumAllowed<SessionState>(),
+                               enumAllowed<SegmentKind>(),        enumAllowed<RecoveryKind>(),
+                               enumAllowed<RecoveryStrategy>(),   enumAllowed<RecoveryOutcome>(),
+                               enumAllowed<ControlAction>(),      enumAllowed<ControlState>(),
+                               enumAllowed<SpanKind>(),           enumAllowed<SpanStatus>(),
+                               enumAllowed<SessionOutcome>(),     enumAllowed<DeploymentKind>(),
+                               enumAllowed<OperatorActionKind>(), enumAllowed<OperatorOutcome>()};
     for (const QString &allowed : lists) {
         // The docs write them as `a`, `b`, `c`.
         const QString asDoc = QLatin1Char('`')
@@ -151,11 +151,11 @@ void TstContractDocs::enumsAreDocumented()
     QString sqlText = QString::fromUtf8(sqlFile.readAll());
     sqlText.remove(QRegularExpression(QStringLiteral("\\s+")));
     const QStringList sqlLists
-        = { enumAllowed<ProcessEventKind>(),   enumAllowed<RecoveryKind>(),
-            enumAllowed<RecoveryStrategy>(),   enumAllowed<RecoveryOutcome>(),
-            enumAllowed<SpanKind>(),           enumAllowed<SpanStatus>(),
-            enumAllowed<SessionOutcome>(),     enumAllowed<DeploymentKind>(),
-            enumAllowed<OperatorActionKind>(), enumAllowed<OperatorOutcome>() };
+        = {enumAllowed<ProcessEventKind>(),   enumAllowed<RecoveryKind>(),
+           enumAllowed<RecoveryStrategy>(),   enumAllowed<RecoveryOutcome>(),
+           enumAllowed<SpanKind>(),           enumAllowed<SpanStatus>(),
+           enumAllowed<SessionOutcome>(),     enumAllowed<DeploymentKind>(),
+           enumAllowed<OperatorActionKind>(), enumAllowed<OperatorOutcome>()};
     for (const QString &allowed : sqlLists) {
         const QString asSql = QStringLiteral("IN('")
             + allowed.split(QLatin1Char('|')).join(QStringLiteral("','")) + QStringLiteral("')");

@@ -44,11 +44,11 @@ struct RecordType
 
 template<class S> RecordType makeType(const char *name, T target, const S &sample)
 {
-    return { QString::fromLatin1(name), target, sample.toFields(target), S::requiredFieldNames(),
-             [target](const RecordFields &f) {
-                 const auto p = S::parse(f, QStringLiteral("abc"));
-                 return std::make_tuple(p.isOk(), p.message(), p.value().toFields(target));
-             } };
+    return {QString::fromLatin1(name), target, sample.toFields(target), S::requiredFieldNames(),
+            [target](const RecordFields &f) {
+                const auto p = S::parse(f, QStringLiteral("abc"));
+                return std::make_tuple(p.isOk(), p.message(), p.value().toFields(target));
+            }};
 }
 
 QList<RecordType> allTypes()
@@ -74,7 +74,7 @@ QList<RecordType> allTypes()
     pev.app = QStringLiteral("voice-gw");
     pev.pmId = 3;
     pev.event = ProcessEventKind::Exit;
-    pev.detail = { { "exit_code", 1 }, { "signal", "SIGKILL" } };
+    pev.detail = {{"exit_code", 1}, {"signal", "SIGKILL"}};
     pev.at = kT0;
 
     SessionRecord sess;
@@ -100,7 +100,7 @@ QList<RecordType> allTypes()
     ev.attempt = 2;
     ev.spanId = QStringLiteral("sp-9");
     ev.message = QStringLiteral("model returned invalid JSON");
-    ev.detail = { { "raw_excerpt", "{\"a\":" } };
+    ev.detail = {{"raw_excerpt", "{\"a\":"}};
 
     ControlCommand cmd;
     cmd.cmdId = QStringLiteral("0b3c1f7e-4d2a-4b8e-9f10-1234567890ab");
@@ -138,7 +138,7 @@ QList<RecordType> allTypes()
     span.status = SpanStatus::Ok;
     span.path = Span::pathElement(kT0, span.spanId);
     span.depth = 1;
-    span.attrs = { { "gen_ai.operation.name", "chat" }, { "gen_ai.usage.input_tokens", 1200 } };
+    span.attrs = {{"gen_ai.operation.name", "chat"}, {"gen_ai.usage.input_tokens", 1200}};
     span.input = QStringLiteral("You are … ünïcødé");
     span.output = QStringLiteral("{\"ok\":true}");
 
@@ -157,7 +157,7 @@ QList<RecordType> allTypes()
     pv.version = 4;
     pv.body = QStringLiteral("You are a triage agent.");
     pv.model = QStringLiteral("claude-sonnet-4-20250514");
-    pv.params = { { "temperature", 0.2 } };
+    pv.params = {{"temperature", 0.2}};
     pv.createdAt = kT0;
     pv.createdBy = QStringLiteral("ann");
     pv.evalScore = 0.93;
@@ -182,7 +182,7 @@ QList<RecordType> allTypes()
     act.action = OperatorActionKind::Reload;
     act.target = QStringLiteral("proc:h1:voice-gw:3");
     act.reason = QStringLiteral("stuck");
-    act.params = { { "cmd_id", "x" } };
+    act.params = {{"cmd_id", "x"}};
     act.outcome = OperatorOutcome::Requested;
 
     ActivePrompt ap;
@@ -192,20 +192,20 @@ QList<RecordType> allTypes()
     ap.deploymentId = 42;
     ap.deployedAt = kT0;
 
-    return { makeType("process", T::Redis, proc),
-             makeType("process event", T::Redis, pev),
-             makeType("process event (pg)", T::Postgres, pev),
-             makeType("session", T::Redis, sess),
-             makeType("event", T::Redis, ev),
-             makeType("event (pg)", T::Postgres, ev),
-             makeType("command", T::Redis, cmd),
-             makeType("command result", T::Redis, res),
-             makeType("span", T::Postgres, span),
-             makeType("session summary", T::Postgres, sum),
-             makeType("prompt version", T::Postgres, pv),
-             makeType("deployment", T::Postgres, dep),
-             makeType("operator action", T::Postgres, act),
-             makeType("active prompt", T::Redis, ap) };
+    return {makeType("process", T::Redis, proc),
+            makeType("process event", T::Redis, pev),
+            makeType("process event (pg)", T::Postgres, pev),
+            makeType("session", T::Redis, sess),
+            makeType("event", T::Redis, ev),
+            makeType("event (pg)", T::Postgres, ev),
+            makeType("command", T::Redis, cmd),
+            makeType("command result", T::Redis, res),
+            makeType("span", T::Postgres, span),
+            makeType("session summary", T::Postgres, sum),
+            makeType("prompt version", T::Postgres, pv),
+            makeType("deployment", T::Postgres, dep),
+            makeType("operator action", T::Postgres, act),
+            makeType("active prompt", T::Redis, ap)};
 }
 
 RecordFields with(RecordFields f, const char *name, const QByteArray &value)
@@ -436,7 +436,7 @@ void TstContractParsers::hugeJsonGarbageIsFast()
     QByteArray longString
         = "{\"limit\": 10, \"segments\": [{\"kind\": \"message\", \"tokens\": 1, \"text\": \""
         + QByteArray(7 * 1024 * 1024, 'a'); // unterminated
-    for (const QByteArray &input : { garbage, deep, longString }) {
+    for (const QByteArray &input : {garbage, deep, longString}) {
         QElapsedTimer timer;
         timer.start();
         const auto p = ContextComposition::parse(input, QStringLiteral("abc"));
@@ -450,8 +450,8 @@ void TstContractParsers::hugeJsonGarbageIsFast()
     ContextComposition big;
     big.limit = 2000000;
     for (int i = 0; i < 200; ++i)
-        big.segments.append({ SegmentKind::Message, QStringLiteral("user"), 9000,
-                              QString(36 * 1024, QLatin1Char('w')) });
+        big.segments.append({SegmentKind::Message, QStringLiteral("user"), 9000,
+                             QString(36 * 1024, QLatin1Char('w'))});
     const QByteArray bigJson = big.toBytes();
     QElapsedTimer timer;
     timer.start();
@@ -474,12 +474,11 @@ void TstContractParsers::contextComposition()
     c.limit = 200000;
     c.model = QStringLiteral("claude-sonnet-4");
     c.updatedAt = kT0;
-    c.segments
-        = { { SegmentKind::System, QStringLiteral("system"), 1800, QStringLiteral("You are …") },
-            { SegmentKind::Summary, QString(), 900, QStringLiteral("Earlier: …") },
-            { SegmentKind::ToolResult, QStringLiteral("tool"), 5200,
-              QStringLiteral("{\"rows\": []}") },
-            { SegmentKind::Retrieval, QStringLiteral("user"), 3000, QStringLiteral("doc ✓") } };
+    c.segments = {
+        {SegmentKind::System, QStringLiteral("system"), 1800, QStringLiteral("You are …")},
+        {SegmentKind::Summary, QString(), 900, QStringLiteral("Earlier: …")},
+        {SegmentKind::ToolResult, QStringLiteral("tool"), 5200, QStringLiteral("{\"rows\": []}")},
+        {SegmentKind::Retrieval, QStringLiteral("user"), 3000, QStringLiteral("doc ✓")}};
     const auto p = ContextComposition::parse(c.toBytes(), QStringLiteral("s-1"));
     QVERIFY2(p.isOk(), qPrintable(p.message()));
     QCOMPARE(p.value().toBytes(), c.toBytes());
@@ -564,7 +563,7 @@ void TstContractParsers::timestamps()
     QCOMPARE(parseMs("2026-02-30 00:00:00+00"), std::nullopt);
     QCOMPARE(parseMs("2024-02-29 00:00:00+00").has_value(), true);
     QCOMPARE(parseMs("1e12"), std::nullopt);
-    for (qint64 ms : { qint64(0), qint64(951782400000), kT0, qint64(4102444800999) })
+    for (qint64 ms : {qint64(0), qint64(951782400000), kT0, qint64(4102444800999)})
         QCOMPARE(parseMs(toTimestamptz(ms)), std::optional<qint64>(ms));
     QCOMPARE(parseInteger("-9223372036854775808"),
              std::optional<qint64>(std::numeric_limits<qint64>::min()));
@@ -573,7 +572,7 @@ void TstContractParsers::timestamps()
 
 void TstContractParsers::recordFields()
 {
-    const RecordFields odd = RecordFields::fromFlatList({ "agent", "a", "turns" });
+    const RecordFields odd = RecordFields::fromFlatList({"agent", "a", "turns"});
     QVERIFY(!odd.structuralError().isEmpty());
     const auto p = SessionRecord::parse(odd, QStringLiteral("abc"));
     QVERIFY(!p.isOk());
@@ -581,13 +580,13 @@ void TstContractParsers::recordFields()
              qPrintable(p.message()));
 
     const RecordFields pg = RecordFields::fromPairs(
-        { { QStringLiteral("a"), QStringLiteral("1") }, { QStringLiteral("b"), std::nullopt } });
+        {{QStringLiteral("a"), QStringLiteral("1")}, {QStringLiteral("b"), std::nullopt}});
     QVERIFY(pg.contains("b"));
     QVERIFY(pg.isNull("b"));
     QVERIFY(!pg.isNull("a"));
     QVERIFY(!pg.contains("c"));
     QVERIFY(pg.find("c") == nullptr);
-    const RecordFields dup = RecordFields::fromFlatList({ "a", "1", "a", "2" });
+    const RecordFields dup = RecordFields::fromFlatList({"a", "1", "a", "2"});
     QCOMPARE(dup.size(), 1);
     QCOMPARE(dup.find("a")->value(), QByteArray("2"));
 }

@@ -51,7 +51,8 @@ void TestPostgresBackend::readyWithCurrentSchema()
     PostgresBackend backend(PgConfig(m_pg.dsn(QStringLiteral("current"))));
     backend.start();
     QCOMPARE(backend.status().state, BackendStatus::State::Connecting);
-    QVERIFY2(waitForState(backend, BackendStatus::State::Ready), qPrintable(backend.status().summary));
+    QVERIFY2(waitForState(backend, BackendStatus::State::Ready),
+             qPrintable(backend.status().summary));
     QVERIFY(backend.schemaUsable());
     QVERIFY(backend.serverVersion().startsWith(QStringLiteral("15")));
     QVERIFY(backend.status().detail.contains(QStringLiteral("round trip")));
@@ -81,9 +82,8 @@ void TestPostgresBackend::wrongPasswordFailsWithoutRetry()
 {
     QVERIFY2(m_pg.createLogin(QStringLiteral("viewer1"), QStringLiteral("right")),
              qPrintable(m_pg.error()));
-    PostgresBackend backend(
-        PgConfig(m_pg.loginDsn(QStringLiteral("viewer1"), QStringLiteral("wrong"),
-                               QStringLiteral("current"))));
+    PostgresBackend backend(PgConfig(m_pg.loginDsn(
+        QStringLiteral("viewer1"), QStringLiteral("wrong"), QStringLiteral("current"))));
     QSignalSpy spy(&backend, &PostgresBackend::statusChanged);
     backend.start();
     QVERIFY(waitForState(backend, BackendStatus::State::Failed));

@@ -77,7 +77,7 @@ void TstSchemaContract::tablesMatchTheContract()
                 continue;
             const QStringList cells = QString::fromUtf8(line).split(QLatin1Char('|'));
             QCOMPARE(cells.size(), 3);
-            actual.insert(cells.at(0), { cells.at(1), cells.at(2) });
+            actual.insert(cells.at(0), {cells.at(1), cells.at(2)});
         }
         QVERIFY2(!actual.isEmpty(),
                  qPrintable(s.name + QStringLiteral(" does not exist after migration")));
@@ -132,9 +132,9 @@ void TstSchemaContract::rolesExistWithTheirRights()
 
     // A real login with the operator role can write an audit row; a viewer cannot.
     QVERIFY(m_pg.createLogin(QStringLiteral("op1"), QStringLiteral("pw-op1"),
-                             { QStringLiteral("agentops_operator") }));
+                             {QStringLiteral("agentops_operator")}));
     QVERIFY(m_pg.createLogin(QStringLiteral("view1"), QStringLiteral("pw-view1"),
-                             { QStringLiteral("agentops_viewer") }));
+                             {QStringLiteral("agentops_viewer")}));
     const QString insert = QStringLiteral(
         "SET ROLE %1; INSERT INTO agentops.operator_actions (operator, client_host, action, "
         "target, reason, outcome) "
@@ -280,9 +280,8 @@ void TstSchemaContract::recordsRoundTripThroughPostgres()
         span.errorType = QStringLiteral("TimeoutError");
         span.path = Span::pathElement(t0, span.spanId);
         span.depth = 0;
-        span.attrs = { { "gen_ai.tool.name", "search" },
-                       { "gen_ai.tool.call.id", "call_1" },
-                       { "n", 1.5 } };
+        span.attrs
+            = {{"gen_ai.tool.name", "search"}, {"gen_ai.tool.call.id", "call_1"}, {"n", 1.5}};
         span.input = QStringLiteral("ünïcødé input");
         span.inputBytes = span.input.toUtf8().size();
         roundTrip(w, QStringLiteral("spans"), QStringLiteral("spans"), span,
@@ -312,7 +311,7 @@ void TstSchemaContract::recordsRoundTripThroughPostgres()
         ev.strategy = RecoveryStrategy::Summarize;
         ev.outcome = RecoveryOutcome::Failed;
         ev.attempt = 3;
-        ev.detail = { { "tokens_before", 210000 }, { "tokens_after", 90000 } };
+        ev.detail = {{"tokens_before", 210000}, {"tokens_after", 90000}};
         roundTrip(w, QStringLiteral("recovery_events"), QStringLiteral("recovery_events"), ev,
                   QStringLiteral("id"), QStringLiteral("1001"));
 
@@ -331,7 +330,7 @@ void TstSchemaContract::recordsRoundTripThroughPostgres()
         pv.version = 1;
         pv.body = QStringLiteral("line 1\nline 2 with 'quotes'");
         pv.model = QStringLiteral("m-1");
-        pv.params = { { "temperature", 0.2 } };
+        pv.params = {{"temperature", 0.2}};
         pv.createdAt = t0;
         pv.createdBy = QStringLiteral("ann");
         pv.evalScore = 0.93;
@@ -358,9 +357,9 @@ void TstSchemaContract::recordsRoundTripThroughPostgres()
         act.action = OperatorActionKind::Rollback;
         act.target = QStringLiteral("prompt:rt-agent");
         act.reason = QStringLiteral("bad deploy");
-        act.params = { { "to_version", 1 } };
+        act.params = {{"to_version", 1}};
         act.outcome = OperatorOutcome::Succeeded;
-        act.detail = { { "deployment_id", 3003 } };
+        act.detail = {{"deployment_id", 3003}};
         roundTrip(w, QStringLiteral("operator_actions"), QStringLiteral("operator_actions"), act,
                   QStringLiteral("id"), QStringLiteral("4004"));
         w.abort();

@@ -11,8 +11,7 @@
 
 namespace switchboard::test {
 
-template<typename T>
-struct Caught
+template<typename T> struct Caught
 {
     bool called = false;
     int calls = 0;
@@ -20,8 +19,7 @@ struct Caught
     PgResult<T> result;
 };
 
-template<typename T>
-auto catcher(const std::shared_ptr<Caught<T>> &into)
+template<typename T> auto catcher(const std::shared_ptr<Caught<T>> &into)
 {
     return [into](PgResult<T> r) {
         into->called = true;

@@ -6,7 +6,6 @@
 #include <QtTest>
 
 #include <pqxx/pqxx>
-
 #include <thread>
 
 using namespace switchboard;
@@ -16,7 +15,8 @@ namespace {
 QList<Migration> twoMigrations()
 {
     return {{1, QStringLiteral("first"),
-             QByteArrayLiteral("CREATE TABLE agentops.widgets (id bigint PRIMARY KEY, name text NOT NULL);")},
+             QByteArrayLiteral(
+                 "CREATE TABLE agentops.widgets (id bigint PRIMARY KEY, name text NOT NULL);")},
             {2, QStringLiteral("second"),
              QByteArrayLiteral("ALTER TABLE agentops.widgets ADD COLUMN colour text;\n"
                                "CREATE INDEX widgets_colour ON agentops.widgets (colour);")}};
@@ -28,10 +28,7 @@ class TestMigrator : public QObject
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
-    }
+    void initTestCase() { QVERIFY2(m_pg.start(), qPrintable(m_pg.error())); }
 
     void appliesToEmptyDatabaseAndRecordsVersions()
     {
@@ -43,22 +40,27 @@ private slots:
 
         const MigrationReport first = migrator.migrate(c);
         QVERIFY2(first.ok, qPrintable(first.error));
-        QCOMPARE(first.applied, (QList<int>{1, 2}));
+        QCOMPARE(first.applied, (QList<int> {1, 2}));
         QVERIFY(first.alreadyApplied.isEmpty());
-        QVERIFY2(first.summary().contains(QStringLiteral("applied 001, 002")), qPrintable(first.summary()));
+        QVERIFY2(first.summary().contains(QStringLiteral("applied 001, 002")),
+                 qPrintable(first.summary()));
 
-        const QByteArray rows = m_pg.psql(QStringLiteral("m_apply"),
-            QStringLiteral("SELECT version, name, length(checksum), applied_by FROM agentops.schema_version ORDER BY 1"));
+        const QByteArray rows
+            = m_pg.psql(QStringLiteral("m_apply"),
+                        QStringLiteral("SELECT version, name, length(checksum), applied_by FROM "
+                                       "agentops.schema_version ORDER BY 1"));
         QCOMPARE(rows, QByteArray("1|first|64|postgres\n2|second|64|postgres\n"));
         // The DDL itself landed.
-        QCOMPARE(m_pg.psql(QStringLiteral("m_apply"),
-                           QStringLiteral("SELECT count(*) FROM pg_indexes WHERE indexname = 'widgets_colour'")),
-                 QByteArray("1\n"));
+        QCOMPARE(
+            m_pg.psql(QStringLiteral("m_apply"),
+                      QStringLiteral(
+                          "SELECT count(*) FROM pg_indexes WHERE indexname = 'widgets_colour'")),
+            QByteArray("1\n"));
 
         const MigrationReport second = migrator.migrate(c);
         QVERIFY2(second.ok, qPrintable(second.error));
         QVERIFY(second.applied.isEmpty());
-        QCOMPARE(second.alreadyApplied, (QList<int>{1, 2}));
+        QCOMPARE(second.alreadyApplied, (QList<int> {1, 2}));
 
         const SchemaStatus status = migrator.check(c);
         QCOMPARE(status.kind, SchemaStatus::Current);
@@ -83,19 +85,24 @@ private slots:
         // A newer Switchboard migrated this database.
         bool ok = false;
         m_pg.psql(QStringLiteral("m_check"),
-                  QStringLiteral("INSERT INTO agentops.schema_version (version, name, checksum) VALUES (3, 'future', 'x')"), &ok);
+                  QStringLiteral("INSERT INTO agentops.schema_version (version, name, checksum) "
+                                 "VALUES (3, 'future', 'x')"),
+                  &ok);
         QVERIFY(ok);
         status = both.check(c);
         QCOMPARE(status.kind, SchemaStatus::Newer);
         QCOMPARE(status.found, 3);
         QCOMPARE(status.message,
-                 QStringLiteral("database schema is version 3 but this Switchboard understands up to 2: upgrade Switchboard"));
+                 QStringLiteral("database schema is version 3 but this Switchboard understands up "
+                                "to 2: upgrade Switchboard"));
         // And the migrator refuses to touch it.
         const MigrationReport report = both.migrate(c);
         QVERIFY(!report.ok);
-        QVERIFY2(report.error.contains(QStringLiteral("upgrade Switchboard")), qPrintable(report.error));
+        QVERIFY2(report.error.contains(QStringLiteral("upgrade Switchboard")),
+                 qPrintable(report.error));
         QCOMPARE(m_pg.psql(QStringLiteral("m_check"),
-                           QStringLiteral("SELECT count(*) FROM agentops.schema_version WHERE version = 2")),
+                           QStringLiteral(
+                               "SELECT count(*) FROM agentops.schema_version WHERE version = 2")),
                  QByteArray("0\n"));
     }
 
@@ -118,14 +125,16 @@ private slots:
         pqxx::connection c(m_pg.dsn(QStringLiteral("m_fail")).toStdString());
         QList<Migration> list = twoMigrations();
         list.append({3, QStringLiteral("broken"),
-                     QByteArrayLiteral("CREATE TABLE agentops.half (id int);\nSELECT no_such_function();")});
+                     QByteArrayLiteral(
+                         "CREATE TABLE agentops.half (id int);\nSELECT no_such_function();")});
         const MigrationReport report = Migrator(list).migrate(c);
         QVERIFY(!report.ok);
-        QCOMPARE(report.applied, (QList<int>{1, 2}));
+        QCOMPARE(report.applied, (QList<int> {1, 2}));
         QVERIFY2(report.error.contains(QStringLiteral("003_broken")), qPrintable(report.error));
         // One transaction: neither the half-made table nor a version row for 3 survived.
         QCOMPARE(m_pg.psql(QStringLiteral("m_fail"),
-                           QStringLiteral("SELECT to_regclass('agentops.half') IS NULL, max(version) FROM agentops.schema_version")),
+                           QStringLiteral("SELECT to_regclass('agentops.half') IS NULL, "
+                                          "max(version) FROM agentops.schema_version")),
                  QByteArray("t|2\n"));
     }
 
@@ -148,7 +157,8 @@ private slots:
         QVERIFY2(a.ok, qPrintable(a.error));
         QVERIFY2(b.ok, qPrintable(b.error));
         QCOMPARE(a.applied.size() + b.applied.size(), 2);
-        QCOMPARE(m_pg.psql(QStringLiteral("m_race"), QStringLiteral("SELECT count(*) FROM agentops.schema_version")),
+        QCOMPARE(m_pg.psql(QStringLiteral("m_race"),
+                           QStringLiteral("SELECT count(*) FROM agentops.schema_version")),
                  QByteArray("2\n"));
     }
 

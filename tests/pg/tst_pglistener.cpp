@@ -31,7 +31,8 @@ private slots:
         bool allOnGuiThread = true;
         connect(&listener, &PgListener::notification, this,
                 [&](const QString &channel, const QString &payload) {
-                    allOnGuiThread &= QThread::currentThread() == QCoreApplication::instance()->thread();
+                    allOnGuiThread
+                        &= QThread::currentThread() == QCoreApplication::instance()->thread();
                     received.append({channel, payload});
                 });
         QSignalSpy states(&listener, &PgListener::stateChanged);
@@ -42,17 +43,22 @@ private slots:
         notify(QStringLiteral("sb_control"), QStringLiteral("stop"));
         notify(QStringLiteral("not_ours"), QStringLiteral("ignored"));
         QTRY_COMPARE_WITH_TIMEOUT(received.size(), 2, 5000);
-        QCOMPARE(received.at(0), std::make_pair(QStringLiteral("sb_events"), QStringLiteral("{\"kind\":\"hello\"}")));
-        QCOMPARE(received.at(1), std::make_pair(QStringLiteral("sb_control"), QStringLiteral("stop")));
+        QCOMPARE(
+            received.at(0),
+            std::make_pair(QStringLiteral("sb_events"), QStringLiteral("{\"kind\":\"hello\"}")));
+        QCOMPARE(received.at(1),
+                 std::make_pair(QStringLiteral("sb_control"), QStringLiteral("stop")));
         QVERIFY(allOnGuiThread);
 
         // The server (or a failover) kills the session: the listener must come back.
         const int oldPid = listener.backendPid();
         QVERIFY(oldPid > 0);
         bool ok = false;
-        m_pg.psql(QStringLiteral("postgres"), QStringLiteral("SELECT pg_terminate_backend(%1)").arg(oldPid), &ok);
+        m_pg.psql(QStringLiteral("postgres"),
+                  QStringLiteral("SELECT pg_terminate_backend(%1)").arg(oldPid), &ok);
         QVERIFY(ok);
-        QTRY_VERIFY_WITH_TIMEOUT(listener.backendPid() > 0 && listener.backendPid() != oldPid, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(listener.backendPid() > 0 && listener.backendPid() != oldPid,
+                                 10000);
         QTRY_COMPARE_WITH_TIMEOUT(listener.state().kind, PgConnectionState::Ready, 10000);
         bool sawFailure = false;
         for (const auto &args : std::as_const(states))
@@ -72,7 +78,8 @@ private slots:
 
     void unreachableServerReportsFailure()
     {
-        PgListener listener(PgConfig(QStringLiteral("host=127.0.0.1 port=1 dbname=x")), {QStringLiteral("c")});
+        PgListener listener(PgConfig(QStringLiteral("host=127.0.0.1 port=1 dbname=x")),
+                            {QStringLiteral("c")});
         listener.start();
         QTRY_COMPARE_WITH_TIMEOUT(listener.state().kind, PgConnectionState::Failed, 10000);
         QVERIFY2(listener.state().reason.contains(QStringLiteral("connection refused")),
@@ -87,9 +94,11 @@ private:
     void notify(const QString &channel, const QString &payload)
     {
         bool ok = false;
-        m_pg.psql(QStringLiteral("events"),
-                  QStringLiteral("SELECT pg_notify('%1', '%2')").arg(channel, QString(payload).replace(QLatin1Char('\''), QStringLiteral("''"))),
-                  &ok);
+        m_pg.psql(
+            QStringLiteral("events"),
+            QStringLiteral("SELECT pg_notify('%1', '%2')")
+                .arg(channel, QString(payload).replace(QLatin1Char('\''), QStringLiteral("''"))),
+            &ok);
         QVERIFY(ok);
     }
 

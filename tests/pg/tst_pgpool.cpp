@@ -1,11 +1,11 @@
 // PgPool and JobTracker against a real PostgreSQL: values on the GUI thread, read-only
 // transactions with statement_timeout, cancellation on the server, superseded and
 // orphaned results dropped, clear connection errors, and a GUI thread that never stalls.
+#include "PgTestUtil.h"
 #include "core/pg/JobTracker.h"
 #include "core/pg/PgPool.h"
 #include "support/Ports.h"
 #include "support/PostgresServer.h"
-#include "PgTestUtil.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -42,23 +42,26 @@ private slots:
     {
         QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
         QVERIFY2(m_pg.createDatabase(QStringLiteral("pool"), false), qPrintable(m_pg.error()));
-        QVERIFY2(m_pg.createDatabase(QStringLiteral("pool_replica"), false), qPrintable(m_pg.error()));
-        QVERIFY2(m_pg.createLogin(QStringLiteral("viewer"), QStringLiteral("s3cret")), qPrintable(m_pg.error()));
+        QVERIFY2(m_pg.createDatabase(QStringLiteral("pool_replica"), false),
+                 qPrintable(m_pg.error()));
+        QVERIFY2(m_pg.createLogin(QStringLiteral("viewer"), QStringLiteral("s3cret")),
+                 qPrintable(m_pg.error()));
     }
 
     void resultsComeBackAsValuesOnGuiThread()
     {
         PgPool pool(PgConfig(m_pg.dsn(QStringLiteral("pool"))));
         auto caught = std::make_shared<Caught<QList<int>>>();
-        pool.submit(readSpec(), this,
-                    [](pqxx::transaction_base &tx) {
-                        QList<int> values;
-                        for (const auto &row : tx.exec("SELECT generate_series(1, 1000)"))
-                            values << row[0].as<int>();
-                        return values;
-                    },
-                    catcher(caught));
-        QVERIFY(!caught->called);  // never synchronous
+        pool.submit(
+            readSpec(), this,
+            [](pqxx::transaction_base &tx) {
+                QList<int> values;
+                for (const auto &row : tx.exec("SELECT generate_series(1, 1000)"))
+                    values << row[0].as<int>();
+                return values;
+            },
+            catcher(caught));
+        QVERIFY(!caught->called); // never synchronous
         QTRY_VERIFY_WITH_TIMEOUT(caught->called, 10000);
         QVERIFY2(caught->result.ok(), qPrintable(caught->result.status.message));
         QVERIFY(caught->onGuiThread);
@@ -92,22 +95,26 @@ private slots:
 
     void writesRunReadWriteOnThePrimary()
     {
-        PgPool pool(PgConfig(m_pg.dsn(QStringLiteral("pool")), m_pg.dsn(QStringLiteral("pool_replica"))));
+        PgPool pool(
+            PgConfig(m_pg.dsn(QStringLiteral("pool")), m_pg.dsn(QStringLiteral("pool_replica"))));
         PgJobSpec write;
         write.readOnly = false;
-        write.target = PgTarget::Replica;  // ignored for writes
+        write.target = PgTarget::Replica; // ignored for writes
         auto wrote = std::make_shared<Caught<QString>>();
-        pool.submit(write, this,
-                    [](pqxx::transaction_base &tx) {
-                        tx.exec("CREATE TABLE IF NOT EXISTS notes (body text)");
-                        tx.exec("INSERT INTO notes VALUES ('hello')");
-                        return QString::fromStdString(tx.exec1("SELECT current_database()")[0].as<std::string>());
-                    },
-                    catcher(wrote));
+        pool.submit(
+            write, this,
+            [](pqxx::transaction_base &tx) {
+                tx.exec("CREATE TABLE IF NOT EXISTS notes (body text)");
+                tx.exec("INSERT INTO notes VALUES ('hello')");
+                return QString::fromStdString(
+                    tx.exec1("SELECT current_database()")[0].as<std::string>());
+            },
+            catcher(wrote));
         QTRY_VERIFY_WITH_TIMEOUT(wrote->called, 10000);
         QVERIFY2(wrote->result.ok(), qPrintable(wrote->result.status.message));
         QCOMPARE(wrote->result.value, QStringLiteral("pool"));
-        QCOMPARE(m_pg.psql(QStringLiteral("pool"), QStringLiteral("SELECT body FROM notes")), QByteArray("hello\n"));
+        QCOMPARE(m_pg.psql(QStringLiteral("pool"), QStringLiteral("SELECT body FROM notes")),
+                 QByteArray("hello\n"));
 
         // History reads go to the replica.
         PgJobSpec history = readSpec();
@@ -127,7 +134,8 @@ private slots:
         pool.submit(readSpec(300), this, scalar("SELECT pg_sleep(5)::text"), catcher(caught));
         QTRY_VERIFY_WITH_TIMEOUT(caught->called, 10000);
         QCOMPARE(caught->result.status.code, PgStatus::TimedOut);
-        QCOMPARE(caught->result.status.message, QStringLiteral("query cancelled after 300 ms statement_timeout"));
+        QCOMPARE(caught->result.status.message,
+                 QStringLiteral("query cancelled after 300 ms statement_timeout"));
         QCOMPARE(caught->result.status.sqlState, QStringLiteral("57014"));
         QVERIFY2(timer.elapsed() < 3000, qPrintable(QString::number(timer.elapsed())));
     }
@@ -136,7 +144,8 @@ private slots:
     {
         PgPool pool(PgConfig(m_pg.dsn(QStringLiteral("pool"))));
         auto caught = std::make_shared<Caught<QString>>();
-        const quint64 id = pool.submit(readSpec(20000), this, scalar("SELECT pg_sleep(10)::text"), catcher(caught));
+        const quint64 id = pool.submit(readSpec(20000), this, scalar("SELECT pg_sleep(10)::text"),
+                                       catcher(caught));
         // Wait until the server is really executing it.
         QTRY_COMPARE_WITH_TIMEOUT(activeSleeps(), QByteArray("1\n"), 10000);
         QElapsedTimer timer;
@@ -145,7 +154,8 @@ private slots:
         const qint64 cancelReturnedMs = timer.elapsed();
         QTRY_VERIFY_WITH_TIMEOUT(caught->called, 5000);
         const qint64 outcomeMs = timer.elapsed();
-        qInfo("cancel() returned in %lld ms; cancelled outcome after %lld ms", cancelReturnedMs, outcomeMs);
+        qInfo("cancel() returned in %lld ms; cancelled outcome after %lld ms", cancelReturnedMs,
+              outcomeMs);
         QVERIFY(cancelReturnedMs < 20);
         QCOMPARE(caught->result.status.code, PgStatus::Cancelled);
         QVERIFY(outcomeMs < 2000);
@@ -160,9 +170,13 @@ private slots:
         auto second = std::make_shared<Caught<QString>>();
         auto ran = std::make_shared<std::atomic<bool>>(false);
         pool.submit(readSpec(), this, scalar("SELECT pg_sleep(0.5)::text"), catcher(first));
-        const quint64 id = pool.submit(readSpec(), this,
-                                       [ran](pqxx::transaction_base &) { *ran = true; return QString(); },
-                                       catcher(second));
+        const quint64 id = pool.submit(
+            readSpec(), this,
+            [ran](pqxx::transaction_base &) {
+                *ran = true;
+                return QString();
+            },
+            catcher(second));
         pool.cancel(id);
         QTRY_VERIFY_WITH_TIMEOUT(second->called, 5000);
         QCOMPARE(second->result.status.code, PgStatus::Cancelled);
@@ -177,16 +191,18 @@ private slots:
         QObject view;
         JobTracker tracker(&pool, &view);
         QStringList seen;
-        const auto record = [&seen](PgResult<QString> r) { seen << (r.ok() ? r.value : r.status.message); };
+        const auto record = [&seen](PgResult<QString> r) {
+            seen << (r.ok() ? r.value : r.status.message);
+        };
 
         // The old result is already on its way back (posted, not yet delivered) when the
         // view asks again: it must be dropped, not shown.
         tracker.start(readSpec(), scalar("SELECT 'old'"), record);
-        finishWithoutDelivering(pool);  // the old result now waits in the event queue
+        finishWithoutDelivering(pool); // the old result now waits in the event queue
         tracker.start(readSpec(), scalar("SELECT 'new'"), record);
         QTRY_COMPARE_WITH_TIMEOUT(seen.size(), 1, 5000);
         QTest::qWait(100);
-        QCOMPARE(seen, QStringList{QStringLiteral("new")});
+        QCOMPARE(seen, QStringList {QStringLiteral("new")});
 
         // A slow old query is cancelled on the server and never reported.
         seen.clear();
@@ -196,7 +212,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(activeSleeps(), QByteArray("1\n"), 10000);
         tracker.start(readSpec(), scalar("SELECT 'newer'"), record);
         QTRY_COMPARE_WITH_TIMEOUT(seen.size(), 1, 5000);
-        QCOMPARE(seen, QStringList{QStringLiteral("newer")});
+        QCOMPARE(seen, QStringList {QStringLiteral("newer")});
         QTRY_COMPARE_WITH_TIMEOUT(activeSleeps(), QByteArray("0\n"), 3000);
         QVERIFY(timer.elapsed() < 5000);
         QTest::qWait(100);
@@ -210,15 +226,16 @@ private slots:
         auto finished = std::make_shared<Caught<QString>>();
         {
             auto *context = new QObject;
-            pool.submit(readSpec(20000), context, scalar("SELECT pg_sleep(10)::text"), catcher(running));
+            pool.submit(readSpec(20000), context, scalar("SELECT pg_sleep(10)::text"),
+                        catcher(running));
             QTRY_COMPARE_WITH_TIMEOUT(activeSleeps(), QByteArray("1\n"), 10000);
-            delete context;  // its running query is cancelled on the server
+            delete context; // its running query is cancelled on the server
         }
         QTRY_COMPARE_WITH_TIMEOUT(activeSleeps(), QByteArray("0\n"), 3000);
         {
             auto *context = new QObject;
             pool.submit(readSpec(), context, scalar("SELECT 'done'"), catcher(finished));
-            finishWithoutDelivering(pool);  // the result is posted but not yet delivered
+            finishWithoutDelivering(pool); // the result is posted but not yet delivered
             delete context;
         }
         QTest::qWait(300);
@@ -228,7 +245,8 @@ private slots:
 
     void wrongPasswordIsAClearMessage()
     {
-        PgPool pool(PgConfig(m_pg.loginDsn(QStringLiteral("viewer"), QStringLiteral("wrong"), QStringLiteral("pool"))));
+        PgPool pool(PgConfig(m_pg.loginDsn(QStringLiteral("viewer"), QStringLiteral("wrong"),
+                                           QStringLiteral("pool"))));
         QSignalSpy states(&pool, &PgPool::stateChanged);
         auto caught = std::make_shared<Caught<QString>>();
         pool.submit(readSpec(), this, scalar("SELECT 1"), catcher(caught));
@@ -236,13 +254,16 @@ private slots:
         const QString message = caught->result.status.message;
         qInfo("wrong password: %s", qPrintable(message));
         QCOMPARE(caught->result.status.code, PgStatus::ConnectionFailed);
-        QVERIFY2(message.contains(QStringLiteral("password authentication failed for user \"viewer\"")), qPrintable(message));
+        QVERIFY2(
+            message.contains(QStringLiteral("password authentication failed for user \"viewer\"")),
+            qPrintable(message));
         QVERIFY2(message.contains(QStringLiteral("refused the login")), qPrintable(message));
         QTRY_COMPARE(pool.state().kind, PgConnectionState::Failed);
         QCOMPARE(pool.state().reason, message);
         QVERIFY(!states.isEmpty());
 
-        PgPool good(PgConfig(m_pg.loginDsn(QStringLiteral("viewer"), QStringLiteral("s3cret"), QStringLiteral("pool"))));
+        PgPool good(PgConfig(m_pg.loginDsn(QStringLiteral("viewer"), QStringLiteral("s3cret"),
+                                           QStringLiteral("pool"))));
         auto ok = std::make_shared<Caught<QString>>();
         good.submit(readSpec(), this, scalar("SELECT current_user"), catcher(ok));
         QTRY_VERIFY_WITH_TIMEOUT(ok->called, 10000);
@@ -260,7 +281,9 @@ private slots:
         qInfo("refused: %s", qPrintable(caught->result.status.message));
         QCOMPARE(caught->result.status.code, PgStatus::ConnectionFailed);
         QCOMPARE(caught->result.status.message,
-                 QStringLiteral("connection refused by Postgres 127.0.0.1:%1/pool: is the server running and listening there?").arg(port));
+                 QStringLiteral("connection refused by Postgres 127.0.0.1:%1/pool: is the server "
+                                "running and listening there?")
+                     .arg(port));
     }
 
     void reconnectsAfterTheServerDropsTheConnection()
@@ -321,14 +344,16 @@ private:
         while (pool.runningJobs() + pool.queuedJobs() > 0 && timer.elapsed() < 5000)
             QThread::msleep(5);
         QVERIFY(pool.runningJobs() + pool.queuedJobs() == 0);
-        QThread::msleep(50);  // the worker posts its result right after leaving m_running
+        QThread::msleep(50); // the worker posts its result right after leaving m_running
     }
 
     QByteArray activeSleeps() const
     {
-        return m_pg.psql(QStringLiteral("postgres"),
-                         QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                                        "AND query LIKE 'SELECT pg_sleep(10)%' AND application_name = 'switchboard'"));
+        return m_pg.psql(
+            QStringLiteral("postgres"),
+            QStringLiteral(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                "AND query LIKE 'SELECT pg_sleep(10)%' AND application_name = 'switchboard'"));
     }
 
     PostgresServer m_pg;

@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
+
 #include <optional>
 
 namespace switchboard::test {
@@ -27,7 +28,8 @@ inline std::optional<RedisReply> runCommand(RedisClient &client, const QList<QBy
 {
     std::optional<RedisReply> result;
     QObject context;
-    client.command(args, &context, [&result](const RedisReply &r) { result = r; }, timeoutMs);
+    client.command(
+        args, &context, [&result](const RedisReply &r) { result = r; }, timeoutMs);
     QElapsedTimer t;
     t.start();
     while (!result && t.elapsed() < waitMs)
@@ -35,7 +37,8 @@ inline std::optional<RedisReply> runCommand(RedisClient &client, const QList<QBy
     return result;
 }
 
-inline qint64 infoField(const RedisServer &server, const QByteArray &section, const QByteArray &field)
+inline qint64 infoField(const RedisServer &server, const QByteArray &section,
+                        const QByteArray &field)
 {
     const QByteArray info = server.cli({QStringLiteral("INFO"), QString::fromLatin1(section)});
     for (const QByteArray &line : info.split('\n')) {

@@ -14,10 +14,7 @@ class TestRedisClient : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QVERIFY2(m_server.start(), qPrintable(m_server.error()));
-    }
+    void initTestCase() { QVERIFY2(m_server.start(), qPrintable(m_server.error())); }
 
     void pipelinedRepliesMatchInOrder()
     {
@@ -61,13 +58,15 @@ private Q_SLOTS:
         QVERIFY(runCommand(client, {"PING"}));
         bool called = false;
         auto *context = new QObject;
-        client.command({"SET", "cancelled", "1"}, context, [&called](const RedisReply &) { called = true; });
+        client.command({"SET", "cancelled", "1"}, context,
+                       [&called](const RedisReply &) { called = true; });
         delete context;
         // Replies are FIFO: once this PING is answered, the SET's reply has been read.
         const auto pong = runCommand(client, {"PING"});
         QVERIFY(pong && pong->data() == "PONG");
         QVERIFY(!called);
-        QCOMPARE(m_server.cli({QStringLiteral("GET"), QStringLiteral("cancelled")}).trimmed(), QByteArray("1"));
+        QCOMPARE(m_server.cli({QStringLiteral("GET"), QStringLiteral("cancelled")}).trimmed(),
+                 QByteArray("1"));
     }
 
     void stoppedServerTimesOutThenRecovers()
@@ -84,7 +83,8 @@ private Q_SLOTS:
         m_server.resume();
         QVERIFY2(r, "the command never completed");
         QVERIFY(r->isLocalError());
-        QVERIFY2(r->errorMessage().contains(QStringLiteral("timed out after 400 ms")), qPrintable(r->errorMessage()));
+        QVERIFY2(r->errorMessage().contains(QStringLiteral("timed out after 400 ms")),
+                 qPrintable(r->errorMessage()));
         QVERIFY2(t.elapsed() < 1500, qPrintable(QString::number(t.elapsed())));
         QTRY_COMPARE_WITH_TIMEOUT(client.state(), RedisConnection::State::Ready, 10000);
         const auto after = runCommand(client, {"PING"});
@@ -117,7 +117,9 @@ private Q_SLOTS:
         QTimer load;
         load.setInterval(10);
         connect(&load, &QTimer::timeout, this, [&] {
-            client.command({"PING"}, &context, [&failures](const RedisReply &r) { failures += r.isError(); }, 100);
+            client.command(
+                {"PING"}, &context, [&failures](const RedisReply &r) { failures += r.isError(); },
+                100);
         });
         // Paused first (connects hang), then gone (connects refused): the client retries.
         // The fixture's own blocking stop() is kept outside the measured windows.
@@ -133,11 +135,13 @@ private Q_SLOTS:
         QTest::qWait(1500);
         tick.stop();
         load.stop();
-        qInfo("longest event-loop gap with the server paused / gone: %lld ms (%d connect attempts)", worst, client.connection()->connectAttempts());
+        qInfo("longest event-loop gap with the server paused / gone: %lld ms (%d connect attempts)",
+              worst, client.connection()->connectAttempts());
         QVERIFY(failures > 10);
         QVERIFY2(client.connection()->connectAttempts() >= 3, "the client did not retry");
         QVERIFY2(worst < 50, qPrintable(QStringLiteral("longest stall %1 ms").arg(worst)));
-        QVERIFY2(client.stateText().startsWith(QStringLiteral("reconnecting in")) || client.state() == RedisConnection::State::Connecting,
+        QVERIFY2(client.stateText().startsWith(QStringLiteral("reconnecting in"))
+                     || client.state() == RedisConnection::State::Connecting,
                  qPrintable(client.stateText()));
     }
 
@@ -199,7 +203,8 @@ private Q_SLOTS:
         const auto r = runCommand(client, {"GET", "big"});
         QVERIFY(r);
         QVERIFY(r->isLocalError());
-        QVERIFY2(r->errorMessage().contains(QStringLiteral("exceeded the 1 MiB cap")), qPrintable(r->errorMessage()));
+        QVERIFY2(r->errorMessage().contains(QStringLiteral("exceeded the 1 MiB cap")),
+                 qPrintable(r->errorMessage()));
         QTRY_COMPARE_WITH_TIMEOUT(client.state(), RedisConnection::State::Ready, 5000);
         const auto small = runCommand(client, {"STRLEN", "big"});
         QVERIFY(small && small->integer() == 3 * 1024 * 1024);

@@ -3,7 +3,6 @@
 // is read exactly once, including what was added while the reader was away. Also: a
 // stream trimmed past the last ID read is reported as a gap.
 #include "RedisTestUtil.h"
-
 #include "core/redis/RedisStreamReader.h"
 #include "core/redis/RedisSubscriber.h"
 
@@ -66,7 +65,7 @@ private Q_SLOTS:
             QVERIFY(xadd(n));
         QVERIFY(runCommand(writer, {"PUBLISH", "ch", "before"}));
         QTRY_COMPARE(values.size(), 5);
-        QTRY_COMPARE(messages, QList<QByteArray>{"before"});
+        QTRY_COMPARE(messages, QList<QByteArray> {"before"});
 
         m_server->stop();
         QTRY_VERIFY(reader.connection()->state() != RedisConnection::State::Ready);
@@ -78,7 +77,8 @@ private Q_SLOTS:
                            QStringLiteral("n"), QString::number(n)});
         QVERIFY(reader.connection()->state() != RedisConnection::State::Ready);
 
-        QTRY_COMPARE_WITH_TIMEOUT(reader.connection()->state(), RedisConnection::State::Ready, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(reader.connection()->state(), RedisConnection::State::Ready,
+                                  10000);
         QTRY_COMPARE_WITH_TIMEOUT(subscribed.count(), 2, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(writer.state(), RedisConnection::State::Ready, 10000);
         for (int n = 9; n <= 10; ++n)
@@ -87,10 +87,10 @@ private Q_SLOTS:
 
         QTRY_COMPARE_WITH_TIMEOUT(values.size(), 10, 10000);
         QTest::qWait(300); // anything read twice would arrive now
-        QCOMPARE(values, (QList<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+        QCOMPARE(values, (QList<int> {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
         for (int i = 1; i < ids.size(); ++i)
             QVERIFY(compareStreamIds(ids.at(i - 1), ids.at(i)) < 0);
-        QTRY_COMPARE(messages, (QList<QByteArray>{"before", "after"}));
+        QTRY_COMPARE(messages, (QList<QByteArray> {"before", "after"}));
     }
 
     void dollarStartSkipsNothingAddedWhileAway()
@@ -112,11 +112,12 @@ private Q_SLOTS:
         reader.start();
         QTRY_VERIFY(!reader.lastId("d").startsWith('$'));
         QVERIFY(runCommand(writer, {"XADD", "d", "*", "n", "1"}));
-        QTRY_COMPARE(values, QList<int>{1});
+        QTRY_COMPARE(values, QList<int> {1});
         m_server->stop();
         QVERIFY(m_server->start());
-        m_server->cli({QStringLiteral("XADD"), QStringLiteral("d"), QStringLiteral("*"), QStringLiteral("n"), QStringLiteral("2")});
-        QTRY_COMPARE_WITH_TIMEOUT(values, (QList<int>{1, 2}), 10000);
+        m_server->cli({QStringLiteral("XADD"), QStringLiteral("d"), QStringLiteral("*"),
+                       QStringLiteral("n"), QStringLiteral("2")});
+        QTRY_COMPARE_WITH_TIMEOUT(values, (QList<int> {1, 2}), 10000);
     }
 
     void trimmedPastLastIdIsAGap()
@@ -143,7 +144,7 @@ private Q_SLOTS:
         QCOMPARE(gaps.at(0).at(0).toByteArray(), QByteArray("g"));
         QCOMPARE(gaps.at(0).at(1).toByteArray(), added.at(2));
         QCOMPARE(gaps.at(0).at(2).toByteArray(), added.at(8));
-        QTRY_COMPARE(ids, (QList<QByteArray>{added.at(8), added.at(9)}));
+        QTRY_COMPARE(ids, (QList<QByteArray> {added.at(8), added.at(9)}));
 
         // No trimming since: reconnecting reports no new gap.
         reader.stop();

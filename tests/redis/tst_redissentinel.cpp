@@ -25,8 +25,9 @@ private Q_SLOTS:
         SentinelServer sentinel(QStringLiteral("sbmaster"), master.host(), master.port());
         QVERIFY2(sentinel.start(), qPrintable(sentinel.error()));
         // The sentinel must know the replica before the master goes, or it cannot fail over.
-        QTRY_VERIFY_WITH_TIMEOUT(sentinel.cli({QStringLiteral("SENTINEL"), QStringLiteral("replicas"),
-                                               QStringLiteral("sbmaster")})
+        QTRY_VERIFY_WITH_TIMEOUT(sentinel
+                                     .cli({QStringLiteral("SENTINEL"), QStringLiteral("replicas"),
+                                           QStringLiteral("sbmaster")})
                                      .contains(QByteArray::number(replica.port())),
                                  15000);
 
@@ -46,13 +47,15 @@ private Q_SLOTS:
         master.stop();
         // Down after 1 s, then the sentinel promotes the replica; the client retries meanwhile.
         QTRY_VERIFY_WITH_TIMEOUT(client.state() == RedisConnection::State::Ready
-                                     && client.connection()->currentEndpoint().port == replica.port(),
+                                     && client.connection()->currentEndpoint().port
+                                         == replica.port(),
                                  30000);
         const auto role = runCommand(client, {"ROLE"});
         QVERIFY(role && role->isArray() && role->at(0).data() == "master");
         const auto set2 = runCommand(client, {"SET", "k", "v2"});
         QVERIFY2(set2 && set2->isStatus(), set2 ? qPrintable(set2->toDebugText()) : "no reply");
-        QCOMPARE(replica.cli({QStringLiteral("GET"), QStringLiteral("k")}).trimmed(), QByteArray("v2"));
+        QCOMPARE(replica.cli({QStringLiteral("GET"), QStringLiteral("k")}).trimmed(),
+                 QByteArray("v2"));
     }
 
     void followsManualFailoverWhileOldMasterStaysUp()
@@ -67,8 +70,9 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(infoField(master, "replication", "connected_slaves") == 1, 10000);
         SentinelServer sentinel(QStringLiteral("sbmaster"), master.host(), master.port());
         QVERIFY2(sentinel.start(), qPrintable(sentinel.error()));
-        QTRY_VERIFY_WITH_TIMEOUT(sentinel.cli({QStringLiteral("SENTINEL"), QStringLiteral("replicas"),
-                                               QStringLiteral("sbmaster")})
+        QTRY_VERIFY_WITH_TIMEOUT(sentinel
+                                     .cli({QStringLiteral("SENTINEL"), QStringLiteral("replicas"),
+                                           QStringLiteral("sbmaster")})
                                      .contains(QByteArray::number(replica.port())),
                                  15000);
         RedisConnectionOptions o;
@@ -79,16 +83,19 @@ private Q_SLOTS:
         QVERIFY(runCommand(client, {"PING"}));
         QCOMPARE(client.connection()->currentEndpoint().port, master.port());
         // Wait until the replica is in sync, or the sentinel refuses to promote it.
-        QTRY_VERIFY_WITH_TIMEOUT(replica.cli({QStringLiteral("INFO"), QStringLiteral("replication")})
-                                     .contains("master_link_status:up"),
-                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            replica.cli({QStringLiteral("INFO"), QStringLiteral("replication")})
+                .contains("master_link_status:up"),
+            10000);
         QTest::qWait(1500); // the watcher's +switch-master subscription is in place
-        const QByteArray answer = sentinel.cli({QStringLiteral("SENTINEL"), QStringLiteral("FAILOVER"), QStringLiteral("sbmaster")});
+        const QByteArray answer = sentinel.cli(
+            {QStringLiteral("SENTINEL"), QStringLiteral("FAILOVER"), QStringLiteral("sbmaster")});
         QVERIFY2(answer.contains("OK"), answer.constData());
         // The old master stays up (it becomes a replica): only +switch-master or a
         // READONLY reply can tell the client to move.
         QTRY_VERIFY_WITH_TIMEOUT(client.state() == RedisConnection::State::Ready
-                                     && client.connection()->currentEndpoint().port == replica.port(),
+                                     && client.connection()->currentEndpoint().port
+                                         == replica.port(),
                                  20000);
         QVERIFY(master.isRunning());
         const auto set = runCommand(client, {"SET", "after", "failover"});
@@ -107,7 +114,8 @@ private Q_SLOTS:
         RedisClient client(o);
         client.open();
         QTRY_VERIFY(client.state() == RedisConnection::State::Reconnecting);
-        QVERIFY2(client.stateText().contains(QStringLiteral("no sentinel gave the address of master 'unknown'")),
+        QVERIFY2(client.stateText().contains(
+                     QStringLiteral("no sentinel gave the address of master 'unknown'")),
                  qPrintable(client.stateText()));
     }
 

@@ -69,9 +69,12 @@ private Q_SLOTS:
         QVERIFY(r && r->isLocalError());
         QCOMPARE(client.state(), RedisConnection::State::Failed);
         const QString text = client.stateText();
-        QVERIFY2(text.startsWith(QStringLiteral("failed: TLS verification of localhost:")), qPrintable(text));
-        QVERIFY2(text.contains(QStringLiteral("certificate"), Qt::CaseInsensitive), qPrintable(text));
-        QVERIFY2(r->errorMessage().contains(QStringLiteral("TLS verification")), qPrintable(r->errorMessage()));
+        QVERIFY2(text.startsWith(QStringLiteral("failed: TLS verification of localhost:")),
+                 qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("certificate"), Qt::CaseInsensitive),
+                 qPrintable(text));
+        QVERIFY2(r->errorMessage().contains(QStringLiteral("TLS verification")),
+                 qPrintable(r->errorMessage()));
         // No retry storm: still one attempt a second later.
         QTest::qWait(1000);
         QCOMPARE(client.connection()->connectAttempts(), 1);
@@ -107,7 +110,8 @@ private Q_SLOTS:
         RedisClient client(o);
         client.open();
         QCOMPARE(client.state(), RedisConnection::State::Failed);
-        QVERIFY2(client.stateText().contains(QStringLiteral("cannot read a CA certificate from /nonexistent/ca.pem")),
+        QVERIFY2(client.stateText().contains(
+                     QStringLiteral("cannot read a CA certificate from /nonexistent/ca.pem")),
                  qPrintable(client.stateText()));
     }
 
@@ -129,7 +133,8 @@ private Q_SLOTS:
         QVERIFY2(why.contains(QStringLiteral("TLS port? use rediss://"))
                      || why.contains(QStringLiteral("timed out")),
                  qPrintable(why));
-        QVERIFY2(r->errorMessage().contains(QStringLiteral("not connected")), qPrintable(r->errorMessage()));
+        QVERIFY2(r->errorMessage().contains(QStringLiteral("not connected")),
+                 qPrintable(r->errorMessage()));
     }
 
 private:

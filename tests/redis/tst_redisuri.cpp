@@ -12,7 +12,10 @@ private Q_SLOTS:
     void full()
     {
         QString error;
-        const auto uri = RedisUri::parse(QStringLiteral("rediss://op:p%40ss@redis.example:6380/3?timeout=2s&connect_timeout=750ms"), &error);
+        const auto uri = RedisUri::parse(
+            QStringLiteral(
+                "rediss://op:p%40ss@redis.example:6380/3?timeout=2s&connect_timeout=750ms"),
+            &error);
         QVERIFY2(uri, qPrintable(error));
         QVERIFY(uri->tls);
         QCOMPARE(uri->host, QStringLiteral("redis.example"));
@@ -46,8 +49,10 @@ private Q_SLOTS:
         QTest::newRow("scheme") << QStringLiteral("http://h") << QStringLiteral("scheme");
         QTest::newRow("no host") << QStringLiteral("redis://") << QStringLiteral("no host");
         QTest::newRow("db") << QStringLiteral("redis://h/abc") << QStringLiteral("database 'abc'");
-        QTest::newRow("timeout") << QStringLiteral("redis://h?timeout=soon") << QStringLiteral("timeout 'soon'");
-        QTest::newRow("option") << QStringLiteral("redis://h?tls=off") << QStringLiteral("unknown option 'tls'");
+        QTest::newRow("timeout") << QStringLiteral("redis://h?timeout=soon")
+                                 << QStringLiteral("timeout 'soon'");
+        QTest::newRow("option") << QStringLiteral("redis://h?tls=off")
+                                << QStringLiteral("unknown option 'tls'");
         QTest::newRow("port") << QStringLiteral("redis://h:99999") << QStringLiteral("redis URI");
     }
     void bad()

@@ -4,9 +4,9 @@
 #include "core/contract/ContextComposition.h"
 #include "core/contract/ProcessEvent.h"
 #include "core/contract/ProcessRecord.h"
-#include "core/contract/RecoveryEvent.h"
 #include "core/contract/PromptDeployment.h"
 #include "core/contract/PromptVersion.h"
+#include "core/contract/RecoveryEvent.h"
 #include "core/contract/SessionRecord.h"
 #include "core/contract/SessionSummary.h"
 #include "core/contract/Span.h"
@@ -16,19 +16,33 @@
 namespace switchboard::test {
 
 namespace {
-template<class T>
-QString parse(const QList<QByteArray> &flat)
+template<class T> QString parse(const QList<QByteArray> &flat)
 {
     const auto p = T::parse(RecordFields::fromFlatList(flat), QStringLiteral("readback"));
     return p.message();
 }
 } // namespace
 
-QString checkProc(const QList<QByteArray> &flat) { return parse<ProcessRecord>(flat); }
-QString checkProcEvent(const QList<QByteArray> &flat) { return parse<ProcessEvent>(flat); }
-QString checkSession(const QList<QByteArray> &flat) { return parse<SessionRecord>(flat); }
-QString checkEvent(const QList<QByteArray> &flat) { return parse<RecoveryEvent>(flat); }
-QString checkActivePrompt(const QList<QByteArray> &flat) { return parse<ActivePrompt>(flat); }
+QString checkProc(const QList<QByteArray> &flat)
+{
+    return parse<ProcessRecord>(flat);
+}
+QString checkProcEvent(const QList<QByteArray> &flat)
+{
+    return parse<ProcessEvent>(flat);
+}
+QString checkSession(const QList<QByteArray> &flat)
+{
+    return parse<SessionRecord>(flat);
+}
+QString checkEvent(const QList<QByteArray> &flat)
+{
+    return parse<RecoveryEvent>(flat);
+}
+QString checkActivePrompt(const QList<QByteArray> &flat)
+{
+    return parse<ActivePrompt>(flat);
+}
 QStringList checkPgRows(const QString &dsn, const QString &table, int limit, int *rows)
 {
     QStringList bad;
@@ -37,12 +51,15 @@ QStringList checkPgRows(const QString &dsn, const QString &table, int limit, int
         pqxx::connection c(dsn.toStdString());
         pqxx::read_transaction tx(c);
         tx.exec("SET LOCAL statement_timeout = '30s'");
-        const pqxx::result r = tx.exec("SELECT * FROM agentops." + table.toStdString() + " LIMIT " + std::to_string(limit));
+        const pqxx::result r = tx.exec("SELECT * FROM agentops." + table.toStdString() + " LIMIT "
+                                       + std::to_string(limit));
         for (const auto &row : r) {
             std::vector<std::pair<QString, std::optional<QString>>> pairs;
             for (const auto &f : row)
                 pairs.emplace_back(QString::fromUtf8(f.name()),
-                                   f.is_null() ? std::nullopt : std::optional<QString>(QString::fromUtf8(f.c_str(), int(f.size()))));
+                                   f.is_null() ? std::nullopt
+                                               : std::optional<QString>(
+                                                   QString::fromUtf8(f.c_str(), int(f.size()))));
             const RecordFields fields = RecordFields::fromPairs(pairs);
             QString msg;
             if (table == QLatin1String("spans"))
@@ -69,6 +86,9 @@ QStringList checkPgRows(const QString &dsn, const QString &table, int limit, int
     return bad;
 }
 
-QString checkContext(const QByteArray &json) { return ContextComposition::parse(json, QStringLiteral("readback")).message(); }
+QString checkContext(const QByteArray &json)
+{
+    return ContextComposition::parse(json, QStringLiteral("readback")).message();
+}
 
 } // namespace switchboard::test

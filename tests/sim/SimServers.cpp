@@ -2,9 +2,8 @@
 
 #include <QUrl>
 
-#include <hiredis/hiredis.h>
-
 #include <algorithm>
+#include <hiredis/hiredis.h>
 #include <vector>
 
 namespace switchboard::test {
@@ -29,10 +28,14 @@ redisReply *run(redisContext *c, const QList<QByteArray> &argv)
         a.push_back(s.constData());
         l.push_back(static_cast<size_t>(s.size()));
     }
-    return static_cast<redisReply *>(redisCommandArgv(c, static_cast<int>(a.size()), a.data(), l.data()));
+    return static_cast<redisReply *>(
+        redisCommandArgv(c, static_cast<int>(a.size()), a.data(), l.data()));
 }
 
-QByteArray str(const redisReply *r) { return QByteArray(r->str, static_cast<qsizetype>(r->len)); }
+QByteArray str(const redisReply *r)
+{
+    return QByteArray(r->str, static_cast<qsizetype>(r->len));
+}
 
 void flatten(const redisReply *r, QList<QByteArray> *out)
 {
@@ -86,7 +89,9 @@ bool SimServers::createDatabase(const QString &name)
         return false;
     }
     bool ok = false;
-    const QByteArray has = m_pg->psql(name, QStringLiteral("SELECT to_regclass('agentops.spans') IS NOT NULL"), &ok).trimmed();
+    const QByteArray has
+        = m_pg->psql(name, QStringLiteral("SELECT to_regclass('agentops.spans') IS NOT NULL"), &ok)
+              .trimmed();
     if (has != "t")
         m_error = QStringLiteral("the migration did not create agentops.spans");
     return has == "t";
@@ -167,7 +172,8 @@ QByteArray dumpRedis(const QString &uri, const QByteArray &ns, QString *error)
         }
         out += type + ' ' + k.toHex() + '\n';
         for (const QByteArray &it : items)
-            out += "  " + QByteArray::number(it.size()) + ' ' + QByteArray::number(qHash(it)) + ' ' + it.left(64).toHex() + '\n';
+            out += "  " + QByteArray::number(it.size()) + ' ' + QByteArray::number(qHash(it)) + ' '
+                + it.left(64).toHex() + '\n';
     }
     return out;
 }
@@ -175,9 +181,13 @@ QByteArray dumpRedis(const QString &uri, const QByteArray &ns, QString *error)
 QByteArray dumpPostgres(PostgresServer &pg, const QString &db, QString *error)
 {
     const char *const tables[][2] = {
-        {"spans", "span_id"},           {"sessions", "session_id"},
-        {"recovery_events", "id"},       {"process_events", "id"},
-        {"prompt_versions", "agent, version"}, {"prompt_deployments", "id"}, {"prompt_notifications", "id"},
+        {"spans", "span_id"},
+        {"sessions", "session_id"},
+        {"recovery_events", "id"},
+        {"process_events", "id"},
+        {"prompt_versions", "agent, version"},
+        {"prompt_deployments", "id"},
+        {"prompt_notifications", "id"},
     };
     QByteArray out;
     for (const auto &t : tables) {

@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+
 #include <memory>
 
 namespace switchboard::test {

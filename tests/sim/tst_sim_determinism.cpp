@@ -15,7 +15,8 @@ private:
     SimServers m_servers;
 
     // Runs the sim into a fresh DB and a flushed Redis; returns (redis dump, pg dump).
-    QPair<QByteArray, QByteArray> runOnce(const QString &db, std::uint64_t seed, sim::Scenario scenario)
+    QPair<QByteArray, QByteArray> runOnce(const QString &db, std::uint64_t seed,
+                                          sim::Scenario scenario)
     {
         [&] {
             QVERIFY2(m_servers.flushRedis(), "FLUSHALL failed");
@@ -61,7 +62,8 @@ private slots:
     {
         QFETCH(int, scenario);
         const auto sc = static_cast<sim::Scenario>(scenario);
-        const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char('-'), QLatin1Char('_'));
+        const QString tag = QString::fromLatin1(QTest::currentDataTag())
+                                .replace(QLatin1Char('-'), QLatin1Char('_'));
         const auto a = runOnce(QStringLiteral("det_a_") + tag, 42, sc);
         const auto b = runOnce(QStringLiteral("det_b_") + tag, 42, sc);
         QVERIFY(a.first.size() > 10000);

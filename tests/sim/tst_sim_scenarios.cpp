@@ -20,7 +20,7 @@ const QByteArray kNs = "agentops:";
 struct ReadBack
 {
     int good = 0;
-    QSet<QByteArray> rejected;   // keys (hashes, strings) or stream ids
+    QSet<QByteArray> rejected; // keys (hashes, strings) or stream ids
 };
 
 } // namespace
@@ -41,7 +41,8 @@ private:
         return out;
     }
 
-    ReadBack readZsetHashes(const QByteArray &zset, const QByteArray &prefix, QString (*check)(const QList<QByteArray> &))
+    ReadBack readZsetHashes(const QByteArray &zset, const QByteArray &prefix,
+                            QString (*check)(const QList<QByteArray> &))
     {
         ReadBack rb;
         const auto members = cmd({"ZRANGE", kNs + zset, "0", "-1"});
@@ -49,7 +50,7 @@ private:
             const QByteArray key = kNs + prefix + m;
             const auto fields = cmd({"HGETALL", key});
             if (fields.isEmpty())
-                continue;   // expired
+                continue; // expired
             if (check(fields).isEmpty())
                 ++rb.good;
             else
@@ -88,7 +89,8 @@ private:
             const QByteArray id(e->element[0]->str, static_cast<qsizetype>(e->element[0]->len));
             QList<QByteArray> flat;
             for (size_t j = 0; j < e->element[1]->elements; ++j)
-                flat.append(QByteArray(e->element[1]->element[j]->str, static_cast<qsizetype>(e->element[1]->element[j]->len)));
+                flat.append(QByteArray(e->element[1]->element[j]->str,
+                                       static_cast<qsizetype>(e->element[1]->element[j]->len)));
             if (check(flat).isEmpty())
                 ++rb.good;
             else
@@ -124,7 +126,9 @@ private slots:
     {
         QFETCH(int, scenario);
         const auto sc = static_cast<sim::Scenario>(scenario);
-        const QString db = QStringLiteral("scn_") + QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char('-'), QLatin1Char('_'));
+        const QString db = QStringLiteral("scn_")
+            + QString::fromLatin1(QTest::currentDataTag())
+                  .replace(QLatin1Char('-'), QLatin1Char('_'));
         QVERIFY(m_servers.flushRedis());
         QVERIFY2(m_servers.createDatabase(db), qPrintable(m_servers.error()));
 
@@ -132,7 +136,8 @@ private slots:
         const QUrl url(m_servers.redis().uri());
         redisContext *sub = redisConnect("127.0.0.1", url.port());
         QVERIFY(sub && !sub->err);
-        freeReplyObject(redisCommand(sub, "SUBSCRIBE %s", QByteArray(kNs + "prompt-activated").constData()));
+        freeReplyObject(
+            redisCommand(sub, "SUBSCRIBE %s", QByteArray(kNs + "prompt-activated").constData()));
 
         sim::SimOptions o;
         o.redisUri = m_servers.redis().uri();
@@ -163,7 +168,8 @@ private slots:
         QVERIFY(events.good > 0);
         QVERIFY(procEvents.good > 0);
         int prompts = 0;
-        for (const char *agent : {"support-agent", "billing-agent", "research-agent", "voice-agent"}) {
+        for (const char *agent :
+             {"support-agent", "billing-agent", "research-agent", "voice-agent"}) {
             const auto f = cmd({"HGETALL", kNs + "prompt:" + agent});
             QVERIFY2(!f.isEmpty() && checkActivePrompt(f).isEmpty(), agent);
             ++prompts;
@@ -171,29 +177,64 @@ private slots:
         QCOMPARE(prompts, 4);
 
         // Postgres: every table has rows, spans form trees, events point at spans.
-        for (const char *table : {"spans", "sessions", "recovery_events", "process_events", "prompt_versions", "prompt_deployments", "prompt_notifications"})
-            QVERIFY2(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.") + QLatin1String(table)) > 0, table);
+        for (const char *table : {"spans", "sessions", "recovery_events", "process_events",
+                                  "prompt_versions", "prompt_deployments", "prompt_notifications"})
+            QVERIFY2(
+                pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.") + QLatin1String(table))
+                    > 0,
+                table);
         // Postgres rows parse with the contract types, as the trace and history views read them.
-        for (const char *table : {"spans", "sessions", "recovery_events", "process_events", "prompt_versions", "prompt_deployments"}) {
+        for (const char *table : {"spans", "sessions", "recovery_events", "process_events",
+                                  "prompt_versions", "prompt_deployments"}) {
             int rows = 0;
             const QStringList bad = checkPgRows(o.pgDsn, QLatin1String(table), 3000, &rows);
             QVERIFY2(rows > 0, table);
-            QVERIFY2(bad.isEmpty(), qPrintable(QLatin1String(table) + QStringLiteral(": ") + bad.value(0)));
+            QVERIFY2(bad.isEmpty(),
+                     qPrintable(QLatin1String(table) + QStringLiteral(": ") + bad.value(0)));
         }
         if (sc == sim::Scenario::Calm)
-            QVERIFY(pgCount(db, QStringLiteral("SELECT max(n) FROM (SELECT count(*) n FROM agentops.spans GROUP BY session_id) x")) >= 3000);
-        QCOMPARE(pgCount(db, QStringLiteral("SELECT count(DISTINCT kind) FROM agentops.spans WHERE kind IN ('turn','prompt','llm','tool','retrieval','summarize','retry','output')")), 8);
-        QCOMPARE(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.recovery_events r LEFT JOIN agentops.spans s USING (span_id) WHERE s.span_id IS NULL")), 0);
-        QCOMPARE(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.spans c JOIN agentops.spans p ON p.span_id = c.parent_id WHERE NOT (c.path LIKE p.path || '.%') OR c.depth <> p.depth + 1")), 0);
-        QCOMPARE(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.spans WHERE parent_id IS NULL AND subtree_tokens < coalesce(input_tokens,0)")), 0);
-        QCOMPARE(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.recovery_events r WHERE stream_id IS NULL OR stream_id = ''")), 0);
-        QVERIFY(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.spans WHERE output_bytes > 100000")) > 0);
-        QVERIFY(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.spans WHERE first_token_at IS NOT NULL AND kind = 'llm'")) > 0);
+            QVERIFY(pgCount(db,
+                            QStringLiteral("SELECT max(n) FROM (SELECT count(*) n FROM "
+                                           "agentops.spans GROUP BY session_id) x"))
+                    >= 3000);
+        QCOMPARE(
+            pgCount(db,
+                    QStringLiteral(
+                        "SELECT count(DISTINCT kind) FROM agentops.spans WHERE kind IN "
+                        "('turn','prompt','llm','tool','retrieval','summarize','retry','output')")),
+            8);
+        QCOMPARE(
+            pgCount(db,
+                    QStringLiteral("SELECT count(*) FROM agentops.recovery_events r LEFT JOIN "
+                                   "agentops.spans s USING (span_id) WHERE s.span_id IS NULL")),
+            0);
+        QCOMPARE(pgCount(db,
+                         QStringLiteral("SELECT count(*) FROM agentops.spans c JOIN agentops.spans "
+                                        "p ON p.span_id = c.parent_id WHERE NOT (c.path LIKE "
+                                        "p.path || '.%') OR c.depth <> p.depth + 1")),
+                 0);
+        QCOMPARE(pgCount(db,
+                         QStringLiteral("SELECT count(*) FROM agentops.spans WHERE parent_id IS "
+                                        "NULL AND subtree_tokens < coalesce(input_tokens,0)")),
+                 0);
+        QCOMPARE(pgCount(db,
+                         QStringLiteral("SELECT count(*) FROM agentops.recovery_events r WHERE "
+                                        "stream_id IS NULL OR stream_id = ''")),
+                 0);
+        QVERIFY(pgCount(db,
+                        QStringLiteral(
+                            "SELECT count(*) FROM agentops.spans WHERE output_bytes > 100000"))
+                > 0);
+        QVERIFY(pgCount(db,
+                        QStringLiteral("SELECT count(*) FROM agentops.spans WHERE first_token_at "
+                                       "IS NOT NULL AND kind = 'llm'"))
+                > 0);
 
         const QSet<QByteArray> rejected = procs.rejected + sessions.rejected + contexts.rejected;
         const QSet<QByteArray> rejectedIds = events.rejected + procEvents.rejected;
         if (sc != sim::Scenario::BadData) {
-            QVERIFY2(rejected.isEmpty() && rejectedIds.isEmpty(), "a good run produced records the checks reject");
+            QVERIFY2(rejected.isEmpty() && rejectedIds.isEmpty(),
+                     "a good run produced records the checks reject");
             QVERIFY(s.badRecords().empty());
         } else {
             QSet<QByteArray> markedKeys, markedIds;
@@ -210,35 +251,63 @@ private slots:
                 for (const QByteArray &k : set) {
                     out += k.left(80).toPercentEncoding(" :-") + " [";
                     for (const sim::BadRecord &b : s.badRecords())
-                        if (QByteArray::fromStdString(b.key) == k || QByteArray::fromStdString(b.id) == k)
+                        if (QByteArray::fromStdString(b.key) == k
+                            || QByteArray::fromStdString(b.id) == k)
                             out += QByteArray::fromStdString(b.reason);
                     out += "]\n";
                 }
                 return out;
             };
-            const QByteArray extraKeys = describe(rejected - markedKeys), missedKeys = describe(markedKeys - rejected);
-            const QByteArray extraIds = describe(rejectedIds - markedIds), missedIds = describe(markedIds - rejectedIds);
-            QVERIFY2(extraKeys.isEmpty(), QByteArray("rejected but not marked bad:\n" + extraKeys).constData());
-            QVERIFY2(missedKeys.isEmpty(), QByteArray("marked bad but accepted:\n" + missedKeys).constData());
-            QVERIFY2(extraIds.isEmpty(), QByteArray("rejected but not marked bad:\n" + extraIds).constData());
-            QVERIFY2(missedIds.isEmpty(), QByteArray("marked bad but accepted:\n" + missedIds).constData());
+            const QByteArray extraKeys = describe(rejected - markedKeys),
+                             missedKeys = describe(markedKeys - rejected);
+            const QByteArray extraIds = describe(rejectedIds - markedIds),
+                             missedIds = describe(markedIds - rejectedIds);
+            QVERIFY2(extraKeys.isEmpty(),
+                     QByteArray("rejected but not marked bad:\n" + extraKeys).constData());
+            QVERIFY2(missedKeys.isEmpty(),
+                     QByteArray("marked bad but accepted:\n" + missedKeys).constData());
+            QVERIFY2(extraIds.isEmpty(),
+                     QByteArray("rejected but not marked bad:\n" + extraIds).constData());
+            QVERIFY2(missedIds.isEmpty(),
+                     QByteArray("marked bad but accepted:\n" + missedIds).constData());
         }
 
         if (sc == sim::Scenario::Incident) {
             QVERIFY(s.stats().incidentAtMs == o.epochMs + o.incidentAtMs);
-            const QString at = QStringLiteral("to_timestamp(%1 / 1000.0)").arg(s.stats().incidentAtMs);
-            const qint64 before = pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.recovery_events WHERE agent='support-agent' AND kind='invalid_json' AND at < ") + at);
-            const qint64 after = pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.recovery_events WHERE agent='support-agent' AND kind='invalid_json' AND at >= ") + at);
-            const qint64 failedAfter = pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.recovery_events WHERE outcome='failed' AND at >= ") + at);
-            qInfo() << "invalid_json before/after deploy:" << before << after << "failed after:" << failedAfter;
+            const QString at
+                = QStringLiteral("to_timestamp(%1 / 1000.0)").arg(s.stats().incidentAtMs);
+            const qint64 before
+                = pgCount(db,
+                          QStringLiteral("SELECT count(*) FROM agentops.recovery_events WHERE "
+                                         "agent='support-agent' AND kind='invalid_json' AND at < ")
+                              + at);
+            const qint64 after
+                = pgCount(db,
+                          QStringLiteral("SELECT count(*) FROM agentops.recovery_events WHERE "
+                                         "agent='support-agent' AND kind='invalid_json' AND at >= ")
+                              + at);
+            const qint64 failedAfter
+                = pgCount(db,
+                          QStringLiteral("SELECT count(*) FROM agentops.recovery_events WHERE "
+                                         "outcome='failed' AND at >= ")
+                              + at);
+            qInfo() << "invalid_json before/after deploy:" << before << after
+                    << "failed after:" << failedAfter;
             QVERIFY(after >= 3 * std::max<qint64>(1, before));
             QVERIFY(failedAfter > 0);
-            QVERIFY(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.recovery_events WHERE agent='research-agent' AND kind='context_overflow'")) >= 3);
+            QVERIFY(pgCount(db,
+                            QStringLiteral("SELECT count(*) FROM agentops.recovery_events WHERE "
+                                           "agent='research-agent' AND kind='context_overflow'"))
+                    >= 3);
             const auto crash = cmd({"HGETALL", kNs + "proc:agent-host-01:tool-runner:7"});
             const qsizetype i = crash.indexOf("restarts");
             QVERIFY(i >= 0);
             QVERIFY2(crash.at(i + 1).toInt() >= 5, crash.at(i + 1).constData());
-            QVERIFY(pgCount(db, QStringLiteral("SELECT count(*) FROM agentops.process_events WHERE host='agent-host-01' AND app='tool-runner' AND event='exit'")) >= 5);
+            QVERIFY(pgCount(db,
+                            QStringLiteral(
+                                "SELECT count(*) FROM agentops.process_events WHERE "
+                                "host='agent-host-01' AND app='tool-runner' AND event='exit'"))
+                    >= 5);
             void *reply = nullptr;
             QCOMPARE(redisGetReply(sub, &reply), REDIS_OK);
             auto *r = static_cast<redisReply *>(reply);

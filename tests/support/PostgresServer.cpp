@@ -10,7 +10,6 @@
 #include <QProcessEnvironment>
 
 #include <pqxx/pqxx>
-
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,7 +47,7 @@ Command serverCommand(const QString &tool, const QStringList &args)
     if (!isRoot())
         return {program, args};
     return {QStringLiteral("runuser"),
-            QStringList{QStringLiteral("-u"), kPgUser, QStringLiteral("--"), program} + args};
+            QStringList {QStringLiteral("-u"), kPgUser, QStringLiteral("--"), program} + args};
 }
 
 QString quoteLiteral(const QString &value)
@@ -78,8 +77,7 @@ bool appendFile(const QString &path, const QString &text, bool truncate)
 
 PostgresServer::PostgresServer(const PostgresOptions &options)
     : m_options(options)
-{
-}
+{ }
 
 PostgresServer::~PostgresServer()
 {
@@ -115,8 +113,9 @@ bool PostgresServer::run(const QString &tool, const QStringList &args, int timeo
             p.waitForFinished(2000);
         }
         m_error = QStringLiteral("%1 failed (%2): %3")
-                      .arg(tool, finished ? QStringLiteral("exit %1").arg(p.exitCode())
-                                          : QStringLiteral("timed out"),
+                      .arg(tool,
+                           finished ? QStringLiteral("exit %1").arg(p.exitCode())
+                                    : QStringLiteral("timed out"),
                            QString::fromLocal8Bit(out).trimmed());
         return false;
     }
@@ -128,7 +127,8 @@ bool PostgresServer::start()
     if (m_running)
         return true;
     m_error.clear();
-    m_dir = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/switchboard-pg-XXXXXX"));
+    m_dir = std::make_unique<QTemporaryDir>(QDir::tempPath()
+                                            + QStringLiteral("/switchboard-pg-XXXXXX"));
     if (!m_dir->isValid()) {
         m_error = QStringLiteral("cannot create a temp dir for Postgres");
         return false;
@@ -150,9 +150,9 @@ bool PostgresServer::start()
     // every other role must use scram, so wrong-password tests mean something. With TLS
     // only hostssl lines exist: a plain connection is refused.
     const QString host = m_options.tls ? QStringLiteral("hostssl") : QStringLiteral("host");
-    const QString hba = QStringLiteral("local all all trust\n")
-                        + host + QStringLiteral(" all postgres 127.0.0.1/32 trust\n")
-                        + host + QStringLiteral(" all all 127.0.0.1/32 scram-sha-256\n");
+    const QString hba = QStringLiteral("local all all trust\n") + host
+        + QStringLiteral(" all postgres 127.0.0.1/32 trust\n") + host
+        + QStringLiteral(" all all 127.0.0.1/32 scram-sha-256\n");
     QString conf = QStringLiteral("\n# switchboard test fixture\n"
                                   "listen_addresses = '127.0.0.1'\n"
                                   "unix_socket_directories = '%1'\n"
@@ -196,7 +196,8 @@ bool PostgresServer::start()
         }
         QFile log(logFile());
         if (log.open(QIODevice::ReadOnly))
-            m_error += QStringLiteral("\nserver log:\n") + QString::fromLocal8Bit(log.readAll().right(2000));
+            m_error += QStringLiteral("\nserver log:\n")
+                + QString::fromLocal8Bit(log.readAll().right(2000));
     }
     return false;
 }
@@ -228,7 +229,8 @@ void PostgresServer::stop()
     m_running = false;
     if (!run(QStringLiteral("pg_ctl"),
              {QStringLiteral("-D"), dataDir(), QStringLiteral("-m"), QStringLiteral("fast"),
-              QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("30"), QStringLiteral("stop")},
+              QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("30"),
+              QStringLiteral("stop")},
              40000)) {
         // Last resort: never leave a server behind.
         run(QStringLiteral("pg_ctl"),
@@ -240,9 +242,10 @@ void PostgresServer::stop()
 
 QString PostgresServer::dsn(const QString &database) const
 {
-    QString result = QStringLiteral("host=127.0.0.1 port=%1 user=postgres dbname=%2 connect_timeout=10")
-                         .arg(m_port)
-                         .arg(database);
+    QString result
+        = QStringLiteral("host=127.0.0.1 port=%1 user=postgres dbname=%2 connect_timeout=10")
+              .arg(m_port)
+              .arg(database);
     if (m_options.tls)
         result += QStringLiteral(" sslmode=require");
     return result;
@@ -263,7 +266,8 @@ QString PostgresServer::loginDsn(const QString &role, const QString &password,
 bool PostgresServer::createDatabase(const QString &name, bool migrate)
 {
     bool ok = false;
-    psql(QStringLiteral("postgres"), QStringLiteral("CREATE DATABASE %1").arg(quoteIdent(name)), &ok);
+    psql(QStringLiteral("postgres"), QStringLiteral("CREATE DATABASE %1").arg(quoteIdent(name)),
+         &ok);
     if (!ok)
         return false;
     if (!migrate)
@@ -282,7 +286,8 @@ bool PostgresServer::createDatabase(const QString &name, bool migrate)
             return false;
         }
     } catch (const std::exception &e) {
-        m_error = QStringLiteral("cannot connect to migrate %1: %2").arg(name, QString::fromUtf8(e.what()));
+        m_error = QStringLiteral("cannot connect to migrate %1: %2")
+                      .arg(name, QString::fromUtf8(e.what()));
         return false;
     }
     return true;

@@ -5,6 +5,7 @@
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
+
 #include <memory>
 
 namespace switchboard::test {
@@ -27,9 +28,9 @@ public:
     PostgresServer(const PostgresServer &) = delete;
     PostgresServer &operator=(const PostgresServer &) = delete;
 
-    bool start();                      // initdb + start, waits until ready (max 30 s)
+    bool start(); // initdb + start, waits until ready (max 30 s)
     void stop();
-    bool restart();                    // after stop(): same data dir and port, data kept
+    bool restart(); // after stop(): same data dir and port, data kept
     QString error() const { return m_error; }
     int port() const { return m_port; }
 

@@ -8,7 +8,6 @@
 #include <QThread>
 
 #include <functional>
-
 #include <signal.h>
 
 namespace switchboard::test {
@@ -35,8 +34,7 @@ void stopProcess(QProcess *process)
 }
 
 // Polls with redis-cli until the server answers (PONG, or NOAUTH when a password is set).
-bool waitUntilAnswering(const std::function<QByteArray()> &ping, QProcess *process,
-                        QString *error)
+bool waitUntilAnswering(const std::function<QByteArray()> &ping, QProcess *process, QString *error)
 {
     QDeadlineTimer deadline(10000);
     while (!deadline.hasExpired()) {
@@ -59,10 +57,12 @@ bool waitUntilAnswering(const std::function<QByteArray()> &ping, QProcess *proce
 
 RedisServer::RedisServer(const RedisOptions &options)
     : m_options(options)
-{
-}
+{ }
 
-RedisServer::~RedisServer() { stop(); }
+RedisServer::~RedisServer()
+{
+    stop();
+}
 
 QString RedisServer::uri() const
 {
@@ -116,7 +116,7 @@ bool RedisServer::start()
         conf += "user " + user.toUtf8() + '\n';
     if (!m_options.replicaOfHost.isEmpty())
         conf += "replicaof " + m_options.replicaOfHost.toUtf8() + ' '
-                + QByteArray::number(m_options.replicaOfPort) + '\n';
+            + QByteArray::number(m_options.replicaOfPort) + '\n';
     const QString confPath = m_dir->filePath(QStringLiteral("redis.conf"));
     if (!writeFile(confPath, conf)) {
         m_error = QStringLiteral("cannot write redis.conf");
@@ -125,7 +125,7 @@ bool RedisServer::start()
 
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::MergedChannels);
-    m_process->start(QStringLiteral("redis-server"), QStringList{confPath} + m_options.extraArgs);
+    m_process->start(QStringLiteral("redis-server"), QStringList {confPath} + m_options.extraArgs);
     if (!m_process->waitForStarted(5000)) {
         m_error = QStringLiteral("cannot start redis-server: %1").arg(m_process->errorString());
         return false;
@@ -165,7 +165,7 @@ bool RedisServer::isRunning() const
 
 QByteArray RedisServer::cli(const QStringList &args) const
 {
-    QStringList all{QStringLiteral("-h"), host(), QStringLiteral("-p"), QString::number(m_port)};
+    QStringList all {QStringLiteral("-h"), host(), QStringLiteral("-p"), QString::number(m_port)};
     if (m_options.tls) {
         all << QStringLiteral("--tls") << QStringLiteral("--cacert") << m_options.ca->caCert()
             << QStringLiteral("--cert") << m_options.ca->clientCert() << QStringLiteral("--key")
@@ -183,15 +183,16 @@ QByteArray RedisServer::cli(const QStringList &args) const
     return cli.readAllStandardOutput();
 }
 
-SentinelServer::SentinelServer(const QString &masterName, const QString &masterHost,
-                               int masterPort)
+SentinelServer::SentinelServer(const QString &masterName, const QString &masterHost, int masterPort)
     : m_masterName(masterName)
     , m_masterHost(masterHost)
     , m_masterPort(masterPort)
-{
-}
+{ }
 
-SentinelServer::~SentinelServer() { stop(); }
+SentinelServer::~SentinelServer()
+{
+    stop();
+}
 
 bool SentinelServer::start()
 {
@@ -207,7 +208,7 @@ bool SentinelServer::start()
     conf += "dir " + QFile::encodeName(m_dir->path()) + '\n';
     conf += "logfile " + QFile::encodeName(m_dir->filePath(QStringLiteral("sentinel.log"))) + '\n';
     conf += "sentinel monitor " + name + ' ' + m_masterHost.toUtf8() + ' '
-            + QByteArray::number(m_masterPort) + " 1\n";
+        + QByteArray::number(m_masterPort) + " 1\n";
     conf += "sentinel down-after-milliseconds " + name + " 1000\n";
     conf += "sentinel failover-timeout " + name + " 5000\n";
     // Sentinel rewrites its config file, so it must live in a writable dir.
@@ -231,8 +232,8 @@ QByteArray SentinelServer::cli(const QStringList &args) const
 {
     QProcess cli;
     cli.start(QStringLiteral("redis-cli"),
-              QStringList{QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
-                          QString::number(m_port)}
+              QStringList {QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
+                           QString::number(m_port)}
                   + args);
     if (!cli.waitForFinished(10000)) {
         cli.kill();

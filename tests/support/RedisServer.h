@@ -6,6 +6,7 @@
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
+
 #include <memory>
 
 namespace switchboard::test {
@@ -14,12 +15,12 @@ class TestCa;
 
 struct RedisOptions
 {
-    bool tls = false;                 // plain port is disabled when tls is on
-    const TestCa *ca = nullptr;       // required with tls
-    bool tlsAuthClients = false;      // require a client certificate
-    QString requirePass;              // legacy AUTH password ("default" user)
-    QStringList aclUsers;             // lines for ACL SETUSER, e.g. "op on >pw ~* +@all"
-    QString replicaOfHost;            // start as a replica of host:port
+    bool tls = false; // plain port is disabled when tls is on
+    const TestCa *ca = nullptr; // required with tls
+    bool tlsAuthClients = false; // require a client certificate
+    QString requirePass; // legacy AUTH password ("default" user)
+    QStringList aclUsers; // lines for ACL SETUSER, e.g. "op on >pw ~* +@all"
+    QString replicaOfHost; // start as a replica of host:port
     int replicaOfPort = 0;
     QStringList extraArgs;
 };
@@ -32,16 +33,16 @@ public:
     RedisServer(const RedisServer &) = delete;
     RedisServer &operator=(const RedisServer &) = delete;
 
-    bool start();                     // waits until it answers PING (max 10 s)
-    void stop();                      // SIGTERM, wait, SIGKILL if needed
-    bool restart();                   // same port, same data dir
-    void pause();                     // SIGSTOP
-    void resume();                    // SIGCONT
+    bool start(); // waits until it answers PING (max 10 s)
+    void stop(); // SIGTERM, wait, SIGKILL if needed
+    bool restart(); // same port, same data dir
+    void pause(); // SIGSTOP
+    void resume(); // SIGCONT
     bool isRunning() const;
 
     QString host() const { return QStringLiteral("127.0.0.1"); }
     int port() const { return m_port; }
-    QString uri() const;              // redis://127.0.0.1:port or rediss://localhost:port
+    QString uri() const; // redis://127.0.0.1:port or rediss://localhost:port
     QString error() const { return m_error; }
 
     // Runs redis-cli against this server, returns its stdout (for test set-up and checks).

@@ -1,0 +1,41 @@
+# A real PM2 daemon with sample agents and the Switchboard bridge, for the demo.
+# Source after servers.sh; needs SB_RUN_DIR and SB_REDIS_URI. sb_stop_fleet stops it all.
+
+SB_PM2_HOME=""
+SB_BRIDGE_PID=""
+
+sb_pm2() { PM2_HOME="$SB_PM2_HOME" node "$SB_ROOT/bridge/node_modules/pm2/bin/pm2" "$@"; }
+
+sb_start_fleet() {
+  SB_ROOT=${SB_ROOT:-$(pwd)}
+  (cd "$SB_ROOT/bridge" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  SB_PM2_HOME="$SB_RUN_DIR/pm2"
+  mkdir -p "$SB_PM2_HOME"
+  local fixtures="$SB_ROOT/bridge/test/fixtures"
+  cat >"$SB_RUN_DIR/ecosystem.config.js" <<JS
+module.exports = { apps: [
+  { name: 'sip-gateway', script: '$fixtures/agent.js', exec_mode: 'cluster', instances: 2,
+    env: { SWITCHBOARD_LAYER: 'voice' } },
+  { name: 'reasoner', script: '$fixtures/agent.js', exec_mode: 'fork',
+    env: { SWITCHBOARD_LAYER: 'llm' } },
+  { name: 'tool-runner', script: '$fixtures/agent.py', interpreter: 'python3',
+    env: { SWITCHBOARD_LAYER: 'tool' } },
+]};
+JS
+  sb_pm2 start "$SB_RUN_DIR/ecosystem.config.js" >/dev/null
+  SWITCHBOARD_BRIDGE_REDIS_URI="$SB_REDIS_URI" SWITCHBOARD_BRIDGE_HOST="demo-pm2-host" \
+    PM2_HOME="$SB_PM2_HOME" node "$SB_ROOT/bridge/src/main.js" >"$SB_RUN_DIR/bridge.log" 2>&1 &
+  SB_BRIDGE_PID=$!
+  echo "pm2:      4 sample agents on host demo-pm2-host, bridge pid $SB_BRIDGE_PID (log $SB_RUN_DIR/bridge.log)"
+}
+
+sb_stop_fleet() {
+  if [[ -n "$SB_BRIDGE_PID" ]]; then
+    kill "$SB_BRIDGE_PID" 2>/dev/null || true
+    wait "$SB_BRIDGE_PID" 2>/dev/null || true
+  fi
+  if [[ -n "$SB_PM2_HOME" && -S "$SB_PM2_HOME/rpc.sock" ]]; then
+    sb_pm2 kill >/dev/null 2>&1 || true
+  fi
+  SB_BRIDGE_PID=""; SB_PM2_HOME=""
+}
