@@ -7,6 +7,8 @@
 #include "core/services/RedisBackend.h"
 #include "core/services/SecretStore.h"
 
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QSettings>
 
 namespace switchboard {
@@ -64,31 +66,85 @@ void ConsoleController::start()
         else
             m_window.setPostgresStatus(status);
     }
+    // Passwords: one given in the URI on the command line wins; then the keychain for a
+    // saved profile; then the environment (libpq also reads PGPASSWORD and ~/.pgpass
+    // itself). The keychain answers asynchronously; after an authentication failure the
+    // operator is asked.
+    if (!m_profile.name.isEmpty())
+        m_secrets = new SecretStore(QStringLiteral("switchboard"), this);
     if (!m_profile.pgDsn.isEmpty()) {
-        m_postgres
-            = std::make_unique<PostgresBackend>(PgConfig(m_profile.pgDsn, m_profile.pgReplicaDsn));
-        connect(m_postgres.get(), &PostgresBackend::statusChanged, &m_window,
-                &MainWindow::setPostgresStatus);
-        m_postgres->start();
+        if (m_secrets)
+            m_secrets->read(m_profile.name, SecretStore::Secret::PostgresPassword, this,
+                            [this](std::optional<QString> value, const QString &) {
+                                startPostgres(value.value_or(QString()));
+                            });
+        else
+            startPostgres(QString());
     }
     if (!m_profile.redisUri.isEmpty() || !m_profile.sentinels.isEmpty()) {
-        // A password in the URI given on the command line wins; then the keychain for a
-        // saved profile; then the environment. The keychain answers asynchronously.
         QString uriPassword;
         m_profile.redisUri = ConnectionProfile::stripPassword(m_profile.redisUri, &uriPassword);
-        if (!uriPassword.isEmpty() || m_profile.name.isEmpty()) {
+        if (!uriPassword.isEmpty() || !m_secrets) {
             if (uriPassword.isEmpty())
                 uriPassword = SecretStore::fromEnvironment(SecretStore::Secret::RedisPassword)
                                   .value_or(QString());
             startRedis(uriPassword);
-            return;
+        } else {
+            m_secrets->read(m_profile.name, SecretStore::Secret::RedisPassword, this,
+                            [this](std::optional<QString> value, const QString &) {
+                                startRedis(value.value_or(QString()));
+                            });
         }
-        m_secrets = new SecretStore(QStringLiteral("switchboard"), this);
-        m_secrets->read(m_profile.name, SecretStore::Secret::RedisPassword, this,
-                        [this](std::optional<QString> value, const QString &) {
-                            startRedis(value.value_or(QString()));
-                        });
     }
+}
+
+bool ConsoleController::isAuthFailure(const QString &text)
+{
+    for (const char *needle : {"WRONGPASS", "NOAUTH", "password authentication failed",
+                               "no password supplied", "fe_sendauth"})
+        if (text.contains(QLatin1String(needle), Qt::CaseInsensitive))
+            return true;
+    return false;
+}
+
+void ConsoleController::askPassword(bool redis, const QString &reason)
+{
+    bool &asked = redis ? m_askedRedis : m_askedPostgres;
+    if (asked || !m_window.isVisible())
+        return;
+    asked = true;
+    auto *dialog = new QInputDialog(&m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(redis ? QStringLiteral("Redis password")
+                                 : QStringLiteral("Postgres password"));
+    dialog->setLabelText(
+        QStringLiteral("%1\n\nPassword (kept in memory for this session only):").arg(reason));
+    dialog->setTextEchoMode(QLineEdit::Password);
+    connect(dialog, &QInputDialog::textValueSelected, this, [this, redis](const QString &password) {
+        if (redis) {
+            m_redis.reset();
+            startRedis(password);
+        } else {
+            m_postgres.reset();
+            startPostgres(password);
+        }
+    });
+    dialog->open();
+}
+
+void ConsoleController::startPostgres(const QString &password)
+{
+    m_postgres = std::make_unique<PostgresBackend>(
+        PgConfig(ConnectionProfile::pgDsnWithPassword(m_profile.pgDsn, password),
+                 ConnectionProfile::pgDsnWithPassword(m_profile.pgReplicaDsn, password)));
+    connect(m_postgres.get(), &PostgresBackend::statusChanged, &m_window,
+            &MainWindow::setPostgresStatus);
+    connect(m_postgres.get(), &PostgresBackend::statusChanged, this,
+            [this](const BackendStatus &st) {
+                if (st.state == BackendStatus::State::Failed && isAuthFailure(st.summary))
+                    askPassword(false, st.summary);
+            });
+    m_postgres->start();
 }
 
 void ConsoleController::startRedis(const QString &password)
@@ -105,6 +161,10 @@ void ConsoleController::startRedis(const QString &password)
     }
     m_redis = std::make_unique<RedisBackend>(*options);
     connect(m_redis.get(), &RedisBackend::statusChanged, &m_window, &MainWindow::setRedisStatus);
+    connect(m_redis.get(), &RedisBackend::statusChanged, this, [this](const BackendStatus &st) {
+        if (st.state == BackendStatus::State::Failed && isAuthFailure(st.summary))
+            askPassword(true, st.summary);
+    });
     m_redis->start();
 }
 

@@ -34,10 +34,16 @@ private:
     ConnectionProfile m_profile;
     MainWindow &m_window;
     void startRedis(const QString &password);
+    void startPostgres(const QString &password);
+    // After an authentication failure with no password known: ask once, non-modally.
+    void askPassword(bool redis, const QString &reason);
+    static bool isAuthFailure(const QString &text);
 
     std::unique_ptr<PostgresBackend> m_postgres;
     std::unique_ptr<RedisBackend> m_redis;
     SecretStore *m_secrets = nullptr;
+    bool m_askedRedis = false;
+    bool m_askedPostgres = false;
 };
 
 } // namespace switchboard

@@ -62,6 +62,22 @@ QString ConnectionProfile::stripPassword(const QString &uri, QString *password)
     return url.toString();
 }
 
+QString ConnectionProfile::pgDsnWithPassword(const QString &dsn, const QString &password)
+{
+    if (password.isEmpty())
+        return dsn;
+    if (dsn.startsWith(QLatin1String("postgres://"))
+        || dsn.startsWith(QLatin1String("postgresql://"))) {
+        QUrl url(dsn);
+        url.setPassword(password);
+        return url.toString();
+    }
+    QString escaped = password;
+    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+    escaped.replace(QLatin1Char('\''), QStringLiteral("\\'"));
+    return dsn + QStringLiteral(" password='") + escaped + QLatin1Char('\'');
+}
+
 bool ConnectionProfile::operator==(const ConnectionProfile &o) const
 {
     return name == o.name && redisUri == o.redisUri && sentinels == o.sentinels

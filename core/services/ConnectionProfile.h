@@ -31,6 +31,8 @@ struct ConnectionProfile
 
     // Returns uri without its password (and sets *password when one was there).
     static QString stripPassword(const QString &uri, QString *password);
+    // A libpq DSN (keyword/value or URI) with a password added, for memory only.
+    static QString pgDsnWithPassword(const QString &dsn, const QString &password);
 
     bool operator==(const ConnectionProfile &other) const;
     bool operator!=(const ConnectionProfile &other) const { return !(*this == other); }

@@ -130,12 +130,7 @@ void ConnectionTester::testRedis(const ConnectionProfile &profile, const QString
 void ConnectionTester::testPostgres(const QString &backend, const QString &dsn,
                                     const QString &password, int timeoutMs)
 {
-    QString full = dsn;
-    if (!password.isEmpty() && !dsn.contains(QLatin1String("://")))
-        full += QStringLiteral(" password='%1'")
-                    .arg(QString(password)
-                             .replace(QLatin1Char('\\'), QStringLiteral("\\\\"))
-                             .replace(QLatin1Char('\''), QStringLiteral("\\'")));
+    const QString full = ConnectionProfile::pgDsnWithPassword(dsn, password);
     PgConfig config(full);
     config.connectTimeoutSec = std::max(1, timeoutMs / 1000);
     config.statementTimeoutMs = timeoutMs;
