@@ -22,14 +22,59 @@ void printErr(const QString &text)
 {
     std::fprintf(stderr, "%s\n", text.toLocal8Bit().constData());
 }
+
+void setNames()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("switchboard"));
+    QCoreApplication::setOrganizationName(QStringLiteral("switchboard"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION));
+}
+
+// `db …`, --help and --version need no window, and must work over ssh on a box without a
+// display, where creating a QApplication would abort.
+bool needsNoWindow(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "-h" || arg == "--help" || arg == "-v" || arg == "--version")
+            return true;
+    }
+    return argc >= 2 && QByteArray(argv[1]) == "db";
+}
+
+int runWithoutWindow(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    setNames();
+    QString help;
+    const AppOptions options = parseCommandLine(QCoreApplication::arguments(), &help);
+    switch (options.mode) {
+    case AppOptions::Mode::Error:
+        printErr(QStringLiteral("switchboard: %1\n").arg(options.error) + help);
+        return 2;
+    case AppOptions::Mode::DbMigrate:
+    case AppOptions::Mode::DbStatus:
+        return runDbCommand(options);
+    case AppOptions::Mode::Help:
+    case AppOptions::Mode::Gui:
+        break;
+    }
+    const QStringList args = QCoreApplication::arguments();
+    if (args.contains(QStringLiteral("--version")) || args.contains(QStringLiteral("-v"))) {
+        std::printf("switchboard %s\n", SWITCHBOARD_VERSION);
+        return 0;
+    }
+    std::printf("%s\n", help.toLocal8Bit().constData());
+    return 0;
+}
 } // namespace
 
 int main(int argc, char **argv)
 {
+    if (needsNoWindow(argc, argv))
+        return runWithoutWindow(argc, argv);
     QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("switchboard"));
-    QApplication::setOrganizationName(QStringLiteral("switchboard"));
-    QApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION));
+    setNames();
     QApplication::setApplicationDisplayName(QStringLiteral("Switchboard"));
 
     QString help;

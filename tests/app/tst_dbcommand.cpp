@@ -35,6 +35,13 @@ TestDbCommand::Result TestDbCommand::run(const QStringList &args)
     QProcess p;
     p.setProgram(QStringLiteral(SWITCHBOARD_BIN));
     p.setArguments(args);
+    // As over ssh on a server: no display and no platform plugin chosen. The db commands
+    // must not need a window system.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    p.setProcessEnvironment(env);
     p.start();
     Result r;
     if (!p.waitForFinished(60000))
