@@ -75,7 +75,7 @@ void ConsoleController::start()
     if (!m_profile.pgDsn.isEmpty()) {
         if (m_secrets)
             m_secrets->read(m_profile.name, SecretStore::Secret::PostgresPassword, this,
-                            [this](std::optional<QString> value, const QString &) {
+                            [this](const std::optional<QString> &value, const QString &) {
                                 startPostgres(value.value_or(QString()));
                             });
         else
@@ -91,7 +91,7 @@ void ConsoleController::start()
             startRedis(uriPassword);
         } else {
             m_secrets->read(m_profile.name, SecretStore::Secret::RedisPassword, this,
-                            [this](std::optional<QString> value, const QString &) {
+                            [this](const std::optional<QString> &value, const QString &) {
                                 startRedis(value.value_or(QString()));
                             });
         }

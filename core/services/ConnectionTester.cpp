@@ -150,7 +150,8 @@ void ConnectionTester::testPostgres(const QString &backend, const QString &dsn,
                                    row[1].as<bool>(),
                                    QString::fromStdString(row[2].as<std::string>()), rtt);
         },
-        [this, pool, backend, where](PgResult<std::tuple<QString, bool, QString, double>> r) {
+        [this, pool, backend,
+         where](const PgResult<std::tuple<QString, bool, QString, double>> &r) {
             pool->deleteLater();
             if (!r.ok()) {
                 add(ConnectionTestResult {backend, false, {}, -1, r.status.message});

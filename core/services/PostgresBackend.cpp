@@ -119,7 +119,7 @@ void PostgresBackend::probe()
             r.schema = migrator.check(tx);
             return r;
         },
-        [this](PgResult<ProbeResult> result) {
+        [this](const PgResult<ProbeResult> &result) {
             if (!result.ok()) {
                 m_schemaUsable = false;
                 if ((result.status.code == PgStatus::ConnectionFailed
