@@ -9,7 +9,7 @@ PKGS=(
   libpqxx-dev libpq-dev libhiredis-dev nlohmann-json3-dev
   redis-server redis-tools redis-sentinel
   postgresql-15 postgresql-client-15
-  openssl ca-certificates fonts-dejavu-core
+  openssl ca-certificates fonts-dejavu-core python3
   clang-format clang-tidy
 )
 

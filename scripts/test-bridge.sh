@@ -30,4 +30,9 @@ npm ci --no-audit --no-fund --loglevel=error
 # Only *.test.js: a bare `node --test test/` would also run the fixture agents (servers
 # that never exit). Two files at a time: each has its own PM2 daemon, Redis and ports,
 # and they mostly wait (grace periods), so this halves the wall time on 2 cores.
-TMPDIR="$RUN_DIR" node --test --test-concurrency=2 test/*.test.js
+# --test-concurrency needs Node >= 20.10; Debian 12's own Node 18 runs the files one by one.
+CONCURRENCY=()
+if node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=10)?0:1)'; then
+  CONCURRENCY=(--test-concurrency=2)
+fi
+TMPDIR="$RUN_DIR" node --test "${CONCURRENCY[@]}" test/*.test.js
