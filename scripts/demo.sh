@@ -19,8 +19,10 @@ while (($#)); do
 done
 
 bash scripts/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build --preset release
+# SB_PRESET picks the build (default release); developers reuse their ci/debug build.
+PRESET=${SB_PRESET:-release}
+cmake --preset "$PRESET" >/dev/null
+cmake --build --preset "$PRESET"
 
 # shellcheck source=lib/servers.sh
 source scripts/lib/servers.sh
@@ -39,7 +41,7 @@ trap 'exit 130' INT TERM
 sb_make_run_dir
 sb_start_redis
 sb_start_postgres
-BIN="$ROOT/build/release"
+BIN="$ROOT/build/$PRESET"
 "$BIN/app/switchboard" db migrate --pg "$SB_PG_DSN"
 
 sb_start_fleet
@@ -51,7 +53,8 @@ echo "simulator: scenario $SCENARIO (log $SB_RUN_DIR/sim.log)"
 
 ARGS=(--redis "$SB_REDIS_URI" --pg "$SB_PG_DSN" --operator "${USER:-demo}")
 if [[ -n "$SHOTS" ]]; then
-  QT_QPA_PLATFORM=offscreen "$BIN/app/switchboard" "${ARGS[@]}" --screenshot "$SHOTS"
+  QT_QPA_PLATFORM=offscreen "$BIN/app/switchboard" "${ARGS[@]}" --screenshot "$SHOTS" \
+    --screenshot-delay "${SB_SHOT_DELAY_MS:-4000}"
 elif [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
   echo "No display: writing screenshots to $ROOT/screenshots-out instead (or pass --screenshots DIR)."
   QT_QPA_PLATFORM=offscreen "$BIN/app/switchboard" "${ARGS[@]}" --screenshot "$ROOT/screenshots-out"
