@@ -1,6 +1,7 @@
 #include "core/pg/PgConfig.h"
 
 #include <QMap>
+#include <QStringList>
 
 #include <libpq-fe.h>
 
@@ -62,12 +63,14 @@ std::string PgConfig::normalize(const QString &dsn, int connectTimeoutSec, QStri
     std::string out;
     bool hasApplicationName = false;
     bool hasConnectTimeout = false;
+    QStringList given;
     for (PQconninfoOption *o = options; o->keyword; ++o) {
         if (!o->val)
             continue;
         const std::string keyword = o->keyword;
         hasApplicationName |= keyword == "application_name";
         hasConnectTimeout |= keyword == "connect_timeout";
+        given << QString::fromStdString(keyword);
         if (!out.empty())
             out += ' ';
         out += keyword + '=' + quoteValue(o->val);
@@ -78,6 +81,18 @@ std::string PgConfig::normalize(const QString &dsn, int connectTimeoutSec, QStri
         out += std::string(out.empty() ? "" : " ") + "application_name='switchboard'";
     if (!hasConnectTimeout && connectTimeoutSec > 0)
         out += " connect_timeout='" + std::to_string(connectTimeoutSec) + '\'';
+    // A peer that vanished without a reset (a partitioned network, a host that lost
+    // power) is otherwise noticed only after the kernel's two-hour keepalive default:
+    // probe idle connections, and give up on unacknowledged data after 30 s. A service
+    // file is the operator's whole configuration: its own settings are left alone.
+    static const std::pair<const char *, const char *> liveness[] = {
+        {"keepalives", "1"},       {"keepalives_idle", "10"},     {"keepalives_interval", "5"},
+        {"keepalives_count", "3"}, {"tcp_user_timeout", "30000"},
+    };
+    for (const auto &[keyword, value] : liveness) {
+        if (!given.contains(QLatin1String(keyword)) && !given.contains(QLatin1String("service")))
+            out += std::string(" ") + keyword + "='" + value + '\'';
+    }
     return out;
 }
 

@@ -8,7 +8,6 @@
 #include <QObject>
 #include <QStringList>
 
-#include <atomic>
 #include <memory>
 
 class QThread;
@@ -24,26 +23,32 @@ public:
     ~PgListener() override;
 
     void start();
-    void stop(); // returns once the thread has ended (within ~0.3 s, or a connect timeout)
+    // Returns once the thread has ended (within ~0.3 s) or, when it is stuck connecting
+    // to a server that does not answer, after stopGraceMs: the thread is then left to
+    // end on its own (ThreadGraveyard) and emits nothing more.
+    void stop();
+    static constexpr int stopGraceMs = 1000;
     PgConnectionState state() const { return m_state; }
     // Backend pid of the listening session (0 when not connected); tests use it.
-    int backendPid() const { return m_backendPid; }
+    int backendPid() const;
+
+    struct Shared; // what the listening thread may touch, possibly after this is gone
 
 signals:
     void notification(const QString &channel, const QString &payload);
     void stateChanged(const switchboard::PgConnectionState &state);
 
 private:
-    void runLoop();
-    void listenUntilBroken(const std::string &conninfo);
-    void report(const PgConnectionState &state);
+    static void runLoop(const std::shared_ptr<Shared> &shared, const PgConfig &config,
+                        const QStringList &channels);
+    static void listenUntilBroken(const std::shared_ptr<Shared> &shared,
+                                  const std::string &conninfo, const QStringList &channels);
     void setState(const PgConnectionState &state);
 
     const PgConfig m_config;
     const QStringList m_channels;
-    std::unique_ptr<QThread> m_thread;
-    std::atomic<bool> m_stop {false};
-    std::atomic<int> m_backendPid {0};
+    QThread *m_thread = nullptr;
+    std::shared_ptr<Shared> m_shared;
     PgConnectionState m_state; // owner thread
 };
 

@@ -1,8 +1,11 @@
 #include "core/pg/PgPool.h"
 
+#include "core/pg/PgPoolCore.h"
 #include "core/pg/PgWorker.h"
+#include "core/pg/ThreadGraveyard.h"
 
 #include <QThread>
+#include <QThreadPool>
 
 namespace switchboard {
 
@@ -19,12 +22,15 @@ PgStatus cancelledStatus()
 PgPool::PgPool(PgConfig config, int workerCount, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
+    , m_core(std::make_shared<PgPoolCore>())
+    , m_cancellers(new QThreadPool)
 {
     qRegisterMetaType<switchboard::PgConnectionState>();
-    m_cancellers.setMaxThreadCount(2);
-    m_cancellers.setExpiryTimeout(5000);
+    m_core->owner = this;
+    m_cancellers->setMaxThreadCount(2);
+    m_cancellers->setExpiryTimeout(5000);
     for (int i = 0; i < qMax(1, workerCount); ++i) {
-        m_workers.push_back(std::make_unique<PgWorker>(this, m_config));
+        m_workers.push_back(new PgWorker(m_core, m_config));
         m_workers.back()->setObjectName(QStringLiteral("pg-worker-%1").arg(i));
         m_workers.back()->start();
     }
@@ -34,20 +40,44 @@ PgPool::~PgPool()
 {
     QList<std::pair<PgTaskPtr, PgWorker *>> running;
     {
-        const std::lock_guard<std::mutex> lock(m_mutex);
-        m_stopping = true;
-        m_queue.clear();
-        running = m_running.values();
+        const std::lock_guard<std::mutex> lock(m_core->mutex);
+        m_core->stopping = true;
+        m_core->owner = nullptr; // from now on nothing is delivered to this pool
+        m_core->queue.clear();
+        running = m_core->running.values();
         for (auto &entry : running)
             entry.first->cancelRequested = true;
     }
-    m_wake.notify_all();
-    // Shutting down: a query left running would hold the app open for its full
-    // statement_timeout, so cancel what runs (this blocks briefly, at exit only).
-    for (auto &entry : running)
-        entry.second->cancelIfRunning(entry.first->id);
-    m_cancellers.waitForDone();
-    m_workers.clear(); // each joins its thread
+    m_core->wake.notify_all();
+    // A query left running would hold its worker for its full statement_timeout, so
+    // cancel what runs; from the cancel threads, because PQcancel waits for a server
+    // that may never answer.
+    for (auto &entry : running) {
+        PgWorker *worker = entry.second;
+        const quint64 id = entry.first->id;
+        m_cancellers->start([worker, id] { worker->cancelIfRunning(id); });
+    }
+    const QDeadlineTimer deadline(shutdownGraceMs);
+    // Cancel tasks point at workers: while one may still run, no worker is deleted.
+    const bool cancelsDone
+        = m_cancellers->waitForDone(int(qMax<qint64>(0, deadline.remainingTime())));
+    int abandoned = 0;
+    for (PgWorker *worker : m_workers) {
+        if (cancelsDone && worker->wait(deadline)) {
+            delete worker;
+        } else {
+            ThreadGraveyard::park(worker);
+            ++abandoned;
+        }
+    }
+    if (cancelsDone)
+        delete m_cancellers;
+    else
+        ThreadGraveyard::park(m_cancellers);
+    if (abandoned)
+        qWarning("switchboard: %d Postgres worker(s) still blocked on %s at shutdown; "
+                 "left to finish on their own",
+                 abandoned, qPrintable(m_config.describe(PgTarget::Primary)));
 }
 
 quint64 PgPool::enqueue(PgTaskPtr task, QObject *context)
@@ -58,10 +88,10 @@ quint64 PgPool::enqueue(PgTaskPtr task, QObject *context)
     task->contextKey = task->context.data();
     watch(task->context.data());
     {
-        const std::lock_guard<std::mutex> lock(m_mutex);
-        m_queue.push_back(task);
+        const std::lock_guard<std::mutex> lock(m_core->mutex);
+        m_core->queue.push_back(task);
     }
-    m_wake.notify_one();
+    m_core->wake.notify_one();
     return task->id;
 }
 
@@ -88,17 +118,17 @@ void PgPool::cancel(quint64 jobId)
     PgTaskPtr running;
     PgWorker *worker = nullptr;
     {
-        const std::lock_guard<std::mutex> lock(m_mutex);
-        for (auto it = m_queue.begin(); it != m_queue.end(); ++it) {
+        const std::lock_guard<std::mutex> lock(m_core->mutex);
+        for (auto it = m_core->queue.begin(); it != m_core->queue.end(); ++it) {
             if ((*it)->id == jobId) {
                 queued = *it;
-                m_queue.erase(it);
+                m_core->queue.erase(it);
                 break;
             }
         }
         if (!queued) {
-            const auto it = m_running.constFind(jobId);
-            if (it != m_running.constEnd()) {
+            const auto it = m_core->running.constFind(jobId);
+            if (it != m_core->running.constEnd()) {
                 running = it->first;
                 worker = it->second;
                 running->cancelRequested = true;
@@ -107,9 +137,9 @@ void PgPool::cancel(quint64 jobId)
     }
     if (queued) {
         queued->cancelRequested = true;
-        taskFinished(queued, cancelledStatus()); // delivered later, never re-entrantly
+        m_core->taskFinished(queued, cancelledStatus()); // delivered later, never re-entrantly
     } else if (running) {
-        m_cancellers.start([worker, jobId] { worker->cancelIfRunning(jobId); });
+        m_cancellers->start([worker, jobId] { worker->cancelIfRunning(jobId); });
     }
 }
 
@@ -117,12 +147,12 @@ void PgPool::cancelAll(const QObject *context)
 {
     QList<quint64> ids;
     {
-        const std::lock_guard<std::mutex> lock(m_mutex);
-        for (const PgTaskPtr &task : m_queue) {
+        const std::lock_guard<std::mutex> lock(m_core->mutex);
+        for (const PgTaskPtr &task : m_core->queue) {
             if (task->contextKey == context)
                 ids << task->id;
         }
-        for (const auto &entry : std::as_const(m_running)) {
+        for (const auto &entry : std::as_const(m_core->running)) {
             if (entry.first->contextKey == context)
                 ids << entry.first->id;
         }
@@ -133,37 +163,14 @@ void PgPool::cancelAll(const QObject *context)
 
 int PgPool::queuedJobs() const
 {
-    const std::lock_guard<std::mutex> lock(m_mutex);
-    return int(m_queue.size());
+    const std::lock_guard<std::mutex> lock(m_core->mutex);
+    return int(m_core->queue.size());
 }
 
 int PgPool::runningJobs() const
 {
-    const std::lock_guard<std::mutex> lock(m_mutex);
-    return int(m_running.size());
-}
-
-PgTaskPtr PgPool::takeTask(PgWorker *worker)
-{
-    std::unique_lock<std::mutex> lock(m_mutex);
-    m_wake.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
-    if (m_stopping)
-        return {};
-    PgTaskPtr task = m_queue.front();
-    m_queue.pop_front();
-    m_running.insert(task->id, {task, worker});
-    return task;
-}
-
-void PgPool::taskFinished(const PgTaskPtr &task, const PgStatus &status)
-{
-    {
-        const std::lock_guard<std::mutex> lock(m_mutex);
-        m_running.remove(task->id);
-    }
-    // Queued even from the pool's own thread, so a callback never runs inside cancel().
-    QMetaObject::invokeMethod(
-        this, [this, task, status] { complete(task, status); }, Qt::QueuedConnection);
+    const std::lock_guard<std::mutex> lock(m_core->mutex);
+    return int(m_core->running.size());
 }
 
 void PgPool::complete(const PgTaskPtr &task, const PgStatus &status)
@@ -179,12 +186,6 @@ void PgPool::complete(const PgTaskPtr &task, const PgStatus &status)
         QMetaObject::invokeMethod(
             context, [task, finalStatus] { task->deliver(finalStatus); }, Qt::QueuedConnection);
     }
-}
-
-void PgPool::reportState(const PgConnectionState &state)
-{
-    QMetaObject::invokeMethod(
-        this, [this, state] { setState(state); }, Qt::QueuedConnection);
 }
 
 void PgPool::setState(const PgConnectionState &state)

@@ -13,19 +13,17 @@
 #include "core/pg/PgTask.h"
 
 #include <QHash>
-#include <QList>
 #include <QObject>
-#include <QThreadPool>
 
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <type_traits>
 #include <vector>
 
+class QThreadPool;
+
 namespace switchboard {
 
+class PgPoolCore;
 class PgWorker;
 
 class PgPool : public QObject
@@ -34,7 +32,12 @@ class PgPool : public QObject
 
 public:
     explicit PgPool(PgConfig config, int workerCount = 2, QObject *parent = nullptr);
+    // Returns within about shutdownGraceMs even when the server hangs: running queries
+    // are cancelled, and workers still blocked after the grace are abandoned (see
+    // ThreadGraveyard) rather than waited for.
     ~PgPool() override;
+
+    static constexpr int shutdownGraceMs = 1000;
 
     const PgConfig &config() const { return m_config; }
     PgConnectionState state() const { return m_state; }
@@ -57,27 +60,20 @@ signals:
     void stateChanged(const switchboard::PgConnectionState &state);
 
 private:
-    friend class PgWorker;
+    friend class PgPoolCore;
 
     quint64 enqueue(PgTaskPtr task, QObject *context);
     void watch(QObject *context);
-    // Worker side (any thread).
-    PgTaskPtr takeTask(PgWorker *worker); // blocks; null when the pool shuts down
-    void taskFinished(const PgTaskPtr &task, const PgStatus &status);
-    void reportState(const PgConnectionState &state);
     // Pool thread.
     void complete(const PgTaskPtr &task, const PgStatus &status);
     void setState(const PgConnectionState &state);
 
     const PgConfig m_config;
-    std::vector<std::unique_ptr<PgWorker>> m_workers;
-    QThreadPool m_cancellers; // PQcancel blocks on the network: never on the GUI thread
-
-    mutable std::mutex m_mutex; // guards the queue, m_running and m_stopping
-    std::condition_variable m_wake;
-    std::deque<PgTaskPtr> m_queue;
-    QHash<quint64, std::pair<PgTaskPtr, PgWorker *>> m_running;
-    bool m_stopping = false;
+    const std::shared_ptr<PgPoolCore> m_core; // shared with the workers
+    std::vector<PgWorker *> m_workers; // owned; abandoned ones are parked, not deleted
+    // PQcancel blocks on the network, with no timeout in libpq 15: never on the GUI
+    // thread, and never waited for without a deadline.
+    QThreadPool *m_cancellers;
 
     quint64 m_nextId = 0; // pool thread
     QHash<const QObject *, QMetaObject::Connection> m_watched; // pool thread

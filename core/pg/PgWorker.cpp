@@ -1,7 +1,7 @@
 #include "core/pg/PgWorker.h"
 
 #include "core/pg/PgErrors.h"
-#include "core/pg/PgPool.h"
+#include "core/pg/PgPoolCore.h"
 
 #include <QElapsedTimer>
 
@@ -9,7 +9,7 @@
 
 namespace switchboard {
 
-PgWorker::PgWorker(PgPool *pool, PgConfig config)
+PgWorker::PgWorker(std::shared_ptr<PgPoolCore> pool, PgConfig config)
     : m_pool(pool)
     , m_config(std::move(config))
 { }

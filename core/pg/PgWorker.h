@@ -13,12 +13,12 @@
 
 namespace switchboard {
 
-class PgPool;
+class PgPoolCore;
 
 class PgWorker : public QThread
 {
 public:
-    PgWorker(PgPool *pool, PgConfig config);
+    PgWorker(std::shared_ptr<PgPoolCore> pool, PgConfig config);
     ~PgWorker() override;
 
     // Asks the server to cancel jobId's query if this worker is running it right now.
@@ -34,7 +34,7 @@ private:
     pqxx::connection &connectionFor(PgTarget target, bool *reused);
     void dropConnection(PgTarget target);
 
-    PgPool *m_pool;
+    const std::shared_ptr<PgPoolCore> m_pool; // outlives the PgPool if this is abandoned
     const PgConfig m_config;
     std::mutex m_mutex; // guards everything below
     std::unique_ptr<pqxx::connection> m_primary;

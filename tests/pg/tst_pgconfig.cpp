@@ -6,6 +6,15 @@
 
 using namespace switchboard;
 
+namespace {
+// What normalize() adds so that a vanished peer is noticed (see PgConfig.cpp).
+QString liveness()
+{
+    return QStringLiteral(" keepalives='1' keepalives_idle='10' keepalives_interval='5' "
+                          "keepalives_count='3' tcp_user_timeout='30000'");
+}
+} // namespace
+
 class TestPgConfig : public QObject
 {
     Q_OBJECT
@@ -20,11 +29,12 @@ private slots:
                                   7, &error);
         QVERIFY(error.isEmpty());
         // libpq's own keyword order; values quoted so spaces and quotes survive.
-        QCOMPARE(
-            QString::fromStdString(s),
-            QStringLiteral(
-                "dbname='ops' host='db.internal' port='6432' sslmode='verify-full' "
-                "sslrootcert='/etc/ca.pem' application_name='switchboard' connect_timeout='7'"));
+        QCOMPARE(QString::fromStdString(s),
+                 QStringLiteral(
+                     "dbname='ops' host='db.internal' port='6432' sslmode='verify-full' "
+                     "sslrootcert='/etc/ca.pem' application_name='switchboard' connect_timeout='7'"
+                     "%1")
+                     .arg(liveness()));
     }
 
     void explicitSettingsWin()
@@ -32,7 +42,8 @@ private slots:
         const std::string s = PgConfig::normalize(
             QStringLiteral("host=h application_name=oncall-laptop connect_timeout=2"), 7, nullptr);
         QCOMPARE(QString::fromStdString(s),
-                 QStringLiteral("connect_timeout='2' host='h' application_name='oncall-laptop'"));
+                 QStringLiteral("connect_timeout='2' host='h' application_name='oncall-laptop'%1")
+                     .arg(liveness()));
     }
 
     void uriIsParsedAndQuoted()
@@ -43,7 +54,8 @@ private slots:
         QCOMPARE(QString::fromStdString(s),
                  QStringLiteral(
                      "user='ops' password='p\\'w\\\\d' dbname='agent' host='10.0.0.5' port='5433' "
-                     "sslmode='require' application_name='switchboard'"));
+                     "sslmode='require' application_name='switchboard'%1")
+                     .arg(liveness()));
     }
 
     void serviceNamePassesThrough()

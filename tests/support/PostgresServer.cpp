@@ -5,12 +5,14 @@
 #include "support/TestCa.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
 
 #include <pqxx/pqxx>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -227,6 +229,8 @@ void PostgresServer::stop()
     if (!m_running)
         return;
     m_running = false;
+    if (!m_paused.isEmpty())
+        resume(); // a stopped postmaster ignores pg_ctl stop
     if (!run(QStringLiteral("pg_ctl"),
              {QStringLiteral("-D"), dataDir(), QStringLiteral("-m"), QStringLiteral("fast"),
               QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("30"),
@@ -330,6 +334,60 @@ QByteArray PostgresServer::psql(const QString &database, const QString &sql, boo
                       .arg(QString::fromLocal8Bit(p.readAllStandardError()).trimmed());
     }
     return p.readAllStandardOutput();
+}
+
+namespace {
+// The postmaster's pid (first line of postmaster.pid) and every process whose parent it
+// is (the backends and auxiliary processes), read from /proc.
+QList<int> clusterPids(const QString &dataDir)
+{
+    QFile pidFile(dataDir + QStringLiteral("/postmaster.pid"));
+    if (!pidFile.open(QIODevice::ReadOnly))
+        return {};
+    const int postmaster = pidFile.readLine().trimmed().toInt();
+    if (postmaster <= 0)
+        return {};
+    QList<int> pids {postmaster};
+    QDirIterator it(QStringLiteral("/proc"), QDir::Dirs | QDir::NoDotAndDotDot);
+    while (it.hasNext()) {
+        it.next();
+        bool numeric = false;
+        const int pid = it.fileName().toInt(&numeric);
+        if (!numeric)
+            continue;
+        QFile stat(it.filePath() + QStringLiteral("/stat"));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        // "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'.
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> rest = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (rest.size() > 1 && rest.at(1).toInt() == postmaster)
+            pids << pid;
+    }
+    return pids;
+}
+} // namespace
+
+bool PostgresServer::pause()
+{
+    m_paused = clusterPids(dataDir());
+    if (m_paused.isEmpty()) {
+        m_error = QStringLiteral("no postmaster to pause");
+        return false;
+    }
+    for (int pid : std::as_const(m_paused))
+        ::kill(pid, SIGSTOP);
+    return true;
+}
+
+bool PostgresServer::resume()
+{
+    QList<int> pids = m_paused;
+    pids << clusterPids(dataDir());
+    for (int pid : std::as_const(pids))
+        ::kill(pid, SIGCONT);
+    m_paused.clear();
+    return true;
 }
 
 } // namespace switchboard::test

@@ -31,6 +31,10 @@ public:
     bool start(); // initdb + start, waits until ready (max 30 s)
     void stop();
     bool restart(); // after stop(): same data dir and port, data kept
+    // SIGSTOP / SIGCONT the postmaster and every backend: a server that accepts TCP
+    // connections but never answers, as a hung or frozen host looks to a client.
+    bool pause();
+    bool resume();
     QString error() const { return m_error; }
     int port() const { return m_port; }
 
@@ -63,6 +67,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     int m_port = 0;
     bool m_running = false;
+    QList<int> m_paused;
     mutable QString m_error;
 };
 
