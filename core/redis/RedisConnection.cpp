@@ -1,5 +1,6 @@
 #include "core/redis/RedisConnection.h"
 
+#include "core/redis/BoundedReplyReader.h"
 #include "core/redis/RedisHandshake.h"
 #include "core/redis/RedisSentinelResolver.h"
 #include "core/redis/RedisSentinelWatcher.h"
@@ -74,8 +75,7 @@ RedisConnection::~RedisConnection()
     // Pending callbacks are dropped: their owners may be half-destroyed by now.
     if (m_socket)
         disconnect(m_socket, nullptr, this, nullptr);
-    if (m_reader)
-        redisReaderFree(m_reader);
+    m_reader.reset();
 }
 
 void RedisConnection::open()
@@ -102,10 +102,7 @@ void RedisConnection::close()
         m_socket->deleteLater();
         m_socket = nullptr;
     }
-    if (m_reader) {
-        redisReaderFree(m_reader);
-        m_reader = nullptr;
-    }
+    m_reader.reset();
     m_out.clear();
     m_lastError.clear();
     setState(State::Disconnected);
@@ -227,7 +224,7 @@ void RedisConnection::connectSocket(const RedisEndpoint &endpoint)
     m_tlsVerifyFailed = false;
     m_tlsErrors.clear();
     m_bytesInReply = 0;
-    m_reader = redisReaderCreate();
+    m_reader = std::make_unique<BoundedReplyReader>(m_options.maxReplyElements);
     // Plain connections use a bare QTcpSocket: QSslSocket in unencrypted mode relays
     // every read and write through a second socket, which costs pipelined throughput.
     QSslSocket *ssl = m_options.tls ? new QSslSocket(this) : nullptr;
@@ -396,17 +393,17 @@ void RedisConnection::onReadyRead()
     } flushAtEnd {self};
     const QByteArray data = m_socket->readAll();
     m_bytesInReply += data.size();
-    if (redisReaderFeed(m_reader, data.constData(), size_t(data.size())) != REDIS_OK) {
+    if (!m_reader->feed(data.constData(), size_t(data.size()))) {
         breakConnection(QStringLiteral("protocol error from %1: %2")
-                            .arg(endpointText(m_current), QString::fromUtf8(m_reader->errstr)),
+                            .arg(endpointText(m_current), m_reader->errorText()),
                         false);
         return;
     }
     for (;;) {
         void *raw = nullptr;
-        if (redisReaderGetReply(m_reader, &raw) != REDIS_OK) {
+        if (!m_reader->getReply(&raw)) {
             breakConnection(QStringLiteral("protocol error from %1: %2")
-                                .arg(endpointText(m_current), QString::fromUtf8(m_reader->errstr)),
+                                .arg(endpointText(m_current), m_reader->errorText()),
                             false);
             return;
         }
@@ -414,7 +411,7 @@ void RedisConnection::onReadyRead()
             break;
         const RedisReply reply = RedisReply::fromHiredis(static_cast<redisReply *>(raw));
         freeReplyObject(raw);
-        m_bytesInReply = qint64(m_reader->len - m_reader->pos);
+        m_bytesInReply = qint64(m_reader->bufferedBytes());
         if (m_pushMode && isPushReply(reply)) {
             emit pushReceived(reply);
         } else {
@@ -503,10 +500,7 @@ void RedisConnection::breakConnection(const QString &reason, bool permanent)
         m_socket->deleteLater();
         m_socket = nullptr;
     }
-    if (m_reader) {
-        redisReaderFree(m_reader);
-        m_reader = nullptr;
-    }
+    m_reader.reset();
     m_out.clear();
     m_lastError = reason;
     bool failQueued = false;

@@ -9,12 +9,13 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 
 class QTcpSocket;
-struct redisReader;
 
 namespace switchboard {
 
+class BoundedReplyReader;
 class RedisSentinelResolver;
 class RedisSentinelWatcher;
 
@@ -99,7 +100,7 @@ private:
     QString m_lastError;
     RedisEndpoint m_current;
     QTcpSocket *m_socket = nullptr; // a QSslSocket when TLS is on
-    redisReader *m_reader = nullptr;
+    std::unique_ptr<BoundedReplyReader> m_reader;
     RedisSentinelResolver *m_resolver = nullptr;
     RedisSentinelWatcher *m_watcher = nullptr;
     std::deque<Pending> m_inflight;

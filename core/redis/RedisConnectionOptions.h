@@ -36,6 +36,9 @@ struct RedisConnectionOptions
     int commandTimeoutMs = 5000; // default per-command timeout
     int connectTimeoutMs = 5000; // TCP + TLS + handshake
     qint64 maxReplyBytes = qint64(64) * 1024 * 1024;
+    // Elements all the arrays of one reply may announce (each costs a pointer before its
+    // bytes arrive): far above any bounded read the console makes.
+    qint64 maxReplyElements = qint64(4) * 1024 * 1024;
     int reconnectMinMs = 250; // backoff doubles from here ...
     int reconnectMaxMs = 30000; // ... up to here, with jitter
     int failedRetryMs = 30000; // after an auth / TLS failure; 0 = never retry

@@ -195,6 +195,83 @@ private Q_SLOTS:
         QTRY_VERIFY(client.connection()->lastError().contains(QStringLiteral("closed")));
     }
 
+    void hugeArrayHeaderIsRefusedBeforeAnyAllocation()
+    {
+        // A broken or hostile peer announces a billion elements, then nests more such
+        // headers: hiredis would calloc gigabytes per header before our byte cap applies.
+        // (Under the sanitizers such an allocation aborts the process outright.)
+        QTcpServer fake;
+        QVERIFY(fake.listen(QHostAddress::LocalHost));
+        connect(&fake, &QTcpServer::newConnection, this, [&fake] {
+            while (QTcpSocket *s = fake.nextPendingConnection()) {
+                connect(s, &QTcpSocket::readyRead, s, [s] {
+                    s->readAll();
+                    QByteArray hostile = "+OK\r\n*1000000000\r\n";
+                    for (int i = 0; i < 7; ++i)
+                        hostile += "*1000000000\r\n";
+                    s->write(hostile);
+                });
+            }
+        });
+        RedisConnectionOptions o;
+        o.endpoint = {QStringLiteral("127.0.0.1"), fake.serverPort()};
+        RedisClient client(o);
+        client.open();
+        const auto r = runCommand(client, {"GET", "x"}, 3000, 6000);
+        QVERIFY(r);
+        QVERIFY(r->isLocalError());
+        QTRY_VERIFY2(client.connection()->lastError().contains(QStringLiteral("1000000000")),
+                     qPrintable(client.connection()->lastError()));
+    }
+
+    void manySmallArraysShareOneBudget()
+    {
+        // Each header is small, together they exceed the budget of one reply.
+        QTcpServer fake;
+        QVERIFY(fake.listen(QHostAddress::LocalHost));
+        connect(&fake, &QTcpServer::newConnection, this, [&fake] {
+            while (QTcpSocket *s = fake.nextPendingConnection()) {
+                connect(s, &QTcpSocket::readyRead, s, [s] {
+                    s->readAll();
+                    QByteArray hostile = "+OK\r\n*3\r\n";
+                    for (int i = 0; i < 3; ++i)
+                        hostile += "*600\r\n";
+                    s->write(hostile);
+                });
+            }
+        });
+        RedisConnectionOptions o;
+        o.endpoint = {QStringLiteral("127.0.0.1"), fake.serverPort()};
+        o.maxReplyElements = 1000;
+        RedisClient client(o);
+        client.open();
+        const auto r = runCommand(client, {"GET", "x"}, 3000, 6000);
+        QVERIFY(r);
+        QVERIFY(r->isLocalError());
+        QTRY_VERIFY2(
+            client.connection()->lastError().contains(QStringLiteral("more than the 1000")),
+            qPrintable(client.connection()->lastError()));
+    }
+
+    void largeLegitimateArraysStillArrive()
+    {
+        // The budget is per reply: 20 000 elements in each of several replies is fine.
+        RedisConnectionOptions o = optionsFor(m_server);
+        o.maxReplyElements = 50000;
+        RedisClient client(o);
+        client.open();
+        QList<QByteArray> rpush {"RPUSH", "many"};
+        for (int i = 0; i < 20000; ++i)
+            rpush << QByteArray::number(i);
+        QVERIFY(runCommand(client, rpush));
+        for (int round = 0; round < 4; ++round) {
+            const auto r = runCommand(client, {"LRANGE", "many", "0", "-1"});
+            QVERIFY(r);
+            QVERIFY2(r->isArray(), qPrintable(r->errorMessage()));
+            QCOMPARE(r->elements().size(), 20000);
+        }
+    }
+
     void replyOverTheCapIsRefused()
     {
         RedisConnectionOptions o = optionsFor(m_server);
