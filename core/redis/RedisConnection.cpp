@@ -459,13 +459,37 @@ void RedisConnection::deliver(Pending &pending, const RedisReply &reply)
 
 void RedisConnection::sweepTimeouts()
 {
-    // Replies come in order, so only the oldest command in flight can be overdue first.
+    // Replies come in order: when the oldest command in flight is overdue, the server (or
+    // the path to it) is stuck, and the connection is rebuilt.
     if (!m_inflight.empty() && m_inflight.front().deadline.hasExpired()) {
         breakConnection(QStringLiteral("timed out after %1 ms waiting for %2")
                             .arg(m_inflight.front().timeoutMs)
                             .arg(endpointText(m_current)),
                         false);
         return;
+    }
+    // A newer command with a shorter timeout cannot be answered before the ones ahead of
+    // it, but its caller should not wait for them: it gets its timeout now, and its
+    // reply is dropped when it comes (the slot stays so replies still match in order).
+    QPointer<RedisConnection> guard(this);
+    for (auto it = m_inflight.begin(); it != m_inflight.end(); ++it) {
+        if (it->internal || !it->done || !it->deadline.hasExpired())
+            continue;
+        Pending overdue;
+        overdue.context = it->context;
+        overdue.hasContext = it->hasContext;
+        overdue.done = std::move(it->done);
+        overdue.timeoutMs = it->timeoutMs;
+        it->done = nullptr;
+        deliver(overdue,
+                RedisReply::localError(
+                    QStringLiteral("timed out after %1 ms waiting for %2 (behind slower commands)")
+                        .arg(overdue.timeoutMs)
+                        .arg(endpointText(m_current))));
+        if (!guard)
+            return;
+        // The callback may have sent commands: m_inflight may have grown, restart.
+        it = m_inflight.begin();
     }
     std::deque<Pending> expired;
     for (auto it = m_queued.begin(); it != m_queued.end();) {

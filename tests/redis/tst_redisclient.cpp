@@ -4,9 +4,12 @@
 #include "RedisTestUtil.h"
 #include "support/Timing.h"
 
+#include <QElapsedTimer>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
+
+#include <optional>
 
 using namespace switchboard;
 using namespace switchboard::test;
@@ -145,6 +148,43 @@ private Q_SLOTS:
         QVERIFY2(client.stateText().startsWith(QStringLiteral("reconnecting in"))
                      || client.state() == RedisConnection::State::Connecting,
                  qPrintable(client.stateText()));
+    }
+
+    void shortTimeoutBehindASlowCommandFiresOnTime()
+    {
+        RedisClient client(optionsFor(m_server));
+        client.open();
+        QVERIFY(runCommand(client, {"PING"}));
+        QObject context;
+        std::optional<RedisReply> slow;
+        std::optional<RedisReply> quick;
+        qint64 quickAfterMs = -1;
+        QElapsedTimer timer;
+        timer.start();
+        // BLPOP on an empty list answers nil after 2 s; PING is pipelined behind it.
+        client.command(
+            {"BLPOP", "nothing-here", "2"}, &context, [&slow](const RedisReply &r) { slow = r; },
+            5000);
+        client.command(
+            {"PING"}, &context,
+            [&](const RedisReply &r) {
+                quick = r;
+                quickAfterMs = timer.elapsed();
+            },
+            300);
+        QTRY_VERIFY_WITH_TIMEOUT(quick.has_value(), 5000);
+        QVERIFY2(quick->isLocalError(), qPrintable(quick->errorMessage()));
+        QVERIFY2(quick->errorMessage().contains(QStringLiteral("timed out after 300 ms")),
+                 qPrintable(quick->errorMessage()));
+        QVERIFY2(quickAfterMs < 1500, qPrintable(QString::number(quickAfterMs)));
+        // The slow command is not punished: it gets its own nil, the PONG that follows it
+        // is dropped, and the next command gets its own reply.
+        QTRY_VERIFY_WITH_TIMEOUT(slow.has_value(), 5000);
+        QVERIFY2(slow->isNil(), qPrintable(slow->errorMessage()));
+        QCOMPARE(client.state(), RedisConnection::State::Ready);
+        const auto echo = runCommand(client, {"ECHO", "mine"});
+        QVERIFY(echo);
+        QCOMPARE(echo->data(), QByteArray("mine"));
     }
 
     void garbageFromServerIsAnErrorNotACrash()
