@@ -4,6 +4,7 @@
 #include <QByteArray>
 #include <QFile>
 #include <QList>
+#include <QMap>
 #include <QRegularExpression>
 #include <QString>
 #include <QStringList>
@@ -73,6 +74,47 @@ inline QList<ContractDocSection> readContractDoc(QString *error)
             continue;
         if (inTable)
             current->rows.append({cells.at(0), cells.at(1), cells.at(2)});
+    }
+    return out;
+}
+
+// The indexes each "### Table `agentops.x`" section names in its "Index:" / "Indexes:"
+// paragraph, as written between backticks: "(session_id, started_at)", "(at DESC) WHERE …".
+inline QMap<QString, QStringList> readContractIndexes(QString *error)
+{
+    QFile f(contractDocPath());
+    if (!f.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot open ") + f.fileName();
+        return {};
+    }
+    static const QRegularExpression heading(QStringLiteral("^### Table `([^`]+)`"));
+    static const QRegularExpression quoted(QStringLiteral("`([^`]+)`"));
+    QMap<QString, QStringList> out;
+    QString table;
+    bool inIndexes = false;
+    for (const QString &line : QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'))) {
+        const auto m = heading.match(line);
+        if (m.hasMatch()) {
+            table = m.captured(1);
+            inIndexes = false;
+            continue;
+        }
+        if (line.startsWith(QLatin1Char('#'))) {
+            table.clear();
+            continue;
+        }
+        if (table.isEmpty())
+            continue;
+        if (line.startsWith(QStringLiteral("Index:"))
+            || line.startsWith(QStringLiteral("Indexes:")))
+            inIndexes = true;
+        else if (line.trimmed().isEmpty())
+            inIndexes = false;
+        if (!inIndexes)
+            continue;
+        auto it = quoted.globalMatch(line);
+        while (it.hasNext())
+            out[table] << it.next().captured(1);
     }
     return out;
 }

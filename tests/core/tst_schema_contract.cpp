@@ -26,6 +26,7 @@ class TstSchemaContract : public QObject
 private slots:
     void initTestCase();
     void tablesMatchTheContract();
+    void indexesMatchTheContract();
     void rolesExistWithTheirRights();
     void auditTablesAreAppendOnly();
     void enumChecksRefuseUnknownValues();
@@ -105,6 +106,57 @@ void TstSchemaContract::tablesMatchTheContract()
                             + undocumented.join(QLatin1Char(','))));
     }
     QVERIFY2(tables >= 10, "the contract should name at least 10 tables and views");
+}
+
+void TstSchemaContract::indexesMatchTheContract()
+{
+    QString error;
+    const QMap<QString, QStringList> documented = readContractIndexes(&error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY2(documented.size() >= 5, "the contract names indexes for at least five tables");
+    // Indexes the migrations made, apart from those behind a primary key or unique
+    // constraint (the column tables say those): "(cols) [WHERE …]" as pg_get_indexdef
+    // prints it after USING btree.
+    const QByteArray rows = sql(QStringLiteral(
+        "SELECT 'agentops.' || c.relname || E'\\t' "
+        "       || substring(pg_get_indexdef(i.indexrelid) from ' USING [a-z]+ (.*)$') "
+        "FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'agentops' "
+        "  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"));
+    const auto normalize = [](QString text) {
+        text.replace(QStringLiteral("("), QStringLiteral(" ( "))
+            .replace(QStringLiteral(")"), QStringLiteral(" ) "));
+        return text.simplified();
+    };
+    QMap<QString, QStringList> actual;
+    for (const QByteArray &line : rows.split('\n')) {
+        const QList<QByteArray> cells = line.split('\t');
+        if (cells.size() == 2)
+            actual[QString::fromUtf8(cells.at(0))] << normalize(QString::fromUtf8(cells.at(1)));
+    }
+    QVERIFY2(!actual.isEmpty(), rows.constData());
+    for (auto it = documented.cbegin(); it != documented.cend(); ++it) {
+        for (const QString &index : it.value()) {
+            QVERIFY2(actual.value(it.key()).contains(normalize(index)),
+                     qPrintable(QStringLiteral("%1 %2 is in docs/contract.md but not in the "
+                                               "schema (schema has: %3)")
+                                    .arg(it.key(), index,
+                                         actual.value(it.key()).join(QStringLiteral("; ")))));
+        }
+    }
+    for (auto it = actual.cbegin(); it != actual.cend(); ++it) {
+        QStringList expected;
+        for (const QString &index : documented.value(it.key()))
+            expected << normalize(index);
+        for (const QString &index : it.value()) {
+            QVERIFY2(expected.contains(index),
+                     qPrintable(QStringLiteral("%1 %2 is in the schema but not in "
+                                               "docs/contract.md")
+                                    .arg(it.key(), index)));
+        }
+    }
 }
 
 void TstSchemaContract::rolesExistWithTheirRights()
