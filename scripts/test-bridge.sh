@@ -11,14 +11,17 @@ for tool in node npm redis-server python3 tar; do
 done
 
 RUN_DIR=$(mktemp -d /tmp/sbb-run.XXXXXX)
+chmod 755 "$RUN_DIR" # the postgres user (Postgres refuses root) must reach its data dir
 cleanup() {
-  # PM2 daemons (a temp PM2_HOME each) with their apps, then redis-servers and bridges, of this run only.
+  # PM2 daemons (a temp PM2_HOME each) with their apps, then redis-servers, postgres and
+  # bridges, of this run only.
   for home in "$RUN_DIR"/sbb-pm2-*; do
     [[ -S "$home/rpc.sock" ]] && PM2_HOME="$home" node node_modules/pm2/bin/pm2 kill >/dev/null 2>&1 || true
   done
-  for pidfile in "$RUN_DIR"/*/pm2.pid "$RUN_DIR"/*/redis.pid "$RUN_DIR"/*/bridge.pid; do
+  for pidfile in "$RUN_DIR"/*/pm2.pid "$RUN_DIR"/*/redis.pid "$RUN_DIR"/*/bridge.pid \
+    "$RUN_DIR"/*/data/postmaster.pid; do
     [[ -f "$pidfile" ]] || continue
-    pid=$(cat "$pidfile" 2>/dev/null || true)
+    pid=$(head -n 1 "$pidfile" 2>/dev/null || true)
     [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null || true
   done
   rm -rf "$RUN_DIR"

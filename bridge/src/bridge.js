@@ -6,6 +6,7 @@ const { createRedis } = require('./redis');
 const { Pm2Link, NoDaemonError } = require('./pm2link');
 const { Publisher } = require('./publisher');
 const { EventSink } = require('./eventsink');
+const { PgSink } = require('./pgsink');
 const { ControlChannel } = require('./control');
 
 function defaultLog(level, msg) {
@@ -55,7 +56,11 @@ class Bridge {
     // PM2's restart/reload/stop events do not say who asked; during our own command we do.
     const byOf = (app) => (this.control && this.control.current && this.control.current.app === app ?
       `switchboard cmd ${this.control.current.cmdId}` : '');
-    this.sink = new EventSink({ ...deps, redis: this.pub, byOf });
+    if (this.cfg.pgDsn) {
+      this.durable = new PgSink({ dsn: this.cfg.pgDsn, log: this.log });
+      this.log('info', 'process events are also copied to Postgres (agentops.process_events)');
+    }
+    this.sink = new EventSink({ ...deps, redis: this.pub, byOf, durable: this.durable });
     this.sink.attach(await this.pm2.launchBus());
     this.publisher = new Publisher({ ...deps, redis: this.pub });
     this.publisher.start();
@@ -77,6 +82,7 @@ class Bridge {
     if (this.publisher) this.publisher.stop();
     if (this.control) this.control.stop();
     if (this.loopDone) await Promise.race([this.loopDone, new Promise((r) => setTimeout(r, this.cfg.heartbeatMs + 500))]);
+    if (this.durable) await this.durable.stop();
     if (this.pub) this.pub.disconnect();
     if (this.ctl) this.ctl.disconnect();
     if (this.pm2) this.pm2.disconnect();

@@ -22,6 +22,7 @@ const DEFAULTS = Object.freeze({
   seen_ttl_s: 24 * 3600, // how long a cmd_id is remembered for deduplication (contract: 24 h)
   claim_idle_ms: 0, // take over another consumer's pending command after this idle time (0 = command_timeout + grace + 5 s)
   retry_max_ms: 30000, // cap of the back-off while no PM2 daemon runs
+  pg_dsn: '', // optional: libpq DSN or postgres:// URI for the durable copy of process events
 });
 
 const KNOWN_ACTIONS = ['reload', 'restart'];
@@ -75,6 +76,7 @@ function parseConfig(raw = {}) {
     seenTtlS: int('seen_ttl_s', src.seen_ttl_s, 60),
     retryMaxMs: int('retry_max_ms', src.retry_max_ms, 100),
     claimIdleMs: 0,
+    pgDsn: String(src.pg_dsn),
   };
   cfg.claimIdleMs = int('claim_idle_ms', src.claim_idle_ms, 0) || cfg.commandTimeoutMs + cfg.graceMs + 5000;
   return Object.freeze(cfg);

@@ -1,13 +1,15 @@
 'use strict';
 // Forwards PM2 bus events to `N proc-events`. While Redis is away, events wait in a
-// bounded queue (oldest dropped first, and counted) and are flushed on reconnect.
+// bounded queue (oldest dropped first, and counted) and are flushed on reconnect. With a
+// Postgres DSN configured, each written entry is also copied to agentops.process_events.
 const { eventFields } = require('./events');
 
 const MAX_QUEUE = 10000;
 
 class EventSink {
-  constructor({ cfg, keys, redis, log, byOf }) {
+  constructor({ cfg, keys, redis, log, byOf, durable }) {
     Object.assign(this, { cfg, keys, redis, log });
+    this.durable = durable || null; // PgSink: the Postgres copy, keyed by stream id
     this.byOf = byOf || (() => '');
     this.queue = [];
     this.dropped = 0;
@@ -41,9 +43,10 @@ class EventSink {
       }
       while (this.queue.length > 0 && this.redis.status === 'ready') {
         const f = this.queue[0];
-        await this.redis.xadd(this.keys.procEvents, 'MAXLEN', '~', this.cfg.eventsMaxlen, '*',
+        const id = await this.redis.xadd(this.keys.procEvents, 'MAXLEN', '~', this.cfg.eventsMaxlen, '*',
           'host', f.host, 'app', f.app, 'pm_id', f.pm_id, 'event', f.event, 'detail', f.detail, 'at', f.at);
         this.queue.shift();
+        if (this.durable) this.durable.push(id, f);
       }
     } catch (e) {
       this.log('warn', `process event not written yet (${e.message}); kept for retry`);

@@ -1,7 +1,7 @@
 'use strict';
 // Real servers for the tests: redis-server on a random loopback port in a temp dir, and a
 // PM2 daemon in a temp PM2_HOME. Everything started here is stopped by its stop().
-const { spawn, execFile } = require('child_process');
+const { spawn, execFile, execFileSync } = require('child_process');
 const fs = require('fs');
 const net = require('net');
 const os = require('os');
@@ -171,6 +171,71 @@ class Pm2Daemon {
   }
 }
 
+// PostgreSQL 15 on a random loopback port in a temp dir with the project's schema
+// applied (every resources/sql migration in order). Postgres refuses to run as root, so
+// the server tools run as the postgres user then.
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+const SQL_DIR = path.join(ROOT, '..', 'resources', 'sql');
+
+class PostgresServer {
+  constructor() {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbb-pg-'));
+    this.data = path.join(this.dir, 'data');
+    this.port = 0;
+  }
+
+  run(tool, args, input) {
+    const root = process.getuid && process.getuid() === 0;
+    const cmd = root ? 'runuser' : path.join(PG_BIN, tool);
+    const argv = root ? ['-u', 'postgres', '--', path.join(PG_BIN, tool), ...args] : args;
+    return new Promise((resolve, reject) => {
+      const p = execFile(cmd, argv, { timeout: 60000, cwd: this.dir }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${tool} ${args.join(' ')}: ${err.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout);
+      });
+      if (input !== undefined) p.stdin.end(input);
+    });
+  }
+
+  async start() {
+    if (!this.port) {
+      this.port = await freePort();
+      fs.mkdirSync(this.data);
+      if (process.getuid && process.getuid() === 0) {
+        execFileSync('chown', ['-R', 'postgres:postgres', this.dir]);
+      }
+      await this.run('initdb', ['-D', this.data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    }
+    await this.run('pg_ctl', ['-D', this.data, '-l', path.join(this.dir, 'server.log'), '-w', '-t', '30',
+      '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  }
+
+  async stop() {
+    await this.run('pg_ctl', ['-D', this.data, '-m', 'fast', '-w', '-t', '30', 'stop']).catch(() => {});
+  }
+
+  psql(sql, db = 'agentops') {
+    return this.run('psql', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-d', db,
+      '-v', 'ON_ERROR_STOP=1', '-At', '-f', '-'], sql);
+  }
+
+  async createSchema() {
+    await this.psql('CREATE DATABASE agentops', 'postgres');
+    for (const f of fs.readdirSync(SQL_DIR).filter((n) => n.endsWith('.sql')).sort()) {
+      await this.psql(fs.readFileSync(path.join(SQL_DIR, f), 'utf8'));
+    }
+  }
+
+  dsn(user = 'postgres', password = '') {
+    return `host=127.0.0.1 port=${this.port} user=${user} dbname=agentops${password ? ` password='${password}'` : ''}`;
+  }
+
+  async destroy() {
+    await this.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
 // The bridge as a normal child process (what `pm2 install` would run, minus PM2's wrapper).
 class BridgeProcess {
   constructor({ pm2Home, settings }) {
@@ -217,4 +282,4 @@ class BridgeProcess {
   }
 }
 
-module.exports = { RedisServer, Pm2Daemon, BridgeProcess, freePort, waitFor, sleep, ROOT };
+module.exports = { RedisServer, PostgresServer, Pm2Daemon, BridgeProcess, freePort, waitFor, sleep, ROOT };

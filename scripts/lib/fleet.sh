@@ -24,6 +24,7 @@ module.exports = { apps: [
 JS
   sb_pm2 start "$SB_RUN_DIR/ecosystem.config.js" >/dev/null
   SWITCHBOARD_BRIDGE_REDIS_URI="$SB_REDIS_URI" SWITCHBOARD_BRIDGE_HOST="demo-pm2-host" \
+    SWITCHBOARD_BRIDGE_PG_DSN="${SB_PG_DSN:-}" \
     PM2_HOME="$SB_PM2_HOME" node "$SB_ROOT/bridge/src/main.js" >"$SB_RUN_DIR/bridge.log" 2>&1 &
   SB_BRIDGE_PID=$!
   echo "pm2:      4 sample agents on host demo-pm2-host, bridge pid $SB_BRIDGE_PID (log $SB_RUN_DIR/bridge.log)"
