@@ -30,7 +30,9 @@ bool SimOptions::parse(const QStringList &args, SimOptions *out, QString *error)
                                 QStringLiteral("dsn"));
     const QCommandLineOption ns(QStringLiteral("namespace"), QStringLiteral("Redis key namespace."),
                                 QStringLiteral("ns"), QStringLiteral("agentops:"));
-    const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Random seed."),
+    const QCommandLineOption seed(QStringLiteral("seed"),
+                                  QStringLiteral("Random seed: the same seed and --epoch give "
+                                                 "the same records, byte for byte."),
                                   QStringLiteral("n"), QStringLiteral("1"));
     const QCommandLineOption rate(QStringLiteral("rate"),
                                   QStringLiteral("Turns per second (fleet)."), QStringLiteral("r"),
@@ -54,7 +56,9 @@ bool SimOptions::parse(const QStringList &args, SimOptions *out, QString *error)
                                  QStringLiteral("Also write one session with N spans."),
                                  QStringLiteral("n"), QStringLiteral("0"));
     const QCommandLineOption epoch(QStringLiteral("epoch"),
-                                   QStringLiteral("Virtual start time, Unix ms (pins output)."),
+                                   QStringLiteral("Virtual start time, Unix ms (default: now, so "
+                                                  "live views see fresh data; set it to pin "
+                                                  "the output)."),
                                    QStringLiteral("ms"), QStringLiteral("0"));
     const QCommandLineOption fast(QStringLiteral("fast"),
                                   QStringLiteral("Do not pace to the wall clock."));
