@@ -29,6 +29,7 @@ class EventSink {
     if (this.queue.length > MAX_QUEUE) {
       this.queue.shift();
       this.dropped += 1;
+      this.inFlight = false; // if that was the entry being written, it is not shifted again
     }
     this.flush();
   }
@@ -43,12 +44,16 @@ class EventSink {
       }
       while (this.queue.length > 0 && this.redis.status === 'ready') {
         const f = this.queue[0];
+        this.inFlight = true;
         const id = await this.redis.xadd(this.keys.procEvents, 'MAXLEN', '~', this.cfg.eventsMaxlen, '*',
           'host', f.host, 'app', f.app, 'pm_id', f.pm_id, 'event', f.event, 'detail', f.detail, 'at', f.at);
-        this.queue.shift();
+        // push() may have dropped the oldest entry (this one) while the XADD was out.
+        if (this.inFlight) this.queue.shift();
+        this.inFlight = false;
         if (this.durable) this.durable.push(id, f);
       }
     } catch (e) {
+      this.inFlight = false;
       this.log('warn', `process event not written yet (${e.message}); kept for retry`);
     } finally {
       this.flushing = false;

@@ -6,7 +6,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('path');
 const { RedisServer, PostgresServer, Pm2Daemon, BridgeProcess, waitFor, sleep } = require('./servers');
-const { pgConfig, rowOf } = require('../src/pgsink');
+const { PgSink, pgConfig, rowOf } = require('../src/pgsink');
 
 const NS = 'pgs:';
 const HOST = 'h-pg';
@@ -65,11 +65,11 @@ test('a restart is in the stream and in Postgres, with the same stream ids', asy
 });
 
 test('while Postgres is down the copies wait, then arrive once, none twice', async () => {
+  const copiedBefore = (await rows()).length;
   await pg.stop();
   await pm2.cli(['restart', 'pg-agent']);
   await bridge.waitLog(/not copied yet/, 15000);
-  const before = (await streamIds()).length;
-  assert.ok(before > (await Promise.resolve(0)));
+  assert.ok((await streamIds()).length > copiedBefore, 'the restart was written to the stream meanwhile');
   await sleep(500);
   await pg.start();
   await waitFor('copies after Postgres came back', async () => (await rows()).length === (await streamIds()).length, 40000, 250);
@@ -86,9 +86,30 @@ test('DSNs in both forms become pg settings with timeouts; bad fields are refuse
   assert.equal(kv.database, 'agentops');
   assert.equal(kv.password, "p'w");
   assert.deepEqual(kv.ssl, { rejectUnauthorized: false });
-  assert.equal(kv.statement_timeout, 5000);
-  const uri = pgConfig('postgresql://ops@db/agentops');
-  assert.equal(uri.connectionString, 'postgresql://ops@db/agentops');
+  assert.equal(kv.query_timeout, 6000);
+  const uri = pgConfig('postgresql://ops:p%40ss@db:6432/agentops?sslmode=require');
+  assert.equal(uri.host, 'db');
+  assert.equal(uri.port, 6432);
+  assert.equal(uri.password, 'p@ss');
+  assert.equal(uri.database, 'agentops');
+  assert.deepEqual(uri.ssl, { rejectUnauthorized: false }, 'sslmode means what libpq says in both forms');
   assert.equal(rowOf('1-0', { host: 'h', app: 'a', pm_id: '', event: 'exit', detail: '{}', at: '1' }), null);
   assert.equal(rowOf('1-0', { host: 'h', app: 'a', pm_id: '0', event: 'exit', detail: '{', at: '5' })[5], '{"unparsed":"{"}');
+  assert.equal(rowOf('1-0', { host: 'h', app: 'a', pm_id: '99999999999', event: 'exit', detail: '', at: '5' }), null);
+  const nul = rowOf('1-0', { host: 'h\u0000', app: 'a', pm_id: '1', event: 'exception', detail: '{"message":"x\\u0000y"}', at: '5' });
+  assert.equal(nul[1], 'h');
+  assert.equal(nul[5], '{"message":"xy"}');
+});
+
+test('a row Postgres refuses is dropped alone; the rows around it are copied', async () => {
+  const lines = [];
+  const sink = new PgSink({ dsn: pg.dsn('bridge_writer', 'w-secret'), log: (lvl, msg) => lines.push(msg) });
+  const f = (event) => ({ host: 'direct', app: 'x', pm_id: '3', event, detail: '{}', at: String(Date.now()) });
+  sink.push('9999999999999-1', f('online'));
+  sink.push('9999999999999-2', f('no-such-event')); // refused by the table's CHECK
+  sink.push('9999999999999-3', f('exit'));
+  await sink.stop();
+  const got = (await rows()).filter((r) => r[1] === 'direct').map((r) => r[0]);
+  assert.deepEqual(got, ['9999999999999-1', '9999999999999-3']);
+  assert.ok(lines.some((l) => /9999999999999-2 refused by Postgres/.test(l)), lines.join('\n'));
 });

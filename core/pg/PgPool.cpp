@@ -61,23 +61,39 @@ PgPool::~PgPool()
     // Cancel tasks point at workers: while one may still run, no worker is deleted.
     const bool cancelsDone
         = m_cancellers->waitForDone(int(qMax<qint64>(0, deadline.remainingTime())));
-    int abandoned = 0;
+    if (!cancelsDone) {
+        // A cancel still waits on a frozen server and points at its worker: everything
+        // goes to the graveyard together, to be deleted when all of it has ended.
+        int stuck = 0;
+        std::vector<QThread *> threads;
+        for (PgWorker *worker : m_workers) {
+            stuck += worker->wait(deadline) ? 0 : 1;
+            threads.push_back(worker);
+        }
+        ThreadGraveyard::park(m_cancellers, std::move(threads));
+        warnAbandoned(stuck, true);
+        return;
+    }
+    delete m_cancellers;
+    int stuck = 0;
     for (PgWorker *worker : m_workers) {
-        if (cancelsDone && worker->wait(deadline)) {
+        if (worker->wait(deadline)) {
             delete worker;
         } else {
             ThreadGraveyard::park(worker);
-            ++abandoned;
+            ++stuck;
         }
     }
-    if (cancelsDone)
-        delete m_cancellers;
-    else
-        ThreadGraveyard::park(m_cancellers);
-    if (abandoned)
-        qWarning("switchboard: %d Postgres worker(s) still blocked on %s at shutdown; "
-                 "left to finish on their own",
-                 abandoned, qPrintable(m_config.describe(PgTarget::Primary)));
+    if (stuck)
+        warnAbandoned(stuck, false);
+}
+
+void PgPool::warnAbandoned(int blockedWorkers, bool cancelBlocked) const
+{
+    qWarning("switchboard: at shutdown %d Postgres worker(s)%s still blocked on %s; left to "
+             "finish on their own",
+             blockedWorkers, cancelBlocked ? " and a query cancel" : "",
+             qPrintable(m_config.describe(PgTarget::Primary)));
 }
 
 quint64 PgPool::enqueue(PgTaskPtr task, QObject *context)

@@ -67,6 +67,7 @@ private:
     // Pool thread.
     void complete(const PgTaskPtr &task, const PgStatus &status);
     void setState(const PgConnectionState &state);
+    void warnAbandoned(int blockedWorkers, bool cancelBlocked) const;
 
     const PgConfig m_config;
     const std::shared_ptr<PgPoolCore> m_core; // shared with the workers

@@ -3,17 +3,31 @@
 #include <QThread>
 #include <QThreadPool>
 
+#include <algorithm>
 #include <mutex>
-#include <vector>
 
 namespace switchboard::ThreadGraveyard {
 
 namespace {
+struct Grave
+{
+    QThreadPool *pool = nullptr;
+    std::vector<QThread *> threads;
+
+    bool done() const
+    {
+        if (pool && !pool->waitForDone(0))
+            return false;
+        return std::all_of(threads.begin(), threads.end(), [](QThread *t) {
+            return t->isFinished() && t->wait(QDeadlineTimer(0));
+        });
+    }
+};
+
 struct Graves
 {
     std::mutex mutex;
-    std::vector<QThread *> threads;
-    std::vector<QThreadPool *> pools;
+    std::vector<Grave> graves;
 };
 
 // Never destroyed: threads still parked at exit may outlive every static destructor.
@@ -25,18 +39,12 @@ Graves &graves()
 
 void reapLocked(Graves &g)
 {
-    for (auto it = g.threads.begin(); it != g.threads.end();) {
-        if ((*it)->isFinished() && (*it)->wait(QDeadlineTimer(0))) {
-            delete *it;
-            it = g.threads.erase(it);
-        } else {
-            ++it;
-        }
-    }
-    for (auto it = g.pools.begin(); it != g.pools.end();) {
-        if ((*it)->waitForDone(0)) {
-            delete *it;
-            it = g.pools.erase(it);
+    for (auto it = g.graves.begin(); it != g.graves.end();) {
+        if (it->done()) {
+            delete it->pool; // its tasks may point at the threads: it goes first
+            for (QThread *t : it->threads)
+                delete t;
+            it = g.graves.erase(it);
         } else {
             ++it;
         }
@@ -44,20 +52,19 @@ void reapLocked(Graves &g)
 }
 } // namespace
 
-void park(QThread *thread)
+void park(QThreadPool *pool, std::vector<QThread *> threads)
 {
+    if (pool)
+        pool->clear(); // a cancel that has not started yet is no longer wanted
     Graves &g = graves();
     const std::lock_guard<std::mutex> lock(g.mutex);
     reapLocked(g);
-    g.threads.push_back(thread);
+    g.graves.push_back({pool, std::move(threads)});
 }
 
-void park(QThreadPool *pool)
+void park(QThread *thread)
 {
-    Graves &g = graves();
-    const std::lock_guard<std::mutex> lock(g.mutex);
-    reapLocked(g);
-    g.pools.push_back(pool);
+    park(nullptr, {thread});
 }
 
 int parkedCount()
@@ -65,7 +72,7 @@ int parkedCount()
     Graves &g = graves();
     const std::lock_guard<std::mutex> lock(g.mutex);
     reapLocked(g);
-    return int(g.threads.size() + g.pools.size());
+    return int(g.graves.size());
 }
 
 } // namespace switchboard::ThreadGraveyard

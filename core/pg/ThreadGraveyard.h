@@ -6,13 +6,20 @@
 // moves on. Parked objects stay reachable from this process-wide list, and each later
 // call deletes those whose threads have since ended, so repeated shutdowns do not add
 // up. A parked thread must only touch memory it co-owns (see PgPoolCore).
+//
+// Threads that refer to each other are parked together, as one grave: a pool's cancel
+// tasks point at its workers, so no worker is deleted before the cancel pool is done.
+#include <vector>
+
 class QThread;
 class QThreadPool;
 
 namespace switchboard::ThreadGraveyard {
 
+// Deleted once `pool` (may be null) has no task left and every thread has ended; the
+// pool first. Queued tasks of `pool` are dropped now.
+void park(QThreadPool *pool, std::vector<QThread *> threads);
 void park(QThread *thread);
-void park(QThreadPool *pool);
-int parkedCount(); // threads and pools still parked, after reaping (for tests and logs)
+int parkedCount(); // graves still occupied, after reaping (for tests and logs)
 
 } // namespace switchboard::ThreadGraveyard

@@ -471,25 +471,30 @@ void RedisConnection::sweepTimeouts()
     // A newer command with a shorter timeout cannot be answered before the ones ahead of
     // it, but its caller should not wait for them: it gets its timeout now, and its
     // reply is dropped when it comes (the slot stays so replies still match in order).
-    QPointer<RedisConnection> guard(this);
-    for (auto it = m_inflight.begin(); it != m_inflight.end(); ++it) {
-        if (it->internal || !it->done || !it->deadline.hasExpired())
+    // The slot then waits up to one default timeout more before it counts as overdue.
+    std::deque<Pending> overdue;
+    for (Pending &p : m_inflight) {
+        if (p.internal || !p.done || !p.deadline.hasExpired())
             continue;
-        Pending overdue;
-        overdue.context = it->context;
-        overdue.hasContext = it->hasContext;
-        overdue.done = std::move(it->done);
-        overdue.timeoutMs = it->timeoutMs;
-        it->done = nullptr;
-        deliver(overdue,
+        Pending out;
+        out.context = p.context;
+        out.hasContext = p.hasContext;
+        out.done = std::move(p.done);
+        out.timeoutMs = p.timeoutMs;
+        p.done = nullptr;
+        p.deadline = QDeadlineTimer(m_options.commandTimeoutMs);
+        overdue.push_back(std::move(out));
+    }
+    QPointer<RedisConnection> guard(this);
+    for (Pending &p : overdue) {
+        deliver(p,
                 RedisReply::localError(
-                    QStringLiteral("timed out after %1 ms waiting for %2 (behind slower commands)")
-                        .arg(overdue.timeoutMs)
+                    QStringLiteral("timed out after %1 ms waiting for %2 behind slower "
+                                   "commands (the server may still run it)")
+                        .arg(p.timeoutMs)
                         .arg(endpointText(m_current))));
         if (!guard)
             return;
-        // The callback may have sent commands: m_inflight may have grown, restart.
-        it = m_inflight.begin();
     }
     std::deque<Pending> expired;
     for (auto it = m_queued.begin(); it != m_queued.end();) {

@@ -38,7 +38,7 @@ struct RedisConnectionOptions
     qint64 maxReplyBytes = qint64(64) * 1024 * 1024;
     // Elements all the arrays of one reply may announce (each costs a pointer before its
     // bytes arrive): far above any bounded read the console makes.
-    qint64 maxReplyElements = qint64(4) * 1024 * 1024;
+    qint64 maxReplyElements = qint64(1024) * 1024;
     int reconnectMinMs = 250; // backoff doubles from here ...
     int reconnectMaxMs = 30000; // ... up to here, with jitter
     int failedRetryMs = 30000; // after an auth / TLS failure; 0 = never retry

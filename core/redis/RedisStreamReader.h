@@ -38,6 +38,7 @@ private:
     void onReady();
     void resolveStartIds();
     void checkGaps();
+    int innerTimeoutMs() const;
     void readNext();
     void onReply(const RedisReply &reply);
 
