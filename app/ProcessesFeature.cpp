@@ -73,7 +73,7 @@ void ProcessesFeature::setRedis(RedisBackend *redis, const RedisConnectionOption
             [this](const QVector<LoggedProcessEvent> &events) {
                 for (const LoggedProcessEvent &e : events)
                     m_poller->markDirty(
-                            Keys::procMember(e.event.host, e.event.app, int(e.event.pmId)));
+                        Keys::procMember(e.event.host, e.event.app, int(e.event.pmId)));
             });
     m_view->setEventLog(m_log);
     m_poller->start();
@@ -94,8 +94,8 @@ void ProcessesFeature::maybeStartControl()
     if (!m_redis || !m_postgres || m_control)
         return;
     ControlChannel::Options o;
-    o.operatorName = m_profile.operatorName.isEmpty() ? qEnvironmentVariable("USER")
-                                                      : m_profile.operatorName;
+    o.operatorName
+        = m_profile.operatorName.isEmpty() ? qEnvironmentVariable("USER") : m_profile.operatorName;
     if (o.operatorName.isEmpty())
         o.operatorName = QStringLiteral("unknown");
     o.clientHost = QSysInfo::machineHostName();

@@ -82,9 +82,12 @@ void ProcessTreeModel::applyDelta(const IndexDelta &delta)
         upsert(r);
     for (const IndexRecord &r : delta.touched) {
         if (Node *n = m_instances.value(r.member)) {
+            // Only a change of silence is news here; ages move by tick() for every row.
+            const bool wasSilent = isSilent(n, m_now());
             n->score = r.score;
             n->vanished = false;
-            touchRow(n);
+            if (wasSilent)
+                touchRow(n);
         }
     }
     for (const IndexRecord &r : delta.vanished) {
@@ -123,6 +126,11 @@ void ProcessTreeModel::upsert(const IndexRecord &record)
         host = rec.host.isEmpty() ? QStringLiteral("(unknown host)") : rec.host;
         app = rec.app.isEmpty() ? QString::fromUtf8(record.member) : rec.app;
         pmText = QString::number(rec.pmId);
+    }
+    if (placed && (record.fields.isEmpty() || !bad.isEmpty())) {
+        rec.pmId = pmText.toLongLong(); // the member is the identity when the hash is not
+        if (record.fields.isEmpty())
+            rec.execMode = ExecMode::Fork; // unknown; shown without a mode below
     }
     if (rec.host.isEmpty())
         rec.host = host;

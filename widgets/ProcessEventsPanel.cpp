@@ -72,14 +72,15 @@ void ProcessEventsPanel::append(const QVector<LoggedProcessEvent> &events, bool 
         auto *item = new QTreeWidgetItem;
         const QDateTime at = QDateTime::fromMSecsSinceEpoch(e.event.at);
         item->setText(0, at.toString(QStringLiteral("HH:mm:ss")));
-        item->setToolTip(0, at.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")) + QStringLiteral("\nstream id ")
-                                    + QString::fromUtf8(e.streamId));
+        item->setToolTip(0,
+                         at.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"))
+                             + QStringLiteral("\nstream id ") + QString::fromUtf8(e.streamId));
         item->setText(1, QString::number(e.event.pmId));
         item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
         item->setText(2, enumToText(e.event.event));
         const QString detail = e.event.detail.is_object() && !e.event.detail.empty()
-                ? QString::fromStdString(e.event.detail.dump())
-                : QString();
+            ? QString::fromStdString(e.event.detail.dump())
+            : QString();
         item->setText(3, detail.left(300));
         item->setToolTip(3, detail.left(4000));
         items.append(item);

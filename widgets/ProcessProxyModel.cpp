@@ -26,8 +26,10 @@ bool ProcessProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourc
     const QAbstractItemModel *m = sourceModel();
     for (int c : {int(ProcessTreeModel::Name), int(ProcessTreeModel::Status),
                   int(ProcessTreeModel::Version)}) {
-        if (m->index(sourceRow, c, sourceParent).data().toString().contains(text,
-                                                                            Qt::CaseInsensitive))
+        if (m->index(sourceRow, c, sourceParent)
+                .data()
+                .toString()
+                .contains(text, Qt::CaseInsensitive))
             return true;
     }
     return false;
@@ -39,7 +41,8 @@ QVariant ProcessProxyModel::data(const QModelIndex &index, int role) const
         return {};
     const int column = index.column();
     if (role == Qt::DecorationRole && column == ProcessTreeModel::Status) {
-        const int kind = QSortFilterProxyModel::data(index, ProcessTreeModel::StatusKindRole).toInt();
+        const int kind
+            = QSortFilterProxyModel::data(index, ProcessTreeModel::StatusKindRole).toInt();
         return statusIcon(StatusKind(kind));
     }
     if (role == Qt::ForegroundRole) {
@@ -47,13 +50,14 @@ QVariant ProcessProxyModel::data(const QModelIndex &index, int role) const
         if (QSortFilterProxyModel::data(index, ProcessTreeModel::SilentRole).toBool())
             return pal.color(QPalette::Disabled, QPalette::Text);
         if (column == ProcessTreeModel::Status) {
-            const int kind =
-                    QSortFilterProxyModel::data(index, ProcessTreeModel::StatusKindRole).toInt();
+            const int kind
+                = QSortFilterProxyModel::data(index, ProcessTreeModel::StatusKindRole).toInt();
             return statusColor(StatusKind(kind), pal);
         }
         return {};
     }
-    if (role == Qt::FontRole && (column == ProcessTreeModel::Pid || column == ProcessTreeModel::Version))
+    if (role == Qt::FontRole
+        && (column == ProcessTreeModel::Pid || column == ProcessTreeModel::Version))
         return QFontDatabase::systemFont(QFontDatabase::FixedFont);
     return QSortFilterProxyModel::data(index, role);
 }

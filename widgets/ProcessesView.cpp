@@ -48,7 +48,8 @@ ProcessesView::ProcessesView(QWidget *parent)
 
     m_filter->setPlaceholderText(QStringLiteral("Filter host, app, status (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
-    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
     auto *find = new QShortcut(QKeySequence::Find, this);
     connect(find, &QShortcut::activated, this, [this] {
         m_filter->setFocus();
@@ -56,7 +57,8 @@ ProcessesView::ProcessesView(QWidget *parent)
     });
     m_reload->setToolTip(QStringLiteral("Reload the selected app or instance (Ctrl+R)"));
     m_restart->setToolTip(QStringLiteral("Restart the selected app or instance (Ctrl+Shift+R)"));
-    connect(m_reload, &QPushButton::clicked, this, [this] { requestAction(ControlAction::Reload); });
+    connect(m_reload, &QPushButton::clicked, this,
+            [this] { requestAction(ControlAction::Reload); });
     connect(m_restart, &QPushButton::clicked, this,
             [this] { requestAction(ControlAction::Restart); });
     auto *reloadKey = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_R), this);
@@ -144,8 +146,8 @@ std::optional<ControlRequest> ProcessesView::selectedTarget(ControlAction action
     if (kind == ProcessTreeModel::InstanceNode)
         r.pmId = int(current.data(ProcessTreeModel::PmIdRole).toLongLong());
     r.execMode = current.data(ProcessTreeModel::ExecModeRole).toString() == QLatin1String("cluster")
-            ? ExecMode::Cluster
-            : ExecMode::Fork;
+        ? ExecMode::Cluster
+        : ExecMode::Fork;
     return r;
 }
 
@@ -180,9 +182,10 @@ void ProcessesView::onCurrentChanged()
     const int kind = current.data(ProcessTreeModel::KindRole).toInt();
     const QString host = current.data(ProcessTreeModel::HostRole).toString();
     const QString app = current.data(ProcessTreeModel::AppRole).toString();
-    m_events->showApp(host, kind == ProcessTreeModel::AppNode || kind == ProcessTreeModel::InstanceNode
-                                    ? app
-                                    : QString());
+    m_events->showApp(host,
+                      kind == ProcessTreeModel::AppNode || kind == ProcessTreeModel::InstanceNode
+                          ? app
+                          : QString());
     QSet<QByteArray> members;
     const QModelIndex src = m_proxy->mapToSource(current);
     if (kind == ProcessTreeModel::InstanceNode)
