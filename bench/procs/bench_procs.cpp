@@ -268,11 +268,12 @@ int main(int argc, char **argv)
               delta.commandsPerSec, naive.commandsPerSec, QStringLiteral("cmd/s"));
     table.add(QStringLiteral("console CPU"), delta.cpuPercent, naive.cpuPercent,
               QStringLiteral("%"));
-    table.add(QStringLiteral("longest event-loop stall (wall)"), delta.maxStallMs,
-              naive.maxStallMs, QStringLiteral("ms"));
+    table.add(QStringLiteral("longest event-loop stall (wall)"), delta.maxStallMs, naive.maxStallMs,
+              QStringLiteral("ms"));
     table.add(QStringLiteral("longest event-loop stall (thread CPU)"), delta.maxStallCpuMs,
               naive.maxStallCpuMs, QStringLiteral("ms"));
-    table.note(QStringLiteral("delta: longest model merge of one poll %1 ms").arg(delta.maxApplyMs, 0, 'f', 1));
+    table.note(QStringLiteral("delta: longest model merge of one poll %1 ms")
+                   .arg(delta.maxApplyMs, 0, 'f', 1));
     table.note(QStringLiteral("rows in the model: delta %1, naive %2; %3 s per phase, first 4 s "
                               "(initial load) not counted")
                    .arg(delta.rows)
