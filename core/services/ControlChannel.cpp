@@ -92,11 +92,13 @@ void ControlChannel::probePermissions()
             {"ACL", "DRYRUN", who.data(), "XADD", m_keys.control(QStringLiteral("probe")), "*",
              "probe", "1"},
             this, [this, done](const RedisReply &r) {
+                // OK: allowed. A string: denied, and why. An error (DRYRUN itself refused,
+                // a timeout): unknown; the real XADD's NOPERM will tell the truth.
                 m_redisOk = r.isStatus() && r.data() == "OK";
-                m_redisUnknown = r.isError() && !r.errorMessage().contains(QStringLiteral("NOPERM"))
-                    && r.errorMessage().contains(QStringLiteral("ERR"));
+                m_redisUnknown = r.isError();
                 m_redisReason = m_redisUnknown
-                    ? QStringLiteral("Redis permission unknown (%1)").arg(r.errorMessage())
+                    ? QStringLiteral("Redis permission unknown (%1): the command itself will tell")
+                          .arg(r.errorMessage())
                     : QStringLiteral("the Redis ACL user may not XADD to the "
                                      "control streams: %1")
                           .arg(QString::fromUtf8(r.data()));
