@@ -249,7 +249,9 @@ void ProcessTreeModel::addEvents(const QVector<LoggedProcessEvent> &events)
 {
     const qint64 since = m_now() - kHourMs;
     for (const LoggedProcessEvent &e : events) {
-        if (!e.error.isEmpty() || e.event.event != ProcessEventKind::Restart || e.event.at < since)
+        // Every (re)start brings a process online, whoever caused it; PM2's own `restart`
+        // bus event only comes for restarts a client asked for (docs: DESIGN.md, bridge).
+        if (!e.error.isEmpty() || e.event.event != ProcessEventKind::Online || e.event.at < since)
             continue;
         const QByteArray member = Keys::procMember(e.event.host, e.event.app, int(e.event.pmId));
         QVector<qint64> &times = m_restartTimes[member];

@@ -87,7 +87,7 @@ private:
 
     std::unique_ptr<Node> m_root;
     QHash<QByteArray, Node *> m_instances;
-    QHash<QByteArray, QVector<qint64>> m_restartTimes; // member -> PM2 restart times
+    QHash<QByteArray, QVector<qint64>> m_restartTimes; // member -> times it came online (last hour)
     QSet<Node *> m_touched;
     std::function<qint64()> m_now;
 };

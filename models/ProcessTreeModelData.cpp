@@ -4,6 +4,8 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 namespace switchboard {
 
 namespace proctree {
@@ -73,7 +75,9 @@ QVariant ProcessTreeModel::instanceData(const Node *n, int column, int role) con
     const qint64 now = m_now();
     const bool silent = isSilent(n, now);
     const bool online = r.status == ProcessStatus::Online && !silent;
-    const int restartsHour = int(m_restartTimes.value(n->member).size());
+    const QVector<qint64> times = m_restartTimes.value(n->member);
+    const int restartsHour = int(std::count_if(times.cbegin(), times.cend(),
+                                               [now](qint64 t) { return t >= now - 3600 * 1000; }));
     switch (role) {
     case SilentRole:
         return silent;
@@ -129,6 +133,8 @@ QVariant ProcessTreeModel::instanceData(const Node *n, int column, int role) con
                 .arg(absolute(n->score))
                 .arg(r.heartbeatMs)
                 .arg(n->vanished ? QStringLiteral("; its hash expired") : QString());
+        if (column == RestartsHour)
+            return QStringLiteral("(re)starts in the last hour: PM2 `online` events");
         if (column == Uptime && r.startedAt)
             return QStringLiteral("started %1").arg(absolute(*r.startedAt));
         if (column == Name)
@@ -186,7 +192,8 @@ QVariant ProcessTreeModel::groupData(const Node *n, int column, int role) const
         if (kind == kError || (kind == kWarning && worst != kError) || (worst == 0 && kind != 0))
             worst = kind;
         restarts += i->rec.restarts;
-        hour += m_restartTimes.value(i->member).size();
+        for (qint64 t : m_restartTimes.value(i->member))
+            hour += t >= now - 3600 * 1000 ? 1 : 0;
         unstable += i->rec.unstableRestarts;
         memory += s ? 0 : i->rec.memory.value_or(0);
         cpu += s ? 0 : i->rec.cpu.value_or(0);

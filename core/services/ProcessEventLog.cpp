@@ -116,7 +116,7 @@ int ProcessEventLog::restartsLastHour(const QString &host, const QString &app, q
         const ProcessEvent &e = it->event;
         if (e.at < since)
             break; // the stream is in time order (bridge clocks aside)
-        if (it->error.isEmpty() && e.event == ProcessEventKind::Restart && e.pmId == pmId
+        if (it->error.isEmpty() && e.event == ProcessEventKind::Online && e.pmId == pmId
             && e.host == host && e.app == app)
             ++n;
     }

@@ -40,7 +40,8 @@ public:
     // Events of one app on one host (any instance), newest first, at most max.
     QVector<LoggedProcessEvent> eventsFor(const QString &host, const QString &app,
                                           int max = 500) const;
-    // PM2 restarts of one instance since nowMs - 1 h (what the log still holds).
+    // (Re)starts of one instance since nowMs - 1 h: its `online` events (crash restarts
+    // by the daemon bring no `restart` bus event). What the log still holds.
     int restartsLastHour(const QString &host, const QString &app, qint64 pmId, qint64 nowMs) const;
 
 Q_SIGNALS:

@@ -141,6 +141,21 @@ private Q_SLOTS:
                  qPrintable(a.data().toString()));
         QCOMPARE(a.data(ProcessTreeModel::StatusKindRole).toInt(), 2);
         QVERIFY(!model.index(1, 0).data(ProcessTreeModel::SilentRole).toBool());
+        // Restarts in the last hour: every time the instance came online, whoever caused it.
+        QVector<LoggedProcessEvent> events(3);
+        for (int i = 0; i < 3; ++i) {
+            events[i].event.host = QStringLiteral("b");
+            events[i].event.app = QStringLiteral("x");
+            events[i].event.pmId = 0;
+            events[i].event.at = now - 1000 * i - (i == 2 ? 2 * 3600 * 1000 : 0); // 1 too old
+            events[i].event.event = ProcessEventKind::Online;
+        }
+        model.addEvents(events);
+        QCOMPARE(model.indexOfMember("b:x:0")
+                     .siblingAtColumn(ProcessTreeModel::RestartsHour)
+                     .data()
+                     .toString(),
+                 QStringLiteral("2"));
         // A bad record is a marked row, with the parser's reason.
         IndexDelta bad;
         bad.upserts = {{"b:x:0", now, {"status", "exploded"}}};
