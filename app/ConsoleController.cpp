@@ -1,6 +1,7 @@
 #include "app/ConsoleController.h"
 
 #include "app/MainWindow.h"
+#include "app/ProcessesFeature.h"
 #include "core/pg/PgConfig.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProfileStore.h"
@@ -122,9 +123,11 @@ void ConsoleController::askPassword(bool redis, const QString &reason)
     dialog->setTextEchoMode(QLineEdit::Password);
     connect(dialog, &QInputDialog::textValueSelected, this, [this, redis](const QString &password) {
         if (redis) {
+            processes()->setRedis(nullptr, {});
             m_redis.reset();
             startRedis(password);
         } else {
+            processes()->setPostgres(nullptr);
             m_postgres.reset();
             startPostgres(password);
         }
@@ -145,6 +148,7 @@ void ConsoleController::startPostgres(const QString &password)
                     askPassword(false, st.summary);
             });
     m_postgres->start();
+    processes()->setPostgres(m_postgres.get());
 }
 
 void ConsoleController::startRedis(const QString &password)
@@ -166,6 +170,14 @@ void ConsoleController::startRedis(const QString &password)
             askPassword(true, st.summary);
     });
     m_redis->start();
+    processes()->setRedis(m_redis.get(), *options);
+}
+
+ProcessesFeature *ConsoleController::processes()
+{
+    if (!m_processes)
+        m_processes = new ProcessesFeature(m_profile, m_window, this);
+    return m_processes;
 }
 
 } // namespace switchboard

@@ -12,6 +12,7 @@ namespace switchboard {
 
 class MainWindow;
 class PostgresBackend;
+class ProcessesFeature;
 class RedisBackend;
 class SecretStore;
 
@@ -34,6 +35,7 @@ private:
     ConnectionProfile m_profile;
     MainWindow &m_window;
     void startRedis(const QString &password);
+    ProcessesFeature *processes(); // created on first use
     void startPostgres(const QString &password);
     // After an authentication failure with no password known: ask once, non-modally.
     void askPassword(bool redis, const QString &reason);
@@ -44,6 +46,7 @@ private:
     SecretStore *m_secrets = nullptr;
     bool m_askedRedis = false;
     bool m_askedPostgres = false;
+    ProcessesFeature *m_processes = nullptr; // the processes view and its data
 };
 
 } // namespace switchboard

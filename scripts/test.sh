@@ -10,6 +10,12 @@ PRESET=${1:-ci}
 bash scripts/install-deps.sh
 cmake --preset "$PRESET"
 cmake --build --preset "$PRESET"
+# The bridge's node_modules (PM2 itself) before ctest: the end-to-end test of the processes
+# view (tst_processes_e2e) runs the real pm2 and bridge from there. Same step as
+# scripts/test-bridge.sh's.
+if [[ -d bridge ]]; then
+  (cd bridge && npm ci --no-audit --no-fund --loglevel=error)
+fi
 # Tests start their own servers on random ports, so two at a time is safe on 2 cores.
 ctest --preset "$PRESET" -j2 --no-tests=error
 if [[ "$PRESET" != "asan" && -d bridge/test ]]; then

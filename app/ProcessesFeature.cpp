@@ -1,0 +1,108 @@
+#include "app/ProcessesFeature.h"
+
+#include "app/MainWindow.h"
+#include "core/contract/Keys.h"
+#include "core/services/ControlChannel.h"
+#include "core/services/IndexDeltaPoller.h"
+#include "core/services/PostgresBackend.h"
+#include "core/services/ProcessEventLog.h"
+#include "core/services/RedisBackend.h"
+#include "models/ProcessTreeModel.h"
+#include "widgets/ProcessesView.h"
+
+#include <QSysInfo>
+
+namespace switchboard {
+
+namespace {
+
+// Heartbeats move every score every 2 s: CPU / memory are re-read every 20 s per process
+// (spread out), at once for the selected rows and for any process PM2 reported an event
+// for; liveness comes from the scores themselves. docs/poller.md has the figures.
+IndexDeltaPoller::Options procsOptions(const Keys &keys)
+{
+    IndexDeltaPoller::Options o;
+    o.indexKey = keys.procs();
+    o.hashKey = [keys](const QByteArray &member) -> QByteArray {
+        return keys.ns() + "proc:" + member;
+    };
+    o.intervalMs = 2000;
+    o.fieldsRefreshMs = 20000;
+    o.lookbackMs = 10000;
+    return o;
+}
+
+} // namespace
+
+ProcessesFeature::ProcessesFeature(const ConnectionProfile &profile, MainWindow &window,
+                                   QObject *parent)
+    : QObject(parent)
+    , m_profile(profile)
+    , m_view(new ProcessesView)
+{
+    m_view->setNote(QStringLiteral("Waiting for Redis…"));
+    window.setViewWidget(MainWindow::Processes, m_view);
+}
+
+ProcessesFeature::~ProcessesFeature() = default;
+
+void ProcessesFeature::setRedis(RedisBackend *redis, const RedisConnectionOptions &options)
+{
+    delete m_poller;
+    delete m_log;
+    delete m_control;
+    m_poller = nullptr;
+    m_log = nullptr;
+    m_control = nullptr;
+    m_redis = redis;
+    m_redisOptions = options;
+    if (!redis)
+        return;
+    const Keys keys(m_profile.keyNamespace.toUtf8());
+    m_poller = new IndexDeltaPoller(redis->client(), procsOptions(keys), this);
+    connect(m_poller, &IndexDeltaPoller::delta, m_view->model(), &ProcessTreeModel::applyDelta);
+    connect(m_poller, &IndexDeltaPoller::delta, m_view, [this] { m_view->setNote({}); });
+    connect(m_poller, &IndexDeltaPoller::failed, m_view, [this](const QString &message) {
+        m_view->setNote(QStringLiteral("Process list not refreshed: %1").arg(message));
+    });
+    connect(m_view, &ProcessesView::priorityMembersChanged, m_poller,
+            &IndexDeltaPoller::setPriorityMembers);
+    m_log = new ProcessEventLog(redis->client(), options, keys.procEvents(), 5000, this);
+    // A PM2 event says the process changed: re-read its hash on the next poll.
+    connect(m_log, &ProcessEventLog::appended, m_poller,
+            [this](const QVector<LoggedProcessEvent> &events) {
+                for (const LoggedProcessEvent &e : events)
+                    m_poller->markDirty(
+                        Keys::procMember(e.event.host, e.event.app, int(e.event.pmId)));
+            });
+    m_view->setEventLog(m_log);
+    m_poller->start();
+    m_log->start();
+    maybeStartControl();
+}
+
+void ProcessesFeature::setPostgres(PostgresBackend *postgres)
+{
+    delete m_control; // it holds the old pool
+    m_control = nullptr;
+    m_postgres = postgres;
+    maybeStartControl();
+}
+
+void ProcessesFeature::maybeStartControl()
+{
+    if (!m_redis || !m_postgres || m_control)
+        return;
+    ControlChannel::Options o;
+    o.operatorName
+        = m_profile.operatorName.isEmpty() ? qEnvironmentVariable("USER") : m_profile.operatorName;
+    if (o.operatorName.isEmpty())
+        o.operatorName = QStringLiteral("unknown");
+    o.clientHost = QSysInfo::machineHostName();
+    m_control = new ControlChannel(m_redis->client(), m_redisOptions, m_postgres->pool(),
+                                   Keys(m_profile.keyNamespace.toUtf8()), o, this);
+    m_view->setControl(m_control);
+    m_control->probePermissions();
+}
+
+} // namespace switchboard

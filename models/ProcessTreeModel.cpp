@@ -1,0 +1,326 @@
+#include "models/ProcessTreeModel.h"
+
+#include "core/contract/Keys.h"
+#include "core/contract/RecordFields.h"
+#include "models/ProcessTreeNode.h"
+
+#include <QDateTime>
+
+#include <algorithm>
+
+namespace switchboard {
+
+namespace {
+
+constexpr qint64 kHourMs = 3600 * 1000;
+
+// "{host}:{app}:{pm_id}" from the right: host names may hold ':' (IPv6), app names not.
+bool splitMember(const QByteArray &member, QString *host, QString *app, QString *pmId)
+{
+    const int b = member.lastIndexOf(':');
+    const int a = b > 0 ? member.lastIndexOf(':', b - 1) : -1;
+    if (a <= 0)
+        return false;
+    *host = QString::fromUtf8(member.left(a));
+    *app = QString::fromUtf8(member.mid(a + 1, b - a - 1));
+    *pmId = QString::fromUtf8(member.mid(b + 1));
+    return true;
+}
+
+} // namespace
+
+ProcessTreeModel::ProcessTreeModel(QObject *parent)
+    : QAbstractItemModel(parent)
+    , m_root(std::make_unique<Node>())
+    , m_now([] { return QDateTime::currentMSecsSinceEpoch(); })
+{ }
+
+ProcessTreeModel::~ProcessTreeModel() = default;
+
+ProcessTreeModel::Node *ProcessTreeModel::nodeOf(const QModelIndex &index) const
+{
+    return index.isValid() ? static_cast<Node *>(index.internalPointer()) : m_root.get();
+}
+
+QModelIndex ProcessTreeModel::indexOf(Node *node, int column) const
+{
+    if (!node || node == m_root.get())
+        return {};
+    return createIndex(node->row, column, node);
+}
+
+QModelIndex ProcessTreeModel::indexOfMember(const QByteArray &member) const
+{
+    return indexOf(m_instances.value(member));
+}
+
+ProcessTreeModel::Node *ProcessTreeModel::child(Node *parent, Kind kind, const QString &key,
+                                                bool create)
+{
+    if (Node *n = parent->byKey.value(key))
+        return n;
+    if (!create)
+        return nullptr;
+    auto node = std::make_unique<Node>();
+    node->kind = kind;
+    node->key = key;
+    node->parent = parent;
+    node->row = int(parent->children.size());
+    Node *raw = node.get();
+    beginInsertRows(indexOf(parent), raw->row, raw->row);
+    parent->children.push_back(std::move(node));
+    parent->byKey.insert(key, raw);
+    endInsertRows();
+    return raw;
+}
+
+void ProcessTreeModel::applyDelta(const IndexDelta &delta)
+{
+    for (const QByteArray &member : delta.removed)
+        removeInstance(member);
+    for (const IndexRecord &r : delta.upserts)
+        upsert(r);
+    for (const IndexRecord &r : delta.touched) {
+        if (Node *n = m_instances.value(r.member)) {
+            // Only a change of silence is news here; ages move by tick() for every row.
+            const bool wasSilent = isSilent(n, m_now());
+            n->score = r.score;
+            n->vanished = false;
+            if (wasSilent)
+                touchRow(n);
+        }
+    }
+    for (const IndexRecord &r : delta.vanished) {
+        if (Node *n = m_instances.value(r.member)) {
+            n->vanished = true;
+            touchRow(n);
+        } else {
+            // Silent before we ever read it: place it by its member, mark it bad-ish.
+            IndexRecord placeholder = r;
+            upsert(placeholder);
+            if (Node *p = m_instances.value(r.member)) {
+                p->vanished = true;
+                p->bad.clear();
+            }
+        }
+    }
+    flushTouched();
+}
+
+void ProcessTreeModel::upsert(const IndexRecord &record)
+{
+    QString host, app, pmText;
+    const bool placed = splitMember(record.member, &host, &app, &pmText);
+    ProcessRecord rec;
+    QString bad;
+    if (record.fields.isEmpty()) {
+        bad = QStringLiteral("no fields (hash gone or not a hash)");
+    } else {
+        const auto parsed = ProcessRecord::parse(RecordFields::fromFlatList(record.fields),
+                                                 QString::fromUtf8(record.member));
+        rec = parsed.value();
+        if (!parsed.isOk())
+            bad = parsed.message();
+    }
+    if (!placed) {
+        host = rec.host.isEmpty() ? QStringLiteral("(unknown host)") : rec.host;
+        app = rec.app.isEmpty() ? QString::fromUtf8(record.member) : rec.app;
+        pmText = QString::number(rec.pmId);
+    }
+    if (placed && (record.fields.isEmpty() || !bad.isEmpty())) {
+        rec.pmId = pmText.toLongLong(); // the member is the identity when the hash is not
+        if (record.fields.isEmpty())
+            rec.execMode = ExecMode::Fork; // unknown; shown without a mode below
+    }
+    if (rec.host.isEmpty())
+        rec.host = host;
+    if (rec.app.isEmpty())
+        rec.app = app;
+    const QString layer = rec.layer.isEmpty() ? QStringLiteral("(no layer)") : rec.layer;
+
+    Node *existing = m_instances.value(record.member);
+    if (existing) {
+        Node *appNode = existing->parent;
+        Node *layerNode = appNode->parent;
+        Node *hostNode = layerNode->parent;
+        if (appNode->key != app || layerNode->key != layer || hostNode->key != host) {
+            removeInstance(record.member); // moved in the tree (layer changed)
+            existing = nullptr;
+        }
+    }
+    if (existing) {
+        existing->rec = rec;
+        existing->bad = bad;
+        existing->score = record.score;
+        existing->vanished = record.fields.isEmpty() && existing->vanished;
+        touchRow(existing);
+        return;
+    }
+    Node *hostNode = child(m_root.get(), HostNode, host, true);
+    Node *layerNode = child(hostNode, LayerNode, layer, true);
+    Node *appNode = child(layerNode, AppNode, app, true);
+    auto node = std::make_unique<Node>();
+    node->kind = InstanceNode;
+    node->key = pmText;
+    node->parent = appNode;
+    node->row = int(appNode->children.size());
+    node->member = record.member;
+    node->rec = rec;
+    node->bad = bad;
+    node->score = record.score;
+    Node *raw = node.get();
+    beginInsertRows(indexOf(appNode), raw->row, raw->row);
+    appNode->children.push_back(std::move(node));
+    appNode->byKey.insert(pmText, raw);
+    m_instances.insert(record.member, raw);
+    endInsertRows();
+    touchRow(appNode); // aggregates of app, layer, host change
+}
+
+void ProcessTreeModel::removeInstance(const QByteArray &member)
+{
+    Node *node = m_instances.take(member);
+    while (node && node != m_root.get()) {
+        Node *parent = node->parent;
+        const int row = node->row;
+        m_touched.remove(node);
+        beginRemoveRows(indexOf(parent), row, row);
+        parent->byKey.remove(node->key);
+        parent->children.erase(parent->children.begin() + row);
+        for (int i = row; i < int(parent->children.size()); ++i)
+            parent->children[size_t(i)]->row = i;
+        endRemoveRows();
+        if (parent == m_root.get() || !parent->children.empty()) {
+            touchRow(parent);
+            break;
+        }
+        node = parent; // an empty app / layer / host goes too
+    }
+}
+
+void ProcessTreeModel::touchRow(Node *node)
+{
+    for (Node *n = node; n && n != m_root.get(); n = n->parent)
+        m_touched.insert(n);
+}
+
+void ProcessTreeModel::flushTouched()
+{
+    // One dataChanged per parent over the span of its touched rows: a full delta of a big
+    // fleet costs a few hundred signals, not one per instance.
+    QHash<Node *, QPair<int, int>> spans;
+    for (Node *n : std::as_const(m_touched)) {
+        auto it = spans.find(n->parent);
+        if (it == spans.end())
+            spans.insert(n->parent, {n->row, n->row});
+        else
+            *it = {qMin(it->first, n->row), qMax(it->second, n->row)};
+    }
+    m_touched.clear();
+    for (auto it = spans.cbegin(); it != spans.cend(); ++it) {
+        const QModelIndex parent = indexOf(it.key());
+        Q_EMIT dataChanged(index(it->first, 0, parent), index(it->second, ColumnCount - 1, parent));
+    }
+}
+
+void ProcessTreeModel::tick()
+{
+    // Ages move for every row; one signal per parent.
+    std::vector<Node *> stack {m_root.get()};
+    while (!stack.empty()) {
+        Node *n = stack.back();
+        stack.pop_back();
+        if (n->children.empty() || n->kind == AppNode) {
+            if (!n->children.empty()) {
+                const QModelIndex p = indexOf(n);
+                Q_EMIT dataChanged(index(0, Status, p),
+                                   index(int(n->children.size()) - 1, Heartbeat, p));
+            }
+            continue;
+        }
+        const QModelIndex p = indexOf(n);
+        Q_EMIT dataChanged(index(0, Status, p), index(int(n->children.size()) - 1, Heartbeat, p));
+        for (const auto &c : n->children)
+            stack.push_back(c.get());
+    }
+}
+
+void ProcessTreeModel::addEvents(const QVector<LoggedProcessEvent> &events)
+{
+    const qint64 since = m_now() - kHourMs;
+    for (const LoggedProcessEvent &e : events) {
+        // Every (re)start brings a process online, whoever caused it; PM2's own `restart`
+        // bus event only comes for restarts a client asked for (docs: DESIGN.md, bridge).
+        if (!e.error.isEmpty() || e.event.event != ProcessEventKind::Online || e.event.at < since)
+            continue;
+        const QByteArray member = Keys::procMember(e.event.host, e.event.app, int(e.event.pmId));
+        QVector<qint64> &times = m_restartTimes[member];
+        times.append(e.event.at);
+        times.erase(
+            std::remove_if(times.begin(), times.end(), [since](qint64 t) { return t < since; }),
+            times.end());
+        if (Node *n = m_instances.value(member))
+            touchRow(n);
+    }
+    flushTouched();
+}
+
+bool ProcessTreeModel::isSilent(const Node *n, qint64 now) const
+{
+    return n->vanished || now - n->score > 3 * qMax<qint64>(100, n->rec.heartbeatMs);
+}
+
+QModelIndex ProcessTreeModel::index(int row, int column, const QModelIndex &parent) const
+{
+    Node *p = nodeOf(parent);
+    if (!p || row < 0 || column < 0 || column >= ColumnCount || row >= int(p->children.size()))
+        return {};
+    return createIndex(row, column, p->children[size_t(row)].get());
+}
+
+QModelIndex ProcessTreeModel::parent(const QModelIndex &child) const
+{
+    if (!child.isValid())
+        return {};
+    return indexOf(nodeOf(child)->parent);
+}
+
+int ProcessTreeModel::rowCount(const QModelIndex &parent) const
+{
+    if (parent.isValid() && parent.column() != 0)
+        return 0;
+    return int(nodeOf(parent)->children.size());
+}
+
+int ProcessTreeModel::columnCount(const QModelIndex &) const
+{
+    return ColumnCount;
+}
+
+QVariant ProcessTreeModel::headerData(int section, Qt::Orientation o, int role) const
+{
+    if (o != Qt::Horizontal)
+        return {};
+    if (role == Qt::TextAlignmentRole && section >= Pid && section != Version)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role != Qt::DisplayRole)
+        return {};
+    static const char *names[] = {"Name",   "Status", "PID",    "Restarts", "1 h",      "Unstable",
+                                  "Uptime", "CPU",    "Memory", "Version",  "Heartbeat"};
+    return section >= 0 && section < ColumnCount ? QString::fromLatin1(names[section]) : QString();
+}
+
+QVariant ProcessTreeModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid())
+        return {};
+    const Node *n = nodeOf(index);
+    if (role == KindRole)
+        return int(n->kind);
+    if (role == Qt::TextAlignmentRole && index.column() >= Pid && index.column() != Version)
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    return n->kind == InstanceNode ? instanceData(n, index.column(), role)
+                                   : groupData(n, index.column(), role);
+}
+
+} // namespace switchboard

@@ -1,0 +1,95 @@
+#pragma once
+// The fleet as a tree: host -> layer -> app -> instance, built from IndexDeltaPoller
+// deltas of `N procs`. It merges: new instances are inserted, removed ones removed, a
+// changed one gets dataChanged on its row (and its app and host rows); it never resets,
+// so selection and scroll survive. A host is silent when every instance's heartbeat is
+// older than 3 x its heartbeat interval or its hash has expired.
+#include "core/contract/ProcessRecord.h"
+#include "core/services/IndexDeltaPoller.h"
+#include "core/services/ProcessEventLog.h"
+
+#include <QAbstractItemModel>
+#include <QHash>
+#include <QSet>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace switchboard {
+
+class ProcessTreeModel : public QAbstractItemModel
+{
+    Q_OBJECT
+public:
+    enum Column {
+        Name,
+        Status,
+        Pid,
+        Restarts,
+        RestartsHour,
+        Unstable,
+        Uptime,
+        Cpu,
+        Memory,
+        Version,
+        Heartbeat,
+        ColumnCount
+    };
+    enum Kind { RootNode, HostNode, LayerNode, AppNode, InstanceNode };
+    enum Role {
+        KindRole = Qt::UserRole + 1, // Kind
+        StatusKindRole, // int: 0 ok, 1 busy, 2 warning, 3 error, 4 idle (widgets/StatusGlyph)
+        SortRole, // numbers as numbers
+        SilentRole, // bool: greyed
+        MemberRole, // instance: the procs member
+        HostRole,
+        AppRole,
+        PmIdRole, // instance: pm_id; app: -1 (all)
+        ExecModeRole, // "cluster" / "fork"
+        BadRole // non-empty: why the row's record is bad
+    };
+
+    explicit ProcessTreeModel(QObject *parent = nullptr);
+    ~ProcessTreeModel() override;
+
+    // The clock is injectable so tests can age heartbeats; default: wall clock.
+    void setClock(std::function<qint64()> nowMs) { m_now = std::move(nowMs); }
+
+    void applyDelta(const IndexDelta &delta);
+    void addEvents(const QVector<LoggedProcessEvent> &events);
+    // Heartbeat ages and uptimes move with the clock: dataChanged for those columns.
+    void tick();
+
+    int instanceCount() const { return int(m_instances.size()); }
+    QModelIndex indexOfMember(const QByteArray &member) const;
+
+    QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
+    QModelIndex parent(const QModelIndex &child) const override;
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation o, int role = Qt::DisplayRole) const override;
+
+    struct Node; // opaque outside the model's own files (ProcessTreeNode.h)
+
+private:
+    Node *nodeOf(const QModelIndex &index) const;
+    QModelIndex indexOf(Node *node, int column = 0) const;
+    Node *child(Node *parent, Kind kind, const QString &key, bool create);
+    void upsert(const IndexRecord &record);
+    void removeInstance(const QByteArray &member);
+    void touchRow(Node *node);
+    void flushTouched();
+    bool isSilent(const Node *instance, qint64 now) const;
+    QVariant instanceData(const Node *n, int column, int role) const;
+    QVariant groupData(const Node *n, int column, int role) const;
+
+    std::unique_ptr<Node> m_root;
+    QHash<QByteArray, Node *> m_instances;
+    QHash<QByteArray, QVector<qint64>> m_restartTimes; // member -> times it came online (last hour)
+    QSet<Node *> m_touched;
+    std::function<qint64()> m_now;
+};
+
+} // namespace switchboard

@@ -1,0 +1,171 @@
+// ProcessTreeModel under QAbstractItemModelTester (attached before the first change)
+// through bursts of inserts, removals, changes, layer moves, vanished hashes and bad
+// records: the tree stays consistent, it merges (never resets), and persistent indexes
+// of untouched rows survive.
+#include "core/contract/ProcessRecord.h"
+#include "models/ProcessTreeModel.h"
+
+#include <QAbstractItemModelTester>
+#include <QRandomGenerator>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace switchboard;
+
+namespace {
+
+IndexRecord proc(const QString &host, const QString &layer, const QString &app, int pmId, qint64 at,
+                 ProcessStatus status = ProcessStatus::Online)
+{
+    ProcessRecord r;
+    r.host = host;
+    r.app = app;
+    r.pmId = pmId;
+    r.layer = layer;
+    r.status = status;
+    r.restarts = pmId;
+    r.heartbeatAt = at;
+    r.startedAt = at - 60000;
+    r.cpu = 1.5;
+    r.memory = 50 * 1024 * 1024;
+    return {
+        QString(host + QLatin1Char(':') + app + QLatin1Char(':') + QString::number(pmId)).toUtf8(),
+        at, r.toFields().toFlatList()};
+}
+
+} // namespace
+
+class TestProcessTreeModel : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void burstsKeepTheTreeConsistent()
+    {
+        ProcessTreeModel model;
+        qint64 now = 1'700'000'000'000;
+        model.setClock([&now] { return now; });
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+
+        IndexDelta first;
+        for (int h = 0; h < 5; ++h)
+            for (int a = 0; a < 3; ++a)
+                for (int i = 0; i < 4; ++i)
+                    first.upserts.append(
+                        proc(QStringLiteral("host%1").arg(h),
+                             a == 2 ? QStringLiteral("llm") : QStringLiteral("voice"),
+                             QStringLiteral("app%1").arg(a), i, now));
+        model.applyDelta(first);
+        QCOMPARE(model.instanceCount(), 60);
+        QCOMPARE(model.rowCount(), 5);
+        const QModelIndex host2 = model.index(2, 0);
+        QCOMPARE(model.data(host2).toString(), QStringLiteral("host2"));
+        QCOMPARE(model.rowCount(host2), 2); // voice, llm
+        const QPersistentModelIndex keep = model.indexOfMember("host4:app0:3");
+        QVERIFY(keep.isValid());
+
+        QRandomGenerator rng(42);
+        for (int burst = 0; burst < 40; ++burst) {
+            now += 2000;
+            IndexDelta d;
+            for (int k = 0; k < 30; ++k) {
+                const int h = rng.bounded(6), a = rng.bounded(4), i = rng.bounded(5);
+                const QString host = QStringLiteral("host%1").arg(h);
+                const QString app = QStringLiteral("app%1").arg(a);
+                const QByteArray member
+                    = QString(host + QLatin1Char(':') + app + QLatin1Char(':') + QString::number(i))
+                          .toUtf8();
+                if (h == 4 && a == 0 && i == 3)
+                    continue; // the persistent row is never touched
+                switch (rng.bounded(6)) {
+                case 0:
+                    d.removed.append(member);
+                    break;
+                case 1: // layer move
+                    d.upserts.append(proc(host, QStringLiteral("tool"), app, i, now));
+                    break;
+                case 2:
+                    d.vanished.append({member, now - 10000, {}});
+                    break;
+                case 3:
+                    d.upserts.append({member, now, {"host", "x", "status", "exploded"}}); // bad
+                    break;
+                case 4:
+                    d.touched.append({member, now, {}});
+                    break;
+                default:
+                    d.upserts.append(
+                        proc(host, QStringLiteral("voice"), app, i, now, ProcessStatus::Errored));
+                }
+            }
+            model.applyDelta(d);
+            model.tick();
+        }
+        QCOMPARE(resets.count(), 0);
+        QVERIFY(keep.isValid());
+        QCOMPARE(keep.data(ProcessTreeModel::MemberRole).toByteArray(), QByteArray("host4:app0:3"));
+        // Removing everything leaves an empty tree, still without a reset.
+        IndexDelta all;
+        for (int h = 0; h < 6; ++h)
+            for (int a = 0; a < 4; ++a)
+                for (int i = 0; i < 5; ++i)
+                    all.removed.append(
+                        QStringLiteral("host%1:app%2:%3").arg(h).arg(a).arg(i).toUtf8());
+        model.applyDelta(all);
+        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(model.instanceCount(), 0);
+        QCOMPARE(resets.count(), 0);
+    }
+
+    void silentHostIsShownSilentSince()
+    {
+        ProcessTreeModel model;
+        qint64 now = 1'700'000'000'000;
+        model.setClock([&now] { return now; });
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        IndexDelta d;
+        d.upserts = {proc(QStringLiteral("a"), QStringLiteral("llm"), QStringLiteral("x"), 0, now),
+                     proc(QStringLiteral("b"), QStringLiteral("llm"), QStringLiteral("x"), 0, now)};
+        model.applyDelta(d);
+        const QModelIndex a = model.index(0, ProcessTreeModel::Status);
+        QVERIFY(!a.data(ProcessTreeModel::SilentRole).toBool());
+        QCOMPARE(a.data().toString(), QStringLiteral("1/1 online"));
+        now += 7000; // > 3 x 2000 ms
+        IndexDelta beat;
+        beat.touched = {{"b:x:0", now, {}}};
+        model.applyDelta(beat);
+        QVERIFY(a.data(ProcessTreeModel::SilentRole).toBool());
+        QVERIFY2(a.data().toString().startsWith(QStringLiteral("silent since")),
+                 qPrintable(a.data().toString()));
+        QCOMPARE(a.data(ProcessTreeModel::StatusKindRole).toInt(), 2);
+        QVERIFY(!model.index(1, 0).data(ProcessTreeModel::SilentRole).toBool());
+        // Restarts in the last hour: every time the instance came online, whoever caused it.
+        QVector<LoggedProcessEvent> events(3);
+        for (int i = 0; i < 3; ++i) {
+            events[i].event.host = QStringLiteral("b");
+            events[i].event.app = QStringLiteral("x");
+            events[i].event.pmId = 0;
+            events[i].event.at = now - 1000 * i - (i == 2 ? 2 * 3600 * 1000 : 0); // 1 too old
+            events[i].event.event = ProcessEventKind::Online;
+        }
+        model.addEvents(events);
+        QCOMPARE(model.indexOfMember("b:x:0")
+                     .siblingAtColumn(ProcessTreeModel::RestartsHour)
+                     .data()
+                     .toString(),
+                 QStringLiteral("2"));
+        // A bad record is a marked row, with the parser's reason.
+        IndexDelta bad;
+        bad.upserts = {{"b:x:0", now, {"status", "exploded"}}};
+        model.applyDelta(bad);
+        const QModelIndex inst = model.indexOfMember("b:x:0");
+        QCOMPARE(inst.siblingAtColumn(ProcessTreeModel::Status).data().toString(),
+                 QStringLiteral("bad record"));
+        QVERIFY(!inst.data(ProcessTreeModel::BadRole).toString().isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProcessTreeModel)
+#include "tst_processtreemodel.moc"

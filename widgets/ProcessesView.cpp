@@ -1,0 +1,211 @@
+#include "widgets/ProcessesView.h"
+
+#include "core/services/ControlChannel.h"
+#include "models/ProcessTreeModel.h"
+#include "widgets/ActionsPanel.h"
+#include "widgets/ProcessEventsPanel.h"
+#include "widgets/ProcessProxyModel.h"
+#include "widgets/ReloadDialog.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSplitter>
+#include <QTimer>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace switchboard {
+
+ProcessesView::ProcessesView(QWidget *parent)
+    : QWidget(parent)
+    , m_model(new ProcessTreeModel(this))
+    , m_proxy(new ProcessProxyModel(this))
+    , m_tree(new QTreeView(this))
+    , m_filter(new QLineEdit(this))
+    , m_reload(new QPushButton(QStringLiteral("Reload…"), this))
+    , m_restart(new QPushButton(QStringLiteral("Restart…"), this))
+    , m_note(new QLabel(this))
+    , m_why(new QLabel(this))
+    , m_events(new ProcessEventsPanel(this))
+    , m_actions(new ActionsPanel(this))
+{
+    m_proxy->setSourceModel(m_model);
+    m_tree->setModel(m_proxy);
+    m_tree->setSortingEnabled(true);
+    m_tree->sortByColumn(ProcessTreeModel::Name, Qt::AscendingOrder);
+    m_tree->setUniformRowHeights(true);
+    m_tree->setAlternatingRowColors(true);
+    m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_tree->header()->setStretchLastSection(false);
+    m_tree->setColumnWidth(ProcessTreeModel::Name, 220);
+    m_tree->setColumnWidth(ProcessTreeModel::Status, 200);
+    for (int c = ProcessTreeModel::Pid; c < ProcessTreeModel::ColumnCount; ++c)
+        m_tree->setColumnWidth(c, c == ProcessTreeModel::Heartbeat ? 90 : 72);
+
+    m_filter->setPlaceholderText(QStringLiteral("Filter host, app, status (Ctrl+F)"));
+    m_filter->setClearButtonEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
+    auto *find = new QShortcut(QKeySequence::Find, this);
+    connect(find, &QShortcut::activated, this, [this] {
+        m_filter->setFocus();
+        m_filter->selectAll();
+    });
+    m_reload->setToolTip(QStringLiteral("Reload the selected app or instance (Ctrl+R)"));
+    m_restart->setToolTip(QStringLiteral("Restart the selected app or instance (Ctrl+Shift+R)"));
+    connect(m_reload, &QPushButton::clicked, this,
+            [this] { requestAction(ControlAction::Reload); });
+    connect(m_restart, &QPushButton::clicked, this,
+            [this] { requestAction(ControlAction::Restart); });
+    auto *reloadKey = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_R), this);
+    connect(reloadKey, &QShortcut::activated, m_reload, &QPushButton::click);
+    auto *restartKey = new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), this);
+    connect(restartKey, &QShortcut::activated, m_restart, &QPushButton::click);
+    m_why->setWordWrap(false);
+    m_note->setVisible(false);
+
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(m_filter, 2);
+    bar->addWidget(m_reload);
+    bar->addWidget(m_restart);
+    bar->addWidget(m_why, 3);
+
+    auto *bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->addWidget(m_events);
+    bottom->addWidget(m_actions);
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_tree);
+    split->addWidget(bottom);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_note);
+    layout->addLayout(bar);
+    layout->addWidget(split, 1);
+
+    connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &ProcessesView::onCurrentChanged);
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this] { updateButtons(); });
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
+        if (m_expandPending)
+            return;
+        m_expandPending = true;
+        QTimer::singleShot(0, this, &ProcessesView::expandSmallFleet);
+    });
+    auto *ages = new QTimer(this);
+    connect(ages, &QTimer::timeout, m_model, &ProcessTreeModel::tick);
+    ages->start(1000);
+    updateButtons();
+}
+
+void ProcessesView::expandSmallFleet()
+{
+    m_expandPending = false;
+    if (m_model->instanceCount() <= 200)
+        m_tree->expandAll(); // a big fleet starts collapsed: hosts only
+}
+
+void ProcessesView::setEventLog(ProcessEventLog *log)
+{
+    m_events->setLog(log);
+    connect(log, &ProcessEventLog::appended, m_model, &ProcessTreeModel::addEvents);
+}
+
+void ProcessesView::setControl(ControlChannel *control)
+{
+    m_control = control;
+    connect(control, &ControlChannel::permissionChanged, this, [this] { updateButtons(); });
+    connect(control, &ControlChannel::progress, m_actions, &ActionsPanel::showProgress);
+    updateButtons();
+}
+
+void ProcessesView::setNote(const QString &text)
+{
+    m_note->setText(text);
+    m_note->setVisible(!text.isEmpty());
+}
+
+std::optional<ControlRequest> ProcessesView::selectedTarget(ControlAction action) const
+{
+    const QModelIndex current = m_tree->currentIndex();
+    if (!current.isValid())
+        return std::nullopt;
+    const int kind = current.data(ProcessTreeModel::KindRole).toInt();
+    if (kind != ProcessTreeModel::AppNode && kind != ProcessTreeModel::InstanceNode)
+        return std::nullopt;
+    ControlRequest r;
+    r.action = action;
+    r.host = current.data(ProcessTreeModel::HostRole).toString();
+    r.app = current.data(ProcessTreeModel::AppRole).toString();
+    if (kind == ProcessTreeModel::InstanceNode)
+        r.pmId = int(current.data(ProcessTreeModel::PmIdRole).toLongLong());
+    r.execMode = current.data(ProcessTreeModel::ExecModeRole).toString() == QLatin1String("cluster")
+        ? ExecMode::Cluster
+        : ExecMode::Fork;
+    return r;
+}
+
+QString ProcessesView::disabledReason() const
+{
+    if (!m_control)
+        return QStringLiteral("Actions need both Redis and Postgres connected");
+    if (!m_control->permission().probed)
+        return QStringLiteral("Checking permissions…");
+    if (!m_control->permission().allowed)
+        return m_control->permission().reason;
+    if (!selectedTarget(ControlAction::Reload))
+        return QStringLiteral("Select an app or an instance");
+    return {};
+}
+
+void ProcessesView::updateButtons()
+{
+    const QString why = disabledReason();
+    m_reload->setEnabled(why.isEmpty());
+    m_restart->setEnabled(why.isEmpty());
+    QString note = why;
+    if (why.isEmpty() && m_control && !m_control->permission().reason.isEmpty())
+        note = m_control->permission().reason; // e.g. Redis permission unknown
+    m_why->setText(note);
+    m_why->setToolTip(note);
+}
+
+void ProcessesView::onCurrentChanged()
+{
+    const QModelIndex current = m_tree->currentIndex();
+    const int kind = current.data(ProcessTreeModel::KindRole).toInt();
+    const QString host = current.data(ProcessTreeModel::HostRole).toString();
+    const QString app = current.data(ProcessTreeModel::AppRole).toString();
+    m_events->showApp(host,
+                      kind == ProcessTreeModel::AppNode || kind == ProcessTreeModel::InstanceNode
+                          ? app
+                          : QString());
+    QSet<QByteArray> members;
+    const QModelIndex src = m_proxy->mapToSource(current);
+    if (kind == ProcessTreeModel::InstanceNode)
+        members.insert(src.data(ProcessTreeModel::MemberRole).toByteArray());
+    for (int r = 0; kind == ProcessTreeModel::AppNode && r < m_model->rowCount(src); ++r)
+        members.insert(m_model->index(r, 0, src).data(ProcessTreeModel::MemberRole).toByteArray());
+    Q_EMIT priorityMembersChanged(members);
+    updateButtons();
+}
+
+void ProcessesView::requestAction(ControlAction action)
+{
+    const auto target = selectedTarget(action);
+    if (!target || !disabledReason().isEmpty() || !m_control)
+        return;
+    auto *dialog = new ReloadDialog(*target, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog] { m_control->request(dialog->request()); });
+    dialog->open();
+}
+
+} // namespace switchboard
