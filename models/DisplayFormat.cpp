@@ -12,7 +12,9 @@ QString duration(qint64 ms)
     if (s < 3600)
         return QStringLiteral("%1 min").arg(s / 60);
     if (s < 86400)
-        return QStringLiteral("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
+        return QStringLiteral("%1 h %2 min")
+            .arg(s / 3600)
+            .arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
     return QStringLiteral("%1 d").arg(s / 86400);
 }
 

@@ -74,7 +74,8 @@ SessionTableModel::Row SessionTableModel::rowFrom(const SessionChange &change, Q
     row.ctxLimit = r.ctxLimit;
     row.summaries = r.summaries;
     row.fill = r.ctxLimit > 0 ? float(r.fillRatio()) : -1.0f;
-    row.promptVersion = r.promptVersion ? qint32(qBound<qint64>(-1, *r.promptVersion, qint64(1) << 30)) : -1;
+    row.promptVersion
+        = r.promptVersion ? qint32(qBound<qint64>(-1, *r.promptVersion, qint64(1) << 30)) : -1;
     row.agent = intern(r.agent);
     row.layer = intern(r.layer);
     row.channel = intern(r.channel);
@@ -261,21 +262,21 @@ QVariant SessionTableModel::headerData(int section, Qt::Orientation orientation,
     if (orientation != Qt::Horizontal)
         return {};
     static const char *const names[ColumnCount]
-        = {"Session", "Agent", "Layer / channel", "Host", "Turns", "Fill", "Model", "Prompt",
-           "Summaries", "Idle", "State", "Crossed"};
-    static const char *const tips[ColumnCount] = {
-        "Session id (N session:{id})",
-        "Agent",
-        "Layer and channel",
-        "Host the session runs on",
-        "Completed turns",
-        "Context fill: input tokens of the latest model call (cache included) over the window",
-        "Model",
-        "Active prompt version",
-        "Summarisations so far",
-        "Time since the session last changed",
-        "Session state",
-        "When the fill reached the alert level"};
+        = {"Session", "Agent",  "Layer / channel", "Host", "Turns", "Fill",
+           "Model",   "Prompt", "Summaries",       "Idle", "State", "Crossed"};
+    static const char *const tips[ColumnCount]
+        = {"Session id (N session:{id})",
+           "Agent",
+           "Layer and channel",
+           "Host the session runs on",
+           "Completed turns",
+           "Context fill: input tokens of the latest model call (cache included) over the window",
+           "Model",
+           "Active prompt version",
+           "Summarisations so far",
+           "Time since the session last changed",
+           "Session state",
+           "When the fill reached the alert level"};
     if (section < 0 || section >= ColumnCount)
         return {};
     if (role == Qt::DisplayRole)
@@ -337,8 +338,9 @@ QVariant SessionTableModel::display(const Row &row, int column) const
     case Turns:
         return QString::number(row.turns);
     case Fill:
-        return row.fill < 0 ? QStringLiteral("–")
-                            : QString(QString::number(double(row.fill) * 100.0, 'f', 0) + QStringLiteral(" %"));
+        return row.fill < 0
+            ? QStringLiteral("–")
+            : QString(QString::number(double(row.fill) * 100.0, 'f', 0) + QStringLiteral(" %"));
     case Model:
         return m_strings.at(row.model);
     case Prompt:
@@ -384,23 +386,46 @@ bool SessionTableModel::lessThan(int leftRow, int rightRow, int column) const
     const Row &b = m_rows.at(rightRow);
     int c = 0;
     switch (column) {
-    case Id: c = cmp(a.id, b.id); break;
-    case Agent: c = cmp(m_strings.at(a.agent), m_strings.at(b.agent)); break;
+    case Id:
+        c = cmp(a.id, b.id);
+        break;
+    case Agent:
+        c = cmp(m_strings.at(a.agent), m_strings.at(b.agent));
+        break;
     case Where:
         c = cmp(m_strings.at(a.layer), m_strings.at(b.layer));
         if (c == 0)
             c = cmp(m_strings.at(a.channel), m_strings.at(b.channel));
         break;
-    case Host: c = cmp(m_strings.at(a.host), m_strings.at(b.host)); break;
-    case Turns: c = cmp(a.turns, b.turns); break;
-    case Fill: c = cmp(a.fill, b.fill); break;
-    case Model: c = cmp(m_strings.at(a.model), m_strings.at(b.model)); break;
-    case Prompt: c = cmp(a.promptVersion, b.promptVersion); break;
-    case Summaries: c = cmp(a.summaries, b.summaries); break;
-    case Idle: c = cmp(b.updatedAt, a.updatedAt); break; // older update = longer idle
-    case State: c = cmp(a.bad ? 255 : a.state, b.bad ? 255 : b.state); break;
-    case Crossed: c = cmp(a.crossedAt, b.crossedAt); break;
-    default: break;
+    case Host:
+        c = cmp(m_strings.at(a.host), m_strings.at(b.host));
+        break;
+    case Turns:
+        c = cmp(a.turns, b.turns);
+        break;
+    case Fill:
+        c = cmp(a.fill, b.fill);
+        break;
+    case Model:
+        c = cmp(m_strings.at(a.model), m_strings.at(b.model));
+        break;
+    case Prompt:
+        c = cmp(a.promptVersion, b.promptVersion);
+        break;
+    case Summaries:
+        c = cmp(a.summaries, b.summaries);
+        break;
+    case Idle:
+        c = cmp(b.updatedAt, a.updatedAt);
+        break; // older update = longer idle
+    case State:
+        c = cmp(a.bad ? 255 : a.state, b.bad ? 255 : b.state);
+        break;
+    case Crossed:
+        c = cmp(a.crossedAt, b.crossedAt);
+        break;
+    default:
+        break;
     }
     return c != 0 ? c < 0 : a.id < b.id; // ties by id: a stable, total order
 }

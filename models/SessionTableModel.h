@@ -28,8 +28,21 @@ class SessionTableModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Id, Agent, Where, Host, Turns, Fill, Model, Prompt, Summaries, Idle, State,
-                  Crossed, ColumnCount };
+    enum Column {
+        Id,
+        Agent,
+        Where,
+        Host,
+        Turns,
+        Fill,
+        Model,
+        Prompt,
+        Summaries,
+        Idle,
+        State,
+        Crossed,
+        ColumnCount
+    };
     enum Role {
         FillRole = Qt::UserRole + 1, // double: ctx_tokens / ctx_limit (-1 when unknown)
         IdRole, // QString session id
