@@ -1,7 +1,7 @@
 #pragma once
 // Every live session as one compact row (interned strings, raw numbers, no QVariant per
 // cell): 100 000 sessions cost a few tens of MB. Fed one poll at a time by apply(), which
-// merges: dataChanged per run of changed rows, one insert for the new ones, removals per
+// merges: dataChanged per changed row, one insert for the new ones, removals per
 // contiguous range. Display text is built in data(); sorting and filtering go through
 // SessionProxyModel, which compares raw values via lessThan() / rowMatches().
 #include "models/SessionSettings.h"
@@ -117,7 +117,6 @@ private:
     void reindexFrom(int row);
     QVariant display(const Row &row, int column) const;
     QString tooltip(const Row &row, int column) const;
-    void emitChangedRuns(QVector<int> rows);
 
     SessionSettings m_settings;
     QVector<Row> m_rows;
