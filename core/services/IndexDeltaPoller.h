@@ -1,0 +1,145 @@
+#pragma once
+// Polls a contract zset index (`N procs`, `N sessions`: member -> hash, score = last
+// write) by delta instead of re-reading everything: a paged ZRANGE BYSCORE from the
+// highest score seen, pipelined HGETALL of the members whose score moved, PTTL of the
+// members that stopped moving (expired hash = silent writer), and a bounded ZSCAN pass
+// now and then to find members removed from the zset. docs/poller.md has the design.
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QTimer>
+#include <QVector>
+
+#include <functional>
+
+namespace switchboard {
+
+class RedisClient;
+class RedisReply;
+
+struct IndexRecord
+{
+    QByteArray member;
+    qint64 score = 0;
+    QList<QByteArray> fields; // HGETALL flat list: name, value, name, value ...
+};
+
+struct IndexDelta
+{
+    QVector<IndexRecord> upserts; // new or changed: fields = HGETALL flat list
+    QVector<IndexRecord> vanished; // member still in zset, hash gone (score = last seen)
+    QVector<QByteArray> removed; // member no longer in the zset
+    // Score moved but the hash was not re-read this poll (Options::fieldsRefreshMs):
+    // the writer is alive, its last fields still stand. fields is empty.
+    QVector<IndexRecord> touched;
+    int commands = 0; // Redis commands this poll cost
+    qint64 polledAtMs = 0; // wall clock (ms since epoch) when the poll started
+    bool full = false; // first poll, or first after an error: upserts are everything known
+    bool isEmpty() const
+    {
+        return upserts.isEmpty() && vanished.isEmpty() && removed.isEmpty() && touched.isEmpty();
+    }
+};
+
+class IndexDeltaPoller : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QByteArray indexKey; // e.g. Keys(ns).procs()
+        std::function<QByteArray(const QByteArray &member)> hashKey; // member -> hash key
+        int intervalMs = 2000;
+        int batch = 1000; // ZRANGE LIMIT and HGETALL pipeline size
+        int staleAfterMs = 6000; // check (PTTL) members not updated for this long
+        int resyncEveryMs = 60000; // bounded ZSCAN pass to find removed members
+        // 0: re-read every member whose score moved. > 0: a member whose score moved is
+        // re-read only when new, marked dirty, a priority member, or its fields are older
+        // than this (jittered per member so the re-reads spread out); the rest come as
+        // `touched`. For heartbeat indexes where every score moves on every beat.
+        int fieldsRefreshMs = 0;
+        // Scores are writer clocks: a writer whose clock is behind writes scores below
+        // the highest seen. Reading this far below it (de-duplicated by member+score)
+        // still finds it; the ZSCAN pass finds anything older.
+        int lookbackMs = 0;
+        int maxPagesPerPoll = 100; // ZRANGE pages per poll; the rest continues next poll
+        int timeoutMs = -1; // per command; < 0: the client's default
+    };
+
+    IndexDeltaPoller(RedisClient *client, Options options, QObject *parent = nullptr);
+    ~IndexDeltaPoller() override;
+
+    void start();
+    void stop();
+    void pollNow(); // a poll at once (or right after the one in flight)
+    quint64 commandsSent() const { return m_commandsSent; }
+    bool isPolling() const { return m_pass != nullptr; }
+    int knownCount() const { return int(m_members.size()); }
+
+    // Re-read this member's hash on the next poll whatever fieldsRefreshMs says (an event
+    // said it changed).
+    void markDirty(const QByteArray &member);
+    // Members re-read on every score move (the rows the operator is looking at).
+    void setPriorityMembers(const QSet<QByteArray> &members);
+    // Start a ZSCAN pass on the next poll instead of waiting resyncEveryMs.
+    void resyncSoon() { m_resyncDueMs = 0; }
+
+Q_SIGNALS:
+    void delta(const switchboard::IndexDelta &delta);
+    void failed(const QString &message);
+
+private:
+    struct Member
+    {
+        qint64 score = 0;
+        qint64 movedAtMs = 0; // monotonic: when its score last moved
+        qint64 checkAtMs = 0; // monotonic: when to PTTL it if it has not moved
+        qint64 fieldsDueMs = 0; // monotonic: when its fields are due for a re-read
+        quint64 seenInPass = 0; // the ZSCAN pass that last saw it
+        quint64 knownSincePass = 0; // the ZSCAN pass number when it was first seen
+        bool vanished = false;
+        bool dirty = true;
+    };
+    struct Pass; // one poll in flight
+
+    void beginPoll();
+    void requestPage();
+    void onPage(const RedisReply &reply);
+    void requestScan();
+    void onScan(const RedisReply &reply);
+    void requestReads();
+    void onReads(const QList<RedisReply> &replies, int chunk);
+    void finishPoll();
+    void fail(const QString &message);
+    void endPass();
+    void noteScore(const QByteArray &member, qint64 score);
+    bool wantsFields(const QByteArray &member, const Member &m, qint64 now) const;
+    qint64 now() const { return m_clock.elapsed(); }
+
+    RedisClient *m_client;
+    Options m_options;
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    QHash<QByteArray, Member> m_members;
+    QSet<QByteArray> m_priority;
+    Pass *m_pass = nullptr;
+    QObject *m_passContext = nullptr; // deleted to cancel a pass's callbacks
+    bool m_pollAgain = false;
+    bool m_lostConnection = false; // since the last ready
+    bool m_full = true; // next poll reads from -inf and starts a ZSCAN pass
+    qint64 m_maxScore = 0;
+    bool m_haveMaxScore = false;
+    qint64 m_resyncDueMs = 0;
+    // ZSCAN pass state (spans polls: one ZSCAN call per poll).
+    QByteArray m_scanCursor;
+    bool m_scanning = false;
+    quint64 m_scanPass = 0;
+    quint64 m_commandsSent = 0;
+    quint64 m_generation = 0; // bumped per pass: late replies of an ended pass are dropped
+};
+
+} // namespace switchboard
