@@ -1,6 +1,7 @@
 #include "app/ConsoleController.h"
 
 #include "app/MainWindow.h"
+#include "app/SessionsFeature.h"
 #include "core/pg/PgConfig.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProfileStore.h"
@@ -70,6 +71,7 @@ void ConsoleController::start()
     // saved profile; then the environment (libpq also reads PGPASSWORD and ~/.pgpass
     // itself). The keychain answers asynchronously; after an authentication failure the
     // operator is asked.
+    m_sessions = std::make_unique<SessionsFeature>(m_window, m_profile);
     if (!m_profile.name.isEmpty())
         m_secrets = new SecretStore(QStringLiteral("switchboard"), this);
     if (!m_profile.pgDsn.isEmpty()) {
@@ -166,6 +168,7 @@ void ConsoleController::startRedis(const QString &password)
             askPassword(true, st.summary);
     });
     m_redis->start();
+    m_sessions->setRedis(m_redis.get());
 }
 
 } // namespace switchboard

@@ -14,6 +14,7 @@ class MainWindow;
 class PostgresBackend;
 class RedisBackend;
 class SecretStore;
+class SessionsFeature;
 
 class ConsoleController : public QObject
 {
@@ -44,6 +45,7 @@ private:
     SecretStore *m_secrets = nullptr;
     bool m_askedRedis = false;
     bool m_askedPostgres = false;
+    std::unique_ptr<SessionsFeature> m_sessions; // last: goes before the backends
 };
 
 } // namespace switchboard

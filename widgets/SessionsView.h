@@ -4,8 +4,10 @@
 // there, and the selected session's context composition, loaded on demand. From a session
 // one step opens its trace, its recovery events or its prompt (signals; the app wires
 // them to the other views).
+#include "core/services/ContextLoader.h"
 #include "models/SessionSettings.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class QLabel;
@@ -18,7 +20,6 @@ class QPushButton;
 namespace switchboard {
 
 class ContextCompositionView;
-class ContextLoader;
 class FillBarDelegate;
 class SessionProxyModel;
 class SessionTableModel;
@@ -57,7 +58,7 @@ private:
     void updateSummary();
 
     SessionTableModel *m_model;
-    ContextLoader *m_loader = nullptr;
+    QPointer<ContextLoader> m_loader; // goes with its Redis client
     SessionProxyModel *m_proxy;
     SessionProxyModel *m_alertProxy;
     FillBarDelegate *m_fillDelegate;
