@@ -5,13 +5,15 @@
 // or its writer went silent) and a member removed from the zset both leave the list.
 #include "core/contract/Keys.h"
 #include "core/services/IndexDeltaPoller.h"
+#include "models/SessionTableModel.h"
 
 #include <QObject>
+
+#include <deque>
 
 namespace switchboard {
 
 class RedisClient;
-class SessionTableModel;
 
 class SessionFeed : public QObject
 {
@@ -27,6 +29,7 @@ public:
     IndexDeltaPoller *poller() const { return m_poller; }
     quint64 commandsSent() const { return m_poller->commandsSent(); }
     quint64 polls() const { return m_polls; }
+    bool isDraining() const { return !m_queue.empty(); }
 
     // Merges one delta: upserts; vanished + removed leave. Public so tests can feed a
     // hand-made delta through the same path.
@@ -37,6 +40,22 @@ Q_SIGNALS:
     void statusChanged(const QString &text);
 
 private:
+    // A poll is merged in slices of at most kSliceRows rows, as many per event-loop pass
+    // as fit in kSliceBudgetMs: the first poll of 100 000 sessions (or a burst) never
+    // freezes the window; later polls queue behind, in order.
+    static constexpr int kSliceRows = 100;
+    static constexpr int kSliceBudgetMs = 4;
+    struct Work
+    {
+        QVector<SessionChange> upserts;
+        QVector<QByteArray> gone;
+        qint64 atMs = 0;
+    };
+    void enqueue(const IndexDelta &delta);
+    void drain();
+
+    std::deque<Work> m_queue;
+    bool m_drainScheduled = false;
     IndexDeltaPoller *m_poller;
     SessionTableModel *m_model;
     quint64 m_polls = 0;

@@ -148,7 +148,6 @@ void SessionTableModel::apply(const QVector<SessionChange> &upserts,
     if (!added.isEmpty()) {
         const int first = int(m_rows.size());
         beginInsertRows({}, first, first + int(added.size()) - 1);
-        m_rows.reserve(m_rows.size() + added.size());
         for (Row &row : added) {
             m_index.insert(row.id, int(m_rows.size()));
             m_rows.append(std::move(row));

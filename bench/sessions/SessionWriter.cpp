@@ -5,9 +5,8 @@
 
 #include <QDateTime>
 
-#include <hiredis.h>
-
 #include <chrono>
+#include <hiredis.h>
 #include <vector>
 
 namespace switchboard::bench {
@@ -58,8 +57,8 @@ SessionRecord record(int i, qint64 now)
 {
     SessionRecord r;
     r.id = QString::fromLatin1(sessionId(i));
-    static const char *const agents[] = {"support-bot", "billing-agent", "voice-frontdesk",
-                                         "research-assistant", "triage"};
+    static const char *const agents[]
+        = {"support-bot", "billing-agent", "voice-frontdesk", "research-assistant", "triage"};
     r.agent = QString::fromLatin1(agents[i % 5]);
     r.layer = QStringLiteral("llm");
     r.channel = i % 3 ? QStringLiteral("chat") : QStringLiteral("phone");
@@ -107,8 +106,8 @@ bool SessionWriter::populate(QString *error)
         QList<QByteArray> hset {QByteArrayLiteral("HSET"), keys.session(r.id)};
         hset += r.toFields().toFlatList();
         append(c.ctx, hset);
-        append(c.ctx, {QByteArrayLiteral("ZADD"), keys.sessions(), QByteArray::number(now),
-                       sessionId(i)});
+        append(c.ctx,
+               {QByteArrayLiteral("ZADD"), keys.sessions(), QByteArray::number(now), sessionId(i)});
         pending += 2;
         if (pending >= 2000) {
             if (!drain(c.ctx, pending, error))
@@ -149,12 +148,14 @@ void SessionWriter::loop()
             const int i = next;
             next = (next + 7) % m_sessions; // spread over the fleet, all touched in turn
             const QByteArray key = keys.session(QString::fromLatin1(sessionId(i)));
-            append(c.ctx, {QByteArrayLiteral("HSET"), key, QByteArrayLiteral("updated_at"),
-                           QByteArray::number(now), QByteArrayLiteral("ctx_tokens"),
-                           QByteArray::number((now / 1000 + i) % 200000),
-                           QByteArrayLiteral("turns"), QByteArray::number(now / 1000 % 1000)});
-            append(c.ctx, {QByteArrayLiteral("ZADD"), keys.sessions(), QByteArray::number(now),
-                           sessionId(i)});
+            append(c.ctx,
+                   {QByteArrayLiteral("HSET"), key, QByteArrayLiteral("updated_at"),
+                    QByteArray::number(now), QByteArrayLiteral("ctx_tokens"),
+                    QByteArray::number((now / 1000 + i) % 200000), QByteArrayLiteral("turns"),
+                    QByteArray::number(now / 1000 % 1000)});
+            append(c.ctx,
+                   {QByteArrayLiteral("ZADD"), keys.sessions(), QByteArray::number(now),
+                    sessionId(i)});
             pending += 2;
         }
         if (!drain(c.ctx, pending, nullptr))

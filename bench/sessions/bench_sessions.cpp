@@ -119,8 +119,10 @@ int main(int argc, char **argv)
     RedisClient client(options);
     client.open();
     SessionTableModel model(SessionSettings {});
-    SessionProxyModel proxy(&model);
-    proxy.sort(SessionTableModel::Fill, Qt::DescendingOrder);
+    // BENCH_NO_PROXY=1: the model alone (to tell the proxy's share of the cost).
+    SessionProxyModel proxy(qEnvironmentVariableIsSet("BENCH_NO_PROXY") ? nullptr : &model);
+    if (!qEnvironmentVariableIsSet("BENCH_NO_PROXY"))
+        proxy.sort(SessionTableModel::Fill, Qt::DescendingOrder);
     SessionFeed feed(&client, SessionFeed::options(keys, 1000), &model);
     writer.start();
     stall.reset();
@@ -168,8 +170,8 @@ int main(int argc, char **argv)
                 QList<QList<QByteArray>> cmds;
                 cmds.reserve(ids.size());
                 for (const RedisReply &id : ids.elements())
-                    cmds.append({QByteArrayLiteral("HGETALL"),
-                                 keys.session(QString::fromUtf8(id.data()))});
+                    cmds.append(
+                        {QByteArrayLiteral("HGETALL"), keys.session(QString::fromUtf8(id.data()))});
                 naiveCommands += quint64(cmds.size());
                 naiveClient.pipeline(cmds, &context, [&, ids](const QList<RedisReply> &hashes) {
                     QVector<SessionChange> all;
