@@ -77,13 +77,13 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
                           Qt::DescendingOrder); // closest to overflow first
     m_table->setAccessibleName(QStringLiteral("Live sessions"));
     const int em = fontMetrics().horizontalAdvance(QLatin1Char('M'));
-    m_table->setColumnWidth(SessionTableModel::Id, 22 * em);
-    m_table->setColumnWidth(SessionTableModel::Agent, 10 * em);
-    m_table->setColumnWidth(SessionTableModel::Where, 9 * em);
-    m_table->setColumnWidth(SessionTableModel::Host, 7 * em);
+    m_table->setColumnWidth(SessionTableModel::Id, 17 * em);
+    m_table->setColumnWidth(SessionTableModel::Agent, 8 * em);
+    m_table->setColumnWidth(SessionTableModel::Where, 6 * em);
+    m_table->setColumnWidth(SessionTableModel::Host, 5 * em);
     m_table->setColumnWidth(SessionTableModel::Turns, 4 * em);
-    m_table->setColumnWidth(SessionTableModel::Fill, 9 * em);
-    m_table->setColumnWidth(SessionTableModel::Model, 11 * em);
+    m_table->setColumnWidth(SessionTableModel::Fill, 7 * em);
+    m_table->setColumnWidth(SessionTableModel::Model, 8 * em);
     m_table->setColumnWidth(SessionTableModel::Prompt, 4 * em);
     m_table->setColumnWidth(SessionTableModel::Summaries, 5 * em);
     m_table->setColumnWidth(SessionTableModel::Idle, 5 * em);
@@ -118,6 +118,8 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
     main->addWidget(m_composition);
     main->setStretchFactor(0, 3);
     main->setStretchFactor(1, 2);
+    main->setSizes({65 * em, 40 * em}); // the table's columns first; the panel reads fine narrower
+    left->setSizes({50 * em, 16 * em});
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -137,6 +139,14 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
                     selectSession(index.data(SessionTableModel::IdRole).toString());
             });
     connect(m_model, &SessionTableModel::applied, this, &SessionsView::updateSummary);
+    // The first time sessions arrive, the fullest one is selected, so its composition is
+    // on screen without a click; afterwards the operator's selection is left alone.
+    connect(m_model, &SessionTableModel::applied, this, [this] {
+        if (m_autoSelected || m_table->currentIndex().isValid() || m_proxy->rowCount() == 0)
+            return;
+        m_autoSelected = true;
+        m_table->setCurrentIndex(m_proxy->index(0, 0));
+    });
     connect(m_traceButton, &QPushButton::clicked, this, [this] {
         if (!currentSessionId().isEmpty())
             Q_EMIT openTraceRequested(currentSessionId());

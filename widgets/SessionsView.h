@@ -74,6 +74,7 @@ private:
     QPushButton *m_promptButton;
     QTimer *m_tick; // repaints the idle / crossed columns each second (no model signal)
     QString m_loadedId;
+    bool m_autoSelected = false;
 };
 
 } // namespace switchboard
