@@ -2,6 +2,7 @@
 
 #include "app/MainWindow.h"
 #include "app/ProcessesFeature.h"
+#include "app/SessionsFeature.h"
 #include "core/pg/PgConfig.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProfileStore.h"
@@ -71,6 +72,7 @@ void ConsoleController::start()
     // saved profile; then the environment (libpq also reads PGPASSWORD and ~/.pgpass
     // itself). The keychain answers asynchronously; after an authentication failure the
     // operator is asked.
+    m_sessions = std::make_unique<SessionsFeature>(m_window, m_profile);
     if (!m_profile.name.isEmpty())
         m_secrets = new SecretStore(QStringLiteral("switchboard"), this);
     if (!m_profile.pgDsn.isEmpty()) {
@@ -178,6 +180,7 @@ ProcessesFeature *ConsoleController::processes()
     if (!m_processes)
         m_processes = new ProcessesFeature(m_profile, m_window, this);
     return m_processes;
+    m_sessions->setRedis(m_redis.get());
 }
 
 } // namespace switchboard

@@ -15,6 +15,7 @@ class PostgresBackend;
 class ProcessesFeature;
 class RedisBackend;
 class SecretStore;
+class SessionsFeature;
 
 class ConsoleController : public QObject
 {
@@ -47,6 +48,7 @@ private:
     bool m_askedRedis = false;
     bool m_askedPostgres = false;
     ProcessesFeature *m_processes = nullptr; // the processes view and its data
+    std::unique_ptr<SessionsFeature> m_sessions; // last: goes before the backends
 };
 
 } // namespace switchboard

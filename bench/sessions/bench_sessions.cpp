@@ -1,0 +1,232 @@
+// bench_sessions [sessions] [seconds] [change-share]: Bench 1 of the sessions view.
+// A writer thread keeps N session hashes + the sessions zset and changes a share of them
+// every second. Phase 1: the console's real feed (IndexDeltaPoller + SessionTableModel +
+// the sorted SessionProxyModel) polls every second: Redis commands/s, RSS, longest
+// event-loop stall (5 ms timer gaps). Phase 2, same run, same servers: the naive console,
+// a full re-read every second (ZRANGE all + pipelined HGETALL all) merged into a model.
+// Targets: >= 20x fewer commands, RSS < 250 MB, stall < 16 ms.
+#include "SessionWriter.h"
+#include "core/contract/Keys.h"
+#include "core/redis/RedisClient.h"
+#include "core/redis/RedisUri.h"
+#include "harness/BenchTable.h"
+#include "models/SessionFeed.h"
+#include "models/SessionProxyModel.h"
+#include "models/SessionTableModel.h"
+#include "support/RedisServer.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace switchboard;
+
+namespace {
+
+double statusMb(const char *field)
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n'))
+        if (line.startsWith(field))
+            return double(line.mid(int(qstrlen(field))).trimmed().split(' ').first().toLongLong())
+                / 1024.0;
+    return -1;
+}
+
+// Longest gap between 5 ms ticks, minus the 5 ms, since the last reset.
+class StallMeter : public QObject
+{
+public:
+    StallMeter()
+    {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(5);
+        connect(&m_timer, &QTimer::timeout, this, [this] {
+            const qint64 gap = m_clock.restart();
+            m_max = qMax(m_max, gap - 5);
+        });
+        m_clock.start();
+        m_timer.start();
+    }
+    void reset()
+    {
+        m_max = 0;
+        m_clock.restart();
+    }
+    qint64 max() const { return m_max; }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_max = 0;
+};
+
+void spin(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+bool waitFor(const std::function<bool()> &done, int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done() && t.elapsed() < timeoutMs)
+        spin(10);
+    return done();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const QStringList args = app.arguments();
+    const int sessions = args.size() > 1 ? args.at(1).toInt() : 100000;
+    const int seconds = args.size() > 2 ? args.at(2).toInt() : 30;
+    const double share = args.size() > 3 ? args.at(3).toDouble() : 0.05;
+    const int baselineSeconds = qMax(5, seconds / 3);
+
+    test::RedisServer server;
+    if (!server.start()) {
+        std::fprintf(stderr, "redis: %s\n", qPrintable(server.error()));
+        return 1;
+    }
+    const Keys keys(QByteArrayLiteral("bench:"));
+    bench::SessionWriter writer(server.host(), server.port(), keys.ns(), sessions, share);
+    QString error;
+    QElapsedTimer t;
+    t.start();
+    if (!writer.populate(&error)) {
+        std::fprintf(stderr, "populate: %s\n", qPrintable(error));
+        return 1;
+    }
+    std::printf("populated %d sessions in %lld ms\n", sessions, t.elapsed());
+    const double rssBefore = statusMb("VmRSS:");
+
+    RedisConnectionOptions options = RedisUri::parse(server.uri())->toOptions();
+    options.commandTimeoutMs = 30000;
+    StallMeter stall;
+
+    // Phase 1: the console's feed.
+    RedisClient client(options);
+    client.open();
+    SessionTableModel model(SessionSettings {});
+    // BENCH_NO_PROXY=1: the model alone (to tell the proxy's share of the cost).
+    SessionProxyModel proxy(qEnvironmentVariableIsSet("BENCH_NO_PROXY") ? nullptr : &model);
+    if (!qEnvironmentVariableIsSet("BENCH_NO_PROXY"))
+        proxy.sort(SessionTableModel::Fill, Qt::DescendingOrder);
+    SessionFeed feed(&client, SessionFeed::options(keys, 1000), &model);
+    writer.start();
+    stall.reset();
+    t.restart();
+    feed.start();
+    if (!waitFor([&] { return model.rowCount() >= sessions * 95 / 100; }, 240000)) {
+        std::fprintf(stderr, "initial load incomplete: %d rows\n", model.rowCount());
+        return 1;
+    }
+    const qint64 loadMs = t.elapsed();
+    const qint64 loadStall = stall.max();
+    spin(2000); // settle: the first delta polls after the full read
+    const quint64 cmd0 = feed.commandsSent();
+    const quint64 changed0 = model.rowsChangedTotal();
+    stall.reset();
+    t.restart();
+    spin(seconds * 1000);
+    const double elapsedS = double(t.elapsed()) / 1000.0;
+    const double consoleCps = double(feed.commandsSent() - cmd0) / elapsedS;
+    const double consoleRowsPerS = double(model.rowsChangedTotal() - changed0) / elapsedS;
+    const qint64 consoleStall = stall.max();
+    const double consoleRss = statusMb("VmRSS:");
+    feed.stop();
+
+    // Phase 2: the naive full re-read, merged into its own model.
+    RedisClient naiveClient(options);
+    naiveClient.open();
+    waitFor([&] { return naiveClient.state() == RedisConnection::State::Ready; }, 10000);
+    SessionTableModel naiveModel(SessionSettings {});
+    quint64 naiveCommands = 0;
+    int naiveRounds = 0;
+    bool busy = false;
+    QObject context;
+    QTimer every;
+    every.setInterval(1000);
+    QObject::connect(&every, &QTimer::timeout, &context, [&] {
+        if (busy)
+            return; // a round takes longer than a second: it is not re-entered
+        busy = true;
+        ++naiveCommands;
+        naiveClient.command(
+            {QByteArrayLiteral("ZRANGE"), keys.sessions(), QByteArrayLiteral("0"),
+             QByteArrayLiteral("-1")},
+            &context, [&](const RedisReply &ids) {
+                QList<QList<QByteArray>> cmds;
+                cmds.reserve(ids.size());
+                for (const RedisReply &id : ids.elements())
+                    cmds.append(
+                        {QByteArrayLiteral("HGETALL"), keys.session(QString::fromUtf8(id.data()))});
+                naiveCommands += quint64(cmds.size());
+                naiveClient.pipeline(cmds, &context, [&, ids](const QList<RedisReply> &hashes) {
+                    QVector<SessionChange> all;
+                    all.reserve(hashes.size());
+                    for (qsizetype i = 0; i < hashes.size(); ++i) {
+                        QList<QByteArray> flat;
+                        for (const RedisReply &e : hashes.at(i).elements())
+                            flat.append(e.data());
+                        all.append({ids.at(i).data(), flat});
+                    }
+                    naiveModel.apply(all, {}, 0);
+                    ++naiveRounds;
+                    busy = false;
+                });
+            });
+    });
+    every.start();
+    waitFor([&] { return naiveRounds >= 1; }, 120000); // its own initial load
+    const quint64 naive0 = naiveCommands;
+    stall.reset();
+    t.restart();
+    spin(baselineSeconds * 1000);
+    const double naiveS = double(t.elapsed()) / 1000.0;
+    const double naiveCps = double(naiveCommands - naive0) / naiveS;
+    const qint64 naiveStall = stall.max();
+    every.stop();
+    writer.stop();
+
+    bench::BenchTable table(QStringLiteral("Bench 1: %1 live sessions, %2 % changing per second "
+                                           "(%3 s console, %4 s naive)")
+                                .arg(sessions)
+                                .arg(share * 100.0)
+                                .arg(seconds)
+                                .arg(baselineSeconds));
+    table.add(QStringLiteral("console Redis commands/s vs naive full re-read"), consoleCps,
+              naiveCps, QStringLiteral("cmd/s"));
+    table.add(QStringLiteral("longest event-loop stall, steady state vs naive"),
+              double(consoleStall), double(naiveStall), QStringLiteral("ms"));
+    table.add(QStringLiteral("RSS after the console phase vs before it"), consoleRss, rssBefore,
+              QStringLiteral("MB"));
+    table.note(QStringLiteral("fewer commands: %1x (target >= 20x); RSS %2 MB (target < 250); "
+                              "stall %3 ms (target < 16)")
+                   .arg(consoleCps > 0 ? naiveCps / consoleCps : 0.0, 0, 'f', 1)
+                   .arg(consoleRss, 0, 'f', 0)
+                   .arg(consoleStall));
+    table.note(QStringLiteral("console rows merged: %1/s (writer changes %2/s); initial load of "
+                              "%3 sessions: %4 ms, longest stall during it %5 ms")
+                   .arg(consoleRowsPerS, 0, 'f', 0)
+                   .arg(int(sessions * share))
+                   .arg(sessions)
+                   .arg(loadMs)
+                   .arg(loadStall));
+    table.note(QStringLiteral("peak RSS (VmHWM, both phases) %1 MB; naive rounds %2")
+                   .arg(statusMb("VmHWM:"), 0, 'f', 0)
+                   .arg(naiveRounds));
+    table.print();
+    return 0;
+}

@@ -1,0 +1,106 @@
+#include "models/SessionFeed.h"
+
+#include "models/DisplayFormat.h"
+#include "models/SessionTableModel.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QTimer>
+
+namespace switchboard {
+
+IndexDeltaPoller::Options SessionFeed::options(const Keys &keys, int intervalMs)
+{
+    IndexDeltaPoller::Options options;
+    options.indexKey = keys.sessions();
+    options.hashKey = [keys](const QByteArray &member) {
+        return keys.session(QString::fromUtf8(member));
+    };
+    options.intervalMs = intervalMs;
+    // A session hash has a 1 h idle TTL: check the quiet ones every 30 s, not every poll.
+    options.staleAfterMs = 30000;
+    return options;
+}
+
+SessionFeed::SessionFeed(RedisClient *client, IndexDeltaPoller::Options options,
+                         SessionTableModel *model, QObject *parent)
+    : QObject(parent)
+    , m_model(model)
+{
+    m_poller = new IndexDeltaPoller(client, std::move(options), this);
+    connect(m_poller, &IndexDeltaPoller::delta, this, [this](const IndexDelta &delta) {
+        ++m_polls;
+        enqueue(delta);
+        Q_EMIT statusChanged(QStringLiteral("sessions index: last poll %1, %2 Redis commands, "
+                                            "%3 changed, %4 left")
+                                 .arg(display::absolute(delta.polledAtMs))
+                                 .arg(delta.commands)
+                                 .arg(delta.upserts.size())
+                                 .arg(delta.vanished.size() + delta.removed.size()));
+    });
+    connect(m_poller, &IndexDeltaPoller::failed, this, [this](const QString &message) {
+        Q_EMIT statusChanged(QStringLiteral("✖ sessions index: ") + message
+                             + QStringLiteral(" (showing the last known state; retrying)"));
+    });
+}
+
+void SessionFeed::enqueue(const IndexDelta &delta)
+{
+    const qint64 at = delta.polledAtMs > 0 ? delta.polledAtMs : QDateTime::currentMSecsSinceEpoch();
+    Work work;
+    work.atMs = at;
+    for (const IndexRecord &r : delta.upserts) {
+        if (r.fields.isEmpty()) {
+            work.gone.append(r.member); // expired between ZRANGE and HGETALL
+            continue;
+        }
+        work.upserts.append({r.member, r.fields});
+        if (work.upserts.size() == kSliceRows) {
+            m_queue.push_back(std::move(work));
+            work = Work {};
+            work.atMs = at;
+        }
+    }
+    for (const IndexRecord &r : delta.vanished)
+        work.gone.append(r.member);
+    work.gone += delta.removed;
+    if (!work.upserts.isEmpty() || !work.gone.isEmpty())
+        m_queue.push_back(std::move(work));
+    drain();
+}
+
+void SessionFeed::drain()
+{
+    m_drainScheduled = false;
+    QElapsedTimer budget;
+    budget.start();
+    while (!m_queue.empty() && budget.elapsed() < kSliceBudgetMs) {
+        const Work work = std::move(m_queue.front());
+        m_queue.pop_front();
+        m_model->apply(work.upserts, work.gone, work.atMs);
+    }
+    if (!m_queue.empty() && !m_drainScheduled) {
+        m_drainScheduled = true;
+        QTimer::singleShot(0, this, &SessionFeed::drain);
+    }
+}
+
+void SessionFeed::applyDelta(SessionTableModel &model, const IndexDelta &delta)
+{
+    QVector<SessionChange> upserts;
+    QVector<QByteArray> gone;
+    upserts.reserve(delta.upserts.size());
+    for (const IndexRecord &r : delta.upserts) {
+        if (r.fields.isEmpty())
+            gone.append(r.member); // expired between ZRANGE and HGETALL
+        else
+            upserts.append({r.member, r.fields});
+    }
+    for (const IndexRecord &r : delta.vanished)
+        gone.append(r.member);
+    gone += delta.removed;
+    model.apply(upserts, gone,
+                delta.polledAtMs > 0 ? delta.polledAtMs : QDateTime::currentMSecsSinceEpoch());
+}
+
+} // namespace switchboard

@@ -1,0 +1,64 @@
+#pragma once
+// Feeds a SessionTableModel from the contract's sessions index: the shared
+// IndexDeltaPoller over `N sessions` (member = session id, hash `N session:{id}`), each
+// poll merged into the model in one apply(). A vanished hash (expired: the session ended
+// or its writer went silent) and a member removed from the zset both leave the list.
+#include "core/contract/Keys.h"
+#include "core/services/IndexDeltaPoller.h"
+#include "models/SessionTableModel.h"
+
+#include <QObject>
+
+#include <deque>
+
+namespace switchboard {
+
+class RedisClient;
+
+class SessionFeed : public QObject
+{
+    Q_OBJECT
+public:
+    SessionFeed(RedisClient *client, IndexDeltaPoller::Options options, SessionTableModel *model,
+                QObject *parent = nullptr);
+    // The sessions index of a namespace, polled every intervalMs.
+    static IndexDeltaPoller::Options options(const Keys &keys, int intervalMs = 2000);
+
+    void start() { m_poller->start(); }
+    void stop() { m_poller->stop(); }
+    IndexDeltaPoller *poller() const { return m_poller; }
+    quint64 commandsSent() const { return m_poller->commandsSent(); }
+    quint64 polls() const { return m_polls; }
+    bool isDraining() const { return !m_queue.empty(); }
+
+    // Merges one delta: upserts; vanished + removed leave. Public so tests can feed a
+    // hand-made delta through the same path.
+    static void applyDelta(SessionTableModel &model, const IndexDelta &delta);
+
+Q_SIGNALS:
+    // "12 034 sessions · polled 0.4 s ago, 3 commands" or the poller's error.
+    void statusChanged(const QString &text);
+
+private:
+    // A poll is merged in slices of at most kSliceRows rows, as many per event-loop pass
+    // as fit in kSliceBudgetMs: the first poll of 100 000 sessions (or a burst) never
+    // freezes the window; later polls queue behind, in order.
+    static constexpr int kSliceRows = 100;
+    static constexpr int kSliceBudgetMs = 4;
+    struct Work
+    {
+        QVector<SessionChange> upserts;
+        QVector<QByteArray> gone;
+        qint64 atMs = 0;
+    };
+    void enqueue(const IndexDelta &delta);
+    void drain();
+
+    std::deque<Work> m_queue;
+    bool m_drainScheduled = false;
+    IndexDeltaPoller *m_poller;
+    SessionTableModel *m_model;
+    quint64 m_polls = 0;
+};
+
+} // namespace switchboard

@@ -1,0 +1,111 @@
+// SessionFeed (the shared IndexDeltaPoller + SessionTableModel) against a real
+// redis-server: sessions appear, changes merge (no reset), a bad hash is a marked row
+// while the rest keep updating, an expired hash and a member removed from the zset both
+// leave the list. The model is under QAbstractItemModelTester throughout.
+#include "SessionTestData.h"
+#include "core/contract/Keys.h"
+#include "models/SessionFeed.h"
+#include "models/SessionTableModel.h"
+#include "redis/RedisTestUtil.h"
+
+#include <QAbstractItemModelTester>
+#include <QDateTime>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace switchboard;
+using namespace switchboard::test;
+
+class TestSessionFeed : public QObject
+{
+    Q_OBJECT
+private:
+    void writeSession(RedisClient &client, const Keys &keys, const SessionRecord &r)
+    {
+        QList<QByteArray> hset {"HSET", keys.session(r.id)};
+        hset += r.toFields().toFlatList();
+        QVERIFY(runCommand(client, hset));
+        QVERIFY(runCommand(
+            client, {"ZADD", keys.sessions(), QByteArray::number(r.updatedAt), r.id.toUtf8()}));
+    }
+
+private Q_SLOTS:
+    void followsTheIndex()
+    {
+        RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        RedisClient client(optionsFor(server));
+        QSignalSpy ready(&client, &RedisClient::ready);
+        client.open();
+        QVERIFY(ready.wait(5000));
+        const Keys keys(QByteArrayLiteral("t:"));
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+
+        for (int i = 0; i < 20; ++i)
+            writeSession(client, keys,
+                         sessionRecord(QStringLiteral("s%1").arg(i), 1000 * i, now - 1000 + i));
+        // bad-data: ctx_tokens not a number, and a hash with only one field.
+        QVERIFY(runCommand(
+            client,
+            {"HSET", keys.session(QStringLiteral("bad1")), "agent", "x", "ctx_tokens", "lots"}));
+        QVERIFY(runCommand(client, {"ZADD", keys.sessions(), QByteArray::number(now), "bad1"}));
+
+        SessionTableModel model(SessionSettings {});
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        auto options = SessionFeed::options(keys, 100);
+        options.staleAfterMs = 500; // find the expired hash quickly
+        SessionFeed feed(&client, options, &model);
+        feed.poller()->resyncSoon();
+        feed.start();
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 21, 5000);
+        QCOMPARE(model.badCount(), 1);
+        const QString reason
+            = model.data(model.index(model.rowOf("bad1"), 0), Qt::ToolTipRole).toString();
+        QVERIFY2(reason.contains(QStringLiteral("ctx_tokens = 'lots'")), qPrintable(reason));
+
+        // A change merges into its row.
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        writeSession(client, keys, sessionRecord(QStringLiteral("s3"), 95000, now + 5000));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            model.data(model.index(model.rowOf("s3"), SessionTableModel::Fill)).toString(),
+            QStringLiteral("95 %"), 5000);
+        QCOMPARE(model.alertCount(), 1);
+
+        // Expired hash (member still in the zset): leaves. The poller checks quiet members
+        // after staleAfterMs, so give it a short one for the test.
+        QVERIFY(runCommand(client, {"DEL", keys.session(QStringLiteral("s5"))}));
+        // Removed from the zset (writer's ZREMRANGEBYSCORE): leaves on the resync pass.
+        QVERIFY(runCommand(client, {"ZREM", keys.sessions(), "s7"}));
+        feed.poller()->resyncSoon();
+        QTRY_VERIFY_WITH_TIMEOUT(model.rowOf("s7") < 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(model.rowOf("s5") < 0, 10000);
+        QCOMPARE(model.rowCount(), 19);
+        QCOMPARE(reset.count(), 0);
+        QVERIFY(feed.commandsSent() > 0);
+    }
+
+    void handMadeDelta()
+    {
+        SessionTableModel model(SessionSettings {});
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        IndexDelta d;
+        d.polledAtMs = 1764200000000;
+        d.upserts.append({"a", 1, sessionChange(QStringLiteral("a"), 10, 1).fields});
+        d.upserts.append({"b", 1, sessionChange(QStringLiteral("b"), 10, 1).fields});
+        d.upserts.append({"c", 1, sessionChange(QStringLiteral("c"), 10, 1).fields});
+        SessionFeed::applyDelta(model, d);
+        QCOMPARE(model.rowCount(), 3);
+        IndexDelta next;
+        next.vanished.append({"a", 1, {}});
+        next.removed.append("b");
+        next.upserts.append({"c", 2, {}}); // expired between ZRANGE and HGETALL
+        SessionFeed::applyDelta(model, next);
+        QCOMPARE(model.rowCount(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSessionFeed)
+#include "tst_sessionfeed.moc"

@@ -1,0 +1,137 @@
+// SessionsView with a real ContextLoader on a real redis-server: sorted fullest first,
+// selecting a session loads its composition (or says why not), the selection survives
+// polls that re-sort the rows, the filter box and the alert list work, and the one-step
+// links emit the session id.
+#include "SessionTestData.h"
+#include "core/contract/ContextComposition.h"
+#include "core/contract/Keys.h"
+#include "core/services/ContextLoader.h"
+#include "models/SessionProxyModel.h"
+#include "models/SessionTableModel.h"
+#include "redis/RedisTestUtil.h"
+#include "widgets/ContextCompositionView.h"
+#include "widgets/SessionAlertNotifier.h"
+#include "widgets/SessionsView.h"
+
+#include <QAbstractItemModelTester>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTreeView>
+
+using namespace switchboard;
+using namespace switchboard::test;
+
+namespace {
+constexpr qint64 kNow = 1764200000000;
+}
+
+class TestSessionsView : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.error()));
+        m_client = std::make_unique<RedisClient>(optionsFor(m_server));
+        QSignalSpy ready(m_client.get(), &RedisClient::ready);
+        m_client->open();
+        QVERIFY(ready.wait(5000));
+        ContextComposition c;
+        c.sessionId = QStringLiteral("s2");
+        c.limit = 100000;
+        c.segments.append({SegmentKind::System, QStringLiteral("system"), 2000,
+                           QStringLiteral("You are a helpful agent.")});
+        c.segments.append({SegmentKind::Message, QStringLiteral("user"), 60000,
+                           QStringLiteral("A very long history …")});
+        c.segments.append(
+            {SegmentKind::Retrieval, QString(), 8000, QStringLiteral("Doc chunk 17")});
+        QVERIFY(
+            runCommand(*m_client, {"SET", m_keys.sessionCtx(QStringLiteral("s2")), c.toBytes()}));
+    }
+
+    void browseAndLink()
+    {
+        SessionTableModel model(SessionSettings {});
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        ContextLoader loader(m_client.get(), m_keys);
+        SessionsView view(&model, &loader);
+        SessionAlertNotifier notifier(&model, true, nullptr, 50);
+        QSignalSpy notified(&notifier, &SessionAlertNotifier::notified);
+        view.resize(1400, 800);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+
+        model.apply({sessionChange(QStringLiteral("s1"), 10000, kNow),
+                     sessionChange(QStringLiteral("s2"), 70000, kNow),
+                     sessionChange(QStringLiteral("s3"), 92000, kNow, QStringLiteral("billing"))},
+                    {}, kNow);
+        // Fullest first.
+        QCOMPARE(view.table()->model()->index(0, 0).data(SessionTableModel::IdRole).toString(),
+                 QStringLiteral("s3"));
+        QVERIFY(view.summaryText().contains(QStringLiteral("3 sessions")));
+        QCOMPARE(view.alerts()->model()->rowCount(), 1);
+        QCOMPARE(notified.count(), 1);
+        QVERIFY(notifier.lastMessage().contains(QStringLiteral("s3")));
+
+        // Selecting loads the composition on demand.
+        QVERIFY(view.selectSession(QStringLiteral("s2")));
+        QTRY_COMPARE_WITH_TIMEOUT(view.composition()->segmentCount(), 3, 5000);
+        QVERIFY2(view.composition()->headline().contains(QStringLiteral("70000 of 100000 tokens")),
+                 qPrintable(view.composition()->headline()));
+        // One without a composition says so.
+        QVERIFY(view.selectSession(QStringLiteral("s1")));
+        QTRY_VERIFY_WITH_TIMEOUT(view.composition()->headline().contains(QStringLiteral("expired")),
+                                 5000);
+
+        // The selection survives polls that re-sort it.
+        QVERIFY(view.selectSession(QStringLiteral("s2")));
+        QTRY_COMPARE_WITH_TIMEOUT(view.composition()->segmentCount(), 3, 5000);
+        const quint64 loadsBefore = loader.commandsSent();
+        model.apply({sessionChange(QStringLiteral("s2"), 99000, kNow + 1000),
+                     sessionChange(QStringLiteral("s4"), 95000, kNow + 1000)},
+                    {"s1"}, kNow + 1000);
+        QCOMPARE(view.currentSessionId(), QStringLiteral("s2"));
+        QCOMPARE(view.table()->currentIndex().row(), 0);
+        QCOMPARE(loader.commandsSent(), loadsBefore); // same session: no reload
+        QCOMPARE(view.alerts()->model()->rowCount(), 3);
+
+        // One step to the trace, the recovery events, the prompt.
+        QSignalSpy trace(&view, &SessionsView::openTraceRequested);
+        QSignalSpy events(&view, &SessionsView::showSessionEventsRequested);
+        QSignalSpy prompt(&view, &SessionsView::showPromptRequested);
+        view.table()->setFocus();
+        QTest::keyClick(view.table(), Qt::Key_T, Qt::ControlModifier);
+        QTest::keyClick(view.table(), Qt::Key_E, Qt::ControlModifier);
+        QTest::keyClick(view.table(), Qt::Key_P, Qt::ControlModifier);
+        QCOMPARE(trace.count(), 1);
+        QCOMPARE(trace.at(0).at(0).toString(), QStringLiteral("s2"));
+        QCOMPARE(events.count(), 1);
+        QCOMPARE(events.at(0).at(0).toString(), QStringLiteral("s2"));
+        QCOMPARE(prompt.count(), 1);
+        QCOMPARE(prompt.at(0).at(0).toString(), QStringLiteral("support-bot"));
+        QCOMPARE(prompt.at(0).at(1).toInt(), 4);
+
+        // Ctrl+F goes to the filter; the filter narrows the list.
+        QTest::keyClick(view.table(), Qt::Key_F, Qt::ControlModifier);
+        QVERIFY(view.filter()->hasFocus());
+        QTest::keyClicks(view.filter(), QStringLiteral("billing"));
+        QCOMPARE(view.table()->model()->rowCount(), 1);
+        view.filter()->clear();
+        QCOMPARE(view.table()->model()->rowCount(), 3);
+
+        // Picking an alert selects the session in the main list.
+        const QModelIndex alert = view.alerts()->model()->index(0, 0);
+        view.alerts()->setCurrentIndex(alert);
+        QCOMPARE(view.currentSessionId(), alert.data(SessionTableModel::IdRole).toString());
+    }
+
+private:
+    RedisServer m_server;
+    std::unique_ptr<RedisClient> m_client;
+    Keys m_keys {QByteArrayLiteral("v:")};
+};
+
+QTEST_MAIN(TestSessionsView)
+#include "tst_sessionsview.moc"

@@ -1,0 +1,182 @@
+#include "widgets/ContextCompositionView.h"
+
+#include "models/DisplayFormat.h"
+#include "widgets/ContextStackBar.h"
+#include "widgets/StatusGlyph.h"
+
+#include <QDateTime>
+#include <QFontDatabase>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QSplitter>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace switchboard {
+
+namespace {
+
+constexpr int kPreviewChars = 160;
+
+QString preview(const QString &text)
+{
+    QString line = text.left(kPreviewChars * 2).simplified();
+    if (line.size() > kPreviewChars)
+        line = line.left(kPreviewChars) + QStringLiteral("…");
+    return line;
+}
+
+} // namespace
+
+ContextCompositionView::ContextCompositionView(QWidget *parent)
+    : QWidget(parent)
+    , m_title(new QLabel(this))
+    , m_state(new QLabel(this))
+    , m_bar(new ContextStackBar(this))
+    , m_legend(new QLabel(this))
+    , m_segments(new QTreeWidget(this))
+    , m_text(new QPlainTextEdit(this))
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_state->setWordWrap(true);
+    m_legend->setWordWrap(true);
+    layout->addWidget(m_title);
+    layout->addWidget(m_state);
+    layout->addWidget(m_bar);
+    layout->addWidget(m_legend);
+
+    m_segments->setColumnCount(5);
+    m_segments->setHeaderLabels({QStringLiteral("#"), QStringLiteral("Kind"),
+                                 QStringLiteral("Role"), QStringLiteral("Tokens"),
+                                 QStringLiteral("Text")});
+    m_segments->setRootIsDecorated(false);
+    m_segments->setUniformRowHeights(true);
+    m_segments->setAlternatingRowColors(true);
+    m_segments->header()->setStretchLastSection(true);
+    m_segments->setAccessibleName(QStringLiteral("Context segments"));
+    m_text->setReadOnly(true);
+    m_text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_text->setPlaceholderText(QStringLiteral("Select a segment to read it."));
+    m_text->setAccessibleName(QStringLiteral("Segment text"));
+
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_segments);
+    split->addWidget(m_text);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    layout->addWidget(split, 1);
+
+    connect(m_segments, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) {
+        showSegment(item ? item->data(0, Qt::UserRole).toInt() : -1);
+    });
+    showNothing();
+}
+
+void ContextCompositionView::showNothing()
+{
+    m_composition = {};
+    m_title->setText(QStringLiteral("<b>Context</b>"));
+    m_state->setText(QStringLiteral("Select a session to load what fills its context window."));
+    m_bar->clear();
+    m_legend->clear();
+    m_segments->clear();
+    m_text->clear();
+}
+
+void ContextCompositionView::showLoading(const QString &sessionId)
+{
+    m_title->setText(
+        QStringLiteral("<b>Context of</b> <code>%1</code>").arg(sessionId.toHtmlEscaped()));
+    m_state->setText(QStringLiteral("Loading…"));
+}
+
+void ContextCompositionView::showError(const QString &sessionId, const QString &message)
+{
+    m_composition = {};
+    m_title->setText(
+        QStringLiteral("<b>Context of</b> <code>%1</code>").arg(sessionId.toHtmlEscaped()));
+    m_state->setText(QStringLiteral("✖ ") + message);
+    m_state->setToolTip(message);
+    m_bar->clear();
+    m_legend->clear();
+    m_segments->clear();
+    m_text->clear();
+}
+
+void ContextCompositionView::showComposition(const ContextComposition &composition)
+{
+    m_composition = composition;
+    m_title->setText(QStringLiteral("<b>Context of</b> <code>%1</code>")
+                         .arg(composition.sessionId.toHtmlEscaped()));
+    const qint64 total = composition.totalTokens();
+    QString state
+        = QStringLiteral("%1 of %2 tokens (%3 %) in %4 segments")
+              .arg(total)
+              .arg(composition.limit)
+              .arg(composition.limit > 0 ? 100.0 * double(total) / double(composition.limit) : 0.0,
+                   0, 'f', 1)
+              .arg(composition.segments.size());
+    if (!composition.model.isEmpty())
+        state += QStringLiteral(" · ") + composition.model;
+    if (composition.updatedAt > 0)
+        state += QStringLiteral(" · composed ")
+            + display::ago(composition.updatedAt, QDateTime::currentMSecsSinceEpoch());
+    m_state->setText(state);
+    m_state->setToolTip(display::absolute(composition.updatedAt));
+    m_bar->setComposition(composition);
+    m_legend->setText(m_bar->legend());
+
+    m_segments->setUpdatesEnabled(false);
+    m_segments->clear();
+    QList<QTreeWidgetItem *> items;
+    items.reserve(composition.segments.size());
+    for (int i = 0; i < composition.segments.size(); ++i) {
+        const ContextSegment &s = composition.segments.at(i);
+        auto *item = new QTreeWidgetItem;
+        item->setData(0, Qt::UserRole, i);
+        item->setText(0, QString::number(i + 1));
+        item->setText(1, ContextStackBar::kindLabel(s.kind));
+        item->setIcon(1, [&] {
+            QPixmap swatch(10, 10);
+            swatch.fill(ContextStackBar::kindColor(s.kind));
+            return QIcon(swatch);
+        }());
+        item->setText(2, s.role);
+        item->setText(3, QString::number(s.tokens));
+        item->setTextAlignment(0, Qt::AlignRight | Qt::AlignVCenter);
+        item->setTextAlignment(3, Qt::AlignRight | Qt::AlignVCenter);
+        item->setText(4, preview(s.text));
+        items.append(item);
+    }
+    m_segments->addTopLevelItems(items);
+    for (int c = 0; c < 4; ++c)
+        m_segments->resizeColumnToContents(c);
+    m_segments->setUpdatesEnabled(true);
+    m_text->clear();
+    if (!items.isEmpty())
+        m_segments->setCurrentItem(items.first());
+}
+
+void ContextCompositionView::showSegment(int i)
+{
+    if (i < 0 || i >= m_composition.segments.size()) {
+        m_text->clear();
+        return;
+    }
+    m_text->setPlainText(m_composition.segments.at(i).text);
+}
+
+QString ContextCompositionView::headline() const
+{
+    return m_state->text();
+}
+
+int ContextCompositionView::segmentCount() const
+{
+    return m_segments->topLevelItemCount();
+}
+
+} // namespace switchboard

@@ -1,0 +1,151 @@
+#include "widgets/ContextStackBar.h"
+
+#include "models/DisplayFormat.h"
+
+#include <QEvent>
+#include <QHelpEvent>
+#include <QPainter>
+#include <QToolTip>
+
+namespace switchboard {
+
+namespace {
+
+constexpr SegmentKind kOrder[] = {SegmentKind::System, SegmentKind::Summary, SegmentKind::Message,
+                                  SegmentKind::ToolResult, SegmentKind::Retrieval};
+
+} // namespace
+
+ContextStackBar::ContextStackBar(QWidget *parent)
+    : QWidget(parent)
+{
+    setMinimumHeight(24);
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+}
+
+QString ContextStackBar::kindLabel(SegmentKind kind)
+{
+    switch (kind) {
+    case SegmentKind::System:
+        return QStringLiteral("system prompt");
+    case SegmentKind::Summary:
+        return QStringLiteral("summary");
+    case SegmentKind::Message:
+        return QStringLiteral("history");
+    case SegmentKind::ToolResult:
+        return QStringLiteral("tool results");
+    case SegmentKind::Retrieval:
+        return QStringLiteral("retrieval");
+    }
+    return {};
+}
+
+QColor ContextStackBar::kindColor(SegmentKind kind)
+{
+    // Muted, distinguishable hues; the labels carry the meaning.
+    switch (kind) {
+    case SegmentKind::System:
+        return QColor(0x8c, 0x8c, 0xa6);
+    case SegmentKind::Summary:
+        return QColor(0x9b, 0x7f, 0xc4);
+    case SegmentKind::Message:
+        return QColor(0x5f, 0x9e, 0xd1);
+    case SegmentKind::ToolResult:
+        return QColor(0xd1, 0x9a, 0x5f);
+    case SegmentKind::Retrieval:
+        return QColor(0x6f, 0xb5, 0x8a);
+    }
+    return {};
+}
+
+void ContextStackBar::setComposition(const ContextComposition &composition)
+{
+    m_parts.clear();
+    for (SegmentKind kind : kOrder) {
+        const qint64 tokens = composition.tokensOf(kind);
+        if (tokens > 0)
+            m_parts.append({kind, tokens});
+    }
+    m_total = composition.totalTokens();
+    m_limit = composition.limit;
+    update();
+}
+
+void ContextStackBar::clear()
+{
+    m_parts.clear();
+    m_total = m_limit = 0;
+    update();
+}
+
+QString ContextStackBar::legend() const
+{
+    QStringList out;
+    for (const Part &p : m_parts)
+        out.append(kindLabel(p.kind) + QLatin1Char(' ') + display::tokens(p.tokens));
+    if (m_limit > 0)
+        out.append(QStringLiteral("free %1 of %2")
+                       .arg(display::tokens(qMax<qint64>(0, m_limit - m_total)),
+                            display::tokens(m_limit)));
+    return out.join(QStringLiteral("  ·  "));
+}
+
+QRect ContextStackBar::partRect(int i) const
+{
+    const QRect area = rect().adjusted(0, 2, -1, -3);
+    const qint64 scale = qMax(m_limit, m_total); // an overflow fills the whole bar
+    if (scale <= 0)
+        return {};
+    qint64 before = 0;
+    for (int k = 0; k < i; ++k)
+        before += m_parts.at(k).tokens;
+    const int x0 = area.left() + int(double(area.width()) * double(before) / double(scale));
+    const int x1 = area.left()
+        + int(double(area.width()) * double(before + m_parts.at(i).tokens) / double(scale));
+    return QRect(QPoint(x0, area.top()), QPoint(qMax(x0, x1 - 1), area.bottom()));
+}
+
+void ContextStackBar::paintEvent(QPaintEvent *)
+{
+    QPainter p(this);
+    const QRect area = rect().adjusted(0, 2, -1, -3);
+    p.fillRect(area, palette().color(QPalette::Base));
+    for (int i = 0; i < m_parts.size(); ++i) {
+        const QRect r = partRect(i);
+        p.fillRect(r, kindColor(m_parts.at(i).kind));
+        const QString label = kindLabel(m_parts.at(i).kind);
+        if (p.fontMetrics().horizontalAdvance(label) + 6 < r.width()) {
+            p.setPen(Qt::black);
+            p.drawText(r.adjusted(3, 0, -3, 0), Qt::AlignVCenter | Qt::AlignLeft, label);
+        }
+    }
+    p.setPen(palette().color(QPalette::Mid));
+    p.drawRect(area);
+}
+
+bool ContextStackBar::event(QEvent *e)
+{
+    if (e->type() == QEvent::ToolTip) {
+        const auto *help = static_cast<QHelpEvent *>(e);
+        for (int i = 0; i < m_parts.size(); ++i) {
+            if (partRect(i).contains(help->pos())) {
+                const Part &part = m_parts.at(i);
+                QToolTip::showText(
+                    help->globalPos(),
+                    QStringLiteral("%1: %2 tokens (%3 % of the window)")
+                        .arg(kindLabel(part.kind))
+                        .arg(part.tokens)
+                        .arg(m_limit > 0 ? 100.0 * double(part.tokens) / double(m_limit) : 0.0, 0,
+                             'f', 1),
+                    this);
+                return true;
+            }
+        }
+        QToolTip::hideText();
+        e->ignore();
+        return true;
+    }
+    return QWidget::event(e);
+}
+
+} // namespace switchboard

@@ -1,0 +1,296 @@
+#include "widgets/SessionsView.h"
+
+#include "core/services/ContextLoader.h"
+#include "models/SessionProxyModel.h"
+#include "models/SessionTableModel.h"
+#include "widgets/ContextCompositionView.h"
+#include "widgets/FillBarDelegate.h"
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMenu>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTimer>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace switchboard {
+
+namespace {
+
+QTreeView *makeTable(QWidget *parent)
+{
+    auto *view = new QTreeView(parent);
+    view->setRootIsDecorated(false);
+    view->setUniformRowHeights(true); // 100 000 rows: no per-row height queries
+    view->setAlternatingRowColors(true);
+    view->setSortingEnabled(true);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    view->header()->setSectionsMovable(true);
+    view->header()->setStretchLastSection(false);
+    return view;
+}
+
+} // namespace
+
+SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWidget *parent)
+    : QWidget(parent)
+    , m_model(model)
+    , m_proxy(new SessionProxyModel(model, this))
+    , m_alertProxy(new SessionProxyModel(model, this))
+    , m_fillDelegate(new FillBarDelegate(model->settings(), this))
+    , m_filter(new QLineEdit(this))
+    , m_summary(new QLabel(this))
+    , m_feedState(new QLabel(this))
+    , m_table(makeTable(this))
+    , m_alerts(makeTable(this))
+    , m_alertTitle(new QLabel(this))
+    , m_composition(new ContextCompositionView(this))
+    , m_traceButton(new QPushButton(QStringLiteral("Open &trace"), this))
+    , m_eventsButton(new QPushButton(QStringLiteral("Recovery &events"), this))
+    , m_promptButton(new QPushButton(QStringLiteral("&Prompt"), this))
+    , m_tick(new QTimer(this))
+{
+    m_filter->setPlaceholderText(
+        QStringLiteral("Filter sessions: id, agent, host, model, layer, state (Ctrl+F)"));
+    m_filter->setClearButtonEnabled(true);
+    m_feedState->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_filter, 1);
+    top->addWidget(m_summary);
+    top->addWidget(m_traceButton);
+    top->addWidget(m_eventsButton);
+    top->addWidget(m_promptButton);
+
+    m_table->setModel(m_proxy);
+    m_table->setItemDelegateForColumn(SessionTableModel::Fill, m_fillDelegate);
+    m_table->setColumnHidden(SessionTableModel::Crossed, true);
+    m_table->sortByColumn(SessionTableModel::Fill,
+                          Qt::DescendingOrder); // closest to overflow first
+    m_table->setAccessibleName(QStringLiteral("Live sessions"));
+    const int em = fontMetrics().horizontalAdvance(QLatin1Char('M'));
+    m_table->setColumnWidth(SessionTableModel::Id, 17 * em);
+    m_table->setColumnWidth(SessionTableModel::Agent, 8 * em);
+    m_table->setColumnWidth(SessionTableModel::Where, 6 * em);
+    m_table->setColumnWidth(SessionTableModel::Host, 5 * em);
+    m_table->setColumnWidth(SessionTableModel::Turns, 4 * em);
+    m_table->setColumnWidth(SessionTableModel::Fill, 7 * em);
+    m_table->setColumnWidth(SessionTableModel::Model, 8 * em);
+    m_table->setColumnWidth(SessionTableModel::Prompt, 4 * em);
+    m_table->setColumnWidth(SessionTableModel::Summaries, 5 * em);
+    m_table->setColumnWidth(SessionTableModel::Idle, 5 * em);
+
+    m_alertProxy->setAlertsOnly(true);
+    m_alerts->setModel(m_alertProxy);
+    m_alerts->setItemDelegateForColumn(SessionTableModel::Fill, m_fillDelegate);
+    for (int c = 0; c < SessionTableModel::ColumnCount; ++c)
+        m_alerts->setColumnHidden(c,
+                                  c != SessionTableModel::Id && c != SessionTableModel::Agent
+                                      && c != SessionTableModel::Fill
+                                      && c != SessionTableModel::Crossed
+                                      && c != SessionTableModel::State);
+    m_alerts->sortByColumn(SessionTableModel::Crossed, Qt::DescendingOrder); // newest first
+    m_alerts->setColumnWidth(SessionTableModel::Id, 22 * em);
+    m_alerts->setColumnWidth(SessionTableModel::Fill, 9 * em);
+    m_alerts->setAccessibleName(QStringLiteral("Sessions at or above the alert level"));
+
+    auto *alertBox = new QWidget(this);
+    auto *alertLayout = new QVBoxLayout(alertBox);
+    alertLayout->setContentsMargins(0, 0, 0, 0);
+    alertLayout->addWidget(m_alertTitle);
+    alertLayout->addWidget(m_alerts, 1);
+
+    auto *left = new QSplitter(Qt::Vertical, this);
+    left->addWidget(m_table);
+    left->addWidget(alertBox);
+    left->setStretchFactor(0, 3);
+    left->setStretchFactor(1, 1);
+    auto *main = new QSplitter(Qt::Horizontal, this);
+    main->addWidget(left);
+    main->addWidget(m_composition);
+    main->setStretchFactor(0, 3);
+    main->setStretchFactor(1, 2);
+    main->setSizes({65 * em, 40 * em}); // the table's columns first; the panel reads fine narrower
+    left->setSizes({50 * em, 16 * em});
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addWidget(main, 1);
+    layout->addWidget(m_feedState);
+
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &SessionProxyModel::setNeedle);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) { onCurrentChanged(current); });
+    connect(m_alerts, &QTreeView::activated, this, [this](const QModelIndex &index) {
+        selectSession(index.data(SessionTableModel::IdRole).toString());
+    });
+    connect(m_alerts->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &index) {
+                if (index.isValid())
+                    selectSession(index.data(SessionTableModel::IdRole).toString());
+            });
+    connect(m_model, &SessionTableModel::applied, this, &SessionsView::updateSummary);
+    // The first time sessions arrive, the fullest one is selected, so its composition is
+    // on screen without a click; afterwards the operator's selection is left alone.
+    connect(m_model, &SessionTableModel::applied, this, [this] {
+        if (m_autoSelected || m_table->currentIndex().isValid() || m_proxy->rowCount() == 0)
+            return;
+        m_autoSelected = true;
+        m_table->setCurrentIndex(m_proxy->index(0, 0));
+    });
+    connect(m_traceButton, &QPushButton::clicked, this, [this] {
+        if (!currentSessionId().isEmpty())
+            Q_EMIT openTraceRequested(currentSessionId());
+    });
+    connect(m_eventsButton, &QPushButton::clicked, this, [this] {
+        if (!currentSessionId().isEmpty())
+            Q_EMIT showSessionEventsRequested(currentSessionId());
+    });
+    connect(m_promptButton, &QPushButton::clicked, this, [this] {
+        const int row = m_model->rowOf(currentSessionId().toUtf8());
+        if (row >= 0)
+            Q_EMIT showPromptRequested(m_model->agentAt(row), m_model->promptVersionAt(row));
+    });
+    connect(m_tick, &QTimer::timeout, this, [this] {
+        m_table->viewport()->update();
+        m_alerts->viewport()->update();
+    });
+    m_tick->start(1000);
+    buildActions();
+    setLoader(loader);
+    updateSummary();
+    onCurrentChanged({});
+}
+
+void SessionsView::buildActions()
+{
+    auto add = [this](const QString &text, const QKeySequence &key, auto slot) {
+        auto *action = new QAction(text, this);
+        action->setShortcut(key);
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        connect(action, &QAction::triggered, this, slot);
+        addAction(action);
+        m_table->addAction(action);
+        return action;
+    };
+    add(QStringLiteral("Filter"), QKeySequence::Find, [this] {
+        m_filter->setFocus();
+        m_filter->selectAll();
+    });
+    add(QStringLiteral("Open trace"), QKeySequence(Qt::CTRL | Qt::Key_T),
+        [this] { m_traceButton->click(); });
+    add(QStringLiteral("Show recovery events"), QKeySequence(Qt::CTRL | Qt::Key_E),
+        [this] { m_eventsButton->click(); });
+    add(QStringLiteral("Show prompt"), QKeySequence(Qt::CTRL | Qt::Key_P),
+        [this] { m_promptButton->click(); });
+    add(QStringLiteral("Reload context"), QKeySequence::Refresh, [this] { reloadComposition(); });
+    connect(m_table, &QTreeView::activated, this, [this] { m_traceButton->click(); });
+    // Down from the filter box goes to the list, like a search field should.
+    connect(m_filter, &QLineEdit::returnPressed, this, [this] {
+        m_table->setFocus();
+        if (!m_table->currentIndex().isValid() && m_proxy->rowCount() > 0)
+            m_table->setCurrentIndex(m_proxy->index(0, 0));
+    });
+}
+
+void SessionsView::setLoader(ContextLoader *loader)
+{
+    if (m_loader)
+        disconnect(m_loader, nullptr, this, nullptr);
+    m_loader = loader;
+    if (!m_loader)
+        return;
+    connect(m_loader, &ContextLoader::loaded, this, [this](const ContextComposition &c) {
+        if (c.sessionId == m_loadedId)
+            m_composition->showComposition(c);
+    });
+    connect(m_loader, &ContextLoader::failed, this,
+            [this](const QString &id, const QString &message) {
+                if (id == m_loadedId)
+                    m_composition->showError(id, message);
+            });
+}
+
+void SessionsView::setStatusText(const QString &text)
+{
+    m_feedState->setText(text);
+}
+
+QString SessionsView::currentSessionId() const
+{
+    const QModelIndex current = m_table->currentIndex();
+    return current.isValid() ? current.data(SessionTableModel::IdRole).toString() : QString();
+}
+
+bool SessionsView::selectSession(const QString &sessionId)
+{
+    const int sourceRow = m_model->rowOf(sessionId.toUtf8());
+    if (sourceRow < 0)
+        return false;
+    const QModelIndex index = m_proxy->mapFromSource(m_model->index(sourceRow, 0));
+    if (!index.isValid())
+        return false;
+    m_table->setCurrentIndex(index);
+    m_table->scrollTo(index);
+    return true;
+}
+
+void SessionsView::onCurrentChanged(const QModelIndex &current)
+{
+    const QString id
+        = current.isValid() ? current.data(SessionTableModel::IdRole).toString() : QString();
+    for (QPushButton *b : {m_traceButton, m_eventsButton, m_promptButton})
+        b->setEnabled(!id.isEmpty());
+    if (id == m_loadedId)
+        return;
+    m_loadedId = id;
+    reloadComposition();
+}
+
+void SessionsView::reloadComposition()
+{
+    if (m_loadedId.isEmpty()) {
+        if (m_loader)
+            m_loader->cancel();
+        m_composition->showNothing();
+        return;
+    }
+    if (!m_loader) {
+        m_composition->showError(m_loadedId, QStringLiteral("not connected to Redis"));
+        return;
+    }
+    m_composition->showLoading(m_loadedId);
+    m_loader->load(m_loadedId);
+}
+
+QString SessionsView::summaryText() const
+{
+    return m_summary->text();
+}
+
+void SessionsView::updateSummary()
+{
+    const QLocale locale;
+    const int level = int(m_model->settings().alertAt * 100.0 + 0.5);
+    QString text = QStringLiteral("%1 sessions · %2 at ≥ %3 %")
+                       .arg(locale.toString(m_model->rowCount()))
+                       .arg(m_model->alertCount())
+                       .arg(level);
+    if (m_model->badCount() > 0)
+        text += QStringLiteral(" · ⚠ %1 bad").arg(m_model->badCount());
+    m_summary->setText(text);
+    m_alertTitle->setText(QStringLiteral("<b>Alerts</b>: %1 sessions at or above %2 % fill")
+                              .arg(m_model->alertCount())
+                              .arg(level));
+}
+
+} // namespace switchboard
