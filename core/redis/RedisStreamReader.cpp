@@ -104,13 +104,20 @@ void RedisStreamReader::checkGaps()
                                    return;
                                if (r.isArray()) {
                                    QByteArray maxDeleted, first;
+                                   StreamInfo info;
                                    for (qsizetype i = 0; i + 1 < r.size(); i += 2) {
                                        const QByteArray &name = r.at(i).data();
                                        if (name == "max-deleted-entry-id")
                                            maxDeleted = r.at(i + 1).data();
                                        else if (name == "first-entry" && r.at(i + 1).size() > 0)
                                            first = r.at(i + 1).at(0).data();
+                                       else if (name == "length")
+                                           info.length = r.at(i + 1).integer();
+                                       else if (name == "entries-added")
+                                           info.entriesAdded = r.at(i + 1).integer();
                                    }
+                                   info.firstId = first;
+                                   m_info.insert(key, info);
                                    const QByteArray last = m_lastIds.value(key);
                                    // XDEL past our position, or MAXLEN/MINID trimming beyond
                                    // it (the oldest survivor is newer than what we read).
