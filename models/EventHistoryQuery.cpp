@@ -53,6 +53,28 @@ EventHistoryPage fetchPage(pqxx::transaction_base &tx, const EventHistoryFilter 
     return page;
 }
 
+QMap<qint64, EventRateBuckets::Counts> fetchRates(pqxx::transaction_base &tx,
+                                                  const EventHistoryFilter &filter, qint64 bucketMs)
+{
+    // At most (range / bucket) x kinds rows: bounded by the caller's bucket width.
+    const pqxx::result r = tx.exec_params(
+        "SELECT ((extract(epoch FROM at) * 1000)::bigint / $7::bigint) * $7::bigint AS b, kind, "
+        "count(*) FROM agentops.recovery_events "
+        "WHERE at >= to_timestamp($1::bigint / 1000.0) AND at < to_timestamp($2::bigint / 1000.0) "
+        "AND ($3 = '' OR kind = $3) AND ($4 = '' OR agent = $4) "
+        "AND ($5 = '' OR session_id = $5) AND ($6 = '' OR outcome = $6) "
+        "GROUP BY 1, 2 ORDER BY 1 LIMIT 20000",
+        filter.fromMs, filter.toMs, text(filter.kind), text(filter.agent), text(filter.session),
+        text(filter.outcome), qMax<qint64>(1000, bucketMs));
+    QMap<qint64, EventRateBuckets::Counts> out;
+    for (const auto &row : r) {
+        const auto kind = enumFromText<RecoveryKind>(QByteArray(row[1].c_str()));
+        const int k = int(kind.value_or(RecoveryKind::Other));
+        out[row[0].as<long long>()][size_t(k)] += row[2].as<long long>();
+    }
+    return out;
+}
+
 QVector<DeploymentMarker> fetchDeployments(pqxx::transaction_base &tx, qint64 fromMs, qint64 toMs,
                                            int limit)
 {

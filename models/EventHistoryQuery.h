@@ -3,8 +3,10 @@
 // (read-only transaction, statement_timeout set by the pool): a keyset page of
 // agentops.recovery_events, newest first, and the prompt deployments in a time range
 // for the chart's markers. Only the columns the views show are selected (no detail).
+#include "models/EventRateBuckets.h"
 #include "models/EventRow.h"
 
+#include <QMap>
 #include <QString>
 #include <QVector>
 
@@ -51,6 +53,9 @@ struct DeploymentMarker
 namespace eventhistory {
 EventHistoryPage fetchPage(pqxx::transaction_base &tx, const EventHistoryFilter &filter,
                            const EventHistoryCursor &after, int limit);
+// Events per bucket (bucketMs wide, keyed by bucket start ms) and kind over the range.
+QMap<qint64, EventRateBuckets::Counts>
+fetchRates(pqxx::transaction_base &tx, const EventHistoryFilter &filter, qint64 bucketMs);
 QVector<DeploymentMarker> fetchDeployments(pqxx::transaction_base &tx, qint64 fromMs, qint64 toMs,
                                            int limit = 500);
 } // namespace eventhistory
