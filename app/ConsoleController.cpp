@@ -1,5 +1,6 @@
 #include "app/ConsoleController.h"
 
+#include "app/EventsFeature.h"
 #include "app/MainWindow.h"
 #include "core/pg/PgConfig.h"
 #include "core/services/PostgresBackend.h"
@@ -70,6 +71,7 @@ void ConsoleController::start()
     // saved profile; then the environment (libpq also reads PGPASSWORD and ~/.pgpass
     // itself). The keychain answers asynchronously; after an authentication failure the
     // operator is asked.
+    m_events = std::make_unique<EventsFeature>(m_profile, m_window);
     if (!m_profile.name.isEmpty())
         m_secrets = new SecretStore(QStringLiteral("switchboard"), this);
     if (!m_profile.pgDsn.isEmpty()) {
@@ -144,6 +146,7 @@ void ConsoleController::startPostgres(const QString &password)
                 if (st.state == BackendStatus::State::Failed && isAuthFailure(st.summary))
                     askPassword(false, st.summary);
             });
+    m_events->setPostgres(m_postgres.get());
     m_postgres->start();
 }
 
@@ -166,6 +169,7 @@ void ConsoleController::startRedis(const QString &password)
             askPassword(true, st.summary);
     });
     m_redis->start();
+    m_events->setRedis(*options);
 }
 
 } // namespace switchboard

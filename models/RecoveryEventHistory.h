@@ -9,6 +9,7 @@
 
 #include <QMap>
 #include <QObject>
+#include <QPointer>
 
 #include <memory>
 
@@ -52,7 +53,7 @@ private:
     void fetchPage();
 
     RecoveryEventTableModel *m_model;
-    PgPool *m_pool = nullptr;
+    QPointer<PgPool> m_pool; // the backend may go away first (password retry)
     std::unique_ptr<JobTracker> m_pages, m_rates, m_deployments;
     EventHistoryFilter m_filter;
     EventHistoryCursor m_next;
