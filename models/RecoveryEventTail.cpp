@@ -1,6 +1,7 @@
 #include "models/RecoveryEventTail.h"
 
 #include "core/contract/RecordFields.h"
+#include "core/redis/RedisConnection.h"
 #include "core/redis/RedisStreamReader.h"
 #include "models/RecoveryEventTableModel.h"
 
@@ -41,6 +42,9 @@ void RecoveryEventTail::start(const QByteArray &fromId)
     if (!m_started) {
         m_reader->addStream(m_key, fromId);
         m_started = true;
+        if (m_backfill > 0)
+            connect(m_reader->connection(), &RedisConnection::ready, this,
+                    &RecoveryEventTail::backfill, Qt::SingleShotConnection);
     }
     m_reader->start();
 }
@@ -62,6 +66,37 @@ EventRow RecoveryEventTail::rowFor(const RedisStreamEntry &entry)
     if (row.type == EventRow::Type::Bad && row.event.at <= 0)
         row.event.at = idMs(entry.id);
     return row;
+}
+
+// Runs right after the reader's own ready handler queued its start-ID lookup, on the same
+// connection: replies come in order, so this one arrives after the start ID is pinned and
+// before the first XREAD is even sent. Entries newer than that ID come through the tail.
+void RecoveryEventTail::backfill()
+{
+    m_reader->connection()->send(
+        {QByteArrayLiteral("XREVRANGE"), m_key, QByteArrayLiteral("+"), QByteArrayLiteral("-"),
+         QByteArrayLiteral("COUNT"), QByteArray::number(m_backfill)},
+        this, [this](const RedisReply &r) {
+            if (!r.isArray())
+                return;
+            const QByteArray pinned = m_reader->lastId(m_key);
+            std::vector<EventRow> rows;
+            rows.reserve(size_t(r.size()));
+            for (qsizetype i = r.size() - 1; i >= 0; --i) {
+                const RedisReply &e = r.at(i);
+                if (e.size() != 2
+                    || (pinned != "$" && compareStreamIds(e.at(0).data(), pinned) > 0))
+                    continue;
+                RedisStreamEntry entry;
+                entry.id = e.at(0).data();
+                for (qsizetype f = 0; f + 1 < e.at(1).size(); f += 2)
+                    entry.fields.append({e.at(1).at(f).data(), e.at(1).at(f + 1).data()});
+                rows.push_back(rowFor(entry));
+                if (m_observer)
+                    m_observer(rows.back());
+            }
+            m_model->append(std::move(rows));
+        });
 }
 
 void RecoveryEventTail::onEntries(const QByteArray &stream, const QList<RedisStreamEntry> &batch)

@@ -29,6 +29,9 @@ public:
     void start(const QByteArray &fromId = QByteArrayLiteral("$"));
     void stop();
     void setCount(int count); // XREAD COUNT per round trip (bounded)
+    // On the first connect, also show up to `count` entries from before the start (one
+    // bounded XREVRANGE), so the view opens on recent history rather than empty.
+    void setBackfill(int count) { m_backfill = qBound(0, count, 10000); }
     RedisStreamReader *reader() const { return m_reader; }
     qint64 entriesRead() const { return m_read; }
     // Called with every row before it is queued (the rate chart counts them).
@@ -44,6 +47,7 @@ Q_SIGNALS:
 
 private:
     void onEntries(const QByteArray &stream, const QList<switchboard::RedisStreamEntry> &batch);
+    void backfill();
     void onGap(const QByteArray &stream, const QByteArray &lastId, const QByteArray &firstId);
 
     RedisStreamReader *m_reader;
@@ -53,6 +57,7 @@ private:
     qint64 m_read = 0;
     qint64 m_missingReported = 0; // already shown in earlier gap rows
     qint64 m_addedBefore = -1; // entries-added when reading began (Redis 7), -1 = unknown
+    int m_backfill = 0;
     bool m_started = false;
 };
 

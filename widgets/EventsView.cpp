@@ -263,6 +263,7 @@ void EventsView::setRedis(const RedisConnectionOptions &options, const QByteArra
     connect(m_tail, &RecoveryEventTail::readError, this, [this](const QString &message) {
         m_state->setText(QStringLiteral("⚠ tail: %1").arg(message.left(200)));
     });
+    m_tail->setBackfill(m_options.backfill);
     m_tail->start();
     m_state->setText(QStringLiteral("● live: %1").arg(QString::fromUtf8(streamKey)));
 }

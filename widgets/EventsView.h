@@ -37,6 +37,7 @@ public:
         int capacity = 100000; // rows kept by the live tail (counters stay exact beyond)
         int historyPageSize = 500;
         int chartMinutes = 60; // live chart window
+        int backfill = 5000; // entries from before the start shown on opening
     };
     enum class Mode { Live, History };
 

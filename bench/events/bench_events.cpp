@@ -171,7 +171,9 @@ int main(int argc, char **argv)
                     QStringLiteral("seed"), QStringLiteral("1")})
               .trimmed();
 
-    EventsView view(EventsView::Options {});
+    EventsView::Options viewOptions;
+    viewOptions.backfill = 0; // only what the writer sends is measured
+    EventsView view(viewOptions);
     view.resize(1400, 900);
     view.show();
     RedisConnectionOptions options = RedisUri::parse(server.uri())->toOptions();

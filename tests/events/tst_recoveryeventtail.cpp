@@ -91,6 +91,30 @@ private Q_SLOTS:
         QCOMPARE(tail.entriesRead(), 10);
     }
 
+    void backfillShowsRecentHistoryOnceThenTheTail()
+    {
+        for (int n = 1; n <= 4; ++n)
+            m_server->cli(eventArgs(n)); // 0..4 exist before the console starts
+        RecoveryEventTableModel model(1000);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        RecoveryEventTail tail(optionsFor(*m_server), kKey, &model);
+        tail.reader()->setBlockMs(200);
+        tail.setBackfill(3); // bounded: only the newest 3 of them
+        tail.start();
+        QTRY_COMPARE(messages(model), numbered(2, 4));
+        m_server->cli(eventArgs(5));
+        QTRY_COMPARE(messages(model), numbered(2, 5));
+        // A reconnect does not backfill again (nor repeat anything).
+        m_server->cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"),
+                       QStringLiteral("normal")});
+        m_server->cli(eventArgs(6));
+        QTRY_COMPARE_WITH_TIMEOUT(messages(model), numbered(2, 6), 10000);
+        QTest::qWait(300);
+        QCOMPARE(messages(model), numbered(2, 6));
+        QCOMPARE(tail.entriesRead(), 2);
+    }
+
     void trimPastLastIdShowsAGapWithTheNumberLost()
     {
         RecoveryEventTableModel model(1000);
