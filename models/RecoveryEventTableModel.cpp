@@ -159,7 +159,7 @@ QVariant RecoveryEventTableModel::display(const EventRow &row, int column) const
     case Session:
         return e.sessionId;
     case Kind:
-        return row.type == EventRow::Type::Bad ? QStringLiteral("⛔ bad record")
+        return row.type == EventRow::Type::Bad ? QStringLiteral("⊘ bad record")
                                                : enumToText(e.kind);
     case Recoverable:
         return row.type == EventRow::Type::Bad

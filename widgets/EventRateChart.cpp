@@ -30,7 +30,7 @@ EventRateChart::EventRateChart(QWidget *parent)
     m_chart->setAnimationOptions(QChart::NoAnimation);
     setChart(m_chart); // takes ownership
     setRenderHint(QPainter::Antialiasing);
-    setMinimumHeight(140);
+    setMinimumHeight(180);
     connect(m_chart, &QChart::plotAreaChanged, this, [this] { placeLabels(); });
 }
 
@@ -72,9 +72,8 @@ void EventRateChart::rebuild()
     x->setTickCount(7);
     auto *y = new QValueAxis;
     y->setLabelFormat(QStringLiteral("%d"));
-    y->setTitleText(m_bucketMs == 60000
-                        ? QStringLiteral("events / min")
-                        : QStringLiteral("events / %1 min").arg(m_bucketMs / 60000));
+    y->setTitleText(m_bucketMs == 60000 ? QStringLiteral("per min")
+                                        : QStringLiteral("per %1 min").arg(m_bucketMs / 60000));
     m_chart->addAxis(x, Qt::AlignBottom);
     m_chart->addAxis(y, Qt::AlignLeft);
 

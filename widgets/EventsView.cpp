@@ -35,7 +35,7 @@ const std::pair<const char *, OF> kOutcomes[] = {{"any outcome", OF::Any},
                                                  {"✗ failed", OF::Failed},
                                                  {"… in progress", OF::InProgress},
                                                  {"⚠ unrecoverable", OF::Unrecoverable},
-                                                 {"⛔ bad records", OF::Bad}};
+                                                 {"⊘ bad records", OF::Bad}};
 
 QString grouped(qint64 n)
 {
@@ -93,8 +93,8 @@ EventsView::EventsView(const Options &options, QWidget *parent)
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(m_chart);
     splitter->addWidget(m_table);
-    splitter->setStretchFactor(0, 1);
-    splitter->setStretchFactor(1, 3);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 5);
     layout->addWidget(splitter, 1);
 
     auto *status = new QHBoxLayout;
@@ -360,7 +360,7 @@ QString EventsView::countersText() const
 {
     const RecoveryEventTableModel *model = m_mode == Mode::Live ? m_live : m_historyModel;
     const EventCounters &c = model->counters();
-    QString text = QStringLiteral("%1 events · ✗ %2 failed · ⚠ %3 unrecoverable · ⛔ %4 bad")
+    QString text = QStringLiteral("%1 events · ✗ %2 failed · ⚠ %3 unrecoverable · ⊘ %4 bad")
                        .arg(grouped(c.total), grouped(c.byOutcome[size_t(RecoveryOutcome::Failed)]),
                             grouped(c.unrecoverable), grouped(c.bad));
     if (c.gaps > 0)
@@ -386,7 +386,12 @@ void EventsView::refreshLiveChart()
     const qint64 to = EventRateBuckets::minuteOf(now) + 60000;
     // Rebuilt every other second even when nothing arrived: the time axis moves on.
     m_bucketsDirty = false;
-    m_chart->setRates(m_buckets->minutes(), 60000, to - qint64(m_options.chartMinutes) * 60000, to);
+    // The window grows with the data up to chartMinutes (at least ten minutes), so a
+    // console opened a minute ago does not draw one sliver at the right edge.
+    qint64 from = to - qint64(m_options.chartMinutes) * 60000;
+    if (!m_buckets->isEmpty())
+        from = qMax(from, qMin(m_buckets->minutes().firstKey() - 60000, to - 600000));
+    m_chart->setRates(m_buckets->minutes(), 60000, from, to);
 }
 
 void EventsView::refreshDeployments()

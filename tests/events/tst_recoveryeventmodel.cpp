@@ -135,7 +135,7 @@ private Q_SLOTS:
         model.flush();
         QCOMPARE(model.rowCount(), 4);
         const QModelIndex badKind = model.index(1, RecoveryEventTableModel::Kind);
-        QCOMPARE(badKind.data().toString(), QStringLiteral("⛔ bad record"));
+        QCOMPARE(badKind.data().toString(), QStringLiteral("⊘ bad record"));
         QCOMPARE(badKind.data(RecoveryEventTableModel::RowTypeRole).toInt(),
                  int(EventRow::Type::Bad));
         const QString tip
