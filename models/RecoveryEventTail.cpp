@@ -129,18 +129,27 @@ void RecoveryEventTail::onGap(const QByteArray &stream, const QByteArray &lastId
     qint64 missing = -1;
     // entries-added counts every XADD ever; what is gone after our last ID is that minus
     // what preceded our start, what we read and what is still there (all newer than it).
-    if (info.entriesAdded >= 0 && info.length >= 0 && m_addedBefore >= 0)
+    // A counter lower than what we already saw means the stream was created anew (a
+    // Redis restart without persistence, a DEL): the count says nothing then.
+    const bool recreated = info.entriesAdded >= 0 && m_addedBefore >= 0
+        && info.entriesAdded < m_addedBefore + m_read;
+    if (info.entriesAdded >= 0 && info.length >= 0 && m_addedBefore >= 0 && !recreated)
         missing = qMax<qint64>(
             0, info.entriesAdded - m_addedBefore - m_read - info.length - m_missingReported);
     if (missing > 0)
         m_missingReported += missing;
     const qint64 spanS = firstId.isEmpty() ? -1 : (idMs(firstId) - idMs(lastId)) / 1000;
-    QString text = missing >= 0
-        ? QStringLiteral("gap: %1 events missing (stream trimmed past %2)")
-              .arg(missing)
-              .arg(QString::fromLatin1(lastId))
-        : QStringLiteral("gap: events may be missing (stream trimmed past %1)")
-              .arg(QString::fromLatin1(lastId));
+    QString text;
+    if (recreated)
+        text = QStringLiteral("gap: the stream was recreated since %1; events may be missing")
+                   .arg(QString::fromLatin1(lastId));
+    else if (missing >= 0)
+        text = QStringLiteral("gap: %1 events missing (stream trimmed past %2)")
+                   .arg(missing)
+                   .arg(QString::fromLatin1(lastId));
+    else
+        text = QStringLiteral("gap: events may be missing (stream trimmed past %1)")
+                   .arg(QString::fromLatin1(lastId));
     if (spanS >= 0)
         text += QStringLiteral(", up to %1 s of events before %2")
                     .arg(spanS)

@@ -145,7 +145,10 @@ void EventRateChart::placeLabels()
     for (QGraphicsSimpleTextItem *label : std::as_const(m_labels)) {
         const QPointF p = m_chart->mapToPosition(QPointF(label->data(0).toDouble(), 0), any);
         // Staggered so labels of deployments close in time do not overlap entirely.
-        label->setPos(p.x() + 2, area.top() + 2 + (row++ % 3) * 12);
+        // Right of its line, or left of it where the plot ends (the legend is there).
+        const qreal width = label->boundingRect().width();
+        const qreal x = p.x() + 2 + width > area.right() ? p.x() - 2 - width : p.x() + 2;
+        label->setPos(x, area.top() + 2 + (row++ % 3) * 12);
         label->setVisible(area.contains(QPointF(p.x(), area.center().y())));
     }
 }

@@ -156,6 +156,30 @@ private Q_SLOTS:
         QCOMPARE(model.counters().gaps, 1);
     }
 
+    void recreatedStreamIsAGapWithoutAMadeUpCount()
+    {
+        RecoveryEventTableModel model(1000);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        RedisConnectionOptions slow = optionsFor(*m_server);
+        slow.reconnectMinMs = 3000;
+        RecoveryEventTail tail(slow, kKey, &model);
+        tail.reader()->setBlockMs(200);
+        tail.start();
+        QTRY_VERIFY(!tail.reader()->lastId(kKey).startsWith('$'));
+        for (int n = 1; n <= 3; ++n)
+            m_server->cli(eventArgs(n));
+        QTRY_COMPARE(messages(model), numbered(1, 3));
+        QVERIFY(m_server->restart()); // the fixture keeps no data: the stream is new
+        m_server->cli(eventArgs(4));
+        m_server->cli(eventArgs(5));
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 6, 15000);
+        const QStringList got = messages(model);
+        QVERIFY2(got.at(3).contains(QStringLiteral("recreated")), qPrintable(got.at(3)));
+        QCOMPARE(got.mid(4), numbered(4, 5));
+        QCOMPARE(model.counters().missing, 0); // unknown, not invented
+    }
+
     void badEntriesAreMarkedRowsAndTheTailGoesOn()
     {
         RecoveryEventTableModel model(1000);
