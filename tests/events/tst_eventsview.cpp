@@ -2,8 +2,10 @@
 // rows the operator is reading in place while older ones are evicted above them, the
 // cross-view filterSession slot, and the exact counters line. Rows are fed to the live
 // model directly (the tail itself is tested against Redis in tst_recoveryeventtail).
+#include "core/pg/PgPool.h"
 #include "models/RecoveryEventFilterProxy.h"
 #include "models/RecoveryEventTableModel.h"
+#include "support/PostgresServer.h"
 #include "widgets/EventRateChart.h"
 #include "widgets/EventsView.h"
 
@@ -100,6 +102,38 @@ private Q_SLOTS:
         QVERIFY2(text.contains(QStringLiteral("showing %1 of 50").arg(view.proxy()->rowCount())),
                  qPrintable(text));
         QVERIFY(view.chart()->seriesCount() >= 0);
+    }
+
+    void historyModeShowsThePostgresRowsThenLiveAgain()
+    {
+        test::PostgresServer pg;
+        QVERIFY2(pg.start(), qPrintable(pg.error()));
+        QVERIFY2(pg.createDatabase(QStringLiteral("v")), qPrintable(pg.error()));
+        bool ok = false;
+        pg.psql(QStringLiteral("v"),
+                QStringLiteral("INSERT INTO agentops.recovery_events (at, session_id, agent, "
+                               "kind, recoverable, strategy, outcome, attempt, message) SELECT "
+                               "now() - g * interval '1 second', 's-h', 'billing', 'tool_error', "
+                               "g % 2 = 0, 'retry', 'failed', 1, 'h=' || g FROM "
+                               "generate_series(1, 30) g"),
+                &ok);
+        QVERIFY(ok);
+        PgPool pool(PgConfig(pg.dsn(QStringLiteral("v"))));
+        EventsView view(EventsView::Options {});
+        QAbstractItemModelTester tester(view.proxy(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        feed(view, 0, 5);
+        view.setPostgres(&pool);
+        view.loadHistory(); // the toolbar's default range: the last hour
+        QCOMPARE(view.mode(), EventsView::Mode::History);
+        QTRY_COMPARE_WITH_TIMEOUT(view.proxy()->rowCount(), 30, 20000);
+        QCOMPARE(view.proxy()->index(0, RecoveryEventTableModel::Message).data().toString(),
+                 QStringLiteral("h=1")); // newest first
+        QVERIFY2(view.countersText().startsWith(QStringLiteral("30 events · ✗ 30 failed · ⚠ 15 "
+                                                               "unrecoverable")),
+                 qPrintable(view.countersText()));
+        view.setMode(EventsView::Mode::Live);
+        QCOMPARE(view.proxy()->rowCount(), 5);
     }
 };
 
