@@ -68,8 +68,19 @@ void EventRateChart::rebuild()
     auto *x = new QDateTimeAxis;
     x->setFormat(m_toMs - m_fromMs > 86400000 ? QStringLiteral("MM-dd HH:mm")
                                               : QStringLiteral("HH:mm"));
-    x->setRange(QDateTime::fromMSecsSinceEpoch(m_fromMs), QDateTime::fromMSecsSinceEpoch(m_toMs));
-    x->setTickCount(7);
+    // Ticks on whole multiples of the bucket width (the range starts on one): 1, 2, 5, 10…
+    // buckets apart, at most 12 intervals.
+    const qint64 buckets = qMax<qint64>(1, (m_toMs - m_fromMs) / m_bucketMs);
+    qint64 step = 1;
+    for (const qint64 s : {1, 2, 5, 10, 15, 30, 60, 120, 240, 600})
+        if (buckets / s <= 12) {
+            step = s;
+            break;
+        }
+    const qint64 intervals = (buckets + step - 1) / step;
+    const qint64 axisTo = m_fromMs + intervals * step * m_bucketMs; // ends on a tick
+    x->setRange(QDateTime::fromMSecsSinceEpoch(m_fromMs), QDateTime::fromMSecsSinceEpoch(axisTo));
+    x->setTickCount(int(intervals) + 1);
     auto *y = new QValueAxis;
     y->setLabelFormat(QStringLiteral("%d"));
     y->setTitleText(m_bucketMs == 60000 ? QStringLiteral("per min")
@@ -92,7 +103,7 @@ void EventRateChart::rebuild()
             const auto it = m_buckets.constFind(t);
             const qint64 v = it == m_buckets.cend() ? 0 : (*it)[size_t(k)];
             peak = qMax(peak, v);
-            line->append(double(t), double(v));
+            line->append(double(t + m_bucketMs / 2), double(v)); // at the bucket's middle
         }
         m_chart->addSeries(line);
         line->attachAxis(x);
