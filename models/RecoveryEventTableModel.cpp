@@ -27,8 +27,7 @@ void RecoveryEventTableModel::append(EventRow row)
 {
     m_counters.count(row);
     m_pending.push_back(std::move(row));
-    if (!m_flushTimer.isActive())
-        m_flushTimer.start();
+    scheduleFlush();
 }
 
 void RecoveryEventTableModel::append(std::vector<EventRow> rows)
@@ -39,8 +38,17 @@ void RecoveryEventTableModel::append(std::vector<EventRow> rows)
         m_counters.count(row);
         m_pending.push_back(std::move(row));
     }
-    if (!m_flushTimer.isActive())
-        m_flushTimer.start();
+    scheduleFlush();
+}
+
+void RecoveryEventTableModel::scheduleFlush()
+{
+    if (m_flushTimer.isActive())
+        return;
+    int wait = 0;
+    if (m_minFlushMs > 0 && m_sinceFlush.isValid())
+        wait = int(qMax<qint64>(0, m_minFlushMs - m_sinceFlush.elapsed()));
+    m_flushTimer.start(wait);
 }
 
 void RecoveryEventTableModel::flush()
@@ -48,6 +56,7 @@ void RecoveryEventTableModel::flush()
     m_flushTimer.stop();
     if (m_pending.empty())
         return;
+    m_sinceFlush.start();
     // More queued than the buffer holds: the oldest never get listed (they are counted).
     size_t skip = 0;
     if (m_pending.size() > size_t(m_capacity))

@@ -7,6 +7,7 @@
 #include "models/EventRow.h"
 
 #include <QAbstractTableModel>
+#include <QElapsedTimer>
 #include <QTimer>
 
 #include <deque>
@@ -53,6 +54,10 @@ public:
     // Relative ("12 s ago", the live tail) or absolute times (history).
     void setRelativeTimes(bool relative);
     int pendingCount() const { return int(m_pending.size()); }
+    // At most one insert per this many ms (0 = every event-loop pass). A view on screen
+    // sets one frame (16 ms): a stream delivering a reply every few ms then costs one
+    // insert and one repaint per frame instead of one per reply.
+    void setMinFlushIntervalMs(int ms) { m_minFlushMs = qMax(0, ms); }
 
     // Counted when queued, so exact even for rows that never fit in the buffer.
     const EventCounters &counters() const { return m_counters; }
@@ -79,7 +84,11 @@ private:
     std::deque<EventRow> m_rows;
     std::vector<EventRow> m_pending;
     EventCounters m_counters;
+    void scheduleFlush();
+
     QTimer m_flushTimer; // zero-interval: fires once the current pass is done
+    QElapsedTimer m_sinceFlush;
+    int m_minFlushMs = 0;
     int m_capacity;
     bool m_relative = true;
 };

@@ -52,6 +52,7 @@ EventsView::EventsView(const Options &options, QWidget *parent)
     , m_history(new RecoveryEventHistory(m_historyModel, this))
     , m_buckets(new EventRateBuckets(options.chartMinutes))
 {
+    m_live->setMinFlushIntervalMs(16); // one insert + repaint per frame at most
     m_historyModel->setRelativeTimes(false);
     m_history->setPageSize(options.historyPageSize);
     m_proxy->setSourceModel(m_live);

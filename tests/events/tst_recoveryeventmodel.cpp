@@ -5,6 +5,7 @@
 #include "models/RecoveryEventTableModel.h"
 
 #include <QAbstractItemModelTester>
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -57,6 +58,27 @@ private Q_SLOTS:
         QCOMPARE(inserts.at(0).at(2).toInt(), 499);
         QCOMPARE(model.index(499, RecoveryEventTableModel::Message).data().toString(),
                  QStringLiteral("event 499"));
+    }
+
+    void paceLimitsInsertsToOnePerInterval()
+    {
+        RecoveryEventTableModel model(1000);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setMinFlushIntervalMs(100);
+        QSignalSpy flushed(&model, &RecoveryEventTableModel::flushed);
+        model.append(good(0));
+        QTRY_COMPARE(flushed.count(), 1); // the first: at the end of the pass
+        QElapsedTimer since;
+        since.start();
+        model.append(good(1));
+        QTest::qWait(20); // several passes, no insert yet
+        QCOMPARE(flushed.count(), 1);
+        model.append(good(2));
+        QTRY_COMPARE(flushed.count(), 2);
+        QVERIFY(since.elapsed() >= 50);
+        QCOMPARE(flushed.at(1).at(0).toInt(), 2); // both in one insert
+        QCOMPARE(model.rowCount(), 3);
     }
 
     void evictsOldestAndCountsBeyondTheBuffer()
