@@ -1,5 +1,6 @@
 #include "app/ConsoleController.h"
 
+#include "app/EventsFeature.h"
 #include "app/MainWindow.h"
 #include "app/ProcessesFeature.h"
 #include "app/SessionsFeature.h"
@@ -73,6 +74,7 @@ void ConsoleController::start()
     // itself). The keychain answers asynchronously; after an authentication failure the
     // operator is asked.
     m_sessions = std::make_unique<SessionsFeature>(m_window, m_profile);
+    m_events = std::make_unique<EventsFeature>(m_profile, m_window);
     if (!m_profile.name.isEmpty())
         m_secrets = new SecretStore(QStringLiteral("switchboard"), this);
     if (!m_profile.pgDsn.isEmpty()) {
@@ -149,6 +151,7 @@ void ConsoleController::startPostgres(const QString &password)
                 if (st.state == BackendStatus::State::Failed && isAuthFailure(st.summary))
                     askPassword(false, st.summary);
             });
+    m_events->setPostgres(m_postgres.get());
     m_postgres->start();
     processes()->setPostgres(m_postgres.get());
 }
@@ -181,6 +184,7 @@ ProcessesFeature *ConsoleController::processes()
         m_processes = new ProcessesFeature(m_profile, m_window, this);
     return m_processes;
     m_sessions->setRedis(m_redis.get());
+    m_events->setRedis(*options);
 }
 
 } // namespace switchboard

@@ -10,6 +10,7 @@
 
 namespace switchboard {
 
+class EventsFeature;
 class MainWindow;
 class PostgresBackend;
 class ProcessesFeature;
@@ -44,6 +45,7 @@ private:
 
     std::unique_ptr<PostgresBackend> m_postgres;
     std::unique_ptr<RedisBackend> m_redis;
+    std::unique_ptr<EventsFeature> m_events; // after the backends: goes first
     SecretStore *m_secrets = nullptr;
     bool m_askedRedis = false;
     bool m_askedPostgres = false;

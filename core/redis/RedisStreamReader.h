@@ -27,6 +27,17 @@ public:
     QByteArray lastId(const QByteArray &key) const { return m_lastIds.value(key); }
     RedisConnection *connection() const { return m_connection; }
 
+    // What the last XINFO STREAM (run on every (re)connect before reading) said, so a
+    // gap can be sized: with Redis 7's entries-added, the entries that are gone are
+    // entries-added minus what was there before, what was read and what is left.
+    struct StreamInfo
+    {
+        qint64 length = -1;
+        qint64 entriesAdded = -1; // -1 before Redis 7
+        QByteArray firstId;
+    };
+    StreamInfo streamInfo(const QByteArray &key) const { return m_info.value(key); }
+
 Q_SIGNALS:
     void entries(const QByteArray &stream, const QList<switchboard::RedisStreamEntry> &batch);
     // Entries after lastId were deleted or trimmed before they could be read.
@@ -44,6 +55,7 @@ private:
 
     RedisConnection *m_connection;
     QMap<QByteArray, QByteArray> m_lastIds; // ordered, so XREAD arguments are stable
+    QMap<QByteArray, StreamInfo> m_info;
     int m_blockMs = 1000;
     int m_count = 100;
     bool m_running = false;

@@ -1,0 +1,34 @@
+#pragma once
+// Events per minute by kind, for the rate chart: exact counts for the last N minutes,
+// fed with every event the tail (or a history page) sees, not just what the buffer holds.
+#include "models/EventRow.h"
+
+#include <QMap>
+
+#include <array>
+
+namespace switchboard {
+
+class EventRateBuckets
+{
+public:
+    using Counts = std::array<qint64, kRecoveryKindCount>;
+
+    explicit EventRateBuckets(int keepMinutes = 60)
+        : m_keepMinutes(keepMinutes)
+    { }
+
+    void add(const EventRow &row);
+    void clear() { m_minutes.clear(); }
+    void setKeepMinutes(int minutes) { m_keepMinutes = qMax(1, minutes); }
+    // Key: minute start in ms since epoch.
+    const QMap<qint64, Counts> &minutes() const { return m_minutes; }
+    bool isEmpty() const { return m_minutes.isEmpty(); }
+    static qint64 minuteOf(qint64 ms) { return ms - (ms % 60000); }
+
+private:
+    QMap<qint64, Counts> m_minutes;
+    int m_keepMinutes;
+};
+
+} // namespace switchboard

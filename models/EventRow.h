@@ -1,0 +1,45 @@
+#pragma once
+// One row of the events views: a recovery event that parsed, a bad record (kept, with the
+// parser's reason, so bad input is visible rather than dropped), or a gap marker saying
+// how much of the stream may be missing after a reconnect.
+#include "core/contract/RecoveryEvent.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <array>
+
+namespace switchboard {
+
+struct EventRow
+{
+    enum class Type : quint8 { Event, Bad, Gap };
+    Type type = Type::Event;
+    RecoveryEvent event; // for Bad rows: whatever could be read around the errors
+    QString problem; // Bad: the parser's message; Gap: what may be missing
+    qint64 missing = -1; // Gap: how many entries are gone (-1 = unknown)
+
+    // A good or bad row from a parse; the detail payload is dropped (shown on demand only).
+    static EventRow fromParsed(Parsed<RecoveryEvent> parsed);
+    static EventRow gap(qint64 at, const QString &problem, qint64 missing);
+};
+
+constexpr int kRecoveryKindCount = 9; // RecoveryKind::Other + 1
+constexpr int kRecoveryOutcomeCount = 3; // RecoveryOutcome::InProgress + 1
+
+// Exact figures over everything the tail has seen, also beyond the bounded buffer.
+struct EventCounters
+{
+    qint64 total = 0; // good + bad rows (not gap markers)
+    qint64 bad = 0;
+    qint64 unrecoverable = 0;
+    qint64 gaps = 0;
+    qint64 missing = 0; // entries known to be lost in gaps
+    qint64 evicted = 0; // rows dropped from the buffer (counted, no longer listed)
+    std::array<qint64, kRecoveryKindCount> byKind {};
+    std::array<qint64, kRecoveryOutcomeCount> byOutcome {};
+
+    void count(const EventRow &row);
+};
+
+} // namespace switchboard

@@ -1,0 +1,286 @@
+#include "models/RecoveryEventTableModel.h"
+
+#include "core/contract/Enums.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QDateTime>
+#include <QFontDatabase>
+
+namespace switchboard {
+
+namespace {
+const char *const kHeaders[] = {"Time",     "Agent",   "Session", "Kind",   "Recoverable",
+                                "Strategy", "Outcome", "Attempt", "Message"};
+} // namespace
+
+RecoveryEventTableModel::RecoveryEventTableModel(int capacity, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_capacity(qMax(1, capacity))
+{
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(0);
+    connect(&m_flushTimer, &QTimer::timeout, this, &RecoveryEventTableModel::flush);
+}
+
+void RecoveryEventTableModel::append(EventRow row)
+{
+    m_counters.count(row);
+    m_pending.push_back(std::move(row));
+    scheduleFlush();
+}
+
+void RecoveryEventTableModel::append(std::vector<EventRow> rows)
+{
+    if (rows.empty())
+        return;
+    for (EventRow &row : rows) {
+        m_counters.count(row);
+        m_pending.push_back(std::move(row));
+    }
+    scheduleFlush();
+}
+
+void RecoveryEventTableModel::scheduleFlush()
+{
+    if (m_flushTimer.isActive())
+        return;
+    int wait = 0;
+    if (m_minFlushMs > 0 && m_sinceFlush.isValid())
+        wait = int(qMax<qint64>(0, m_minFlushMs - m_sinceFlush.elapsed()));
+    m_flushTimer.start(wait);
+}
+
+void RecoveryEventTableModel::flush()
+{
+    m_flushTimer.stop();
+    if (m_pending.empty())
+        return;
+    m_sinceFlush.start();
+    // More queued than the buffer holds: the oldest never get listed (they are counted).
+    size_t skip = 0;
+    if (m_pending.size() > size_t(m_capacity))
+        skip = m_pending.size() - size_t(m_capacity);
+    const int incoming = int(m_pending.size() - skip);
+    const int evict = qMax(0, int(m_rows.size()) + incoming - m_capacity);
+    if (evict > 0) {
+        beginRemoveRows(QModelIndex(), 0, evict - 1);
+        m_rows.erase(m_rows.begin(), m_rows.begin() + evict);
+        endRemoveRows();
+    }
+    m_counters.evicted += qint64(evict) + qint64(skip);
+    const int first = int(m_rows.size());
+    beginInsertRows(QModelIndex(), first, first + incoming - 1);
+    for (size_t i = skip; i < m_pending.size(); ++i)
+        m_rows.push_back(std::move(m_pending[i]));
+    m_pending.clear();
+    endInsertRows();
+    emit flushed(incoming, evict);
+}
+
+void RecoveryEventTableModel::clear()
+{
+    m_flushTimer.stop();
+    m_pending.clear();
+    m_counters = EventCounters();
+    if (m_rows.empty())
+        return;
+    beginRemoveRows(QModelIndex(), 0, int(m_rows.size()) - 1);
+    m_rows.clear();
+    endRemoveRows();
+}
+
+void RecoveryEventTableModel::setCapacity(int capacity)
+{
+    m_capacity = qMax(1, capacity);
+    const int evict = int(m_rows.size()) - m_capacity;
+    if (evict > 0) {
+        beginRemoveRows(QModelIndex(), 0, evict - 1);
+        m_rows.erase(m_rows.begin(), m_rows.begin() + evict);
+        endRemoveRows();
+        m_counters.evicted += evict;
+    }
+}
+
+void RecoveryEventTableModel::setRelativeTimes(bool relative)
+{
+    m_relative = relative;
+    if (!m_rows.empty())
+        emit dataChanged(index(0, Time), index(int(m_rows.size()) - 1, Time), {Qt::DisplayRole});
+}
+
+int RecoveryEventTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int RecoveryEventTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString RecoveryEventTableModel::outcomeText(const RecoveryEvent &event)
+{
+    // A glyph as well as the word: distinguishable without colour.
+    if (!event.recoverable)
+        return QStringLiteral("⚠ unrecoverable");
+    switch (event.outcome) {
+    case RecoveryOutcome::Recovered:
+        return QStringLiteral("✓ recovered");
+    case RecoveryOutcome::Failed:
+        return QStringLiteral("✗ failed");
+    case RecoveryOutcome::InProgress:
+        return QStringLiteral("… in progress");
+    }
+    return {};
+}
+
+QString RecoveryEventTableModel::relativeTime(qint64 atMs, qint64 nowMs)
+{
+    const qint64 s = qMax<qint64>(0, (nowMs - atMs) / 1000);
+    if (s < 60)
+        return QStringLiteral("%1 s ago").arg(s);
+    if (s < 3600)
+        return QStringLiteral("%1 min ago").arg(s / 60);
+    if (s < 86400)
+        return QStringLiteral("%1 h ago").arg(s / 3600);
+    return QStringLiteral("%1 d ago").arg(s / 86400);
+}
+
+QVariant RecoveryEventTableModel::display(const EventRow &row, int column) const
+{
+    const RecoveryEvent &e = row.event;
+    if (column == Time) {
+        if (m_relative)
+            return relativeTime(e.at, QDateTime::currentMSecsSinceEpoch());
+        return QDateTime::fromMSecsSinceEpoch(e.at).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    }
+    if (row.type == EventRow::Type::Gap) {
+        if (column == Kind)
+            return QStringLiteral("⋯ gap");
+        if (column == Message)
+            return row.problem;
+        return {};
+    }
+    switch (column) {
+    case Agent:
+        return e.agent;
+    case Session:
+        return e.sessionId;
+    case Kind:
+        return row.type == EventRow::Type::Bad ? QStringLiteral("⊘ bad record")
+                                               : enumToText(e.kind);
+    case Recoverable:
+        return row.type == EventRow::Type::Bad
+            ? QString()
+            : (e.recoverable ? QStringLiteral("yes") : QStringLiteral("⚠ no"));
+    case Strategy:
+        return row.type == EventRow::Type::Bad ? QString() : enumToText(e.strategy);
+    case Outcome:
+        return row.type == EventRow::Type::Bad ? QString() : outcomeText(e);
+    case Attempt:
+        return row.type == EventRow::Type::Bad ? QString() : QString::number(e.attempt);
+    case Message:
+        return row.type == EventRow::Type::Bad ? row.problem.section(QLatin1Char('\n'), 0, 0)
+                                               : e.message.left(300);
+    default:
+        return {};
+    }
+}
+
+QVariant RecoveryEventTableModel::sortValue(const EventRow &row, int column) const
+{
+    const RecoveryEvent &e = row.event;
+    switch (column) {
+    case Time:
+        return e.at;
+    case Attempt:
+        return e.attempt;
+    case Recoverable:
+        return e.recoverable;
+    default:
+        return display(row, column);
+    }
+}
+
+QString RecoveryEventTableModel::toolTip(const EventRow &row, int column) const
+{
+    const QString when = QDateTime::fromMSecsSinceEpoch(row.event.at)
+                             .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz t"));
+    if (row.type != EventRow::Type::Event)
+        return when + QLatin1Char('\n') + row.problem;
+    if (column == Time)
+        return when;
+    if (column == Message)
+        return row.event.message.left(2000);
+    if (column == Session && !row.event.traceId.isEmpty())
+        return QStringLiteral("trace %1").arg(row.event.traceId);
+    return {};
+}
+
+QVariant RecoveryEventTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= int(m_rows.size()))
+        return {};
+    const EventRow &row = m_rows[size_t(index.row())];
+    const int column = index.column();
+    switch (role) {
+    case Qt::DisplayRole:
+        return display(row, column);
+    case Qt::ToolTipRole:
+        return toolTip(row, column);
+    case Qt::TextAlignmentRole:
+        if (column == Attempt)
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::FontRole:
+        if (column == Session)
+            return QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        return {};
+    case Qt::ForegroundRole:
+        // Colour only reinforces the glyphs above.
+        if (row.type == EventRow::Type::Bad)
+            return QBrush(QColor(0xb0, 0x30, 0x30));
+        if (row.type == EventRow::Type::Gap)
+            return QBrush(QColor(0x9a, 0x6a, 0x00));
+        if (column == Outcome) {
+            if (!row.event.recoverable || row.event.outcome == RecoveryOutcome::Failed)
+                return QBrush(QColor(0xb0, 0x30, 0x30));
+            if (row.event.outcome == RecoveryOutcome::Recovered)
+                return QBrush(QColor(0x2e, 0x7d, 0x32));
+        }
+        return {};
+    case RowTypeRole:
+        return int(row.type);
+    case SortRole:
+        return sortValue(row, column);
+    case KindRole:
+        return int(row.event.kind);
+    case OutcomeRole:
+        return int(row.event.outcome);
+    case RecoverableRole:
+        return row.event.recoverable;
+    case AgentRole:
+        return row.event.agent;
+    case SessionRole:
+        return row.event.sessionId;
+    case AtRole:
+        return row.event.at;
+    default:
+        return {};
+    }
+}
+
+QVariant RecoveryEventTableModel::headerData(int section, Qt::Orientation orientation,
+                                             int role) const
+{
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
+        return {};
+    if (role == Qt::DisplayRole)
+        return QString::fromLatin1(kHeaders[section]);
+    if (role == Qt::TextAlignmentRole && section == Attempt)
+        return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+} // namespace switchboard

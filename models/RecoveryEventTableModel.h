@@ -1,0 +1,96 @@
+#pragma once
+// The recovery events as a table: a bounded buffer of the newest rows (oldest evicted
+// first) with exact counters over everything ever added. Rows handed in are queued and
+// inserted with one beginInsertRows per event-loop pass, however many arrive, so a burst
+// of thousands of stream entries costs the view one update. Display text is built in
+// data(), never stored.
+#include "models/EventRow.h"
+
+#include <QAbstractTableModel>
+#include <QElapsedTimer>
+#include <QTimer>
+
+#include <deque>
+#include <vector>
+
+namespace switchboard {
+
+class RecoveryEventTableModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column {
+        Time,
+        Agent,
+        Session,
+        Kind,
+        Recoverable,
+        Strategy,
+        Outcome,
+        Attempt,
+        Message,
+        ColumnCount
+    };
+    enum Role {
+        RowTypeRole = Qt::UserRole + 1, // int(EventRow::Type)
+        SortRole, // raw value for sorting: ms, attempt, text
+        KindRole, // int(RecoveryKind)
+        OutcomeRole, // int(RecoveryOutcome)
+        RecoverableRole, // bool
+        AgentRole,
+        SessionRole,
+        AtRole, // ms since epoch
+    };
+
+    explicit RecoveryEventTableModel(int capacity = 100000, QObject *parent = nullptr);
+
+    // Queued; inserted at the end of this event-loop pass (or by flush()).
+    void append(EventRow row);
+    void append(std::vector<EventRow> rows);
+    void flush();
+    void clear(); // rows and counters (e.g. a new history range)
+    void setCapacity(int capacity);
+    int capacity() const { return m_capacity; }
+    // Relative ("12 s ago", the live tail) or absolute times (history).
+    void setRelativeTimes(bool relative);
+    int pendingCount() const { return int(m_pending.size()); }
+    // At most one insert per this many ms (0 = every event-loop pass). A view on screen
+    // sets one frame (16 ms): a stream delivering a reply every few ms then costs one
+    // insert and one repaint per frame instead of one per reply.
+    void setMinFlushIntervalMs(int ms) { m_minFlushMs = qMax(0, ms); }
+
+    // Counted when queued, so exact even for rows that never fit in the buffer.
+    const EventCounters &counters() const { return m_counters; }
+    const EventRow &rowAt(int row) const { return m_rows[size_t(row)]; }
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    int columnCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+    static QString outcomeText(const RecoveryEvent &event); // "✓ recovered", …
+    static QString relativeTime(qint64 atMs, qint64 nowMs); // "12 s ago"
+
+Q_SIGNALS:
+    // Once per flush, after the rows are in: how many went in and how many were evicted.
+    void flushed(int inserted, int evicted);
+
+private:
+    QVariant display(const EventRow &row, int column) const;
+    QVariant sortValue(const EventRow &row, int column) const;
+    QString toolTip(const EventRow &row, int column) const;
+
+    std::deque<EventRow> m_rows;
+    std::vector<EventRow> m_pending;
+    EventCounters m_counters;
+    void scheduleFlush();
+
+    QTimer m_flushTimer; // zero-interval: fires once the current pass is done
+    QElapsedTimer m_sinceFlush;
+    int m_minFlushMs = 0;
+    int m_capacity;
+    bool m_relative = true;
+};
+
+} // namespace switchboard

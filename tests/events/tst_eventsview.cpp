@@ -1,0 +1,141 @@
+// The events view's behaviour that is not the model's: following the tail, keeping the
+// rows the operator is reading in place while older ones are evicted above them, the
+// cross-view filterSession slot, and the exact counters line. Rows are fed to the live
+// model directly (the tail itself is tested against Redis in tst_recoveryeventtail).
+#include "core/pg/PgPool.h"
+#include "models/RecoveryEventFilterProxy.h"
+#include "models/RecoveryEventTableModel.h"
+#include "support/PostgresServer.h"
+#include "widgets/EventRateChart.h"
+#include "widgets/EventsView.h"
+
+#include <QAbstractItemModelTester>
+#include <QScrollBar>
+#include <QTableView>
+#include <QTest>
+
+using namespace switchboard;
+
+namespace {
+EventRow row(int n)
+{
+    EventRow r;
+    r.event.at = QDateTime::currentMSecsSinceEpoch();
+    r.event.sessionId = QStringLiteral("s-%1").arg(n % 4);
+    r.event.agent = QStringLiteral("triage");
+    r.event.recoverable = true;
+    r.event.outcome = n % 10 ? RecoveryOutcome::Recovered : RecoveryOutcome::Failed;
+    r.event.message = QStringLiteral("n=%1").arg(n);
+    return r;
+}
+
+void feed(EventsView &view, int from, int to)
+{
+    std::vector<EventRow> rows;
+    for (int n = from; n < to; ++n)
+        rows.push_back(row(n));
+    view.liveModel()->append(std::move(rows));
+    view.liveModel()->flush();
+    QCoreApplication::processEvents();
+}
+
+QString topMessage(const EventsView &view)
+{
+    const QTableView *t = view.table();
+    const QModelIndex top = t->indexAt(QPoint(5, 5));
+    return top.siblingAtColumn(RecoveryEventTableModel::Message).data().toString();
+}
+} // namespace
+
+class TestEventsView : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void followsTheTailThenKeepsTheReadingPosition()
+    {
+        EventsView::Options options;
+        options.capacity = 300;
+        EventsView view(options);
+        QAbstractItemModelTester tester(view.proxy(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        view.resize(1000, 600);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        feed(view, 0, 200);
+        QScrollBar *bar = view.table()->verticalScrollBar();
+        QVERIFY(view.followsTail());
+        QTRY_COMPARE(bar->value(), bar->maximum());
+
+        // The operator scrolls up: following stops, and eviction above keeps the row
+        // they read at the top.
+        bar->setSliderPosition(100); // row 100: below what will be evicted
+        bar->triggerAction(QAbstractSlider::SliderMove);
+        QTRY_VERIFY(!view.followsTail());
+        const QString reading = topMessage(view);
+        QCOMPARE(reading, QStringLiteral("n=100"));
+        feed(view, 200, 250); // 300 - 250 = nothing evicted yet
+        QCOMPARE(topMessage(view), reading);
+        feed(view, 250, 320); // 20 evicted above the reading position
+        QCOMPARE(view.liveModel()->rowCount(), 300);
+        QCOMPARE(topMessage(view), reading);
+
+        // Following again jumps to the newest row.
+        bar->triggerAction(QAbstractSlider::SliderToMaximum);
+        QTRY_VERIFY(view.followsTail());
+        feed(view, 320, 400);
+        QTRY_COMPARE(bar->value(), bar->maximum());
+    }
+
+    void filterSessionAndCounters()
+    {
+        EventsView::Options options;
+        options.capacity = 50;
+        EventsView view(options);
+        feed(view, 0, 120); // 12 failed of 120; 50 kept
+        view.filterSession(QStringLiteral("s-1"));
+        QCOMPARE(view.proxy()->session(), QStringLiteral("s-1"));
+        for (int r = 0; r < view.proxy()->rowCount(); ++r)
+            QCOMPARE(view.proxy()->index(r, RecoveryEventTableModel::Session).data().toString(),
+                     QStringLiteral("s-1"));
+        const QString text = view.countersText();
+        QVERIFY2(text.startsWith(QStringLiteral("120 events · ✗ 12 failed")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("showing %1 of 50").arg(view.proxy()->rowCount())),
+                 qPrintable(text));
+        QVERIFY(view.chart()->seriesCount() >= 0);
+    }
+
+    void historyModeShowsThePostgresRowsThenLiveAgain()
+    {
+        test::PostgresServer pg;
+        QVERIFY2(pg.start(), qPrintable(pg.error()));
+        QVERIFY2(pg.createDatabase(QStringLiteral("v")), qPrintable(pg.error()));
+        bool ok = false;
+        pg.psql(QStringLiteral("v"),
+                QStringLiteral("INSERT INTO agentops.recovery_events (at, session_id, agent, "
+                               "kind, recoverable, strategy, outcome, attempt, message) SELECT "
+                               "now() - g * interval '1 second', 's-h', 'billing', 'tool_error', "
+                               "g % 2 = 0, 'retry', 'failed', 1, 'h=' || g FROM "
+                               "generate_series(1, 30) g"),
+                &ok);
+        QVERIFY(ok);
+        PgPool pool(PgConfig(pg.dsn(QStringLiteral("v"))));
+        EventsView view(EventsView::Options {});
+        QAbstractItemModelTester tester(view.proxy(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        feed(view, 0, 5);
+        view.setPostgres(&pool);
+        view.loadHistory(); // the toolbar's default range: the last hour
+        QCOMPARE(view.mode(), EventsView::Mode::History);
+        QTRY_COMPARE_WITH_TIMEOUT(view.proxy()->rowCount(), 30, 20000);
+        QCOMPARE(view.proxy()->index(0, RecoveryEventTableModel::Message).data().toString(),
+                 QStringLiteral("h=1")); // newest first
+        QVERIFY2(view.countersText().startsWith(QStringLiteral("30 events · ✗ 30 failed · ⚠ 15 "
+                                                               "unrecoverable")),
+                 qPrintable(view.countersText()));
+        view.setMode(EventsView::Mode::Live);
+        QCOMPARE(view.proxy()->rowCount(), 5);
+    }
+};
+
+QTEST_MAIN(TestEventsView)
+#include "tst_eventsview.moc"

@@ -1,0 +1,242 @@
+// The events table model and its filter proxy under QAbstractItemModelTester, attached
+// before the first change, through bursts, eviction past the bounded buffer, bad rows and
+// gap markers. No network: the model is fed rows directly.
+#include "models/RecoveryEventFilterProxy.h"
+#include "models/RecoveryEventTableModel.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace switchboard;
+
+namespace {
+EventRow good(int n, RecoveryKind kind = RecoveryKind::ToolError,
+              RecoveryOutcome outcome = RecoveryOutcome::Recovered, bool recoverable = true)
+{
+    EventRow row;
+    row.event.at = 1'700'000'000'000 + n;
+    row.event.sessionId = QStringLiteral("s-%1").arg(n % 7);
+    row.event.agent = n % 2 ? QStringLiteral("triage") : QStringLiteral("billing");
+    row.event.kind = kind;
+    row.event.outcome = outcome;
+    row.event.recoverable = recoverable;
+    row.event.strategy = RecoveryStrategy::Retry;
+    row.event.attempt = 1 + n % 3;
+    row.event.message = QStringLiteral("event %1").arg(n);
+    return row;
+}
+
+EventRow bad(const QByteArray &id)
+{
+    RecordFields f;
+    f.set("at", QByteArray("1700000000000"));
+    f.set("agent", QByteArray("triage"));
+    f.set("attempt", QByteArray("lots"));
+    return EventRow::fromParsed(RecoveryEvent::parse(f, QString::fromLatin1(id)));
+}
+} // namespace
+
+class TestRecoveryEventModel : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void burstIsOneInsertPerPass()
+    {
+        RecoveryEventTableModel model(1000);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
+        for (int n = 0; n < 500; ++n)
+            model.append(good(n));
+        QCOMPARE(model.rowCount(), 0); // queued until the pass ends
+        QCOMPARE(model.counters().total, 500); // but counted at once
+        QTRY_COMPARE(model.rowCount(), 500);
+        QCOMPARE(inserts.count(), 1);
+        QCOMPARE(inserts.at(0).at(1).toInt(), 0);
+        QCOMPARE(inserts.at(0).at(2).toInt(), 499);
+        QCOMPARE(model.index(499, RecoveryEventTableModel::Message).data().toString(),
+                 QStringLiteral("event 499"));
+    }
+
+    void paceLimitsInsertsToOnePerInterval()
+    {
+        RecoveryEventTableModel model(1000);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setMinFlushIntervalMs(100);
+        QSignalSpy flushed(&model, &RecoveryEventTableModel::flushed);
+        model.append(good(0));
+        QTRY_COMPARE(flushed.count(), 1); // the first: at the end of the pass
+        QElapsedTimer since;
+        since.start();
+        model.append(good(1));
+        QTest::qWait(20); // several passes, no insert yet
+        QCOMPARE(flushed.count(), 1);
+        model.append(good(2));
+        QTRY_COMPARE(flushed.count(), 2);
+        QVERIFY(since.elapsed() >= 50);
+        QCOMPARE(flushed.at(1).at(0).toInt(), 2); // both in one insert
+        QCOMPARE(model.rowCount(), 3);
+    }
+
+    void evictsOldestAndCountsBeyondTheBuffer()
+    {
+        RecoveryEventTableModel model(100);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy removes(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy flushed(&model, &RecoveryEventTableModel::flushed);
+        int n = 0;
+        for (int burst = 0; burst < 20; ++burst) {
+            std::vector<EventRow> rows;
+            for (int i = 0; i < 37; ++i, ++n)
+                rows.push_back(good(n, i % 3 ? RecoveryKind::ToolError : RecoveryKind::RateLimited,
+                                    i % 5 ? RecoveryOutcome::Recovered : RecoveryOutcome::Failed));
+            model.append(std::move(rows));
+            QVERIFY(QTest::qWaitFor([&] { return model.pendingCount() == 0; }));
+        }
+        QCOMPARE(model.rowCount(), 100);
+        // The newest 100 in order: the last is event n-1, the first is event n-100.
+        QCOMPARE(model.index(99, RecoveryEventTableModel::Message).data().toString(),
+                 QStringLiteral("event %1").arg(n - 1));
+        QCOMPARE(model.index(0, RecoveryEventTableModel::Message).data().toString(),
+                 QStringLiteral("event %1").arg(n - 100));
+        const EventCounters &c = model.counters();
+        QCOMPARE(c.total, qint64(n));
+        QCOMPARE(c.evicted, qint64(n - 100));
+        QCOMPARE(c.byKind[size_t(RecoveryKind::RateLimited)], qint64(20 * 13));
+        QCOMPARE(c.byKind[size_t(RecoveryKind::ToolError)], qint64(20 * 24));
+        QCOMPARE(c.byOutcome[size_t(RecoveryOutcome::Failed)], qint64(20 * 8));
+        QCOMPARE(flushed.count(), 20);
+        QVERIFY(removes.count() > 0);
+
+        // One burst bigger than the whole buffer: only the newest are listed.
+        std::vector<EventRow> big;
+        for (int i = 0; i < 250; ++i, ++n)
+            big.push_back(good(n));
+        model.append(std::move(big));
+        model.flush();
+        QCOMPARE(model.rowCount(), 100);
+        QCOMPARE(model.index(0, RecoveryEventTableModel::Message).data().toString(),
+                 QStringLiteral("event %1").arg(n - 100));
+        QCOMPARE(model.counters().total, qint64(n));
+        QCOMPARE(model.counters().evicted, qint64(n - 100));
+    }
+
+    void outcomesReadableWithoutColour()
+    {
+        RecoveryEventTableModel model(10);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.append(good(1, RecoveryKind::ToolError, RecoveryOutcome::Recovered));
+        model.append(good(2, RecoveryKind::ToolError, RecoveryOutcome::Failed));
+        model.append(good(3, RecoveryKind::ToolError, RecoveryOutcome::InProgress));
+        model.append(good(4, RecoveryKind::ContentFilter, RecoveryOutcome::Failed, false));
+        model.flush();
+        const auto text = [&](int r) {
+            return model.index(r, RecoveryEventTableModel::Outcome).data().toString();
+        };
+        QCOMPARE(text(0), QStringLiteral("✓ recovered"));
+        QCOMPARE(text(1), QStringLiteral("✗ failed"));
+        QCOMPARE(text(2), QStringLiteral("… in progress"));
+        QCOMPARE(text(3), QStringLiteral("⚠ unrecoverable"));
+        QCOMPARE(model.counters().unrecoverable, 1);
+    }
+
+    void badRowsAndGapsAreMarkedWithTheirReason()
+    {
+        RecoveryEventTableModel model(10);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.append(good(1));
+        model.append(bad("1700000000000-5"));
+        model.append(EventRow::gap(1700000001000, QStringLiteral("gap: 8 events missing"), 8));
+        model.append(good(2));
+        model.flush();
+        QCOMPARE(model.rowCount(), 4);
+        const QModelIndex badKind = model.index(1, RecoveryEventTableModel::Kind);
+        QCOMPARE(badKind.data().toString(), QStringLiteral("⊘ bad record"));
+        QCOMPARE(badKind.data(RecoveryEventTableModel::RowTypeRole).toInt(),
+                 int(EventRow::Type::Bad));
+        const QString tip
+            = model.index(1, RecoveryEventTableModel::Agent).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("1700000000000-5")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("attempt")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("session_id")), qPrintable(tip)); // missing too
+        QCOMPARE(model.index(2, RecoveryEventTableModel::Kind).data().toString(),
+                 QStringLiteral("⋯ gap"));
+        QCOMPARE(model.index(2, RecoveryEventTableModel::Message).data().toString(),
+                 QStringLiteral("gap: 8 events missing"));
+        QCOMPARE(model.counters().total, 3);
+        QCOMPARE(model.counters().bad, 1);
+        QCOMPARE(model.counters().gaps, 1);
+        QCOMPARE(model.counters().missing, 8);
+    }
+
+    void proxyFiltersThroughBursts()
+    {
+        RecoveryEventTableModel model(200);
+        RecoveryEventFilterProxy proxy;
+        QAbstractItemModelTester sourceTester(
+            &model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(&proxy,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setSourceModel(&model);
+        proxy.setKind(RecoveryKind::RateLimited);
+        proxy.setOutcome(RecoveryEventFilterProxy::OutcomeFilter::Failed);
+        int n = 0;
+        int expected = 0;
+        for (int burst = 0; burst < 10; ++burst) {
+            std::vector<EventRow> rows;
+            for (int i = 0; i < 50; ++i, ++n) {
+                const auto kind = n % 2 ? RecoveryKind::RateLimited : RecoveryKind::ToolError;
+                const auto outcome = n % 3 ? RecoveryOutcome::Recovered : RecoveryOutcome::Failed;
+                rows.push_back(good(n, kind, outcome));
+            }
+            model.append(std::move(rows));
+            model.flush();
+        }
+        // Of the 200 kept (n = 300..499): odd and divisible by 3.
+        for (int k = 300; k < 500; ++k)
+            expected += (k % 2 && k % 3 == 0) ? 1 : 0;
+        QCOMPARE(proxy.rowCount(), expected);
+        model.append(EventRow::gap(1, QStringLiteral("gap"), -1));
+        model.append(bad("1-1"));
+        model.flush();
+        QCOMPARE(proxy.rowCount(), expected + 1); // the gap always shows, the bad row not
+        proxy.setKind(std::nullopt);
+        proxy.setOutcome(RecoveryEventFilterProxy::OutcomeFilter::Bad);
+        QCOMPARE(proxy.rowCount(), 2);
+        proxy.setOutcome(RecoveryEventFilterProxy::OutcomeFilter::Any);
+        proxy.setSession(QStringLiteral("s-3"));
+        for (int r = 0; r < proxy.rowCount(); ++r) {
+            const QModelIndex i = proxy.index(r, RecoveryEventTableModel::Session);
+            if (i.data(RecoveryEventTableModel::RowTypeRole).toInt() != int(EventRow::Type::Gap))
+                QCOMPARE(i.data().toString(), QStringLiteral("s-3"));
+        }
+        QVERIFY(proxy.rowCount() > 1);
+        proxy.setSession(QString());
+        proxy.setText(QStringLiteral("event 499"));
+        QCOMPARE(proxy.rowCount(), 2); // the match and the gap marker
+    }
+
+    void clearResetsRowsAndCounters()
+    {
+        RecoveryEventTableModel model(10);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.append(good(1));
+        model.flush();
+        model.append(good(2)); // queued, then dropped by clear
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(model.counters().total, 0);
+        QTest::qWait(10);
+        QCOMPARE(model.rowCount(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRecoveryEventModel)
+#include "tst_recoveryeventmodel.moc"

@@ -1,0 +1,167 @@
+#include "widgets/EventRateChart.h"
+
+#include "core/contract/Enums.h"
+
+#include <QChart>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QGraphicsSimpleTextItem>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QValueAxis>
+
+namespace switchboard {
+
+namespace {
+// Distinct hues, also told apart by the legend's text; the chart is a trend, the table
+// below carries the exact figures.
+const QColor kKindColors[kRecoveryKindCount]
+    = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
+       QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b),
+       QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22)};
+} // namespace
+
+EventRateChart::EventRateChart(QWidget *parent)
+    : QChartView(parent)
+    , m_chart(new QChart)
+{
+    m_chart->setMargins(QMargins(4, 4, 4, 4));
+    m_chart->legend()->setAlignment(Qt::AlignRight);
+    m_chart->setAnimationOptions(QChart::NoAnimation);
+    setChart(m_chart); // takes ownership
+    setRenderHint(QPainter::Antialiasing);
+    setMinimumHeight(180);
+    connect(m_chart, &QChart::plotAreaChanged, this, [this] { placeLabels(); });
+}
+
+void EventRateChart::setRates(const QMap<qint64, EventRateBuckets::Counts> &buckets,
+                              qint64 bucketMs, qint64 fromMs, qint64 toMs)
+{
+    m_buckets = buckets;
+    m_bucketMs = qMax<qint64>(1000, bucketMs);
+    m_fromMs = fromMs;
+    m_toMs = qMax(toMs, fromMs + m_bucketMs);
+    rebuild();
+}
+
+void EventRateChart::setDeployments(const QVector<DeploymentMarker> &markers)
+{
+    m_markers = markers;
+    rebuild();
+}
+
+int EventRateChart::seriesCount() const
+{
+    return int(m_chart->series().size());
+}
+
+void EventRateChart::rebuild()
+{
+    m_chart->removeAllSeries();
+    qDeleteAll(m_labels);
+    m_labels.clear();
+    const auto axes = m_chart->axes();
+    for (QAbstractAxis *axis : axes) {
+        m_chart->removeAxis(axis);
+        delete axis;
+    }
+    auto *x = new QDateTimeAxis;
+    x->setFormat(m_toMs - m_fromMs > 86400000 ? QStringLiteral("MM-dd HH:mm")
+                                              : QStringLiteral("HH:mm"));
+    // Ticks on whole multiples of the bucket width (the range starts on one): 1, 2, 5, 10…
+    // buckets apart, at most 12 intervals.
+    const qint64 buckets = qMax<qint64>(1, (m_toMs - m_fromMs) / m_bucketMs);
+    qint64 step = 1;
+    for (const qint64 s : {1, 2, 5, 10, 15, 30, 60, 120, 240, 600})
+        if (buckets / s <= 12) {
+            step = s;
+            break;
+        }
+    const qint64 intervals = (buckets + step - 1) / step;
+    const qint64 axisTo = m_fromMs + intervals * step * m_bucketMs; // ends on a tick
+    x->setRange(QDateTime::fromMSecsSinceEpoch(m_fromMs), QDateTime::fromMSecsSinceEpoch(axisTo));
+    x->setTickCount(int(intervals) + 1);
+    auto *y = new QValueAxis;
+    y->setLabelFormat(QStringLiteral("%d"));
+    y->setTitleText(m_bucketMs == 60000 ? QStringLiteral("per min")
+                                        : QStringLiteral("per %1 min").arg(m_bucketMs / 60000));
+    m_chart->addAxis(x, Qt::AlignBottom);
+    m_chart->addAxis(y, Qt::AlignLeft);
+
+    qint64 peak = 1;
+    for (int k = 0; k < kRecoveryKindCount; ++k) {
+        bool any = false;
+        for (const auto &counts : m_buckets)
+            any = any || counts[size_t(k)] > 0;
+        if (!any)
+            continue;
+        auto *line = new QLineSeries;
+        line->setName(enumToText(RecoveryKind(k)));
+        line->setPen(QPen(kKindColors[k], 1.5));
+        // Every bucket of the range, zeros included, so a quiet minute reads as zero.
+        for (qint64 t = m_fromMs - m_fromMs % m_bucketMs; t < m_toMs; t += m_bucketMs) {
+            const auto it = m_buckets.constFind(t);
+            const qint64 v = it == m_buckets.cend() ? 0 : (*it)[size_t(k)];
+            peak = qMax(peak, v);
+            line->append(double(t + m_bucketMs / 2), double(v)); // at the bucket's middle
+        }
+        m_chart->addSeries(line);
+        line->attachAxis(x);
+        line->attachAxis(y);
+    }
+    y->setRange(0, double(peak) * 1.15);
+
+    for (const DeploymentMarker &m : m_markers) {
+        if (m.atMs < m_fromMs || m.atMs > m_toMs)
+            continue;
+        auto *mark = new QLineSeries;
+        mark->setName(QStringLiteral("%1 v%2").arg(m.agent).arg(m.version));
+        QPen pen(m.kind == QLatin1String("rollback") ? QColor(0xb0, 0x30, 0x30)
+                                                     : QColor(0x44, 0x44, 0x44));
+        pen.setStyle(Qt::DashLine);
+        mark->setPen(pen);
+        mark->append(double(m.atMs), 0);
+        mark->append(double(m.atMs), double(peak) * 1.15);
+        m_chart->addSeries(mark);
+        mark->attachAxis(x);
+        mark->attachAxis(y);
+        const auto markers = m_chart->legend()->markers(mark);
+        for (QLegendMarker *lm : markers)
+            lm->setVisible(false);
+        auto *label = new QGraphicsSimpleTextItem(QStringLiteral("%1 %2 v%3")
+                                                      .arg(m.kind == QLatin1String("rollback")
+                                                               ? QStringLiteral("↶")
+                                                               : QStringLiteral("▲"),
+                                                           m.agent)
+                                                      .arg(m.version),
+                                                  m_chart);
+        label->setData(0, double(m.atMs));
+        label->setToolTip(
+            QStringLiteral("%1 of %2 v%3 at %4")
+                .arg(m.kind, m.agent)
+                .arg(m.version)
+                .arg(QDateTime::fromMSecsSinceEpoch(m.atMs).toString(Qt::ISODateWithMs)));
+        m_labels.append(label);
+    }
+    placeLabels();
+}
+
+void EventRateChart::placeLabels()
+{
+    if (m_chart->series().isEmpty())
+        return;
+    const QRectF area = m_chart->plotArea();
+    QAbstractSeries *any = m_chart->series().constFirst();
+    int row = 0;
+    for (QGraphicsSimpleTextItem *label : std::as_const(m_labels)) {
+        const QPointF p = m_chart->mapToPosition(QPointF(label->data(0).toDouble(), 0), any);
+        // Staggered so labels of deployments close in time do not overlap entirely.
+        // Right of its line, or left of it where the plot ends (the legend is there).
+        const qreal width = label->boundingRect().width();
+        const qreal x = p.x() + 2 + width > area.right() ? p.x() - 2 - width : p.x() + 2;
+        label->setPos(x, area.top() + 2 + (row++ % 3) * 12);
+        label->setVisible(area.contains(QPointF(p.x(), area.center().y())));
+    }
+}
+
+} // namespace switchboard

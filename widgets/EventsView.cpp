@@ -1,0 +1,464 @@
+#include "widgets/EventsView.h"
+
+#include "models/EventRateBuckets.h"
+#include "models/RecoveryEventFilterProxy.h"
+#include "models/RecoveryEventHistory.h"
+#include "models/RecoveryEventTableModel.h"
+#include "models/RecoveryEventTail.h"
+#include "widgets/EventRateChart.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDateTimeEdit>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QShortcut>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace switchboard {
+
+namespace {
+using OF = RecoveryEventFilterProxy::OutcomeFilter;
+const std::pair<const char *, OF> kOutcomes[] = {{"any outcome", OF::Any},
+                                                 {"✓ recovered", OF::Recovered},
+                                                 {"✗ failed", OF::Failed},
+                                                 {"… in progress", OF::InProgress},
+                                                 {"⚠ unrecoverable", OF::Unrecoverable},
+                                                 {"⊘ bad records", OF::Bad}};
+
+QString grouped(qint64 n)
+{
+    return QLocale::system().toString(n);
+}
+} // namespace
+
+EventsView::EventsView(const Options &options, QWidget *parent)
+    : QWidget(parent)
+    , m_options(options)
+    , m_live(new RecoveryEventTableModel(options.capacity, this))
+    , m_historyModel(new RecoveryEventTableModel(1'000'000, this))
+    , m_proxy(new RecoveryEventFilterProxy(this))
+    , m_history(new RecoveryEventHistory(m_historyModel, this))
+    , m_buckets(new EventRateBuckets(options.chartMinutes))
+{
+    m_live->setMinFlushIntervalMs(16); // one insert + repaint per frame at most
+    m_historyModel->setRelativeTimes(false);
+    m_history->setPageSize(options.historyPageSize);
+    m_proxy->setSourceModel(m_live);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setSpacing(4);
+    layout->addWidget(buildToolbar());
+
+    m_chart = new EventRateChart(this);
+    m_table = new QTableView(this);
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(false); // arrival order until the operator sorts
+    m_table->horizontalHeader()->setSectionsClickable(true);
+    connect(m_table->horizontalHeader(), &QHeaderView::sectionClicked, this, [this](int column) {
+        m_table->setSortingEnabled(true);
+        m_table->sortByColumn(column, m_table->horizontalHeader()->sortIndicatorOrder());
+        m_follow->setChecked(false);
+    });
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setVerticalScrollMode(QAbstractItemView::ScrollPerItem);
+    m_table->verticalHeader()->setVisible(false);
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 4);
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->setWordWrap(false);
+    m_table->setAlternatingRowColors(true);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    const int widths[] = {90, 110, 150, 130, 90, 150, 130, 60};
+    for (int c = 0; c < 8; ++c)
+        m_table->setColumnWidth(c, widths[c]);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, &EventsView::showContextMenu);
+    connect(m_table, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
+        const QString session = sessionAt(index);
+        if (!session.isEmpty())
+            emit openTraceRequested(session);
+    });
+
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(m_chart);
+    splitter->addWidget(m_table);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 5);
+    layout->addWidget(splitter, 1);
+
+    auto *status = new QHBoxLayout;
+    m_state = new QLabel(QStringLiteral("not connected"), this);
+    m_counters = new QLabel(this);
+    m_counters->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    status->addWidget(m_state);
+    status->addStretch(1);
+    status->addWidget(m_counters);
+    layout->addLayout(status);
+
+    connect(
+        m_proxy, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+        [this](const QModelIndex &, int first, int last) { onRowsAboutToBeRemoved(first, last); });
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, [this] { onRowsRemoved(); });
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, [this] { onRowsInserted(); });
+    connect(m_live, &RecoveryEventTableModel::flushed, this, [this] { updateCounters(); });
+    // Scrolling away from the bottom stops following; scrolling back resumes it.
+    connect(m_table->verticalScrollBar(), &QAbstractSlider::actionTriggered, this, [this] {
+        QTimer::singleShot(0, this, [this] {
+            const QScrollBar *bar = m_table->verticalScrollBar();
+            if (m_mode == Mode::Live && !m_table->isSortingEnabled())
+                m_follow->setChecked(bar->value() >= bar->maximum());
+        });
+    });
+
+    connect(m_history, &RecoveryEventHistory::pageLoaded, this, [this](int rows, bool more) {
+        m_older->setEnabled(more);
+        m_state->setText(QStringLiteral("history: %1 rows loaded%2")
+                             .arg(grouped(m_historyModel->rowCount()),
+                                  more ? QStringLiteral(", older available") : QString()));
+        Q_UNUSED(rows)
+        updateCounters();
+    });
+    connect(m_history, &RecoveryEventHistory::ratesLoaded, this,
+            [this](const QMap<qint64, EventRateBuckets::Counts> &b, qint64 bucketMs) {
+                if (m_mode == Mode::History)
+                    m_chart->setRates(b, bucketMs, m_history->filter().fromMs,
+                                      m_history->filter().toMs);
+            });
+    connect(m_history, &RecoveryEventHistory::deploymentsLoaded, m_chart,
+            &EventRateChart::setDeployments);
+    connect(m_history, &RecoveryEventHistory::failed, this, [this](const QString &message) {
+        m_state->setText(QStringLiteral("⚠ Postgres: %1").arg(message.left(200)));
+        m_state->setToolTip(message);
+    });
+
+    // Relative times age, the live chart moves, deployments appear: once a second is
+    // plenty (only visible cells repaint).
+    m_ticker = new QTimer(this);
+    m_ticker->setInterval(1000);
+    int ticks = 0;
+    connect(m_ticker, &QTimer::timeout, this, [this, ticks]() mutable {
+        if (m_mode != Mode::Live)
+            return;
+        m_table->viewport()->update();
+        if (++ticks % 2 == 0)
+            refreshLiveChart();
+        if (ticks % 30 == 1)
+            refreshDeployments();
+    });
+    m_ticker->start();
+    refreshLiveChart();
+    updateCounters();
+}
+
+EventsView::~EventsView()
+{
+    delete m_buckets;
+}
+
+QWidget *EventsView::buildToolbar()
+{
+    auto *bar = new QWidget(this);
+    auto *row = new QHBoxLayout(bar);
+    row->setContentsMargins(0, 0, 0, 0);
+    m_modeBox = new QComboBox(bar);
+    m_modeBox->addItems({QStringLiteral("Live tail"), QStringLiteral("History")});
+    m_modeBox->setToolTip(QStringLiteral("Live: the events stream as it arrives. History: "
+                                         "agentops.recovery_events for a time range."));
+    connect(m_modeBox, &QComboBox::currentIndexChanged, this,
+            [this](int i) { setMode(i == 0 ? Mode::Live : Mode::History); });
+    row->addWidget(m_modeBox);
+
+    m_filter = new QLineEdit(bar);
+    m_filter->setPlaceholderText(QStringLiteral("Filter (Ctrl+F)"));
+    m_filter->setClearButtonEnabled(true);
+    auto *find = new QShortcut(QKeySequence::Find, this);
+    connect(find, &QShortcut::activated, this, [this] {
+        m_filter->setFocus();
+        m_filter->selectAll();
+    });
+    row->addWidget(m_filter, 2);
+
+    m_kind = new QComboBox(bar);
+    m_kind->addItem(QStringLiteral("any kind"));
+    for (int k = 0; k < kRecoveryKindCount; ++k)
+        m_kind->addItem(enumToText(RecoveryKind(k)), k);
+    row->addWidget(m_kind);
+    m_outcome = new QComboBox(bar);
+    for (const auto &o : kOutcomes)
+        m_outcome->addItem(QString::fromUtf8(o.first), int(o.second));
+    row->addWidget(m_outcome);
+    m_agent = new QLineEdit(bar);
+    m_agent->setPlaceholderText(QStringLiteral("agent"));
+    m_agent->setClearButtonEnabled(true);
+    row->addWidget(m_agent, 1);
+    m_session = new QLineEdit(bar);
+    m_session->setPlaceholderText(QStringLiteral("session"));
+    m_session->setClearButtonEnabled(true);
+    row->addWidget(m_session, 1);
+
+    m_follow = new QCheckBox(QStringLiteral("Follow"), bar);
+    m_follow->setChecked(true);
+    m_follow->setToolTip(QStringLiteral("Keep the newest event in view"));
+    connect(m_follow, &QCheckBox::toggled, this, [this](bool on) {
+        if (on) {
+            m_table->setSortingEnabled(false);
+            m_proxy->sort(-1);
+            m_table->scrollToBottom();
+        }
+    });
+    row->addWidget(m_follow);
+
+    m_historyControls = new QWidget(bar);
+    auto *h = new QHBoxLayout(m_historyControls);
+    h->setContentsMargins(0, 0, 0, 0);
+    const QDateTime now = QDateTime::currentDateTime();
+    m_from = new QDateTimeEdit(now.addSecs(-3600), m_historyControls);
+    m_to = new QDateTimeEdit(now.addSecs(60), m_historyControls);
+    for (QDateTimeEdit *e : {m_from, m_to}) {
+        e->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
+        e->setCalendarPopup(true);
+    }
+    m_load = new QPushButton(QStringLiteral("Load"), m_historyControls);
+    m_older = new QPushButton(QStringLiteral("Older ▸"), m_historyControls);
+    m_older->setEnabled(false);
+    m_older->setToolTip(QStringLiteral("Next page (keyset on at, id)"));
+    connect(m_load, &QPushButton::clicked, this, &EventsView::loadHistory);
+    connect(m_older, &QPushButton::clicked, m_history, &RecoveryEventHistory::loadOlder);
+    h->addWidget(new QLabel(QStringLiteral("from"), m_historyControls));
+    h->addWidget(m_from);
+    h->addWidget(new QLabel(QStringLiteral("to"), m_historyControls));
+    h->addWidget(m_to);
+    h->addWidget(m_load);
+    h->addWidget(m_older);
+    m_historyControls->setVisible(false);
+    row->addWidget(m_historyControls);
+
+    connect(m_filter, &QLineEdit::textChanged, this, [this] { applyFilters(); });
+    connect(m_agent, &QLineEdit::textChanged, this, [this] { applyFilters(); });
+    connect(m_session, &QLineEdit::textChanged, this, [this] { applyFilters(); });
+    connect(m_kind, &QComboBox::currentIndexChanged, this, [this] { applyFilters(); });
+    connect(m_outcome, &QComboBox::currentIndexChanged, this, [this] { applyFilters(); });
+    return bar;
+}
+
+void EventsView::setRedis(const RedisConnectionOptions &options, const QByteArray &streamKey)
+{
+    delete m_tail;
+    m_tail = new RecoveryEventTail(options, streamKey, m_live, this);
+    m_tail->setObserver([this](const EventRow &row) {
+        m_buckets->add(row);
+        m_bucketsDirty = true;
+    });
+    connect(m_tail, &RecoveryEventTail::readError, this, [this](const QString &message) {
+        m_state->setText(QStringLiteral("⚠ tail: %1").arg(message.left(200)));
+    });
+    m_tail->setBackfill(m_options.backfill);
+    m_tail->start();
+    m_state->setText(QStringLiteral("● live: %1").arg(QString::fromUtf8(streamKey)));
+}
+
+void EventsView::setPostgres(PgPool *pool)
+{
+    m_pool = pool;
+    m_history->setPool(pool);
+    m_load->setEnabled(pool != nullptr);
+    if (pool)
+        refreshDeployments();
+}
+
+void EventsView::detach()
+{
+    delete m_tail;
+    m_tail = nullptr;
+    setPostgres(nullptr);
+    m_state->setText(QStringLiteral("not connected"));
+}
+
+void EventsView::setMode(Mode mode)
+{
+    if (mode == m_mode)
+        return;
+    m_mode = mode;
+    m_modeBox->setCurrentIndex(mode == Mode::Live ? 0 : 1);
+    m_historyControls->setVisible(mode == Mode::History);
+    m_follow->setVisible(mode == Mode::Live);
+    m_proxy->setSourceModel(mode == Mode::Live ? m_live : m_historyModel);
+    if (mode == Mode::Live) {
+        refreshLiveChart();
+        refreshDeployments();
+        if (m_follow->isChecked())
+            m_table->scrollToBottom();
+    } else if (m_historyModel->rowCount() == 0 && m_pool) {
+        loadHistory();
+    }
+    updateCounters();
+}
+
+void EventsView::loadHistory()
+{
+    EventHistoryFilter f;
+    f.fromMs = m_from->dateTime().toMSecsSinceEpoch();
+    f.toMs = m_to->dateTime().toMSecsSinceEpoch();
+    if (m_kind->currentIndex() > 0)
+        f.kind = m_kind->currentText();
+    f.agent = m_agent->text().trimmed();
+    f.session = m_session->text().trimmed();
+    switch (OF(m_outcome->currentData().toInt())) {
+    case OF::Recovered:
+        f.outcome = QStringLiteral("recovered");
+        break;
+    case OF::Failed:
+        f.outcome = QStringLiteral("failed");
+        break;
+    case OF::InProgress:
+        f.outcome = QStringLiteral("in_progress");
+        break;
+    default:
+        break;
+    }
+    if (m_mode != Mode::History)
+        setMode(Mode::History);
+    m_state->setText(QStringLiteral("history: loading…"));
+    m_history->load(f);
+    updateCounters();
+}
+
+void EventsView::filterSession(const QString &sessionId)
+{
+    m_session->setText(sessionId);
+}
+
+void EventsView::applyFilters()
+{
+    m_proxy->setText(m_filter->text());
+    m_proxy->setAgent(m_agent->text());
+    m_proxy->setSession(m_session->text());
+    const QVariant kind = m_kind->currentData();
+    m_proxy->setKind(kind.isValid() ? std::optional<RecoveryKind>(RecoveryKind(kind.toInt()))
+                                    : std::nullopt);
+    m_proxy->setOutcome(OF(m_outcome->currentData().toInt()));
+    updateCounters();
+}
+
+bool EventsView::followsTail() const
+{
+    return m_mode == Mode::Live && m_follow->isChecked();
+}
+
+QString EventsView::countersText() const
+{
+    const RecoveryEventTableModel *model = m_mode == Mode::Live ? m_live : m_historyModel;
+    const EventCounters &c = model->counters();
+    QString text = QStringLiteral("%1 events · ✗ %2 failed · ⚠ %3 unrecoverable · ⊘ %4 bad")
+                       .arg(grouped(c.total), grouped(c.byOutcome[size_t(RecoveryOutcome::Failed)]),
+                            grouped(c.unrecoverable), grouped(c.bad));
+    if (c.gaps > 0)
+        text
+            += QStringLiteral(" · ⋯ %1 gaps (%2 missing)").arg(grouped(c.gaps), grouped(c.missing));
+    text += QStringLiteral(" · showing %1 of %2")
+                .arg(grouped(m_proxy->rowCount()), grouped(model->rowCount()));
+    if (m_mode == Mode::Live)
+        text += QStringLiteral(" (buffer %1)").arg(grouped(m_live->capacity()));
+    return text;
+}
+
+void EventsView::updateCounters()
+{
+    m_counters->setText(countersText());
+}
+
+void EventsView::refreshLiveChart()
+{
+    if (m_mode != Mode::Live)
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 to = EventRateBuckets::minuteOf(now) + 60000;
+    // Rebuilt every other second even when nothing arrived: the time axis moves on.
+    m_bucketsDirty = false;
+    // The window grows with the data up to chartMinutes (at least ten minutes), so a
+    // console opened a minute ago does not draw one sliver at the right edge.
+    qint64 from = to - qint64(m_options.chartMinutes) * 60000;
+    if (!m_buckets->isEmpty())
+        from = qMax(from, qMin(m_buckets->minutes().firstKey() - 60000, to - 600000));
+    m_chart->setRates(m_buckets->minutes(), 60000, from, to);
+}
+
+void EventsView::refreshDeployments()
+{
+    if (!m_pool || m_mode != Mode::Live)
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_history->loadDeployments(now - qint64(m_options.chartMinutes + 1) * 60000, now + 60000);
+}
+
+void EventsView::onRowsAboutToBeRemoved(int first, int last)
+{
+    // Eviction at the top while the operator reads further down: keep the same rows in
+    // view instead of letting the content slide under the cursor.
+    m_keepScroll = -1;
+    if (followsTail() || m_table->isSortingEnabled())
+        return;
+    const int top = m_table->verticalScrollBar()->value();
+    if (last < top) {
+        m_keepScroll = top;
+        m_removedAbove = last - first + 1;
+    }
+}
+
+void EventsView::onRowsRemoved()
+{
+    if (m_keepScroll >= 0)
+        m_table->verticalScrollBar()->setValue(qMax(0, m_keepScroll - m_removedAbove));
+    m_keepScroll = -1;
+}
+
+void EventsView::onRowsInserted()
+{
+    if (followsTail() && !m_table->isSortingEnabled())
+        m_table->scrollToBottom();
+}
+
+QString EventsView::sessionAt(const QModelIndex &proxyIndex) const
+{
+    return proxyIndex.siblingAtColumn(RecoveryEventTableModel::Session)
+        .data(RecoveryEventTableModel::SessionRole)
+        .toString();
+}
+
+void EventsView::showContextMenu(const QPoint &pos)
+{
+    const QModelIndex index = m_table->indexAt(pos);
+    if (!index.isValid())
+        return;
+    const QString session = sessionAt(index);
+    const QString agent = index.data(RecoveryEventTableModel::AgentRole).toString();
+    QMenu menu(this);
+    QAction *trace = menu.addAction(QStringLiteral("Open trace of %1").arg(session));
+    trace->setEnabled(!session.isEmpty());
+    QAction *onlySession = menu.addAction(QStringLiteral("Only this session"));
+    QAction *onlyAgent = menu.addAction(QStringLiteral("Only agent %1").arg(agent));
+    QAction *copy = menu.addAction(QStringLiteral("Copy session id"));
+    QAction *chosen = menu.exec(m_table->viewport()->mapToGlobal(pos));
+    if (chosen == trace)
+        emit openTraceRequested(session);
+    else if (chosen == onlySession)
+        m_session->setText(session);
+    else if (chosen == onlyAgent)
+        m_agent->setText(agent);
+    else if (chosen == copy)
+        QApplication::clipboard()->setText(session);
+}
+
+} // namespace switchboard
