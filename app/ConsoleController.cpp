@@ -1,6 +1,7 @@
 #include "app/ConsoleController.h"
 
 #include "app/MainWindow.h"
+#include "app/PromptsFeature.h"
 #include "core/pg/PgConfig.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProfileStore.h"
@@ -17,6 +18,7 @@ ConsoleController::ConsoleController(ConnectionProfile profile, MainWindow &wind
     : QObject(parent)
     , m_profile(std::move(profile))
     , m_window(window)
+    , m_prompts(std::make_unique<PromptsFeature>(window, m_profile))
 { }
 
 ConsoleController::~ConsoleController() = default;
@@ -145,6 +147,7 @@ void ConsoleController::startPostgres(const QString &password)
                     askPassword(false, st.summary);
             });
     m_postgres->start();
+    m_prompts->attachPostgres(m_postgres.get());
 }
 
 void ConsoleController::startRedis(const QString &password)
@@ -166,6 +169,7 @@ void ConsoleController::startRedis(const QString &password)
             askPassword(true, st.summary);
     });
     m_redis->start();
+    m_prompts->attachRedis(m_redis.get());
 }
 
 } // namespace switchboard

@@ -12,6 +12,7 @@ namespace switchboard {
 
 class MainWindow;
 class PostgresBackend;
+class PromptsFeature;
 class RedisBackend;
 class SecretStore;
 
@@ -41,6 +42,7 @@ private:
 
     std::unique_ptr<PostgresBackend> m_postgres;
     std::unique_ptr<RedisBackend> m_redis;
+    std::unique_ptr<PromptsFeature> m_prompts; // after the backends: goes first
     SecretStore *m_secrets = nullptr;
     bool m_askedRedis = false;
     bool m_askedPostgres = false;

@@ -6,6 +6,7 @@ namespace switchboard {
 
 PromptCatalog::PromptCatalog(PgPool *pool, QObject *parent)
     : QObject(parent)
+    , m_pool(pool)
     , m_agents(pool, this)
     , m_versions(pool, this)
     , m_deployments(pool, this)
@@ -15,6 +16,14 @@ PromptCatalog::PromptCatalog(PgPool *pool, QObject *parent)
     , m_permissions(pool, this)
     , m_unnotified(pool, this)
 { }
+
+bool PromptCatalog::poolGone(const QString &what)
+{
+    if (m_pool)
+        return false;
+    Q_EMIT failed(what, QStringLiteral("the Postgres connection was closed"));
+    return true;
+}
 
 PgJobSpec PromptCatalog::spec(const QString &label, PgTarget target)
 {
@@ -27,6 +36,8 @@ PgJobSpec PromptCatalog::spec(const QString &label, PgTarget target)
 
 void PromptCatalog::loadAgents()
 {
+    if (poolGone(QStringLiteral("agents")))
+        return;
     // The active version must be current (a rollback was just made): the primary.
     m_agents.start(spec(QStringLiteral("prompt agents")), &PromptQueries::agents,
                    [this](PgResult<QVector<PromptAgentRow>> r) {
@@ -39,6 +50,8 @@ void PromptCatalog::loadAgents()
 
 void PromptCatalog::loadVersions(const QString &agent, qint64 beforeVersion)
 {
+    if (poolGone(QStringLiteral("versions")))
+        return;
     // One row more than a page tells whether there is a next page.
     m_versions.start(
         spec(QStringLiteral("prompt versions of %1").arg(agent), PgTarget::Replica),
@@ -59,6 +72,8 @@ void PromptCatalog::loadVersions(const QString &agent, qint64 beforeVersion)
 
 void PromptCatalog::loadDeployments(const QString &agent, qint64 beforeId)
 {
+    if (poolGone(QStringLiteral("deployments")))
+        return;
     m_deployments.start(
         spec(QStringLiteral("deployments of %1").arg(agent)),
         [agent, beforeId](pqxx::transaction_base &tx) {
@@ -78,6 +93,8 @@ void PromptCatalog::loadDeployments(const QString &agent, qint64 beforeId)
 
 void PromptCatalog::loadVersion(const QString &agent, qint64 version)
 {
+    if (poolGone(QStringLiteral("version")))
+        return;
     m_version.start(
         spec(QStringLiteral("prompt %1/%2").arg(agent).arg(version), PgTarget::Replica),
         [agent, version](pqxx::transaction_base &tx) {
@@ -93,6 +110,8 @@ void PromptCatalog::loadVersion(const QString &agent, qint64 version)
 
 void PromptCatalog::loadPair(const QString &agent, qint64 oldVersion, qint64 newVersion)
 {
+    if (poolGone(QStringLiteral("diff")))
+        return;
     m_pair.start(
         spec(QStringLiteral("prompt diff %1/%2..%3").arg(agent).arg(oldVersion).arg(newVersion),
              PgTarget::Replica),
@@ -110,6 +129,8 @@ void PromptCatalog::loadPair(const QString &agent, qint64 oldVersion, qint64 new
 
 void PromptCatalog::loadMetrics(const QString &agent)
 {
+    if (poolGone(QStringLiteral("metrics")))
+        return;
     m_metrics.start(
         spec(QStringLiteral("recovery rates of %1").arg(agent), PgTarget::Replica),
         [agent](pqxx::transaction_base &tx) { return PromptQueries::metrics(tx, agent); },
@@ -123,6 +144,8 @@ void PromptCatalog::loadMetrics(const QString &agent)
 
 void PromptCatalog::loadPermissions()
 {
+    if (poolGone(QStringLiteral("permissions")))
+        return;
     m_permissions.start(spec(QStringLiteral("rollback permission")), &PromptQueries::permissions,
                         [this](PgResult<PromptPermissions> r) {
                             if (!r.ok())
@@ -134,6 +157,8 @@ void PromptCatalog::loadPermissions()
 
 void PromptCatalog::loadUnnotified()
 {
+    if (poolGone(QStringLiteral("unnotified")))
+        return;
     m_unnotified.start(spec(QStringLiteral("unnotified deployments")), &PromptQueries::unnotified,
                        [this](PgResult<QVector<PromptDeploymentRow>> r) {
                            if (!r.ok())

@@ -46,7 +46,9 @@ Q_SIGNALS:
 
 private:
     static PgJobSpec spec(const QString &label, PgTarget target = PgTarget::Primary);
+    bool poolGone(const QString &what); // the profile's connections were closed
 
+    QPointer<PgPool> m_pool;
     JobTracker m_agents;
     JobTracker m_versions;
     JobTracker m_deployments;

@@ -58,6 +58,11 @@ RollbackService::RollbackService(PgPool *pool, RedisClient *redis, const Keys &k
     , m_clientHost(std::move(clientHost))
 { }
 
+void RollbackService::setRedis(RedisClient *redis)
+{
+    m_redis = redis;
+}
+
 RollbackOutcome RollbackService::runTransaction(pqxx::transaction_base &tx,
                                                 const RollbackRequest &r, const QString &op,
                                                 const QString &host)
@@ -169,6 +174,10 @@ void RollbackService::rollback(const RollbackRequest &request, Done done)
         invalid.message = QStringLiteral("Not rolled back: the reason is over 16 KiB.");
     else if (request.overrideEval && request.overrideReason.trimmed().isEmpty())
         invalid.message = QStringLiteral("Not rolled back: an override needs its own reason.");
+    if (!m_pool) {
+        invalid.code = RollbackOutcome::DatabaseError;
+        invalid.message = QStringLiteral("Not rolled back: the Postgres connection was closed.");
+    }
     if (!invalid.message.isEmpty()) {
         done(invalid);
         return;
@@ -223,6 +232,12 @@ void RollbackService::rollback(const RollbackRequest &request, Done done)
 
 void RollbackService::explainRace(RollbackOutcome out, const QString &agent, Done done)
 {
+    if (!m_pool) {
+        out.message = QStringLiteral("Not rolled back: %1's prompt was changed by someone else.")
+                          .arg(agent);
+        done(out);
+        return;
+    }
     PgJobSpec spec;
     spec.label = QStringLiteral("latest deployment of %1").arg(agent);
     m_pool->submit(
@@ -249,6 +264,12 @@ void RollbackService::explainRace(RollbackOutcome out, const QString &agent, Don
 
 void RollbackService::renotify(qint64 deploymentId, Done done)
 {
+    if (!m_pool) {
+        RollbackOutcome out;
+        out.message = QStringLiteral("Not sent: the Postgres connection was closed.");
+        done(out);
+        return;
+    }
     PgJobSpec spec;
     spec.label = QStringLiteral("deployment #%1").arg(deploymentId);
     m_pool->submit(
@@ -350,6 +371,14 @@ void RollbackService::notify(RollbackOutcome outcome, const QString &agent, bool
 void RollbackService::recordNotification(RollbackOutcome outcome, const QString &agent, bool audit,
                                          Done done)
 {
+    if (!m_pool) {
+        outcome.code = RollbackOutcome::NotNotified;
+        outcome.notifyError = QStringLiteral("Redis was updated, but the Postgres connection "
+                                             "closed before it was recorded");
+        outcome.message += QLatin1Char(' ') + outcome.notifyError;
+        done(outcome);
+        return;
+    }
     PgJobSpec spec;
     spec.readOnly = false;
     spec.timeoutMs = kWriteTimeoutMs;

@@ -75,6 +75,7 @@ public:
     void renotify(qint64 deploymentId, Done done);
 
     const QString &operatorName() const { return m_operator; }
+    void setRedis(RedisClient *redis);
 
     // The transaction itself (runs on a worker). Public for tests of the SQL alone.
     static RollbackOutcome runTransaction(pqxx::transaction_base &tx,
@@ -90,7 +91,7 @@ private:
     void recordNotification(RollbackOutcome outcome, const QString &agent, bool audit, Done done);
     void explainRace(RollbackOutcome outcome, const QString &agent, Done done);
 
-    PgPool *m_pool;
+    QPointer<PgPool> m_pool; // gone when the profile's connections are closed
     QPointer<RedisClient> m_redis;
     Keys m_keys;
     QString m_operator;
