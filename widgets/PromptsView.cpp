@@ -299,6 +299,7 @@ void PromptsView::selectAgent(const QString &agent)
     if (agent == m_agent || m_stopped)
         return;
     m_agent = agent;
+    m_activeVersion = -1;
     m_versions->clear();
     m_deployments->clear();
     m_versions->setMetrics({});
@@ -318,8 +319,16 @@ void PromptsView::selectAgent(const QString &agent)
 void PromptsView::onAgents(const QVector<PromptAgentRow> &rows)
 {
     m_agents->setRows(rows);
-    if (const PromptAgentRow *row = currentAgentRow())
-        m_versions->setActiveVersion(row->hasDeployment ? row->active.version : 0);
+    if (const PromptAgentRow *row = currentAgentRow()) {
+        const qint64 active = row->hasDeployment ? row->active.version : 0;
+        m_versions->setActiveVersion(active);
+        // The diff is against the active version: when that changes (or was not known when
+        // the version was selected), compare again.
+        if (active != m_activeVersion) {
+            m_activeVersion = active;
+            onVersionSelection();
+        }
+    }
     if (m_agent.isEmpty() && m_agentProxy->rowCount() > 0)
         m_agentTable->setCurrentIndex(m_agentProxy->index(0, 0));
     updateRollbackState();
@@ -411,6 +420,11 @@ void PromptsView::updateRollbackState()
         why = QStringLiteral("v%1 is already %2's active version.").arg(active).arg(m_agent);
     else if (!agent->hasDeployment)
         why = QStringLiteral("%1 has never been deployed.").arg(m_agent);
+    else if (const int row = m_versions->rowOf(versions.first());
+             row >= 0 && !m_versions->rowAt(row).problem.isEmpty())
+        why = QStringLiteral("v%1 is a bad row: %2")
+                  .arg(versions.first())
+                  .arg(m_versions->rowAt(row).problem);
     else if (!m_pairLoaded || m_pairNew.version != versions.first() || m_pairOld.version != active)
         why = QStringLiteral("Loading the diff…");
     else if (!m_pairNew.problem.isEmpty())

@@ -111,6 +111,7 @@ private:
     QPushButton *m_rollback;
 
     QString m_agent;
+    qint64 m_activeVersion = -1; // of m_agent, as last seen
     qint64 m_pendingVersion = -1; // showAgent's version, selected when the page arrives
     PromptPermissions m_permissions;
     bool m_permissionsKnown = false;

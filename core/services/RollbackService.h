@@ -99,3 +99,5 @@ private:
 };
 
 } // namespace switchboard
+
+Q_DECLARE_METATYPE(switchboard::RollbackOutcome)
