@@ -210,6 +210,18 @@ void PromptsView::buildUi()
     main->addWidget(right);
     main->setStretchFactor(0, 1);
     main->setStretchFactor(1, 3);
+    main->setSizes({430, 1000});
+    right->setSizes({380, 420});
+    m_agentTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_agentTable->horizontalHeader()->setStretchLastSection(false);
+    m_versionTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_versionTable->horizontalHeader()->setSectionResizeMode(PromptVersionModel::Note,
+                                                             QHeaderView::Interactive);
+    m_versionTable->horizontalHeader()->resizeSection(PromptVersionModel::Note, 180);
+    m_deploymentTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_deploymentTable->horizontalHeader()->setSectionResizeMode(PromptDeploymentModel::Reason,
+                                                                QHeaderView::Interactive);
+    m_deploymentTable->horizontalHeader()->setStretchLastSection(false);
 
     auto *noticeRow = new QHBoxLayout;
     noticeRow->addWidget(m_notice, 1);
