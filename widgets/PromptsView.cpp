@@ -89,20 +89,7 @@ PromptsView::PromptsView(PgPool *pool, RedisClient *redis, const Keys &keys,
                 if (agent != m_agent)
                     return;
                 m_versions->setPage(rows, more, before != 0);
-                if (m_pendingVersion >= 0) {
-                    const qint64 want = m_pendingVersion > 0
-                        ? m_pendingVersion
-                        : (currentAgentRow() ? currentAgentRow()->active.version : 0);
-                    const int row = m_versions->rowOf(want);
-                    if (row >= 0) {
-                        m_pendingVersion = -1;
-                        const QModelIndex i
-                            = m_versionProxy->mapFromSource(m_versions->index(row, 0));
-                        m_versionTable->selectionModel()->select(
-                            i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-                        m_versionTable->scrollTo(i);
-                    }
-                }
+                applyPendingSelection();
                 updateRollbackState();
             });
     connect(m_catalog, &PromptCatalog::deploymentsLoaded, this,
@@ -328,6 +315,24 @@ void PromptsView::selectAgent(const QString &agent)
     updateRollbackState();
 }
 
+void PromptsView::applyPendingSelection()
+{
+    if (m_pendingVersion < 0)
+        return;
+    const PromptAgentRow *agent = currentAgentRow();
+    const qint64 want = m_pendingVersion > 0
+        ? m_pendingVersion
+        : (agent && agent->hasDeployment ? agent->active.version : 0);
+    const int row = m_versions->rowOf(want);
+    if (row < 0)
+        return;
+    m_pendingVersion = -1;
+    const QModelIndex i = m_versionProxy->mapFromSource(m_versions->index(row, 0));
+    m_versionTable->selectionModel()->select(
+        i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_versionTable->scrollTo(i);
+}
+
 void PromptsView::onAgents(const QVector<PromptAgentRow> &rows)
 {
     m_agents->setRows(rows);
@@ -340,6 +345,7 @@ void PromptsView::onAgents(const QVector<PromptAgentRow> &rows)
             m_activeVersion = active;
             onVersionSelection();
         }
+        applyPendingSelection();
     }
     if (m_agent.isEmpty() && m_agentProxy->rowCount() > 0)
         m_agentTable->setCurrentIndex(m_agentProxy->index(0, 0));

@@ -75,6 +75,7 @@ private:
     void refresh();
     void selectAgent(const QString &agent);
     void onAgents(const QVector<PromptAgentRow> &rows);
+    void applyPendingSelection(); // showAgent's version (or the active one) once it is listed
     void onVersionSelection();
     void onPair(const PromptVersionDetail &a, const PromptVersionDetail &b);
     void onVersion(const PromptVersionDetail &detail);

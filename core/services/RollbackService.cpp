@@ -89,8 +89,10 @@ RollbackOutcome RollbackService::runTransaction(pqxx::transaction_base &tx,
     if (currentId != r.expectedDeploymentId) {
         out.code = RollbackOutcome::Raced;
         out.changedDeploymentId = currentId;
-        out.changedBy = QString::fromUtf8(latest[0]["deployed_by"].c_str());
-        out.changedAt = msOf(latest[0]["deployed_at"]);
+        if (!latest.empty()) {
+            out.changedBy = QString::fromUtf8(latest[0]["deployed_by"].c_str());
+            out.changedAt = msOf(latest[0]["deployed_at"]);
+        }
         out.changedToVersion = out.fromVersion;
         out.message = QStringLiteral("Not rolled back: %1's prompt was changed by %2 at %3 (now "
                                      "version %4, deployment #%5). Review again.")
