@@ -10,7 +10,7 @@ class PromptAgentModel : public KeyedTableModel<PromptAgentRow>
 {
     Q_OBJECT
 public:
-    enum Column { Agent, Version, Model, Deployed, DeployedBy, Notified, ColumnCount };
+    enum Column { Agent, Version, Notified, Deployed, DeployedBy, Model, ColumnCount };
 
     explicit PromptAgentModel(QObject *parent = nullptr);
 

@@ -284,6 +284,12 @@ void TestPromptsView::failedEvaluationNeedsOverrideInDialog()
     QVERIFY(!dialog->confirmButton()->isEnabled()); // the override needs its reason
     dialog->overrideReasonEdit()->setText(QStringLiteral("suite flaked"));
     QVERIFY(dialog->confirmButton()->isEnabled());
+    if (const QString dir = qEnvironmentVariable("SB_PROMPTS_SHOTS"); !dir.isEmpty()) {
+        QDir().mkpath(dir);
+        dialog->show();
+        QTest::qWait(200);
+        dialog->grab().save(QDir(dir).filePath(QStringLiteral("prompts-rollback-override.png")));
+    }
     QSignalSpy finished(m_view.get(), &PromptsView::rollbackFinished);
     m_view->confirmRollback(*dialog);
     QVERIFY(finished.wait(20000));
@@ -298,6 +304,7 @@ void TestPromptsView::viewerCannotRollBack()
         m_view->rollbackBlockedReason().contains(QStringLiteral("may not insert")), 10000);
     QVERIFY(!m_view->rollbackButton()->isEnabled());
     QVERIFY(m_view->rollbackBlockedReason().contains(QStringLiteral("viewer_ui")));
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->versionModel()->rowCount(), 4, 10000);
     QVERIFY(m_view->rollbackButton()->toolTip().contains(QStringLiteral("may not insert")));
     // If it is attempted anyway (rights changed under us), the database's refusal is shown.
     RollbackDialogInput in;
