@@ -4,6 +4,41 @@
 
 namespace switchboard {
 
+namespace {
+AppOptions parseRollback(const QCommandLineParser &parser, AppOptions options)
+{
+    options.mode = AppOptions::Mode::Rollback;
+    options.agent = parser.value(QStringLiteral("agent")).trimmed();
+    options.reason = parser.value(QStringLiteral("reason"));
+    options.overrideFailedEval = parser.isSet(QStringLiteral("override-failed-eval"));
+    options.overrideReason = parser.value(QStringLiteral("override-reason"));
+    if (options.overrideFailedEval && options.overrideReason.trimmed().isEmpty())
+        options.overrideReason = options.reason;
+    bool ok = false;
+    options.toVersion = parser.value(QStringLiteral("to")).toLongLong(&ok);
+    QString error;
+    if (options.agent.isEmpty())
+        error = QStringLiteral("rollback needs --agent NAME");
+    else if (!ok || options.toVersion < 1)
+        error = QStringLiteral("rollback needs --to VERSION (a positive integer)");
+    else if (options.reason.trimmed().isEmpty())
+        error = QStringLiteral("rollback needs --reason TEXT");
+    else if (options.pgDsn.isEmpty() && options.profile.isEmpty())
+        error = QStringLiteral("rollback needs --pg DSN (or --profile NAME)");
+    if (parser.isSet(QStringLiteral("expect-deployment"))) {
+        options.expectDeployment
+            = parser.value(QStringLiteral("expect-deployment")).toLongLong(&ok);
+        if (!ok || options.expectDeployment < 0)
+            error = QStringLiteral("--expect-deployment must be a deployment id");
+    }
+    if (!error.isEmpty()) {
+        options.mode = AppOptions::Mode::Error;
+        options.error = error;
+    }
+    return options;
+}
+} // namespace
+
 AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
 {
     QCommandLineParser parser;
@@ -11,7 +46,9 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
         "Switchboard: an on-call console for AI agents in production.\n\n"
         "Subcommands:\n"
         "  db migrate --pg DSN   apply the schema migrations and say which were applied\n"
-        "  db status --pg DSN    say which schema version the database has"));
+        "  db status --pg DSN    say which schema version the database has\n"
+        "  rollback --agent A --to V --reason R [--override-failed-eval]\n"
+        "                        roll agent A's prompt back to version V (docs/rollback.md)"));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption profile(QStringLiteral("profile"),
@@ -39,8 +76,28 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
                                    QStringLiteral("Milliseconds to wait before screenshots."),
                                    QStringLiteral("ms"), QStringLiteral("3000"));
     parser.addOptions({profile, redis, pg, replica, ns, op, shot, delay});
+    const QCommandLineOption agent(QStringLiteral("agent"), QStringLiteral("rollback: the agent."),
+                                   QStringLiteral("name"));
+    const QCommandLineOption to(QStringLiteral("to"),
+                                QStringLiteral("rollback: the version to roll back to."),
+                                QStringLiteral("version"));
+    const QCommandLineOption reason(QStringLiteral("reason"),
+                                    QStringLiteral("rollback: why (recorded in the audit log)."),
+                                    QStringLiteral("text"));
+    const QCommandLineOption overrideEval(
+        QStringLiteral("override-failed-eval"),
+        QStringLiteral("rollback: deploy a version that failed or lacks its evaluation."));
+    const QCommandLineOption overrideReason(
+        QStringLiteral("override-reason"),
+        QStringLiteral("rollback: why the evaluation is overridden (default: --reason)."),
+        QStringLiteral("text"));
+    const QCommandLineOption expect(
+        QStringLiteral("expect-deployment"),
+        QStringLiteral("rollback: refuse unless this deployment id is still the active one."),
+        QStringLiteral("id"));
+    parser.addOptions({agent, to, reason, overrideEval, overrideReason, expect});
     parser.addPositionalArgument(QStringLiteral("command"),
-                                 QStringLiteral("Optional: db migrate | db status"));
+                                 QStringLiteral("Optional: db migrate | db status | rollback"));
 
     AppOptions options;
     if (helpText)
@@ -72,6 +129,8 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
     const QStringList positional = parser.positionalArguments();
     if (positional.isEmpty())
         return options;
+    if (positional == QStringList {QStringLiteral("rollback")})
+        return parseRollback(parser, options);
     if (positional.size() == 2 && positional.at(0) == QLatin1String("db")
         && (positional.at(1) == QLatin1String("migrate")
             || positional.at(1) == QLatin1String("status"))) {

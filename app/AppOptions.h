@@ -7,7 +7,7 @@ namespace switchboard {
 
 struct AppOptions
 {
-    enum class Mode { Gui, DbMigrate, DbStatus, Help, Error };
+    enum class Mode { Gui, DbMigrate, DbStatus, Rollback, Help, Error };
     Mode mode = Mode::Gui;
     QString error; // Mode::Error: what was wrong with the command line
 
@@ -19,9 +19,18 @@ struct AppOptions
     QString operatorName; // --operator
     QString screenshotDir; // --screenshot DIR: render each view to DIR/*.png and quit
     int screenshotDelayMs = 3000;
+
+    // `rollback` (app/RollbackCommand.h)
+    QString agent; // --agent
+    qint64 toVersion = 0; // --to
+    QString reason; // --reason
+    bool overrideFailedEval = false; // --override-failed-eval
+    QString overrideReason; // --override-reason (default: --reason)
+    qint64 expectDeployment = -1; // --expect-deployment ID (-1: what is current now)
 };
 
-// Parses argv (argument 0 is the program). Subcommands: `db migrate`, `db status`.
+// Parses argv (argument 0 is the program). Subcommands: `db migrate`, `db status`,
+// `rollback`.
 AppOptions parseCommandLine(const QStringList &arguments, QString *helpText);
 
 } // namespace switchboard

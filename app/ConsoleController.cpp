@@ -4,6 +4,7 @@
 #include "app/MainWindow.h"
 #include "app/ProcessesFeature.h"
 #include "app/SessionsFeature.h"
+#include "app/PromptsFeature.h"
 #include "core/pg/PgConfig.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProfileStore.h"
@@ -20,6 +21,7 @@ ConsoleController::ConsoleController(ConnectionProfile profile, MainWindow &wind
     : QObject(parent)
     , m_profile(std::move(profile))
     , m_window(window)
+    , m_prompts(std::make_unique<PromptsFeature>(window, m_profile))
 { }
 
 ConsoleController::~ConsoleController() = default;
@@ -154,6 +156,7 @@ void ConsoleController::startPostgres(const QString &password)
     m_events->setPostgres(m_postgres.get());
     m_postgres->start();
     processes()->setPostgres(m_postgres.get());
+    m_prompts->attachPostgres(m_postgres.get());
 }
 
 void ConsoleController::startRedis(const QString &password)
@@ -185,6 +188,7 @@ ProcessesFeature *ConsoleController::processes()
     return m_processes;
     m_sessions->setRedis(m_redis.get());
     m_events->setRedis(*options);
+    m_prompts->attachRedis(m_redis.get());
 }
 
 } // namespace switchboard

@@ -14,6 +14,7 @@ class EventsFeature;
 class MainWindow;
 class PostgresBackend;
 class ProcessesFeature;
+class PromptsFeature;
 class RedisBackend;
 class SecretStore;
 class SessionsFeature;
@@ -46,6 +47,7 @@ private:
     std::unique_ptr<PostgresBackend> m_postgres;
     std::unique_ptr<RedisBackend> m_redis;
     std::unique_ptr<EventsFeature> m_events; // after the backends: goes first
+    std::unique_ptr<PromptsFeature> m_prompts; // after the backends: goes first
     SecretStore *m_secrets = nullptr;
     bool m_askedRedis = false;
     bool m_askedPostgres = false;

@@ -2,6 +2,7 @@
 #include "app/ConsoleController.h"
 #include "app/DbCommand.h"
 #include "app/MainWindow.h"
+#include "app/RollbackCommand.h"
 #include "app/ScreenshotWriter.h"
 #include "core/services/ConnectionTester.h"
 #include "core/services/ProfileStore.h"
@@ -39,7 +40,7 @@ bool needsNoWindow(int argc, char **argv)
         if (arg == "-h" || arg == "--help" || arg == "-v" || arg == "--version")
             return true;
     }
-    return argc >= 2 && QByteArray(argv[1]) == "db";
+    return argc >= 2 && (QByteArray(argv[1]) == "db" || QByteArray(argv[1]) == "rollback");
 }
 
 int runWithoutWindow(int argc, char **argv)
@@ -55,6 +56,8 @@ int runWithoutWindow(int argc, char **argv)
     case AppOptions::Mode::DbMigrate:
     case AppOptions::Mode::DbStatus:
         return runDbCommand(options);
+    case AppOptions::Mode::Rollback:
+        return runRollbackCommand(options);
     case AppOptions::Mode::Help:
     case AppOptions::Mode::Gui:
         break;
@@ -89,6 +92,8 @@ int main(int argc, char **argv)
     case AppOptions::Mode::DbMigrate:
     case AppOptions::Mode::DbStatus:
         return runDbCommand(options);
+    case AppOptions::Mode::Rollback:
+        return runRollbackCommand(options);
     case AppOptions::Mode::Gui:
         break;
     }

@@ -1,0 +1,171 @@
+#include "core/services/PromptCatalog.h"
+
+#include "core/services/PromptQueries.h"
+
+namespace switchboard {
+
+PromptCatalog::PromptCatalog(PgPool *pool, QObject *parent)
+    : QObject(parent)
+    , m_pool(pool)
+    , m_agents(pool, this)
+    , m_versions(pool, this)
+    , m_deployments(pool, this)
+    , m_version(pool, this)
+    , m_pair(pool, this)
+    , m_metrics(pool, this)
+    , m_permissions(pool, this)
+    , m_unnotified(pool, this)
+{ }
+
+bool PromptCatalog::poolGone(const QString &what)
+{
+    if (m_pool)
+        return false;
+    Q_EMIT failed(what, QStringLiteral("the Postgres connection was closed"));
+    return true;
+}
+
+PgJobSpec PromptCatalog::spec(const QString &label, PgTarget target)
+{
+    PgJobSpec s;
+    s.target = target;
+    s.readOnly = true;
+    s.label = label;
+    return s;
+}
+
+void PromptCatalog::loadAgents()
+{
+    if (poolGone(QStringLiteral("agents")))
+        return;
+    // The active version must be current (a rollback was just made): the primary.
+    m_agents.start(spec(QStringLiteral("prompt agents")), &PromptQueries::agents,
+                   [this](PgResult<QVector<PromptAgentRow>> r) {
+                       if (!r.ok())
+                           Q_EMIT failed(QStringLiteral("agents"), r.status.message);
+                       else
+                           Q_EMIT agentsLoaded(r.value);
+                   });
+}
+
+void PromptCatalog::loadVersions(const QString &agent, qint64 beforeVersion)
+{
+    if (poolGone(QStringLiteral("versions")))
+        return;
+    // One row more than a page tells whether there is a next page.
+    m_versions.start(
+        spec(QStringLiteral("prompt versions of %1").arg(agent), PgTarget::Replica),
+        [agent, beforeVersion](pqxx::transaction_base &tx) {
+            return PromptQueries::versions(tx, agent, beforeVersion, kPageSize + 1);
+        },
+        [this, agent, beforeVersion](PgResult<QVector<PromptVersionRow>> r) {
+            if (!r.ok()) {
+                Q_EMIT failed(QStringLiteral("versions"), r.status.message);
+                return;
+            }
+            const bool more = r.value.size() > kPageSize;
+            if (more)
+                r.value.resize(kPageSize);
+            Q_EMIT versionsLoaded(agent, beforeVersion, r.value, more);
+        });
+}
+
+void PromptCatalog::loadDeployments(const QString &agent, qint64 beforeId)
+{
+    if (poolGone(QStringLiteral("deployments")))
+        return;
+    m_deployments.start(
+        spec(QStringLiteral("deployments of %1").arg(agent)),
+        [agent, beforeId](pqxx::transaction_base &tx) {
+            return PromptQueries::deployments(tx, agent, beforeId, kPageSize + 1);
+        },
+        [this, agent, beforeId](PgResult<QVector<PromptDeploymentRow>> r) {
+            if (!r.ok()) {
+                Q_EMIT failed(QStringLiteral("deployments"), r.status.message);
+                return;
+            }
+            const bool more = r.value.size() > kPageSize;
+            if (more)
+                r.value.resize(kPageSize);
+            Q_EMIT deploymentsLoaded(agent, beforeId, r.value, more);
+        });
+}
+
+void PromptCatalog::loadVersion(const QString &agent, qint64 version)
+{
+    if (poolGone(QStringLiteral("version")))
+        return;
+    m_version.start(
+        spec(QStringLiteral("prompt %1/%2").arg(agent).arg(version), PgTarget::Replica),
+        [agent, version](pqxx::transaction_base &tx) {
+            return PromptQueries::version(tx, agent, version);
+        },
+        [this](PgResult<PromptVersionDetail> r) {
+            if (!r.ok())
+                Q_EMIT failed(QStringLiteral("version"), r.status.message);
+            else
+                Q_EMIT versionLoaded(r.value);
+        });
+}
+
+void PromptCatalog::loadPair(const QString &agent, qint64 oldVersion, qint64 newVersion)
+{
+    if (poolGone(QStringLiteral("diff")))
+        return;
+    m_pair.start(
+        spec(QStringLiteral("prompt diff %1/%2..%3").arg(agent).arg(oldVersion).arg(newVersion),
+             PgTarget::Replica),
+        [agent, oldVersion, newVersion](pqxx::transaction_base &tx) {
+            return std::make_pair(PromptQueries::version(tx, agent, oldVersion),
+                                  PromptQueries::version(tx, agent, newVersion));
+        },
+        [this](PgResult<std::pair<PromptVersionDetail, PromptVersionDetail>> r) {
+            if (!r.ok())
+                Q_EMIT failed(QStringLiteral("diff"), r.status.message);
+            else
+                Q_EMIT pairLoaded(r.value.first, r.value.second);
+        });
+}
+
+void PromptCatalog::loadMetrics(const QString &agent)
+{
+    if (poolGone(QStringLiteral("metrics")))
+        return;
+    m_metrics.start(
+        spec(QStringLiteral("recovery rates of %1").arg(agent), PgTarget::Replica),
+        [agent](pqxx::transaction_base &tx) { return PromptQueries::metrics(tx, agent); },
+        [this, agent](PgResult<QVector<PromptVersionMetrics>> r) {
+            if (!r.ok())
+                Q_EMIT failed(QStringLiteral("metrics"), r.status.message);
+            else
+                Q_EMIT metricsLoaded(agent, r.value);
+        });
+}
+
+void PromptCatalog::loadPermissions()
+{
+    if (poolGone(QStringLiteral("permissions")))
+        return;
+    m_permissions.start(spec(QStringLiteral("rollback permission")), &PromptQueries::permissions,
+                        [this](PgResult<PromptPermissions> r) {
+                            if (!r.ok())
+                                Q_EMIT failed(QStringLiteral("permissions"), r.status.message);
+                            else
+                                Q_EMIT permissionsLoaded(r.value);
+                        });
+}
+
+void PromptCatalog::loadUnnotified()
+{
+    if (poolGone(QStringLiteral("unnotified")))
+        return;
+    m_unnotified.start(spec(QStringLiteral("unnotified deployments")), &PromptQueries::unnotified,
+                       [this](PgResult<QVector<PromptDeploymentRow>> r) {
+                           if (!r.ok())
+                               Q_EMIT failed(QStringLiteral("unnotified"), r.status.message);
+                           else
+                               Q_EMIT unnotifiedLoaded(r.value);
+                       });
+}
+
+} // namespace switchboard

@@ -1,0 +1,358 @@
+// The prompts view on real Postgres and Redis: models under QAbstractItemModelTester from
+// before their first change, merge on refresh (no reset, selection kept), bad rows (params
+// nested too deep, a 10 MB body) shown as bad, the diff, the rollback dialog and its
+// evaluation guard, a viewer role whose rollback action is disabled with the reason, a
+// database refusal shown truthfully, and "not notified" + retry in the view. With
+// SB_PROMPTS_SHOTS=DIR it also writes PNGs of the view and the dialog.
+#include "PromptFixture.h"
+#include "core/pg/PgPool.h"
+#include "core/redis/RedisClient.h"
+#include "core/redis/RedisUri.h"
+#include "models/PromptAgentModel.h"
+#include "models/PromptDeploymentModel.h"
+#include "models/PromptFormat.h"
+#include "models/PromptVersionModel.h"
+#include "support/PostgresServer.h"
+#include "support/RedisServer.h"
+#include "widgets/DiffView.h"
+#include "widgets/PromptsView.h"
+#include "widgets/RollbackDialog.h"
+
+#include <QAbstractItemModelTester>
+#include <QCheckBox>
+#include <QDir>
+#include <QItemSelectionModel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QTest>
+
+#include <memory>
+
+using namespace switchboard;
+using namespace switchboard::test;
+
+class TestPromptsView : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void showsHistoryAndMergesOnRefresh();
+    void badRowsAreMarked();
+    void rollbackThroughTheDialog();
+    void failedEvaluationNeedsOverrideInDialog();
+    void viewerCannotRollBack();
+    void notNotifiedThenRetry();
+
+private:
+    void makeView(const QString &dsn);
+    void selectVersion(qint64 version);
+    QString sql(const QString &query)
+    {
+        return QString::fromUtf8(m_pg.psql(m_db, query)).trimmed();
+    }
+
+    PostgresServer m_pg;
+    RedisServer m_redis;
+    QString m_db;
+    int m_count = 0;
+    std::unique_ptr<PgPool> m_pool;
+    std::unique_ptr<RedisClient> m_client;
+    std::unique_ptr<PromptsView> m_view;
+    std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
+};
+
+void TestPromptsView::initTestCase()
+{
+    QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
+    QVERIFY2(m_redis.start(), qPrintable(m_redis.error()));
+    QVERIFY2(m_pg.createDatabase(QStringLiteral("roles")), qPrintable(m_pg.error()));
+    QVERIFY2(m_pg.createLogin(QStringLiteral("viewer_ui"), QStringLiteral("pw"),
+                              {QStringLiteral("agentops_viewer")}),
+             qPrintable(m_pg.error()));
+}
+
+void TestPromptsView::init()
+{
+    m_db = QStringLiteral("ui%1").arg(++m_count);
+    QVERIFY2(m_pg.createDatabase(m_db), qPrintable(m_pg.error()));
+    bool ok = false;
+    m_pg.psql(m_db,
+              promptHistorySql(QStringLiteral("triage"), 4, {2})
+                  + promptHistorySql(QStringLiteral("billing"), 2)
+                  + QStringLiteral("INSERT INTO agentops.prompt_notifications (deployment_id, "
+                                   "notified_by) SELECT id, 'deployer' FROM "
+                                   "agentops.prompt_deployments;"),
+              &ok);
+    QVERIFY(ok);
+    m_redis.cli({QStringLiteral("FLUSHALL")});
+}
+
+void TestPromptsView::cleanup()
+{
+    m_view.reset();
+    m_testers.clear();
+    m_client.reset();
+    m_pool.reset();
+}
+
+void TestPromptsView::makeView(const QString &dsn)
+{
+    m_pool = std::make_unique<PgPool>(PgConfig(dsn), 2);
+    RedisConnectionOptions o = RedisUri::parse(m_redis.uri())->toOptions();
+    o.commandTimeoutMs = 1500;
+    o.connectTimeoutMs = 1500;
+    m_client = std::make_unique<RedisClient>(o);
+    m_client->open();
+    m_view = std::make_unique<PromptsView>(m_pool.get(), m_client.get(), Keys(),
+                                           QStringLiteral("tester"), QStringLiteral("ci"));
+    // Attached before the first change, as the rules say.
+    for (QAbstractItemModel *m : {static_cast<QAbstractItemModel *>(m_view->agentModel()),
+                                  static_cast<QAbstractItemModel *>(m_view->versionModel()),
+                                  static_cast<QAbstractItemModel *>(m_view->deploymentModel()),
+                                  m_view->agentTable()->model(), m_view->versionTable()->model()})
+        m_testers.push_back(std::make_unique<QAbstractItemModelTester>(
+            m, QAbstractItemModelTester::FailureReportingMode::QtTest));
+    m_view->resize(1400, 850);
+    m_view->setRefreshInterval(600000); // refreshes are triggered by the test
+    m_view->show();
+    m_view->start();
+}
+
+void TestPromptsView::selectVersion(qint64 version)
+{
+    const int row = m_view->versionModel()->rowOf(version);
+    QVERIFY(row >= 0);
+    QTableView *t = m_view->versionTable();
+    const QModelIndex src = m_view->versionModel()->index(row, 0);
+    const auto *proxy = static_cast<const QSortFilterProxyModel *>(t->model());
+    t->selectionModel()->select(proxy->mapFromSource(src),
+                                QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+}
+
+void TestPromptsView::showsHistoryAndMergesOnRefresh()
+{
+    makeView(m_pg.dsn(m_db));
+    PromptAgentModel *agents = m_view->agentModel();
+    QTRY_COMPARE_WITH_TIMEOUT(agents->rowCount(), 2, 10000);
+    m_view->showAgent(QStringLiteral("triage"), -1);
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->versionModel()->rowCount(), 4, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->deploymentModel()->rowCount(), 4, 10000);
+    const int triage = agents->rowOf(QStringLiteral("triage"));
+    QCOMPARE(agents->index(triage, PromptAgentModel::Version).data().toString(),
+             QStringLiteral("v4"));
+    QCOMPARE(agents->index(triage, PromptAgentModel::Notified).data().toString(),
+             QStringLiteral("notified"));
+    // The active version is selected and shown; its eval and the failed one are marked.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_view->bodyView()->toPlainText().contains(QStringLiteral("You are triage, version 4.")),
+        10000);
+    PromptVersionModel *versions = m_view->versionModel();
+    QCOMPARE(versions->index(versions->rowOf(2), PromptVersionModel::Eval).data().toString(),
+             QStringLiteral("FAILED"));
+    QCOMPARE(versions->index(versions->rowOf(4), PromptVersionModel::Version).data().toString(),
+             QStringLiteral("v4 active"));
+
+    // Diff of two selected versions, including the pinned model and parameters.
+    QItemSelectionModel *sel = m_view->versionTable()->selectionModel();
+    const auto *proxy = static_cast<const QSortFilterProxyModel *>(m_view->versionTable()->model());
+    sel->select(proxy->mapFromSource(versions->index(versions->rowOf(1), 0)),
+                QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    sel->select(proxy->mapFromSource(versions->index(versions->rowOf(3), 0)),
+                QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_view->diffView()->summaryText().startsWith(QStringLiteral("v1 → v3")), 10000);
+    QVERIFY2(m_view->diffView()->leftText().contains(QStringLiteral("model: model-1")),
+             qPrintable(m_view->diffView()->leftText()));
+    QVERIFY(m_view->diffView()->rightText().contains(QStringLiteral("param temperature: 0.3")));
+    m_view->diffView()->setMode(DiffView::Unified);
+    QVERIFY(m_view->diffView()->unifiedText().contains(QStringLiteral("- model: model-1")));
+
+    // A refresh with one new deployment merges: one row inserted, no reset, selection kept.
+    QSignalSpy resets(m_view->deploymentModel(), &QAbstractItemModel::modelReset);
+    QSignalSpy inserts(m_view->deploymentModel(), &QAbstractItemModel::rowsInserted);
+    sql(QStringLiteral(
+        "INSERT INTO agentops.prompt_deployments (agent, version, deployed_by, kind, "
+        "reason, previous_version, previous_deployment_id) SELECT 'triage', 3, "
+        "'carol', 'rollback', 'test', 4, max(id) FROM agentops.prompt_deployments "
+        "WHERE agent = 'triage'"));
+    m_view->start(); // refresh now
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->deploymentModel()->rowCount(), 5, 10000);
+    QCOMPARE(resets.size(), 0);
+    QCOMPARE(inserts.size(), 1);
+    QCOMPARE(sel->selectedRows().size(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(agents->index(triage, PromptAgentModel::Notified).data().toString(),
+                              QStringLiteral("NOT notified"), 10000);
+}
+
+void TestPromptsView::badRowsAreMarked()
+{
+    // jsonb nests deeper than the contract's 64 levels; a body over the 4 MiB cap.
+    const QString deep = QString(70, QLatin1Char('[')) + QString(70, QLatin1Char(']'));
+    sql(QStringLiteral("INSERT INTO agentops.prompt_versions (agent, version, body, model, params, "
+                       "created_by) VALUES ('triage', 5, 'x', 'm', '%1', 'mallory'), "
+                       "('triage', 6, repeat('y', 10485760), 'm', NULL, 'mallory')")
+            .arg(deep));
+    makeView(m_pg.dsn(m_db));
+    m_view->showAgent(QStringLiteral("triage"), 6);
+    PromptVersionModel *versions = m_view->versionModel();
+    QTRY_COMPARE_WITH_TIMEOUT(versions->rowCount(), 6, 10000);
+    const QString deepProblem
+        = versions->index(versions->rowOf(5), 0).data(promptroles::Problem).toString();
+    QVERIFY2(deepProblem.contains(QStringLiteral("params")), qPrintable(deepProblem));
+    QCOMPARE(versions->index(versions->rowOf(5), 0).data(Qt::ToolTipRole).toString(), deepProblem);
+    const QString bigProblem
+        = versions->index(versions->rowOf(6), 0).data(promptroles::Problem).toString();
+    QVERIFY2(bigProblem.contains(QStringLiteral("10485760 bytes, over the 4194304-byte cap")),
+             qPrintable(bigProblem));
+    QCOMPARE(versions->index(versions->rowOf(6), PromptVersionModel::Body).data().toString(),
+             QStringLiteral("10.0 MiB"));
+    // The marked row has an icon; the good rows still show.
+    QVERIFY(!m_view->versionTable()
+                 ->model()
+                 ->data(static_cast<const QSortFilterProxyModel *>(m_view->versionTable()->model())
+                            ->mapFromSource(versions->index(versions->rowOf(6), 0)),
+                        Qt::DecorationRole)
+                 .isNull());
+    // Opening the 10 MB version shows why it is bad, not its body.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_view->bodyView()->toPlainText().startsWith(QStringLiteral("BAD ROW")), 10000);
+    QVERIFY(m_view->bodyView()->toPlainText().size() < 1000);
+    // (The active version may arrive after the selection: the pair is then loaded again.)
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_view->diffView()->summaryText().contains(QStringLiteral("Cannot diff a bad row")), 10000);
+    QVERIFY(!m_view->rollbackButton()->isEnabled());
+    QVERIFY2(m_view->rollbackBlockedReason().contains(QStringLiteral("bad row")),
+             qPrintable(m_view->rollbackBlockedReason()));
+}
+
+void TestPromptsView::rollbackThroughTheDialog()
+{
+    makeView(m_pg.dsn(m_db));
+    m_view->showAgent(QStringLiteral("triage"), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->rollbackButton()->isEnabled(), 10000);
+    std::unique_ptr<RollbackDialog> dialog(m_view->createRollbackDialog());
+    QVERIFY(dialog);
+    QVERIFY2(dialog->headline().contains(QStringLiteral("Roll back agent triage from version 4")),
+             qPrintable(dialog->headline()));
+    QVERIFY(dialog->headline().contains(QStringLiteral("to version 3")));
+    QVERIFY2(dialog->evaluationText().contains(QStringLiteral("passed")),
+             qPrintable(dialog->evaluationText()));
+    QVERIFY(!dialog->needsOverride());
+    QVERIFY(!dialog->confirmButton()->isEnabled()); // no reason yet
+    dialog->reasonEdit()->setPlainText(QStringLiteral("v4 loops"));
+    QVERIFY(dialog->confirmButton()->isEnabled());
+    if (const QString dir = qEnvironmentVariable("SB_PROMPTS_SHOTS"); !dir.isEmpty()) {
+        QDir().mkpath(dir);
+        dialog->show();
+        QTest::qWait(200);
+        dialog->grab().save(QDir(dir).filePath(QStringLiteral("prompts-rollback-dialog.png")));
+        m_view->grab().save(QDir(dir).filePath(QStringLiteral("prompts-view.png")));
+    }
+    QSignalSpy finished(m_view.get(), &PromptsView::rollbackFinished);
+    m_view->confirmRollback(*dialog);
+    QVERIFY(finished.wait(20000));
+    const auto outcome = finished.at(0).at(0).value<RollbackOutcome>();
+    QVERIFY2(outcome.code == RollbackOutcome::Notified, qPrintable(outcome.message));
+    QVERIFY2(
+        m_view->outcomeText().startsWith(QStringLiteral("OK: Rolled back triage from version 4 "
+                                                        "to version 3")),
+        qPrintable(m_view->outcomeText()));
+    QCOMPARE(sql(QStringLiteral(
+                 "SELECT version FROM agentops.prompt_deployment_status WHERE "
+                 "agent = 'triage' AND notified_at IS NOT NULL ORDER BY id DESC LIMIT 1")),
+             QStringLiteral("3"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->deploymentModel()->rowCount(), 5, 10000);
+}
+
+void TestPromptsView::failedEvaluationNeedsOverrideInDialog()
+{
+    makeView(m_pg.dsn(m_db));
+    m_view->showAgent(QStringLiteral("triage"), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->rollbackButton()->isEnabled(), 10000);
+    std::unique_ptr<RollbackDialog> dialog(m_view->createRollbackDialog());
+    QVERIFY(dialog);
+    QVERIFY(dialog->needsOverride());
+    QVERIFY2(dialog->evaluationText().contains(QStringLiteral("FAILED")),
+             qPrintable(dialog->evaluationText()));
+    dialog->reasonEdit()->setPlainText(QStringLiteral("need v2"));
+    QVERIFY(!dialog->confirmButton()->isEnabled());
+    dialog->overrideBox()->setChecked(true);
+    QVERIFY(!dialog->confirmButton()->isEnabled()); // the override needs its reason
+    dialog->overrideReasonEdit()->setText(QStringLiteral("suite flaked"));
+    QVERIFY(dialog->confirmButton()->isEnabled());
+    if (const QString dir = qEnvironmentVariable("SB_PROMPTS_SHOTS"); !dir.isEmpty()) {
+        QDir().mkpath(dir);
+        dialog->show();
+        QTest::qWait(200);
+        dialog->grab().save(QDir(dir).filePath(QStringLiteral("prompts-rollback-override.png")));
+    }
+    QSignalSpy finished(m_view.get(), &PromptsView::rollbackFinished);
+    m_view->confirmRollback(*dialog);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(finished.at(0).at(0).value<RollbackOutcome>().code, RollbackOutcome::Notified);
+}
+
+void TestPromptsView::viewerCannotRollBack()
+{
+    makeView(m_pg.loginDsn(QStringLiteral("viewer_ui"), QStringLiteral("pw"), m_db));
+    m_view->showAgent(QStringLiteral("triage"), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_view->rollbackBlockedReason().contains(QStringLiteral("may not insert")), 10000);
+    QVERIFY(!m_view->rollbackButton()->isEnabled());
+    QVERIFY(m_view->rollbackBlockedReason().contains(QStringLiteral("viewer_ui")));
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->versionModel()->rowCount(), 4, 10000);
+    QVERIFY(m_view->rollbackButton()->toolTip().contains(QStringLiteral("may not insert")));
+    // If it is attempted anyway (rights changed under us), the database's refusal is shown.
+    RollbackDialogInput in;
+    in.agent = QStringLiteral("triage");
+    in.currentVersion = 4;
+    in.currentDeploymentId = sql(QStringLiteral("SELECT max(id) FROM agentops.prompt_deployments "
+                                                "WHERE agent = 'triage'"))
+                                 .toLongLong();
+    in.target = m_view->versionModel()->rowAt(m_view->versionModel()->rowOf(3));
+    RollbackDialog dialog(in);
+    dialog.reasonEdit()->setPlainText(QStringLiteral("try"));
+    QSignalSpy finished(m_view.get(), &PromptsView::rollbackFinished);
+    m_view->confirmRollback(dialog);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(finished.at(0).at(0).value<RollbackOutcome>().code, RollbackOutcome::NoPermission);
+    QVERIFY2(m_view->outcomeText().contains(QStringLiteral("permission denied")),
+             qPrintable(m_view->outcomeText()));
+}
+
+void TestPromptsView::notNotifiedThenRetry()
+{
+    makeView(m_pg.dsn(m_db));
+    m_view->showAgent(QStringLiteral("triage"), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->rollbackButton()->isEnabled(), 10000);
+    std::unique_ptr<RollbackDialog> dialog(m_view->createRollbackDialog());
+    QVERIFY(dialog);
+    dialog->reasonEdit()->setPlainText(QStringLiteral("r"));
+    m_redis.stop();
+    QSignalSpy finished(m_view.get(), &PromptsView::rollbackFinished);
+    m_view->confirmRollback(*dialog);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(finished.at(0).at(0).value<RollbackOutcome>().code, RollbackOutcome::NotNotified);
+    QVERIFY2(m_view->outcomeText().startsWith(QStringLiteral("WARNING")),
+             qPrintable(m_view->outcomeText()));
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->noticeText().contains(QStringLiteral("NOT notified")), 10000);
+    QVERIFY(m_view->retryButton()->isVisible());
+
+    QVERIFY(m_redis.restart());
+    QTRY_VERIFY_WITH_TIMEOUT(m_client->state() == RedisConnection::State::Ready, 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->retryButton()->isEnabled(), 5000);
+    m_view->retryButton()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 2, 20000);
+    QCOMPARE(finished.at(1).at(0).value<RollbackOutcome>().code, RollbackOutcome::Notified);
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->noticeText().isEmpty(), 10000);
+    QVERIFY(!m_view->retryButton()->isVisible());
+}
+
+QTEST_MAIN(TestPromptsView)
+#include "tst_promptsview.moc"
