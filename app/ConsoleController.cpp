@@ -3,8 +3,8 @@
 #include "app/EventsFeature.h"
 #include "app/MainWindow.h"
 #include "app/ProcessesFeature.h"
-#include "app/SessionsFeature.h"
 #include "app/PromptsFeature.h"
+#include "app/SessionsFeature.h"
 #include "core/pg/PgConfig.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProfileStore.h"
@@ -179,6 +179,9 @@ void ConsoleController::startRedis(const QString &password)
     });
     m_redis->start();
     processes()->setRedis(m_redis.get(), *options);
+    m_sessions->setRedis(m_redis.get());
+    m_events->setRedis(*options);
+    m_prompts->attachRedis(m_redis.get());
 }
 
 ProcessesFeature *ConsoleController::processes()
@@ -186,9 +189,6 @@ ProcessesFeature *ConsoleController::processes()
     if (!m_processes)
         m_processes = new ProcessesFeature(m_profile, m_window, this);
     return m_processes;
-    m_sessions->setRedis(m_redis.get());
-    m_events->setRedis(*options);
-    m_prompts->attachRedis(m_redis.get());
 }
 
 } // namespace switchboard
