@@ -38,7 +38,11 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
     const QCommandLineOption delay(QStringLiteral("screenshot-delay"),
                                    QStringLiteral("Milliseconds to wait before screenshots."),
                                    QStringLiteral("ms"), QStringLiteral("3000"));
-    parser.addOptions({profile, redis, pg, replica, ns, op, shot, delay});
+    const QCommandLineOption trace(
+        QStringLiteral("trace"),
+        QStringLiteral("Open this session in the Traces view (auto: newest with recovery events)."),
+        QStringLiteral("session"));
+    parser.addOptions({profile, redis, pg, replica, ns, op, shot, delay, trace});
     parser.addPositionalArgument(QStringLiteral("command"),
                                  QStringLiteral("Optional: db migrate | db status"));
 
@@ -61,6 +65,7 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
     options.keyNamespace = parser.value(ns);
     options.operatorName = parser.value(op);
     options.screenshotDir = parser.value(shot);
+    options.traceSession = parser.value(trace);
     bool delayOk = false;
     options.screenshotDelayMs = parser.value(delay).toInt(&delayOk);
     if (!delayOk || options.screenshotDelayMs < 0) {

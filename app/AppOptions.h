@@ -19,6 +19,7 @@ struct AppOptions
     QString operatorName; // --operator
     QString screenshotDir; // --screenshot DIR: render each view to DIR/*.png and quit
     int screenshotDelayMs = 3000;
+    QString traceSession; // --trace ID|auto: open this session in the Traces view
 };
 
 // Parses argv (argument 0 is the program). Subcommands: `db migrate`, `db status`.

@@ -1,4 +1,5 @@
 #include "app/ConsoleController.h"
+#include "app/TracesWiring.h"
 
 #include "app/MainWindow.h"
 #include "core/pg/PgConfig.h"
@@ -144,6 +145,7 @@ void ConsoleController::startPostgres(const QString &password)
                 if (st.state == BackendStatus::State::Failed && isAuthFailure(st.summary))
                     askPassword(false, st.summary);
             });
+    installTracesView(m_window, *m_postgres, m_profile);
     m_postgres->start();
 }
 

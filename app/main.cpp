@@ -3,6 +3,7 @@
 #include "app/DbCommand.h"
 #include "app/MainWindow.h"
 #include "app/ScreenshotWriter.h"
+#include "app/TracesWiring.h"
 #include "core/services/ConnectionTester.h"
 #include "core/services/ProfileStore.h"
 #include "core/services/SecretStore.h"
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
         return 2;
     }
     MainWindow window(profile.name);
+    setTracesStartup(options.traceSession, options.screenshotDir);
     auto controller = std::make_unique<ConsoleController>(profile, window);
     SecretStore secrets;
     QObject::connect(&window, &MainWindow::profilesRequested, &window, [&] {
