@@ -118,7 +118,7 @@ QString PayloadLoader::fetchPart(pqxx::transaction_base &tx, const QString &span
     const char *column = which == Which::Input ? "input" : "output";
     const pqxx::result rows
         = tx.exec_params(std::string("SELECT substr(") + column
-                             + ", $2::int8 + 1, $3::int4) FROM agentops.spans WHERE span_id = $1",
+                             + ", $2::int4 + 1, $3::int4) FROM agentops.spans WHERE span_id = $1",
                          spanId.toStdString(), std::to_string(offset), std::to_string(chars));
     return rows.empty() ? QString() : text(rows[0][0]);
 }

@@ -41,10 +41,8 @@ TracePage TraceSearch::fetch(pqxx::transaction_base &tx, const TraceQuery &q,
     };
     if (!q.sessionId.isEmpty()) {
         if (q.sessionId.endsWith(QLatin1Char('*'))) {
-            // Prefix: a range on the primary key instead of LIKE (no pattern escaping).
-            const std::string prefix = q.sessionId.chopped(1).toStdString();
-            bind(" AND session_id COLLATE \"C\" >= ?", prefix);
-            bind(" AND session_id COLLATE \"C\" < ?", prefix + "\xff");
+            // Prefix: starts_with, no LIKE pattern to escape; the time order still leads.
+            bind(" AND starts_with(session_id, ?)", q.sessionId.chopped(1).toStdString());
         } else {
             bind(" AND session_id = ?", q.sessionId.toStdString());
         }
