@@ -1,7 +1,7 @@
 #include "app/ConsoleController.h"
-#include "app/TracesWiring.h"
 
 #include "app/MainWindow.h"
+#include "app/TracesWiring.h"
 #include "core/pg/PgConfig.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProfileStore.h"

@@ -48,21 +48,22 @@ void openAtStart(TracesView *view)
     q.onlyWithRecovery = true;
     search->setQuery(q);
     auto once = std::make_shared<QMetaObject::Connection>();
-    *once = QObject::connect(search, &TraceSearchView::searched, view, [view, search, once](int rows) {
-        QObject::disconnect(*once);
-        if (!g_shotDir.isEmpty())
-            search->grab().save(QDir(g_shotDir).filePath(QStringLiteral("traces-search.png")));
-        const TraceSessionModel *m = search->model();
-        int pick = 0; // newest failed one if any, else the newest
-        for (int r = 0; r < rows; ++r) {
-            if (m->at(r).outcome == SessionOutcome::Failed) {
-                pick = r;
-                break;
+    *once = QObject::connect(
+        search, &TraceSearchView::searched, view, [view, search, once](int rows) {
+            QObject::disconnect(*once);
+            if (!g_shotDir.isEmpty())
+                search->grab().save(QDir(g_shotDir).filePath(QStringLiteral("traces-search.png")));
+            const TraceSessionModel *m = search->model();
+            int pick = 0; // newest failed one if any, else the newest
+            for (int r = 0; r < rows; ++r) {
+                if (m->at(r).outcome == SessionOutcome::Failed) {
+                    pick = r;
+                    break;
+                }
             }
-        }
-        if (rows > 0)
-            view->openSession(m->at(pick).sessionId);
-    });
+            if (rows > 0)
+                view->openSession(m->at(pick).sessionId);
+        });
     search->search();
 }
 } // namespace
@@ -89,10 +90,11 @@ void installTracesView(MainWindow &window, PostgresBackend &postgres,
                          // The pool goes with its backend (profile switch): so does the view.
                          QObject::connect(&postgres, &QObject::destroyed, w, [w] {
                              QWidget *old = w->tabs()->widget(MainWindow::Traces);
-                             w->setViewWidget(MainWindow::Traces,
-                                              new EmptyStateView(QObject::tr("Traces"),
-                                                                 QObject::tr("Connect to Postgres "
-                                                                             "to inspect traces.")));
+                             w->setViewWidget(
+                                 MainWindow::Traces,
+                                 new EmptyStateView(QObject::tr("Traces"),
+                                                    QObject::tr("Connect to Postgres "
+                                                                "to inspect traces.")));
                              if (old)
                                  old->deleteLater();
                          });

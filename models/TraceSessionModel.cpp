@@ -64,19 +64,28 @@ QVariant TraceSessionModel::data(const QModelIndex &index, int role) const
         return s.sessionId;
     if (role == SortRole) {
         switch (c) {
-        case Started: return s.startedAt;
-        case Turns: return s.turns;
-        case MaxFill: return s.maxFillPct.value_or(-1);
-        case Recovery: return s.recoveryEventCount;
-        case Prompt: return s.promptVersion.value_or(-1);
-        default: return data(index, Qt::DisplayRole);
+        case Started:
+            return s.startedAt;
+        case Turns:
+            return s.turns;
+        case MaxFill:
+            return s.maxFillPct.value_or(-1);
+        case Recovery:
+            return s.recoveryEventCount;
+        case Prompt:
+            return s.promptVersion.value_or(-1);
+        default:
+            return data(index, Qt::DisplayRole);
         }
     }
     if (role == Qt::DisplayRole) {
         switch (c) {
-        case Started: return relativeTime(s.startedAt, now());
-        case Session: return s.sessionId;
-        case Agent: return s.agent;
+        case Started:
+            return relativeTime(s.startedAt, now());
+        case Session:
+            return s.sessionId;
+        case Agent:
+            return s.agent;
         case Outcome: {
             const QString t = enumToText(s.outcome);
             if (s.outcome == SessionOutcome::Failed)
@@ -85,15 +94,20 @@ QVariant TraceSessionModel::data(const QModelIndex &index, int role) const
                 return QString(QStringLiteral("⚠ ") + t);
             return t;
         }
-        case Turns: return s.turns;
+        case Turns:
+            return s.turns;
         case MaxFill:
-            return s.maxFillPct ? QString(QString::number(*s.maxFillPct, 'f', 0) + QStringLiteral(" %"))
-                                : QString();
+            return s.maxFillPct
+                ? QString(QString::number(*s.maxFillPct, 'f', 0) + QStringLiteral(" %"))
+                : QString();
         case Recovery:
             return s.recoveryEventCount > 0 ? QString::number(s.recoveryEventCount) : QString();
-        case Prompt: return s.promptVersion ? QStringLiteral("v%1").arg(*s.promptVersion) : QString();
-        case Model: return s.model;
-        case Host: return s.host;
+        case Prompt:
+            return s.promptVersion ? QStringLiteral("v%1").arg(*s.promptVersion) : QString();
+        case Model:
+            return s.model;
+        case Host:
+            return s.host;
         }
         return {};
     }
@@ -120,8 +134,8 @@ QVariant TraceSessionModel::headerData(int section, Qt::Orientation orientation,
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char *const names[] = {"Started", "Session", "Agent",  "Outcome", "Turns",
-                                        "Max fill", "Recovery", "Prompt", "Model", "Host"};
+    static const char *const names[] = {"Started",  "Session",  "Agent",  "Outcome", "Turns",
+                                        "Max fill", "Recovery", "Prompt", "Model",   "Host"};
     return QString::fromLatin1(names[section]);
 }
 

@@ -13,8 +13,19 @@ class TraceSessionModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Started, Session, Agent, Outcome, Turns, MaxFill, Recovery, Prompt, Model,
-                  Host, ColumnCount };
+    enum Column {
+        Started,
+        Session,
+        Agent,
+        Outcome,
+        Turns,
+        MaxFill,
+        Recovery,
+        Prompt,
+        Model,
+        Host,
+        ColumnCount
+    };
     enum Role { SessionIdRole = Qt::UserRole + 1, SortRole };
 
     explicit TraceSessionModel(QObject *parent = nullptr);

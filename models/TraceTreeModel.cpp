@@ -141,10 +141,10 @@ QVariant TraceTreeModel::data(const QModelIndex &index, int role) const
         if (!n.problem.isEmpty())
             return n.problem;
         if (index.column() == Status && n.status == SpanStatus::Error)
-            return n.errorType.isEmpty() ? n.error : QString(n.errorType + QStringLiteral(": ") + n.error);
+            return n.errorType.isEmpty() ? n.error
+                                         : QString(n.errorType + QStringLiteral(": ") + n.error);
         if (index.column() == Start)
-            return QDateTime::fromMSecsSinceEpoch(n.startedAt, Qt::UTC)
-                .toString(Qt::ISODateWithMs);
+            return QDateTime::fromMSecsSinceEpoch(n.startedAt, Qt::UTC).toString(Qt::ISODateWithMs);
         if (index.column() == Name)
             return QStringLiteral("%1\nspan %2\n%3 spans below, %4 tokens in subtree")
                 .arg(n.name, n.spanId)
@@ -188,7 +188,7 @@ QVariant TraceTreeModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     static const char *const names[]
-        = {"Span",   "Kind",       "Status",      "Start",      "Duration", "Waterfall (turn)",
+        = {"Span",   "Kind",    "Status",     "Start",       "Duration", "Waterfall (turn)",
            "In tok", "Out tok", "Cache read", "Cache write", "TTFT",     "Subtree tok",
            "Errors"};
     return QString::fromLatin1(names[section]);

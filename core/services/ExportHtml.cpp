@@ -15,12 +15,23 @@ void esc(std::string &out, const std::string &s)
     out.reserve(out.size() + s.size());
     for (const char c : s) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out += c;
         }
     }
 }
@@ -136,10 +147,10 @@ QByteArray renderExportHtml(const json &b)
     meta("recovery events", std::to_string(b["recovery_events"].size()));
     meta("exported by", str(b["exported_by"]) + " from " + str(b["exported_from"]));
     meta("exported at", str(b["exported_at"]));
-    meta("redaction", b["redaction"]["patterns"].empty()
-             ? std::string("none")
-             : std::to_string(b["redaction"]["patterns"].size()) + " pattern(s), "
-                 + str(b["redaction"]["replacements"]) + " replacement(s)");
+    meta("redaction",
+         b["redaction"]["patterns"].empty() ? std::string("none")
+                                            : std::to_string(b["redaction"]["patterns"].size())
+                 + " pattern(s), " + str(b["redaction"]["replacements"]) + " replacement(s)");
     o += "</table>\n";
 
     o += "<h2>Turns and prompt versions</h2><table><tr><th>turn</th><th>started</th>"
@@ -199,8 +210,9 @@ QByteArray renderExportHtml(const json &b)
         std::string ttft;
         if (!sp["first_token_at"].is_null())
             ttft = "yes";
-        o += "<td class=\"n\">" + ttft + "</td></tr>\n<tr class=\"detail\"><td colspan=\"10\">"
-             "<details><summary>payloads, attributes";
+        o += "<td class=\"n\">" + ttft
+            + "</td></tr>\n<tr class=\"detail\"><td colspan=\"10\">"
+              "<details><summary>payloads, attributes";
         if (error)
             o += ", error";
         o += "</summary><div class=\"mono\">span ";
@@ -233,9 +245,8 @@ QByteArray renderExportHtml(const json &b)
         esc(o, str(e["span_id"]));
         o += "</a></td>";
         for (const char *k : {"kind", "strategy", "outcome", "attempt", "message"}) {
-            o += std::string("<td") + (std::string(k) == "outcome" && str(e[k]) == "failed"
-                                           ? " class=\"err\">"
-                                           : ">");
+            o += std::string("<td")
+                + (std::string(k) == "outcome" && str(e[k]) == "failed" ? " class=\"err\">" : ">");
             esc(o, str(e[k]));
             o += "</td>";
         }
@@ -244,8 +255,9 @@ QByteArray renderExportHtml(const json &b)
     o += "</table>\n<h2>Prompt versions</h2>";
     for (const json &p : b["prompt_versions"]) {
         o += "<details><summary>";
-        esc(o, str(p["agent"]) + " v" + str(p["version"]) + " · " + str(p["model"])
-                + " · created " + str(p["created_at"]) + " by " + str(p["created_by"]));
+        esc(o,
+            str(p["agent"]) + " v" + str(p["version"]) + " · " + str(p["model"]) + " · created "
+                + str(p["created_at"]) + " by " + str(p["created_by"]));
         o += "</summary>";
         payload(o, "body", p["body"]);
         o += "</details>";

@@ -32,12 +32,13 @@ void PayloadLoader::checkJson(PayloadText &payload)
     if (!trimmed.startsWith(QLatin1Char('{')) && !trimmed.startsWith(QLatin1Char('[')))
         return;
     if (payload.head.size() > kJsonParseMax) {
-        payload.jsonError = QStringLiteral("JSON not checked: %1 characters").arg(payload.head.size());
+        payload.jsonError
+            = QStringLiteral("JSON not checked: %1 characters").arg(payload.head.size());
         return;
     }
     try {
-        auto parsed = std::make_shared<nlohmann::json>(
-            nlohmann::json::parse(payload.head.toStdString()));
+        auto parsed
+            = std::make_shared<nlohmann::json>(nlohmann::json::parse(payload.head.toStdString()));
         payload.json = std::move(parsed);
     } catch (const nlohmann::json::exception &e) {
         payload.jsonError = QStringLiteral("not valid JSON: ") + QString::fromUtf8(e.what());
@@ -72,14 +73,13 @@ SpanPayload PayloadLoader::fetch(pqxx::transaction_base &tx, const QString &span
             p.promptSpanId = QString::fromStdString(it->get<std::string>());
     }
     if (!p.promptSpanId.isEmpty()) {
-        const pqxx::result prompt = tx.exec_params(
-            "SELECT substr(output, 1, " + head + "), char_length(output)"
-                                                 " FROM agentops.spans WHERE span_id = $1",
-            p.promptSpanId.toStdString());
+        const pqxx::result prompt = tx.exec_params("SELECT substr(output, 1, " + head
+                                                       + "), char_length(output)"
+                                                         " FROM agentops.spans WHERE span_id = $1",
+                                                   p.promptSpanId.toStdString());
         if (!prompt.empty()) {
-            p.prompt.totalChars = prompt[0][1].is_null()
-                ? -1
-                : std::strtoll(prompt[0][1].c_str(), nullptr, 10);
+            p.prompt.totalChars
+                = prompt[0][1].is_null() ? -1 : std::strtoll(prompt[0][1].c_str(), nullptr, 10);
             p.prompt.head = text(prompt[0][0]);
         }
     }
@@ -123,8 +123,8 @@ QString PayloadLoader::fetchPart(pqxx::transaction_base &tx, const QString &span
     return rows.empty() ? QString() : text(rows[0][0]);
 }
 
-void PayloadLoader::open(const QString &spanId, const QString &host, qint64 startMs,
-                         qint64 endMs, OpenCallback done)
+void PayloadLoader::open(const QString &spanId, const QString &host, qint64 startMs, qint64 endMs,
+                         OpenCallback done)
 {
     m_rest.cancel();
     PgJobSpec spec;

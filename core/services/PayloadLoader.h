@@ -56,8 +56,8 @@ public:
 
     using OpenCallback = std::function<void(const PgStatus &, const SpanPayload &)>;
     // offset counts characters from 0; last is true for the final part.
-    using PartCallback = std::function<void(const PgStatus &, qint64 offset, const QString &part,
-                                            bool last)>;
+    using PartCallback
+        = std::function<void(const PgStatus &, qint64 offset, const QString &part, bool last)>;
 
     PayloadLoader(PgPool *pool, QObject *context);
     // host/startMs/endMs pick the process events shown next to the span.
@@ -70,8 +70,8 @@ public:
     void cancel();
 
     // Worker side.
-    static SpanPayload fetch(pqxx::transaction_base &tx, const QString &spanId,
-                             const QString &host, qint64 startMs, qint64 endMs);
+    static SpanPayload fetch(pqxx::transaction_base &tx, const QString &spanId, const QString &host,
+                             qint64 startMs, qint64 endMs);
     static QString fetchPart(pqxx::transaction_base &tx, const QString &spanId, Which which,
                              qint64 offset, int chars);
     // Parses text that looks like JSON; sets json or jsonError.

@@ -7,9 +7,8 @@
 #include <QHostInfo>
 #include <QSaveFile>
 
-#include <pqxx/pqxx>
-
 #include <limits>
+#include <pqxx/pqxx>
 #include <set>
 
 namespace switchboard {
@@ -121,9 +120,7 @@ json rowObject(const pqxx::row &row, Redactor &r, const std::vector<std::string>
 
 std::string iso(qint64 ms)
 {
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)
-        .toString(Qt::ISODateWithMs)
-        .toStdString();
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toStdString();
 }
 
 } // namespace
@@ -187,9 +184,9 @@ json TraceExporter::collect(pqxx::transaction_base &tx, const ExportOptions &opt
     qint64 first = std::numeric_limits<qint64>::max(), last = 0;
     for (const auto &row : spans) {
         json s = rowObject(row, r,
-                           {"turn", "prompt_version", "started_ms", "input_tokens",
-                            "output_tokens", "cache_read_tokens", "cache_write_tokens", "depth",
-                            "subtree_tokens", "subtree_errors", "input_bytes", "output_bytes"},
+                           {"turn", "prompt_version", "started_ms", "input_tokens", "output_tokens",
+                            "cache_read_tokens", "cache_write_tokens", "depth", "subtree_tokens",
+                            "subtree_errors", "input_bytes", "output_bytes"},
                            {"duration_ms", "subtree_duration_ms"}, {"attrs"},
                            {"input", "output", "error"});
         const qint64 start = s["started_ms"].get<std::int64_t>();
@@ -198,7 +195,8 @@ json TraceExporter::collect(pqxx::transaction_base &tx, const ExportOptions &opt
         if (s["host"].is_string())
             hosts.insert(s["host"].get<std::string>());
         if (s["prompt_version"].is_number())
-            versions.insert({s["agent"].get<std::string>(), s["prompt_version"].get<std::int64_t>()});
+            versions.insert(
+                {s["agent"].get<std::string>(), s["prompt_version"].get<std::int64_t>()});
         if (s["parent_id"].is_null())
             turns.push_back({{"turn", s["turn"]},
                              {"span_id", s["span_id"]},
@@ -221,11 +219,11 @@ json TraceExporter::collect(pqxx::transaction_base &tx, const ExportOptions &opt
 
     json prompts = json::array();
     for (const auto &[agent, version] : versions) {
-        for (const auto &row : tx.exec_params(
-                 "SELECT agent, version, model, params, created_at, created_by, note,"
-                 " eval_suite, eval_score, eval_passed, body"
-                 " FROM agentops.prompt_versions WHERE agent = $1 AND version = $2",
-                 agent, version))
+        for (const auto &row :
+             tx.exec_params("SELECT agent, version, model, params, created_at, created_by, note,"
+                            " eval_suite, eval_score, eval_passed, body"
+                            " FROM agentops.prompt_versions WHERE agent = $1 AND version = $2",
+                            agent, version))
             prompts.push_back(
                 rowObject(row, r, {"version"}, {"eval_score"}, {"params"}, {"body", "note"}));
     }

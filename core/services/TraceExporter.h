@@ -52,8 +52,7 @@ public:
                         QString *error);
     // Reads everything about the session into the bundle (redacted). Throws pqxx errors.
     static nlohmann::json collect(pqxx::transaction_base &tx, const ExportOptions &options,
-                                  const QVector<QRegularExpression> &redact,
-                                  qint64 *redactions);
+                                  const QVector<QRegularExpression> &redact, qint64 *redactions);
     static QByteArray toJson(const nlohmann::json &bundle);
     static QByteArray toHtml(const nlohmann::json &bundle);
     // collect + write the files; the worker-side whole.
@@ -65,8 +64,7 @@ public:
     // Records the export in agentops.operator_actions (action `export`). When the role may
     // not insert there, done gets the refusal: the caller says so, the files stay.
     static void audit(PgPool *pool, QObject *context, const ExportOptions &options,
-                      const ExportResult &result,
-                      std::function<void(const PgStatus &)> done);
+                      const ExportResult &result, std::function<void(const PgStatus &)> done);
 };
 
 } // namespace switchboard

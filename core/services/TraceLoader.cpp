@@ -24,10 +24,14 @@ SpanKind kindOf(const char *s)
     {
         const char *text;
         SpanKind kind;
-    } kinds[] = {{"turn", SpanKind::Turn},           {"prompt", SpanKind::Prompt},
-                 {"llm", SpanKind::Llm},             {"tool", SpanKind::Tool},
-                 {"retrieval", SpanKind::Retrieval}, {"summarize", SpanKind::Summarize},
-                 {"retry", SpanKind::Retry},         {"output", SpanKind::Output}};
+    } kinds[] = {{"turn", SpanKind::Turn},
+                 {"prompt", SpanKind::Prompt},
+                 {"llm", SpanKind::Llm},
+                 {"tool", SpanKind::Tool},
+                 {"retrieval", SpanKind::Retrieval},
+                 {"summarize", SpanKind::Summarize},
+                 {"retry", SpanKind::Retry},
+                 {"output", SpanKind::Output}};
     for (const auto &k : kinds) {
         if (std::strcmp(k.text, s) == 0)
             return k.kind;
@@ -109,9 +113,9 @@ TraceSnapshotPtr TraceLoader::fetch(pqxx::transaction_base &tx, const QString &s
     }
 
     static const char *const eventColumns[]
-        = {"id",       "at",       "session_id", "agent",   "host",
-           "kind",     "recoverable", "strategy", "outcome", "attempt",
-           "trace_id", "span_id",  "message",    "detail",  "stream_id"};
+        = {"id",       "at",          "session_id", "agent",   "host",
+           "kind",     "recoverable", "strategy",   "outcome", "attempt",
+           "trace_id", "span_id",     "message",    "detail",  "stream_id"};
     for (const auto &r : events) {
         RecordFields fields;
         for (int c = 0; c < 15; ++c) {

@@ -6,11 +6,20 @@ namespace switchboard {
 
 namespace {
 
-const char *const kColumns[]
-    = {"session_id",   "agent",   "layer",        "channel",
-       "host",         "started_at", "ended_at",  "turns",
-       "outcome",      "max_fill_pct", "had_recovery_events", "recovery_event_count",
-       "prompt_version", "model"};
+const char *const kColumns[] = {"session_id",
+                                "agent",
+                                "layer",
+                                "channel",
+                                "host",
+                                "started_at",
+                                "ended_at",
+                                "turns",
+                                "outcome",
+                                "max_fill_pct",
+                                "had_recovery_events",
+                                "recovery_event_count",
+                                "prompt_version",
+                                "model"};
 
 } // namespace
 
@@ -65,8 +74,8 @@ TracePage TraceSearch::fetch(pqxx::transaction_base &tx, const TraceQuery &q,
         // The exact server text of started_at: ms would skip rows within the same ms.
         params.push_back(after.startedAt.toStdString());
         params.push_back(after.sessionId.toStdString());
-        sql += " AND (started_at, session_id) < ($" + std::to_string(n + 1)
-            + "::timestamptz, $" + std::to_string(n + 2) + ")";
+        sql += " AND (started_at, session_id) < ($" + std::to_string(n + 1) + "::timestamptz, $"
+            + std::to_string(n + 2) + ")";
         n += 2;
     }
     const int limit = std::clamp(q.pageSize, 1, 5000);
@@ -106,7 +115,9 @@ void TraceSearch::search(const TraceQuery &query, const TraceCursor &after, Call
     spec.label = QStringLiteral("trace search");
     m_tracker.start(
         spec, [query, after](pqxx::transaction_base &tx) { return fetch(tx, query, after); },
-        [done = std::move(done)](PgResult<TracePage> result) { done(result.status, result.value); });
+        [done = std::move(done)](PgResult<TracePage> result) {
+            done(result.status, result.value);
+        });
 }
 
 } // namespace switchboard

@@ -69,12 +69,13 @@ void TstTraceData::treeMatchesSpansWritten()
         const QString sid = QString::fromUtf8(sidBytes);
         const TraceSnapshotPtr t = read([&](auto &tx) { return TraceLoader::fetch(tx, sid); });
         const QList<QByteArray> expect
-            = m_fx.scalar(QStringLiteral(
-                              "SELECT count(*), count(*) FILTER (WHERE parent_id IS NULL),"
-                              " coalesce(sum(coalesce(input_tokens,0) + coalesce(output_tokens,0)), 0),"
-                              " count(*) FILTER (WHERE status = 'error'), count(DISTINCT turn)"
-                              " FROM agentops.spans WHERE session_id = '%1'")
-                              .arg(sid))
+            = m_fx.scalar(
+                      QStringLiteral(
+                          "SELECT count(*), count(*) FILTER (WHERE parent_id IS NULL),"
+                          " coalesce(sum(coalesce(input_tokens,0) + coalesce(output_tokens,0)), 0),"
+                          " count(*) FILTER (WHERE status = 'error'), count(DISTINCT turn)"
+                          " FROM agentops.spans WHERE session_id = '%1'")
+                          .arg(sid))
                   .split('|');
         QCOMPARE(t->nodes.size(), expect[0].toInt());
         QCOMPARE(t->roots.size(), expect[1].toInt());
@@ -109,10 +110,9 @@ void TstTraceData::treeMatchesSpansWritten()
         }
         // Per-turn token sums equal the subtree totals of the turn's root.
         const QList<QByteArray> turns
-            = m_fx.scalar(QStringLiteral(
-                              "SELECT turn || ':' || sum(coalesce(input_tokens,0) +"
-                              " coalesce(output_tokens,0)) FROM agentops.spans"
-                              " WHERE session_id = '%1' GROUP BY turn")
+            = m_fx.scalar(QStringLiteral("SELECT turn || ':' || sum(coalesce(input_tokens,0) +"
+                                         " coalesce(output_tokens,0)) FROM agentops.spans"
+                                         " WHERE session_id = '%1' GROUP BY turn")
                               .arg(sid))
                   .split('\n');
         QHash<int, qint64> perTurn;
@@ -305,12 +305,14 @@ void TstTraceData::hugePayloadComesInParts()
                      });
     QTRY_VERIFY_WITH_TIMEOUT(done, 60000);
     QCOMPARE(received, qint64(TraceFixture::kHugeChars));
-    QCOMPARE(parts, int((TraceFixture::kHugeChars - PayloadLoader::kHeadChars
-                         + PayloadLoader::kChunkChars - 1)
-                        / PayloadLoader::kChunkChars));
-    QCOMPARE(md5.result().toHex(),
-             m_fx.scalar(QStringLiteral("SELECT md5(output) FROM agentops.spans WHERE span_id = '%1'")
-                             .arg(id)));
+    QCOMPARE(
+        parts,
+        int((TraceFixture::kHugeChars - PayloadLoader::kHeadChars + PayloadLoader::kChunkChars - 1)
+            / PayloadLoader::kChunkChars));
+    QCOMPARE(
+        md5.result().toHex(),
+        m_fx.scalar(
+            QStringLiteral("SELECT md5(output) FROM agentops.spans WHERE span_id = '%1'").arg(id)));
 }
 
 void TstTraceData::exportHoldsEverySpanAndParses()
@@ -416,8 +418,8 @@ void TstTraceData::auditIsRefusedForAViewer()
     r.spans = 4;
     QObject context;
     {
-        PgPool viewer(PgConfig(m_fx.pg.loginDsn(QStringLiteral("viewer1"), QStringLiteral("pw"),
-                                                m_fx.db)));
+        PgPool viewer(
+            PgConfig(m_fx.pg.loginDsn(QStringLiteral("viewer1"), QStringLiteral("pw"), m_fx.db)));
         std::optional<PgStatus> got;
         TraceExporter::audit(&viewer, &context, o, r, [&](const PgStatus &s) { got = s; });
         QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 10000);

@@ -1,13 +1,13 @@
 #include "widgets/traces/ExportDialog.h"
 
 #include <QDialogButtonBox>
-#include <QPushButton>
 #include <QDir>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
 

@@ -35,8 +35,9 @@ void JsonTreeWidget::add(QTreeWidgetItem *parent, const QString &key, const nloh
     item->setText(0, key);
     item->setText(2, QString::fromLatin1(v.type_name()));
     if (v.is_object() || v.is_array()) {
-        item->setText(1, QStringLiteral("%1 %2").arg(v.size()).arg(
-                             v.is_object() ? QStringLiteral("keys") : QStringLiteral("items")));
+        item->setText(1,
+                      QStringLiteral("%1 %2").arg(v.size()).arg(
+                          v.is_object() ? QStringLiteral("keys") : QStringLiteral("items")));
         int i = 0;
         for (auto it = v.begin(); it != v.end(); ++it, ++i) {
             if (*budget <= 0) {

@@ -17,8 +17,7 @@ public:
     void setJson(const nlohmann::json &value);
 
 private:
-    void add(QTreeWidgetItem *parent, const QString &key, const nlohmann::json &value,
-             int *budget);
+    void add(QTreeWidgetItem *parent, const QString &key, const nlohmann::json &value, int *budget);
 };
 
 } // namespace switchboard

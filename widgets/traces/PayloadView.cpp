@@ -9,7 +9,6 @@
 #include <QPushButton>
 #include <QStackedWidget>
 #include <QTextCursor>
-#include <QTimer>
 #include <QVBoxLayout>
 
 namespace switchboard {
@@ -30,10 +29,11 @@ PayloadView::PayloadView(bool highlightPrompt, QWidget *parent)
     , m_status(new QLabel(this))
     , m_showAll(new QPushButton(tr("Show all"), this))
     , m_asTree(new QPushButton(tr("JSON tree"), this))
+    , m_prev(new QPushButton(QStringLiteral("◀"), this))
+    , m_next(new QPushButton(QStringLiteral("▶"), this))
     , m_stack(new QStackedWidget(this))
     , m_text(new QPlainTextEdit(this))
     , m_tree(new JsonTreeWidget(this))
-    , m_drain(new QTimer(this))
 {
     m_text->setReadOnly(true);
     m_text->setLineWrapMode(QPlainTextEdit::WidgetWidth);
@@ -49,14 +49,18 @@ PayloadView::PayloadView(bool highlightPrompt, QWidget *parent)
     auto *bar = new QHBoxLayout;
     bar->setContentsMargins(0, 0, 0, 0);
     bar->addWidget(m_status, 1);
+    bar->addWidget(m_prev);
+    bar->addWidget(m_next);
     bar->addWidget(m_asTree);
     bar->addWidget(m_showAll);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 2, 0, 0);
     layout->addLayout(bar);
     layout->addWidget(m_stack, 1);
-    m_drain->setInterval(0);
-    connect(m_drain, &QTimer::timeout, this, &PayloadView::drain);
+    m_prev->setToolTip(tr("Previous part"));
+    m_next->setToolTip(tr("Next part"));
+    connect(m_prev, &QPushButton::clicked, this, [this] { showPart(m_part - 1); });
+    connect(m_next, &QPushButton::clicked, this, [this] { showPart(m_part + 1); });
     connect(m_showAll, &QPushButton::clicked, this, [this] {
         m_showAll->setEnabled(false);
         m_note = tr("loading the rest…");
@@ -70,14 +74,16 @@ PayloadView::PayloadView(bool highlightPrompt, QWidget *parent)
 
 void PayloadView::clear(const QString &message)
 {
-    m_drain->stop();
-    m_pending.clear();
+    m_parts.clear();
+    m_part = 0;
     m_text->clear();
     m_tree->clear();
-    m_shown = m_received = m_total = 0;
+    m_received = m_total = 0;
     m_lastReceived = false;
     m_note = message;
     m_showAll->hide();
+    m_prev->hide();
+    m_next->hide();
     m_asTree->hide();
     m_asTree->setChecked(false);
     updateStatus();
@@ -93,7 +99,7 @@ void PayloadView::setPayload(const PayloadText &payload)
     }
     m_total = payload.totalChars;
     m_received = payload.head.size();
-    m_shown = m_received;
+    m_parts = {payload.head};
     m_text->setPlainText(payload.head);
     if (!payload.complete()) {
         m_showAll->show();
@@ -115,39 +121,40 @@ void PayloadView::appendPart(qint64 offset, const QString &part, bool last)
     if (offset != m_received)
         return; // a part of something else (superseded)
     m_received += part.size();
-    m_lastReceived = last;
-    // Slices, so one pass of the event loop never lays out more than kSliceChars.
-    for (qint64 at = 0; at < part.size(); at += kSliceChars)
-        m_pending.append(part.mid(at, kSliceChars));
-    if (!m_drain->isActive())
-        m_drain->start();
-    updateStatus();
+    // Top up the last part, then cut the rest into parts of kPartChars.
+    qint64 at = 0;
+    if (!m_parts.isEmpty() && m_parts.last().size() < kPartChars) {
+        at = kPartChars - m_parts.last().size();
+        m_parts.last() += part.left(at);
+    }
+    for (; at < part.size(); at += kPartChars)
+        m_parts.append(part.mid(at, kPartChars));
+    m_prev->show();
+    m_next->show();
+    if (last || m_received >= m_total) {
+        m_note = tr("all loaded");
+        m_showAll->hide();
+    }
+    showPart(m_part);
+    if (last || m_received >= m_total)
+        Q_EMIT fullyShown();
 }
 
-void PayloadView::drain()
+void PayloadView::showPart(int part)
 {
-    if (m_pending.isEmpty()) {
-        m_drain->stop();
-        if (m_lastReceived) {
-            m_note = tr("all shown");
-            m_showAll->hide();
-            updateStatus();
-            Q_EMIT fullyShown();
-        }
+    if (part < 0 || part >= m_parts.size())
         return;
+    if (part != m_part || m_text->document()->characterCount() - 1 != m_parts[part].size()) {
+        m_part = part;
+        m_text->setPlainText(m_parts[part]);
     }
-    const QString slice = m_pending.takeFirst();
-    QTextCursor cursor(m_text->document());
-    cursor.movePosition(QTextCursor::End);
-    cursor.insertText(slice);
-    m_shown += slice.size();
+    m_prev->setEnabled(m_part > 0);
+    m_next->setEnabled(m_part + 1 < m_parts.size());
     updateStatus();
 }
 
 void PayloadView::setFailed(const QString &message)
 {
-    m_drain->stop();
-    m_pending.clear();
     m_note = QStringLiteral("✗ ") + message;
     m_showAll->setEnabled(true);
     updateStatus();
@@ -162,8 +169,11 @@ void PayloadView::updateStatus()
 {
     QString s;
     if (m_total > 0)
-        s = m_shown >= m_total ? sizeText(m_total)
-                               : tr("%1 of %2 shown").arg(sizeText(m_shown), sizeText(m_total));
+        s = m_received >= m_total
+            ? sizeText(m_total)
+            : tr("%1 of %2 loaded").arg(sizeText(m_received), sizeText(m_total));
+    if (m_parts.size() > 1)
+        s += tr(" · part %1 of %2").arg(m_part + 1).arg(m_parts.size());
     if (!m_note.isEmpty())
         s = s.isEmpty() ? m_note : s + QStringLiteral(" · ") + m_note;
     m_status->setText(s);

@@ -1,8 +1,9 @@
 #pragma once
 // One payload (input, output or assembled prompt) of a span: its first part as text,
 // the size, whether it is JSON (tree view) or broken JSON (said so), and "show all",
-// which asks for the rest. Arriving parts are appended a slice per event-loop pass, so a
-// payload of tens of megabytes never freezes the window.
+// which loads the rest. A payload of tens of megabytes is shown in parts of kPartChars
+// (◀ ▶ page through them): one QTextDocument holding 20 MB stalls the event loop for
+// 100+ ms each time its buffer grows, a part never does.
 #include "core/services/PayloadLoader.h"
 
 #include <QWidget>
@@ -11,7 +12,6 @@ class QLabel;
 class QPlainTextEdit;
 class QPushButton;
 class QStackedWidget;
-class QTimer;
 
 namespace switchboard {
 
@@ -21,7 +21,7 @@ class PayloadView : public QWidget
 {
     Q_OBJECT
 public:
-    static constexpr int kSliceChars = 64 * 1024; // appended per event-loop pass
+    static constexpr int kPartChars = PayloadLoader::kHeadChars; // shown at once
 
     explicit PayloadView(bool highlightPrompt, QWidget *parent = nullptr);
     void clear(const QString &message);
@@ -30,9 +30,12 @@ public:
     void appendPart(qint64 offset, const QString &part, bool last);
     void setFailed(const QString &message);
 
-    qint64 shownChars() const { return m_shown; }
+    qint64 loadedChars() const { return m_received; }
     qint64 totalChars() const { return m_total; }
-    bool appending() const { return !m_pending.isEmpty(); }
+    int partCount() const { return int(m_parts.size()); }
+    int currentPart() const { return m_part; }
+    void showPart(int part);
+    QString partText(int part) const { return m_parts.value(part); }
     QString statusText() const;
     QPlainTextEdit *editor() const { return m_text; }
 
@@ -41,18 +44,18 @@ Q_SIGNALS:
     void fullyShown();
 
 private:
-    void drain();
     void updateStatus();
 
     QLabel *m_status;
     QPushButton *m_showAll;
     QPushButton *m_asTree;
+    QPushButton *m_prev;
+    QPushButton *m_next;
     QStackedWidget *m_stack;
     QPlainTextEdit *m_text;
     JsonTreeWidget *m_tree;
-    QTimer *m_drain;
-    QStringList m_pending;
-    qint64 m_shown = 0;
+    QStringList m_parts;
+    int m_part = 0;
     qint64 m_received = 0;
     qint64 m_total = 0;
     bool m_lastReceived = false;

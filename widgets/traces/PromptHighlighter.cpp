@@ -7,16 +7,16 @@ namespace switchboard {
 namespace {
 const QStringList &kinds()
 {
-    static const QStringList k = {QStringLiteral("system"), QStringLiteral("summary"),
-                                  QStringLiteral("message"), QStringLiteral("tool_result"),
-                                  QStringLiteral("retrieval")};
+    static const QStringList k
+        = {QStringLiteral("system"), QStringLiteral("summary"), QStringLiteral("message"),
+           QStringLiteral("tool_result"), QStringLiteral("retrieval")};
     return k;
 }
 QColor band(int kind)
 {
-    static const QColor c[] = {QColor(0xee, 0xe8, 0xf7), QColor(0xf7, 0xf0, 0xdc),
-                               QColor(0xff, 0xff, 0xff), QColor(0xe6, 0xf4, 0xea),
-                               QColor(0xfb, 0xee, 0xe0), QColor(0xf0, 0xf0, 0xf0)};
+    static const QColor c[]
+        = {QColor(0xee, 0xe8, 0xf7), QColor(0xf7, 0xf0, 0xdc), QColor(0xff, 0xff, 0xff),
+           QColor(0xe6, 0xf4, 0xea), QColor(0xfb, 0xee, 0xe0), QColor(0xf0, 0xf0, 0xf0)};
     return c[std::clamp(kind, 0, 5)];
 }
 } // namespace

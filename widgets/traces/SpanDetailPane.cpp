@@ -50,13 +50,13 @@ SpanDetailPane::SpanDetailPane(QWidget *parent)
             Q_EMIT showPromptRequested(parts[0], parts[1].toInt());
     });
     auto wire = [this](PayloadView *v, PayloadLoader::Which which, bool prompt) {
-        connect(v, &PayloadView::showAllRequested, this, [this, v, which, prompt](qint64 from,
-                                                                                   qint64 total) {
-            if (!m_trace || m_node < 0)
-                return;
-            const QString id = prompt ? m_promptSpanId : m_trace->nodes[m_node].spanId;
-            Q_EMIT showAllRequested(id, which, from, total, v);
-        });
+        connect(v, &PayloadView::showAllRequested, this,
+                [this, v, which, prompt](qint64 from, qint64 total) {
+                    if (!m_trace || m_node < 0)
+                        return;
+                    const QString id = prompt ? m_promptSpanId : m_trace->nodes[m_node].spanId;
+                    Q_EMIT showAllRequested(id, which, from, total, v);
+                });
     };
     wire(m_prompt, PayloadLoader::Which::Output, true);
     wire(m_input, PayloadLoader::Which::Input, false);
@@ -126,7 +126,8 @@ void SpanDetailPane::setFailed(const QString &message)
 {
     for (PayloadView *v : {m_prompt, m_input, m_output})
         v->setFailed(message);
-    m_overview->setHtml(QStringLiteral("<p style='color:#b00020'>✗ %1</p>").arg(message.toHtmlEscaped()));
+    m_overview->setHtml(
+        QStringLiteral("<p style='color:#b00020'>✗ %1</p>").arg(message.toHtmlEscaped()));
 }
 
 QString SpanDetailPane::overviewText() const
@@ -157,10 +158,11 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
             .arg(TraceTreeModel::tokens(n.inputTokens), TraceTreeModel::tokens(n.outputTokens),
                  TraceTreeModel::tokens(n.cacheReadTokens),
                  TraceTreeModel::tokens(n.cacheWriteTokens)));
-    row(tr("subtree"), tr("%1 spans, %2 tokens, %3 errors")
-                           .arg(n.subtreeSpans)
-                           .arg(TraceTreeModel::tokens(n.subtreeTokens))
-                           .arg(n.subtreeErrors));
+    row(tr("subtree"),
+        tr("%1 spans, %2 tokens, %3 errors")
+            .arg(n.subtreeSpans)
+            .arg(TraceTreeModel::tokens(n.subtreeTokens))
+            .arg(n.subtreeErrors));
     if (n.promptVersion > 0 && !m_trace->agent.isEmpty())
         row(tr("prompt version"),
             QStringLiteral("<a href='prompt:%1/%2'>%3 v%2 → prompts view</a>")

@@ -193,15 +193,15 @@ void TraceInspector::openCurrent()
 void TraceInspector::showAll(const QString &spanId, PayloadLoader::Which which, qint64 from,
                              qint64 total, PayloadView *target)
 {
-    m_payloads.fetchRest(spanId, which, from, total,
-                         [target](const PgStatus &status, qint64 offset, const QString &part,
-                                  bool last) {
-                             if (!status.ok()) {
-                                 target->setFailed(status.message);
-                                 return;
-                             }
-                             target->appendPart(offset, part, last);
-                         });
+    m_payloads.fetchRest(
+        spanId, which, from, total,
+        [target](const PgStatus &status, qint64 offset, const QString &part, bool last) {
+            if (!status.ok()) {
+                target->setFailed(status.message);
+                return;
+            }
+            target->appendPart(offset, part, last);
+        });
 }
 
 int TraceInspector::findNext(const QString &text, bool backwards)
@@ -268,30 +268,30 @@ void TraceInspector::exportTo(const QString &htmlPath, const QString &jsonPath,
     options.redactPatterns = patterns;
     options.exportedBy = m_operator;
     setStatus(tr("exporting %1…").arg(m_sessionId));
-    TraceExporter::start(m_pool, this, options,
-                         [this, options](const PgStatus &status, const ExportResult &r) {
-        if (!status.ok() || !r.error.isEmpty()) {
-            const QString why = status.ok() ? r.error : status.message;
-            setStatus(QStringLiteral("✗ export failed: ") + why);
-            Q_EMIT exported(QStringLiteral("failed: ") + why);
-            return;
-        }
-        const QString done = tr("exported %1 spans, %2 recovery events, %3 redactions to %4")
-                                 .arg(r.spans)
-                                 .arg(r.recoveryEvents)
-                                 .arg(r.redactions)
-                                 .arg(QStringList({options.htmlPath, options.jsonPath})
-                                          .filter(QRegularExpression(QStringLiteral(".")))
-                                          .join(QStringLiteral(", ")));
-        setStatus(done + tr(" · recording in the audit log…"));
-        TraceExporter::audit(m_pool, this, options, r, [this, done](const PgStatus &audit) {
-            const QString s = audit.ok()
-                ? done + tr(" · audited")
-                : done + tr(" · ⚠ not audited (%1): the export stays local").arg(audit.message);
-            setStatus(s);
-            Q_EMIT exported(s);
+    TraceExporter::start(
+        m_pool, this, options, [this, options](const PgStatus &status, const ExportResult &r) {
+            if (!status.ok() || !r.error.isEmpty()) {
+                const QString why = status.ok() ? r.error : status.message;
+                setStatus(QStringLiteral("✗ export failed: ") + why);
+                Q_EMIT exported(QStringLiteral("failed: ") + why);
+                return;
+            }
+            const QString done = tr("exported %1 spans, %2 recovery events, %3 redactions to %4")
+                                     .arg(r.spans)
+                                     .arg(r.recoveryEvents)
+                                     .arg(r.redactions)
+                                     .arg(QStringList({options.htmlPath, options.jsonPath})
+                                              .filter(QRegularExpression(QStringLiteral(".")))
+                                              .join(QStringLiteral(", ")));
+            setStatus(done + tr(" · recording in the audit log…"));
+            TraceExporter::audit(m_pool, this, options, r, [this, done](const PgStatus &audit) {
+                const QString s = audit.ok()
+                    ? done + tr(" · audited")
+                    : done + tr(" · ⚠ not audited (%1): the export stays local").arg(audit.message);
+                setStatus(s);
+                Q_EMIT exported(s);
+            });
         });
-    });
 }
 
 } // namespace switchboard

@@ -40,13 +40,14 @@ TraceSearchView::TraceSearchView(PgPool *pool, QWidget *parent)
     , m_more(new QPushButton(tr("More (older)"), this))
     , m_status(new QLabel(this))
 {
-    m_id->setPlaceholderText(tr("session id — paste one and press Enter to open; prefix* to search"));
+    m_id->setPlaceholderText(
+        tr("session id — paste one and press Enter to open; prefix* to search"));
     QFont mono(QStringLiteral("monospace"));
     mono.setStyleHint(QFont::Monospace);
     m_id->setFont(mono);
     m_agent->setPlaceholderText(tr("agent"));
-    m_range->addItems({tr("any time"), tr("last hour"), tr("last 24 h"), tr("last 7 days"),
-                       tr("last 30 days")});
+    m_range->addItems(
+        {tr("any time"), tr("last hour"), tr("last 24 h"), tr("last 7 days"), tr("last 30 days")});
     m_outcome->addItem(tr("any outcome"));
     for (const char *o : {"active", "completed", "abandoned", "failed", "escalated"})
         m_outcome->addItem(QString::fromLatin1(o));
@@ -170,26 +171,28 @@ void TraceSearchView::run(bool append)
     m_more->setEnabled(false);
     m_search.search(q, append ? m_next : TraceCursor {},
                     [this, append](const PgStatus &status, const TracePage &page) {
-        if (!status.ok()) {
-            m_status->setText(QStringLiteral("✗ ") + status.message);
-            m_more->setEnabled(!m_next.isNull());
-            return;
-        }
-        if (append)
-            m_model->append(page.rows);
-        else
-            m_model->replace(page.rows);
-        m_next = page.next;
-        m_more->setEnabled(!m_next.isNull());
-        QString s = tr("%1 sessions%2, newest first · %3 ms")
-                        .arg(m_model->rowCount())
-                        .arg(m_next.isNull() ? QString() : tr(" (more)"))
-                        .arg(status.elapsedMs);
-        if (!page.badRows.isEmpty())
-            s += tr(" · ⚠ %1 unreadable rows: %2").arg(page.badRows.size()).arg(page.badRows.first());
-        m_status->setText(s);
-        Q_EMIT searched(m_model->rowCount(), !m_next.isNull());
-    });
+                        if (!status.ok()) {
+                            m_status->setText(QStringLiteral("✗ ") + status.message);
+                            m_more->setEnabled(!m_next.isNull());
+                            return;
+                        }
+                        if (append)
+                            m_model->append(page.rows);
+                        else
+                            m_model->replace(page.rows);
+                        m_next = page.next;
+                        m_more->setEnabled(!m_next.isNull());
+                        QString s = tr("%1 sessions%2, newest first · %3 ms")
+                                        .arg(m_model->rowCount())
+                                        .arg(m_next.isNull() ? QString() : tr(" (more)"))
+                                        .arg(status.elapsedMs);
+                        if (!page.badRows.isEmpty())
+                            s += tr(" · ⚠ %1 unreadable rows: %2")
+                                     .arg(page.badRows.size())
+                                     .arg(page.badRows.first());
+                        m_status->setText(s);
+                        Q_EMIT searched(m_model->rowCount(), !m_next.isNull());
+                    });
 }
 
 void TraceSearchView::openRow(const QModelIndex &index)

@@ -3,9 +3,8 @@
 #include "widgets/traces/TraceInspector.h"
 #include "widgets/traces/TraceSearchView.h"
 
-#include <QTableView>
-
 #include <QStackedWidget>
+#include <QTableView>
 #include <QVBoxLayout>
 
 namespace switchboard {

@@ -10,14 +10,22 @@ namespace {
 QColor kindColor(SpanKind kind)
 {
     switch (kind) {
-    case SpanKind::Turn: return QColor(0x9a, 0xa5, 0xb1);
-    case SpanKind::Prompt: return QColor(0x8e, 0x6c, 0xc0);
-    case SpanKind::Llm: return QColor(0x3d, 0x6f, 0xb6);
-    case SpanKind::Tool: return QColor(0x2e, 0x8b, 0x57);
-    case SpanKind::Retrieval: return QColor(0xc0, 0x8a, 0x2e);
-    case SpanKind::Summarize: return QColor(0x6b, 0x8e, 0x23);
-    case SpanKind::Retry: return QColor(0xd0, 0x70, 0x20);
-    case SpanKind::Output: return QColor(0x55, 0x77, 0x88);
+    case SpanKind::Turn:
+        return QColor(0x9a, 0xa5, 0xb1);
+    case SpanKind::Prompt:
+        return QColor(0x8e, 0x6c, 0xc0);
+    case SpanKind::Llm:
+        return QColor(0x3d, 0x6f, 0xb6);
+    case SpanKind::Tool:
+        return QColor(0x2e, 0x8b, 0x57);
+    case SpanKind::Retrieval:
+        return QColor(0xc0, 0x8a, 0x2e);
+    case SpanKind::Summarize:
+        return QColor(0x6b, 0x8e, 0x23);
+    case SpanKind::Retry:
+        return QColor(0xd0, 0x70, 0x20);
+    case SpanKind::Output:
+        return QColor(0x55, 0x77, 0x88);
     }
     return Qt::gray;
 }
