@@ -7,7 +7,7 @@ namespace switchboard {
 
 struct AppOptions
 {
-    enum class Mode { Gui, DbMigrate, DbStatus, Help, Error };
+    enum class Mode { Gui, DbMigrate, DbStatus, Export, Help, Error };
     Mode mode = Mode::Gui;
     QString error; // Mode::Error: what was wrong with the command line
 
@@ -20,6 +20,11 @@ struct AppOptions
     QString screenshotDir; // --screenshot DIR: render each view to DIR/*.png and quit
     int screenshotDelayMs = 3000;
     QString traceSession; // --trace ID|auto: open this session in the Traces view
+    // `export --session ID --html F --json F [--redact PATTERN]...`
+    QString exportSession;
+    QString exportHtml;
+    QString exportJson;
+    QStringList redactPatterns;
 };
 
 // Parses argv (argument 0 is the program). Subcommands: `db migrate`, `db status`.

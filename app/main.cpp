@@ -1,6 +1,7 @@
 #include "app/AppOptions.h"
 #include "app/ConsoleController.h"
 #include "app/DbCommand.h"
+#include "app/ExportCommand.h"
 #include "app/MainWindow.h"
 #include "app/ScreenshotWriter.h"
 #include "app/TracesWiring.h"
@@ -40,7 +41,7 @@ bool needsNoWindow(int argc, char **argv)
         if (arg == "-h" || arg == "--help" || arg == "-v" || arg == "--version")
             return true;
     }
-    return argc >= 2 && QByteArray(argv[1]) == "db";
+    return argc >= 2 && (QByteArray(argv[1]) == "db" || QByteArray(argv[1]) == "export");
 }
 
 int runWithoutWindow(int argc, char **argv)
@@ -56,6 +57,8 @@ int runWithoutWindow(int argc, char **argv)
     case AppOptions::Mode::DbMigrate:
     case AppOptions::Mode::DbStatus:
         return runDbCommand(options);
+    case AppOptions::Mode::Export:
+        return runExportCommand(options);
     case AppOptions::Mode::Help:
     case AppOptions::Mode::Gui:
         break;
@@ -90,6 +93,8 @@ int main(int argc, char **argv)
     case AppOptions::Mode::DbMigrate:
     case AppOptions::Mode::DbStatus:
         return runDbCommand(options);
+    case AppOptions::Mode::Export:
+        return runExportCommand(options);
     case AppOptions::Mode::Gui:
         break;
     }
