@@ -6,6 +6,7 @@
 #include "models/TraceSessionModel.h"
 #include "models/TraceTreeModel.h"
 #include "widgets/EmptyStateView.h"
+#include "widgets/traces/ExportDialog.h"
 #include "widgets/traces/TraceInspector.h"
 #include "widgets/traces/TraceSearchView.h"
 #include "widgets/traces/TracesView.h"
@@ -32,6 +33,11 @@ void openAtStart(TracesView *view)
         if (spans <= 0 || g_shotDir.isEmpty())
             return;
         const auto &trace = inspector->model()->snapshot();
+        // The post-mortem export of the same session, for scripts/render-report.sh.
+        const QDir dir(g_shotDir);
+        inspector->exportTo(dir.filePath(QStringLiteral("trace-report.html")),
+                            dir.filePath(QStringLiteral("trace-report.json")),
+                            ExportDialog::defaultPatterns());
         for (int i = 0; i < trace->nodes.size(); ++i) {
             if (trace->nodes[i].status == SpanStatus::Error && trace->nodes[i].recoveryEvents) {
                 inspector->selectNode(i, true);
