@@ -57,8 +57,11 @@ void openAtStart(TracesView *view)
     *once = QObject::connect(
         search, &TraceSearchView::searched, view, [view, search, once](int rows) {
             QObject::disconnect(*once);
-            if (!g_shotDir.isEmpty())
+            if (!g_shotDir.isEmpty()) {
+                // Not the visible tab yet: give it the window's size so the grab is laid out.
+                search->resize(view->window()->size().expandedTo(QSize(1280, 760)));
                 search->grab().save(QDir(g_shotDir).filePath(QStringLiteral("traces-search.png")));
+            }
             const TraceSessionModel *m = search->model();
             int pick = 0; // newest failed one if any, else the newest
             for (int r = 0; r < rows; ++r) {
@@ -78,6 +81,8 @@ void setTracesStartup(const QString &session, const QString &screenshotDir)
 {
     g_startSession = session;
     g_shotDir = screenshotDir;
+    if (!screenshotDir.isEmpty() && !session.isEmpty())
+        QDir().mkpath(screenshotDir); // the search shot and the export come before the writer
 }
 
 void installTracesView(MainWindow &window, PostgresBackend &postgres,

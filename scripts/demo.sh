@@ -21,8 +21,11 @@ done
 bash scripts/install-deps.sh
 # SB_PRESET picks the build (default release); developers reuse their ci/debug build.
 PRESET=${SB_PRESET:-release}
-cmake --preset "$PRESET" >/dev/null
-cmake --build --preset "$PRESET"
+# SB_SKIP_BUILD=1: use the binaries already built (switchboard, switchboard-sim).
+if [[ -z "${SB_SKIP_BUILD:-}" ]]; then
+  cmake --preset "$PRESET" >/dev/null
+  cmake --build --preset "$PRESET"
+fi
 
 # shellcheck source=lib/servers.sh
 source scripts/lib/servers.sh
