@@ -75,7 +75,6 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
     const QCommandLineOption delay(QStringLiteral("screenshot-delay"),
                                    QStringLiteral("Milliseconds to wait before screenshots."),
                                    QStringLiteral("ms"), QStringLiteral("3000"));
-    parser.addOptions({profile, redis, pg, replica, ns, op, shot, delay});
     const QCommandLineOption agent(QStringLiteral("agent"), QStringLiteral("rollback: the agent."),
                                    QStringLiteral("name"));
     const QCommandLineOption to(QStringLiteral("to"),
@@ -96,8 +95,28 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
         QStringLiteral("rollback: refuse unless this deployment id is still the active one."),
         QStringLiteral("id"));
     parser.addOptions({agent, to, reason, overrideEval, overrideReason, expect});
-    parser.addPositionalArgument(QStringLiteral("command"),
-                                 QStringLiteral("Optional: db migrate | db status | rollback"));
+    const QCommandLineOption trace(
+        QStringLiteral("trace"),
+        QStringLiteral("Open this session in the Traces view (auto: newest with recovery events)."),
+        QStringLiteral("session"));
+    const QCommandLineOption session(QStringLiteral("session"),
+                                     QStringLiteral("export: the session to export."),
+                                     QStringLiteral("id"));
+    const QCommandLineOption html(QStringLiteral("html"),
+                                  QStringLiteral("export: write the HTML report here."),
+                                  QStringLiteral("file"));
+    const QCommandLineOption json(QStringLiteral("json"),
+                                  QStringLiteral("export: write the JSON bundle here."),
+                                  QStringLiteral("file"));
+    const QCommandLineOption redact(
+        QStringLiteral("redact"),
+        QStringLiteral("export: replace matches of this regular expression (repeatable)."),
+        QStringLiteral("pattern"));
+    parser.addOptions(
+        {profile, redis, pg, replica, ns, op, shot, delay, trace, session, html, json, redact});
+    parser.addPositionalArgument(
+        QStringLiteral("command"),
+        QStringLiteral("Optional: db migrate | db status | rollback | export"));
 
     AppOptions options;
     if (helpText)
@@ -118,6 +137,11 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
     options.keyNamespace = parser.value(ns);
     options.operatorName = parser.value(op);
     options.screenshotDir = parser.value(shot);
+    options.traceSession = parser.value(trace);
+    options.exportSession = parser.value(session);
+    options.exportHtml = parser.value(html);
+    options.exportJson = parser.value(json);
+    options.redactPatterns = parser.values(redact);
     bool delayOk = false;
     options.screenshotDelayMs = parser.value(delay).toInt(&delayOk);
     if (!delayOk || options.screenshotDelayMs < 0) {
@@ -140,6 +164,17 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
             options.mode = AppOptions::Mode::Error;
             options.error
                 = QStringLiteral("db %1 needs --pg DSN (or --profile NAME)").arg(positional.at(1));
+        }
+        return options;
+    }
+    if (positional == QStringList {QStringLiteral("export")}) {
+        options.mode = AppOptions::Mode::Export;
+        if ((options.pgDsn.isEmpty() && options.profile.isEmpty())
+            || options.exportSession.isEmpty()
+            || (options.exportHtml.isEmpty() && options.exportJson.isEmpty())) {
+            options.mode = AppOptions::Mode::Error;
+            options.error = QStringLiteral("export needs --pg DSN (or --profile), --session ID and "
+                                           "--html FILE and/or --json FILE");
         }
         return options;
     }

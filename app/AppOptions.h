@@ -7,7 +7,7 @@ namespace switchboard {
 
 struct AppOptions
 {
-    enum class Mode { Gui, DbMigrate, DbStatus, Rollback, Help, Error };
+    enum class Mode { Gui, DbMigrate, DbStatus, Rollback, Export, Help, Error };
     Mode mode = Mode::Gui;
     QString error; // Mode::Error: what was wrong with the command line
 
@@ -27,10 +27,16 @@ struct AppOptions
     bool overrideFailedEval = false; // --override-failed-eval
     QString overrideReason; // --override-reason (default: --reason)
     qint64 expectDeployment = -1; // --expect-deployment ID (-1: what is current now)
+    QString traceSession; // --trace ID|auto: open this session in the Traces view
+    // `export --session ID --html F --json F [--redact PATTERN]...`
+    QString exportSession;
+    QString exportHtml;
+    QString exportJson;
+    QStringList redactPatterns;
 };
 
 // Parses argv (argument 0 is the program). Subcommands: `db migrate`, `db status`,
-// `rollback`.
+// `rollback`, `export`.
 AppOptions parseCommandLine(const QStringList &arguments, QString *helpText);
 
 } // namespace switchboard

@@ -5,6 +5,7 @@
 #include "app/ProcessesFeature.h"
 #include "app/PromptsFeature.h"
 #include "app/SessionsFeature.h"
+#include "app/TracesWiring.h"
 #include "core/pg/PgConfig.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProfileStore.h"
@@ -154,6 +155,7 @@ void ConsoleController::startPostgres(const QString &password)
                     askPassword(false, st.summary);
             });
     m_events->setPostgres(m_postgres.get());
+    installTracesView(m_window, *m_postgres, m_profile);
     m_postgres->start();
     processes()->setPostgres(m_postgres.get());
     m_prompts->attachPostgres(m_postgres.get());

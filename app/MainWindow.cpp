@@ -133,6 +133,7 @@ void MainWindow::setViewWidget(View view, QWidget *widget)
     m_hasRealView[index] = true;
     if (wasCurrent)
         m_tabs->setCurrentIndex(index);
+    emit viewInstalled(view, widget);
 }
 
 void MainWindow::showView(View view)

@@ -41,6 +41,7 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void profilesRequested();
+    void viewInstalled(switchboard::MainWindow::View view, QWidget *widget);
 
 protected:
     void closeEvent(QCloseEvent *event) override;

@@ -1,9 +1,12 @@
 #include "app/AppOptions.h"
 #include "app/ConsoleController.h"
 #include "app/DbCommand.h"
+#include "app/ExportCommand.h"
 #include "app/MainWindow.h"
 #include "app/RollbackCommand.h"
 #include "app/ScreenshotWriter.h"
+#include "app/TracesWiring.h"
+#include "app/ViewLinks.h"
 #include "core/services/ConnectionTester.h"
 #include "core/services/ProfileStore.h"
 #include "core/services/SecretStore.h"
@@ -40,7 +43,10 @@ bool needsNoWindow(int argc, char **argv)
         if (arg == "-h" || arg == "--help" || arg == "-v" || arg == "--version")
             return true;
     }
-    return argc >= 2 && (QByteArray(argv[1]) == "db" || QByteArray(argv[1]) == "rollback");
+    if (argc < 2)
+        return false;
+    const QByteArray command(argv[1]);
+    return command == "db" || command == "rollback" || command == "export";
 }
 
 int runWithoutWindow(int argc, char **argv)
@@ -58,6 +64,8 @@ int runWithoutWindow(int argc, char **argv)
         return runDbCommand(options);
     case AppOptions::Mode::Rollback:
         return runRollbackCommand(options);
+    case AppOptions::Mode::Export:
+        return runExportCommand(options);
     case AppOptions::Mode::Help:
     case AppOptions::Mode::Gui:
         break;
@@ -94,6 +102,8 @@ int main(int argc, char **argv)
         return runDbCommand(options);
     case AppOptions::Mode::Rollback:
         return runRollbackCommand(options);
+    case AppOptions::Mode::Export:
+        return runExportCommand(options);
     case AppOptions::Mode::Gui:
         break;
     }
@@ -105,6 +115,8 @@ int main(int argc, char **argv)
         return 2;
     }
     MainWindow window(profile.name);
+    new ViewLinks(window); // owned by the window
+    setTracesStartup(options.traceSession, options.screenshotDir);
     auto controller = std::make_unique<ConsoleController>(profile, window);
     SecretStore secrets;
     QObject::connect(&window, &MainWindow::profilesRequested, &window, [&] {

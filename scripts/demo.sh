@@ -21,8 +21,11 @@ done
 bash scripts/install-deps.sh
 # SB_PRESET picks the build (default release); developers reuse their ci/debug build.
 PRESET=${SB_PRESET:-release}
-cmake --preset "$PRESET" >/dev/null
-cmake --build --preset "$PRESET"
+# SB_SKIP_BUILD=1: use the binaries already built (switchboard, switchboard-sim).
+if [[ -z "${SB_SKIP_BUILD:-}" ]]; then
+  cmake --preset "$PRESET" >/dev/null
+  cmake --build --preset "$PRESET"
+fi
 
 # shellcheck source=lib/servers.sh
 source scripts/lib/servers.sh
@@ -46,12 +49,20 @@ BIN="$ROOT/build/$PRESET"
 
 sb_start_fleet
 
+# SB_BACKFILL=N: N spans of history first (ended sessions for the Traces search).
+if [[ "${SB_BACKFILL:-0}" -gt 0 ]]; then
+  "$BIN/sim/switchboard-sim" --pg "$SB_PG_DSN" --scenario "$SCENARIO" --seed 41 \
+    --backfill "$SB_BACKFILL" >"$SB_RUN_DIR/backfill.log" 2>&1
+fi
+
 "$BIN/sim/switchboard-sim" --redis "$SB_REDIS_URI" --pg "$SB_PG_DSN" \
   --scenario "$SCENARIO" --seed 42 >"$SB_RUN_DIR/sim.log" 2>&1 &
 SIM_PID=$!
 echo "simulator: scenario $SCENARIO (log $SB_RUN_DIR/sim.log)"
 
 ARGS=(--redis "$SB_REDIS_URI" --pg "$SB_PG_DSN" --operator "${USER:-demo}")
+# SB_TRACE=ID|auto: open that session in the Traces view (auto: newest with recovery events).
+if [[ -n "${SB_TRACE:-}" ]]; then ARGS+=(--trace "$SB_TRACE"); fi
 if [[ -n "$SHOTS" ]]; then
   QT_QPA_PLATFORM=offscreen "$BIN/app/switchboard" "${ARGS[@]}" --screenshot "$SHOTS" \
     --screenshot-delay "${SB_SHOT_DELAY_MS:-4000}"

@@ -1,0 +1,78 @@
+#include "app/ExportCommand.h"
+
+#include "app/ConsoleController.h"
+#include "core/services/TraceExporter.h"
+
+#include <QHostInfo>
+
+#include <cstdio>
+#include <pqxx/pqxx>
+
+namespace switchboard {
+
+int runExportCommand(const AppOptions &options)
+{
+    QString error;
+    const ConnectionProfile profile = ConsoleController::profileFor(options, &error);
+    if (!error.isEmpty()) {
+        std::fprintf(stderr, "switchboard: %s\n", qPrintable(error));
+        return 2;
+    }
+    if (!qEnvironmentVariableIsSet("PGAPPNAME"))
+        qputenv("PGAPPNAME", "switchboard export");
+    ExportOptions o;
+    o.sessionId = options.exportSession;
+    o.htmlPath = options.exportHtml;
+    o.jsonPath = options.exportJson;
+    o.redactPatterns = options.redactPatterns;
+    o.exportedBy = profile.operatorName;
+    QVector<QRegularExpression> compiled;
+    if (!TraceExporter::compile(o.redactPatterns, &compiled, &error)) {
+        std::fprintf(stderr, "switchboard: %s\n", qPrintable(error));
+        return 2;
+    }
+    try {
+        const QString dsn = profile.pgReplicaDsn.isEmpty() ? profile.pgDsn : profile.pgReplicaDsn;
+        pqxx::connection read(dsn.toStdString());
+        ExportResult r;
+        {
+            pqxx::read_transaction tx(read);
+            tx.exec("SET LOCAL statement_timeout = 300000");
+            r = TraceExporter::run(tx, o);
+        }
+        if (!r.error.isEmpty()) {
+            std::fprintf(stderr, "switchboard: %s\n", qPrintable(r.error));
+            return 1;
+        }
+        std::printf("exported session %s: %d spans, %d recovery events, %d process events, "
+                    "%d prompt versions, %lld redactions\n",
+                    qPrintable(o.sessionId), r.spans, r.recoveryEvents, r.processEvents,
+                    r.promptVersions, r.redactions);
+        try {
+            pqxx::connection write(profile.pgDsn.toStdString());
+            pqxx::work tx(write);
+            const nlohmann::json params = {{"html", o.htmlPath.toStdString()},
+                                           {"json", o.jsonPath.toStdString()},
+                                           {"spans", r.spans},
+                                           {"redactions", r.redactions}};
+            tx.exec_params("INSERT INTO agentops.operator_actions"
+                           " (operator, client_host, action, target, reason, params, outcome)"
+                           " VALUES ($1, $2, 'export', $3, 'post-mortem export', $4::jsonb,"
+                           " 'succeeded')",
+                           o.exportedBy.isEmpty() ? std::string("unknown")
+                                                  : o.exportedBy.toStdString(),
+                           QHostInfo::localHostName().toStdString(),
+                           "session:" + o.sessionId.toStdString(), params.dump());
+            tx.commit();
+            std::printf("audited as operator action export by %s\n", qPrintable(o.exportedBy));
+        } catch (const std::exception &e) {
+            std::printf("not audited (%s): the export stays local\n", e.what());
+        }
+        return 0;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "switchboard: %s\n", e.what());
+        return 1;
+    }
+}
+
+} // namespace switchboard

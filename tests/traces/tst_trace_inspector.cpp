@@ -1,0 +1,208 @@
+// The Traces view on a real Postgres: a pasted session id opens the inspector, j/k/Enter/
+// Esc move and open, a broken-JSON payload is shown as such, and a 20 MB payload opens
+// and "show all" fills in completely without the event loop ever stalling for more than
+// maxStallMs().
+#include "TraceFixture.h"
+#include "core/pg/PgPool.h"
+#include "models/TraceSessionModel.h"
+#include "models/TraceTreeModel.h"
+#include "support/Timing.h"
+#include "widgets/traces/PayloadView.h"
+#include "widgets/traces/SpanDetailPane.h"
+#include "widgets/traces/TraceInspector.h"
+#include "widgets/traces/TraceSearchView.h"
+#include "widgets/traces/TracesView.h"
+
+#include <QElapsedTimer>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTimer>
+#include <QTreeView>
+#include <QtTest>
+
+using namespace switchboard;
+using namespace switchboard::test;
+
+namespace {
+// Records the longest gap between ticks of a 1 ms timer: the longest event-loop stall.
+class StallMeter : public QObject
+{
+public:
+    StallMeter()
+    {
+        m_timer.setInterval(1);
+        connect(&m_timer, &QTimer::timeout, this, [this] {
+            const qint64 now = m_clock.nsecsElapsed();
+            m_maxNs = std::max(m_maxNs, now - m_lastNs);
+            m_lastNs = now;
+        });
+        m_clock.start();
+        m_timer.start();
+    }
+    double maxMs() const { return double(m_maxNs) / 1e6; }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_lastNs = 0;
+    qint64 m_maxNs = 0;
+};
+} // namespace
+
+class TstTraceInspector : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void pastedIdOpensTheInspector();
+    void keysMoveAndOpen();
+    void brokenJsonIsShownAsSuch();
+    void hugePayloadOpensWithoutStalling();
+    void searchFindsAndOpens();
+
+private:
+    TraceFixture m_fx;
+    std::unique_ptr<PgPool> m_pool;
+    std::unique_ptr<TracesView> m_view;
+};
+
+void TstTraceInspector::initTestCase()
+{
+    QVERIFY2(m_fx.start(), qPrintable(m_fx.error));
+    m_pool = std::make_unique<PgPool>(PgConfig(m_fx.dsn()));
+    m_view = std::make_unique<TracesView>(m_pool.get(), QStringLiteral("oncall-ana"));
+    m_view->resize(1400, 900);
+    m_view->show();
+}
+
+void TstTraceInspector::pastedIdOpensTheInspector()
+{
+    auto *id = m_view->searchView()->findChild<QLineEdit *>();
+    QVERIFY(id);
+    QSignalSpy loaded(m_view->inspector(), &TraceInspector::loaded);
+    id->setText(QString::fromLatin1(TraceFixture::kEdgeSession));
+    QTest::keyClick(id, Qt::Key_Return);
+    QVERIFY(m_view->inspecting());
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.size(), 1, 10000);
+    QCOMPARE(loaded.first().first().toInt(), 4);
+    QCOMPARE(m_view->inspector()->model()->rowCount(), 2); // the turn and the orphan
+    QVERIFY(m_view->inspector()->statusText().contains(QStringLiteral("parent is missing")));
+}
+
+void TstTraceInspector::keysMoveAndOpen()
+{
+    TraceInspector *in = m_view->inspector();
+    QTreeView *tree = in->tree();
+    tree->setFocus();
+    in->selectNode(0);
+    QTest::keyClick(tree, Qt::Key_J);
+    QCOMPARE(in->currentNode(), 1);
+    QTest::keyClick(tree, Qt::Key_J);
+    QCOMPARE(in->currentNode(), 2);
+    QTest::keyClick(tree, Qt::Key_K);
+    QCOMPARE(in->currentNode(), 1);
+    QSignalSpy opened(in, &TraceInspector::spanOpened);
+    QTest::keyClick(tree, Qt::Key_Return);
+    QCOMPARE(opened.size(), 1);
+    QCOMPARE(in->detail()->node(), 1);
+    QTest::keyClick(tree, Qt::Key_Escape);
+    QVERIFY(!m_view->inspecting());
+    m_view->openSession(QString::fromLatin1(TraceFixture::kEdgeSession));
+    QVERIFY(m_view->inspecting());
+    // In-trace search.
+    QSignalSpy loaded(in, &TraceInspector::loaded);
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.size(), 1, 10000);
+    const int found = in->findNext(QStringLiteral("orphaned"));
+    QVERIFY(found >= 0);
+    QCOMPARE(in->model()->snapshot()->nodes[found].spanId,
+             QString::fromLatin1(TraceFixture::kOrphanSpan));
+}
+
+void TstTraceInspector::brokenJsonIsShownAsSuch()
+{
+    TraceInspector *in = m_view->inspector();
+    const auto &t = in->model()->snapshot();
+    in->selectNode(t->indexOf.value(QString::fromLatin1(TraceFixture::kBrokenSpan)), true);
+    PayloadView *out = in->detail()->view(PayloadLoader::Which::Output);
+    QTRY_VERIFY_WITH_TIMEOUT(out->statusText().contains(QStringLiteral("not valid JSON")), 10000);
+    QCOMPARE(out->editor()->toPlainText(), QStringLiteral("{\"reply\": \"trunc"));
+    QTRY_VERIFY(in->detail()->overviewText().contains(QStringLiteral("stricter_prompt_retry")));
+    QVERIFY(in->detail()->overviewText().contains(QStringLiteral("restart"))); // host event
+}
+
+void TstTraceInspector::hugePayloadOpensWithoutStalling()
+{
+    TraceInspector *in = m_view->inspector();
+    const auto &t = in->model()->snapshot();
+    PayloadView *out = in->detail()->view(PayloadLoader::Which::Output);
+    in->detail()->tabs()->setCurrentWidget(out); // visible: layout and paint count too
+    StallMeter meter;
+    in->selectNode(t->indexOf.value(QString::fromLatin1(TraceFixture::kHugeSpan)), true);
+    QTRY_COMPARE_WITH_TIMEOUT(out->totalChars(), qint64(TraceFixture::kHugeChars), 10000);
+    QCOMPARE(out->loadedChars(), qint64(PayloadLoader::kHeadChars));
+    QCOMPARE(out->partCount(), 1);
+    QVERIFY(out->statusText().contains(QStringLiteral("loaded")));
+    QPushButton *showAll = nullptr;
+    for (QPushButton *b : out->findChildren<QPushButton *>()) {
+        if (b->text() == QStringLiteral("Show all"))
+            showAll = b;
+    }
+    QVERIFY(showAll && showAll->isVisible());
+    QSignalSpy full(out, &PayloadView::fullyShown);
+    showAll->click();
+    QTRY_COMPARE_WITH_TIMEOUT(full.size(), 1, 180000);
+    QCOMPARE(out->loadedChars(), qint64(TraceFixture::kHugeChars));
+    const int parts
+        = (TraceFixture::kHugeChars + PayloadView::kPartChars - 1) / PayloadView::kPartChars;
+    QCOMPARE(out->partCount(), parts);
+    qint64 sum = 0;
+    for (int p = 0; p < parts; ++p)
+        sum += out->partText(p).size();
+    QCOMPARE(sum, qint64(TraceFixture::kHugeChars));
+    // Paging through parts stays within the stall budget too.
+    for (int p : {parts - 1, parts / 2, 0, parts - 1}) {
+        out->showPart(p);
+        QCoreApplication::processEvents();
+        QCOMPARE(out->editor()->toPlainText(), out->partText(p));
+    }
+    QVERIFY(out->statusText().contains(QStringLiteral("part %1 of %1").arg(parts)));
+    QVERIFY(out->editor()->toPlainText().endsWith(QStringLiteral("line of a huge document")
+                                                  + QString(76, QLatin1Char('.'))
+                                                  + QLatin1Char('\n')));
+    qInfo("longest event-loop stall while opening and showing 20 MB: %.1f ms (limit %d ms)",
+          meter.maxMs(), maxStallMs());
+    QVERIFY2(meter.maxMs() < maxStallMs(), qPrintable(QString::number(meter.maxMs())));
+}
+
+void TstTraceInspector::searchFindsAndOpens()
+{
+    m_view->showSearch();
+    TraceSearchView *search = m_view->searchView();
+    TraceQuery q;
+    q.onlyWithRecovery = true;
+    q.outcome = SessionOutcome::Failed;
+    search->setQuery(q);
+    QSignalSpy searched(search, &TraceSearchView::searched);
+    search->search();
+    QTRY_COMPARE_WITH_TIMEOUT(searched.size(), 1, 10000);
+    const int rows = searched.first().first().toInt();
+    QCOMPARE(rows,
+             m_fx.scalar(QStringLiteral("SELECT count(*) FROM agentops.sessions WHERE"
+                                        " had_recovery_events AND outcome = 'failed'"))
+                 .toInt());
+    QVERIFY(rows >= 1);
+    QSignalSpy loaded(m_view->inspector(), &TraceInspector::loaded);
+    const QModelIndex first = search->table()->model()->index(0, 0);
+    search->table()->setCurrentIndex(first);
+    Q_EMIT search->table()->activated(first);
+    QVERIFY(m_view->inspecting());
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.size(), 1, 10000);
+    QVERIFY(loaded.first().first().toInt() > 0);
+}
+
+QTEST_MAIN(TstTraceInspector)
+#include "tst_trace_inspector.moc"

@@ -1,0 +1,89 @@
+#include "widgets/traces/ExportDialog.h"
+
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSettings>
+
+namespace switchboard {
+
+QStringList ExportDialog::defaultPatterns()
+{
+    return {QStringLiteral("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}"),
+            QStringLiteral("\\+?\\d[\\d ()-]{7,}\\d")};
+}
+
+ExportDialog::ExportDialog(const QString &sessionId, QWidget *parent)
+    : QDialog(parent)
+    , m_html(new QLineEdit(this))
+    , m_json(new QLineEdit(this))
+    , m_patterns(new QPlainTextEdit(this))
+{
+    setWindowTitle(tr("Export session %1").arg(sessionId));
+    const QString base = QDir::home().filePath(QStringLiteral("trace-") + sessionId);
+    m_html->setText(base + QStringLiteral(".html"));
+    m_json->setText(base + QStringLiteral(".json"));
+    QSettings settings;
+    m_patterns->setPlainText(
+        settings.value(QStringLiteral("traces/redactPatterns"), defaultPatterns())
+            .toStringList()
+            .join(QLatin1Char('\n')));
+    auto *form = new QFormLayout(this);
+    form->addRow(new QLabel(tr("Self-contained HTML report and JSON bundle of every span with "
+                               "its payloads, recovery events, prompt versions and host "
+                               "events. Leave a path empty to skip that file."),
+                            this));
+    form->addRow(tr("HTML report"), m_html);
+    form->addRow(tr("JSON bundle"), m_json);
+    form->addRow(tr("Redact (regex per line)"), m_patterns);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Export"));
+    connect(buttons, &QDialogButtonBox::accepted, this, &ExportDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &ExportDialog::reject);
+    form->addRow(buttons);
+    resize(640, 320);
+}
+
+QString ExportDialog::htmlPath() const
+{
+    return m_html->text().trimmed();
+}
+
+QString ExportDialog::jsonPath() const
+{
+    return m_json->text().trimmed();
+}
+
+QStringList ExportDialog::patterns() const
+{
+    QStringList out;
+    for (const QString &line : m_patterns->toPlainText().split(QLatin1Char('\n'))) {
+        if (!line.trimmed().isEmpty())
+            out << line;
+    }
+    return out;
+}
+
+void ExportDialog::accept()
+{
+    for (const QString &p : patterns()) {
+        const QRegularExpression re(p);
+        if (!re.isValid()) {
+            QMessageBox::warning(this, windowTitle(),
+                                 tr("Pattern %1 is not valid: %2").arg(p, re.errorString()));
+            return;
+        }
+    }
+    if (htmlPath().isEmpty() && jsonPath().isEmpty())
+        return;
+    QSettings().setValue(QStringLiteral("traces/redactPatterns"), patterns());
+    QDialog::accept();
+}
+
+} // namespace switchboard

@@ -1,0 +1,182 @@
+#include "widgets/traces/PayloadView.h"
+
+#include "widgets/traces/JsonTreeWidget.h"
+#include "widgets/traces/PromptHighlighter.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QTextCursor>
+#include <QVBoxLayout>
+
+namespace switchboard {
+
+namespace {
+QString sizeText(qint64 chars)
+{
+    if (chars < 10 * 1024)
+        return QStringLiteral("%1 chars").arg(chars);
+    if (chars < 10 * 1024 * 1024)
+        return QStringLiteral("%1 KiB").arg(chars / 1024);
+    return QStringLiteral("%1 MiB").arg(double(chars) / (1024 * 1024), 0, 'f', 1);
+}
+} // namespace
+
+PayloadView::PayloadView(bool highlightPrompt, QWidget *parent)
+    : QWidget(parent)
+    , m_status(new QLabel(this))
+    , m_showAll(new QPushButton(tr("Show all"), this))
+    , m_asTree(new QPushButton(tr("JSON tree"), this))
+    , m_prev(new QPushButton(QStringLiteral("◀"), this))
+    , m_next(new QPushButton(QStringLiteral("▶"), this))
+    , m_stack(new QStackedWidget(this))
+    , m_text(new QPlainTextEdit(this))
+    , m_tree(new JsonTreeWidget(this))
+{
+    m_text->setReadOnly(true);
+    m_text->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    QFont mono(QStringLiteral("monospace"));
+    mono.setStyleHint(QFont::Monospace);
+    m_text->setFont(mono);
+    if (highlightPrompt)
+        new PromptHighlighter(m_text->document());
+    m_asTree->setCheckable(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_stack->addWidget(m_text);
+    m_stack->addWidget(m_tree);
+    auto *bar = new QHBoxLayout;
+    bar->setContentsMargins(0, 0, 0, 0);
+    bar->addWidget(m_status, 1);
+    bar->addWidget(m_prev);
+    bar->addWidget(m_next);
+    bar->addWidget(m_asTree);
+    bar->addWidget(m_showAll);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 2, 0, 0);
+    layout->addLayout(bar);
+    layout->addWidget(m_stack, 1);
+    m_prev->setToolTip(tr("Previous part"));
+    m_next->setToolTip(tr("Next part"));
+    connect(m_prev, &QPushButton::clicked, this, [this] { showPart(m_part - 1); });
+    connect(m_next, &QPushButton::clicked, this, [this] { showPart(m_part + 1); });
+    connect(m_showAll, &QPushButton::clicked, this, [this] {
+        m_showAll->setEnabled(false);
+        m_note = tr("loading the rest…");
+        updateStatus();
+        Q_EMIT showAllRequested(m_received, m_total);
+    });
+    connect(m_asTree, &QPushButton::toggled, this,
+            [this](bool on) { m_stack->setCurrentIndex(on ? 1 : 0); });
+    clear(QString());
+}
+
+void PayloadView::clear(const QString &message)
+{
+    m_parts.clear();
+    m_part = 0;
+    m_text->clear();
+    m_tree->clear();
+    m_received = m_total = 0;
+    m_lastReceived = false;
+    m_note = message;
+    m_showAll->hide();
+    m_prev->hide();
+    m_next->hide();
+    m_asTree->hide();
+    m_asTree->setChecked(false);
+    updateStatus();
+}
+
+void PayloadView::setPayload(const PayloadText &payload)
+{
+    clear(QString());
+    if (payload.totalChars < 0) {
+        m_note = tr("none (NULL)");
+        updateStatus();
+        return;
+    }
+    m_total = payload.totalChars;
+    m_received = payload.head.size();
+    m_parts = {payload.head};
+    m_text->setPlainText(payload.head);
+    if (!payload.complete()) {
+        m_showAll->show();
+        m_showAll->setEnabled(true);
+        m_note = tr("first part shown");
+    }
+    if (payload.json) {
+        m_tree->setJson(*payload.json);
+        m_asTree->show();
+        m_note = tr("JSON");
+    } else if (!payload.jsonError.isEmpty()) {
+        m_note = QStringLiteral("⚠ ") + payload.jsonError;
+    }
+    updateStatus();
+}
+
+void PayloadView::appendPart(qint64 offset, const QString &part, bool last)
+{
+    if (offset != m_received)
+        return; // a part of something else (superseded)
+    m_received += part.size();
+    // Top up the last part, then cut the rest into parts of kPartChars.
+    qint64 at = 0;
+    if (!m_parts.isEmpty() && m_parts.last().size() < kPartChars) {
+        at = kPartChars - m_parts.last().size();
+        m_parts.last() += part.left(at);
+    }
+    for (; at < part.size(); at += kPartChars)
+        m_parts.append(part.mid(at, kPartChars));
+    m_prev->show();
+    m_next->show();
+    if (last || m_received >= m_total) {
+        m_note = tr("all loaded");
+        m_showAll->hide();
+    }
+    showPart(m_part);
+    if (last || m_received >= m_total)
+        Q_EMIT fullyShown();
+}
+
+void PayloadView::showPart(int part)
+{
+    if (part < 0 || part >= m_parts.size())
+        return;
+    if (part != m_part || m_text->document()->characterCount() - 1 != m_parts[part].size()) {
+        m_part = part;
+        m_text->setPlainText(m_parts[part]);
+    }
+    m_prev->setEnabled(m_part > 0);
+    m_next->setEnabled(m_part + 1 < m_parts.size());
+    updateStatus();
+}
+
+void PayloadView::setFailed(const QString &message)
+{
+    m_note = QStringLiteral("✗ ") + message;
+    m_showAll->setEnabled(true);
+    updateStatus();
+}
+
+QString PayloadView::statusText() const
+{
+    return m_status->text();
+}
+
+void PayloadView::updateStatus()
+{
+    QString s;
+    if (m_total > 0)
+        s = m_received >= m_total
+            ? sizeText(m_total)
+            : tr("%1 of %2 loaded").arg(sizeText(m_received), sizeText(m_total));
+    if (m_parts.size() > 1)
+        s += tr(" · part %1 of %2").arg(m_part + 1).arg(m_parts.size());
+    if (!m_note.isEmpty())
+        s = s.isEmpty() ? m_note : s + QStringLiteral(" · ") + m_note;
+    m_status->setText(s);
+}
+
+} // namespace switchboard

@@ -1,0 +1,227 @@
+#include "widgets/traces/SpanDetailPane.h"
+
+#include "models/TraceTreeModel.h"
+#include "widgets/traces/PayloadView.h"
+
+#include <QDateTime>
+#include <QLabel>
+#include <QTabWidget>
+#include <QTextBrowser>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace switchboard {
+
+namespace {
+constexpr int kAttrsShown = 64 * 1024;
+
+QString when(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+}
+} // namespace
+
+SpanDetailPane::SpanDetailPane(QWidget *parent)
+    : QWidget(parent)
+    , m_header(new QLabel(this))
+    , m_tabs(new QTabWidget(this))
+    , m_overview(new QTextBrowser(this))
+    , m_prompt(new PayloadView(true, this))
+    , m_input(new PayloadView(false, this))
+    , m_output(new PayloadView(false, this))
+{
+    m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_header->setWordWrap(true);
+    m_overview->setOpenLinks(false);
+    m_tabs->addTab(m_overview, tr("Overview"));
+    m_tabs->addTab(m_prompt, tr("Prompt"));
+    m_tabs->addTab(m_input, tr("Input"));
+    m_tabs->addTab(m_output, tr("Output"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 0, 0, 0);
+    layout->addWidget(m_header);
+    layout->addWidget(m_tabs, 1);
+    connect(m_overview, &QTextBrowser::anchorClicked, this, [this](const QUrl &url) {
+        // prompt:<agent>/<version>
+        if (url.scheme() != QLatin1String("prompt"))
+            return;
+        const QStringList parts = url.path().split(QLatin1Char('/'));
+        if (parts.size() == 2)
+            Q_EMIT showPromptRequested(parts[0], parts[1].toInt());
+    });
+    auto wire = [this](PayloadView *v, PayloadLoader::Which which, bool prompt) {
+        connect(v, &PayloadView::showAllRequested, this,
+                [this, v, which, prompt](qint64 from, qint64 total) {
+                    if (!m_trace || m_node < 0)
+                        return;
+                    const QString id = prompt ? m_promptSpanId : m_trace->nodes[m_node].spanId;
+                    Q_EMIT showAllRequested(id, which, from, total, v);
+                });
+    };
+    wire(m_prompt, PayloadLoader::Which::Output, true);
+    wire(m_input, PayloadLoader::Which::Input, false);
+    wire(m_output, PayloadLoader::Which::Output, false);
+    clear();
+}
+
+PayloadView *SpanDetailPane::view(PayloadLoader::Which which) const
+{
+    return which == PayloadLoader::Which::Input ? m_input : m_output;
+}
+
+void SpanDetailPane::clear()
+{
+    m_trace.reset();
+    m_node = -1;
+    m_header->setText(tr("Select a span and press Enter to open it."));
+    m_overview->clear();
+    for (PayloadView *v : {m_prompt, m_input, m_output})
+        v->clear(QString());
+}
+
+void SpanDetailPane::showSpan(const TraceSnapshotPtr &trace, int node)
+{
+    m_trace = trace;
+    m_node = node;
+    m_promptSpanId.clear();
+    const TraceNode &n = trace->nodes[node];
+    m_header->setText(
+        QStringLiteral("<b>%1</b> · %2 · %3 · %4 ms · <span style='font-family:monospace'>%5"
+                       "</span>")
+            .arg(n.name.toHtmlEscaped(), enumToText(n.kind),
+                 n.status == SpanStatus::Error ? QStringLiteral("<span style='color:#b00020'>✗ "
+                                                                "error</span>")
+                                               : QStringLiteral("✓ ") + enumToText(n.status))
+            .arg(n.durationMs, 0, 'f', 0)
+            .arg(n.spanId.toHtmlEscaped()));
+    for (PayloadView *v : {m_prompt, m_input, m_output})
+        v->clear(tr("loading…"));
+    renderOverview(nullptr);
+}
+
+void SpanDetailPane::setPayload(const SpanPayload &p)
+{
+    if (!m_trace || m_node < 0 || p.spanId != m_trace->nodes[m_node].spanId)
+        return;
+    const TraceNode &n = m_trace->nodes[m_node];
+    if (!p.found) {
+        setFailed(tr("span %1 is no longer in agentops.spans").arg(p.spanId));
+        return;
+    }
+    m_input->setPayload(p.input);
+    m_output->setPayload(p.output);
+    if (n.kind == SpanKind::Prompt) {
+        m_promptSpanId = n.spanId;
+        m_prompt->setPayload(p.output);
+    } else if (!p.promptSpanId.isEmpty()) {
+        m_promptSpanId = p.promptSpanId;
+        m_prompt->setPayload(p.prompt);
+    } else {
+        m_prompt->clear(tr("this span has no assembled prompt (model calls and prompt spans do)"));
+    }
+    renderOverview(&p);
+}
+
+void SpanDetailPane::setFailed(const QString &message)
+{
+    for (PayloadView *v : {m_prompt, m_input, m_output})
+        v->setFailed(message);
+    m_overview->setHtml(
+        QStringLiteral("<p style='color:#b00020'>✗ %1</p>").arg(message.toHtmlEscaped()));
+}
+
+QString SpanDetailPane::overviewText() const
+{
+    return m_overview->toPlainText();
+}
+
+void SpanDetailPane::renderOverview(const SpanPayload *p)
+{
+    const TraceNode &n = m_trace->nodes[m_node];
+    QString h;
+    auto row = [&h](const QString &k, const QString &v) {
+        h += QStringLiteral("<tr><td style='color:#666;padding-right:12px'>%1</td><td>%2</td></tr>")
+                 .arg(k, v);
+    };
+    h += QStringLiteral("<table>");
+    row(tr("span"), QStringLiteral("<tt>%1</tt>").arg(n.spanId.toHtmlEscaped()));
+    row(tr("started"), when(n.startedAt));
+    row(tr("duration"), QStringLiteral("%1 ms").arg(n.durationMs, 0, 'f', 1));
+    if (n.firstTokenAt >= 0)
+        row(tr("time to first token"), QStringLiteral("%1 ms").arg(n.firstTokenAt - n.startedAt));
+    if (!n.model.isEmpty())
+        row(tr("model"), n.model.toHtmlEscaped());
+    if (!n.host.isEmpty())
+        row(tr("host"), n.host.toHtmlEscaped());
+    row(tr("tokens in / out / cache read / write"),
+        QStringLiteral("%1 / %2 / %3 / %4")
+            .arg(TraceTreeModel::tokens(n.inputTokens), TraceTreeModel::tokens(n.outputTokens),
+                 TraceTreeModel::tokens(n.cacheReadTokens),
+                 TraceTreeModel::tokens(n.cacheWriteTokens)));
+    row(tr("subtree"),
+        tr("%1 spans, %2 tokens, %3 errors")
+            .arg(n.subtreeSpans)
+            .arg(TraceTreeModel::tokens(n.subtreeTokens))
+            .arg(n.subtreeErrors));
+    if (n.promptVersion > 0 && !m_trace->agent.isEmpty())
+        row(tr("prompt version"),
+            QStringLiteral("<a href='prompt:%1/%2'>%3 v%2 → prompts view</a>")
+                .arg(QString::fromUtf8(QUrl::toPercentEncoding(m_trace->agent)))
+                .arg(n.promptVersion)
+                .arg(m_trace->agent.toHtmlEscaped()));
+    if (!n.problem.isEmpty())
+        row(tr("problem"), QStringLiteral("⚠ ") + n.problem.toHtmlEscaped());
+    h += QStringLiteral("</table>");
+
+    const QString error = p ? p->error : n.error;
+    if (n.status == SpanStatus::Error || !error.isEmpty())
+        h += QStringLiteral("<h4 style='color:#b00020'>✗ Error %1</h4><pre>%2</pre>")
+                 .arg((p ? p->errorType : n.errorType).toHtmlEscaped(),
+                      error.left(kAttrsShown).toHtmlEscaped());
+
+    h += QStringLiteral("<h4>Recovery events on this span</h4>");
+    int events = 0;
+    for (const RecoveryEvent &e : m_trace->recoveryEvents) {
+        if (e.spanId != n.spanId)
+            continue;
+        ++events;
+        h += QStringLiteral("<p>%1 · <b>%2</b> → %3 · attempt %4 · %5<br><tt>%6</tt></p>")
+                 .arg(when(e.at), enumToText(e.kind), enumToText(e.strategy))
+                 .arg(e.attempt)
+                 .arg(e.outcome == RecoveryOutcome::Failed
+                          ? QStringLiteral("<span style='color:#b00020'>✗ failed</span>")
+                          : enumToText(e.outcome),
+                      e.message.toHtmlEscaped());
+    }
+    if (events == 0)
+        h += tr("<p style='color:#666'>none</p>");
+
+    if (!p) {
+        h += tr("<p style='color:#666'>loading attributes and host events…</p>");
+        m_overview->setHtml(h);
+        return;
+    }
+    h += QStringLiteral("<h4>Attributes</h4><pre>");
+    QString attrs = p->attrs;
+    const auto parsed = nlohmann::json::parse(attrs.toStdString(), nullptr, false);
+    if (!parsed.is_discarded())
+        attrs = QString::fromStdString(
+            parsed.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (attrs.size() > kAttrsShown)
+        attrs = attrs.left(kAttrsShown) + tr("\n… (%1 characters, cut)").arg(attrs.size());
+    h += attrs.toHtmlEscaped() + QStringLiteral("</pre>");
+
+    h += tr("<h4>Process events on %1 (±5 min)</h4>").arg(n.host.toHtmlEscaped());
+    if (p->processEvents.isEmpty())
+        h += tr("<p style='color:#666'>none</p>");
+    for (const ProcessEvent &e : p->processEvents)
+        h += QStringLiteral("<tt>%1</tt> %2:%3 <b>%4</b><br>")
+                 .arg(when(e.at), e.app.toHtmlEscaped())
+                 .arg(e.pmId)
+                 .arg(enumToText(e.event));
+    for (const QString &bad : p->badProcessEvents)
+        h += QStringLiteral("⚠ %1<br>").arg(bad.toHtmlEscaped());
+    m_overview->setHtml(h);
+}
+
+} // namespace switchboard

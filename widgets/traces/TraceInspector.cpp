@@ -1,0 +1,297 @@
+#include "widgets/traces/TraceInspector.h"
+
+#include "core/services/TraceExporter.h"
+#include "models/TraceTreeModel.h"
+#include "widgets/traces/ExportDialog.h"
+#include "widgets/traces/PayloadView.h"
+#include "widgets/traces/SpanDetailPane.h"
+#include "widgets/traces/WaterfallDelegate.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QShortcut>
+#include <QSplitter>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace switchboard {
+
+TraceInspector::TraceInspector(PgPool *pool, QString operatorName, QWidget *parent)
+    : QWidget(parent)
+    , m_pool(pool)
+    , m_operator(std::move(operatorName))
+    , m_loader(pool, this)
+    , m_payloads(pool, this)
+    , m_model(new TraceTreeModel(this))
+    , m_title(new QLabel(this))
+    , m_status(new QLabel(this))
+    , m_find(new QLineEdit(this))
+    , m_export(new QPushButton(tr("Export…"), this))
+    , m_tree(new QTreeView(this))
+    , m_detail(new SpanDetailPane(this))
+{
+    auto *back = new QPushButton(tr("← Search"), this);
+    back->setToolTip(tr("Back to the session search (Esc)"));
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_find->setPlaceholderText(tr("Find in trace (Ctrl+F, Enter / F3 next)"));
+    m_find->setClearButtonEnabled(true);
+    m_find->setMaximumWidth(320);
+    m_export->setEnabled(false);
+    auto *top = new QHBoxLayout;
+    top->addWidget(back);
+    top->addWidget(m_title, 1);
+    top->addWidget(m_find);
+    top->addWidget(m_export);
+
+    m_tree->setModel(m_model);
+    m_tree->setUniformRowHeights(true); // 100 000 rows: no per-row size queries
+    m_tree->setItemDelegateForColumn(TraceTreeModel::Waterfall, new WaterfallDelegate(m_tree));
+    m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_tree->setAllColumnsShowFocus(true);
+    m_tree->header()->setStretchLastSection(false);
+    m_tree->header()->resizeSection(TraceTreeModel::Name, 300);
+    m_tree->header()->resizeSection(TraceTreeModel::Waterfall, 200);
+    for (int c = TraceTreeModel::Kind; c < TraceTreeModel::ColumnCount; ++c) {
+        if (c != TraceTreeModel::Waterfall)
+            m_tree->header()->resizeSection(c, c == TraceTreeModel::Status ? 110 : 78);
+    }
+    m_tree->installEventFilter(this);
+    m_detail->installEventFilter(this);
+
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_tree);
+    split->addWidget(m_detail);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addWidget(split, 1);
+    layout->addWidget(m_status);
+
+    connect(back, &QPushButton::clicked, this, &TraceInspector::backRequested);
+    connect(m_tree, &QTreeView::activated, this, [this] { openCurrent(); });
+    connect(m_find, &QLineEdit::returnPressed, this, [this] { findNext(m_find->text()); });
+    auto *findKey = new QShortcut(QKeySequence::Find, this);
+    connect(findKey, &QShortcut::activated, this, [this] {
+        m_find->setFocus();
+        m_find->selectAll();
+    });
+    auto *next = new QShortcut(QKeySequence::FindNext, this);
+    connect(next, &QShortcut::activated, this, [this] { findNext(m_find->text()); });
+    auto *prev = new QShortcut(QKeySequence::FindPrevious, this);
+    connect(prev, &QShortcut::activated, this, [this] { findNext(m_find->text(), true); });
+    connect(m_detail, &SpanDetailPane::showPromptRequested, this,
+            &TraceInspector::showPromptRequested);
+    connect(m_detail, &SpanDetailPane::showAllRequested, this, &TraceInspector::showAll);
+    connect(m_export, &QPushButton::clicked, this, [this] {
+        ExportDialog dialog(m_sessionId, this);
+        if (dialog.exec() == QDialog::Accepted)
+            exportTo(dialog.htmlPath(), dialog.jsonPath(), dialog.patterns());
+    });
+}
+
+void TraceInspector::setStatus(const QString &text)
+{
+    m_status->setText(text);
+}
+
+QString TraceInspector::statusText() const
+{
+    return m_status->text();
+}
+
+void TraceInspector::openSession(const QString &sessionId)
+{
+    m_sessionId = sessionId.trimmed();
+    m_title->setText(tr("Session <tt>%1</tt> · loading…").arg(m_sessionId.toHtmlEscaped()));
+    m_export->setEnabled(false);
+    m_payloads.cancel();
+    m_detail->clear();
+    m_model->setSnapshot({});
+    setStatus(tr("loading the span tree…"));
+    m_loader.load(m_sessionId, [this](const PgStatus &status, const TraceSnapshotPtr &trace) {
+        if (!status.ok() || !trace) {
+            m_title->setText(tr("Session <tt>%1</tt>").arg(m_sessionId.toHtmlEscaped()));
+            setStatus(QStringLiteral("✗ ") + status.message);
+            return;
+        }
+        m_model->setSnapshot(trace);
+        if (trace->nodes.isEmpty()) {
+            m_title->setText(tr("Session <tt>%1</tt> · no spans").arg(m_sessionId.toHtmlEscaped()));
+            setStatus(tr("No spans recorded for this session (a wrong id, or not written yet)."));
+            Q_EMIT loaded(0);
+            return;
+        }
+        // A handful of turns open; the rest on demand (expanding 10 000 turns costs).
+        for (int r = 0; r < std::min<int>(20, int(trace->roots.size())); ++r)
+            m_tree->expand(m_model->index(r, 0));
+        m_export->setEnabled(true);
+        m_title->setText(tr("Session <tt>%1</tt> · %2 · %3 turns · %4 spans")
+                             .arg(m_sessionId.toHtmlEscaped(), trace->agent.toHtmlEscaped())
+                             .arg(trace->roots.size())
+                             .arg(trace->nodes.size()));
+        QString s = tr("%1 spans, %2 with errors, %3 recovery events · fetched in %4 ms, "
+                       "built in %5 ms")
+                        .arg(trace->nodes.size())
+                        .arg(trace->errorSpans)
+                        .arg(trace->recoveryEvents.size())
+                        .arg(trace->fetchMs)
+                        .arg(trace->buildMs);
+        if (trace->orphans > 0)
+            s += tr(" · ⚠ %1 spans whose parent is missing (shown as roots)").arg(trace->orphans);
+        setStatus(s);
+        selectNode(0);
+        m_tree->setFocus();
+        Q_EMIT loaded(int(trace->nodes.size()));
+    });
+}
+
+int TraceInspector::currentNode() const
+{
+    return m_model->nodeOf(m_tree->currentIndex());
+}
+
+void TraceInspector::selectNode(int node, bool open)
+{
+    const TraceSnapshotPtr &trace = m_model->snapshot();
+    if (!trace || node < 0 || node >= trace->nodes.size())
+        return;
+    for (int p = trace->nodes[node].parent; p >= 0; p = trace->nodes[p].parent)
+        m_tree->expand(m_model->indexOfNode(p));
+    const QModelIndex index = m_model->indexOfNode(node);
+    m_tree->setCurrentIndex(index);
+    m_tree->scrollTo(index);
+    if (open)
+        openCurrent();
+}
+
+void TraceInspector::openCurrent()
+{
+    const int node = currentNode();
+    const TraceSnapshotPtr &trace = m_model->snapshot();
+    if (!trace || node < 0)
+        return;
+    const TraceNode &n = trace->nodes[node];
+    m_detail->showSpan(trace, node);
+    m_payloads.open(n.spanId, n.host, n.startedAt, n.startedAt + qint64(n.durationMs),
+                    [this](const PgStatus &status, const SpanPayload &payload) {
+                        if (!status.ok()) {
+                            m_detail->setFailed(status.message);
+                            return;
+                        }
+                        m_detail->setPayload(payload);
+                    });
+    Q_EMIT spanOpened(node);
+}
+
+void TraceInspector::showAll(const QString &spanId, PayloadLoader::Which which, qint64 from,
+                             qint64 total, PayloadView *target)
+{
+    m_payloads.fetchRest(
+        spanId, which, from, total,
+        [target](const PgStatus &status, qint64 offset, const QString &part, bool last) {
+            if (!status.ok()) {
+                target->setFailed(status.message);
+                return;
+            }
+            target->appendPart(offset, part, last);
+        });
+}
+
+int TraceInspector::findNext(const QString &text, bool backwards)
+{
+    const TraceSnapshotPtr &trace = m_model->snapshot();
+    if (!trace || text.isEmpty() || trace->nodes.isEmpty())
+        return -1;
+    const int count = int(trace->nodes.size());
+    const int start = std::max(0, currentNode());
+    for (int step = 1; step <= count; ++step) {
+        const int i = ((backwards ? start - step : start + step) % count + count) % count;
+        const TraceNode &n = trace->nodes[i];
+        if (n.name.contains(text, Qt::CaseInsensitive) || n.spanId == text
+            || n.error.contains(text, Qt::CaseInsensitive)
+            || n.errorType.contains(text, Qt::CaseInsensitive)
+            || n.model.contains(text, Qt::CaseInsensitive)) {
+            selectNode(i);
+            setStatus(tr("match: %1").arg(n.name));
+            return i;
+        }
+    }
+    setStatus(tr("no span matches “%1”").arg(text));
+    return -1;
+}
+
+bool TraceInspector::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() != QEvent::KeyPress)
+        return QWidget::eventFilter(watched, event);
+    auto *key = static_cast<QKeyEvent *>(event);
+    if (watched == m_tree) {
+        switch (key->key()) {
+        case Qt::Key_J:
+            selectNode(currentNode() + 1);
+            return true;
+        case Qt::Key_K:
+            selectNode(currentNode() - 1);
+            return true;
+        case Qt::Key_Return:
+        case Qt::Key_Enter:
+            openCurrent();
+            m_detail->tabs()->setFocus();
+            return true;
+        case Qt::Key_Escape:
+            Q_EMIT backRequested();
+            return true;
+        default:
+            break;
+        }
+    } else if (watched == m_detail && key->key() == Qt::Key_Escape) {
+        m_tree->setFocus();
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void TraceInspector::exportTo(const QString &htmlPath, const QString &jsonPath,
+                              const QStringList &patterns)
+{
+    ExportOptions options;
+    options.sessionId = m_sessionId;
+    options.htmlPath = htmlPath;
+    options.jsonPath = jsonPath;
+    options.redactPatterns = patterns;
+    options.exportedBy = m_operator;
+    setStatus(tr("exporting %1…").arg(m_sessionId));
+    TraceExporter::start(
+        m_pool, this, options, [this, options](const PgStatus &status, const ExportResult &r) {
+            if (!status.ok() || !r.error.isEmpty()) {
+                const QString why = status.ok() ? r.error : status.message;
+                setStatus(QStringLiteral("✗ export failed: ") + why);
+                Q_EMIT exported(QStringLiteral("failed: ") + why);
+                return;
+            }
+            const QString done = tr("exported %1 spans, %2 recovery events, %3 redactions to %4")
+                                     .arg(r.spans)
+                                     .arg(r.recoveryEvents)
+                                     .arg(r.redactions)
+                                     .arg(QStringList({options.htmlPath, options.jsonPath})
+                                              .filter(QRegularExpression(QStringLiteral(".")))
+                                              .join(QStringLiteral(", ")));
+            setStatus(done + tr(" · recording in the audit log…"));
+            TraceExporter::audit(m_pool, this, options, r, [this, done](const PgStatus &audit) {
+                const QString s = audit.ok()
+                    ? done + tr(" · audited")
+                    : done + tr(" · ⚠ not audited (%1): the export stays local").arg(audit.message);
+                setStatus(s);
+                Q_EMIT exported(s);
+            });
+        });
+}
+
+} // namespace switchboard

@@ -1,0 +1,72 @@
+#pragma once
+// One session's trace: the span tree with its waterfall and token columns, the detail
+// pane of the opened span, search inside the trace, export. Keyboard: j/k next/previous
+// span (tree order), Enter opens, Esc goes back (detail -> tree -> search), Ctrl+F
+// searches, F3 / Shift+F3 next / previous match.
+#include "core/services/PayloadLoader.h"
+#include "core/services/TraceLoader.h"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTreeView;
+
+namespace switchboard {
+
+class PayloadView;
+class SpanDetailPane;
+class TraceTreeModel;
+
+class TraceInspector : public QWidget
+{
+    Q_OBJECT
+public:
+    TraceInspector(PgPool *pool, QString operatorName, QWidget *parent = nullptr);
+
+    void openSession(const QString &sessionId);
+    QString sessionId() const { return m_sessionId; }
+    TraceTreeModel *model() const { return m_model; }
+    QTreeView *tree() const { return m_tree; }
+    SpanDetailPane *detail() const { return m_detail; }
+    QString statusText() const;
+
+    // Moves the selection to node (expanding its ancestors); open also loads its payload.
+    void selectNode(int node, bool open = false);
+    int currentNode() const;
+    void openCurrent();
+    // In-trace search: the next node after the current one matching text (wraps).
+    int findNext(const QString &text, bool backwards = false);
+    void exportTo(const QString &htmlPath, const QString &jsonPath, const QStringList &patterns);
+
+Q_SIGNALS:
+    void backRequested();
+    void loaded(int spans);
+    void spanOpened(int node);
+    void exported(const QString &summary);
+    void showPromptRequested(const QString &agent, int version);
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    void setStatus(const QString &text);
+    void showAll(const QString &spanId, PayloadLoader::Which which, qint64 from, qint64 total,
+                 PayloadView *target);
+
+    PgPool *m_pool;
+    QString m_operator;
+    TraceLoader m_loader;
+    PayloadLoader m_payloads;
+    TraceTreeModel *m_model;
+    QLabel *m_title;
+    QLabel *m_status;
+    QLineEdit *m_find;
+    QPushButton *m_export;
+    QTreeView *m_tree;
+    SpanDetailPane *m_detail;
+    QString m_sessionId;
+};
+
+} // namespace switchboard
