@@ -64,7 +64,8 @@ void RedisStreamReader::resolveStartIds()
         m_connection->send(
             {QByteArrayLiteral("XREVRANGE"), key, QByteArrayLiteral("+"), QByteArrayLiteral("-"),
              QByteArrayLiteral("COUNT"), QByteArrayLiteral("1")},
-            this, [this, key, left, round](const RedisReply &r) {
+            this,
+            [this, key, left, round](const RedisReply &r) {
                 if (round != m_round)
                     return;
                 if (r.isArray()) {
@@ -99,42 +100,42 @@ void RedisStreamReader::checkGaps()
     const quint64 round = m_round;
     auto left = std::make_shared<int>(int(keys.size()));
     for (const QByteArray &key : keys) {
-        m_connection->send({QByteArrayLiteral("XINFO"), QByteArrayLiteral("STREAM"), key}, this,
-                           [this, key, left, round](const RedisReply &r) {
-                               if (round != m_round)
-                                   return;
-                               if (r.isArray()) {
-                                   QByteArray maxDeleted, first;
-                                   StreamInfo info;
-                                   for (qsizetype i = 0; i + 1 < r.size(); i += 2) {
-                                       const QByteArray &name = r.at(i).data();
-                                       if (name == "max-deleted-entry-id")
-                                           maxDeleted = r.at(i + 1).data();
-                                       else if (name == "first-entry" && r.at(i + 1).size() > 0)
-                                           first = r.at(i + 1).at(0).data();
-                                       else if (name == "length")
-                                           info.length = r.at(i + 1).integer();
-                                       else if (name == "entries-added")
-                                           info.entriesAdded = r.at(i + 1).integer();
-                                   }
-                                   info.firstId = first;
-                                   m_info.insert(key, info);
-                                   const QByteArray last = m_lastIds.value(key);
-                                   // XDEL past our position, or MAXLEN/MINID trimming beyond
-                                   // it (the oldest survivor is newer than what we read).
-                                   const bool deleted = !maxDeleted.isEmpty()
-                                       && compareStreamIds(maxDeleted, last) > 0;
-                                   const bool trimmed
-                                       = !first.isEmpty() && compareStreamIds(first, last) > 0;
-                                   if (deleted || trimmed)
-                                       emit gapDetected(key, last, first);
-                               }
-                               if (r.isLocalError())
-                                   return; // the connection broke: onReady starts over
-                               if (--*left == 0)
-                                   readNext();
-                           },
-                           innerTimeoutMs());
+        m_connection->send(
+            {QByteArrayLiteral("XINFO"), QByteArrayLiteral("STREAM"), key}, this,
+            [this, key, left, round](const RedisReply &r) {
+                if (round != m_round)
+                    return;
+                if (r.isArray()) {
+                    QByteArray maxDeleted, first;
+                    StreamInfo info;
+                    for (qsizetype i = 0; i + 1 < r.size(); i += 2) {
+                        const QByteArray &name = r.at(i).data();
+                        if (name == "max-deleted-entry-id")
+                            maxDeleted = r.at(i + 1).data();
+                        else if (name == "first-entry" && r.at(i + 1).size() > 0)
+                            first = r.at(i + 1).at(0).data();
+                        else if (name == "length")
+                            info.length = r.at(i + 1).integer();
+                        else if (name == "entries-added")
+                            info.entriesAdded = r.at(i + 1).integer();
+                    }
+                    info.firstId = first;
+                    m_info.insert(key, info);
+                    const QByteArray last = m_lastIds.value(key);
+                    // XDEL past our position, or MAXLEN/MINID trimming beyond
+                    // it (the oldest survivor is newer than what we read).
+                    const bool deleted
+                        = !maxDeleted.isEmpty() && compareStreamIds(maxDeleted, last) > 0;
+                    const bool trimmed = !first.isEmpty() && compareStreamIds(first, last) > 0;
+                    if (deleted || trimmed)
+                        emit gapDetected(key, last, first);
+                }
+                if (r.isLocalError())
+                    return; // the connection broke: onReady starts over
+                if (--*left == 0)
+                    readNext();
+            },
+            innerTimeoutMs());
     }
 }
 
