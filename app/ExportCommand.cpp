@@ -25,7 +25,10 @@ int runExportCommand(const AppOptions &options)
     o.htmlPath = options.exportHtml;
     o.jsonPath = options.exportJson;
     o.redactPatterns = options.redactPatterns;
-    o.exportedBy = profile.operatorName;
+    o.exportedBy
+        = profile.operatorName.isEmpty() ? qEnvironmentVariable("USER") : profile.operatorName;
+    if (o.exportedBy.isEmpty())
+        o.exportedBy = QStringLiteral("unknown");
     QVector<QRegularExpression> compiled;
     if (!TraceExporter::compile(o.redactPatterns, &compiled, &error)) {
         std::fprintf(stderr, "switchboard: %s\n", qPrintable(error));
@@ -38,6 +41,20 @@ int runExportCommand(const AppOptions &options)
         {
             pqxx::read_transaction tx(read);
             tx.exec("SET LOCAL statement_timeout = 300000");
+            // A mistyped id must not produce an empty report that looks like a quiet session.
+            const bool known
+                = tx.exec_params1("SELECT EXISTS (SELECT 1 FROM agentops.sessions WHERE "
+                                  "session_id = $1) OR EXISTS (SELECT 1 FROM agentops.spans "
+                                  "WHERE session_id = $1)",
+                                  o.sessionId.toStdString())[0]
+                      .as<bool>();
+            if (!known) {
+                std::fprintf(stderr,
+                             "switchboard: no session %s in Postgres (no session row, no "
+                             "spans); nothing written\n",
+                             qPrintable(o.sessionId));
+                return 3;
+            }
             r = TraceExporter::run(tx, o);
         }
         if (!r.error.isEmpty()) {
@@ -59,9 +76,7 @@ int runExportCommand(const AppOptions &options)
                            " (operator, client_host, action, target, reason, params, outcome)"
                            " VALUES ($1, $2, 'export', $3, 'post-mortem export', $4::jsonb,"
                            " 'succeeded')",
-                           o.exportedBy.isEmpty() ? std::string("unknown")
-                                                  : o.exportedBy.toStdString(),
-                           QHostInfo::localHostName().toStdString(),
+                           o.exportedBy.toStdString(), QHostInfo::localHostName().toStdString(),
                            "session:" + o.sessionId.toStdString(), params.dump());
             tx.commit();
             std::printf("audited as operator action export by %s\n", qPrintable(o.exportedBy));
