@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 using namespace switchboard;
 
@@ -206,11 +207,17 @@ int main(int argc, char **argv)
     const double rssBefore = rssMb();
     auto openOnce = [&] {
         QSignalSpy loaded(&inspector, &TraceInspector::loaded);
+        QSignalSpy failed(&inspector, &TraceInspector::loadFailed);
         QElapsedTimer t;
         t.start();
         inspector.openSession(session);
-        while (loaded.isEmpty())
+        while (loaded.isEmpty() && failed.isEmpty())
             QApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        if (!failed.isEmpty()) {
+            std::fprintf(stderr, "bench_traces: opening the session failed: %s\n",
+                         qPrintable(failed.first().first().toString()));
+            std::exit(1);
+        }
         inspector.tree()->viewport()->repaint(); // usable = painted
         return double(t.nsecsElapsed()) / 1e6;
     };

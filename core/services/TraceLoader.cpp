@@ -204,6 +204,10 @@ void TraceLoader::load(const QString &sessionId, Callback done)
     spec.target = PgTarget::Replica;
     spec.readOnly = true;
     spec.label = QStringLiteral("trace %1").arg(sessionId);
+    // A 100 000-span tree takes seconds on a busy server; the operator opened it on
+    // purpose and would rather wait than retry, so this read gets more than the default
+    // 5 s, still bounded.
+    spec.timeoutMs = 30000;
     m_tracker.start(
         spec, [sessionId](pqxx::transaction_base &tx) { return fetch(tx, sessionId); },
         [done = std::move(done)](PgResult<TraceSnapshotPtr> result) {

@@ -119,6 +119,8 @@ void TraceInspector::openSession(const QString &sessionId)
         if (!status.ok() || !trace) {
             m_title->setText(tr("Session <tt>%1</tt>").arg(m_sessionId.toHtmlEscaped()));
             setStatus(QStringLiteral("✗ ") + status.message);
+            if (status.code != PgStatus::Cancelled) // superseded by a newer open: not a failure
+                Q_EMIT loadFailed(status.message);
             return;
         }
         m_model->setSnapshot(trace);

@@ -43,6 +43,7 @@ public:
 Q_SIGNALS:
     void backRequested();
     void loaded(int spans);
+    void loadFailed(const QString &message);
     void spanOpened(int node);
     void exported(const QString &summary);
     void showPromptRequested(const QString &agent, int version);
