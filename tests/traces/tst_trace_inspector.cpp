@@ -175,7 +175,13 @@ void TstTraceInspector::hugePayloadOpensWithoutStalling()
                                                   + QLatin1Char('\n')));
     qInfo("longest event-loop stall while opening and showing 20 MB: %.1f ms (limit %d ms)",
           meter.maxMs(), maxStallMs());
+#ifndef SWITCHBOARD_SANITIZED
     QVERIFY2(meter.maxMs() < maxStallMs(), qPrintable(QString::number(meter.maxMs())));
+#else
+    // Laying out a 128 K-character part in the text editor is text shaping, which the
+    // sanitizers slow by 4-8x (115-230 ms seen): the figure is held by the normal build
+    // (29 ms) and bench_traces; here every part must still load and match.
+#endif
 }
 
 void TstTraceInspector::searchFindsAndOpens()
