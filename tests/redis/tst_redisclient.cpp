@@ -240,57 +240,19 @@ private Q_SLOTS:
         // A broken or hostile peer announces a billion elements, then nests more such
         // headers: hiredis would calloc gigabytes per header before our byte cap applies.
         // (Under the sanitizers such an allocation aborts the process outright.)
-        QTcpServer fake;
-        QVERIFY(fake.listen(QHostAddress::LocalHost));
-        connect(&fake, &QTcpServer::newConnection, this, [&fake] {
-            while (QTcpSocket *s = fake.nextPendingConnection()) {
-                connect(s, &QTcpSocket::readyRead, s, [s] {
-                    s->readAll();
-                    QByteArray hostile = "+OK\r\n*1000000000\r\n";
-                    for (int i = 0; i < 7; ++i)
-                        hostile += "*1000000000\r\n";
-                    s->write(hostile);
-                });
-            }
-        });
-        RedisConnectionOptions o;
-        o.endpoint = {QStringLiteral("127.0.0.1"), fake.serverPort()};
-        RedisClient client(o);
-        client.open();
-        const auto r = runCommand(client, {"GET", "x"}, 3000, 6000);
-        QVERIFY(r);
-        QVERIFY(r->isLocalError());
-        QTRY_VERIFY2(client.connection()->lastError().contains(QStringLiteral("1000000000")),
-                     qPrintable(client.connection()->lastError()));
+        QByteArray hostile = "+OK\r\n*1000000000\r\n";
+        for (int i = 0; i < 7; ++i)
+            hostile += "*1000000000\r\n";
+        expectRefused(hostile, 0, QStringLiteral("1000000000"));
     }
 
     void manySmallArraysShareOneBudget()
     {
         // Each header is small, together they exceed the budget of one reply.
-        QTcpServer fake;
-        QVERIFY(fake.listen(QHostAddress::LocalHost));
-        connect(&fake, &QTcpServer::newConnection, this, [&fake] {
-            while (QTcpSocket *s = fake.nextPendingConnection()) {
-                connect(s, &QTcpSocket::readyRead, s, [s] {
-                    s->readAll();
-                    QByteArray hostile = "+OK\r\n*3\r\n";
-                    for (int i = 0; i < 3; ++i)
-                        hostile += "*600\r\n";
-                    s->write(hostile);
-                });
-            }
-        });
-        RedisConnectionOptions o;
-        o.endpoint = {QStringLiteral("127.0.0.1"), fake.serverPort()};
-        o.maxReplyElements = 1000;
-        RedisClient client(o);
-        client.open();
-        const auto r = runCommand(client, {"GET", "x"}, 3000, 6000);
-        QVERIFY(r);
-        QVERIFY(r->isLocalError());
-        QTRY_VERIFY2(
-            client.connection()->lastError().contains(QStringLiteral("more than the 1000")),
-            qPrintable(client.connection()->lastError()));
+        QByteArray hostile = "+OK\r\n*3\r\n";
+        for (int i = 0; i < 3; ++i)
+            hostile += "*600\r\n";
+        expectRefused(hostile, 1000, QStringLiteral("more than the 1000"));
     }
 
     void largeLegitimateArraysStillArrive()
@@ -330,6 +292,33 @@ private Q_SLOTS:
     }
 
 private:
+    // A peer that answers any command with `reply`; the client (with an element budget
+    // when maxElements > 0) must drop the connection with a message containing `expected`.
+    void expectRefused(const QByteArray &reply, qint64 maxElements, const QString &expected)
+    {
+        QTcpServer fake;
+        QVERIFY(fake.listen(QHostAddress::LocalHost));
+        connect(&fake, &QTcpServer::newConnection, this, [&fake, reply] {
+            while (QTcpSocket *s = fake.nextPendingConnection()) {
+                connect(s, &QTcpSocket::readyRead, s, [s, reply] {
+                    s->readAll();
+                    s->write(reply);
+                });
+            }
+        });
+        RedisConnectionOptions o;
+        o.endpoint = {QStringLiteral("127.0.0.1"), fake.serverPort()};
+        if (maxElements > 0)
+            o.maxReplyElements = maxElements;
+        RedisClient client(o);
+        client.open();
+        const auto r = runCommand(client, {"GET", "x"}, 3000, 6000);
+        QVERIFY(r);
+        QVERIFY(r->isLocalError());
+        QTRY_VERIFY2(client.connection()->lastError().contains(expected),
+                     qPrintable(client.connection()->lastError()));
+    }
+
     RedisServer m_server;
 };
 
