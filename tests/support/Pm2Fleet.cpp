@@ -1,5 +1,7 @@
 #include "support/Pm2Fleet.h"
 
+#include "support/OrphanGuard.h"
+
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
@@ -84,12 +86,22 @@ bool Pm2Fleet::start()
             .toUtf8());
     f.close();
     m_daemon = true;
+    // The PM2 daemon detaches: kill it (and its agents) if this test process dies
+    // without running the destructor. Only while its pid file exists: `pm2 kill` without
+    // a daemon would spawn one.
+    const QString home = m_dir->path() + QStringLiteral("/pm2");
+    cleanupAfterTestProcess(
+        QStringLiteral("if [ -f %1/pm2.pid ]; then PM2_HOME=%1 node %2 kill; fi; rm -rf %3")
+            .arg(shellQuote(home),
+                 shellQuote(sourceDir() + QStringLiteral("/bridge/node_modules/pm2/bin/pm2")),
+                 shellQuote(m_dir->path())));
     pm2({QStringLiteral("start"), eco}, 60000);
     if (list().size() < 4) {
         m_error = QStringLiteral("pm2 did not start the 4 sample agents");
         return false;
     }
     m_bridge = std::make_unique<QProcess>();
+    killWithTestProcess(*m_bridge);
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("PM2_HOME"), m_dir->path() + QStringLiteral("/pm2"));
     env.insert(QStringLiteral("SWITCHBOARD_BRIDGE_REDIS_URI"), m_redisUri);

@@ -1,6 +1,7 @@
 #include "support/PostgresServer.h"
 
 #include "core/pg/Migrator.h"
+#include "support/OrphanGuard.h"
 #include "support/Ports.h"
 #include "support/TestCa.h"
 
@@ -194,6 +195,13 @@ bool PostgresServer::start()
                  QStringLiteral("30"), QStringLiteral("-w"), QStringLiteral("start")},
                 40000)) {
             m_running = true;
+            // pg_ctl daemonises the postmaster: stop it (fast shutdown) and remove the
+            // cluster if this test process dies without running the destructor.
+            const QString pidFile = shellQuote(dataDir() + QStringLiteral("/postmaster.pid"));
+            cleanupAfterTestProcess(
+                QStringLiteral("if [ -f %1 ]; then kill -INT $(head -n 1 %1); sleep 5; fi; "
+                               "rm -rf %2")
+                    .arg(pidFile, shellQuote(dir)));
             return true;
         }
         QFile log(logFile());

@@ -1,5 +1,6 @@
 #include "support/RedisServer.h"
 
+#include "support/OrphanGuard.h"
 #include "support/Ports.h"
 #include "support/TestCa.h"
 
@@ -124,6 +125,7 @@ bool RedisServer::start()
     }
 
     m_process = std::make_unique<QProcess>();
+    killWithTestProcess(*m_process);
     m_process->setProcessChannelMode(QProcess::MergedChannels);
     m_process->start(QStringLiteral("redis-server"), QStringList {confPath} + m_options.extraArgs);
     if (!m_process->waitForStarted(5000)) {
@@ -218,6 +220,7 @@ bool SentinelServer::start()
         return false;
     }
     m_process = std::make_unique<QProcess>();
+    killWithTestProcess(*m_process);
     m_process->setProcessChannelMode(QProcess::MergedChannels);
     m_process->start(QStringLiteral("redis-sentinel"), {confPath});
     if (!m_process->waitForStarted(5000)) {
