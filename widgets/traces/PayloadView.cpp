@@ -11,6 +11,8 @@
 #include <QTextCursor>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace switchboard {
 
 namespace {
@@ -75,6 +77,8 @@ PayloadView::PayloadView(bool highlightPrompt, QWidget *parent)
 void PayloadView::clear(const QString &message)
 {
     m_parts.clear();
+    m_chunks.clear();
+    m_shownLength = -1;
     m_part = 0;
     m_text->clear();
     m_tree->clear();
@@ -99,8 +103,10 @@ void PayloadView::setPayload(const PayloadText &payload)
     }
     m_total = payload.totalChars;
     m_received = payload.head.size();
-    m_parts = {payload.head};
+    m_chunks = {payload.head};
+    m_parts = {Part {Piece {0, 0, payload.head.size()}}};
     m_text->setPlainText(payload.head);
+    m_shownLength = payload.head.size();
     if (!payload.complete()) {
         m_showAll->show();
         m_showAll->setEnabled(true);
@@ -121,14 +127,17 @@ void PayloadView::appendPart(qint64 offset, const QString &part, bool last)
     if (offset != m_received)
         return; // a part of something else (superseded)
     m_received += part.size();
-    // Top up the last part, then cut the rest into parts of kPartChars.
+    // Top up the last part, then cut the rest into parts of kPartChars (views only).
+    m_chunks.append(part);
+    const int chunk = int(m_chunks.size()) - 1;
+    const qint64 size = part.size();
     qint64 at = 0;
-    if (!m_parts.isEmpty() && m_parts.last().size() < kPartChars) {
-        at = kPartChars - m_parts.last().size();
-        m_parts.last() += part.left(at);
+    if (!m_parts.isEmpty() && lengthOf(m_parts.last()) < kPartChars) {
+        at = std::min<qint64>(kPartChars - lengthOf(m_parts.last()), size);
+        m_parts.last().append(Piece {chunk, 0, at});
     }
-    for (; at < part.size(); at += kPartChars)
-        m_parts.append(part.mid(at, kPartChars));
+    for (; at < size; at += kPartChars)
+        m_parts.append(Part {Piece {chunk, at, std::min<qint64>(kPartChars, size - at)}});
     m_prev->show();
     m_next->show();
     if (last || m_received >= m_total) {
@@ -144,9 +153,10 @@ void PayloadView::showPart(int part)
 {
     if (part < 0 || part >= m_parts.size())
         return;
-    if (part != m_part || m_text->document()->characterCount() - 1 != m_parts[part].size()) {
+    if (part != m_part || m_shownLength != lengthOf(m_parts[part])) {
         m_part = part;
-        m_text->setPlainText(m_parts[part]);
+        m_text->setPlainText(partText(part));
+        m_shownLength = lengthOf(m_parts[part]);
     }
     m_prev->setEnabled(m_part > 0);
     m_next->setEnabled(m_part + 1 < m_parts.size());
@@ -158,6 +168,25 @@ void PayloadView::setFailed(const QString &message)
     m_note = QStringLiteral("✗ ") + message;
     m_showAll->setEnabled(true);
     updateStatus();
+}
+
+qint64 PayloadView::lengthOf(const Part &part)
+{
+    qint64 length = 0;
+    for (const Piece &piece : part)
+        length += piece.length;
+    return length;
+}
+
+QString PayloadView::partText(int part) const
+{
+    if (part < 0 || part >= m_parts.size())
+        return {};
+    QString text;
+    text.reserve(lengthOf(m_parts[part]));
+    for (const Piece &piece : m_parts[part])
+        text += QStringView(m_chunks[piece.chunk]).mid(piece.from, piece.length);
+    return text;
 }
 
 QString PayloadView::statusText() const
