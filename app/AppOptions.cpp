@@ -48,7 +48,9 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
         "  db migrate --pg DSN   apply the schema migrations and say which were applied\n"
         "  db status --pg DSN    say which schema version the database has\n"
         "  rollback --agent A --to V --reason R [--override-failed-eval]\n"
-        "                        roll agent A's prompt back to version V (docs/rollback.md)"));
+        "                        roll agent A's prompt back to version V (docs/rollback.md)\n"
+        "  export --session ID --html F --json F [--redact RE]... [--reason R]\n"
+        "                        write a session's post-mortem report (audited)"));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption profile(QStringLiteral("profile"),
@@ -80,9 +82,10 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
     const QCommandLineOption to(QStringLiteral("to"),
                                 QStringLiteral("rollback: the version to roll back to."),
                                 QStringLiteral("version"));
-    const QCommandLineOption reason(QStringLiteral("reason"),
-                                    QStringLiteral("rollback: why (recorded in the audit log)."),
-                                    QStringLiteral("text"));
+    const QCommandLineOption reason(
+        QStringLiteral("reason"),
+        QStringLiteral("rollback, export: why (recorded in the audit log)."),
+        QStringLiteral("text"));
     const QCommandLineOption overrideEval(
         QStringLiteral("override-failed-eval"),
         QStringLiteral("rollback: deploy a version that failed or lacks its evaluation."));
@@ -142,6 +145,7 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
     options.exportHtml = parser.value(html);
     options.exportJson = parser.value(json);
     options.redactPatterns = parser.values(redact);
+    options.reason = parser.value(QStringLiteral("reason")); // rollback and export
     bool delayOk = false;
     options.screenshotDelayMs = parser.value(delay).toInt(&delayOk);
     if (!delayOk || options.screenshotDelayMs < 0) {

@@ -25,6 +25,7 @@ int runExportCommand(const AppOptions &options)
     o.htmlPath = options.exportHtml;
     o.jsonPath = options.exportJson;
     o.redactPatterns = options.redactPatterns;
+    o.reason = options.reason;
     o.exportedBy
         = profile.operatorName.isEmpty() ? qEnvironmentVariable("USER") : profile.operatorName;
     if (o.exportedBy.isEmpty())
@@ -68,16 +69,7 @@ int runExportCommand(const AppOptions &options)
         try {
             pqxx::connection write(profile.pgDsn.toStdString());
             pqxx::work tx(write);
-            const nlohmann::json params = {{"html", o.htmlPath.toStdString()},
-                                           {"json", o.jsonPath.toStdString()},
-                                           {"spans", r.spans},
-                                           {"redactions", r.redactions}};
-            tx.exec_params("INSERT INTO agentops.operator_actions"
-                           " (operator, client_host, action, target, reason, params, outcome)"
-                           " VALUES ($1, $2, 'export', $3, 'post-mortem export', $4::jsonb,"
-                           " 'succeeded')",
-                           o.exportedBy.toStdString(), QHostInfo::localHostName().toStdString(),
-                           "session:" + o.sessionId.toStdString(), params.dump());
+            TraceExporter::insertAudit(tx, o, r, QHostInfo::localHostName());
             tx.commit();
             std::printf("audited as operator action export by %s\n", qPrintable(o.exportedBy));
         } catch (const std::exception &e) {

@@ -37,7 +37,8 @@ void openAtStart(TracesView *view)
         const QDir dir(g_shotDir);
         inspector->exportTo(dir.filePath(QStringLiteral("trace-report.html")),
                             dir.filePath(QStringLiteral("trace-report.json")),
-                            ExportDialog::defaultPatterns());
+                            ExportDialog::defaultPatterns(),
+                            QStringLiteral("screenshot run: the exported report"));
         for (int i = 0; i < trace->nodes.size(); ++i) {
             if (trace->nodes[i].status == SpanStatus::Error && trace->nodes[i].recoveryEvents) {
                 inspector->selectNode(i, true);

@@ -306,6 +306,26 @@ void TraceExporter::start(PgPool *pool, QObject *context, const ExportOptions &o
         [done = std::move(done)](PgResult<ExportResult> r) { done(r.status, r.value); });
 }
 
+void TraceExporter::insertAudit(pqxx::transaction_base &tx, const ExportOptions &options,
+                                const ExportResult &result, const QString &clientHost)
+{
+    const json params = {{"html", options.htmlPath.toStdString()},
+                         {"json", options.jsonPath.toStdString()},
+                         {"spans", result.spans},
+                         {"redact_patterns", options.redactPatterns.size()},
+                         {"redactions", result.redactions}};
+    const QString reason = options.reason.trimmed().isEmpty() ? QStringLiteral("post-mortem export")
+                                                              : options.reason.trimmed();
+    tx.exec("SET LOCAL statement_timeout = 10000");
+    tx.exec_params("INSERT INTO agentops.operator_actions"
+                   " (operator, client_host, action, target, reason, params, outcome)"
+                   " VALUES ($1, $2, 'export', $3, $4, $5::jsonb, 'succeeded')",
+                   options.exportedBy.isEmpty() ? std::string("unknown")
+                                                : options.exportedBy.toStdString(),
+                   clientHost.toStdString(), "session:" + options.sessionId.toStdString(),
+                   reason.toStdString(), params.dump());
+}
+
 void TraceExporter::audit(PgPool *pool, QObject *context, const ExportOptions &options,
                           const ExportResult &result, std::function<void(const PgStatus &)> done)
 {
@@ -313,22 +333,11 @@ void TraceExporter::audit(PgPool *pool, QObject *context, const ExportOptions &o
     spec.target = PgTarget::Primary;
     spec.readOnly = false;
     spec.label = QStringLiteral("audit export");
-    const json params = {{"html", options.htmlPath.toStdString()},
-                         {"json", options.jsonPath.toStdString()},
-                         {"spans", result.spans},
-                         {"redact_patterns", options.redactPatterns.size()},
-                         {"redactions", result.redactions}};
-    const std::string client = QHostInfo::localHostName().toStdString();
+    const QString client = QHostInfo::localHostName();
     pool->submit(
         spec, context,
-        [options, params, client](pqxx::transaction_base &tx) {
-            tx.exec_params("INSERT INTO agentops.operator_actions"
-                           " (operator, client_host, action, target, reason, params, outcome)"
-                           " VALUES ($1, $2, 'export', $3, $4, $5::jsonb, 'succeeded')",
-                           options.exportedBy.isEmpty() ? std::string("unknown")
-                                                        : options.exportedBy.toStdString(),
-                           client, "session:" + options.sessionId.toStdString(),
-                           std::string("post-mortem export"), params.dump());
+        [options, result, client](pqxx::transaction_base &tx) {
+            insertAudit(tx, options, result, client);
             return true;
         },
         [done = std::move(done)](PgResult<bool> r) { done(r.status); });

@@ -29,6 +29,7 @@ struct ExportOptions
     QString jsonPath; // empty = no JSON
     QStringList redactPatterns; // regular expressions; matches become [redacted]
     QString exportedBy; // the profile's operatorName
+    QString reason; // recorded in the audit row; empty = "post-mortem export"
     qint64 exportedAtMs = 0; // 0 = now
 };
 
@@ -63,6 +64,10 @@ public:
                       std::function<void(const PgStatus &, const ExportResult &)> done);
     // Records the export in agentops.operator_actions (action `export`). When the role may
     // not insert there, done gets the refusal: the caller says so, the files stay.
+    // The audit row of a written export (operator_actions, action `export`), in the
+    // caller's write transaction; statement_timeout set here.
+    static void insertAudit(pqxx::transaction_base &tx, const ExportOptions &options,
+                            const ExportResult &result, const QString &clientHost);
     static void audit(PgPool *pool, QObject *context, const ExportOptions &options,
                       const ExportResult &result, std::function<void(const PgStatus &)> done);
 };

@@ -61,7 +61,8 @@ private slots:
             {QStringLiteral("export"), QStringLiteral("--pg"), m_fx.dsn(),
              QStringLiteral("--operator"), QStringLiteral("pm-alice"), QStringLiteral("--session"),
              sid, QStringLiteral("--html"), html, QStringLiteral("--json"), json,
-             QStringLiteral("--redact"), QStringLiteral("[a-z]+@[a-z.]+")});
+             QStringLiteral("--redact"), QStringLiteral("[a-z]+@[a-z.]+"),
+             QStringLiteral("--reason"), QStringLiteral("INC-2231 post-mortem")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
         QVERIFY2(r.out.contains(QStringLiteral("%1 spans").arg(spans)), qPrintable(r.out));
         QFile jf(json);
@@ -76,11 +77,12 @@ private slots:
         QFile hf(html);
         QVERIFY(hf.open(QIODevice::ReadOnly));
         QVERIFY(hf.readAll().contains(sid.toUtf8()));
-        QCOMPARE(m_fx.scalar(QStringLiteral("SELECT operator || ' ' || outcome FROM "
-                                            "agentops.operator_actions WHERE action = 'export' "
-                                            "AND target = 'session:%1'")
-                                 .arg(sid)),
-                 QByteArray("pm-alice succeeded"));
+        QCOMPARE(
+            m_fx.scalar(QStringLiteral("SELECT operator || ' ' || outcome || ' ' || reason FROM "
+                                       "agentops.operator_actions WHERE action = 'export' "
+                                       "AND target = 'session:%1'")
+                            .arg(sid)),
+            QByteArray("pm-alice succeeded INC-2231 post-mortem"));
     }
 
     void aMistypedSessionWritesNothing()

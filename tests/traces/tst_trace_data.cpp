@@ -432,9 +432,19 @@ void TstTraceData::auditIsRefusedForAViewer()
     TraceExporter::audit(&owner, &context, o, r, [&](const PgStatus &s) { got = s; });
     QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 10000);
     QVERIFY2(got->ok(), qPrintable(got->message));
-    QCOMPARE(m_fx.scalar(QStringLiteral("SELECT action || ' ' || target || ' ' || operator FROM"
-                                        " agentops.operator_actions ORDER BY id DESC LIMIT 1")),
-             QByteArray("export session:s-edge-0000-0000 oncall-ana"));
+    QCOMPARE(m_fx.scalar(QStringLiteral("SELECT action || ' ' || target || ' ' || operator || ' ' "
+                                        "|| reason FROM agentops.operator_actions ORDER BY id "
+                                        "DESC LIMIT 1")),
+             QByteArray("export session:s-edge-0000-0000 oncall-ana post-mortem export"));
+    // The operator's reason when one is given.
+    o.reason = QStringLiteral("  ticket SUP-88  ");
+    got.reset();
+    TraceExporter::audit(&owner, &context, o, r, [&](const PgStatus &s) { got = s; });
+    QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 10000);
+    QVERIFY2(got->ok(), qPrintable(got->message));
+    QCOMPARE(m_fx.scalar(QStringLiteral("SELECT reason FROM agentops.operator_actions ORDER BY id "
+                                        "DESC LIMIT 1")),
+             QByteArray("ticket SUP-88"));
 }
 
 QTEST_GUILESS_MAIN(TstTraceData)

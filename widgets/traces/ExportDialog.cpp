@@ -24,6 +24,7 @@ ExportDialog::ExportDialog(const QString &sessionId, QWidget *parent)
     , m_html(new QLineEdit(this))
     , m_json(new QLineEdit(this))
     , m_patterns(new QPlainTextEdit(this))
+    , m_reason(new QLineEdit(this))
 {
     setWindowTitle(tr("Export session %1").arg(sessionId));
     const QString base = QDir::home().filePath(QStringLiteral("trace-") + sessionId);
@@ -42,6 +43,8 @@ ExportDialog::ExportDialog(const QString &sessionId, QWidget *parent)
     form->addRow(tr("HTML report"), m_html);
     form->addRow(tr("JSON bundle"), m_json);
     form->addRow(tr("Redact (regex per line)"), m_patterns);
+    m_reason->setPlaceholderText(tr("required: the incident or ticket, e.g. INC-2231 post-mortem"));
+    form->addRow(tr("Reason"), m_reason);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Export"));
     connect(buttons, &QDialogButtonBox::accepted, this, &ExportDialog::accept);
@@ -58,6 +61,11 @@ QString ExportDialog::htmlPath() const
 QString ExportDialog::jsonPath() const
 {
     return m_json->text().trimmed();
+}
+
+QString ExportDialog::reason() const
+{
+    return m_reason->text().trimmed();
 }
 
 QStringList ExportDialog::patterns() const
@@ -82,6 +90,13 @@ void ExportDialog::accept()
     }
     if (htmlPath().isEmpty() && jsonPath().isEmpty())
         return;
+    if (reason().isEmpty()) {
+        QMessageBox::warning(this, windowTitle(),
+                             tr("Say why you export this session: the reason is recorded in "
+                                "the audit log with the files written."));
+        m_reason->setFocus();
+        return;
+    }
     QSettings().setValue(QStringLiteral("traces/redactPatterns"), patterns());
     QDialog::accept();
 }

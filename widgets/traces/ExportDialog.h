@@ -1,6 +1,7 @@
 #pragma once
 // Where to write the post-mortem export and which personal data to redact. The patterns
-// are kept in QSettings (traces/redactPatterns), so a team sets them once.
+// are kept in QSettings (traces/redactPatterns), so a team sets them once. The reason
+// (an incident or ticket) goes into the audit row with who exported what, when.
 #include <QDialog>
 
 class QLineEdit;
@@ -16,6 +17,7 @@ public:
     QString htmlPath() const;
     QString jsonPath() const;
     QStringList patterns() const;
+    QString reason() const; // why the export is made: recorded in the audit log
     static QStringList defaultPatterns();
 
     void accept() override;
@@ -24,6 +26,7 @@ private:
     QLineEdit *m_html;
     QLineEdit *m_json;
     QPlainTextEdit *m_patterns;
+    QLineEdit *m_reason;
 };
 
 } // namespace switchboard

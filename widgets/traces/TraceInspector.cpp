@@ -92,7 +92,7 @@ TraceInspector::TraceInspector(PgPool *pool, QString operatorName, QWidget *pare
     connect(m_export, &QPushButton::clicked, this, [this] {
         ExportDialog dialog(m_sessionId, this);
         if (dialog.exec() == QDialog::Accepted)
-            exportTo(dialog.htmlPath(), dialog.jsonPath(), dialog.patterns());
+            exportTo(dialog.htmlPath(), dialog.jsonPath(), dialog.patterns(), dialog.reason());
     });
 }
 
@@ -261,7 +261,7 @@ bool TraceInspector::eventFilter(QObject *watched, QEvent *event)
 }
 
 void TraceInspector::exportTo(const QString &htmlPath, const QString &jsonPath,
-                              const QStringList &patterns)
+                              const QStringList &patterns, const QString &reason)
 {
     ExportOptions options;
     options.sessionId = m_sessionId;
@@ -269,6 +269,7 @@ void TraceInspector::exportTo(const QString &htmlPath, const QString &jsonPath,
     options.jsonPath = jsonPath;
     options.redactPatterns = patterns;
     options.exportedBy = m_operator;
+    options.reason = reason;
     setStatus(tr("exporting %1…").arg(m_sessionId));
     TraceExporter::start(
         m_pool, this, options, [this, options](const PgStatus &status, const ExportResult &r) {

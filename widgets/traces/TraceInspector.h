@@ -38,7 +38,8 @@ public:
     void openCurrent();
     // In-trace search: the next node after the current one matching text (wraps).
     int findNext(const QString &text, bool backwards = false);
-    void exportTo(const QString &htmlPath, const QString &jsonPath, const QStringList &patterns);
+    void exportTo(const QString &htmlPath, const QString &jsonPath, const QStringList &patterns,
+                  const QString &reason);
 
 Q_SIGNALS:
     void backRequested();
