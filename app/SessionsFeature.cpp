@@ -25,6 +25,12 @@ SessionsFeature::SessionsFeature(MainWindow &window, const ConnectionProfile &pr
     m_view = new SessionsView(m_model, nullptr);
     m_model->setParent(m_view);
     m_notifier = new SessionAlertNotifier(m_model, sessionSettings.notify, m_view);
+    connect(m_view, &SessionsView::settingsChanged, m_notifier,
+            [notifier = m_notifier](const SessionSettings &chosen) {
+                QSettings saved;
+                chosen.save(saved);
+                notifier->setEnabled(chosen.notify);
+            });
     m_view->setStatusText(QStringLiteral("Waiting for Redis…"));
     window.setViewWidget(MainWindow::Sessions, m_view);
 }

@@ -17,11 +17,7 @@ SessionAlertNotifier::SessionAlertNotifier(SessionTableModel *model, bool enable
     m_timer->setSingleShot(true);
     m_timer->setInterval(intervalMs);
     connect(m_timer, &QTimer::timeout, this, &SessionAlertNotifier::flush);
-    if (m_enabled && QSystemTrayIcon::isSystemTrayAvailable()) {
-        m_tray = new QSystemTrayIcon(statusIcon(StatusKind::Warning, 32), this);
-        m_tray->setToolTip(QStringLiteral("Switchboard: session context alerts"));
-        m_tray->show();
-    }
+    setEnabled(enabled);
     connect(model, &SessionTableModel::thresholdCrossed, this,
             [this](const QStringList &ids, double level) {
                 if (!m_enabled)
@@ -33,6 +29,19 @@ SessionAlertNotifier::SessionAlertNotifier(SessionTableModel *model, bool enable
                     m_timer->start();
                 }
             });
+}
+
+void SessionAlertNotifier::setEnabled(bool enabled)
+{
+    m_enabled = enabled;
+    if (!enabled)
+        m_pending.clear();
+    if (enabled && !m_tray && QSystemTrayIcon::isSystemTrayAvailable()) {
+        m_tray = new QSystemTrayIcon(statusIcon(StatusKind::Warning, 32), this);
+        m_tray->setToolTip(QStringLiteral("Switchboard: session context alerts"));
+    }
+    if (m_tray)
+        m_tray->setVisible(enabled);
 }
 
 bool SessionAlertNotifier::isActive() const

@@ -20,6 +20,7 @@ public:
                          int intervalMs = 10000);
 
     bool isActive() const; // enabled and a system tray exists
+    void setEnabled(bool enabled); // the operator's choice in the thresholds dialog
     QString lastMessage() const { return m_last; } // what was (or would have been) shown
 
 Q_SIGNALS:

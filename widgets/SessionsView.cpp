@@ -5,6 +5,7 @@
 #include "models/SessionTableModel.h"
 #include "widgets/ContextCompositionView.h"
 #include "widgets/FillBarDelegate.h"
+#include "widgets/SessionThresholdsDialog.h"
 
 #include <QAction>
 #include <QHBoxLayout>
@@ -56,6 +57,7 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
     , m_traceButton(new QPushButton(QStringLiteral("Open &trace"), this))
     , m_eventsButton(new QPushButton(QStringLiteral("Recovery &events"), this))
     , m_promptButton(new QPushButton(QStringLiteral("&Prompt"), this))
+    , m_thresholdsButton(new QPushButton(QStringLiteral("T&hresholds…"), this))
     , m_tick(new QTimer(this))
 {
     m_filter->setPlaceholderText(
@@ -69,6 +71,10 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
     top->addWidget(m_traceButton);
     top->addWidget(m_eventsButton);
     top->addWidget(m_promptButton);
+    top->addWidget(m_thresholdsButton);
+    m_thresholdsButton->setToolTip(
+        QStringLiteral("Fill levels for amber, red and the alert list; desktop notification"));
+    connect(m_thresholdsButton, &QPushButton::clicked, this, &SessionsView::editThresholds);
 
     m_table->setModel(m_proxy);
     m_table->setItemDelegateForColumn(SessionTableModel::Fill, m_fillDelegate);
@@ -270,6 +276,24 @@ void SessionsView::reloadComposition()
     }
     m_composition->showLoading(m_loadedId);
     m_loader->load(m_loadedId);
+}
+
+void SessionsView::applySettings(const SessionSettings &settings)
+{
+    m_model->setSettings(settings);
+    m_fillDelegate->setSettings(settings);
+    m_table->viewport()->update();
+    m_alerts->viewport()->update();
+    updateSummary();
+}
+
+void SessionsView::editThresholds()
+{
+    SessionThresholdsDialog dialog(m_model->settings(), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    applySettings(dialog.settings());
+    Q_EMIT settingsChanged(dialog.settings());
 }
 
 QString SessionsView::summaryText() const

@@ -44,13 +44,18 @@ public:
     ContextCompositionView *composition() const { return m_composition; }
     QString summaryText() const;
 
+    // New levels: the model re-evaluates its alerts, the bars recolour.
+    void applySettings(const SessionSettings &settings);
+
 public Q_SLOTS:
     void reloadComposition();
+    void editThresholds(); // the thresholds dialog; on OK applySettings + settingsChanged
 
 Q_SIGNALS:
     void openTraceRequested(const QString &sessionId);
     void showSessionEventsRequested(const QString &sessionId);
     void showPromptRequested(const QString &agent, int version);
+    void settingsChanged(const switchboard::SessionSettings &settings); // to be saved
 
 private:
     void buildActions();
@@ -72,6 +77,7 @@ private:
     QPushButton *m_traceButton;
     QPushButton *m_eventsButton;
     QPushButton *m_promptButton;
+    QPushButton *m_thresholdsButton;
     QTimer *m_tick; // repaints the idle / crossed columns each second (no model signal)
     QString m_loadedId;
     bool m_autoSelected = false;

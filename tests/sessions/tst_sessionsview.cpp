@@ -11,12 +11,18 @@
 #include "redis/RedisTestUtil.h"
 #include "widgets/ContextCompositionView.h"
 #include "widgets/SessionAlertNotifier.h"
+#include "widgets/SessionThresholdsDialog.h"
 #include "widgets/SessionsView.h"
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QCheckBox>
+#include <QDialogButtonBox>
 #include <QLineEdit>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTest>
+#include <QTimer>
 #include <QTreeView>
 
 using namespace switchboard;
@@ -50,9 +56,54 @@ private Q_SLOTS:
             runCommand(*m_client, {"SET", m_keys.sessionCtx(QStringLiteral("s2")), c.toBytes()}));
     }
 
+    // The operator changes the levels in the dialog: the alert list, the summary and the
+    // bars follow at once, the choice is handed on to be saved, red below amber is refused.
+    void thresholdsDialog()
+    {
+        SessionTableModel model(SessionSettings {}); // alert at 70 %
+        SessionsView view(&model, nullptr);
+        view.resize(1200, 600);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        model.apply({sessionChange(QStringLiteral("s1"), 10000, kNow),
+                     sessionChange(QStringLiteral("s2"), 75000, kNow),
+                     sessionChange(QStringLiteral("s3"), 92000, kNow)},
+                    {}, kNow);
+        QCOMPARE(model.alertCount(), 2);
+        QVERIFY(view.summaryText().contains(QStringLiteral("≥ 70 %")));
+        QSignalSpy changed(&view, &SessionsView::settingsChanged);
+        bool refused = false;
+        QTimer::singleShot(0, this, [&] {
+            auto *dialog
+                = qobject_cast<SessionThresholdsDialog *>(QApplication::activeModalWidget());
+            QVERIFY(dialog);
+            const QList<QSpinBox *> boxes = dialog->findChildren<QSpinBox *>();
+            QCOMPARE(boxes.size(), 3); // amber, red, alert
+            boxes[1]->setValue(50); // red below amber: refused
+            dialog->accept();
+            refused = dialog->isVisible();
+            boxes[1]->setValue(95);
+            boxes[2]->setValue(90);
+            dialog->findChild<QCheckBox *>()->setChecked(false);
+            dialog->accept();
+        });
+        view.editThresholds();
+        QVERIFY(refused);
+        QCOMPARE(changed.count(), 1);
+        const auto chosen = changed.at(0).at(0).value<SessionSettings>();
+        QCOMPARE(chosen.alertAt, 0.90);
+        QCOMPARE(chosen.redAt, 0.95);
+        QCOMPARE(chosen.notify, false);
+        QCOMPARE(model.alertCount(), 1);
+        QCOMPARE(view.alerts()->model()->rowCount(), 1);
+        QVERIFY(view.summaryText().contains(QStringLiteral("≥ 90 %")));
+    }
+
     void browseAndLink()
     {
-        SessionTableModel model(SessionSettings {});
+        SessionSettings high;
+        high.alertAt = 0.9;
+        SessionTableModel model(high);
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         ContextLoader loader(m_client.get(), m_keys);

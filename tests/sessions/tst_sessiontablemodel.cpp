@@ -214,7 +214,10 @@ private Q_SLOTS:
 
     void alertCrossings()
     {
-        SessionTableModel model(SessionSettings {}); // alert at 90 %
+        QCOMPARE(SessionSettings {}.alertAt, 0.70); // the design's alert level
+        SessionSettings high;
+        high.alertAt = 0.9;
+        SessionTableModel model(high);
         QSignalSpy crossed(&model, &SessionTableModel::thresholdCrossed);
         model.apply({sessionChange(QStringLiteral("a"), 50000, kNow)}, {}, kNow);
         QCOMPARE(crossed.count(), 0);
