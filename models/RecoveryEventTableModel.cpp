@@ -41,6 +41,17 @@ void RecoveryEventTableModel::append(std::vector<EventRow> rows)
     scheduleFlush();
 }
 
+void RecoveryEventTableModel::append(std::deque<EventRow> rows, const EventCounters &counted)
+{
+    m_counters.add(counted);
+    if (rows.empty())
+        return;
+    m_pending.reserve(m_pending.size() + rows.size());
+    for (EventRow &row : rows)
+        m_pending.push_back(std::move(row));
+    scheduleFlush();
+}
+
 void RecoveryEventTableModel::scheduleFlush()
 {
     if (m_flushTimer.isActive())

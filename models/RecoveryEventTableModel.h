@@ -47,6 +47,9 @@ public:
     // Queued; inserted at the end of this event-loop pass (or by flush()).
     void append(EventRow row);
     void append(std::vector<EventRow> rows);
+    // Rows already counted elsewhere (the tail's worker counts every row it read, also
+    // those it had to skip): `counted` is added to the counters as it is.
+    void append(std::deque<EventRow> rows, const EventCounters &counted);
     void flush();
     void clear(); // rows and counters (e.g. a new history range)
     void setCapacity(int capacity);

@@ -182,7 +182,7 @@ int main(int argc, char **argv)
     view.setRedis(options, kKey);
     if (!qEnvironmentVariableIsEmpty("BENCH_COUNT"))
         view.tail()->setCount(qEnvironmentVariableIntValue("BENCH_COUNT"));
-    runLoopUntil([&] { return view.tail()->reader()->lastId(kKey) == seedId; }, 10000);
+    runLoopUntil([&] { return view.tail()->lastId() == seedId; }, 10000);
     const qint64 idleStall = runLoopUntil([] { return false; }, 1000);
 
     RecoveryEventTableModel *model = view.liveModel();

@@ -158,6 +158,7 @@ void RedisStreamReader::readNext()
     args << m_lastIds.keys();
     args << m_lastIds.values();
     m_reading = true;
+    emit reading();
     const quint64 round = m_round;
     m_connection->send(
         args, this,

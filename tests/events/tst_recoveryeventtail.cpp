@@ -2,7 +2,7 @@
 // (nothing lost, nothing twice, no gap row), a trim past the last ID read while away
 // (one gap row with the exact number lost), and bad stream entries shown as marked rows
 // while good ones keep coming. The model is under QAbstractItemModelTester throughout.
-#include "core/redis/RedisStreamReader.h"
+#include "core/redis/RedisConnection.h"
 #include "models/RecoveryEventTableModel.h"
 #include "models/RecoveryEventTail.h"
 #include "redis/RedisTestUtil.h"
@@ -71,16 +71,16 @@ private Q_SLOTS:
         RedisConnectionOptions slow = optionsFor(*m_server);
         slow.reconnectMinMs = 1500; // room to write while the tail is away
         RecoveryEventTail tail(slow, kKey, &model);
-        tail.reader()->setBlockMs(200);
+        tail.setBlockMs(200);
         tail.start();
-        QTRY_VERIFY(!tail.reader()->lastId(kKey).startsWith('$'));
+        QTRY_VERIFY(!tail.lastId().isEmpty());
         for (int n = 1; n <= 5; ++n)
             m_server->cli(eventArgs(n));
         QTRY_COMPARE(messages(model), numbered(1, 5));
 
         m_server->cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"),
                        QStringLiteral("normal")});
-        QTRY_VERIFY(tail.reader()->connection()->state() != RedisConnection::State::Ready);
+        QTRY_VERIFY(tail.connectionState() != int(RedisConnection::State::Ready));
         for (int n = 6; n <= 9; ++n)
             m_server->cli(eventArgs(n)); // while the tail is disconnected
         QTRY_COMPARE_WITH_TIMEOUT(messages(model), numbered(1, 9), 10000);
@@ -99,7 +99,7 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         RecoveryEventTail tail(optionsFor(*m_server), kKey, &model);
-        tail.reader()->setBlockMs(200);
+        tail.setBlockMs(200);
         tail.setBackfill(3); // bounded: only the newest 3 of them
         tail.start();
         QTRY_COMPARE(messages(model), numbered(2, 4));
@@ -123,16 +123,16 @@ private Q_SLOTS:
         RedisConnectionOptions slow = optionsFor(*m_server);
         slow.reconnectMinMs = 1500;
         RecoveryEventTail tail(slow, kKey, &model);
-        tail.reader()->setBlockMs(200);
+        tail.setBlockMs(200);
         tail.start();
-        QTRY_VERIFY(!tail.reader()->lastId(kKey).startsWith('$'));
+        QTRY_VERIFY(!tail.lastId().isEmpty());
         for (int n = 1; n <= 3; ++n)
             m_server->cli(eventArgs(n));
         QTRY_COMPARE(messages(model), numbered(1, 3));
 
         m_server->cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"),
                        QStringLiteral("normal")});
-        QTRY_VERIFY(tail.reader()->connection()->state() != RedisConnection::State::Ready);
+        QTRY_VERIFY(tail.connectionState() != int(RedisConnection::State::Ready));
         for (int n = 4; n <= 13; ++n)
             m_server->cli(eventArgs(n));
         m_server->cli({QStringLiteral("XTRIM"), QString::fromLatin1(kKey), QStringLiteral("MAXLEN"),
@@ -164,9 +164,9 @@ private Q_SLOTS:
         RedisConnectionOptions slow = optionsFor(*m_server);
         slow.reconnectMinMs = 3000;
         RecoveryEventTail tail(slow, kKey, &model);
-        tail.reader()->setBlockMs(200);
+        tail.setBlockMs(200);
         tail.start();
-        QTRY_VERIFY(!tail.reader()->lastId(kKey).startsWith('$'));
+        QTRY_VERIFY(!tail.lastId().isEmpty());
         for (int n = 1; n <= 3; ++n)
             m_server->cli(eventArgs(n));
         QTRY_COMPARE(messages(model), numbered(1, 3));
@@ -186,9 +186,9 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         RecoveryEventTail tail(optionsFor(*m_server), kKey, &model);
-        tail.reader()->setBlockMs(200);
+        tail.setBlockMs(200);
         tail.start();
-        QTRY_VERIFY(!tail.reader()->lastId(kKey).startsWith('$'));
+        QTRY_VERIFY(!tail.lastId().isEmpty());
         QStringList missing = eventArgs(1);
         const int agentAt = int(missing.indexOf(QStringLiteral("agent")));
         missing.remove(agentAt, 2);
