@@ -80,6 +80,7 @@ void RecoveryEventTableModel::flush()
         endRemoveRows();
     }
     m_counters.evicted += qint64(evict) + qint64(skip);
+    m_neverListed += qint64(skip);
     const int first = int(m_rows.size());
     beginInsertRows(QModelIndex(), first, first + incoming - 1);
     for (size_t i = skip; i < m_pending.size(); ++i)

@@ -65,6 +65,9 @@ public:
     // Counted when queued, so exact even for rows that never fit in the buffer.
     const EventCounters &counters() const { return m_counters; }
     const EventRow &rowAt(int row) const { return m_rows[size_t(row)]; }
+    // Rows that were queued but never listed: more arrived between two flushes than the
+    // buffer holds (counted, and part of counters().evicted).
+    qint64 neverListed() const { return m_neverListed; }
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -92,6 +95,7 @@ private:
     QTimer m_flushTimer; // zero-interval: fires once the current pass is done
     QElapsedTimer m_sinceFlush;
     int m_minFlushMs = 0;
+    qint64 m_neverListed = 0;
     int m_capacity;
     bool m_relative = true;
 };
