@@ -103,6 +103,7 @@ QByteArray RecoveryEventTailWorker::lastId() const
 EventRow RecoveryEventTailWorker::rowFor(const RedisStreamEntry &entry)
 {
     RecordFields fields;
+    fields.reserve(int(entry.fields.size()));
     for (const auto &pair : entry.fields)
         fields.set(pair.first, pair.second);
     EventRow row
