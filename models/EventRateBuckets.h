@@ -19,6 +19,8 @@ public:
     { }
 
     void add(const EventRow &row);
+    // Adds another set of counts (a batch counted on the tail's worker thread).
+    void merge(const EventRateBuckets &other);
     void clear() { m_minutes.clear(); }
     void setKeepMinutes(int minutes) { m_keepMinutes = qMax(1, minutes); }
     // Key: minute start in ms since epoch.
@@ -27,6 +29,8 @@ public:
     static qint64 minuteOf(qint64 ms) { return ms - (ms % 60000); }
 
 private:
+    void addCounts(qint64 minute, const Counts &add);
+
     QMap<qint64, Counts> m_minutes;
     int m_keepMinutes;
 };

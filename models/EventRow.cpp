@@ -48,4 +48,18 @@ void EventCounters::count(const EventRow &row)
         ++unrecoverable;
 }
 
+void EventCounters::add(const EventCounters &o)
+{
+    total += o.total;
+    bad += o.bad;
+    unrecoverable += o.unrecoverable;
+    gaps += o.gaps;
+    missing += o.missing;
+    evicted += o.evicted;
+    for (size_t i = 0; i < byKind.size(); ++i)
+        byKind[i] += o.byKind[i];
+    for (size_t i = 0; i < byOutcome.size(); ++i)
+        byOutcome[i] += o.byOutcome[i];
+}
+
 } // namespace switchboard

@@ -40,6 +40,7 @@ struct EventCounters
     std::array<qint64, kRecoveryOutcomeCount> byOutcome {};
 
     void count(const EventRow &row);
+    void add(const EventCounters &other);
 };
 
 } // namespace switchboard

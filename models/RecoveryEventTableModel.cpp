@@ -41,6 +41,17 @@ void RecoveryEventTableModel::append(std::vector<EventRow> rows)
     scheduleFlush();
 }
 
+void RecoveryEventTableModel::append(std::deque<EventRow> rows, const EventCounters &counted)
+{
+    m_counters.add(counted);
+    if (rows.empty())
+        return;
+    m_pending.reserve(m_pending.size() + rows.size());
+    for (EventRow &row : rows)
+        m_pending.push_back(std::move(row));
+    scheduleFlush();
+}
+
 void RecoveryEventTableModel::scheduleFlush()
 {
     if (m_flushTimer.isActive())
@@ -69,6 +80,7 @@ void RecoveryEventTableModel::flush()
         endRemoveRows();
     }
     m_counters.evicted += qint64(evict) + qint64(skip);
+    m_neverListed += qint64(skip);
     const int first = int(m_rows.size());
     beginInsertRows(QModelIndex(), first, first + incoming - 1);
     for (size_t i = skip; i < m_pending.size(); ++i)

@@ -47,6 +47,9 @@ public:
     // Queued; inserted at the end of this event-loop pass (or by flush()).
     void append(EventRow row);
     void append(std::vector<EventRow> rows);
+    // Rows already counted elsewhere (the tail's worker counts every row it read, also
+    // those it had to skip): `counted` is added to the counters as it is.
+    void append(std::deque<EventRow> rows, const EventCounters &counted);
     void flush();
     void clear(); // rows and counters (e.g. a new history range)
     void setCapacity(int capacity);
@@ -62,6 +65,9 @@ public:
     // Counted when queued, so exact even for rows that never fit in the buffer.
     const EventCounters &counters() const { return m_counters; }
     const EventRow &rowAt(int row) const { return m_rows[size_t(row)]; }
+    // Rows that were queued but never listed: more arrived between two flushes than the
+    // buffer holds (counted, and part of counters().evicted).
+    qint64 neverListed() const { return m_neverListed; }
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -89,6 +95,7 @@ private:
     QTimer m_flushTimer; // zero-interval: fires once the current pass is done
     QElapsedTimer m_sinceFlush;
     int m_minFlushMs = 0;
+    qint64 m_neverListed = 0;
     int m_capacity;
     bool m_relative = true;
 };

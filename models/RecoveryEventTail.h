@@ -1,21 +1,25 @@
 #pragma once
-// The live tail of the recovery-events stream: a RedisStreamReader on its own connection
-// (XREAD BLOCK, resumes from the last ID after a reconnect) feeding a
-// RecoveryEventTableModel. Every entry becomes a row, bad ones marked with the parser's
-// reason; when the stream was trimmed past the last ID read, a gap row says how many
-// entries are gone (exact with Redis 7's entries-added, else the time span).
+// The live tail of the recovery-events stream, on its own connection and its own thread.
+// A RecoveryEventTailWorker on a QThread runs the RedisStreamReader (XREAD BLOCK with a
+// bounded COUNT, resumes from the last ID after a reconnect, gap rows when the stream was
+// trimmed past it) and parses every entry; the GUI thread only takes the parsed rows, one
+// batch per event-loop pass, into the RecoveryEventTableModel. So the GUI thread neither
+// reads the network nor parses, and a stream faster than the screen costs skipped
+// (counted) rows rather than a growing queue.
 #include "core/redis/RedisConnectionOptions.h"
-#include "core/redis/RedisStreamEntry.h"
+#include "models/EventRateBuckets.h"
 #include "models/EventRow.h"
 
 #include <QObject>
 
 #include <functional>
 
+class QThread;
+
 namespace switchboard {
 
 class RecoveryEventTableModel;
-class RedisStreamReader;
+class RecoveryEventTailWorker;
 
 class RecoveryEventTail : public QObject
 {
@@ -23,42 +27,42 @@ class RecoveryEventTail : public QObject
 public:
     RecoveryEventTail(const RedisConnectionOptions &options, QByteArray streamKey,
                       RecoveryEventTableModel *model, QObject *parent = nullptr);
+    // Stops the worker: the reader is destroyed on its thread, then the thread ends
+    // (bounded wait: the worker never blocks, it only waits on its event loop).
     ~RecoveryEventTail() override;
 
     // fromId as for RedisStreamReader::addStream ("$" = what comes from now on).
     void start(const QByteArray &fromId = QByteArrayLiteral("$"));
     void stop();
     void setCount(int count); // XREAD COUNT per round trip (bounded)
+    void setBlockMs(int ms); // XREAD BLOCK
     // On the first connect, also show up to `count` entries from before the start (one
     // bounded XREVRANGE), so the view opens on recent history rather than empty.
-    void setBackfill(int count) { m_backfill = qBound(0, count, 10000); }
-    RedisStreamReader *reader() const { return m_reader; }
-    qint64 entriesRead() const { return m_read; }
-    // Called with every row before it is queued (the rate chart counts them).
-    void setObserver(std::function<void(const EventRow &)> observer)
+    void setBackfill(int count);
+    // Where reading continues; empty until the start ID is pinned. Any thread.
+    QByteArray lastId() const;
+    int connectionState() const; // int(RedisConnection::State) of the tail's connection
+    qint64 entriesRead() const;
+    qint64 rowsSkipped() const { return m_skipped; } // parsed, counted, never listed
+    QThread *workerThread() const { return m_thread; }
+    // Called on the GUI thread with each batch's events per minute by kind (every row
+    // read, also those skipped), for the rate chart.
+    void setRateSink(std::function<void(const EventRateBuckets &)> sink)
     {
-        m_observer = std::move(observer);
+        m_rateSink = std::move(sink);
     }
-
-    static EventRow rowFor(const RedisStreamEntry &entry);
 
 Q_SIGNALS:
     void readError(const QString &message);
 
 private:
-    void onEntries(const QByteArray &stream, const QList<switchboard::RedisStreamEntry> &batch);
-    void backfill();
-    void onGap(const QByteArray &stream, const QByteArray &lastId, const QByteArray &firstId);
+    void takeBatch();
 
-    RedisStreamReader *m_reader;
-    QByteArray m_key;
     RecoveryEventTableModel *m_model;
-    std::function<void(const EventRow &)> m_observer;
-    qint64 m_read = 0;
-    qint64 m_missingReported = 0; // already shown in earlier gap rows
-    qint64 m_addedBefore = -1; // entries-added when reading began (Redis 7), -1 = unknown
-    int m_backfill = 0;
-    bool m_started = false;
+    QThread *m_thread;
+    RecoveryEventTailWorker *m_worker;
+    std::function<void(const EventRateBuckets &)> m_rateSink;
+    qint64 m_skipped = 0;
 };
 
 } // namespace switchboard

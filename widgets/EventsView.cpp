@@ -257,8 +257,8 @@ void EventsView::setRedis(const RedisConnectionOptions &options, const QByteArra
 {
     delete m_tail;
     m_tail = new RecoveryEventTail(options, streamKey, m_live, this);
-    m_tail->setObserver([this](const EventRow &row) {
-        m_buckets->add(row);
+    m_tail->setRateSink([this](const EventRateBuckets &rates) {
+        m_buckets->merge(rates);
         m_bucketsDirty = true;
     });
     connect(m_tail, &RecoveryEventTail::readError, this, [this](const QString &message) {

@@ -31,21 +31,45 @@ RecordFields::fromPairs(const std::vector<std::pair<QString, std::optional<QStri
     return r;
 }
 
+// A record of a few dozen fields is searched linearly: building a hash per record cost
+// more than the lookups it saves (the events tail parses tens of thousands a second).
+// Past kIndexFrom fields (hostile input: thousands of names) the hash keeps it linear.
+namespace {
+constexpr size_t kIndexFrom = 32;
+}
+
+int RecordFields::indexOf(const QByteArray &name) const
+{
+    if (!m_index.isEmpty())
+        return m_index.value(name, -1);
+    for (size_t i = 0; i < m_fields.size(); ++i) {
+        if (m_fields[i].first == name)
+            return int(i);
+    }
+    return -1;
+}
+
 void RecordFields::set(const QByteArray &name, Value value)
 {
-    const auto it = m_index.constFind(name);
-    if (it != m_index.constEnd()) {
-        m_fields[size_t(*it)].second = std::move(value);
+    const int at = indexOf(name);
+    if (at >= 0) {
+        m_fields[size_t(at)].second = std::move(value);
         return;
     }
-    m_index.insert(name, int(m_fields.size()));
     m_fields.emplace_back(name, std::move(value));
+    if (!m_index.isEmpty()) {
+        m_index.insert(name, int(m_fields.size() - 1));
+    } else if (m_fields.size() >= kIndexFrom) {
+        m_index.reserve(qsizetype(m_fields.size() * 2));
+        for (size_t i = 0; i < m_fields.size(); ++i)
+            m_index.insert(m_fields[i].first, int(i));
+    }
 }
 
 const RecordFields::Value *RecordFields::find(const QByteArray &name) const
 {
-    const auto it = m_index.constFind(name);
-    return it == m_index.constEnd() ? nullptr : &m_fields[size_t(*it)].second;
+    const int at = indexOf(name);
+    return at < 0 ? nullptr : &m_fields[size_t(at)].second;
 }
 
 bool RecordFields::isNull(const QByteArray &name) const

@@ -31,8 +31,9 @@ public:
     void set(const QByteArray &name, Value value);
     void setText(const QByteArray &name, const QString &text) { set(name, text.toUtf8()); }
     void setNull(const QByteArray &name) { set(name, std::nullopt); }
+    void reserve(int fields) { m_fields.reserve(size_t(qMax(0, fields))); }
 
-    bool contains(const QByteArray &name) const { return m_index.contains(name); }
+    bool contains(const QByteArray &name) const { return indexOf(name) >= 0; }
     // nullptr when missing; points at nullopt when NULL.
     const Value *find(const QByteArray &name) const;
     bool isNull(const QByteArray &name) const;
@@ -53,8 +54,10 @@ public:
     bool operator!=(const RecordFields &other) const { return !(*this == other); }
 
 private:
+    int indexOf(const QByteArray &name) const; // -1 when missing
+
     std::vector<std::pair<QByteArray, Value>> m_fields;
-    QHash<QByteArray, int> m_index;
+    QHash<QByteArray, int> m_index; // built only for large records (see set())
     QString m_structuralError;
 };
 

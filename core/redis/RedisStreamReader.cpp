@@ -158,6 +158,7 @@ void RedisStreamReader::readNext()
     args << m_lastIds.keys();
     args << m_lastIds.values();
     m_reading = true;
+    emit reading();
     const quint64 round = m_round;
     m_connection->send(
         args, this,
@@ -197,6 +198,7 @@ void RedisStreamReader::onReply(const RedisReply &reply)
                 RedisStreamEntry entry;
                 entry.id = e.at(0).data();
                 const RedisReply &fv = e.at(1);
+                entry.fields.reserve(fv.size() / 2);
                 for (qsizetype i = 0; i + 1 < fv.size(); i += 2)
                     entry.fields.append({fv.at(i).data(), fv.at(i + 1).data()});
                 batch.append(std::move(entry));

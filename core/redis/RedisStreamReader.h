@@ -44,6 +44,9 @@ Q_SIGNALS:
     void gapDetected(const QByteArray &stream, const QByteArray &lastId,
                      const QByteArray &firstAvailableId);
     void readError(const QString &message);
+    // About to send the next XREAD: lastId() is where reading continues (a start ID of
+    // "$" is pinned by now).
+    void reading();
 
 private:
     void onReady();

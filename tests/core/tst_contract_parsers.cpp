@@ -589,6 +589,18 @@ void TstContractParsers::recordFields()
     const RecordFields dup = RecordFields::fromFlatList({"a", "1", "a", "2"});
     QCOMPARE(dup.size(), 1);
     QCOMPARE(dup.find("a")->value(), QByteArray("2"));
+
+    // Small records are searched linearly, large ones through an index built when they
+    // grow past 32 fields: repeats and lookups behave the same on both sides of that.
+    QList<QByteArray> flat;
+    for (int i = 0; i < 100; ++i)
+        flat << "f" + QByteArray::number(i % 60) << QByteArray::number(i);
+    const RecordFields big = RecordFields::fromFlatList(flat);
+    QCOMPARE(big.size(), 60);
+    QCOMPARE(big.find("f5")->value(), QByteArray("65")); // repeated after the index exists
+    QCOMPARE(big.find("f59")->value(), QByteArray("59"));
+    QVERIFY(big.find("f60") == nullptr);
+    QCOMPARE(big.names().at(31), QByteArray("f31")); // first-insertion order kept
 }
 
 void TstContractParsers::keys()

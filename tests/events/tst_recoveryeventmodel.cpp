@@ -125,6 +125,45 @@ private Q_SLOTS:
         QCOMPARE(model.counters().evicted, qint64(n - 100));
     }
 
+    // The tail's worker hands over batches it counted itself (also rows it had to drop):
+    // the counters take its figures as they are, the rows go in one insert per pass, the
+    // oldest leave in one remove at the front, and model and proxy stay consistent.
+    void preCountedBatchesThroughBursts()
+    {
+        RecoveryEventTableModel model(300);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        RecoveryEventFilterProxy proxy;
+        QAbstractItemModelTester proxyTester(
+            &proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setSourceModel(&model);
+        proxy.setOutcome(RecoveryEventFilterProxy::OutcomeFilter::Failed);
+        QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removes(&model, &QAbstractItemModel::rowsRemoved);
+        int n = 0;
+        for (int burst = 0; burst < 5; ++burst) {
+            std::deque<EventRow> rows;
+            EventCounters counted;
+            for (int i = 0; i < 200; ++i, ++n) {
+                rows.push_back(good(n, RecoveryKind::ToolError,
+                                    n % 4 ? RecoveryOutcome::Recovered : RecoveryOutcome::Failed));
+                counted.count(rows.back());
+            }
+            counted.total += 50; // 50 more the worker read but could not hand over
+            counted.evicted += 50;
+            model.append(std::move(rows), counted);
+            QTRY_COMPARE(model.pendingCount(), 0);
+        }
+        QCOMPARE(model.counters().total, 5 * 250);
+        QCOMPARE(model.rowCount(), 300);
+        QCOMPARE(model.counters().evicted, 5 * 50 + (1000 - 300));
+        QCOMPARE(inserts.count(), 5);
+        QCOMPARE(removes.count(), 4); // from the second burst on, each evicts at the front
+        QCOMPARE(model.index(299, RecoveryEventTableModel::Message).data().toString(),
+                 QStringLiteral("event 999"));
+        QCOMPARE(proxy.rowCount(), 75); // every 4th of the newest 300
+    }
+
     void outcomesReadableWithoutColour()
     {
         RecoveryEventTableModel model(10);

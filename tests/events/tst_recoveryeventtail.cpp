@@ -2,13 +2,17 @@
 // (nothing lost, nothing twice, no gap row), a trim past the last ID read while away
 // (one gap row with the exact number lost), and bad stream entries shown as marked rows
 // while good ones keep coming. The model is under QAbstractItemModelTester throughout.
-#include "core/redis/RedisStreamReader.h"
+#include "core/redis/RedisConnection.h"
 #include "models/RecoveryEventTableModel.h"
 #include "models/RecoveryEventTail.h"
 #include "redis/RedisTestUtil.h"
+#include "support/Timing.h"
 
 #include <QAbstractItemModelTester>
+#include <QElapsedTimer>
 #include <QTest>
+#include <QThread>
+#include <QTimer>
 
 using namespace switchboard;
 using namespace switchboard::test;
@@ -32,6 +36,22 @@ QStringList eventArgs(int n)
     for (const QByteArray &part : e.toFields().toFlatList())
         args << QString::fromUtf8(part);
     return args;
+}
+
+// XADDs n = 1..count in one server-side loop (the same fields as eventArgs).
+QStringList bulkArgs(int count)
+{
+    QStringList base = eventArgs(0).mid(3);
+    const int at = int(base.indexOf(QStringLiteral("message")));
+    base.remove(at, 2);
+    QStringList args {QStringLiteral("EVAL"),
+                      QStringLiteral("local f = {} for j = 2, #ARGV do f[#f + 1] = ARGV[j] end "
+                                     "for i = 1, tonumber(ARGV[1]) do "
+                                     "local g = {unpack(f)} g[#g + 1] = 'message' "
+                                     "g[#g + 1] = 'n=' .. i "
+                                     "redis.call('XADD', KEYS[1], '*', unpack(g)) end"),
+                      QStringLiteral("1"), QString::fromLatin1(kKey), QString::number(count)};
+    return args + base;
 }
 
 QStringList messages(const RecoveryEventTableModel &model)
@@ -71,16 +91,16 @@ private Q_SLOTS:
         RedisConnectionOptions slow = optionsFor(*m_server);
         slow.reconnectMinMs = 1500; // room to write while the tail is away
         RecoveryEventTail tail(slow, kKey, &model);
-        tail.reader()->setBlockMs(200);
+        tail.setBlockMs(200);
         tail.start();
-        QTRY_VERIFY(!tail.reader()->lastId(kKey).startsWith('$'));
+        QTRY_VERIFY(!tail.lastId().isEmpty());
         for (int n = 1; n <= 5; ++n)
             m_server->cli(eventArgs(n));
         QTRY_COMPARE(messages(model), numbered(1, 5));
 
         m_server->cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"),
                        QStringLiteral("normal")});
-        QTRY_VERIFY(tail.reader()->connection()->state() != RedisConnection::State::Ready);
+        QTRY_VERIFY(tail.connectionState() != int(RedisConnection::State::Ready));
         for (int n = 6; n <= 9; ++n)
             m_server->cli(eventArgs(n)); // while the tail is disconnected
         QTRY_COMPARE_WITH_TIMEOUT(messages(model), numbered(1, 9), 10000);
@@ -99,7 +119,7 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         RecoveryEventTail tail(optionsFor(*m_server), kKey, &model);
-        tail.reader()->setBlockMs(200);
+        tail.setBlockMs(200);
         tail.setBackfill(3); // bounded: only the newest 3 of them
         tail.start();
         QTRY_COMPARE(messages(model), numbered(2, 4));
@@ -123,16 +143,16 @@ private Q_SLOTS:
         RedisConnectionOptions slow = optionsFor(*m_server);
         slow.reconnectMinMs = 1500;
         RecoveryEventTail tail(slow, kKey, &model);
-        tail.reader()->setBlockMs(200);
+        tail.setBlockMs(200);
         tail.start();
-        QTRY_VERIFY(!tail.reader()->lastId(kKey).startsWith('$'));
+        QTRY_VERIFY(!tail.lastId().isEmpty());
         for (int n = 1; n <= 3; ++n)
             m_server->cli(eventArgs(n));
         QTRY_COMPARE(messages(model), numbered(1, 3));
 
         m_server->cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"),
                        QStringLiteral("normal")});
-        QTRY_VERIFY(tail.reader()->connection()->state() != RedisConnection::State::Ready);
+        QTRY_VERIFY(tail.connectionState() != int(RedisConnection::State::Ready));
         for (int n = 4; n <= 13; ++n)
             m_server->cli(eventArgs(n));
         m_server->cli({QStringLiteral("XTRIM"), QString::fromLatin1(kKey), QStringLiteral("MAXLEN"),
@@ -164,9 +184,9 @@ private Q_SLOTS:
         RedisConnectionOptions slow = optionsFor(*m_server);
         slow.reconnectMinMs = 3000;
         RecoveryEventTail tail(slow, kKey, &model);
-        tail.reader()->setBlockMs(200);
+        tail.setBlockMs(200);
         tail.start();
-        QTRY_VERIFY(!tail.reader()->lastId(kKey).startsWith('$'));
+        QTRY_VERIFY(!tail.lastId().isEmpty());
         for (int n = 1; n <= 3; ++n)
             m_server->cli(eventArgs(n));
         QTRY_COMPARE(messages(model), numbered(1, 3));
@@ -180,15 +200,72 @@ private Q_SLOTS:
         QCOMPARE(model.counters().missing, 0); // unknown, not invented
     }
 
+    // The read and the parsing happen on the tail's own thread: with the GUI thread busy
+    // (no event-loop pass at all) the worker still reads everything. What it hands over
+    // is bounded by the buffer, and the counters stay exact for what it had to skip.
+    void workerReadsWhileTheGuiThreadIsBusy()
+    {
+        RecoveryEventTableModel model(1000);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        RecoveryEventTail tail(optionsFor(*m_server), kKey, &model);
+        tail.setBlockMs(200);
+        tail.start();
+        QTRY_VERIFY(!tail.lastId().isEmpty());
+        QVERIFY(tail.workerThread()->isRunning());
+        QVERIFY(tail.workerThread() != QThread::currentThread());
+        m_server->cli(bulkArgs(20000));
+        QElapsedTimer busy;
+        busy.start();
+        while (tail.entriesRead() < 20000 && busy.elapsed() < 20000)
+            QThread::msleep(5); // the GUI thread does not return to its event loop
+        QCOMPARE(tail.entriesRead(), 20000);
+        QCOMPARE(model.rowCount(), 0); // nothing reached the model yet: the GUI never ran
+        QTRY_COMPARE(model.rowCount(), 1000); // one bounded batch
+        QCOMPARE(model.counters().total, 20000);
+        QCOMPARE(tail.rowsSkipped(), 19000);
+        QCOMPARE(model.counters().evicted, 19000);
+        QCOMPARE(model.index(999, RecoveryEventTableModel::Message).data().toString(),
+                 QStringLiteral("n=20000"));
+    }
+
+    // While the worker drains a large backlog, the GUI thread's event loop keeps turning:
+    // it only takes finished batches.
+    void guiThreadKeepsTurningWhileTheWorkerReads()
+    {
+        RecoveryEventTableModel model(5000);
+        // No QAbstractItemModelTester here: it walks every row on each change, which is
+        // the stall it would measure (the model is under the tester in the other tests).
+        model.setMinFlushIntervalMs(16);
+        model.setRelativeTimes(false); // "0 s ago" turning "1 s ago" would look like a change
+        m_server->cli(bulkArgs(30000)); // a backlog read from the start
+        RecoveryEventTail tail(optionsFor(*m_server), kKey, &model);
+        tail.setBlockMs(200);
+        QElapsedTimer clock;
+        clock.start();
+        qint64 last = 0, worst = 0;
+        QTimer tick;
+        tick.setTimerType(Qt::PreciseTimer);
+        connect(&tick, &QTimer::timeout, this, [&] {
+            worst = qMax(worst, clock.elapsed() - last);
+            last = clock.elapsed();
+        });
+        tick.start(1);
+        tail.start(QByteArrayLiteral("0"));
+        QTRY_COMPARE_WITH_TIMEOUT(model.counters().total, 30001, 20000);
+        QVERIFY2(worst < test::maxStallMs(), qPrintable(QString::number(worst)));
+        QCOMPARE(model.rowCount(), 5000);
+    }
+
     void badEntriesAreMarkedRowsAndTheTailGoesOn()
     {
         RecoveryEventTableModel model(1000);
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         RecoveryEventTail tail(optionsFor(*m_server), kKey, &model);
-        tail.reader()->setBlockMs(200);
+        tail.setBlockMs(200);
         tail.start();
-        QTRY_VERIFY(!tail.reader()->lastId(kKey).startsWith('$'));
+        QTRY_VERIFY(!tail.lastId().isEmpty());
         QStringList missing = eventArgs(1);
         const int agentAt = int(missing.indexOf(QStringLiteral("agent")));
         missing.remove(agentAt, 2);

@@ -1,0 +1,236 @@
+#include "models/RecoveryEventTailWorker.h"
+
+#include "core/contract/RecordFields.h"
+#include "core/redis/RedisConnection.h"
+#include "core/redis/RedisStreamReader.h"
+
+#include <QDateTime>
+#include <QMutexLocker>
+#include <QThread>
+
+namespace switchboard {
+
+namespace {
+qint64 idMs(const QByteArray &id)
+{
+    return id.left(id.indexOf('-')).toLongLong();
+}
+} // namespace
+
+RecoveryEventTailWorker::RecoveryEventTailWorker(RedisConnectionOptions options,
+                                                 QByteArray streamKey, int capacity,
+                                                 std::function<void()> notify)
+    : m_options(std::move(options))
+    , m_key(std::move(streamKey))
+    , m_notify(std::move(notify))
+    , m_capacity(qMax(1, capacity))
+{ }
+
+RecoveryEventTailWorker::~RecoveryEventTailWorker() = default;
+
+void RecoveryEventTailWorker::init()
+{
+    Q_ASSERT(thread() == QThread::currentThread());
+    m_reader = new RedisStreamReader(m_options, this);
+    m_reader->setBlockMs(m_blockMs);
+    m_reader->setCount(m_count);
+    connect(m_reader, &RedisStreamReader::entries, this, &RecoveryEventTailWorker::onEntries);
+    connect(m_reader, &RedisStreamReader::gapDetected, this, &RecoveryEventTailWorker::onGap);
+    connect(m_reader, &RedisStreamReader::readError, this, &RecoveryEventTailWorker::readError);
+    connect(m_reader, &RedisStreamReader::reading, this, [this] {
+        QMutexLocker lock(&m_mutex);
+        m_lastId = m_reader->lastId(m_key);
+    });
+    connect(m_reader->connection(), &RedisConnection::stateChanged, this,
+            [this](RedisConnection::State state) { m_state.store(int(state)); });
+}
+
+void RecoveryEventTailWorker::start(const QByteArray &fromId)
+{
+    if (!m_reader)
+        return;
+    if (!m_started) {
+        m_reader->addStream(m_key, fromId);
+        m_started = true;
+        if (m_backfill > 0)
+            connect(m_reader->connection(), &RedisConnection::ready, this,
+                    &RecoveryEventTailWorker::backfill, Qt::SingleShotConnection);
+    }
+    m_reader->start();
+}
+
+void RecoveryEventTailWorker::stop()
+{
+    if (m_reader)
+        m_reader->stop();
+}
+
+void RecoveryEventTailWorker::setCount(int count)
+{
+    m_count = count;
+    if (m_reader)
+        m_reader->setCount(count);
+}
+
+void RecoveryEventTailWorker::setBlockMs(int ms)
+{
+    m_blockMs = ms;
+    if (m_reader)
+        m_reader->setBlockMs(ms);
+}
+
+void RecoveryEventTailWorker::shutdown()
+{
+    delete m_reader; // its socket and timers belong to this thread: destroyed here
+    m_reader = nullptr;
+}
+
+TailBatch RecoveryEventTailWorker::take()
+{
+    QMutexLocker lock(&m_mutex);
+    TailBatch out = std::move(m_batch);
+    m_batch = TailBatch();
+    m_posted = false;
+    return out;
+}
+
+QByteArray RecoveryEventTailWorker::lastId() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_lastId;
+}
+
+EventRow RecoveryEventTailWorker::rowFor(const RedisStreamEntry &entry)
+{
+    RecordFields fields;
+    fields.reserve(int(entry.fields.size()));
+    for (const auto &pair : entry.fields)
+        fields.set(pair.first, pair.second);
+    EventRow row
+        = EventRow::fromParsed(RecoveryEvent::parse(fields, QString::fromLatin1(entry.id)));
+    row.event.streamId = QString::fromLatin1(entry.id);
+    // A record without a usable time is placed at its stream ID's time.
+    if (row.type == EventRow::Type::Bad && row.event.at <= 0)
+        row.event.at = idMs(entry.id);
+    return row;
+}
+
+// Counted and rated here, for every row, so the figures stay exact when the batch has to
+// drop rows the GUI could never show anyway (more than the buffer holds).
+void RecoveryEventTailWorker::publish(std::vector<EventRow> rows)
+{
+    bool notify = false;
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_reader)
+            m_lastId = m_reader->lastId(m_key);
+        for (EventRow &row : rows) {
+            m_batch.counters.count(row);
+            m_batch.rates.add(row);
+            m_batch.rows.push_back(std::move(row));
+        }
+        const size_t cap = size_t(m_capacity.load());
+        while (m_batch.rows.size() > cap) {
+            m_batch.rows.pop_front();
+            ++m_batch.dropped;
+            ++m_batch.counters.evicted;
+        }
+        if (!m_posted) {
+            m_posted = true;
+            notify = true;
+        }
+    }
+    if (notify && m_notify)
+        m_notify();
+}
+
+// Runs right after the reader's own ready handler queued its start-ID lookup, on the same
+// connection: replies come in order, so this one arrives after the start ID is pinned and
+// before the first XREAD is even sent. Entries newer than that ID come through the tail.
+void RecoveryEventTailWorker::backfill()
+{
+    m_reader->connection()->send(
+        {QByteArrayLiteral("XREVRANGE"), m_key, QByteArrayLiteral("+"), QByteArrayLiteral("-"),
+         QByteArrayLiteral("COUNT"), QByteArray::number(m_backfill)},
+        this, [this](const RedisReply &r) {
+            if (!r.isArray())
+                return;
+            const QByteArray pinned = m_reader->lastId(m_key);
+            std::vector<EventRow> rows;
+            rows.reserve(size_t(r.size()));
+            for (qsizetype i = r.size() - 1; i >= 0; --i) {
+                const RedisReply &e = r.at(i);
+                if (e.size() != 2
+                    || (pinned != "$" && compareStreamIds(e.at(0).data(), pinned) > 0))
+                    continue;
+                RedisStreamEntry entry;
+                entry.id = e.at(0).data();
+                for (qsizetype f = 0; f + 1 < e.at(1).size(); f += 2)
+                    entry.fields.append({e.at(1).at(f).data(), e.at(1).at(f + 1).data()});
+                rows.push_back(rowFor(entry));
+            }
+            publish(std::move(rows));
+        });
+}
+
+void RecoveryEventTailWorker::onEntries(const QByteArray &stream,
+                                        const QList<RedisStreamEntry> &batch)
+{
+    if (stream != m_key)
+        return;
+    if (m_addedBefore < 0 && m_read.load() == 0) {
+        // Everything the stream ever held up to our starting point.
+        const auto info = m_reader->streamInfo(m_key);
+        if (info.entriesAdded >= 0)
+            m_addedBefore = info.entriesAdded;
+    }
+    std::vector<EventRow> rows;
+    rows.reserve(size_t(batch.size()));
+    for (const RedisStreamEntry &entry : batch)
+        rows.push_back(rowFor(entry));
+    m_read.fetch_add(batch.size());
+    publish(std::move(rows));
+}
+
+void RecoveryEventTailWorker::onGap(const QByteArray &stream, const QByteArray &lastId,
+                                    const QByteArray &firstId)
+{
+    if (stream != m_key)
+        return;
+    const auto info = m_reader->streamInfo(m_key);
+    const qint64 read = m_read.load();
+    qint64 missing = -1;
+    // entries-added counts every XADD ever; what is gone after our last ID is that minus
+    // what preceded our start, what we read and what is still there (all newer than it).
+    // A counter lower than what we already saw means the stream was created anew (a
+    // Redis restart without persistence, a DEL): the count says nothing then.
+    const bool recreated
+        = info.entriesAdded >= 0 && m_addedBefore >= 0 && info.entriesAdded < m_addedBefore + read;
+    if (info.entriesAdded >= 0 && info.length >= 0 && m_addedBefore >= 0 && !recreated)
+        missing = qMax<qint64>(
+            0, info.entriesAdded - m_addedBefore - read - info.length - m_missingReported);
+    if (missing > 0)
+        m_missingReported += missing;
+    const qint64 spanS = firstId.isEmpty() ? -1 : (idMs(firstId) - idMs(lastId)) / 1000;
+    QString text;
+    if (recreated)
+        text = QStringLiteral("gap: the stream was recreated since %1; events may be missing")
+                   .arg(QString::fromLatin1(lastId));
+    else if (missing >= 0)
+        text = QStringLiteral("gap: %1 events missing (stream trimmed past %2)")
+                   .arg(missing)
+                   .arg(QString::fromLatin1(lastId));
+    else
+        text = QStringLiteral("gap: events may be missing (stream trimmed past %1)")
+                   .arg(QString::fromLatin1(lastId));
+    if (spanS >= 0)
+        text += QStringLiteral(", up to %1 s of events before %2")
+                    .arg(spanS)
+                    .arg(QString::fromLatin1(firstId));
+    const qint64 at = firstId.isEmpty() ? QDateTime::currentMSecsSinceEpoch() : idMs(firstId);
+    std::vector<EventRow> rows;
+    rows.push_back(EventRow::gap(at, text, missing));
+    publish(std::move(rows));
+}
+
+} // namespace switchboard

@@ -1,0 +1,79 @@
+#pragma once
+// The events tail's work off the GUI thread: it lives on the tail's own QThread, owns the
+// RedisStreamReader (so its socket notifier and timers are created, used and destroyed
+// there), parses every stream entry into an EventRow with the contract parser, builds
+// gap rows, counts, and gathers the result in one bounded TailBatch. The first row of an
+// empty batch posts one "take it" call to the GUI thread; rows arriving before the GUI
+// took it join the same batch, so the GUI gets one batch per event-loop pass however
+// fast the stream is, and a GUI that falls behind costs dropped rows (counted), not memory.
+#include "core/redis/RedisConnectionOptions.h"
+#include "core/redis/RedisStreamEntry.h"
+#include "models/TailBatch.h"
+
+#include <QMutex>
+#include <QObject>
+
+#include <atomic>
+#include <functional>
+
+namespace switchboard {
+
+class RedisStreamReader;
+
+class RecoveryEventTailWorker : public QObject
+{
+    Q_OBJECT
+public:
+    // notify runs on the worker thread when a batch becomes non-empty (it posts to the GUI).
+    RecoveryEventTailWorker(RedisConnectionOptions options, QByteArray streamKey, int capacity,
+                            std::function<void()> notify);
+    ~RecoveryEventTailWorker() override;
+
+    // Worker thread only (invoked queued from the tail).
+    void init(); // creates the reader: call first, on the worker thread
+    void start(const QByteArray &fromId);
+    void stop();
+    void setCount(int count);
+    void setBlockMs(int ms);
+    void setBackfill(int count) { m_backfill = count; }
+    void shutdown(); // stops and destroys the reader (its notifiers) on this thread
+
+    // Any thread.
+    TailBatch take(); // the batch so far; the next row posts a new notification
+    void setCapacity(int capacity) { m_capacity.store(qMax(1, capacity)); }
+    QByteArray lastId() const;
+    int connectionState() const { return m_state.load(); } // int(RedisConnection::State)
+    qint64 entriesRead() const { return m_read.load(); }
+
+    static EventRow rowFor(const RedisStreamEntry &entry);
+
+Q_SIGNALS:
+    void readError(const QString &message);
+
+private:
+    void onEntries(const QByteArray &stream, const QList<switchboard::RedisStreamEntry> &batch);
+    void onGap(const QByteArray &stream, const QByteArray &lastId, const QByteArray &firstId);
+    void backfill();
+    void publish(std::vector<EventRow> rows);
+
+    RedisConnectionOptions m_options;
+    QByteArray m_key;
+    std::function<void()> m_notify;
+    RedisStreamReader *m_reader = nullptr;
+    int m_backfill = 0;
+    int m_count = 1000;
+    int m_blockMs = 1000;
+    bool m_started = false;
+    qint64 m_missingReported = 0; // already shown in earlier gap rows
+    qint64 m_addedBefore = -1; // entries-added when reading began (Redis 7), -1 = unknown
+
+    mutable QMutex m_mutex; // guards m_batch, m_posted, m_lastId
+    TailBatch m_batch;
+    bool m_posted = false;
+    QByteArray m_lastId;
+    std::atomic<int> m_capacity;
+    std::atomic<int> m_state {0};
+    std::atomic<qint64> m_read {0};
+};
+
+} // namespace switchboard
