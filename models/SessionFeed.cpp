@@ -1,5 +1,6 @@
 #include "models/SessionFeed.h"
 
+#include "core/contract/SessionRecord.h"
 #include "models/DisplayFormat.h"
 #include "models/SessionTableModel.h"
 
@@ -19,6 +20,11 @@ IndexDeltaPoller::Options SessionFeed::options(const Keys &keys, int intervalMs)
     options.intervalMs = intervalMs;
     // A session hash has a 1 h idle TTL: check the quiet ones every 30 s, not every poll.
     options.staleAfterMs = 30000;
+    // Only the fields the view shows, in bulk (SORT_RO ... GET), HGETALL as the fallback.
+    options.bulkFields = SessionRecord::fieldNames();
+    // The first poll reads the whole index in one pass (SORT_RO needs the window read in
+    // full): 1000 x 1000 members before the poll is cut and continued.
+    options.maxPagesPerPoll = 1000;
     return options;
 }
 

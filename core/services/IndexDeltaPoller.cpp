@@ -23,8 +23,13 @@ struct IndexDeltaPoller::Pass
     bool haveMaxSeen = false;
     QHash<QByteArray, qint64> moved; // member -> its new score
     QVector<QByteArray> movedOrder; // deterministic order for the delta
-    QVector<QByteArray> reads; // HGETALL, in command order
-    QVector<QByteArray> checks; // PTTL, after the reads
+    int ranged = 0; // members the ZRANGE pages returned: the window above the cursor
+    QVector<QByteArray> reads; // members whose fields this poll reads
+    QHash<QByteArray, int> readIndex; // member -> index in reads (aligns SORT_RO replies)
+    QVector<QList<QByteArray>> bulk; // per read: name, value ... from SORT_RO
+    QVector<bool> covered; // per read: SORT_RO gave its fields
+    QVector<int> fallback; // indexes into reads read with HGETALL, in command order
+    QVector<QByteArray> checks; // PTTL, after the HGETALLs
     QVector<QByteArray> removed; // found by a ZSCAN pass that ended in this poll
     QList<RedisReply> replies;
     int chunksPending = 0;
@@ -72,7 +77,15 @@ IndexDeltaPoller::IndexDeltaPoller(RedisClient *client, Options options, QObject
     m_options.batch = qMax(1, m_options.batch);
     m_options.maxPagesPerPoll = qMax(1, m_options.maxPagesPerPoll);
     m_clock.start();
+    m_options.bulkBatch = qMax(1, m_options.bulkBatch);
     m_timer.setInterval(qMax(10, m_options.intervalMs));
+    if (!m_options.bulkFields.isEmpty() && m_options.hashKey) {
+        // SORT substitutes the member for the first '*' and reads the field after "->":
+        // a key pattern with another '*' or a "->" of its own cannot be one.
+        const QByteArray pattern = m_options.hashKey(QByteArrayLiteral("*"));
+        if (pattern.count('*') == 1 && !pattern.contains("->"))
+            m_bulkPattern = pattern;
+    }
     // Every (re)connect may be to a different server (restart, failover) with other
     // data: the next poll reads the whole index again and re-scans for removals.
     connect(m_client, &RedisClient::stateChanged, this, [this](RedisConnection::State s) {
@@ -81,8 +94,10 @@ IndexDeltaPoller::IndexDeltaPoller(RedisClient *client, Options options, QObject
             m_lostConnection = true;
     });
     connect(m_client, &RedisClient::ready, this, [this] {
-        if (m_lostConnection)
+        if (m_lostConnection) {
             m_full = true;
+            m_bulkRefusal.clear(); // maybe another server, or the ACL changed: try again
+        }
         m_lostConnection = false;
     });
     connect(&m_timer, &QTimer::timeout, this, [this] {
@@ -173,6 +188,7 @@ void IndexDeltaPoller::onPage(const RedisReply &reply)
     int returned = 0;
     forEachScored(reply, [this, &returned](const QByteArray &member, const QByteArray &text) {
         ++returned;
+        ++m_pass->ranged;
         qint64 score = 0;
         if (member.isEmpty() || !parseScore(text, &score))
             return; // a score Redis itself wrote cannot be bad; skip rather than trust
@@ -271,24 +287,125 @@ bool IndexDeltaPoller::wantsFields(const QByteArray &member, const Member &m, qi
 void IndexDeltaPoller::requestReads()
 {
     const qint64 t = now();
-    QList<QList<QByteArray>> commands;
     for (const QByteArray &member : std::as_const(m_pass->movedOrder)) {
         const auto it = m_members.constFind(member);
-        if (it == m_members.constEnd() || wantsFields(member, *it, t)) {
+        if (it == m_members.constEnd() || wantsFields(member, *it, t))
             m_pass->reads.append(member);
-            commands.append({"HGETALL", m_options.hashKey(member)});
-        } else {
+        else
             m_pass->delta.touched.append({member, m_pass->moved.value(member), {}});
-        }
     }
     for (auto it = m_members.cbegin(); it != m_members.cend(); ++it) {
         if (m_pass->checks.size() >= m_options.batch)
             break; // bounded; the rest are checked next poll
-        if (!it->vanished && it->checkAtMs <= t && !m_pass->moved.contains(it.key())) {
+        if (!it->vanished && it->checkAtMs <= t && !m_pass->moved.contains(it.key()))
             m_pass->checks.append(it.key());
-            commands.append({"PTTL", m_options.hashKey(it.key())});
+    }
+    if (bulkUsable())
+        return requestBulk();
+    m_pass->fallback.reserve(m_pass->reads.size());
+    for (int i = 0; i < m_pass->reads.size(); ++i)
+        m_pass->fallback.append(i);
+    sendReads();
+}
+
+bool IndexDeltaPoller::bulkUsable() const
+{
+    const Pass &p = *m_pass;
+    // Only when the window SORT_RO reads is the one the ZRANGE pages read in full, and
+    // mostly members to re-read (a long lookback with few re-reads reads HGETALL).
+    return !m_bulkPattern.isEmpty() && m_bulkRefusal.isEmpty() && !p.truncated && p.ranged > 0
+        && !p.reads.isEmpty() && qsizetype(p.ranged) <= 2 * p.reads.size();
+}
+
+void IndexDeltaPoller::requestBulk()
+{
+    Pass &p = *m_pass;
+    p.covered.fill(false, p.reads.size());
+    p.bulk.resize(p.reads.size());
+    p.readIndex.reserve(p.reads.size());
+    for (int i = 0; i < p.reads.size(); ++i)
+        p.readIndex.insert(p.reads.at(i), i);
+    QList<QByteArray> tail {QByteArrayLiteral("GET"), QByteArrayLiteral("#")};
+    for (const QByteArray &field : std::as_const(m_options.bulkFields))
+        tail << QByteArrayLiteral("GET") << (m_bulkPattern + "->" + field);
+    const int step = m_options.bulkBatch;
+    p.chunksPending = (p.ranged + step - 1) / step;
+    // Each reply is its own callback (still pipelined on the wire): it is turned into
+    // field lists and dropped at once, so a full read never holds every reply.
+    for (int offset = 0; offset < p.ranged; offset += step) {
+        QList<QByteArray> args {"SORT_RO",
+                                m_options.indexKey,
+                                "BY",
+                                "nosort",
+                                "DESC",
+                                "LIMIT",
+                                QByteArray::number(offset),
+                                QByteArray::number(qMin(step, p.ranged - offset))};
+        args += tail;
+        ++p.delta.commands;
+        ++m_commandsSent;
+        ++m_bulkSent;
+        m_client->command(
+            args, m_passContext,
+            [this, g = m_generation](const RedisReply &r) {
+                if (g == m_generation)
+                    onBulk(r);
+            },
+            m_options.timeoutMs);
+    }
+}
+
+void IndexDeltaPoller::onBulk(const RedisReply &reply)
+{
+    Pass &p = *m_pass;
+    if (reply.isLocalError())
+        return fail(QStringLiteral("SORT_RO %1: %2")
+                        .arg(QString::fromUtf8(m_options.indexKey), reply.errorMessage()));
+    if (reply.isError()) {
+        // NOPERM (ACL without +sort_ro, or restricted key patterns), unknown command
+        // (Redis < 7), GET denied in cluster mode: HGETALL from now on.
+        if (m_bulkRefusal.isEmpty())
+            m_bulkRefusal = reply.errorMessage();
+    } else if (reply.isArray()) {
+        const QByteArrayList &fields = m_options.bulkFields;
+        const qsizetype width = 1 + fields.size();
+        const auto &els = reply.elements();
+        for (qsizetype i = 0; i + width <= els.size(); i += width) {
+            const auto it = p.readIndex.constFind(els.at(i).data());
+            if (it == p.readIndex.cend() || p.covered.at(*it))
+                continue; // not moved this poll (or a writer moved it in between)
+            QList<QByteArray> flat;
+            flat.reserve(2 * fields.size());
+            for (qsizetype f = 0; f < fields.size(); ++f) {
+                const RedisReply &v = els.at(i + 1 + f);
+                if (v.isString())
+                    flat << fields.at(f) << v.data();
+            }
+            if (flat.isEmpty())
+                continue; // no hash, or not a hash: HGETALL tells which
+            p.bulk[*it] = std::move(flat);
+            p.covered[*it] = true;
         }
     }
+    if (--p.chunksPending > 0)
+        return;
+    for (int i = 0; i < p.reads.size(); ++i) {
+        if (!p.covered.at(i))
+            p.fallback.append(i);
+    }
+    m_fallbackReads += quint64(p.fallback.size());
+    p.readIndex = {};
+    sendReads();
+}
+
+void IndexDeltaPoller::sendReads()
+{
+    QList<QList<QByteArray>> commands;
+    commands.reserve(m_pass->fallback.size() + m_pass->checks.size());
+    for (int i : std::as_const(m_pass->fallback))
+        commands.append({"HGETALL", m_options.hashKey(m_pass->reads.at(i))});
+    for (const QByteArray &member : std::as_const(m_pass->checks))
+        commands.append({"PTTL", m_options.hashKey(member)});
     if (commands.isEmpty())
         return finishPoll();
     m_pass->replies.resize(commands.size());
@@ -351,13 +468,16 @@ void IndexDeltaPoller::finishPoll()
         it->checkAtMs = t + m_options.staleAfterMs;
         return *it;
     };
+    qsizetype nextReply = 0; // HGETALL replies come in p.fallback order
     for (qsizetype i = 0; i < p.reads.size(); ++i) {
         const QByteArray &member = p.reads.at(i);
         const qint64 score = p.moved.value(member);
-        const RedisReply &r = p.replies.at(i);
+        const bool fromBulk = i < p.covered.size() && p.covered.at(i);
+        static const RedisReply kNone;
+        const RedisReply &r = fromBulk ? kNone : p.replies.at(nextReply++);
         const bool wasVanished = m_members.value(member).vanished;
         Member &m = settle(member, score);
-        if (r.isArray() && r.size() == 0) {
+        if (!fromBulk && r.isArray() && r.size() == 0) {
             // Hash gone while the member is in the zset. Old score: the writer went
             // silent (report it). Fresh score: the writer is between its DEL and HSET,
             // or the key was just written; look again next poll.
@@ -373,7 +493,9 @@ void IndexDeltaPoller::finishPoll()
             continue;
         }
         IndexRecord rec {member, score, {}};
-        if (r.isArray()) {
+        if (fromBulk) {
+            rec.fields = std::move(p.bulk[i]);
+        } else if (r.isArray()) {
             rec.fields.reserve(r.size());
             for (const RedisReply &e : r.elements())
                 rec.fields.append(e.data());
@@ -387,7 +509,7 @@ void IndexDeltaPoller::finishPoll()
     for (const IndexRecord &rec : std::as_const(p.delta.touched))
         settle(rec.member, rec.score);
     for (qsizetype i = 0; i < p.checks.size(); ++i) {
-        const RedisReply &r = p.replies.at(p.reads.size() + i);
+        const RedisReply &r = p.replies.at(p.fallback.size() + i);
         auto it = m_members.find(p.checks.at(i));
         if (it == m_members.end())
             continue;
