@@ -47,8 +47,8 @@ private:
     static constexpr int kSliceBudgetMs = 4;
     struct Work
     {
-        QVector<SessionChange> upserts;
-        QVector<QByteArray> gone;
+        IndexDelta delta; // converted slice by slice: a big poll costs nothing at once
+        qsizetype next = 0; // first upsert not merged yet
         qint64 atMs = 0;
     };
     void enqueue(const IndexDelta &delta);

@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QHashFunctions>
+#include <QTimer>
 
 #include <cmath>
 
@@ -24,6 +25,12 @@ struct IndexDeltaPoller::Pass
     QHash<QByteArray, qint64> moved; // member -> its new score
     QVector<QByteArray> movedOrder; // deterministic order for the delta
     int ranged = 0; // members the ZRANGE pages returned: the window above the cursor
+    int bulkNext = 0; // offset of the next SORT_RO
+    int bulkEnd = 0; // SORT_RO reads ranks [0, bulkEnd): `ranged`, more if the window slid
+    int uncovered = 0; // reads SORT_RO has not given yet
+    qsizetype settled = 0; // reads settled so far (settleReads works in slices)
+    qsizetype nextReply = 0; // HGETALL replies come in `fallback` order
+    qint64 settleAtMs = 0;
     QVector<QByteArray> reads; // members whose fields this poll reads
     QHash<QByteArray, int> readIndex; // member -> index in reads (aligns SORT_RO replies)
     QVector<QList<QByteArray>> bulk; // per read: name, value ... from SORT_RO
@@ -325,34 +332,45 @@ void IndexDeltaPoller::requestBulk()
     p.readIndex.reserve(p.reads.size());
     for (int i = 0; i < p.reads.size(); ++i)
         p.readIndex.insert(p.reads.at(i), i);
-    QList<QByteArray> tail {QByteArrayLiteral("GET"), QByteArrayLiteral("#")};
+    p.uncovered = int(p.reads.size());
+    p.bulkEnd = p.ranged;
+    // Two in flight at a time: each reply is turned into field lists and dropped before
+    // the next arrives, so no event-loop pass parses more than two replies (the socket
+    // would otherwise hold dozens at once and one read would parse them all) and a full
+    // read never holds every reply.
+    for (int k = 0; k < 2 && p.bulkNext < p.bulkEnd; ++k)
+        sendBulk();
+}
+
+void IndexDeltaPoller::sendBulk()
+{
+    Pass &p = *m_pass;
+    const int offset = p.bulkNext;
+    const int count = qMin(m_options.bulkBatch, p.bulkEnd - offset);
+    p.bulkNext += count;
+    ++p.chunksPending;
+    QList<QByteArray> args {"SORT_RO",
+                            m_options.indexKey,
+                            "BY",
+                            "nosort",
+                            "DESC",
+                            "LIMIT",
+                            QByteArray::number(offset),
+                            QByteArray::number(count),
+                            "GET",
+                            "#"};
     for (const QByteArray &field : std::as_const(m_options.bulkFields))
-        tail << QByteArrayLiteral("GET") << (m_bulkPattern + "->" + field);
-    const int step = m_options.bulkBatch;
-    p.chunksPending = (p.ranged + step - 1) / step;
-    // Each reply is its own callback (still pipelined on the wire): it is turned into
-    // field lists and dropped at once, so a full read never holds every reply.
-    for (int offset = 0; offset < p.ranged; offset += step) {
-        QList<QByteArray> args {"SORT_RO",
-                                m_options.indexKey,
-                                "BY",
-                                "nosort",
-                                "DESC",
-                                "LIMIT",
-                                QByteArray::number(offset),
-                                QByteArray::number(qMin(step, p.ranged - offset))};
-        args += tail;
-        ++p.delta.commands;
-        ++m_commandsSent;
-        ++m_bulkSent;
-        m_client->command(
-            args, m_passContext,
-            [this, g = m_generation](const RedisReply &r) {
-                if (g == m_generation)
-                    onBulk(r);
-            },
-            m_options.timeoutMs);
-    }
+        args << QByteArrayLiteral("GET") << (m_bulkPattern + "->" + field);
+    ++p.delta.commands;
+    ++m_commandsSent;
+    ++m_bulkSent;
+    m_client->command(
+        args, m_passContext,
+        [this, g = m_generation](const RedisReply &r) {
+            if (g == m_generation)
+                onBulk(r);
+        },
+        m_options.timeoutMs);
 }
 
 void IndexDeltaPoller::onBulk(const RedisReply &reply)
@@ -366,10 +384,12 @@ void IndexDeltaPoller::onBulk(const RedisReply &reply)
         // (Redis < 7), GET denied in cluster mode: HGETALL from now on.
         if (m_bulkRefusal.isEmpty())
             m_bulkRefusal = reply.errorMessage();
+        p.bulkEnd = p.bulkNext; // ask no more
     } else if (reply.isArray()) {
         const QByteArrayList &fields = m_options.bulkFields;
         const qsizetype width = 1 + fields.size();
         const auto &els = reply.elements();
+        int newlyCovered = 0;
         for (qsizetype i = 0; i + width <= els.size(); i += width) {
             const auto it = p.readIndex.constFind(els.at(i).data());
             if (it == p.readIndex.cend() || p.covered.at(*it))
@@ -385,9 +405,21 @@ void IndexDeltaPoller::onBulk(const RedisReply &reply)
                 continue; // no hash, or not a hash: HGETALL tells which
             p.bulk[*it] = std::move(flat);
             p.covered[*it] = true;
+            ++newlyCovered;
         }
+        p.uncovered -= newlyCovered;
+        // Every write between the ZRANGE and these SORT_RO moves a member to the top and
+        // slides the window down one rank: its last members come below `ranged`. Read on
+        // past it while replies still bring members of this poll (at most one window
+        // more); what is still missing then is read with HGETALL.
+        if (p.bulkNext >= p.bulkEnd && p.uncovered > 0 && newlyCovered > 0
+            && p.bulkEnd < 2 * p.ranged)
+            p.bulkEnd = qMin(2 * p.ranged, p.bulkEnd + m_options.bulkBatch);
     }
-    if (--p.chunksPending > 0)
+    --p.chunksPending;
+    if (p.bulkNext < p.bulkEnd && p.chunksPending < 2)
+        sendBulk();
+    if (p.chunksPending > 0)
         return;
     for (int i = 0; i < p.reads.size(); ++i) {
         if (!p.covered.at(i))
@@ -442,8 +474,8 @@ void IndexDeltaPoller::onReads(const QList<RedisReply> &replies, int chunk)
 
 void IndexDeltaPoller::finishPoll()
 {
-    const qint64 t = now();
     Pass &p = *m_pass;
+    p.settleAtMs = now();
     if (p.delta.full && !p.truncated) {
         // The whole index was read: its top score is the cursor, even when lower than
         // before (a restarted or failed-over server with older data).
@@ -456,27 +488,48 @@ void IndexDeltaPoller::finishPoll()
             m_haveMaxScore = true;
         }
     }
-    const auto settle = [this, t](const QByteArray &member, qint64 score) -> Member & {
-        auto it = m_members.find(member);
-        if (it == m_members.end()) {
-            it = m_members.insert(member, Member {});
-            it->knownSincePass = m_scanPass;
-            it->seenInPass = m_scanning ? m_scanPass : 0;
+    settleReads();
+}
+
+IndexDeltaPoller::Member &IndexDeltaPoller::settleMember(const QByteArray &member, qint64 score,
+                                                         qint64 t)
+{
+    auto it = m_members.find(member);
+    if (it == m_members.end()) {
+        it = m_members.insert(member, Member {});
+        it->knownSincePass = m_scanPass;
+        it->seenInPass = m_scanning ? m_scanPass : 0;
+    }
+    it->score = score;
+    it->movedAtMs = t;
+    it->checkAtMs = t + m_options.staleAfterMs;
+    return *it;
+}
+
+void IndexDeltaPoller::settleReads()
+{
+    // A first poll of 100 000 members is settled in slices of ~4 ms of work per
+    // event-loop pass (the rest after a zero timer), never all in one callback.
+    QElapsedTimer budget;
+    budget.start();
+    Pass &p = *m_pass;
+    const qint64 t = p.settleAtMs;
+    while (p.settled < p.reads.size()) {
+        if ((p.settled & 255) == 255 && budget.elapsed() >= kSliceMs) {
+            QTimer::singleShot(0, m_passContext, [this, g = m_generation] {
+                if (g == m_generation)
+                    settleReads();
+            });
+            return;
         }
-        it->score = score;
-        it->movedAtMs = t;
-        it->checkAtMs = t + m_options.staleAfterMs;
-        return *it;
-    };
-    qsizetype nextReply = 0; // HGETALL replies come in p.fallback order
-    for (qsizetype i = 0; i < p.reads.size(); ++i) {
+        const qsizetype i = p.settled++;
         const QByteArray &member = p.reads.at(i);
         const qint64 score = p.moved.value(member);
         const bool fromBulk = i < p.covered.size() && p.covered.at(i);
         static const RedisReply kNone;
-        const RedisReply &r = fromBulk ? kNone : p.replies.at(nextReply++);
+        const RedisReply &r = fromBulk ? kNone : p.replies.at(p.nextReply++);
         const bool wasVanished = m_members.value(member).vanished;
-        Member &m = settle(member, score);
+        Member &m = settleMember(member, score, t);
         if (!fromBulk && r.isArray() && r.size() == 0) {
             // Hash gone while the member is in the zset. Old score: the writer went
             // silent (report it). Fresh score: the writer is between its DEL and HSET,
@@ -506,8 +559,15 @@ void IndexDeltaPoller::finishPoll()
         m.fieldsDueMs = t + qint64(double(m_options.fieldsRefreshMs) * jitter);
         p.delta.upserts.append(std::move(rec));
     }
+    settleRest();
+}
+
+void IndexDeltaPoller::settleRest()
+{
+    const qint64 t = m_pass->settleAtMs;
+    Pass &p = *m_pass;
     for (const IndexRecord &rec : std::as_const(p.delta.touched))
-        settle(rec.member, rec.score);
+        settleMember(rec.member, rec.score, t);
     for (qsizetype i = 0; i < p.checks.size(); ++i) {
         const RedisReply &r = p.replies.at(p.fallback.size() + i);
         auto it = m_members.find(p.checks.at(i));

@@ -120,6 +120,7 @@ private:
         bool dirty = true;
     };
     struct Pass; // one poll in flight
+    static constexpr int kSliceMs = 4;
 
     void beginPoll();
     void requestPage();
@@ -129,13 +130,17 @@ private:
     void requestReads();
     bool bulkUsable() const;
     void requestBulk();
+    void sendBulk();
     void onBulk(const RedisReply &reply);
     void sendReads();
     void onReads(const QList<RedisReply> &replies, int chunk);
     void finishPoll();
+    void settleReads(); // in slices of kSliceMs
+    void settleRest();
     void fail(const QString &message);
     void endPass();
     void noteScore(const QByteArray &member, qint64 score);
+    Member &settleMember(const QByteArray &member, qint64 score, qint64 t);
     bool wantsFields(const QByteArray &member, const Member &m, qint64 now) const;
     qint64 now() const { return m_clock.elapsed(); }
 
