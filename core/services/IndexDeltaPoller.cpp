@@ -25,6 +25,7 @@ struct IndexDeltaPoller::Pass
     QHash<QByteArray, qint64> moved; // member -> its new score
     QVector<QByteArray> movedOrder; // deterministic order for the delta
     int ranged = 0; // members the ZRANGE pages returned: the window above the cursor
+    qsizetype readsBuilt = 0; // movedOrder entries sorted into reads / touched so far
     int bulkNext = 0; // offset of the next SORT_RO
     int bulkEnd = 0; // SORT_RO reads ranks [0, bulkEnd): `ranged`, more if the window slid
     int uncovered = 0; // reads SORT_RO has not given yet
@@ -293,13 +294,29 @@ bool IndexDeltaPoller::wantsFields(const QByteArray &member, const Member &m, qi
 
 void IndexDeltaPoller::requestReads()
 {
+    // Which members to read, in slices like settleReads(): a first poll has 100 000.
+    QElapsedTimer budget;
+    budget.start();
+    Pass &p = *m_pass;
     const qint64 t = now();
-    for (const QByteArray &member : std::as_const(m_pass->movedOrder)) {
+    const bool bulk = !m_bulkPattern.isEmpty() && m_bulkRefusal.isEmpty();
+    while (p.readsBuilt < p.movedOrder.size()) {
+        if ((p.readsBuilt & 63) == 63 && budget.elapsed() >= kSliceMs) {
+            QTimer::singleShot(0, m_passContext, [this, g = m_generation] {
+                if (g == m_generation)
+                    requestReads();
+            });
+            return;
+        }
+        const QByteArray &member = p.movedOrder.at(p.readsBuilt++);
         const auto it = m_members.constFind(member);
-        if (it == m_members.constEnd() || wantsFields(member, *it, t))
-            m_pass->reads.append(member);
-        else
-            m_pass->delta.touched.append({member, m_pass->moved.value(member), {}});
+        if (it == m_members.constEnd() || wantsFields(member, *it, t)) {
+            if (bulk)
+                p.readIndex.insert(member, int(p.reads.size()));
+            p.reads.append(member);
+        } else {
+            p.delta.touched.append({member, p.moved.value(member), {}});
+        }
     }
     for (auto it = m_members.cbegin(); it != m_members.cend(); ++it) {
         if (m_pass->checks.size() >= m_options.batch)
@@ -329,9 +346,6 @@ void IndexDeltaPoller::requestBulk()
     Pass &p = *m_pass;
     p.covered.fill(false, p.reads.size());
     p.bulk.resize(p.reads.size());
-    p.readIndex.reserve(p.reads.size());
-    for (int i = 0; i < p.reads.size(); ++i)
-        p.readIndex.insert(p.reads.at(i), i);
     p.uncovered = int(p.reads.size());
     p.bulkEnd = p.ranged;
     // Two in flight at a time: each reply is turned into field lists and dropped before
@@ -515,7 +529,7 @@ void IndexDeltaPoller::settleReads()
     Pass &p = *m_pass;
     const qint64 t = p.settleAtMs;
     while (p.settled < p.reads.size()) {
-        if ((p.settled & 255) == 255 && budget.elapsed() >= kSliceMs) {
+        if ((p.settled & 63) == 63 && budget.elapsed() >= kSliceMs) {
             QTimer::singleShot(0, m_passContext, [this, g = m_generation] {
                 if (g == m_generation)
                     settleReads();
