@@ -54,6 +54,9 @@ void SessionFeed::enqueue(const IndexDelta &delta)
 {
     if (delta.isEmpty())
         return;
+    // The first poll of 100 000 sessions: room for them all at once, while the model is
+    // still small (cheap), instead of rehashing its index while it grows.
+    m_model->reserve(m_poller->knownCount());
     Work work;
     work.delta = delta; // shared, not copied
     work.atMs = delta.polledAtMs > 0 ? delta.polledAtMs : QDateTime::currentMSecsSinceEpoch();
