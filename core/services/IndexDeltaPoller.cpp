@@ -428,16 +428,17 @@ void IndexDeltaPoller::onBulk(const RedisReply &reply)
             ++newlyCovered;
         }
         p.uncovered -= newlyCovered;
-        // Every write between the ZRANGE and these SORT_RO moves a member to the top and
-        // slides the window down one rank: its last members come below `ranged` (a
-        // writer's burst of a whole poll's worth slides it by up to `ranged`). Read on
-        // while members of this poll are missing, at most one window more; what is still
-        // missing then is read with HGETALL.
-        if (p.bulkNext >= p.bulkEnd && p.uncovered > 0 && p.bulkEnd < 2 * p.ranged)
-            p.bulkEnd = qMin(2 * p.ranged, p.bulkEnd + m_options.bulkBatch);
     }
     --p.chunksPending;
-    if (p.bulkNext < p.bulkEnd && p.chunksPending < 2)
+    // Every write between the ZRANGE and these SORT_RO moves a member to the top and
+    // slides the window down one rank: its last members come below `ranged` (a writer's
+    // burst of a whole poll's worth slides it by up to `ranged`). When the window is read
+    // and members of this poll are still missing, read on, at most one window more; what
+    // is still missing then is read with HGETALL.
+    if (p.chunksPending == 0 && p.bulkNext >= p.bulkEnd && p.uncovered > 0
+        && m_bulkRefusal.isEmpty() && p.bulkEnd < 2 * p.ranged)
+        p.bulkEnd = qMin(2 * p.ranged, p.bulkEnd + 2 * m_options.bulkBatch);
+    while (p.bulkNext < p.bulkEnd && p.chunksPending < 2)
         sendBulk();
     if (p.chunksPending > 0)
         return;
