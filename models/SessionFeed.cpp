@@ -1,5 +1,6 @@
 #include "models/SessionFeed.h"
 
+#include "core/contract/SessionRecord.h"
 #include "models/DisplayFormat.h"
 #include "models/SessionTableModel.h"
 
@@ -19,6 +20,11 @@ IndexDeltaPoller::Options SessionFeed::options(const Keys &keys, int intervalMs)
     options.intervalMs = intervalMs;
     // A session hash has a 1 h idle TTL: check the quiet ones every 30 s, not every poll.
     options.staleAfterMs = 30000;
+    // Only the fields the view shows, in bulk (SORT_RO ... GET), HGETALL as the fallback.
+    options.bulkFields = SessionRecord::fieldNames();
+    // The first poll reads the whole index in one pass (SORT_RO needs the window read in
+    // full): 1000 x 1000 members before the poll is cut and continued.
+    options.maxPagesPerPoll = 1000;
     return options;
 }
 
@@ -46,26 +52,15 @@ SessionFeed::SessionFeed(RedisClient *client, IndexDeltaPoller::Options options,
 
 void SessionFeed::enqueue(const IndexDelta &delta)
 {
-    const qint64 at = delta.polledAtMs > 0 ? delta.polledAtMs : QDateTime::currentMSecsSinceEpoch();
+    if (delta.isEmpty())
+        return;
+    // The first poll of 100 000 sessions: room for them all at once, while the model is
+    // still small (cheap), instead of rehashing its index while it grows.
+    m_model->reserve(m_poller->knownCount());
     Work work;
-    work.atMs = at;
-    for (const IndexRecord &r : delta.upserts) {
-        if (r.fields.isEmpty()) {
-            work.gone.append(r.member); // expired between ZRANGE and HGETALL
-            continue;
-        }
-        work.upserts.append({r.member, r.fields});
-        if (work.upserts.size() == kSliceRows) {
-            m_queue.push_back(std::move(work));
-            work = Work {};
-            work.atMs = at;
-        }
-    }
-    for (const IndexRecord &r : delta.vanished)
-        work.gone.append(r.member);
-    work.gone += delta.removed;
-    if (!work.upserts.isEmpty() || !work.gone.isEmpty())
-        m_queue.push_back(std::move(work));
+    work.delta = delta; // shared, not copied
+    work.atMs = delta.polledAtMs > 0 ? delta.polledAtMs : QDateTime::currentMSecsSinceEpoch();
+    m_queue.push_back(std::move(work));
     drain();
 }
 
@@ -75,9 +70,28 @@ void SessionFeed::drain()
     QElapsedTimer budget;
     budget.start();
     while (!m_queue.empty() && budget.elapsed() < kSliceBudgetMs) {
-        const Work work = std::move(m_queue.front());
-        m_queue.pop_front();
-        m_model->apply(work.upserts, work.gone, work.atMs);
+        Work &work = m_queue.front();
+        const QVector<IndexRecord> &all = work.delta.upserts;
+        QVector<SessionChange> upserts;
+        QVector<QByteArray> gone;
+        const qsizetype end = qMin(all.size(), work.next + kSliceRows);
+        upserts.reserve(end - work.next);
+        for (; work.next < end; ++work.next) {
+            const IndexRecord &r = all.at(work.next);
+            if (r.fields.isEmpty())
+                gone.append(r.member); // expired between ZRANGE and HGETALL
+            else
+                upserts.append({r.member, r.fields});
+        }
+        const qint64 at = work.atMs;
+        if (work.next >= all.size()) {
+            for (const IndexRecord &r : work.delta.vanished)
+                gone.append(r.member);
+            gone += work.delta.removed;
+            m_queue.pop_front(); // `work` is gone from here on
+        }
+        if (!upserts.isEmpty() || !gone.isEmpty())
+            m_model->apply(upserts, gone, at);
     }
     if (!m_queue.empty() && !m_drainScheduled) {
         m_drainScheduled = true;

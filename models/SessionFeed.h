@@ -43,12 +43,12 @@ private:
     // A poll is merged in slices of at most kSliceRows rows, as many per event-loop pass
     // as fit in kSliceBudgetMs: the first poll of 100 000 sessions (or a burst) never
     // freezes the window; later polls queue behind, in order.
-    static constexpr int kSliceRows = 100;
+    static constexpr int kSliceRows = 250;
     static constexpr int kSliceBudgetMs = 4;
     struct Work
     {
-        QVector<SessionChange> upserts;
-        QVector<QByteArray> gone;
+        IndexDelta delta; // converted slice by slice: a big poll costs nothing at once
+        qsizetype next = 0; // first upsert not merged yet
         qint64 atMs = 0;
     };
     void enqueue(const IndexDelta &delta);

@@ -159,6 +159,16 @@ void SessionTableModel::apply(const QVector<SessionChange> &upserts,
     Q_EMIT applied();
 }
 
+void SessionTableModel::reserve(int rows)
+{
+    // Only while the model is far from that size (the first poll): reserving a little
+    // more each time would rehash every row each time.
+    if (rows <= m_rows.capacity() || qsizetype(rows) < 2 * m_rows.size())
+        return;
+    m_rows.reserve(rows);
+    m_index.reserve(rows);
+}
+
 void SessionTableModel::removeIds(const QVector<QByteArray> &gone)
 {
     QVector<int> rows;

@@ -57,6 +57,9 @@ public:
     void apply(const QVector<SessionChange> &upserts, const QVector<QByteArray> &gone,
                qint64 nowMs);
     void clear();
+    // Room for this many rows without growing (the index is a hash: growing it rehashes
+    // every row in one go). A no-op when there is room already or the model holds half.
+    void reserve(int rows);
 
     const SessionSettings &settings() const { return m_settings; }
     void setSettings(const SessionSettings &settings); // re-evaluates alerts and colours

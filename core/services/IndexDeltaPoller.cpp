@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QHashFunctions>
+#include <QTimer>
 
 #include <cmath>
 
@@ -23,8 +24,20 @@ struct IndexDeltaPoller::Pass
     bool haveMaxSeen = false;
     QHash<QByteArray, qint64> moved; // member -> its new score
     QVector<QByteArray> movedOrder; // deterministic order for the delta
-    QVector<QByteArray> reads; // HGETALL, in command order
-    QVector<QByteArray> checks; // PTTL, after the reads
+    int ranged = 0; // members the ZRANGE pages returned: the window above the cursor
+    qsizetype readsBuilt = 0; // movedOrder entries sorted into reads / touched so far
+    int bulkNext = 0; // offset of the next SORT_RO
+    int bulkEnd = 0; // SORT_RO reads ranks [0, bulkEnd): `ranged`, more if the window slid
+    int uncovered = 0; // reads SORT_RO has not given yet
+    qsizetype settled = 0; // reads settled so far (settleReads works in slices)
+    qsizetype nextReply = 0; // HGETALL replies come in `fallback` order
+    qint64 settleAtMs = 0;
+    QVector<QByteArray> reads; // members whose fields this poll reads
+    QHash<QByteArray, int> readIndex; // member -> index in reads (aligns SORT_RO replies)
+    QVector<QList<QByteArray>> bulk; // per read: name, value ... from SORT_RO
+    QVector<bool> covered; // per read: SORT_RO gave its fields
+    QVector<int> fallback; // indexes into reads read with HGETALL, in command order
+    QVector<QByteArray> checks; // PTTL, after the HGETALLs
     QVector<QByteArray> removed; // found by a ZSCAN pass that ended in this poll
     QList<RedisReply> replies;
     int chunksPending = 0;
@@ -72,7 +85,15 @@ IndexDeltaPoller::IndexDeltaPoller(RedisClient *client, Options options, QObject
     m_options.batch = qMax(1, m_options.batch);
     m_options.maxPagesPerPoll = qMax(1, m_options.maxPagesPerPoll);
     m_clock.start();
+    m_options.bulkBatch = qMax(1, m_options.bulkBatch);
     m_timer.setInterval(qMax(10, m_options.intervalMs));
+    if (!m_options.bulkFields.isEmpty() && m_options.hashKey) {
+        // SORT substitutes the member for the first '*' and reads the field after "->":
+        // a key pattern with another '*' or a "->" of its own cannot be one.
+        const QByteArray pattern = m_options.hashKey(QByteArrayLiteral("*"));
+        if (pattern.count('*') == 1 && !pattern.contains("->"))
+            m_bulkPattern = pattern;
+    }
     // Every (re)connect may be to a different server (restart, failover) with other
     // data: the next poll reads the whole index again and re-scans for removals.
     connect(m_client, &RedisClient::stateChanged, this, [this](RedisConnection::State s) {
@@ -81,8 +102,10 @@ IndexDeltaPoller::IndexDeltaPoller(RedisClient *client, Options options, QObject
             m_lostConnection = true;
     });
     connect(m_client, &RedisClient::ready, this, [this] {
-        if (m_lostConnection)
+        if (m_lostConnection) {
             m_full = true;
+            m_bulkRefusal.clear(); // maybe another server, or the ACL changed: try again
+        }
         m_lostConnection = false;
     });
     connect(&m_timer, &QTimer::timeout, this, [this] {
@@ -173,6 +196,7 @@ void IndexDeltaPoller::onPage(const RedisReply &reply)
     int returned = 0;
     forEachScored(reply, [this, &returned](const QByteArray &member, const QByteArray &text) {
         ++returned;
+        ++m_pass->ranged;
         qint64 score = 0;
         if (member.isEmpty() || !parseScore(text, &score))
             return; // a score Redis itself wrote cannot be bad; skip rather than trust
@@ -270,25 +294,171 @@ bool IndexDeltaPoller::wantsFields(const QByteArray &member, const Member &m, qi
 
 void IndexDeltaPoller::requestReads()
 {
+    // Which members to read, in slices like settleReads(): a first poll has 100 000.
+    QElapsedTimer budget;
+    budget.start();
+    Pass &p = *m_pass;
     const qint64 t = now();
-    QList<QList<QByteArray>> commands;
-    for (const QByteArray &member : std::as_const(m_pass->movedOrder)) {
+    const bool bulk = !m_bulkPattern.isEmpty() && m_bulkRefusal.isEmpty();
+    if (p.readsBuilt == 0) {
+        // Sized once: growing a hash of 100 000 rehashes it all in one go (~10 ms).
+        p.reads.reserve(p.movedOrder.size());
+        if (bulk)
+            p.readIndex.reserve(p.movedOrder.size());
+    }
+    while (p.readsBuilt < p.movedOrder.size()) {
+        if ((p.readsBuilt & 63) == 63 && budget.elapsed() >= kSliceMs) {
+            QTimer::singleShot(0, m_passContext, [this, g = m_generation] {
+                if (g == m_generation)
+                    requestReads();
+            });
+            return;
+        }
+        const QByteArray &member = p.movedOrder.at(p.readsBuilt++);
         const auto it = m_members.constFind(member);
         if (it == m_members.constEnd() || wantsFields(member, *it, t)) {
-            m_pass->reads.append(member);
-            commands.append({"HGETALL", m_options.hashKey(member)});
+            if (bulk)
+                p.readIndex.insert(member, int(p.reads.size()));
+            p.reads.append(member);
         } else {
-            m_pass->delta.touched.append({member, m_pass->moved.value(member), {}});
+            p.delta.touched.append({member, p.moved.value(member), {}});
         }
     }
     for (auto it = m_members.cbegin(); it != m_members.cend(); ++it) {
         if (m_pass->checks.size() >= m_options.batch)
             break; // bounded; the rest are checked next poll
-        if (!it->vanished && it->checkAtMs <= t && !m_pass->moved.contains(it.key())) {
+        if (!it->vanished && it->checkAtMs <= t && !m_pass->moved.contains(it.key()))
             m_pass->checks.append(it.key());
-            commands.append({"PTTL", m_options.hashKey(it.key())});
-        }
     }
+    if (bulkUsable())
+        return requestBulk();
+    m_pass->fallback.reserve(m_pass->reads.size());
+    for (int i = 0; i < m_pass->reads.size(); ++i)
+        m_pass->fallback.append(i);
+    sendReads();
+}
+
+bool IndexDeltaPoller::bulkUsable() const
+{
+    const Pass &p = *m_pass;
+    // Only when the window SORT_RO reads is the one the ZRANGE pages read in full, and
+    // mostly members to re-read (a long lookback with few re-reads reads HGETALL).
+    return !m_bulkPattern.isEmpty() && m_bulkRefusal.isEmpty() && !p.truncated && p.ranged > 0
+        && !p.reads.isEmpty() && qsizetype(p.ranged) <= 2 * p.reads.size();
+}
+
+void IndexDeltaPoller::requestBulk()
+{
+    Pass &p = *m_pass;
+    p.covered.fill(false, p.reads.size());
+    p.bulk.resize(p.reads.size());
+    p.uncovered = int(p.reads.size());
+    p.bulkEnd = p.ranged;
+    // Two in flight at a time: each reply is turned into field lists and dropped before
+    // the next arrives, so no event-loop pass parses more than two replies (the socket
+    // would otherwise hold dozens at once and one read would parse them all) and a full
+    // read never holds every reply.
+    for (int k = 0; k < 2 && p.bulkNext < p.bulkEnd; ++k)
+        sendBulk();
+}
+
+void IndexDeltaPoller::sendBulk()
+{
+    Pass &p = *m_pass;
+    const int offset = p.bulkNext;
+    const int count = qMin(m_options.bulkBatch, p.bulkEnd - offset);
+    p.bulkNext += count;
+    ++p.chunksPending;
+    QList<QByteArray> args {"SORT_RO",
+                            m_options.indexKey,
+                            "BY",
+                            "nosort",
+                            "DESC",
+                            "LIMIT",
+                            QByteArray::number(offset),
+                            QByteArray::number(count),
+                            "GET",
+                            "#"};
+    for (const QByteArray &field : std::as_const(m_options.bulkFields))
+        args << QByteArrayLiteral("GET") << (m_bulkPattern + "->" + field);
+    ++p.delta.commands;
+    ++m_commandsSent;
+    ++m_bulkSent;
+    m_client->command(
+        args, m_passContext,
+        [this, g = m_generation](const RedisReply &r) {
+            if (g == m_generation)
+                onBulk(r);
+        },
+        m_options.timeoutMs);
+}
+
+void IndexDeltaPoller::onBulk(const RedisReply &reply)
+{
+    Pass &p = *m_pass;
+    if (reply.isLocalError())
+        return fail(QStringLiteral("SORT_RO %1: %2")
+                        .arg(QString::fromUtf8(m_options.indexKey), reply.errorMessage()));
+    if (reply.isError()) {
+        // NOPERM (ACL without +sort_ro, or restricted key patterns), unknown command
+        // (Redis < 7), GET denied in cluster mode: HGETALL from now on.
+        if (m_bulkRefusal.isEmpty())
+            m_bulkRefusal = reply.errorMessage();
+        p.bulkEnd = p.bulkNext; // ask no more
+    } else if (reply.isArray()) {
+        const QByteArrayList &fields = m_options.bulkFields;
+        const qsizetype width = 1 + fields.size();
+        const auto &els = reply.elements();
+        int newlyCovered = 0;
+        for (qsizetype i = 0; i + width <= els.size(); i += width) {
+            const auto it = p.readIndex.constFind(els.at(i).data());
+            if (it == p.readIndex.cend() || p.covered.at(*it))
+                continue; // not moved this poll (or a writer moved it in between)
+            QList<QByteArray> flat;
+            flat.reserve(2 * fields.size());
+            for (qsizetype f = 0; f < fields.size(); ++f) {
+                const RedisReply &v = els.at(i + 1 + f);
+                if (v.isString())
+                    flat << fields.at(f) << v.data();
+            }
+            if (flat.isEmpty())
+                continue; // no hash, or not a hash: HGETALL tells which
+            p.bulk[*it] = std::move(flat);
+            p.covered[*it] = true;
+            ++newlyCovered;
+        }
+        p.uncovered -= newlyCovered;
+    }
+    --p.chunksPending;
+    // Every write between the ZRANGE and these SORT_RO moves a member to the top and
+    // slides the window down one rank: its last members come below `ranged` (a writer's
+    // burst of a whole poll's worth slides it by up to `ranged`). When the window is read
+    // and members of this poll are still missing, read on, at most one window more; what
+    // is still missing then is read with HGETALL.
+    if (p.chunksPending == 0 && p.bulkNext >= p.bulkEnd && p.uncovered > 0
+        && m_bulkRefusal.isEmpty() && p.bulkEnd < 2 * p.ranged)
+        p.bulkEnd = qMin(2 * p.ranged, p.bulkEnd + 2 * m_options.bulkBatch);
+    while (p.bulkNext < p.bulkEnd && p.chunksPending < 2)
+        sendBulk();
+    if (p.chunksPending > 0)
+        return;
+    for (int i = 0; i < p.reads.size(); ++i) {
+        if (!p.covered.at(i))
+            p.fallback.append(i);
+    }
+    m_fallbackReads += quint64(p.fallback.size());
+    p.readIndex = {};
+    sendReads();
+}
+
+void IndexDeltaPoller::sendReads()
+{
+    QList<QList<QByteArray>> commands;
+    commands.reserve(m_pass->fallback.size() + m_pass->checks.size());
+    for (int i : std::as_const(m_pass->fallback))
+        commands.append({"HGETALL", m_options.hashKey(m_pass->reads.at(i))});
+    for (const QByteArray &member : std::as_const(m_pass->checks))
+        commands.append({"PTTL", m_options.hashKey(member)});
     if (commands.isEmpty())
         return finishPoll();
     m_pass->replies.resize(commands.size());
@@ -325,8 +495,8 @@ void IndexDeltaPoller::onReads(const QList<RedisReply> &replies, int chunk)
 
 void IndexDeltaPoller::finishPoll()
 {
-    const qint64 t = now();
     Pass &p = *m_pass;
+    p.settleAtMs = now();
     if (p.delta.full && !p.truncated) {
         // The whole index was read: its top score is the cursor, even when lower than
         // before (a restarted or failed-over server with older data).
@@ -339,25 +509,54 @@ void IndexDeltaPoller::finishPoll()
             m_haveMaxScore = true;
         }
     }
-    const auto settle = [this, t](const QByteArray &member, qint64 score) -> Member & {
-        auto it = m_members.find(member);
-        if (it == m_members.end()) {
-            it = m_members.insert(member, Member {});
-            it->knownSincePass = m_scanPass;
-            it->seenInPass = m_scanning ? m_scanPass : 0;
+    settleReads();
+}
+
+IndexDeltaPoller::Member &IndexDeltaPoller::settleMember(const QByteArray &member, qint64 score,
+                                                         qint64 t)
+{
+    auto it = m_members.find(member);
+    if (it == m_members.end()) {
+        it = m_members.insert(member, Member {});
+        it->knownSincePass = m_scanPass;
+        it->seenInPass = m_scanning ? m_scanPass : 0;
+    }
+    it->score = score;
+    it->movedAtMs = t;
+    it->checkAtMs = t + m_options.staleAfterMs;
+    return *it;
+}
+
+void IndexDeltaPoller::settleReads()
+{
+    // A first poll of 100 000 members is settled in slices of ~4 ms of work per
+    // event-loop pass (the rest after a zero timer), never all in one callback.
+    QElapsedTimer budget;
+    budget.start();
+    Pass &p = *m_pass;
+    const qint64 t = p.settleAtMs;
+    if (p.settled == 0) {
+        p.delta.upserts.reserve(p.reads.size());
+        if (m_members.isEmpty()) // the first poll: sized once, no rehash while growing
+            m_members.reserve(p.reads.size());
+    }
+    while (p.settled < p.reads.size()) {
+        if ((p.settled & 63) == 63 && budget.elapsed() >= kSliceMs) {
+            QTimer::singleShot(0, m_passContext, [this, g = m_generation] {
+                if (g == m_generation)
+                    settleReads();
+            });
+            return;
         }
-        it->score = score;
-        it->movedAtMs = t;
-        it->checkAtMs = t + m_options.staleAfterMs;
-        return *it;
-    };
-    for (qsizetype i = 0; i < p.reads.size(); ++i) {
+        const qsizetype i = p.settled++;
         const QByteArray &member = p.reads.at(i);
         const qint64 score = p.moved.value(member);
-        const RedisReply &r = p.replies.at(i);
+        const bool fromBulk = i < p.covered.size() && p.covered.at(i);
+        static const RedisReply kNone;
+        const RedisReply &r = fromBulk ? kNone : p.replies.at(p.nextReply++);
         const bool wasVanished = m_members.value(member).vanished;
-        Member &m = settle(member, score);
-        if (r.isArray() && r.size() == 0) {
+        Member &m = settleMember(member, score, t);
+        if (!fromBulk && r.isArray() && r.size() == 0) {
             // Hash gone while the member is in the zset. Old score: the writer went
             // silent (report it). Fresh score: the writer is between its DEL and HSET,
             // or the key was just written; look again next poll.
@@ -373,7 +572,9 @@ void IndexDeltaPoller::finishPoll()
             continue;
         }
         IndexRecord rec {member, score, {}};
-        if (r.isArray()) {
+        if (fromBulk) {
+            rec.fields = std::move(p.bulk[i]);
+        } else if (r.isArray()) {
             rec.fields.reserve(r.size());
             for (const RedisReply &e : r.elements())
                 rec.fields.append(e.data());
@@ -384,10 +585,17 @@ void IndexDeltaPoller::finishPoll()
         m.fieldsDueMs = t + qint64(double(m_options.fieldsRefreshMs) * jitter);
         p.delta.upserts.append(std::move(rec));
     }
+    settleRest();
+}
+
+void IndexDeltaPoller::settleRest()
+{
+    const qint64 t = m_pass->settleAtMs;
+    Pass &p = *m_pass;
     for (const IndexRecord &rec : std::as_const(p.delta.touched))
-        settle(rec.member, rec.score);
+        settleMember(rec.member, rec.score, t);
     for (qsizetype i = 0; i < p.checks.size(); ++i) {
-        const RedisReply &r = p.replies.at(p.reads.size() + i);
+        const RedisReply &r = p.replies.at(p.fallback.size() + i);
         auto it = m_members.find(p.checks.at(i));
         if (it == m_members.end())
             continue;

@@ -5,6 +5,7 @@
 // members that stopped moving (expired hash = silent writer), and a bounded ZSCAN pass
 // now and then to find members removed from the zset. docs/poller.md has the design.
 #include <QByteArray>
+#include <QByteArrayList>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QList>
@@ -68,6 +69,15 @@ public:
         int lookbackMs = 0;
         int maxPagesPerPoll = 100; // ZRANGE pages per poll; the rest continues next poll
         int timeoutMs = -1; // per command; < 0: the client's default
+        // Non-empty: the moved members' hashes are read in bulk, only these fields, with
+        // `SORT_RO index BY nosort DESC LIMIT o n GET # GET <hashKey("*")>->field ...`
+        // (Redis >= 7.0): on a zset, BY nosort keeps score order, so the top n are the
+        // members this poll's ZRANGE found above the cursor. A member SORT_RO did not
+        // cover (a writer raced it) and every member when SORT_RO is refused (ACL,
+        // old server, cluster) is read with HGETALL as before. fields then holds only
+        // these names (a missing field is left out, like HGETALL). docs/poller.md.
+        QByteArrayList bulkFields;
+        int bulkBatch = 250; // SORT_RO LIMIT per command: Redis blocks ~5 us per member
     };
 
     IndexDeltaPoller(RedisClient *client, Options options, QObject *parent = nullptr);
@@ -87,6 +97,11 @@ public:
     void setPriorityMembers(const QSet<QByteArray> &members);
     // Start a ZSCAN pass on the next poll instead of waiting resyncEveryMs.
     void resyncSoon() { m_resyncDueMs = 0; }
+    // Why the bulk read is off (the server's refusal of SORT_RO), empty while it is used
+    // or not configured. Tried again after a reconnect.
+    QString bulkRefusal() const { return m_bulkRefusal; }
+    quint64 bulkCommandsSent() const { return m_bulkSent; }
+    quint64 fallbackReads() const { return m_fallbackReads; }
 
 Q_SIGNALS:
     void delta(const switchboard::IndexDelta &delta);
@@ -105,6 +120,7 @@ private:
         bool dirty = true;
     };
     struct Pass; // one poll in flight
+    static constexpr int kSliceMs = 4;
 
     void beginPoll();
     void requestPage();
@@ -112,11 +128,19 @@ private:
     void requestScan();
     void onScan(const RedisReply &reply);
     void requestReads();
+    bool bulkUsable() const;
+    void requestBulk();
+    void sendBulk();
+    void onBulk(const RedisReply &reply);
+    void sendReads();
     void onReads(const QList<RedisReply> &replies, int chunk);
     void finishPoll();
+    void settleReads(); // in slices of kSliceMs
+    void settleRest();
     void fail(const QString &message);
     void endPass();
     void noteScore(const QByteArray &member, qint64 score);
+    Member &settleMember(const QByteArray &member, qint64 score, qint64 t);
     bool wantsFields(const QByteArray &member, const Member &m, qint64 now) const;
     qint64 now() const { return m_clock.elapsed(); }
 
@@ -139,6 +163,10 @@ private:
     bool m_scanning = false;
     quint64 m_scanPass = 0;
     quint64 m_commandsSent = 0;
+    QString m_bulkRefusal;
+    QByteArray m_bulkPattern; // hashKey("*"), empty when it cannot be a SORT pattern
+    quint64 m_bulkSent = 0;
+    quint64 m_fallbackReads = 0;
     quint64 m_generation = 0; // bumped per pass: late replies of an ended pass are dropped
 };
 
