@@ -31,9 +31,13 @@ RecoveryEventTail::RecoveryEventTail(const RedisConnectionOptions &options, QByt
 
 RecoveryEventTail::~RecoveryEventTail()
 {
-    // The worker only ever waits on its own event loop, so this returns promptly.
-    QMetaObject::invokeMethod(m_worker, &RecoveryEventTailWorker::shutdown,
-                              Qt::BlockingQueuedConnection);
+    // The worker only ever waits on its own event loop, so this returns promptly. (A
+    // thread that is not running any more has nothing that could race: delete here.)
+    if (m_thread->isRunning())
+        QMetaObject::invokeMethod(m_worker, &RecoveryEventTailWorker::shutdown,
+                                  Qt::BlockingQueuedConnection);
+    else
+        m_worker->shutdown();
     m_thread->quit();
     if (!m_thread->wait(5000))
         qWarning("events tail: the worker thread did not stop within 5 s");
