@@ -1,7 +1,7 @@
 #pragma once
 // Feeds a SessionTableModel from the contract's sessions index: the shared
 // IndexDeltaPoller over `N sessions` (member = session id, hash `N session:{id}`), each
-// poll merged into the model in one apply(). A vanished hash (expired: the session ended
+// poll merged into the model in slices of apply(). A vanished hash (expired: the session ended
 // or its writer went silent) and a member removed from the zset both leave the list.
 #include "core/contract/Keys.h"
 #include "core/services/IndexDeltaPoller.h"

@@ -26,7 +26,8 @@ struct IndexRecord
 {
     QByteArray member;
     qint64 score = 0;
-    QList<QByteArray> fields; // HGETALL flat list: name, value, name, value ...
+    // name, value, name, value ...: the HGETALL flat list, or only Options::bulkFields
+    QList<QByteArray> fields;
 };
 
 struct IndexDelta

@@ -5,6 +5,7 @@
 #include "SessionTestData.h"
 #include "core/contract/Keys.h"
 #include "models/SessionFeed.h"
+#include "models/SessionProxyModel.h"
 #include "models/SessionTableModel.h"
 #include "redis/RedisTestUtil.h"
 
@@ -84,6 +85,59 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 19);
         QCOMPARE(reset.count(), 0);
         QVERIFY(feed.commandsSent() > 0);
+    }
+
+    // A poll bigger than a slice (2 000 sessions, 250 rows per slice) is merged over
+    // several apply()s, with the model and the sorted proxy under
+    // QAbstractItemModelTester the whole time; the proxy is in order after every slice and
+    // a change after the load moves its row. The hashes are read in bulk (SORT_RO).
+    void bigPollIsMergedInSlices()
+    {
+        RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        RedisClient client(optionsFor(server));
+        QSignalSpy ready(&client, &RedisClient::ready);
+        client.open();
+        QVERIFY(ready.wait(5000));
+        const Keys keys(QByteArrayLiteral("t:"));
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        constexpr int kSessions = 2000;
+        for (int i = 0; i < kSessions; ++i)
+            writeSession(
+                client, keys,
+                sessionRecord(QStringLiteral("s%1").arg(i), (i * 7919) % 100000, now - 5000 + i));
+
+        SessionTableModel model(SessionSettings {});
+        SessionProxyModel proxy(&model);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester proxyTester(
+            &proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.sort(SessionTableModel::Fill, Qt::DescendingOrder);
+        int slices = 0;
+        int unsorted = 0;
+        connect(&model, &SessionTableModel::applied, this, [&] {
+            ++slices;
+            for (int r = 1; r < proxy.rowCount(); ++r)
+                unsorted += proxy.index(r - 1, 0).data(SessionTableModel::FillRole).toDouble()
+                    < proxy.index(r, 0).data(SessionTableModel::FillRole).toDouble();
+        });
+        SessionFeed feed(&client, SessionFeed::options(keys, 200), &model);
+        feed.start();
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), kSessions, 20000);
+        QVERIFY2(slices >= kSessions / 250, qPrintable(QString::number(slices)));
+        QCOMPARE(unsorted, 0);
+        QCOMPARE(proxy.rowCount(), kSessions);
+        QVERIFY(feed.poller()->bulkCommandsSent() > 0);
+        QVERIFY(feed.poller()->bulkRefusal().isEmpty());
+
+        // The emptiest session fills up: it moves to the top of the sorted proxy.
+        const QByteArray last
+            = proxy.index(kSessions - 1, 0).data(SessionTableModel::IdRole).toString().toUtf8();
+        writeSession(client, keys, sessionRecord(QString::fromUtf8(last), 99999, now + 10000));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            proxy.index(0, 0).data(SessionTableModel::IdRole).toString().toUtf8(), last, 5000);
+        QCOMPARE(unsorted, 0);
     }
 
     void handMadeDelta()
