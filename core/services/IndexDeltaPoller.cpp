@@ -7,6 +7,7 @@
 #include <QHashFunctions>
 
 #include <cmath>
+#include <utility>
 
 namespace switchboard {
 
@@ -28,6 +29,14 @@ struct IndexDeltaPoller::Pass
     QVector<QByteArray> removed; // found by a ZSCAN pass that ended in this poll
     QList<RedisReply> replies;
     int chunksPending = 0;
+    // Where the sliced steps are (Options::sliceBudgetMs).
+    qsizetype sorted = 0; // movedOrder entries sorted into reads / touched
+    int dueReads = 0; // reads taken only because the fields were due (maxFieldReadsPerPoll)
+    QList<QList<QByteArray>> commands; // HGETALL (reads) then PTTL (checks)
+    int chunksSent = 0;
+    bool settling = false; // finishPoll's first slice ran
+    qsizetype settledReads = 0;
+    qsizetype settledTouched = 0;
 };
 
 namespace {
@@ -268,36 +277,88 @@ bool IndexDeltaPoller::wantsFields(const QByteArray &member, const Member &m, qi
         || m_priority.contains(member);
 }
 
+void IndexDeltaPoller::continueLater(void (IndexDeltaPoller::*step)())
+{
+    ++m_continued;
+    QTimer::singleShot(0, m_passContext, [this, step, g = m_generation] {
+        if (g == m_generation)
+            (this->*step)();
+    });
+}
+
+bool IndexDeltaPoller::sliceSpent(const QElapsedTimer &slice, qsizetype done) const
+{
+    // The clock is read every 64 members: cheap, and a slice overshoots by the work of
+    // 64 members at most.
+    return m_options.sliceBudgetMs > 0 && done % 64 == 0
+        && slice.elapsed() >= m_options.sliceBudgetMs;
+}
+
 void IndexDeltaPoller::requestReads()
 {
     const qint64 t = now();
-    QList<QList<QByteArray>> commands;
-    for (const QByteArray &member : std::as_const(m_pass->movedOrder)) {
-        const auto it = m_members.constFind(member);
-        if (it == m_members.constEnd() || wantsFields(member, *it, t)) {
-            m_pass->reads.append(member);
-            commands.append({"HGETALL", m_options.hashKey(member)});
-        } else {
-            m_pass->delta.touched.append({member, m_pass->moved.value(member), {}});
-        }
-    }
-    for (auto it = m_members.cbegin(); it != m_members.cend(); ++it) {
-        if (m_pass->checks.size() >= m_options.batch)
-            break; // bounded; the rest are checked next poll
-        if (!it->vanished && it->checkAtMs <= t && !m_pass->moved.contains(it.key())) {
-            m_pass->checks.append(it.key());
-            commands.append({"PTTL", m_options.hashKey(it.key())});
-        }
-    }
-    if (commands.isEmpty())
+    if (!sortMoved(t))
+        return continueLater(&IndexDeltaPoller::requestReads);
+    collectChecks(t);
+    if (m_pass->commands.isEmpty())
         return finishPoll();
-    m_pass->replies.resize(commands.size());
+    m_pass->replies.resize(m_pass->commands.size());
     const int batch = m_options.batch;
-    const int chunks = int((commands.size() + batch - 1) / batch);
-    m_pass->chunksPending = chunks;
-    for (int c = 0; c < chunks; ++c) {
-        const QList<QList<QByteArray>> chunk = commands.mid(qsizetype(c) * batch, batch);
-        m_pass->delta.commands += int(chunk.size());
+    m_pass->chunksPending = int((m_pass->commands.size() + batch - 1) / batch);
+    sendReadChunk();
+}
+
+bool IndexDeltaPoller::sortMoved(qint64 t)
+{
+    Pass &p = *m_pass;
+    QElapsedTimer slice;
+    slice.start();
+    for (qsizetype done = 0; p.sorted < p.movedOrder.size(); ++done) {
+        if (done > 0 && sliceSpent(slice, done))
+            return false;
+        const QByteArray &member = p.movedOrder.at(p.sorted++);
+        const auto it = m_members.constFind(member);
+        bool read = it == m_members.constEnd() || wantsFields(member, *it, t);
+        if (read && it != m_members.constEnd() && m_options.maxFieldReadsPerPoll > 0 && !it->dirty
+            && !it->vanished && !m_priority.contains(member)) {
+            // Due by age only: capped per poll; the rest stay due and go next poll.
+            read = p.dueReads < m_options.maxFieldReadsPerPoll;
+            p.dueReads += read ? 1 : 0;
+        }
+        if (read) {
+            p.reads.append(member);
+            p.commands.append({"HGETALL", m_options.hashKey(member)});
+        } else {
+            p.delta.touched.append({member, p.moved.value(member), {}});
+        }
+    }
+    return true;
+}
+
+void IndexDeltaPoller::collectChecks(qint64 t)
+{
+    Pass &p = *m_pass;
+    for (auto it = m_members.cbegin(); it != m_members.cend(); ++it) {
+        if (p.checks.size() >= m_options.batch)
+            break; // bounded; the rest are checked next poll
+        // The cheap tests first: most members are not due.
+        if (!it->vanished && it->checkAtMs <= t && !p.moved.contains(it.key())) {
+            p.checks.append(it.key());
+            p.commands.append({"PTTL", m_options.hashKey(it.key())});
+        }
+    }
+}
+
+void IndexDeltaPoller::sendReadChunk()
+{
+    // Sliced: one pipeline of `batch` commands per event-loop pass. Building and writing
+    // 1000 commands is a few ms; the first poll's 10 000 at once were ~45 ms.
+    Pass &p = *m_pass;
+    const int batch = m_options.batch;
+    do {
+        const int c = p.chunksSent++;
+        const QList<QList<QByteArray>> chunk = p.commands.mid(qsizetype(c) * batch, batch);
+        p.delta.commands += int(chunk.size());
         m_commandsSent += quint64(chunk.size());
         m_client->pipeline(
             chunk, m_passContext,
@@ -306,7 +367,9 @@ void IndexDeltaPoller::requestReads()
                     onReads(replies, c);
             },
             m_options.timeoutMs);
-    }
+    } while (m_options.sliceBudgetMs <= 0 && qsizetype(p.chunksSent) * batch < p.commands.size());
+    if (qsizetype(p.chunksSent) * batch < p.commands.size())
+        continueLater(&IndexDeltaPoller::sendReadChunk);
 }
 
 void IndexDeltaPoller::onReads(const QList<RedisReply> &replies, int chunk)
@@ -323,22 +386,9 @@ void IndexDeltaPoller::onReads(const QList<RedisReply> &replies, int chunk)
         finishPoll();
 }
 
-void IndexDeltaPoller::finishPoll()
+bool IndexDeltaPoller::settleMoved(qint64 t)
 {
-    const qint64 t = now();
     Pass &p = *m_pass;
-    if (p.delta.full && !p.truncated) {
-        // The whole index was read: its top score is the cursor, even when lower than
-        // before (a restarted or failed-over server with older data).
-        m_maxScore = p.maxSeen;
-        m_haveMaxScore = p.haveMaxSeen;
-    }
-    for (auto it = p.moved.cbegin(); it != p.moved.cend(); ++it) {
-        if (!m_haveMaxScore || it.value() > m_maxScore) {
-            m_maxScore = it.value();
-            m_haveMaxScore = true;
-        }
-    }
     const auto settle = [this, t](const QByteArray &member, qint64 score) -> Member & {
         auto it = m_members.find(member);
         if (it == m_members.end()) {
@@ -351,10 +401,16 @@ void IndexDeltaPoller::finishPoll()
         it->checkAtMs = t + m_options.staleAfterMs;
         return *it;
     };
-    for (qsizetype i = 0; i < p.reads.size(); ++i) {
+    QElapsedTimer slice;
+    slice.start();
+    qsizetype done = 0;
+    for (; p.settledReads < p.reads.size(); ++done) {
+        if (done > 0 && sliceSpent(slice, done))
+            return false;
+        const qsizetype i = p.settledReads++;
         const QByteArray &member = p.reads.at(i);
         const qint64 score = p.moved.value(member);
-        const RedisReply &r = p.replies.at(i);
+        const RedisReply r = std::exchange(p.replies[i], RedisReply()); // freed as it goes
         const bool wasVanished = m_members.value(member).vanished;
         Member &m = settle(member, score);
         if (r.isArray() && r.size() == 0) {
@@ -384,8 +440,36 @@ void IndexDeltaPoller::finishPoll()
         m.fieldsDueMs = t + qint64(double(m_options.fieldsRefreshMs) * jitter);
         p.delta.upserts.append(std::move(rec));
     }
-    for (const IndexRecord &rec : std::as_const(p.delta.touched))
+    for (; p.settledTouched < p.delta.touched.size(); ++done) {
+        if (done > 0 && sliceSpent(slice, done))
+            return false;
+        const IndexRecord &rec = p.delta.touched.at(p.settledTouched++);
         settle(rec.member, rec.score);
+    }
+    return true;
+}
+
+void IndexDeltaPoller::finishPoll()
+{
+    const qint64 t = now();
+    Pass &p = *m_pass;
+    if (!p.settling) {
+        p.settling = true;
+        if (p.delta.full && !p.truncated) {
+            // The whole index was read: its top score is the cursor, even when lower than
+            // before (a restarted or failed-over server with older data).
+            m_maxScore = p.maxSeen;
+            m_haveMaxScore = p.haveMaxSeen;
+        }
+        for (auto it = p.moved.cbegin(); it != p.moved.cend(); ++it) {
+            if (!m_haveMaxScore || it.value() > m_maxScore) {
+                m_maxScore = it.value();
+                m_haveMaxScore = true;
+            }
+        }
+    }
+    if (!settleMoved(t))
+        return continueLater(&IndexDeltaPoller::finishPoll);
     for (qsizetype i = 0; i < p.checks.size(); ++i) {
         const RedisReply &r = p.replies.at(p.reads.size() + i);
         auto it = m_members.find(p.checks.at(i));
