@@ -6,6 +6,7 @@
 #include "core/services/IndexDeltaPoller.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProcessEventLog.h"
+#include "core/services/ProcsPollerOptions.h"
 #include "core/services/RedisBackend.h"
 #include "models/ProcessTreeModel.h"
 #include "widgets/ProcessesView.h"
@@ -13,26 +14,6 @@
 #include <QSysInfo>
 
 namespace switchboard {
-
-namespace {
-
-// Heartbeats move every score every 2 s: CPU / memory are re-read every 20 s per process
-// (spread out), at once for the selected rows and for any process PM2 reported an event
-// for; liveness comes from the scores themselves. docs/poller.md has the figures.
-IndexDeltaPoller::Options procsOptions(const Keys &keys)
-{
-    IndexDeltaPoller::Options o;
-    o.indexKey = keys.procs();
-    o.hashKey = [keys](const QByteArray &member) -> QByteArray {
-        return keys.ns() + "proc:" + member;
-    };
-    o.intervalMs = 2000;
-    o.fieldsRefreshMs = 20000;
-    o.lookbackMs = 10000;
-    return o;
-}
-
-} // namespace
 
 ProcessesFeature::ProcessesFeature(const ConnectionProfile &profile, MainWindow &window,
                                    QObject *parent)
@@ -59,7 +40,7 @@ void ProcessesFeature::setRedis(RedisBackend *redis, const RedisConnectionOption
     if (!redis)
         return;
     const Keys keys(m_profile.keyNamespace.toUtf8());
-    m_poller = new IndexDeltaPoller(redis->client(), procsOptions(keys), this);
+    m_poller = new IndexDeltaPoller(redis->client(), procsPollerOptions(keys), this);
     connect(m_poller, &IndexDeltaPoller::delta, m_view->model(), &ProcessTreeModel::applyDelta);
     connect(m_poller, &IndexDeltaPoller::delta, m_view, [this] { m_view->setNote({}); });
     connect(m_poller, &IndexDeltaPoller::failed, m_view, [this](const QString &message) {

@@ -99,7 +99,10 @@ ProcessesView::ProcessesView(QWidget *parent)
         QTimer::singleShot(0, this, &ProcessesView::expandSmallFleet);
     });
     auto *ages = new QTimer(this);
-    connect(ages, &QTimer::timeout, m_model, &ProcessTreeModel::tick);
+    connect(ages, &QTimer::timeout, this, [this] {
+        m_model->tick(); // rows whose silence changed, and the host rows
+        m_tree->viewport()->update(); // ages of the rest are computed as they are painted
+    });
     ages->start(1000);
     updateButtons();
 }
