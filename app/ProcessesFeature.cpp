@@ -83,7 +83,33 @@ void ProcessesFeature::maybeStartControl()
     m_control = new ControlChannel(m_redis->client(), m_redisOptions, m_postgres->pool(),
                                    Keys(m_profile.keyNamespace.toUtf8()), o, this);
     m_view->setControl(m_control);
+    connect(m_control, &ControlChannel::permissionChanged, this,
+            &ProcessesFeature::maybeRunScriptedReload);
+    connect(m_view->model(), &ProcessTreeModel::applied, this,
+            &ProcessesFeature::maybeRunScriptedReload);
     m_control->probePermissions();
+}
+
+void ProcessesFeature::maybeRunScriptedReload()
+{
+    // SB_SHOT_RELOAD=host/app (with SB_SHOT_RELOAD_REASON): the demo's screenshot of a
+    // command in progress. A real reload through the control channel, as this console's
+    // operator, audited like any other; issued once, when the app is in the tree and
+    // this console may act.
+    const QString target = qEnvironmentVariable("SB_SHOT_RELOAD");
+    if (target.isEmpty() || m_scriptedReloadSent || !m_control || !m_control->permission().allowed)
+        return;
+    const QString host = target.section(QLatin1Char('/'), 0, 0);
+    const QString app = target.section(QLatin1Char('/'), 1);
+    if (!m_view->selectApp(host, app))
+        return;
+    auto request = m_view->selectedTarget(ControlAction::Reload);
+    if (!request)
+        return;
+    request->reason = qEnvironmentVariable("SB_SHOT_RELOAD_REASON",
+                                           QStringLiteral("demo: reload for the screenshot"));
+    m_scriptedReloadSent = true;
+    m_control->request(*request);
 }
 
 } // namespace switchboard

@@ -44,7 +44,11 @@ ProcessesView::ProcessesView(QWidget *parent)
     m_tree->setColumnWidth(ProcessTreeModel::Name, 220);
     m_tree->setColumnWidth(ProcessTreeModel::Status, 200);
     for (int c = ProcessTreeModel::Pid; c < ProcessTreeModel::ColumnCount; ++c)
-        m_tree->setColumnWidth(c, c == ProcessTreeModel::Heartbeat ? 90 : 72);
+        m_tree->setColumnWidth(c,
+                               c == ProcessTreeModel::Heartbeat || c == ProcessTreeModel::Uptime
+                                       || c == ProcessTreeModel::Memory
+                                   ? 90
+                                   : 72);
 
     m_filter->setPlaceholderText(QStringLiteral("Filter host, app, status (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
@@ -152,6 +156,31 @@ std::optional<ControlRequest> ProcessesView::selectedTarget(ControlAction action
         ? ExecMode::Cluster
         : ExecMode::Fork;
     return r;
+}
+
+bool ProcessesView::selectApp(const QString &host, const QString &app)
+{
+    for (int h = 0; h < m_proxy->rowCount(); ++h) {
+        const QModelIndex hostRow = m_proxy->index(h, 0);
+        if (hostRow.data().toString() != host)
+            continue;
+        for (int l = 0; l < m_proxy->rowCount(hostRow); ++l) {
+            const QModelIndex layer = m_proxy->index(l, 0, hostRow);
+            for (int a = 0; a < m_proxy->rowCount(layer); ++a) {
+                const QModelIndex appRow = m_proxy->index(a, 0, layer);
+                if (appRow.data(ProcessTreeModel::AppRole).toString() == app) {
+                    m_tree->setCurrentIndex(appRow);
+                    // After the pending expand of a small fleet has laid the tree out.
+                    QTimer::singleShot(100, this, [this] {
+                        m_tree->scrollTo(m_tree->currentIndex(),
+                                         QAbstractItemView::PositionAtCenter);
+                    });
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
 }
 
 QString ProcessesView::disabledReason() const
