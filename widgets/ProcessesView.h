@@ -67,6 +67,7 @@ private:
     ActionsPanel *m_actions;
     QPointer<ControlChannel> m_control; // replaced when a backend reconnects
     bool m_expandPending = false;
+    bool m_rowsCame = false; // rows inserted since the last expand check
 };
 
 } // namespace switchboard
