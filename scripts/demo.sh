@@ -4,6 +4,9 @@
 # the console on them. Ctrl+C or closing the window stops everything it started.
 #   scripts/demo.sh                       # opens the window
 #   scripts/demo.sh --screenshots DIR     # headless: writes a PNG of each view to DIR
+# The processes screenshot with a silent host and a command in progress:
+#   SB_SILENT_HOST=edge-07 SB_SHOT_RELOAD=demo-pm2-host/reasoner SB_SHOT_DELAY_MS=4500 \
+#     scripts/demo.sh --screenshots DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
