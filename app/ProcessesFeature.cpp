@@ -6,6 +6,7 @@
 #include "core/services/IndexDeltaPoller.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProcessEventLog.h"
+#include "core/services/ProcsPollerOptions.h"
 #include "core/services/RedisBackend.h"
 #include "models/ProcessTreeModel.h"
 #include "widgets/ProcessesView.h"
@@ -13,26 +14,6 @@
 #include <QSysInfo>
 
 namespace switchboard {
-
-namespace {
-
-// Heartbeats move every score every 2 s: CPU / memory are re-read every 20 s per process
-// (spread out), at once for the selected rows and for any process PM2 reported an event
-// for; liveness comes from the scores themselves. docs/poller.md has the figures.
-IndexDeltaPoller::Options procsOptions(const Keys &keys)
-{
-    IndexDeltaPoller::Options o;
-    o.indexKey = keys.procs();
-    o.hashKey = [keys](const QByteArray &member) -> QByteArray {
-        return keys.ns() + "proc:" + member;
-    };
-    o.intervalMs = 2000;
-    o.fieldsRefreshMs = 20000;
-    o.lookbackMs = 10000;
-    return o;
-}
-
-} // namespace
 
 ProcessesFeature::ProcessesFeature(const ConnectionProfile &profile, MainWindow &window,
                                    QObject *parent)
@@ -59,7 +40,7 @@ void ProcessesFeature::setRedis(RedisBackend *redis, const RedisConnectionOption
     if (!redis)
         return;
     const Keys keys(m_profile.keyNamespace.toUtf8());
-    m_poller = new IndexDeltaPoller(redis->client(), procsOptions(keys), this);
+    m_poller = new IndexDeltaPoller(redis->client(), procsPollerOptions(keys), this);
     connect(m_poller, &IndexDeltaPoller::delta, m_view->model(), &ProcessTreeModel::applyDelta);
     connect(m_poller, &IndexDeltaPoller::delta, m_view, [this] { m_view->setNote({}); });
     connect(m_poller, &IndexDeltaPoller::failed, m_view, [this](const QString &message) {
@@ -102,7 +83,33 @@ void ProcessesFeature::maybeStartControl()
     m_control = new ControlChannel(m_redis->client(), m_redisOptions, m_postgres->pool(),
                                    Keys(m_profile.keyNamespace.toUtf8()), o, this);
     m_view->setControl(m_control);
+    connect(m_control, &ControlChannel::permissionChanged, this,
+            &ProcessesFeature::maybeRunScriptedReload);
+    connect(m_view->model(), &ProcessTreeModel::applied, this,
+            &ProcessesFeature::maybeRunScriptedReload);
     m_control->probePermissions();
+}
+
+void ProcessesFeature::maybeRunScriptedReload()
+{
+    // SB_SHOT_RELOAD=host/app (with SB_SHOT_RELOAD_REASON): the demo's screenshot of a
+    // command in progress. A real reload through the control channel, as this console's
+    // operator, audited like any other; issued once, when the app is in the tree and
+    // this console may act.
+    const QString target = qEnvironmentVariable("SB_SHOT_RELOAD");
+    if (target.isEmpty() || m_scriptedReloadSent || !m_control || !m_control->permission().allowed)
+        return;
+    const QString host = target.section(QLatin1Char('/'), 0, 0);
+    const QString app = target.section(QLatin1Char('/'), 1);
+    if (!m_view->selectApp(host, app))
+        return;
+    auto request = m_view->selectedTarget(ControlAction::Reload);
+    if (!request)
+        return;
+    request->reason = qEnvironmentVariable("SB_SHOT_RELOAD_REASON",
+                                           QStringLiteral("demo: reload for the screenshot"));
+    m_scriptedReloadSent = true;
+    m_control->request(*request);
 }
 
 } // namespace switchboard

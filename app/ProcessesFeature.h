@@ -31,6 +31,7 @@ public:
 
 private:
     void maybeStartControl();
+    void maybeRunScriptedReload();
 
     ConnectionProfile m_profile;
     ProcessesView *m_view;
@@ -40,6 +41,7 @@ private:
     IndexDeltaPoller *m_poller = nullptr;
     ProcessEventLog *m_log = nullptr;
     ControlChannel *m_control = nullptr;
+    bool m_scriptedReloadSent = false;
 };
 
 } // namespace switchboard

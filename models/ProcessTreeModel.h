@@ -12,6 +12,7 @@
 #include <QHash>
 #include <QSet>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -56,9 +57,18 @@ public:
     // The clock is injectable so tests can age heartbeats; default: wall clock.
     void setClock(std::function<qint64()> nowMs) { m_now = std::move(nowMs); }
 
+    // Queues the delta and applies it in slices of about sliceBudgetMs of GUI-thread time,
+    // the rest on the next event-loop passes (a 10 000-row first load, a refresh wave);
+    // small deltas apply at once. Deltas apply in order; one coalesced dataChanged per
+    // parent per slice.
     void applyDelta(const IndexDelta &delta);
+    void setSliceBudgetMs(int ms) { m_sliceBudgetMs = ms; } // 0: whole deltas at once
+    bool isApplying() const { return !m_pending.empty(); }
+    void applyPendingNow(); // the rest of the queue at once (tests)
     void addEvents(const QVector<LoggedProcessEvent> &events);
-    // Heartbeat ages and uptimes move with the clock: dataChanged for those columns.
+    // Heartbeat ages and uptimes move with the clock. Ages never change the order of rows
+    // (age = now - score for all), so only rows whose silence changed get dataChanged,
+    // plus one for the host rows; the view repaints the rest once a second.
     void tick();
 
     int instanceCount() const { return int(m_instances.size()); }
@@ -73,10 +83,15 @@ public:
 
     struct Node; // opaque outside the model's own files (ProcessTreeNode.h)
 
+Q_SIGNALS:
+    void applied(); // the delta queue is empty again
+
 private:
     Node *nodeOf(const QModelIndex &index) const;
     QModelIndex indexOf(Node *node, int column = 0) const;
     Node *child(Node *parent, Kind kind, const QString &key, bool create);
+    void drain();
+    bool applyStep(const IndexDelta &d, int stage, qsizetype i);
     void upsert(const IndexRecord &record);
     void removeInstance(const QByteArray &member);
     void touchRow(Node *node);
@@ -89,6 +104,16 @@ private:
     QHash<QByteArray, Node *> m_instances;
     QHash<QByteArray, QVector<qint64>> m_restartTimes; // member -> times it came online (last hour)
     QSet<Node *> m_touched;
+    struct Pending
+    {
+        IndexDelta delta;
+        int stage = 0; // 0 removed, 1 upserts, 2 touched, 3 vanished
+        qsizetype pos = 0;
+    };
+    std::deque<Pending> m_pending;
+    bool m_drainScheduled = false;
+    int m_sliceBudgetMs = 4;
+    qint64 m_lastTickMs = 0;
     std::function<qint64()> m_now;
 };
 

@@ -177,11 +177,23 @@ QVariant ProcessTreeModel::instanceData(const Node *n, int column, int role) con
 
 QVariant ProcessTreeModel::groupData(const Node *n, int column, int role) const
 {
+    // The proxy sorts by SortRole and asks it for every comparison: the name needs no
+    // aggregate over the instances below (that walk was most of a 500-host sort).
+    const bool aggregated = column == Status || column == Restarts || column == RestartsHour
+        || column == Unstable || column == Cpu || column == Memory || column == Heartbeat;
+    if (role == SortRole && !aggregated)
+        return n->key;
+    if (role == PmIdRole)
+        return qint64(-1);
+    if (role != Qt::DisplayRole && role != Qt::ToolTipRole && role != SortRole && role != SilentRole
+        && role != StatusKindRole && role != BadRole && role != HostRole && role != AppRole
+        && role != ExecModeRole)
+        return {};
     const qint64 now = m_now();
     int total = 0, online = 0, silent = 0, bad = 0, worst = 0;
     qint64 restarts = 0, hour = 0, unstable = 0, memory = 0, newest = 0;
     double cpu = 0;
-    QString version, host, app, execMode;
+    const Node *last = nullptr; // version, host, app, mode: of any instance (the last)
     forInstances(n, [&](const Node *i) {
         ++total;
         const bool s = isSilent(i, now);
@@ -198,11 +210,12 @@ QVariant ProcessTreeModel::groupData(const Node *n, int column, int role) const
         memory += s ? 0 : i->rec.memory.value_or(0);
         cpu += s ? 0 : i->rec.cpu.value_or(0);
         newest = qMax(newest, i->score);
-        version = i->rec.version;
-        host = i->rec.host;
-        app = i->rec.app;
-        execMode = enumToText(i->rec.execMode);
+        last = i;
     });
+    const QString version = last ? last->rec.version : QString();
+    const QString host = last ? last->rec.host : QString();
+    const QString app = last ? last->rec.app : QString();
+    const QString execMode = last ? enumToText(last->rec.execMode) : QString();
     const bool allSilent = total > 0 && silent == total;
     switch (role) {
     case SilentRole:

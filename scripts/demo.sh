@@ -4,6 +4,9 @@
 # the console on them. Ctrl+C or closing the window stops everything it started.
 #   scripts/demo.sh                       # opens the window
 #   scripts/demo.sh --screenshots DIR     # headless: writes a PNG of each view to DIR
+# The processes screenshot with a silent host and a command in progress:
+#   SB_SILENT_HOST=edge-07 SB_SHOT_RELOAD=demo-pm2-host/reasoner SB_SHOT_DELAY_MS=4500 \
+#     scripts/demo.sh --screenshots DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -48,6 +51,10 @@ BIN="$ROOT/build/$PRESET"
 "$BIN/app/switchboard" db migrate --pg "$SB_PG_DSN"
 
 sb_start_fleet
+# SB_SILENT_HOST=NAME: also a host whose bridge died (members stay, hashes expire).
+if [[ -n "${SB_SILENT_HOST:-}" ]]; then sb_add_silent_host "$SB_SILENT_HOST"; fi
+# SB_SHOT_RELOAD=host/app (+ SB_SHOT_RELOAD_REASON): the console reloads that app once it
+# may act (a real, audited command), so a screenshot shows a command in progress.
 
 # SB_BACKFILL=N: N spans of history first (ended sessions for the Traces search).
 if [[ "${SB_BACKFILL:-0}" -gt 0 ]]; then

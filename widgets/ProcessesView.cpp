@@ -44,7 +44,11 @@ ProcessesView::ProcessesView(QWidget *parent)
     m_tree->setColumnWidth(ProcessTreeModel::Name, 220);
     m_tree->setColumnWidth(ProcessTreeModel::Status, 200);
     for (int c = ProcessTreeModel::Pid; c < ProcessTreeModel::ColumnCount; ++c)
-        m_tree->setColumnWidth(c, c == ProcessTreeModel::Heartbeat ? 90 : 72);
+        m_tree->setColumnWidth(c,
+                               c == ProcessTreeModel::Heartbeat || c == ProcessTreeModel::Uptime
+                                       || c == ProcessTreeModel::Memory
+                                   ? 90
+                                   : 72);
 
     m_filter->setPlaceholderText(QStringLiteral("Filter host, app, status (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
@@ -92,14 +96,21 @@ ProcessesView::ProcessesView(QWidget *parent)
     connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
             &ProcessesView::onCurrentChanged);
     connect(m_model, &QAbstractItemModel::dataChanged, this, [this] { updateButtons(); });
-    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
-        if (m_expandPending)
+    // Expand once rows came and the model has applied everything queued: mid-way through
+    // a sliced first load of 10 000 rows the count is still small, and expanding then made
+    // the tree lay out every later insert (200-700 ms of the initial load in bench_procs).
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] { m_rowsCame = true; });
+    connect(m_model, &ProcessTreeModel::applied, this, [this] {
+        if (m_expandPending || !m_rowsCame)
             return;
         m_expandPending = true;
         QTimer::singleShot(0, this, &ProcessesView::expandSmallFleet);
     });
     auto *ages = new QTimer(this);
-    connect(ages, &QTimer::timeout, m_model, &ProcessTreeModel::tick);
+    connect(ages, &QTimer::timeout, this, [this] {
+        m_model->tick(); // rows whose silence changed, and the host rows
+        m_tree->viewport()->update(); // ages of the rest are computed as they are painted
+    });
     ages->start(1000);
     updateButtons();
 }
@@ -107,6 +118,7 @@ ProcessesView::ProcessesView(QWidget *parent)
 void ProcessesView::expandSmallFleet()
 {
     m_expandPending = false;
+    m_rowsCame = false;
     if (m_model->instanceCount() <= 200)
         m_tree->expandAll(); // a big fleet starts collapsed: hosts only
 }
@@ -149,6 +161,31 @@ std::optional<ControlRequest> ProcessesView::selectedTarget(ControlAction action
         ? ExecMode::Cluster
         : ExecMode::Fork;
     return r;
+}
+
+bool ProcessesView::selectApp(const QString &host, const QString &app)
+{
+    for (int h = 0; h < m_proxy->rowCount(); ++h) {
+        const QModelIndex hostRow = m_proxy->index(h, 0);
+        if (hostRow.data().toString() != host)
+            continue;
+        for (int l = 0; l < m_proxy->rowCount(hostRow); ++l) {
+            const QModelIndex layer = m_proxy->index(l, 0, hostRow);
+            for (int a = 0; a < m_proxy->rowCount(layer); ++a) {
+                const QModelIndex appRow = m_proxy->index(a, 0, layer);
+                if (appRow.data(ProcessTreeModel::AppRole).toString() == app) {
+                    m_tree->setCurrentIndex(appRow);
+                    // After the pending expand of a small fleet has laid the tree out.
+                    QTimer::singleShot(100, this, [this] {
+                        m_tree->scrollTo(m_tree->currentIndex(),
+                                         QAbstractItemView::PositionAtCenter);
+                    });
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
 }
 
 QString ProcessesView::disabledReason() const

@@ -39,6 +39,8 @@ public:
     // What Reload / Restart would act on now (nullopt: nothing actionable selected), and
     // why the buttons are disabled (empty when enabled).
     std::optional<ControlRequest> selectedTarget(ControlAction action) const;
+    // Selects the app row of app on host (false: not in the tree yet).
+    bool selectApp(const QString &host, const QString &app);
     QString disabledReason() const;
 
 public Q_SLOTS:
@@ -65,6 +67,7 @@ private:
     ActionsPanel *m_actions;
     QPointer<ControlChannel> m_control; // replaced when a backend reconnects
     bool m_expandPending = false;
+    bool m_rowsCame = false; // rows inserted since the last expand check
 };
 
 } // namespace switchboard

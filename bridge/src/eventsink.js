@@ -3,6 +3,7 @@
 // bounded queue (oldest dropped first, and counted) and are flushed on reconnect. With a
 // Postgres DSN configured, each written entry is also copied to agentops.process_events.
 const { eventFields } = require('./events');
+const { ExitDedup } = require('./exitdedup');
 
 const MAX_QUEUE = 10000;
 
@@ -13,6 +14,7 @@ class EventSink {
     this.byOf = byOf || (() => '');
     this.queue = [];
     this.dropped = 0;
+    this.exits = new ExitDedup();
     this.flushing = false;
     this.redis.on('ready', () => this.flush());
   }
@@ -23,6 +25,7 @@ class EventSink {
   }
 
   push(kind, packet) {
+    if (this.exits.isDuplicate(kind, packet)) return;
     const f = eventFields(kind, packet, this.cfg.host, this.byOf);
     if (!f) return;
     this.queue.push(f);

@@ -30,6 +30,9 @@ struct IndexDeltaPoller::Pass
     int bulkEnd = 0; // SORT_RO reads ranks [0, bulkEnd): `ranged`, more if the window slid
     int uncovered = 0; // reads SORT_RO has not given yet
     qsizetype settled = 0; // reads settled so far (settleReads works in slices)
+    qsizetype settledTouched = 0; // touched members settled so far
+    int dueReads = 0; // reads taken only because the fields were due (maxFieldReadsPerPoll)
+    int chunksSent = 0; // HGETALL/PTTL pipelines sent (one per event-loop pass when sliced)
     qsizetype nextReply = 0; // HGETALL replies come in `fallback` order
     qint64 settleAtMs = 0;
     QVector<QByteArray> reads; // members whose fields this poll reads
@@ -40,6 +43,7 @@ struct IndexDeltaPoller::Pass
     QVector<QByteArray> checks; // PTTL, after the HGETALLs
     QVector<QByteArray> removed; // found by a ZSCAN pass that ended in this poll
     QList<RedisReply> replies;
+    QList<QList<QByteArray>> commands; // HGETALL (fallback reads) then PTTL (checks)
     int chunksPending = 0;
 };
 
@@ -307,16 +311,18 @@ void IndexDeltaPoller::requestReads()
             p.readIndex.reserve(p.movedOrder.size());
     }
     while (p.readsBuilt < p.movedOrder.size()) {
-        if ((p.readsBuilt & 63) == 63 && budget.elapsed() >= kSliceMs) {
-            QTimer::singleShot(0, m_passContext, [this, g = m_generation] {
-                if (g == m_generation)
-                    requestReads();
-            });
-            return;
-        }
+        if (sliceSpent(budget, p.readsBuilt))
+            return continueLater(&IndexDeltaPoller::requestReads);
         const QByteArray &member = p.movedOrder.at(p.readsBuilt++);
         const auto it = m_members.constFind(member);
-        if (it == m_members.constEnd() || wantsFields(member, *it, t)) {
+        bool read = it == m_members.constEnd() || wantsFields(member, *it, t);
+        if (read && it != m_members.constEnd() && m_options.maxFieldReadsPerPoll > 0 && !it->dirty
+            && !it->vanished && !m_priority.contains(member)) {
+            // Due by age only: capped per poll; the rest stay due and go next poll.
+            read = p.dueReads < m_options.maxFieldReadsPerPoll;
+            p.dueReads += read ? 1 : 0;
+        }
+        if (read) {
             if (bulk)
                 p.readIndex.insert(member, int(p.reads.size()));
             p.reads.append(member);
@@ -463,11 +469,21 @@ void IndexDeltaPoller::sendReads()
         return finishPoll();
     m_pass->replies.resize(commands.size());
     const int batch = m_options.batch;
-    const int chunks = int((commands.size() + batch - 1) / batch);
-    m_pass->chunksPending = chunks;
-    for (int c = 0; c < chunks; ++c) {
-        const QList<QList<QByteArray>> chunk = commands.mid(qsizetype(c) * batch, batch);
-        m_pass->delta.commands += int(chunk.size());
+    m_pass->chunksPending = int((commands.size() + batch - 1) / batch);
+    m_pass->commands = std::move(commands);
+    sendReadChunk();
+}
+
+void IndexDeltaPoller::sendReadChunk()
+{
+    // Sliced: one pipeline of `batch` commands per event-loop pass. Building and writing
+    // 1000 commands is a few ms; 10 000 at once were ~45 ms.
+    Pass &p = *m_pass;
+    const int batch = m_options.batch;
+    do {
+        const int c = p.chunksSent++;
+        const QList<QList<QByteArray>> chunk = p.commands.mid(qsizetype(c) * batch, batch);
+        p.delta.commands += int(chunk.size());
         m_commandsSent += quint64(chunk.size());
         m_client->pipeline(
             chunk, m_passContext,
@@ -476,7 +492,9 @@ void IndexDeltaPoller::sendReads()
                     onReads(replies, c);
             },
             m_options.timeoutMs);
-    }
+    } while (m_options.sliceBudgetMs <= 0 && qsizetype(p.chunksSent) * batch < p.commands.size());
+    if (qsizetype(p.chunksSent) * batch < p.commands.size())
+        continueLater(&IndexDeltaPoller::sendReadChunk);
 }
 
 void IndexDeltaPoller::onReads(const QList<RedisReply> &replies, int chunk)
@@ -541,13 +559,8 @@ void IndexDeltaPoller::settleReads()
             m_members.reserve(p.reads.size());
     }
     while (p.settled < p.reads.size()) {
-        if ((p.settled & 63) == 63 && budget.elapsed() >= kSliceMs) {
-            QTimer::singleShot(0, m_passContext, [this, g = m_generation] {
-                if (g == m_generation)
-                    settleReads();
-            });
-            return;
-        }
+        if (sliceSpent(budget, p.settled))
+            return continueLater(&IndexDeltaPoller::settleReads);
         const qsizetype i = p.settled++;
         const QByteArray &member = p.reads.at(i);
         const qint64 score = p.moved.value(member);
@@ -588,12 +601,27 @@ void IndexDeltaPoller::settleReads()
     settleRest();
 }
 
+bool IndexDeltaPoller::settleTouched()
+{
+    // A heartbeat index moves every member every poll: 10 000 touched members.
+    Pass &p = *m_pass;
+    QElapsedTimer budget;
+    budget.start();
+    while (p.settledTouched < p.delta.touched.size()) {
+        if (sliceSpent(budget, p.settledTouched))
+            return false;
+        const IndexRecord &rec = p.delta.touched.at(p.settledTouched++);
+        settleMember(rec.member, rec.score, p.settleAtMs);
+    }
+    return true;
+}
+
 void IndexDeltaPoller::settleRest()
 {
+    if (!settleTouched())
+        return continueLater(&IndexDeltaPoller::settleRest);
     const qint64 t = m_pass->settleAtMs;
     Pass &p = *m_pass;
-    for (const IndexRecord &rec : std::as_const(p.delta.touched))
-        settleMember(rec.member, rec.score, t);
     for (qsizetype i = 0; i < p.checks.size(); ++i) {
         const RedisReply &r = p.replies.at(p.fallback.size() + i);
         auto it = m_members.find(p.checks.at(i));
@@ -620,6 +648,23 @@ void IndexDeltaPoller::settleRest()
         m_pollAgain = false;
         beginPoll();
     }
+}
+
+void IndexDeltaPoller::continueLater(void (IndexDeltaPoller::*step)())
+{
+    ++m_continued;
+    QTimer::singleShot(0, m_passContext, [this, step, g = m_generation] {
+        if (g == m_generation)
+            (this->*step)();
+    });
+}
+
+bool IndexDeltaPoller::sliceSpent(const QElapsedTimer &slice, qsizetype done) const
+{
+    // The clock is read every 64 members: cheap, and a slice overshoots by the work of
+    // 64 members at most. Never before the first member: every slice makes progress.
+    return m_options.sliceBudgetMs > 0 && done > 0 && (done & 63) == 0
+        && slice.elapsed() >= m_options.sliceBudgetMs;
 }
 
 void IndexDeltaPoller::endPass()

@@ -69,6 +69,15 @@ public:
         // still finds it; the ZSCAN pass finds anything older.
         int lookbackMs = 0;
         int maxPagesPerPoll = 100; // ZRANGE pages per poll; the rest continues next poll
+        // > 0: at most this many re-reads per poll that are due only because their fields
+        // are older than fieldsRefreshMs (new, dirty, vanished and priority members are
+        // always read); the rest stay due for the next poll. Bounds a refresh wave.
+        int maxFieldReadsPerPoll = 0;
+        // > 0: the per-member work of a poll (sorting moved members, sending the reads,
+        // settling the replies) runs in slices of about this many ms of GUI-thread time,
+        // continued on the next event-loop pass, so one poll never blocks the loop for
+        // O(all members). 0: each step in one go.
+        int sliceBudgetMs = 4;
         int timeoutMs = -1; // per command; < 0: the client's default
         // Non-empty: the moved members' hashes are read in bulk, only these fields, with
         // `SORT_RO index BY nosort DESC LIMIT o n GET # GET <hashKey("*")>->field ...`
@@ -88,6 +97,8 @@ public:
     void stop();
     void pollNow(); // a poll at once (or right after the one in flight)
     quint64 commandsSent() const { return m_commandsSent; }
+    // Steps continued on a later event-loop pass (Options::sliceBudgetMs), since start.
+    quint64 continuedSteps() const { return m_continued; }
     bool isPolling() const { return m_pass != nullptr; }
     int knownCount() const { return int(m_members.size()); }
 
@@ -121,7 +132,6 @@ private:
         bool dirty = true;
     };
     struct Pass; // one poll in flight
-    static constexpr int kSliceMs = 4;
 
     void beginPoll();
     void requestPage();
@@ -134,10 +144,14 @@ private:
     void sendBulk();
     void onBulk(const RedisReply &reply);
     void sendReads();
+    void sendReadChunk();
     void onReads(const QList<RedisReply> &replies, int chunk);
     void finishPoll();
-    void settleReads(); // in slices of kSliceMs
+    void settleReads(); // in slices of Options::sliceBudgetMs
+    bool settleTouched(); // false: not done, continued on the next pass
     void settleRest();
+    void continueLater(void (IndexDeltaPoller::*step)());
+    bool sliceSpent(const QElapsedTimer &slice, qsizetype done) const;
     void fail(const QString &message);
     void endPass();
     void noteScore(const QByteArray &member, qint64 score);
@@ -164,6 +178,7 @@ private:
     bool m_scanning = false;
     quint64 m_scanPass = 0;
     quint64 m_commandsSent = 0;
+    quint64 m_continued = 0;
     QString m_bulkRefusal;
     QByteArray m_bulkPattern; // hashKey("*"), empty when it cannot be a SORT pattern
     quint64 m_bulkSent = 0;

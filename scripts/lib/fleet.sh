@@ -30,6 +30,20 @@ JS
   echo "pm2:      4 sample agents on host demo-pm2-host, bridge pid $SB_BRIDGE_PID (log $SB_RUN_DIR/bridge.log)"
 }
 
+# A second host whose bridge died: a bridge for host $1 on the same PM2 daemon publishes
+# a few heartbeats and is killed (SIGKILL: no clean shutdown). Its members stay in `N procs`
+# and its hashes expire: the console shows a silent host. Real writes, nothing faked.
+sb_add_silent_host() {
+  local host=$1
+  SWITCHBOARD_BRIDGE_REDIS_URI="$SB_REDIS_URI" SWITCHBOARD_BRIDGE_HOST="$host" \
+    PM2_HOME="$SB_PM2_HOME" node "$SB_ROOT/bridge/src/main.js" >"$SB_RUN_DIR/bridge-$host.log" 2>&1 &
+  local pid=$!
+  sleep "${SB_SILENT_BEATS_S:-5}"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  echo "pm2:      host $host went silent (its bridge was killed; log $SB_RUN_DIR/bridge-$host.log)"
+}
+
 sb_stop_fleet() {
   if [[ -n "$SB_BRIDGE_PID" ]]; then
     kill "$SB_BRIDGE_PID" 2>/dev/null || true

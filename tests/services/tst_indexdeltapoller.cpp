@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTimer>
 
 #include <memory>
 #include <optional>
@@ -258,6 +259,61 @@ private Q_SLOTS:
         d = pollOnce(poller);
         QVERIFY(d);
         QCOMPARE(members(d->upserts), (QSet<QByteArray> {member(1)}));
+    }
+
+    // Options::sliceBudgetMs: a poll of 3000 members runs in many event-loop passes (a
+    // zero timer keeps firing during it) and delivers exactly what an unsliced poll does.
+    // Options::maxFieldReadsPerPoll caps the re-reads that are due by age only.
+    void slicedPollYieldsAndDeliversAll()
+    {
+        QList<QList<QByteArray>> cmds;
+        for (int i = 0; i < 3000; ++i) {
+            cmds.append({"HSET", "t:proc:" + member(i), "n", QByteArray::number(i)});
+            cmds.append({"ZADD", "t:procs", QByteArray::number(1000 + i % 7), member(i)});
+        }
+        bool written = false;
+        QObject ctx;
+        m_writer->pipeline(cmds, &ctx, [&written](const QList<RedisReply> &) { written = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(written, 20000);
+
+        RedisClient client(optionsFor(*m_server));
+        client.open();
+        auto o = options();
+        o.batch = 500;
+        o.sliceBudgetMs = 1;
+        o.fieldsRefreshMs = 1; // every member is due again at once
+        o.maxFieldReadsPerPoll = 100;
+        IndexDeltaPoller poller(&client, o);
+        int passes = 0;
+        QTimer probe;
+        connect(&probe, &QTimer::timeout, [&passes] { ++passes; });
+        probe.start(0);
+        auto d = pollOnce(poller);
+        QVERIFY(d);
+        QCOMPARE(d->upserts.size(), 3000); // new members are never capped
+        QCOMPARE(members(d->upserts).size(), 3000);
+        for (const IndexRecord &r : std::as_const(d->upserts))
+            QCOMPARE(r.fields.value(1), r.member.mid(6)); // "n" = its own number
+        // 3000 reads in pipelines of 500: at least one pass per pipeline after the first.
+        qInfo("event-loop passes during the first poll: %d, steps continued: %d", passes,
+              int(poller.continuedSteps()));
+        QVERIFY(poller.continuedSteps() >= 5);
+        QVERIFY(passes > int(poller.continuedSteps()));
+
+        QTest::qWait(5);
+        cmds.clear();
+        for (int i = 0; i < 3000; ++i)
+            cmds.append({"ZADD", "t:procs", QByteArray::number(5000 + i), member(i)});
+        written = false;
+        m_writer->pipeline(cmds, &ctx, [&written](const QList<RedisReply> &) { written = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(written, 20000);
+        poller.markDirty(member(2999)); // dirty: read beyond the cap
+        d = pollOnce(poller);
+        QVERIFY(d);
+        QCOMPARE(d->upserts.size(), 101);
+        QVERIFY(members(d->upserts).contains(member(2999)));
+        QCOMPARE(d->touched.size(), 2899);
+        QVERIFY(!members(d->upserts).intersects(members(d->touched)));
     }
 
     void recoversAfterRedisRestart()
