@@ -87,7 +87,7 @@ private Q_SLOTS:
         QVERIFY(feed.commandsSent() > 0);
     }
 
-    // A poll bigger than a slice (2 000 sessions, 250 rows per slice) is merged over
+    // A poll bigger than a slice (1 000 sessions, 250 rows per slice) is merged over
     // several apply()s, with the model and the sorted proxy under
     // QAbstractItemModelTester the whole time; the proxy is in order after every slice and
     // a change after the load moves its row. The hashes are read in bulk (SORT_RO).
@@ -101,7 +101,7 @@ private Q_SLOTS:
         QVERIFY(ready.wait(5000));
         const Keys keys(QByteArrayLiteral("t:"));
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        constexpr int kSessions = 2000;
+        constexpr int kSessions = 1000;
         for (int i = 0; i < kSessions; ++i)
             writeSession(
                 client, keys,
