@@ -39,8 +39,13 @@ RecoveryEventTail::~RecoveryEventTail()
     else
         m_worker->shutdown();
     m_thread->quit();
-    if (!m_thread->wait(5000))
-        qWarning("events tail: the worker thread did not stop within 5 s");
+    if (!m_thread->wait(5000)) {
+        // Deleting a worker its thread may still run, or a running QThread, would crash
+        // the console on close: leave both to the process's end instead.
+        qWarning("events tail: the worker thread did not stop within 5 s; left running");
+        m_thread->setParent(nullptr);
+        return;
+    }
     delete m_worker; // no longer running anywhere: its thread has finished
 }
 

@@ -63,7 +63,13 @@ void SessionFeed::enqueue(const IndexDelta &delta)
     work.delta = delta; // shared, not copied
     work.atMs = delta.polledAtMs > 0 ? delta.polledAtMs : QDateTime::currentMSecsSinceEpoch();
     m_queue.push_back(std::move(work));
-    drain();
+    // Not at once: during this signal the poller still holds the delta, and the first
+    // slice's non-const access would copy all of it (100 000 records) in one go. After a
+    // zero timer the feed holds the only reference and takes the records out in place.
+    if (!m_drainScheduled) {
+        m_drainScheduled = true;
+        QTimer::singleShot(0, this, &SessionFeed::drain);
+    }
 }
 
 void SessionFeed::drain()

@@ -242,9 +242,9 @@ void SessionProxyModel::settle()
             --i;
             beginRemoveRows({}, first, last);
             m_proxyToSource.remove(first, last - first + 1);
+            rebuildSourceToProxy(); // before endRemoveRows: its slots may map rows
             endRemoveRows();
         }
-        rebuildSourceToProxy();
     }
     if (!entering.isEmpty()) {
         const int at = int(m_proxyToSource.size());

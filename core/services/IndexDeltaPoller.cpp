@@ -7,6 +7,7 @@
 #include <QHashFunctions>
 #include <QTimer>
 
+#include <algorithm>
 #include <cmath>
 
 namespace switchboard {
@@ -31,7 +32,8 @@ struct IndexDeltaPoller::Pass
     int uncovered = 0; // reads SORT_RO has not given yet
     qsizetype settled = 0; // reads settled so far (settleReads works in slices)
     qsizetype settledTouched = 0; // touched members settled so far
-    int dueReads = 0; // reads taken only because the fields were due (maxFieldReadsPerPoll)
+    QVector<QByteArray> ageDue; // due only because their fields are old (maxFieldReadsPerPoll)
+    bool useBulk = false; // decided once per pass: a reconnect mid-pass must not flip it
     int chunksSent = 0; // HGETALL/PTTL pipelines sent (one per event-loop pass when sliced)
     qsizetype nextReply = 0; // HGETALL replies come in `fallback` order
     qint64 settleAtMs = 0;
@@ -132,6 +134,8 @@ void IndexDeltaPoller::start()
 void IndexDeltaPoller::stop()
 {
     m_timer.stop();
+    if (m_pass)
+        m_full = true; // what the aborted pass found (removals, a ZSCAN's finds) is lost
     endPass();
     m_pollAgain = false;
 }
@@ -303,7 +307,9 @@ void IndexDeltaPoller::requestReads()
     budget.start();
     Pass &p = *m_pass;
     const qint64 t = now();
-    const bool bulk = !m_bulkPattern.isEmpty() && m_bulkRefusal.isEmpty();
+    if (p.readsBuilt == 0)
+        p.useBulk = !m_bulkPattern.isEmpty() && m_bulkRefusal.isEmpty();
+    const bool bulk = p.useBulk;
     if (p.readsBuilt == 0) {
         // Sized once: growing a hash of 100 000 rehashes it all in one go (~10 ms).
         p.reads.reserve(p.movedOrder.size());
@@ -315,14 +321,12 @@ void IndexDeltaPoller::requestReads()
             return continueLater(&IndexDeltaPoller::requestReads);
         const QByteArray &member = p.movedOrder.at(p.readsBuilt++);
         const auto it = m_members.constFind(member);
-        bool read = it == m_members.constEnd() || wantsFields(member, *it, t);
-        if (read && it != m_members.constEnd() && m_options.maxFieldReadsPerPoll > 0 && !it->dirty
-            && !it->vanished && !m_priority.contains(member)) {
-            // Due by age only: capped per poll; the rest stay due and go next poll.
-            read = p.dueReads < m_options.maxFieldReadsPerPoll;
-            p.dueReads += read ? 1 : 0;
-        }
-        if (read) {
+        const bool read = it == m_members.constEnd() || wantsFields(member, *it, t);
+        if (read && it != m_members.constEnd() && m_options.maxFieldReadsPerPoll > 0
+            && m_options.fieldsRefreshMs > 0 && !it->dirty && !it->vanished
+            && !m_priority.contains(member)) {
+            p.ageDue.append(member); // due by age only: capped below, oldest first
+        } else if (read) {
             if (bulk)
                 p.readIndex.insert(member, int(p.reads.size()));
             p.reads.append(member);
@@ -330,6 +334,7 @@ void IndexDeltaPoller::requestReads()
             p.delta.touched.append({member, p.moved.value(member), {}});
         }
     }
+    takeOldestDue(bulk);
     for (auto it = m_members.cbegin(); it != m_members.cend(); ++it) {
         if (m_pass->checks.size() >= m_options.batch)
             break; // bounded; the rest are checked next poll
@@ -344,13 +349,41 @@ void IndexDeltaPoller::requestReads()
     sendReads();
 }
 
+void IndexDeltaPoller::takeOldestDue(bool bulk)
+{
+    // At most maxFieldReadsPerPoll age-due re-reads per poll, the longest overdue first:
+    // taking them in ZRANGE order would read the same low-score members every time and
+    // leave the rest due for ever (their CPU / memory never refreshed).
+    Pass &p = *m_pass;
+    const qsizetype cap = m_options.maxFieldReadsPerPoll;
+    if (p.ageDue.size() > cap) {
+        const auto dueAt = [this](const QByteArray &member) {
+            return m_members.value(member).fieldsDueMs;
+        };
+        std::nth_element(
+            p.ageDue.begin(), p.ageDue.begin() + cap, p.ageDue.end(),
+            [&dueAt](const QByteArray &a, const QByteArray &b) { return dueAt(a) < dueAt(b); });
+    }
+    for (qsizetype i = 0; i < p.ageDue.size(); ++i) {
+        const QByteArray &member = p.ageDue.at(i);
+        if (i < cap) {
+            if (bulk)
+                p.readIndex.insert(member, int(p.reads.size()));
+            p.reads.append(member);
+        } else {
+            p.delta.touched.append({member, p.moved.value(member), {}});
+        }
+    }
+    p.ageDue.clear();
+}
+
 bool IndexDeltaPoller::bulkUsable() const
 {
     const Pass &p = *m_pass;
     // Only when the window SORT_RO reads is the one the ZRANGE pages read in full, and
     // mostly members to re-read (a long lookback with few re-reads reads HGETALL).
-    return !m_bulkPattern.isEmpty() && m_bulkRefusal.isEmpty() && !p.truncated && p.ranged > 0
-        && !p.reads.isEmpty() && qsizetype(p.ranged) <= 2 * p.reads.size();
+    return p.useBulk && !m_bulkPattern.isEmpty() && m_bulkRefusal.isEmpty() && !p.truncated
+        && p.ranged > 0 && !p.reads.isEmpty() && qsizetype(p.ranged) <= 2 * p.reads.size();
 }
 
 void IndexDeltaPoller::requestBulk()

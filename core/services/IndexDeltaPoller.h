@@ -139,6 +139,7 @@ private:
     void requestScan();
     void onScan(const RedisReply &reply);
     void requestReads();
+    void takeOldestDue(bool bulk);
     bool bulkUsable() const;
     void requestBulk();
     void sendBulk();

@@ -316,6 +316,48 @@ private Q_SLOTS:
         QVERIFY(!members(d->upserts).intersects(members(d->touched)));
     }
 
+    // The cap on age-due re-reads takes the longest overdue first: over a few polls every
+    // member is re-read, not the same lowest-score ones each time (which left the rest of
+    // a fleet's CPU / memory columns stale for ever).
+    void cappedReReadsReachEveryMember()
+    {
+        const auto writeScores = [this](int base) {
+            QList<QList<QByteArray>> cmds;
+            for (int i = 0; i < 400; ++i) {
+                cmds.append({"HSET", "t:cap:" + member(i), "n", QByteArray::number(i)});
+                cmds.append({"ZADD", "t:caps", QByteArray::number(base + i), member(i)});
+            }
+            bool written = false;
+            QObject ctx;
+            m_writer->pipeline(cmds, &ctx,
+                               [&written](const QList<RedisReply> &) { written = true; });
+            QTRY_VERIFY_WITH_TIMEOUT(written, 20000);
+        };
+        writeScores(1000);
+        RedisClient client(optionsFor(*m_server));
+        client.open();
+        auto o = options();
+        o.indexKey = "t:caps";
+        o.hashKey = [](const QByteArray &m) -> QByteArray {
+            return QByteArray("t:cap:") + m;
+        };
+        o.fieldsRefreshMs = 1; // every member is due again at once
+        o.maxFieldReadsPerPoll = 50;
+        IndexDeltaPoller poller(&client, o);
+        QVERIFY(pollOnce(poller)); // the first poll reads everything (new members)
+        QSet<QByteArray> reread;
+        for (int round = 1; round <= 8; ++round) {
+            QTest::qWait(5);
+            writeScores(1000 + round * 1000); // every score moves, like a heartbeat
+            const auto d = pollOnce(poller);
+            QVERIFY(d);
+            QCOMPARE(d->upserts.size(), 50);
+            QCOMPARE(d->touched.size(), 350);
+            reread |= members(d->upserts);
+        }
+        QCOMPARE(reread.size(), 400); // 8 polls x 50: each member exactly once
+    }
+
     void recoversAfterRedisRestart()
     {
         for (int i = 0; i < 3; ++i)
