@@ -63,9 +63,10 @@ void SessionFeed::enqueue(const IndexDelta &delta)
     work.delta = delta; // shared, not copied
     work.atMs = delta.polledAtMs > 0 ? delta.polledAtMs : QDateTime::currentMSecsSinceEpoch();
     m_queue.push_back(std::move(work));
-    // Not at once: during this signal the poller still holds the delta, and the first
-    // slice's non-const access would copy all of it (100 000 records) in one go. After a
-    // zero timer the feed holds the only reference and takes the records out in place.
+    // Merged from the next event-loop pass, not inside the poller's callback: that
+    // callback already parsed a reply and settled the poll (~4 ms), and during this signal
+    // the poller still holds the delta, so the first slice's non-const access would copy
+    // all of it (100 000 records) in one go.
     if (!m_drainScheduled) {
         m_drainScheduled = true;
         QTimer::singleShot(0, this, &SessionFeed::drain);
@@ -77,7 +78,10 @@ void SessionFeed::drain()
     m_drainScheduled = false;
     QElapsedTimer budget;
     budget.start();
-    while (!m_queue.empty() && budget.elapsed() < kSliceBudgetMs) {
+    qint64 sliceNs = 0; // the last slice's cost: a slice that would overrun waits
+    const qint64 budgetNs = qint64(kSliceBudgetMs) * 1000000;
+    while (!m_queue.empty() && (sliceNs == 0 || budget.nsecsElapsed() + sliceNs <= budgetNs)) {
+        const qint64 sliceStart = budget.nsecsElapsed();
         Work &work = m_queue.front();
         // Taken out of the delta as they are converted (the feed holds the only copy), so
         // its 100 000 field lists are freed slice by slice, not all at its end (~80 ms).
@@ -102,6 +106,7 @@ void SessionFeed::drain()
         }
         if (!upserts.isEmpty() || !gone.isEmpty())
             m_model->apply(upserts, gone, at);
+        sliceNs = qMax<qint64>(1, budget.nsecsElapsed() - sliceStart);
     }
     if (!m_queue.empty() && !m_drainScheduled) {
         m_drainScheduled = true;

@@ -17,8 +17,10 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QEvent>
 #include <QEventLoop>
 #include <QFile>
+#include <QMap>
 #include <QTimer>
 
 #include <cstdio>
@@ -127,11 +129,73 @@ double serverCpuS(RedisClient &client)
     return out;
 }
 
+// BENCH_TRACE=1 (or =N ms): the GUI thread's CPU time per delivered event (one callback:
+// a socket read, a timer, a queued slice), and every chunk over 8 (N) ms by receiver class and
+// event type, printed at the end: which callback makes the stall.
+class TracingApp : public QCoreApplication
+{
+public:
+    TracingApp(int &argc, char **argv)
+        : QCoreApplication(argc, argv)
+        , m_on(qEnvironmentVariableIsSet("BENCH_TRACE"))
+        , m_overMs(qMax(1, qEnvironmentVariableIntValue("BENCH_TRACE")))
+    {
+        if (m_on && m_overMs == 1)
+            m_overMs = 8;
+    }
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        if (!m_on || m_depth > 0)
+            return QCoreApplication::notify(receiver, event);
+        ++m_depth;
+        const double cpu0 = threadCpuMs();
+        const bool out = QCoreApplication::notify(receiver, event);
+        const double ms = threadCpuMs() - cpu0;
+        --m_depth;
+        if (ms > m_overMs) {
+            const QString key = QString::fromLatin1(receiver->metaObject()->className())
+                + QStringLiteral(" event ") + QString::number(int(event->type()));
+            Entry &e = m_big[key];
+            ++e.count;
+            e.maxMs = qMax(e.maxMs, ms);
+            e.sumMs += ms;
+            if (m_phase >= 0)
+                std::printf("trace[%s] %.1f ms CPU: %s\n", m_phaseName, ms, qPrintable(key));
+        }
+        return out;
+    }
+    void phase(const char *name)
+    {
+        m_phaseName = name;
+        ++m_phase;
+    }
+    void dump() const
+    {
+        for (auto it = m_big.cbegin(); it != m_big.cend(); ++it)
+            std::printf("trace total: %s: %d chunks over the limit, max %.1f ms, sum %.0f ms\n",
+                        qPrintable(it.key()), it->count, it->maxMs, it->sumMs);
+    }
+
+private:
+    struct Entry
+    {
+        int count = 0;
+        double maxMs = 0;
+        double sumMs = 0;
+    };
+    bool m_on;
+    int m_overMs;
+    int m_depth = 0;
+    int m_phase = -1;
+    const char *m_phaseName = "";
+    QMap<QString, Entry> m_big;
+};
+
 } // namespace
 
 int main(int argc, char **argv)
 {
-    QCoreApplication app(argc, argv);
+    TracingApp app(argc, argv);
     const QStringList args = app.arguments();
     const int sessions = args.size() > 1 ? args.at(1).toInt() : 100000;
     const int seconds = args.size() > 2 ? args.at(2).toInt() : 30;
@@ -171,6 +235,7 @@ int main(int argc, char **argv)
     writer.start();
     stall.reset();
     t.restart();
+    app.phase("load");
     feed.start();
     if (!waitFor([&] { return model.rowCount() >= sessions * 95 / 100; }, 240000)) {
         std::fprintf(stderr, "initial load incomplete: %d rows\n", model.rowCount());
@@ -180,6 +245,7 @@ int main(int argc, char **argv)
     const qint64 loadStall = stall.max();
     const double loadStallCpu = stall.maxCpu();
     spin(2000); // settle: the first delta polls after the full read
+    app.phase("steady");
     const quint64 cmd0 = feed.commandsSent();
     const quint64 changed0 = model.rowsChangedTotal();
     const quint64 fallback0 = feed.poller()->fallbackReads();
@@ -198,6 +264,7 @@ int main(int argc, char **argv)
     const double consoleRss = statusMb("VmRSS:");
     const double consolePeak = statusMb("VmHWM:"); // incl. the initial load
     feed.stop();
+    app.phase("naive");
 
     // Phase 2: the naive full re-read, merged into its own model.
     RedisClient naiveClient(options);
@@ -294,6 +361,7 @@ int main(int argc, char **argv)
                    .arg(statusMb("VmHWM:"), 0, 'f', 0)
                    .arg(naiveRounds));
     table.print();
+    app.dump();
     const double ratio = consoleCps > 0 ? naiveCps / consoleCps : 0.0;
     const auto verdict = [](bool ok) {
         return ok ? "PASS" : "MISS";

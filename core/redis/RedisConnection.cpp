@@ -5,6 +5,7 @@
 #include "core/redis/RedisSentinelResolver.h"
 #include "core/redis/RedisSentinelWatcher.h"
 
+#include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QSslConfiguration>
 #include <QSslSocket>
@@ -375,6 +376,21 @@ void RedisConnection::onReadyRead()
 {
     if (!m_socket || !m_reader)
         return;
+    const QByteArray data = m_socket->readAll();
+    m_bytesInReply += data.size();
+    if (!m_reader->feed(data.constData(), size_t(data.size()))) {
+        breakConnection(QStringLiteral("protocol error from %1: %2")
+                            .arg(endpointText(m_current), m_reader->errorText()),
+                        false);
+        return;
+    }
+    deliverReplies();
+}
+
+void RedisConnection::deliverReplies()
+{
+    if (!m_socket || !m_reader)
+        return;
     const quint64 gen = m_generation;
     QPointer<RedisConnection> self(this);
     // Commands sent by the callbacks below go out in one write when the batch is done.
@@ -391,15 +407,23 @@ void RedisConnection::onReadyRead()
             }
         }
     } flushAtEnd {self};
-    const QByteArray data = m_socket->readAll();
-    m_bytesInReply += data.size();
-    if (!m_reader->feed(data.constData(), size_t(data.size()))) {
-        breakConnection(QStringLiteral("protocol error from %1: %2")
-                            .arg(endpointText(m_current), m_reader->errorText()),
-                        false);
-        return;
-    }
+    // Replies are handed out for at most kDeliverBudgetMs per event-loop pass; the rest
+    // (already parsed by hiredis, in order) after a queued call. A socket read that
+    // brings many replies at once (the sessions view's first poll: ZRANGE pages and
+    // SORT_RO reads piled up while the GUI thread was busy) was one 50-90 ms callback.
+    QElapsedTimer budget;
+    budget.start();
     for (;;) {
+        if (budget.elapsed() >= kDeliverBudgetMs) {
+            QMetaObject::invokeMethod(
+                this,
+                [this, self, gen] {
+                    if (self && gen == m_generation)
+                        deliverReplies();
+                },
+                Qt::QueuedConnection);
+            return;
+        }
         void *raw = nullptr;
         if (!m_reader->getReply(&raw)) {
             breakConnection(QStringLiteral("protocol error from %1: %2")

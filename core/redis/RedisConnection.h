@@ -80,6 +80,7 @@ private:
     void connectSocket(const RedisEndpoint &endpoint);
     void onTransportUp();
     void onReadyRead();
+    void deliverReplies(); // at most kDeliverBudgetMs per event-loop pass
     void onSocketError();
     void onSslErrors();
     void sendHandshake();
@@ -120,6 +121,7 @@ private:
     QByteArray m_out;
     bool m_flushPosted = false;
     bool m_inRead = false;
+    static constexpr int kDeliverBudgetMs = 4;
     bool m_tlsVerifyFailed = false;
     QString m_tlsErrors;
 };

@@ -9,6 +9,7 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <functional>
 #include <optional>
 
 using namespace switchboard;
@@ -53,6 +54,46 @@ private Q_SLOTS:
         // The console must be recognisable in CLIENT LIST.
         const auto list = runCommand(client, {"CLIENT", "LIST"});
         QVERIFY(list && list->data().contains("name=switchboard"));
+    }
+
+    // Replies that arrive together are handed out for ~4 ms per event-loop pass, the rest
+    // after a queued call: slow callbacks (2 ms each here) for 30 replies of one read no
+    // longer hold the loop for 60 ms. A zero timer re-armed every pass must get a turn
+    // while they are delivered, and the replies still come in order.
+    void repliesOfOneReadAreDeliveredOverSeveralPasses()
+    {
+        RedisClient client(optionsFor(m_server));
+        client.open();
+        QVERIFY(runCommand(client, {"DEL", "slow"}));
+        const int n = 30;
+        QList<qint64> seen;
+        QList<int> ticksAt;
+        int ticks = 0;
+        bool ticking = true;
+        std::function<void()> tick = [&] {
+            ++ticks;
+            if (ticking)
+                QTimer::singleShot(0, &client, tick);
+        };
+        QObject context;
+        for (int i = 0; i < n; ++i) {
+            client.command({"INCR", "slow"}, &context, [&, i](const RedisReply &r) {
+                seen.append(r.isInteger() && r.integer() == i + 1 ? r.integer() : -1);
+                ticksAt.append(ticks);
+                QElapsedTimer busy;
+                busy.start();
+                while (busy.nsecsElapsed() < 2000000) { }
+            });
+        }
+        QTimer::singleShot(0, &client, tick);
+        QTRY_COMPARE_WITH_TIMEOUT(seen.size(), n, 10000);
+        ticking = false;
+        for (int i = 0; i < n; ++i)
+            QCOMPARE(seen.at(i), qint64(i + 1));
+        // 60 ms of callbacks at <= ~4 ms per pass: the timer ran in between many times.
+        QVERIFY2(ticksAt.last() - ticksAt.first() >= 5,
+                 qPrintable(QStringLiteral("timer passes during delivery: %1")
+                                .arg(ticksAt.last() - ticksAt.first())));
     }
 
     void destroyedContextNeverGetsItsCallback()
