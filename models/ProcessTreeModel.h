@@ -95,7 +95,8 @@ private:
     void upsert(const IndexRecord &record);
     void removeInstance(const QByteArray &member);
     void touchRow(Node *node);
-    void flushTouched();
+    void flushTouched(bool groups = true);
+    void emitSpans(QSet<Node *> &touched);
     bool isSilent(const Node *instance, qint64 now) const;
     QVariant instanceData(const Node *n, int column, int role) const;
     QVariant groupData(const Node *n, int column, int role) const;
@@ -103,7 +104,8 @@ private:
     std::unique_ptr<Node> m_root;
     QHash<QByteArray, Node *> m_instances;
     QHash<QByteArray, QVector<qint64>> m_restartTimes; // member -> times it came online (last hour)
-    QSet<Node *> m_touched;
+    QSet<Node *> m_touched; // instance rows to signal
+    QSet<Node *> m_touchedGroups; // app, layer, host rows: signalled when the queue is empty
     struct Pending
     {
         IndexDelta delta;
