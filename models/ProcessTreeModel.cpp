@@ -18,6 +18,7 @@ constexpr qint64 kHourMs = 3600 * 1000;
 // A slice ends early when this many instance rows wait for their dataChanged: the signals
 // (through the proxy and the tree) are part of the slice's cost.
 constexpr qsizetype kMaxTouchedPerSlice = 256;
+constexpr qsizetype kGroupParentsPerSlice = 200;
 
 // "{host}:{app}:{pm_id}" from the right: host names may hold ':' (IPv6), app names not.
 bool splitMember(const QByteArray &member, QString *host, QString *app, QString *pmId)
@@ -122,8 +123,13 @@ void ProcessTreeModel::drain()
             && (slice.elapsed() >= m_sliceBudgetMs || m_touched.size() >= kMaxTouchedPerSlice))
             break;
     }
-    flushTouched(m_pending.empty());
-    if (!m_pending.empty()) {
+    emitSpans(m_touched);
+    // The group rows of a refresh wave are ~1000 parents (layers and apps of 500 hosts):
+    // signalled kGroupParentsPerSlice at a time once the queue is empty.
+    const bool groupsDone = (!m_pending.empty() || m_sliceBudgetMs <= 0)
+        ? m_pending.empty() && emitSpans(m_touchedGroups)
+        : emitSpans(m_touchedGroups, kGroupParentsPerSlice);
+    if (!m_pending.empty() || !groupsDone) {
         m_drainScheduled = true;
         QTimer::singleShot(0, this, &ProcessTreeModel::drain);
     } else {
@@ -283,30 +289,38 @@ void ProcessTreeModel::touchRow(Node *node)
         m_touchedGroups.insert(n);
 }
 
-void ProcessTreeModel::emitSpans(QSet<Node *> &touched)
+bool ProcessTreeModel::emitSpans(QSet<Node *> &touched, qsizetype maxParents)
 {
     // One dataChanged per parent over the span of its touched rows: a full delta of a big
-    // fleet costs a few hundred signals, not one per instance.
-    QHash<Node *, QPair<int, int>> spans;
-    for (Node *n : std::as_const(touched)) {
-        auto it = spans.find(n->parent);
-        if (it == spans.end())
-            spans.insert(n->parent, {n->row, n->row});
-        else
-            *it = {qMin(it->first, n->row), qMax(it->second, n->row)};
-    }
+    // fleet costs a few hundred signals, not one per instance. With maxParents >= 0 at most
+    // that many parents are signalled; the rest stay touched (false: some are left).
+    QHash<Node *, QVector<Node *>> byParent;
+    for (Node *n : std::as_const(touched))
+        byParent[n->parent].append(n);
     touched.clear();
-    for (auto it = spans.cbegin(); it != spans.cend(); ++it) {
+    qsizetype emitted = 0;
+    for (auto it = byParent.cbegin(); it != byParent.cend(); ++it) {
+        if (maxParents >= 0 && emitted >= maxParents) {
+            for (Node *n : it.value())
+                touched.insert(n);
+            continue;
+        }
+        ++emitted;
+        int first = it.value().constFirst()->row, last = first;
+        for (const Node *n : it.value()) {
+            first = qMin(first, n->row);
+            last = qMax(last, n->row);
+        }
         const QModelIndex parent = indexOf(it.key());
-        Q_EMIT dataChanged(index(it->first, 0, parent), index(it->second, ColumnCount - 1, parent));
+        Q_EMIT dataChanged(index(first, 0, parent), index(last, ColumnCount - 1, parent));
     }
+    return touched.isEmpty();
 }
 
-void ProcessTreeModel::flushTouched(bool groups)
+void ProcessTreeModel::flushTouched()
 {
     emitSpans(m_touched);
-    if (groups)
-        emitSpans(m_touchedGroups);
+    emitSpans(m_touchedGroups);
 }
 
 void ProcessTreeModel::tick()

@@ -63,7 +63,7 @@ public:
     // parent per slice.
     void applyDelta(const IndexDelta &delta);
     void setSliceBudgetMs(int ms) { m_sliceBudgetMs = ms; } // 0: whole deltas at once
-    bool isApplying() const { return !m_pending.empty(); }
+    bool isApplying() const { return !m_pending.empty() || m_drainScheduled; }
     void applyPendingNow(); // the rest of the queue at once (tests)
     void addEvents(const QVector<LoggedProcessEvent> &events);
     // Heartbeat ages and uptimes move with the clock. Ages never change the order of rows
@@ -95,8 +95,8 @@ private:
     void upsert(const IndexRecord &record);
     void removeInstance(const QByteArray &member);
     void touchRow(Node *node);
-    void flushTouched(bool groups = true);
-    void emitSpans(QSet<Node *> &touched);
+    void flushTouched();
+    bool emitSpans(QSet<Node *> &touched, qsizetype maxParents = -1);
     bool isSilent(const Node *instance, qint64 now) const;
     QVariant instanceData(const Node *n, int column, int role) const;
     QVariant groupData(const Node *n, int column, int role) const;
@@ -114,7 +114,7 @@ private:
     };
     std::deque<Pending> m_pending;
     bool m_drainScheduled = false;
-    int m_sliceBudgetMs = 4;
+    int m_sliceBudgetMs = 2;
     qint64 m_lastTickMs = 0;
     std::function<qint64()> m_now;
 };
