@@ -76,6 +76,7 @@ ProcessTreeModel::Node *ProcessTreeModel::child(Node *parent, Kind kind, const Q
     beginInsertRows(indexOf(parent), raw->row, raw->row);
     parent->children.push_back(std::move(node));
     parent->byKey.insert(key, raw);
+    ++m_generation; // endInsertRows: views read the new row's aggregates
     endInsertRows();
     return raw;
 }
@@ -112,7 +113,9 @@ void ProcessTreeModel::drain()
     qsizetype done = 0;
     while (!m_pending.empty()) {
         Pending &p = m_pending.front();
-        if (!applyStep(p.delta, p.stage, p.pos)) {
+        const bool stepped = applyStep(p.delta, p.stage, p.pos);
+        ++m_generation; // what the step changed after a signal read an aggregate
+        if (!stepped) {
             p.pos = 0;
             if (++p.stage > 3)
                 m_pending.pop_front(); // p is gone
@@ -139,6 +142,7 @@ void ProcessTreeModel::drain()
 
 bool ProcessTreeModel::applyStep(const IndexDelta &d, int stage, qsizetype i)
 {
+    ++m_generation;
     switch (stage) {
     case 0:
         if (i >= d.removed.size())
@@ -249,6 +253,7 @@ void ProcessTreeModel::upsert(const IndexRecord &record)
     Node *raw = node.get();
     beginInsertRows(indexOf(appNode), raw->row, raw->row);
     appNode->children.push_back(std::move(node));
+    ++m_generation;
     appNode->byKey.insert(pmText, raw);
     m_instances.insert(record.member, raw);
     endInsertRows();
@@ -266,6 +271,7 @@ void ProcessTreeModel::removeInstance(const QByteArray &member)
         beginRemoveRows(indexOf(parent), row, row);
         parent->byKey.remove(node->key);
         parent->children.erase(parent->children.begin() + row);
+        ++m_generation; // cached aggregates may point at the erased instance
         for (int i = row; i < int(parent->children.size()); ++i)
             parent->children[size_t(i)]->row = i;
         endRemoveRows();
@@ -328,6 +334,7 @@ void ProcessTreeModel::tick()
     // Was one dataChanged per parent per second over every row (~3500 signals at 500
     // hosts, each re-sorted by the proxy). Ages move together and never reorder rows; only
     // a row that fell silent (or woke) since the last tick changes status, colour, sort.
+    ++m_generation; // silences and restarts in the last hour move with the clock
     const qint64 now = m_now();
     for (auto it = m_instances.cbegin(); it != m_instances.cend(); ++it) {
         if (isSilent(it.value(), now) != isSilent(it.value(), m_lastTickMs))
@@ -342,6 +349,7 @@ void ProcessTreeModel::tick()
 
 void ProcessTreeModel::addEvents(const QVector<LoggedProcessEvent> &events)
 {
+    ++m_generation;
     const qint64 since = m_now() - kHourMs;
     for (const LoggedProcessEvent &e : events) {
         // Every (re)start brings a process online, whoever caused it; PM2's own `restart`

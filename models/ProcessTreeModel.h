@@ -82,6 +82,13 @@ public:
     QVariant headerData(int section, Qt::Orientation o, int role = Qt::DisplayRole) const override;
 
     struct Node; // opaque outside the model's own files (ProcessTreeNode.h)
+    struct GroupAggregate
+    {
+        int total = 0, online = 0, silent = 0, bad = 0, worst = 0;
+        qint64 restarts = 0, hour = 0, unstable = 0, memory = 0, newest = 0;
+        double cpu = 0;
+        const Node *last = nullptr; // version, host, app, mode: of any instance (the last)
+    };
 
 Q_SIGNALS:
     void applied(); // the delta queue is empty again
@@ -100,6 +107,7 @@ private:
     bool isSilent(const Node *instance, qint64 now) const;
     QVariant instanceData(const Node *n, int column, int role) const;
     QVariant groupData(const Node *n, int column, int role) const;
+    const GroupAggregate &aggregate(const Node *n, qint64 now) const;
 
     std::unique_ptr<Node> m_root;
     QHash<QByteArray, Node *> m_instances;
@@ -116,6 +124,7 @@ private:
     bool m_drainScheduled = false;
     int m_sliceBudgetMs = 2;
     qint64 m_lastTickMs = 0;
+    quint64 m_generation = 1; // moves with every change: group aggregates are recomputed
     std::function<qint64()> m_now;
 };
 
