@@ -377,7 +377,7 @@ int main(int argc, char **argv)
     table.note(QStringLiteral("delta: ZRANGE BYSCORE pages + HGETALL of new/dirty/selected rows "
                               "and a spread field refresh (20 s, at most 600 per poll); "
                               "liveness from the scores; poll work and model merges in "
-                              "slices of ~4 ms"));
+                              "slices of ~2 ms"));
     double load[3] = {0, 0, 0};
     if (FILE *f = fopen("/proc/loadavg", "r")) {
         if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
