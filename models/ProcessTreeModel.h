@@ -63,7 +63,7 @@ public:
     // parent per slice.
     void applyDelta(const IndexDelta &delta);
     void setSliceBudgetMs(int ms) { m_sliceBudgetMs = ms; } // 0: whole deltas at once
-    bool isApplying() const { return !m_pending.empty(); }
+    bool isApplying() const { return !m_pending.empty() || m_drainScheduled; }
     void applyPendingNow(); // the rest of the queue at once (tests)
     void addEvents(const QVector<LoggedProcessEvent> &events);
     // Heartbeat ages and uptimes move with the clock. Ages never change the order of rows
@@ -82,6 +82,13 @@ public:
     QVariant headerData(int section, Qt::Orientation o, int role = Qt::DisplayRole) const override;
 
     struct Node; // opaque outside the model's own files (ProcessTreeNode.h)
+    struct GroupAggregate
+    {
+        int total = 0, online = 0, silent = 0, bad = 0, worst = 0;
+        qint64 restarts = 0, hour = 0, unstable = 0, memory = 0, newest = 0;
+        double cpu = 0;
+        const Node *last = nullptr; // version, host, app, mode: of any instance (the last)
+    };
 
 Q_SIGNALS:
     void applied(); // the delta queue is empty again
@@ -96,14 +103,17 @@ private:
     void removeInstance(const QByteArray &member);
     void touchRow(Node *node);
     void flushTouched();
+    bool emitSpans(QSet<Node *> &touched, qsizetype maxParents = -1);
     bool isSilent(const Node *instance, qint64 now) const;
     QVariant instanceData(const Node *n, int column, int role) const;
     QVariant groupData(const Node *n, int column, int role) const;
+    const GroupAggregate &aggregate(const Node *n, qint64 now) const;
 
     std::unique_ptr<Node> m_root;
     QHash<QByteArray, Node *> m_instances;
     QHash<QByteArray, QVector<qint64>> m_restartTimes; // member -> times it came online (last hour)
-    QSet<Node *> m_touched;
+    QSet<Node *> m_touched; // instance rows to signal
+    QSet<Node *> m_touchedGroups; // app, layer, host rows: signalled when the queue is empty
     struct Pending
     {
         IndexDelta delta;
@@ -112,8 +122,9 @@ private:
     };
     std::deque<Pending> m_pending;
     bool m_drainScheduled = false;
-    int m_sliceBudgetMs = 4;
+    int m_sliceBudgetMs = 2;
     qint64 m_lastTickMs = 0;
+    quint64 m_generation = 1; // moves with every change: group aggregates are recomputed
     std::function<qint64()> m_now;
 };
 

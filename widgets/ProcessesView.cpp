@@ -5,6 +5,7 @@
 #include "widgets/ActionsPanel.h"
 #include "widgets/ProcessEventsPanel.h"
 #include "widgets/ProcessProxyModel.h"
+#include "widgets/ProcessTreeView.h"
 #include "widgets/ReloadDialog.h"
 
 #include <QHBoxLayout>
@@ -24,7 +25,7 @@ ProcessesView::ProcessesView(QWidget *parent)
     : QWidget(parent)
     , m_model(new ProcessTreeModel(this))
     , m_proxy(new ProcessProxyModel(this))
-    , m_tree(new QTreeView(this))
+    , m_tree(new ProcessTreeView(this))
     , m_filter(new QLineEdit(this))
     , m_reload(new QPushButton(QStringLiteral("Reload…"), this))
     , m_restart(new QPushButton(QStringLiteral("Restart…"), this))
@@ -109,10 +110,25 @@ ProcessesView::ProcessesView(QWidget *parent)
     auto *ages = new QTimer(this);
     connect(ages, &QTimer::timeout, this, [this] {
         m_model->tick(); // rows whose silence changed, and the host rows
-        m_tree->viewport()->update(); // ages of the rest are computed as they are painted
+        repaintAges(); // ages of the rest are computed as they are painted
     });
     ages->start(1000);
     updateButtons();
+}
+
+void ProcessesView::repaintAges()
+{
+    // Only the columns that move with the clock: the whole viewport was 10-14 ms of
+    // painting per second (perf, bench_procs), most of it text that had not changed. The
+    // tree paints each rect of the region separately, column by column.
+    const int height = m_tree->viewport()->height();
+    for (int c : {int(ProcessTreeModel::Status), int(ProcessTreeModel::Uptime),
+                  int(ProcessTreeModel::Heartbeat)}) {
+        const int x = m_tree->header()->sectionViewportPosition(c);
+        const int w = m_tree->header()->sectionSize(c);
+        if (w > 0 && !m_tree->header()->isSectionHidden(c))
+            m_tree->viewport()->update(QRect(x, 0, w, height));
+    }
 }
 
 void ProcessesView::expandSmallFleet()

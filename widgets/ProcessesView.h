@@ -54,6 +54,7 @@ private:
     void updateButtons();
     void onCurrentChanged();
     void expandSmallFleet();
+    void repaintAges();
 
     ProcessTreeModel *m_model;
     ProcessProxyModel *m_proxy;

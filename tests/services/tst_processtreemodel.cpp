@@ -16,7 +16,7 @@ using namespace switchboard;
 namespace {
 
 IndexRecord proc(const QString &host, const QString &layer, const QString &app, int pmId, qint64 at,
-                 ProcessStatus status = ProcessStatus::Online)
+                 ProcessStatus status = ProcessStatus::Online, double cpu = 1.5)
 {
     ProcessRecord r;
     r.host = host;
@@ -27,7 +27,7 @@ IndexRecord proc(const QString &host, const QString &layer, const QString &app, 
     r.restarts = pmId;
     r.heartbeatAt = at;
     r.startedAt = at - 60000;
-    r.cpu = 1.5;
+    r.cpu = cpu;
     r.memory = 50 * 1024 * 1024;
     return {
         QString(host + QLatin1Char(':') + app + QLatin1Char(':') + QString::number(pmId)).toUtf8(),
@@ -257,6 +257,61 @@ private Q_SLOTS:
         QVERIFY(sliced.indexOfMember("host003:app2:8").data(ProcessTreeModel::SilentRole).toBool());
         QCOMPARE(sliced.indexOfMember("host003:app3:12").parent().parent().data().toString(),
                  QStringLiteral("tool"));
+    }
+
+    // A sliced refresh wave signals instance rows slice by slice, and the group rows above
+    // them (aggregates: app, layer, host) only once the queue is empty: signalled per
+    // slice, every slice repainted the visible host rows and re-signalled the same ~1000
+    // layers and hosts through proxy and tree (bench_procs). Fails when groups are
+    // flushed with every slice.
+    void groupRowsAreSignalledOnceTheQueueIsEmpty()
+    {
+        qint64 now = 1'700'000'000'000;
+        const auto fleet = [&now](double cpu) {
+            IndexDelta d;
+            for (int h = 0; h < 20; ++h)
+                for (int a = 0; a < 5; ++a)
+                    for (int i = 0; i < 4; ++i)
+                        d.upserts.append(
+                            proc(QStringLiteral("host%1").arg(h, 3, 10, QLatin1Char('0')),
+                                 QStringLiteral("llm"), QStringLiteral("app%1").arg(a), a * 4 + i,
+                                 now, ProcessStatus::Online, cpu));
+            return d;
+        };
+        ProcessTreeModel model;
+        model.setClock([&now] { return now; });
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setSliceBudgetMs(0);
+        model.applyDelta(fleet(1.0));
+        model.setSliceBudgetMs(1);
+
+        int instanceSignals = 0, groupSignals = 0, groupSignalsMidway = 0;
+        bool hostsSignalled = false;
+        connect(&model, &QAbstractItemModel::dataChanged, this,
+                [&](const QModelIndex &topLeft, const QModelIndex &bottomRight) {
+                    const bool instance = topLeft.data(ProcessTreeModel::KindRole).toInt()
+                        == ProcessTreeModel::InstanceNode;
+                    instanceSignals += instance ? 1 : 0;
+                    groupSignals += instance ? 0 : 1;
+                    groupSignalsMidway += !instance && model.isApplying() ? 1 : 0;
+                    hostsSignalled = hostsSignalled
+                        || (!topLeft.parent().isValid() && topLeft.row() == 0
+                            && bottomRight.row() == 19);
+                });
+        QSignalSpy applied(&model, &ProcessTreeModel::applied);
+        now += 2000;
+        model.applyDelta(fleet(7.0)); // 400 changed rows: more than one slice (256 at most)
+        QVERIFY(model.isApplying());
+        QVERIFY(instanceSignals > 0);
+        QCOMPARE(groupSignals, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.isApplying(), 20000);
+        QCOMPARE(applied.count(), 1);
+        QCOMPARE(groupSignalsMidway, 0);
+        QVERIFY(groupSignals >= 20 + 1); // every host's layer, and the host rows
+        QVERIFY(hostsSignalled);
+        QCOMPARE(model.index(0, ProcessTreeModel::Cpu).data().toString(),
+                 QStringLiteral("140.0 %")); // 20 instances x 7.0
     }
 
 private:
