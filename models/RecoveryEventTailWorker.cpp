@@ -8,12 +8,25 @@
 #include <QMutexLocker>
 #include <QThread>
 
+#include <hiredis/hiredis.h>
+
 namespace switchboard {
 
 namespace {
 qint64 idMs(const QByteArray &id)
 {
     return id.left(id.indexOf('-')).toLongLong();
+}
+
+bool isString(const redisReply *r)
+{
+    return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS);
+}
+
+// Borrowed bytes: valid while the reply lives, i.e. during the parse only.
+QByteArray borrow(const redisReply *r)
+{
+    return QByteArray::fromRawData(r->str, qsizetype(r->len));
 }
 } // namespace
 
@@ -35,6 +48,9 @@ void RecoveryEventTailWorker::init()
     m_reader->setBlockMs(m_blockMs);
     m_reader->setCount(m_count);
     connect(m_reader, &RedisStreamReader::entries, this, &RecoveryEventTailWorker::onEntries);
+    m_reader->setRawEntries([this](const QByteArray &stream, const redisReply *entries) {
+        onRawEntries(stream, entries);
+    });
     connect(m_reader, &RedisStreamReader::gapDetected, this, &RecoveryEventTailWorker::onGap);
     connect(m_reader, &RedisStreamReader::readError, this, &RecoveryEventTailWorker::readError);
     connect(m_reader, &RedisStreamReader::reading, this, [this] {
@@ -115,6 +131,60 @@ EventRow RecoveryEventTailWorker::rowFor(const RedisStreamEntry &entry)
     return row;
 }
 
+bool RecoveryEventTailWorker::rowFor(const redisReply *entry, EventRow *row)
+{
+    if (!entry || entry->type != REDIS_REPLY_ARRAY || entry->elements != 2
+        || !isString(entry->element[0]))
+        return false;
+    const QByteArray id(entry->element[0]->str, qsizetype(entry->element[0]->len));
+    const redisReply *fv = entry->element[1];
+    RecordFields fields;
+    QString shape; // what is wrong with the entry's structure, if anything
+    if (fv && fv->type == REDIS_REPLY_ARRAY) {
+        fields.reserve(int(fv->elements / 2));
+        size_t wrong = 0;
+        for (size_t i = 0; i + 1 < fv->elements; i += 2) {
+            const redisReply *name = fv->element[i];
+            const redisReply *value = fv->element[i + 1];
+            if (!isString(name)) {
+                ++wrong;
+                continue;
+            }
+            if (isString(value))
+                fields.set(borrow(name), borrow(value));
+            else {
+                ++wrong;
+                fields.set(borrow(name), QByteArray());
+            }
+        }
+        if (fv->elements % 2 != 0) {
+            const redisReply *name = fv->element[fv->elements - 1];
+            if (isString(name))
+                fields.set(borrow(name), QByteArray());
+            shape = QStringLiteral("odd number of elements (%1) in a name/value list")
+                        .arg(fv->elements);
+        } else if (wrong > 0) {
+            shape = QStringLiteral("%1 field names or values are not strings").arg(wrong);
+        }
+    } else {
+        shape = QStringLiteral("the entry's fields are not a list");
+    }
+    *row = EventRow::fromParsed(RecoveryEvent::parse(fields, QString::fromLatin1(id)));
+    row->event.streamId = QString::fromLatin1(id);
+    if (!shape.isEmpty()) { // the parser's reasons follow, as for fromFlatList's message
+        const QString prefix
+            = QStringLiteral("event ") + row->event.streamId + QStringLiteral(": ");
+        if (row->type == EventRow::Type::Bad && row->problem.startsWith(prefix))
+            row->problem.insert(prefix.size(), shape + QLatin1Char('\n'));
+        else
+            row->problem = prefix + shape;
+        row->type = EventRow::Type::Bad;
+    }
+    if (row->type == EventRow::Type::Bad && row->event.at <= 0)
+        row->event.at = idMs(id);
+    return true;
+}
+
 // Counted and rated here, for every row, so the figures stay exact when the batch has to
 // drop rows the GUI could never show anyway (more than the buffer holds).
 void RecoveryEventTailWorker::publish(std::vector<EventRow> rows)
@@ -189,6 +259,26 @@ void RecoveryEventTailWorker::onEntries(const QByteArray &stream,
     for (const RedisStreamEntry &entry : batch)
         rows.push_back(rowFor(entry));
     m_read.fetch_add(batch.size());
+    publish(std::move(rows));
+}
+
+void RecoveryEventTailWorker::onRawEntries(const QByteArray &stream, const redisReply *entries)
+{
+    if (stream != m_key)
+        return;
+    if (m_addedBefore < 0 && m_read.load() == 0) {
+        const auto info = m_reader->streamInfo(m_key);
+        if (info.entriesAdded >= 0)
+            m_addedBefore = info.entriesAdded;
+    }
+    std::vector<EventRow> rows;
+    rows.reserve(entries->elements);
+    for (size_t i = 0; i < entries->elements; ++i) {
+        EventRow row;
+        if (rowFor(entries->element[i], &row))
+            rows.push_back(std::move(row));
+    }
+    m_read.fetch_add(qint64(rows.size()));
     publish(std::move(rows));
 }
 

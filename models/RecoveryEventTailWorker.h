@@ -16,6 +16,8 @@
 #include <atomic>
 #include <functional>
 
+struct redisReply;
+
 namespace switchboard {
 
 class RedisStreamReader;
@@ -46,11 +48,17 @@ public:
     qint64 entriesRead() const { return m_read.load(); }
 
     static EventRow rowFor(const RedisStreamEntry &entry);
+    // The same row straight from hiredis' [id, [field, value, ...]] entry (the tail's hot
+    // path: no RedisReply or RedisStreamEntry copy). Values point into the reply while
+    // parsing; a non-string name/value or an odd count makes the row bad, saying so.
+    // Returns false when the entry has no ID to place it by (skipped, as the reader does).
+    static bool rowFor(const redisReply *entry, EventRow *row);
 
 Q_SIGNALS:
     void readError(const QString &message);
 
 private:
+    void onRawEntries(const QByteArray &stream, const redisReply *entries);
     void onEntries(const QByteArray &stream, const QList<switchboard::RedisStreamEntry> &batch);
     void onGap(const QByteArray &stream, const QByteArray &lastId, const QByteArray &firstId);
     void backfill();

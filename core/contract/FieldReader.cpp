@@ -3,6 +3,7 @@
 #include "core/contract/Timestamp.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace switchboard {
 
@@ -157,7 +158,8 @@ void FieldReader::fail(const char *name, const QByteArray &value, const QString 
 
 const QByteArray *FieldReader::scalar(const char *name, Need need, qsizetype cap)
 {
-    const RecordFields::Value *v = m_fields.find(QByteArray(name));
+    const RecordFields::Value *v
+        = m_fields.find(QByteArray::fromRawData(name, qsizetype(std::strlen(name))));
     if (!v) {
         if (need == Required)
             m_errors.append(fieldName(name) + QStringLiteral(" is missing"));
@@ -221,7 +223,8 @@ qint64 FieldReader::integer(const char *name, Need need, qint64 min, qint64 max,
 std::optional<qint64> FieldReader::optInteger(const char *name, qint64 min, qint64 max)
 {
     const int before = int(m_errors.size());
-    const RecordFields::Value *v = m_fields.find(QByteArray(name));
+    const RecordFields::Value *v
+        = m_fields.find(QByteArray::fromRawData(name, qsizetype(std::strlen(name))));
     if (!v || !v->has_value() || (*v)->isEmpty())
         return std::nullopt;
     const qint64 r = integer(name, Optional, min, max, 0);
@@ -252,7 +255,8 @@ double FieldReader::number(const char *name, Need need, double min, double fallb
 std::optional<double> FieldReader::optNumber(const char *name, double min)
 {
     const int before = int(m_errors.size());
-    const RecordFields::Value *v = m_fields.find(QByteArray(name));
+    const RecordFields::Value *v
+        = m_fields.find(QByteArray::fromRawData(name, qsizetype(std::strlen(name))));
     if (!v || !v->has_value() || (*v)->isEmpty())
         return std::nullopt;
     const double r = number(name, Optional, min, 0);
@@ -290,7 +294,8 @@ qint64 FieldReader::time(const char *name, Need need)
 std::optional<qint64> FieldReader::optTime(const char *name)
 {
     const int before = int(m_errors.size());
-    const RecordFields::Value *v = m_fields.find(QByteArray(name));
+    const RecordFields::Value *v
+        = m_fields.find(QByteArray::fromRawData(name, qsizetype(std::strlen(name))));
     if (!v || !v->has_value() || (*v)->isEmpty())
         return std::nullopt;
     const qint64 r = time(name, Optional);

@@ -143,8 +143,24 @@ void RedisConnection::send(const QList<QByteArray> &args, QObject *context, Call
     p.hasContext = context != nullptr;
     p.done = std::move(done);
     p.timeoutMs = timeoutMs < 0 ? m_options.commandTimeoutMs : timeoutMs;
-    p.deadline = QDeadlineTimer(p.timeoutMs);
+    enqueue(std::move(p), args);
+}
 
+void RedisConnection::sendRaw(const QList<QByteArray> &args, QObject *context, RawCallback onReply,
+                              Callback onError, int timeoutMs)
+{
+    Pending p;
+    p.context = context;
+    p.hasContext = context != nullptr;
+    p.done = std::move(onError);
+    p.raw = std::move(onReply);
+    p.timeoutMs = timeoutMs < 0 ? m_options.commandTimeoutMs : timeoutMs;
+    enqueue(std::move(p), args);
+}
+
+void RedisConnection::enqueue(Pending p, const QList<QByteArray> &args)
+{
+    p.deadline = QDeadlineTimer(p.timeoutMs);
     p.wire = encodeCommand(args);
     QString immediateError;
     if (p.wire.isEmpty())
@@ -433,9 +449,22 @@ void RedisConnection::deliverReplies()
         }
         if (!raw)
             break;
-        const RedisReply reply = RedisReply::fromHiredis(static_cast<redisReply *>(raw));
-        freeReplyObject(raw);
         m_bytesInReply = qint64(m_reader->bufferedBytes());
+        const auto *tree = static_cast<const redisReply *>(raw);
+        // sendRaw: a non-error reply goes to its caller as hiredis built it (no copy).
+        if (!m_pushMode && !m_inflight.empty() && m_inflight.front().raw
+            && tree->type != REDIS_REPLY_ERROR) {
+            Pending p = std::move(m_inflight.front());
+            m_inflight.pop_front();
+            if (!p.hasContext || p.context)
+                p.raw(tree);
+            freeReplyObject(raw);
+            if (!self || gen != m_generation)
+                return;
+            continue;
+        }
+        const RedisReply reply = RedisReply::fromHiredis(tree);
+        freeReplyObject(raw);
         if (m_pushMode && isPushReply(reply)) {
             emit pushReceived(reply);
         } else {
@@ -506,6 +535,7 @@ void RedisConnection::sweepTimeouts()
         out.done = std::move(p.done);
         out.timeoutMs = p.timeoutMs;
         p.done = nullptr;
+        p.raw = nullptr; // its late reply is dropped too
         p.deadline = QDeadlineTimer(m_options.commandTimeoutMs);
         overdue.push_back(std::move(out));
     }

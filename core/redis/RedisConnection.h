@@ -12,6 +12,7 @@
 #include <memory>
 
 class QTcpSocket;
+struct redisReply;
 
 namespace switchboard {
 
@@ -30,6 +31,8 @@ public:
     enum class State { Disconnected, Connecting, Ready, Reconnecting, Failed };
     Q_ENUM(State)
     using Callback = std::function<void(const RedisReply &)>;
+    // Sees hiredis' own reply tree, valid only during the call (freed right after).
+    using RawCallback = std::function<void(const redisReply *)>;
 
     explicit RedisConnection(const RedisConnectionOptions &options, QObject *parent = nullptr);
     ~RedisConnection() override;
@@ -51,6 +54,13 @@ public:
     // timeoutMs < 0 means options().commandTimeoutMs.
     void send(const QList<QByteArray> &args, QObject *context, Callback done, int timeoutMs = -1);
 
+    // Like send(), but a server reply that is not an error reaches onReply as hiredis'
+    // tree, with no RedisReply copy: for the hot stream reader, which builds its own rows
+    // from it. Server errors and local errors (timeouts, a broken connection) go to
+    // onError as a RedisReply, as with send(). The element budget still applies.
+    void sendRaw(const QList<QByteArray> &args, QObject *context, RawCallback onReply,
+                 Callback onError, int timeoutMs = -1);
+
     // Pub/sub: replies that are pushes ("message", "subscribe", ...) are emitted through
     // pushReceived instead of being matched to a command.
     void setPushMode(bool on) { m_pushMode = on; }
@@ -71,6 +81,7 @@ private:
         bool hasContext = false;
         bool internal = false; // handshake commands: never reported to callers
         Callback done;
+        RawCallback raw; // sendRaw: non-error replies go here instead of done
         QDeadlineTimer deadline;
         int timeoutMs = 0;
         QByteArray wire; // encoded, kept only while queued
@@ -86,6 +97,7 @@ private:
     void sendHandshake();
     void handshakeDone();
     void sweepTimeouts();
+    void enqueue(Pending p, const QList<QByteArray> &args);
     void writePending(Pending pending);
     void deliver(Pending &pending, const RedisReply &reply);
     // Tears the socket down; transient failures reconnect with backoff, permanent ones

@@ -2,6 +2,7 @@
 
 #include <QTimer>
 
+#include <hiredis/hiredis.h>
 #include <memory>
 
 namespace switchboard {
@@ -160,6 +161,24 @@ void RedisStreamReader::readNext()
     m_reading = true;
     emit reading();
     const quint64 round = m_round;
+    if (m_raw) {
+        m_connection->sendRaw(
+            args, this,
+            [this, round](const redisReply *r) {
+                if (round != m_round)
+                    return;
+                m_reading = false;
+                onRawReply(r);
+            },
+            [this, round](const RedisReply &r) {
+                if (round != m_round)
+                    return;
+                m_reading = false;
+                onReply(r);
+            },
+            innerTimeoutMs());
+        return;
+    }
     m_connection->send(
         args, this,
         [this, round](const RedisReply &r) {
@@ -169,6 +188,45 @@ void RedisStreamReader::readNext()
             onReply(r);
         },
         innerTimeoutMs());
+}
+
+namespace {
+bool isString(const redisReply *r)
+{
+    return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS);
+}
+} // namespace
+
+// The raw twin of onReply: a nil reply is a BLOCK that timed out; anything that is not
+// [[key, [entry, ...]], ...] is skipped like onReply skips it.
+void RedisStreamReader::onRawReply(const redisReply *reply)
+{
+    if (reply->type == REDIS_REPLY_ARRAY) {
+        QPointer<RedisStreamReader> self(this);
+        for (size_t s = 0; s < reply->elements; ++s) {
+            const redisReply *stream = reply->element[s];
+            if (!stream || stream->type != REDIS_REPLY_ARRAY || stream->elements != 2
+                || !isString(stream->element[0]) || !stream->element[1]
+                || stream->element[1]->type != REDIS_REPLY_ARRAY)
+                continue;
+            const redisReply *list = stream->element[1];
+            const redisReply *lastId = nullptr;
+            for (size_t i = list->elements; i > 0 && !lastId; --i) {
+                const redisReply *e = list->element[i - 1];
+                if (e && e->type == REDIS_REPLY_ARRAY && e->elements == 2
+                    && isString(e->element[0]))
+                    lastId = e->element[0];
+            }
+            if (!lastId)
+                continue;
+            const QByteArray key(stream->element[0]->str, qsizetype(stream->element[0]->len));
+            m_lastIds[key] = QByteArray(lastId->str, qsizetype(lastId->len));
+            m_raw(key, list);
+            if (!self)
+                return;
+        }
+    }
+    readNext();
 }
 
 void RedisStreamReader::onReply(const RedisReply &reply)

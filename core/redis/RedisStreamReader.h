@@ -5,6 +5,8 @@
 #include <QMap>
 #include <QObject>
 
+#include <functional>
+
 namespace switchboard {
 
 // Follows one or more streams with XREAD BLOCK on its own connection. It remembers the
@@ -21,6 +23,12 @@ public:
     void addStream(const QByteArray &key, const QByteArray &fromId = QByteArrayLiteral("$"));
     void setBlockMs(int ms) { m_blockMs = ms; }
     void setCount(int count) { m_count = count; }
+    // Hot path: instead of the entries signal, each stream's part of an XREAD reply goes
+    // to handler as hiredis' tree (an array of [id, [field, value, ...]] entries, valid
+    // only during the call; lastId() already points past it). The handler must check
+    // every element's type: the tree is whatever the server sent.
+    using RawEntries = std::function<void(const QByteArray &stream, const redisReply *entries)>;
+    void setRawEntries(RawEntries handler) { m_raw = std::move(handler); }
 
     void start();
     void stop();
@@ -55,8 +63,11 @@ private:
     int innerTimeoutMs() const;
     void readNext();
     void onReply(const RedisReply &reply);
+    void onRawReply(const redisReply *reply);
+    void onReadError(const RedisReply &reply);
 
     RedisConnection *m_connection;
+    RawEntries m_raw;
     QMap<QByteArray, QByteArray> m_lastIds; // ordered, so XREAD arguments are stable
     QMap<QByteArray, StreamInfo> m_info;
     int m_blockMs = 1000;
