@@ -243,17 +243,22 @@ void RecoveryEventTailWorker::backfill()
         });
 }
 
-void RecoveryEventTailWorker::onEntries(const QByteArray &stream,
-                                        const QList<RedisStreamEntry> &batch)
+void RecoveryEventTailWorker::noteAddedBefore()
 {
-    if (stream != m_key)
-        return;
     if (m_addedBefore < 0 && m_read.load() == 0) {
         // Everything the stream ever held up to our starting point.
         const auto info = m_reader->streamInfo(m_key);
         if (info.entriesAdded >= 0)
             m_addedBefore = info.entriesAdded;
     }
+}
+
+void RecoveryEventTailWorker::onEntries(const QByteArray &stream,
+                                        const QList<RedisStreamEntry> &batch)
+{
+    if (stream != m_key)
+        return;
+    noteAddedBefore();
     std::vector<EventRow> rows;
     rows.reserve(size_t(batch.size()));
     for (const RedisStreamEntry &entry : batch)
@@ -266,11 +271,7 @@ void RecoveryEventTailWorker::onRawEntries(const QByteArray &stream, const redis
 {
     if (stream != m_key)
         return;
-    if (m_addedBefore < 0 && m_read.load() == 0) {
-        const auto info = m_reader->streamInfo(m_key);
-        if (info.entriesAdded >= 0)
-            m_addedBefore = info.entriesAdded;
-    }
+    noteAddedBefore();
     std::vector<EventRow> rows;
     rows.reserve(entries->elements);
     for (size_t i = 0; i < entries->elements; ++i) {

@@ -59,6 +59,7 @@ Q_SIGNALS:
 
 private:
     void onRawEntries(const QByteArray &stream, const redisReply *entries);
+    void noteAddedBefore(); // entries-added when reading began (Redis 7), for gap sizes
     void onEntries(const QByteArray &stream, const QList<switchboard::RedisStreamEntry> &batch);
     void onGap(const QByteArray &stream, const QByteArray &lastId, const QByteArray &firstId);
     void backfill();

@@ -161,6 +161,12 @@ void RedisStreamReader::readNext()
     m_reading = true;
     emit reading();
     const quint64 round = m_round;
+    const auto reply = [this, round](const RedisReply &r) {
+        if (round != m_round)
+            return;
+        m_reading = false;
+        onReply(r);
+    };
     if (m_raw) {
         m_connection->sendRaw(
             args, this,
@@ -170,24 +176,10 @@ void RedisStreamReader::readNext()
                 m_reading = false;
                 onRawReply(r);
             },
-            [this, round](const RedisReply &r) {
-                if (round != m_round)
-                    return;
-                m_reading = false;
-                onReply(r);
-            },
-            innerTimeoutMs());
+            reply, innerTimeoutMs());
         return;
     }
-    m_connection->send(
-        args, this,
-        [this, round](const RedisReply &r) {
-            if (round != m_round)
-                return;
-            m_reading = false;
-            onReply(r);
-        },
-        innerTimeoutMs());
+    m_connection->send(args, this, reply, innerTimeoutMs());
 }
 
 namespace {
