@@ -6,6 +6,7 @@
 #include "core/redis/RedisClient.h"
 #include "core/redis/RedisUri.h"
 #include "core/services/IndexDeltaPoller.h"
+#include "redis/RedisTestUtil.h"
 #include "support/RedisServer.h"
 
 #include <QElapsedTimer>
@@ -18,26 +19,6 @@ using namespace switchboard;
 using namespace switchboard::test;
 
 namespace {
-
-RedisConnectionOptions optionsFor(const RedisServer &server)
-{
-    RedisConnectionOptions o = RedisUri::parse(server.uri())->toOptions();
-    o.commandTimeoutMs = 5000;
-    o.connectTimeoutMs = 2000;
-    return o;
-}
-
-std::optional<RedisReply> run(RedisClient &client, const QList<QByteArray> &args)
-{
-    std::optional<RedisReply> result;
-    QObject context;
-    client.command(args, &context, [&result](const RedisReply &r) { result = r; });
-    QElapsedTimer t;
-    t.start();
-    while (!result && t.elapsed() < 10000)
-        QTest::qWait(2);
-    return result;
-}
 
 QByteArray member(int i)
 {
@@ -130,9 +111,9 @@ private Q_SLOTS:
         // No hash at all, and a key that is not a hash: SORT_RO answers nil for both, so
         // HGETALL says which (fresh score, hash missing: looked at again; WRONGTYPE: an
         // upsert without fields, a bad row).
-        QVERIFY(run(writer, {"ZADD", "t:sessions", "6000", member(900)}));
-        QVERIFY(run(writer, {"SET", "t:session:" + member(901), "a string"}));
-        QVERIFY(run(writer, {"ZADD", "t:sessions", "6001", member(901)}));
+        QVERIFY(runCommand(writer, {"ZADD", "t:sessions", "6000", member(900)}));
+        QVERIFY(runCommand(writer, {"SET", "t:session:" + member(901), "a string"}));
+        QVERIFY(runCommand(writer, {"ZADD", "t:sessions", "6001", member(901)}));
         write(writer, 7, 6002, "seven");
         d = pollOnce(poller);
         QVERIFY(d);
@@ -186,10 +167,10 @@ private:
     void write(RedisClient &writer, int i, qint64 score, const QByteArray &n = {})
     {
         const QByteArray m = member(i);
-        const auto r = run(
+        const auto r = runCommand(
             writer, {"HSET", "t:session:" + m, "n", n.isEmpty() ? m.mid(1) : n, "x", "extra"});
         QVERIFY(r && r->isInteger());
-        QVERIFY(run(writer, {"ZADD", "t:sessions", QByteArray::number(score), m}));
+        QVERIFY(runCommand(writer, {"ZADD", "t:sessions", QByteArray::number(score), m}));
     }
 };
 
