@@ -173,10 +173,14 @@ void TstTraceInspector::hugePayloadOpensWithoutStalling()
     QVERIFY(out->editor()->toPlainText().endsWith(QStringLiteral("line of a huge document")
                                                   + QString(76, QLatin1Char('.'))
                                                   + QLatin1Char('\n')));
+    // Debug build, next to another test: this proves "opens without freezing" (a 20 MB
+    // document in one piece stalls for seconds); the 50 ms target is bench_traces' figure
+    // (31.9 ms at 10 M spans, release). It flaked at 54 ms against 51 here.
+    const int limit = 2 * maxStallMs();
     qInfo("longest event-loop stall while opening and showing 20 MB: %.1f ms (limit %d ms)",
-          meter.maxMs(), maxStallMs());
+          meter.maxMs(), limit);
 #ifndef SWITCHBOARD_SANITIZED
-    QVERIFY2(meter.maxMs() < maxStallMs(), qPrintable(QString::number(meter.maxMs())));
+    QVERIFY2(meter.maxMs() < limit, qPrintable(QString::number(meter.maxMs())));
 #else
     // Laying out a 128 K-character part in the text editor is text shaping, which the
     // sanitizers slow by 4-8x (115-230 ms seen): the figure is held by the normal build
