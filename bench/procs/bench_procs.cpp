@@ -6,6 +6,8 @@
 // Figures: Redis commands/s sent by the console, its CPU, the longest event-loop stall.
 //   bench_procs [--seconds N] [--hosts N] [--procs N]
 #include "bench/harness/BenchTable.h"
+#include "bench/harness/CpuPlacement.h"
+#include "bench/harness/StallProbe.h"
 #include "core/contract/Keys.h"
 #include "core/contract/ProcessRecord.h"
 #include "core/redis/RedisClient.h"
@@ -186,6 +188,7 @@ struct Phase
     double cpuMsPerPoll = 0; // GUI-thread CPU time per poll, measured span
     int polls = 0;
     int rows = 0;
+    QString worst, loadWorst; // the worst stall: own CPU vs waiting for a CPU
 };
 
 // Runs the event loop for `seconds`, measuring the longest stall (a 5 ms timer's lateness
@@ -198,45 +201,42 @@ Phase measure(int seconds, int warmup, const std::function<quint64()> &sent,
     Phase out;
     QElapsedTimer wall;
     wall.start();
-    QElapsedTimer tick;
-    tick.start();
-    double lastCpu = threadCpuMs();
     double cpu0 = 0, threadCpu0 = 0;
     quint64 sent0 = 0;
     int polls0 = 0;
     qint64 measuredFrom = -1;
-    QTimer probe;
-    probe.setTimerType(Qt::PreciseTimer);
-    QObject::connect(&probe, &QTimer::timeout, [&] {
-        const double late = double(tick.nsecsElapsed()) / 1e6 - 5.0;
-        tick.restart();
-        const double cpuNow = threadCpuMs();
-        const double busy = cpuNow - lastCpu;
-        lastCpu = cpuNow;
-        if (measuredFrom < 0 && wall.elapsed() >= warmup * 1000) {
-            measuredFrom = wall.elapsed();
-            cpu0 = cpuSeconds();
-            threadCpu0 = cpuNow;
-            sent0 = sent();
-            polls0 = polls();
-            out.loadLargestEvents = static_cast<TimedApplication *>(qApp)->largest(4);
-            static_cast<TimedApplication *>(qApp)->record(true);
-            return;
-        }
-        double &stall = measuredFrom >= 0 ? out.maxStallMs : out.loadStallMs;
-        double &stallCpu = measuredFrom >= 0 ? out.maxStallCpuMs : out.loadStallCpuMs;
-        stall = qMax(stall, late);
-        stallCpu = qMax(stallCpu, busy);
+    // The initial load's window, then the steady state's: a 5 ms probe's lateness, with the
+    // worst interval split into own CPU and run-queue wait.
+    bench::StallProbe probe(5);
+    QTimer phase;
+    phase.setSingleShot(true);
+    QObject::connect(&phase, &QTimer::timeout, [&] {
+        measuredFrom = wall.elapsed();
+        cpu0 = cpuSeconds();
+        threadCpu0 = bench::StallProbe::threadCpuMs();
+        sent0 = sent();
+        polls0 = polls();
+        out.loadStallMs = probe.maxLateMs();
+        out.loadStallCpuMs = probe.maxCpuMs();
+        out.loadWorst = probe.describeWorst();
+        out.loadLargestEvents = static_cast<TimedApplication *>(qApp)->largest(4);
+        static_cast<TimedApplication *>(qApp)->record(true);
+        probe.reset();
     });
-    probe.start(5);
+    phase.start(warmup * 1000);
+    probe.start();
     static_cast<TimedApplication *>(qApp)->record(true);
     runFor(qint64(seconds) * 1000);
     const double span = double(wall.elapsed() - measuredFrom) / 1000.0;
     out.commandsPerSec = double(sent() - sent0) / span;
     out.cpuPercent = 100.0 * (cpuSeconds() - cpu0) / span;
     out.polls = polls() - polls0;
-    out.cpuMsPerPoll = out.polls > 0 ? (threadCpuMs() - threadCpu0) / out.polls : 0;
+    out.cpuMsPerPoll
+        = out.polls > 0 ? (bench::StallProbe::threadCpuMs() - threadCpu0) / out.polls : 0;
     out.rows = model.instanceCount();
+    out.maxStallMs = probe.maxLateMs();
+    out.maxStallCpuMs = probe.maxCpuMs();
+    out.worst = probe.describeWorst();
     out.largestEvents = static_cast<TimedApplication *>(qApp)->largest(4);
     static_cast<TimedApplication *>(qApp)->record(false);
     return out;
@@ -276,6 +276,9 @@ int main(int argc, char **argv)
                   QString::number(hosts), QStringLiteral("--procs"), QString::number(procs)});
     if (!writer.waitForStarted(5000))
         return 1;
+    const bool placed = bench::CpuPlacement::pinLoad(pid_t(redis.pid()))
+        && bench::CpuPlacement::pinLoad(pid_t(writer.processId()))
+        && bench::CpuPlacement::pinConsole();
     runFor(3000); // every host has written once
     const Keys keys;
 
@@ -384,6 +387,12 @@ int main(int argc, char **argv)
             load[0] = -1;
         fclose(f);
     }
+    table.note(placed ? bench::CpuPlacement::describe()
+                      : QStringLiteral("CPU placement failed: console and load share the CPUs"));
+    table.note(QStringLiteral("worst stall, delta: steady %1; initial load %2")
+                   .arg(delta.worst, delta.loadWorst));
+    table.note(QStringLiteral("worst stall, naive: steady %1; initial load %2")
+                   .arg(naive.worst, naive.loadWorst));
     table.note(QStringLiteral("largest GUI-thread events (thread CPU), delta: %1")
                    .arg(delta.largestEvents));
     table.note(QStringLiteral("largest GUI-thread events (thread CPU), naive: %1")

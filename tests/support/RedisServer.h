@@ -39,6 +39,7 @@ public:
     void pause(); // SIGSTOP
     void resume(); // SIGCONT
     bool isRunning() const;
+    qint64 pid() const { return m_process ? m_process->processId() : 0; }
 
     QString host() const { return QStringLiteral("127.0.0.1"); }
     int port() const { return m_port; }
