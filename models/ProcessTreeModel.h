@@ -9,6 +9,7 @@
 #include "core/services/ProcessEventLog.h"
 
 #include <QAbstractItemModel>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
 #include <QTimer>
@@ -111,7 +112,8 @@ private:
     void removeInstance(const QByteArray &member);
     void touchRow(Node *node);
     void flushTouched();
-    bool emitSpans(QSet<Node *> &touched, qsizetype maxParents = -1);
+    bool emitSpans(QSet<Node *> &touched, qsizetype maxParents = -1,
+                   const QElapsedTimer *slice = nullptr);
     bool isSilent(const Node *instance, qint64 now) const;
     QVariant instanceData(const Node *n, int column, int role) const;
     QVariant groupData(const Node *n, int column, int role) const;
