@@ -19,6 +19,7 @@ struct ProcessTreeModel::Node
     QString bad; // why the record is bad; empty when good
     qint64 score = 0; // last heartbeat (the zset score)
     bool vanished = false; // hash expired: the bridge went silent
+    bool staged = false; // host only: built this slice, not yet inserted (see m_stagedHosts)
     // Group rows only: the aggregate of the instances below, valid while
     // aggregateGeneration == the model's generation.
     mutable GroupAggregate aggregate;

@@ -57,8 +57,12 @@ QVariant ProcessProxyModel::data(const QModelIndex &index, int role) const
         return {};
     }
     if (role == Qt::FontRole
-        && (column == ProcessTreeModel::Pid || column == ProcessTreeModel::Version))
-        return QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        && (column == ProcessTreeModel::Pid || column == ProcessTreeModel::Version)) {
+        // Asked per cell per paint; the platform theme's answer does not change meanwhile.
+        if (!m_fixedFont)
+            m_fixedFont = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        return *m_fixedFont;
+    }
     return QSortFilterProxyModel::data(index, role);
 }
 

@@ -3,7 +3,10 @@
 // descendant matches, so a matching instance keeps its host/layer/app), numeric sorting
 // by SortRole, and the presentation the model leaves to widgets: status icon and colour
 // (shape and colour, never colour alone), silent rows greyed.
+#include <QFont>
 #include <QSortFilterProxyModel>
+
+#include <optional>
 
 namespace switchboard {
 
@@ -16,6 +19,9 @@ public:
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+
+private:
+    mutable std::optional<QFont> m_fixedFont;
 };
 
 } // namespace switchboard

@@ -4,6 +4,7 @@
 #include "models/ProcessTreeModel.h"
 #include "widgets/ActionsPanel.h"
 #include "widgets/ProcessEventsPanel.h"
+#include "widgets/ProcessItemDelegate.h"
 #include "widgets/ProcessProxyModel.h"
 #include "widgets/ProcessTreeView.h"
 #include "widgets/ReloadDialog.h"
@@ -39,6 +40,7 @@ ProcessesView::ProcessesView(QWidget *parent)
     m_tree->setSortingEnabled(true);
     m_tree->sortByColumn(ProcessTreeModel::Name, Qt::AscendingOrder);
     m_tree->setUniformRowHeights(true);
+    m_tree->setItemDelegate(new ProcessItemDelegate(m_tree)); // text layouts cached
     m_tree->setAlternatingRowColors(true);
     m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
     m_tree->header()->setStretchLastSection(false);

@@ -1,6 +1,7 @@
 #include "widgets/StatusGlyph.h"
 
 #include <QGuiApplication>
+#include <QHash>
 #include <QPainter>
 #include <QPainterPath>
 #include <QPixmap>
@@ -25,15 +26,15 @@ QColor statusColor(StatusKind kind, const QPalette &palette)
     return palette.color(QPalette::WindowText);
 }
 
-QIcon statusIcon(StatusKind kind, int size)
+namespace {
+
+QIcon renderStatusIcon(StatusKind kind, int size, qreal dpr, const QColor &c)
 {
-    const qreal dpr = qGuiApp ? qGuiApp->devicePixelRatio() : 1.0;
     QPixmap pm(QSize(size, size) * dpr);
     pm.setDevicePixelRatio(dpr);
     pm.fill(Qt::transparent);
     QPainter p(&pm);
     p.setRenderHint(QPainter::Antialiasing);
-    const QColor c = statusColor(kind, qGuiApp ? qGuiApp->palette() : QPalette());
     const QRectF r(1.5, 1.5, size - 3.0, size - 3.0);
     switch (kind) {
     case StatusKind::Ok:
@@ -76,6 +77,26 @@ QIcon statusIcon(StatusKind kind, int size)
         break;
     }
     return QIcon(pm);
+}
+
+} // namespace
+
+QIcon statusIcon(StatusKind kind, int size)
+{
+    // Asked for every status cell of every paint (the proxy's DecorationRole): rendering
+    // the pixmap each time (antialiased paths) was a visible part of the processes view's
+    // paint (perf, bench_procs). Cached per kind, size, pixel ratio and colour (a palette
+    // change gives new colours, hence new entries). GUI thread only.
+    const qreal dpr = qGuiApp ? qGuiApp->devicePixelRatio() : 1.0;
+    const QColor c = statusColor(kind, qGuiApp ? qGuiApp->palette() : QPalette());
+    static QHash<QString, QIcon> cache;
+    const QString key = QString::number(int(kind)) + QLatin1Char('/') + QString::number(size)
+        + QLatin1Char('/') + QString::number(dpr) + QLatin1Char('/')
+        + QString::number(c.rgba(), 16);
+    auto it = cache.constFind(key);
+    if (it == cache.cend())
+        it = cache.insert(key, renderStatusIcon(kind, size, dpr, c));
+    return it.value();
 }
 
 } // namespace switchboard

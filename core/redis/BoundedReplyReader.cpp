@@ -101,7 +101,18 @@ BoundedReplyReader::~BoundedReplyReader()
 
 bool BoundedReplyReader::feed(const char *data, size_t size)
 {
-    return m_reader && redisReaderFeed(m_reader, data, size) == REDIS_OK;
+    return feed(QByteArray(data, qsizetype(size)));
+}
+
+bool BoundedReplyReader::feed(const QByteArray &data)
+{
+    if (!m_reader)
+        return false;
+    if (!data.isEmpty()) {
+        m_backlog.push_back(data);
+        m_backlogBytes += data.size();
+    }
+    return true;
 }
 
 bool BoundedReplyReader::getReply(void **reply)
@@ -111,7 +122,25 @@ bool BoundedReplyReader::getReply(void **reply)
         return false;
     t_elementsLeft = &m_elementsLeft;
     t_refused = &m_refused;
-    const int rc = redisReaderGetReply(m_reader, reply);
+    int rc = REDIS_OK;
+    for (;;) {
+        rc = redisReaderGetReply(m_reader, reply);
+        if (rc != REDIS_OK || *reply || m_backlog.empty())
+            break;
+        // hiredis has no complete reply: give it the next chunk of what was received.
+        const QByteArray &front = m_backlog.front();
+        const qsizetype n = qMin(kFeedChunk, front.size() - m_backlogPos);
+        if (redisReaderFeed(m_reader, front.constData() + m_backlogPos, size_t(n)) != REDIS_OK) {
+            rc = REDIS_ERR;
+            break;
+        }
+        m_backlogPos += n;
+        m_backlogBytes -= n;
+        if (m_backlogPos >= front.size()) {
+            m_backlog.pop_front();
+            m_backlogPos = 0;
+        }
+    }
     t_elementsLeft = nullptr;
     t_refused = nullptr;
     if (rc != REDIS_OK)
@@ -133,6 +162,11 @@ QString BoundedReplyReader::errorText() const
 }
 
 size_t BoundedReplyReader::bufferedBytes() const
+{
+    return m_reader ? m_reader->len - m_reader->pos + size_t(m_backlogBytes) : 0;
+}
+
+size_t BoundedReplyReader::parserBytes() const
 {
     return m_reader ? m_reader->len - m_reader->pos : 0;
 }

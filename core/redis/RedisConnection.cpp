@@ -241,12 +241,14 @@ void RedisConnection::connectSocket(const RedisEndpoint &endpoint)
     m_tlsVerifyFailed = false;
     m_tlsErrors.clear();
     m_bytesInReply = 0;
+    m_deliverPosted = false;
     m_reader = std::make_unique<BoundedReplyReader>(m_options.maxReplyElements);
     // Plain connections use a bare QTcpSocket: QSslSocket in unencrypted mode relays
     // every read and write through a second socket, which costs pipelined throughput.
     QSslSocket *ssl = m_options.tls ? new QSslSocket(this) : nullptr;
     m_socket = ssl ? ssl : new QTcpSocket(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_socket->setReadBufferSize(kSocketBuffer);
     connect(m_socket, &QTcpSocket::readyRead, this, &RedisConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::errorOccurred, this, &RedisConnection::onSocketError);
     connect(m_socket, &QTcpSocket::disconnected, this, &RedisConnection::onSocketError);
@@ -392,15 +394,23 @@ void RedisConnection::onReadyRead()
 {
     if (!m_socket || !m_reader)
         return;
-    const QByteArray data = m_socket->readAll();
-    m_bytesInReply += data.size();
-    if (!m_reader->feed(data.constData(), size_t(data.size()))) {
-        breakConnection(QStringLiteral("protocol error from %1: %2")
-                            .arg(endpointText(m_current), m_reader->errorText()),
-                        false);
+    // A delivery cut by its budget is queued and reads on from the socket itself; reading
+    // here too would put a second budget's worth of work into this event-loop pass.
+    if (m_deliverPosted)
         return;
-    }
     deliverReplies();
+}
+
+bool RedisConnection::readSome()
+{
+    if (!m_socket || !m_reader || m_socket->bytesAvailable() <= 0)
+        return false;
+    const QByteArray data = m_socket->read(kReadChunk);
+    if (data.isEmpty())
+        return false;
+    m_bytesInReply += data.size();
+    // Only stored by the reader: hiredis gets it in small chunks as replies are parsed.
+    return m_reader->feed(data);
 }
 
 void RedisConnection::deliverReplies()
@@ -409,6 +419,7 @@ void RedisConnection::deliverReplies()
         return;
     const quint64 gen = m_generation;
     QPointer<RedisConnection> self(this);
+    m_deliverPosted = false;
     // Commands sent by the callbacks below go out in one write when the batch is done.
     m_inRead = true;
     struct FlushAtEnd
@@ -431,6 +442,7 @@ void RedisConnection::deliverReplies()
     budget.start();
     for (;;) {
         if (budget.elapsed() >= kDeliverBudgetMs) {
+            m_deliverPosted = true;
             QMetaObject::invokeMethod(
                 this,
                 [this, self, gen] {
@@ -447,8 +459,20 @@ void RedisConnection::deliverReplies()
                             false);
             return;
         }
-        if (!raw)
+        if (!raw) {
+            // A reply bigger than the cap is refused instead of growing memory without
+            // bound (all that is buffered now is the incomplete reply).
+            if (m_bytesInReply > m_options.maxReplyBytes) {
+                breakConnection(QStringLiteral("a reply from %1 exceeded the %2 MiB cap")
+                                    .arg(endpointText(m_current))
+                                    .arg(m_options.maxReplyBytes / (1024 * 1024)),
+                                false);
+                return;
+            }
+            if (readSome())
+                continue;
             break;
+        }
         m_bytesInReply = qint64(m_reader->bufferedBytes());
         const auto *tree = static_cast<const redisReply *>(raw);
         // sendRaw: a non-error reply goes to its caller as hiredis built it (no copy).
@@ -490,14 +514,6 @@ void RedisConnection::deliverReplies()
         }
         if (!self || gen != m_generation)
             return;
-    }
-    // A reply bigger than the cap is refused instead of growing memory without bound.
-    if (m_bytesInReply > m_options.maxReplyBytes) {
-        breakConnection(QStringLiteral("a reply from %1 exceeded the %2 MiB cap")
-                            .arg(endpointText(m_current))
-                            .arg(m_options.maxReplyBytes / (1024 * 1024)),
-                        false);
-        return;
     }
     updateSweepTimer();
 }

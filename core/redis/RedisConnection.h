@@ -92,6 +92,7 @@ private:
     void onTransportUp();
     void onReadyRead();
     void deliverReplies(); // at most kDeliverBudgetMs per event-loop pass
+    bool readSome(); // up to kReadChunk of what the socket holds, to the reader
     void onSocketError();
     void onSslErrors();
     void sendHandshake();
@@ -133,7 +134,14 @@ private:
     QByteArray m_out;
     bool m_flushPosted = false;
     bool m_inRead = false;
-    static constexpr int kDeliverBudgetMs = 4;
+    bool m_deliverPosted = false; // a budgeted delivery continues in a later pass
+    static constexpr int kDeliverBudgetMs = 2;
+    // The socket is read in pieces as replies are handed out, not all at once: a first
+    // poll's pipelined replies (several MiB) were one readAll, one copy into hiredis and
+    // page faults in one event. Qt buffers at most kSocketBuffer; the rest waits in the
+    // kernel (TCP flow control) until the replies before it are handed out.
+    static constexpr qint64 kReadChunk = 64 * 1024;
+    static constexpr qint64 kSocketBuffer = 1024 * 1024;
     bool m_tlsVerifyFailed = false;
     QString m_tlsErrors;
 };

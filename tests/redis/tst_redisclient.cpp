@@ -56,7 +56,7 @@ private Q_SLOTS:
         QVERIFY(list && list->data().contains("name=switchboard"));
     }
 
-    // Replies that arrive together are handed out for ~4 ms per event-loop pass, the rest
+    // Replies that arrive together are handed out for ~2 ms per event-loop pass, the rest
     // after a queued call: slow callbacks (2 ms each here) for 30 replies of one read no
     // longer hold the loop for 60 ms. A zero timer re-armed every pass must get a turn
     // while they are delivered, and the replies still come in order.
@@ -90,7 +90,7 @@ private Q_SLOTS:
         ticking = false;
         for (int i = 0; i < n; ++i)
             QCOMPARE(seen.at(i), qint64(i + 1));
-        // 60 ms of callbacks at <= ~4 ms per pass: the timer ran in between many times.
+        // 60 ms of callbacks at <= ~2 ms per pass: the timer ran in between many times.
         QVERIFY2(ticksAt.last() - ticksAt.first() >= 5,
                  qPrintable(QStringLiteral("timer passes during delivery: %1")
                                 .arg(ticksAt.last() - ticksAt.first())));

@@ -314,7 +314,111 @@ private Q_SLOTS:
                  QStringLiteral("140.0 %")); // 20 instances x 7.0
     }
 
+    // applyPendingNow() applies the rest at once and disarms the next slice: the armed
+    // zero timer used to run a slice later with nothing queued and say applied() again.
+    void applyPendingNowLeavesNoSliceArmed()
+    {
+        qint64 now = 1'700'000'000'000;
+        ProcessTreeModel model;
+        model.setClock([&now] { return now; });
+        model.setSliceBudgetMs(1);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy applied(&model, &ProcessTreeModel::applied);
+        model.applyDelta(fleet(now, 20, 2.0)); // 400 rows: more than one slice (256 at most)
+        model.applyDelta(fleet(now, 20, 3.0));
+        QVERIFY(model.isApplying());
+        model.applyPendingNow();
+        QVERIFY(!model.isApplying());
+        QCOMPARE(applied.count(), 1);
+        QTest::qWait(50);
+        QCOMPARE(applied.count(), 1);
+        QCOMPARE(model.index(0, ProcessTreeModel::Cpu).data().toString(),
+                 QStringLiteral("60.0 %")); // the newer delta: 20 instances x 3.0
+    }
+
+    // When applying falls behind the polls, a newer delta prunes the queued ones: a newer
+    // upsert of a member replaces an older queued upsert, a newer touch an older touch.
+    // 30 polls of a fleet queued behind a big first load keep the queue about one fleet
+    // long, and the result is the newest fields. Fails when every delta is queued whole.
+    void queuedDeltasAreCoalesced()
+    {
+        qint64 now = 1'700'000'000'000;
+        ProcessTreeModel model;
+        model.setClock([&now] { return now; });
+        model.setSliceBudgetMs(1);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.applyDelta(fleet(now, 100, 1.0)); // 2000 rows: the first slice applies a part
+        QVERIFY(model.isApplying());
+        const qsizetype firstLeft = model.queuedEntries();
+        QVERIFY(firstLeft > 0 && firstLeft < 2000);
+        for (int poll = 0; poll < 30; ++poll) {
+            now += 2000;
+            IndexDelta d;
+            const IndexDelta all = fleet(now, 100, 1.0);
+            for (const IndexRecord &r : all.upserts)
+                d.touched.append({r.member, now, {}});
+            // The first 50 members (host000, host001, ...) are re-read with new fields.
+            d.upserts = fleet(now, 3, 2.0 + poll).upserts.mid(0, 50);
+            model.applyDelta(d);
+            // The front (in progress) and the newest: older polls were pruned away.
+            QVERIFY2(model.queuedEntries() <= firstLeft + 2000 + 50,
+                     qPrintable(QString::number(model.queuedEntries())));
+        }
+        model.applyPendingNow();
+        QCOMPARE(model.instanceCount(), 2000);
+        QCOMPARE(model.queuedEntries(), 0);
+        const QModelIndex first = model.indexOfMember("host000:app0:0");
+        QCOMPARE(model.index(first.row(), ProcessTreeModel::Cpu, first.parent()).data().toString(),
+                 QStringLiteral("31.0 %")); // the newest poll's fields
+        QCOMPARE(first.data(ProcessTreeModel::SortRole).toLongLong(), 0);
+    }
+
+    // A first load inserts each new host with its layers, apps and instances in one
+    // beginInsertRows per slice (all new hosts of the slice are appended together): one
+    // signal for 20 hosts x 20 instances instead of ~480 single-row inserts through proxy
+    // and tree. Fails when rows are inserted one by one.
+    void newHostsAreInsertedWithTheirSubtreeAtOnce()
+    {
+        qint64 now = 1'700'000'000'000;
+        ProcessTreeModel model;
+        model.setClock([&now] { return now; });
+        model.setSliceBudgetMs(0);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        model.applyDelta(fleet(now, 20, 1.0));
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(model.rowCount(), 20);
+        QCOMPARE(model.instanceCount(), 400);
+        const QModelIndex host = model.index(3, 0);
+        QCOMPARE(host.data().toString(), QStringLiteral("host003"));
+        QCOMPARE(model.rowCount(host), 1); // one layer
+        QCOMPARE(model.rowCount(model.index(0, 0, host)), 5); // five apps
+        // A later instance under a known host is a single-row insert, as before.
+        IndexDelta more;
+        more.upserts.append(proc(QStringLiteral("host003"), QStringLiteral("llm"),
+                                 QStringLiteral("app0"), 99, now));
+        model.applyDelta(more);
+        QCOMPARE(inserted.count(), 2);
+        QCOMPARE(model.instanceCount(), 401);
+    }
+
 private:
+    // hosts x 5 apps x 4 instances, layer "llm", every instance at `cpu`.
+    static IndexDelta fleet(qint64 now, int hosts, double cpu)
+    {
+        IndexDelta d;
+        for (int h = 0; h < hosts; ++h)
+            for (int a = 0; a < 5; ++a)
+                for (int i = 0; i < 4; ++i)
+                    d.upserts.append(proc(QStringLiteral("host%1").arg(h, 3, 10, QLatin1Char('0')),
+                                          QStringLiteral("llm"), QStringLiteral("app%1").arg(a),
+                                          a * 4 + i, now, ProcessStatus::Online, cpu));
+        return d;
+    }
+
     static QStringList dump(const QAbstractItemModel &m, const QModelIndex &parent = {})
     {
         QStringList out;

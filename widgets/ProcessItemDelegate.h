@@ -1,0 +1,47 @@
+#pragma once
+// The processes tree's cell painter: the style draws background, selection, focus and the
+// status icon as usual; the text is drawn from a cache of laid-out QStaticText. With the
+// stock delegate every cell of every paint shaped its text afresh (QTextLayout +
+// HarfBuzz, and elision): most of the processes view's paint time (perf, bench_procs),
+// although a repaint mostly shows the same strings again.
+#include <QFont>
+#include <QHash>
+#include <QList>
+#include <QStaticText>
+#include <QStyledItemDelegate>
+
+namespace switchboard {
+
+class ProcessItemDelegate : public QStyledItemDelegate
+{
+    Q_OBJECT
+public:
+    explicit ProcessItemDelegate(QObject *parent = nullptr);
+    void paint(QPainter *painter, const QStyleOptionViewItem &option,
+               const QModelIndex &index) const override;
+
+private:
+    // The laid-out text for (text, font, width): elided to the width when it does not fit.
+    const QStaticText &layout(const QString &text, const QFont &font, int width,
+                              Qt::TextElideMode mode) const;
+
+    struct Key
+    {
+        QString text;
+        int font = 0; // index in m_fonts: QFont::key() was a visible part of the paint
+        int width = 0;
+        int mode = 0;
+        bool operator==(const Key &o) const
+        {
+            return font == o.font && width == o.width && mode == o.mode && text == o.text;
+        }
+    };
+    friend size_t qHash(const Key &k, size_t seed = 0)
+    {
+        return qHashMulti(seed, k.text, k.font, k.width, k.mode);
+    }
+    mutable QList<QFont> m_fonts; // the few fonts cells use (default, fixed)
+    mutable QHash<Key, QStaticText> m_cache;
+};
+
+} // namespace switchboard
