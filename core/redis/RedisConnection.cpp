@@ -305,6 +305,22 @@ void RedisConnection::onSocketError()
                         true);
         return;
     }
+    // The server closed the connection (QUIT, a restart, CLIENT KILL): replies it sent
+    // before closing may still sit in Qt's buffer and the reader, not yet handed out (a
+    // budgeted delivery continues pass by pass). They are delivered now, in full: a
+    // command the server answered must not be reported failed. Then the rest fail.
+    if (m_state == State::Ready && m_socket->error() == QAbstractSocket::RemoteHostClosedError
+        && m_reader) {
+        const quint64 gen = m_generation;
+        QPointer<RedisConnection> self(this);
+        m_drainAll = true;
+        deliverReplies();
+        if (!self)
+            return;
+        m_drainAll = false;
+        if (gen != m_generation || !m_socket)
+            return; // a protocol error or a callback already closed it
+    }
     QString reason = m_socket->errorString();
     if (m_socket->error() == QAbstractSocket::RemoteHostClosedError
         || m_socket->error() == QAbstractSocket::UnknownSocketError) {
@@ -441,7 +457,7 @@ void RedisConnection::deliverReplies()
     QElapsedTimer budget;
     budget.start();
     for (;;) {
-        if (budget.elapsed() >= kDeliverBudgetMs) {
+        if (!m_drainAll && budget.elapsed() >= kDeliverBudgetMs) {
             m_deliverPosted = true;
             QMetaObject::invokeMethod(
                 this,

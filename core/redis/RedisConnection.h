@@ -135,6 +135,7 @@ private:
     bool m_flushPosted = false;
     bool m_inRead = false;
     bool m_deliverPosted = false; // a budgeted delivery continues in a later pass
+    bool m_drainAll = false; // the server closed: hand out every reply received, no budget
     static constexpr int kDeliverBudgetMs = 2;
     // The socket is read in pieces as replies are handed out, not all at once: a first
     // poll's pipelined replies (several MiB) were one readAll, one copy into hiredis and

@@ -96,6 +96,46 @@ private Q_SLOTS:
                                 .arg(ticksAt.last() - ticksAt.first())));
     }
 
+    // The server answers a long pipeline and then closes (QUIT). Replies are handed out
+    // in budgets, so when the close is seen up to a buffer's worth of them is still
+    // undelivered: each must reach its caller as the server's answer, none as an error
+    // (an answered XADD of a control command must not be reported failed).
+    void repliesSentBeforeTheServerClosedAreDelivered()
+    {
+        RedisClient client(optionsFor(m_server));
+        client.open();
+        const QByteArray value(4096, 'v');
+        QVERIFY(runCommand(client, {"SET", "big", value}));
+        const int n = 5000;
+        int good = 0, bad = 0;
+        bool quitOk = false;
+        QString firstError;
+        QObject context;
+        for (int i = 0; i < n; ++i) {
+            client.command({"GET", "big"}, &context, [&](const RedisReply &r) {
+                if (r.isString() && r.data() == value) {
+                    ++good;
+                } else {
+                    ++bad;
+                    if (firstError.isEmpty())
+                        firstError = r.toDebugText();
+                }
+                QElapsedTimer busy; // a slow consumer: deliveries span many passes
+                busy.start();
+                while (busy.nsecsElapsed() < 20000) { }
+            });
+        }
+        client.command({"QUIT"}, &context,
+                       [&](const RedisReply &r) { quitOk = r.isStatus() && r.data() == "OK"; });
+        QTRY_COMPARE_WITH_TIMEOUT(good + bad, n, 20000);
+        QVERIFY2(bad == 0,
+                 qPrintable(QStringLiteral("%1 of %2 answered commands failed: %3")
+                                .arg(bad)
+                                .arg(n)
+                                .arg(firstError)));
+        QTRY_VERIFY(quitOk);
+    }
+
     void destroyedContextNeverGetsItsCallback()
     {
         RedisClient client(optionsFor(m_server));
