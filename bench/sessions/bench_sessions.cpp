@@ -322,7 +322,11 @@ int main(int argc, char **argv)
     probe.reset();
     t.restart();
     const double naiveCpu0 = threadCpuMs();
+    // At least two whole rounds (one takes seconds into a view of 100 000 rows), so its
+    // commands per second are not zero for a window shorter than a round; at most 60 s.
+    const int naiveRounds0 = naiveRounds;
     spin(baselineSeconds * 1000);
+    waitFor([&] { return naiveRounds >= naiveRounds0 + 2; }, 60000 - baselineSeconds * 1000);
     const double naiveCpuMs = threadCpuMs() - naiveCpu0;
     const double naiveS = double(t.elapsed()) / 1000.0;
     const double naiveServerCpu = (serverCpuS(naiveClient) - naiveServer0) / naiveS;
