@@ -91,7 +91,7 @@ QByteArray scoreText(qint64 score)
 // replies) is ~10-20 ms of free() on the GUI thread in one go. Big ones are destroyed on a
 // pool thread instead: they are implicitly shared Qt values with atomic reference counts,
 // and nothing else refers to these objects any more.
-constexpr qsizetype kDisposeOnWorkerFrom = 4096;
+constexpr qsizetype kDisposeOnWorkerFrom = 8192; // a steady poll of 5 000 frees inline (~1 ms)
 template<typename T> void dispose(T *doomed, qsizetype size)
 {
     if (size < kDisposeOnWorkerFrom) {
