@@ -89,6 +89,18 @@ void SessionProxyModel::rebuildSourceToProxy()
         m_sourceToProxy[m_proxyToSource.at(p)] = p;
 }
 
+void SessionProxyModel::removeProxyRows(int first, int last)
+{
+    // Only the rows from `first` on change place: O(shown rows after it) per range, not a
+    // rebuild over every source row (the alert list drops rows in many small ranges per
+    // slice while the model holds 100 000).
+    for (int p = first; p <= last; ++p)
+        m_sourceToProxy[m_proxyToSource.at(p)] = -1;
+    m_proxyToSource.remove(first, last - first + 1);
+    for (int p = first; p < m_proxyToSource.size(); ++p)
+        m_sourceToProxy[m_proxyToSource.at(p)] = p;
+}
+
 void SessionProxyModel::refilterAll()
 {
     if (!m_source)
@@ -175,8 +187,7 @@ void SessionProxyModel::onRowsAboutToBeRemoved(const QModelIndex &parent, int fi
             firstRow = rows.at(--i);
         --i;
         beginRemoveRows({}, firstRow, lastRow);
-        m_proxyToSource.remove(firstRow, lastRow - firstRow + 1);
-        rebuildSourceToProxy();
+        removeProxyRows(firstRow, lastRow);
         endRemoveRows();
     }
 }
@@ -241,8 +252,7 @@ void SessionProxyModel::settle()
                 first = leaving.at(--i);
             --i;
             beginRemoveRows({}, first, last);
-            m_proxyToSource.remove(first, last - first + 1);
-            rebuildSourceToProxy(); // before endRemoveRows: its slots may map rows
+            removeProxyRows(first, last); // before endRemoveRows: its slots may map rows
             endRemoveRows();
         }
     }

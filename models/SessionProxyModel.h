@@ -45,6 +45,7 @@ private:
     bool accepts(int sourceRow) const;
     bool before(int leftSource, int rightSource) const; // the proxy order
     void rebuildSourceToProxy();
+    void removeProxyRows(int first, int last); // and keeps m_sourceToProxy in step
     // All rows filtered and sorted again, as one layout change (filter / sort changed).
     void refilterAll();
     void onDataChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight);

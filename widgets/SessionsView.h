@@ -14,7 +14,7 @@ class QLabel;
 class QLineEdit;
 class QModelIndex;
 class QTimer;
-class QTreeView;
+class QTableView;
 class QPushButton;
 
 namespace switchboard {
@@ -37,8 +37,8 @@ public:
     QString currentSessionId() const;
     bool selectSession(const QString &sessionId); // false when not in the (filtered) list
 
-    QTreeView *table() const { return m_table; }
-    QTreeView *alerts() const { return m_alerts; }
+    QTableView *table() const { return m_table; }
+    QTableView *alerts() const { return m_alerts; }
     QLineEdit *filter() const { return m_filter; }
     SessionProxyModel *proxy() const { return m_proxy; }
     ContextCompositionView *composition() const { return m_composition; }
@@ -70,8 +70,8 @@ private:
     QLineEdit *m_filter;
     QLabel *m_summary;
     QLabel *m_feedState;
-    QTreeView *m_table;
-    QTreeView *m_alerts;
+    QTableView *m_table;
+    QTableView *m_alerts;
     QLabel *m_alertTitle;
     ContextCompositionView *m_composition;
     QPushButton *m_traceButton;

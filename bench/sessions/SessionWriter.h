@@ -21,6 +21,8 @@ public:
     void start(); // changes every second until stop()
     void stop();
     quint64 changesWritten() const { return m_changes.load(); }
+    // The writer thread (after start()), for bench::CpuPlacement::pinLoadThread.
+    std::thread::native_handle_type threadHandle() { return m_thread.native_handle(); }
 
 private:
     void loop();

@@ -5,10 +5,12 @@
 
 #include <QDateTime>
 #include <QHashFunctions>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace switchboard {
 
@@ -30,6 +32,10 @@ struct IndexDeltaPoller::Pass
     int bulkNext = 0; // offset of the next SORT_RO
     int bulkEnd = 0; // SORT_RO reads ranks [0, bulkEnd): `ranged`, more if the window slid
     int uncovered = 0; // reads SORT_RO has not given yet
+    // ... of them, those the ZRANGE pages found: only these can be in SORT_RO's window
+    // (a member the ZSCAN pass found below the cursor is not, however far it reads on).
+    int uncoveredRanged = 0;
+    QSet<QByteArray> scanFound; // moved members only the ZSCAN step found
     qsizetype settled = 0; // reads settled so far (settleReads works in slices)
     qsizetype settledTouched = 0; // touched members settled so far
     QVector<QByteArray> ageDue; // due only because their fields are old (maxFieldReadsPerPoll)
@@ -79,6 +85,20 @@ template<typename F> void forEachScored(const RedisReply &array, F &&f)
 QByteArray scoreText(qint64 score)
 {
     return QByteArray::number(score);
+}
+
+// Freeing a first poll's containers (100 000 member names in a hash, lists of them, the
+// replies) is ~10-20 ms of free() on the GUI thread in one go. Big ones are destroyed on a
+// pool thread instead: they are implicitly shared Qt values with atomic reference counts,
+// and nothing else refers to these objects any more.
+constexpr qsizetype kDisposeOnWorkerFrom = 8192; // a steady poll of 5 000 frees inline (~1 ms)
+template<typename T> void dispose(T *doomed, qsizetype size)
+{
+    if (size < kDisposeOnWorkerFrom) {
+        delete doomed;
+        return;
+    }
+    QThreadPool::globalInstance()->start([doomed] { delete doomed; });
 }
 
 } // namespace
@@ -175,6 +195,14 @@ void IndexDeltaPoller::beginPoll()
     if (m_full) {
         m_scanning = false; // restart the ZSCAN pass: a failure may have cut the last one
         m_resyncDueMs = 0;
+    }
+    if (m_pass->delta.full) {
+        // A full read notes every member: sized up front, as a 100 000-entry hash grown
+        // page by page rehashes all of it inside one page's callback (~10-20 ms). Spans
+        // fill lazily, so a big reservation of a small index costs ~150 KB at most.
+        m_pass->moved.reserve(
+            qMax(qsizetype(m_members.size()) + m_options.batch,
+                 qMin(qsizetype(m_options.batch) * m_options.maxPagesPerPoll, qsizetype(1) << 17)));
     }
     m_full = false; // a reconnect or failure during this pass asks for the next to be full
     requestPage();
@@ -280,7 +308,10 @@ void IndexDeltaPoller::onScan(const RedisReply &reply)
             it->seenInPass = m_scanPass;
         // Also finds what the ZRANGE cannot: members written below the cursor (a writer
         // whose clock is behind).
+        const bool fromPages = m_pass->moved.contains(member);
         noteScore(member, score);
+        if (!fromPages && m_pass->moved.contains(member))
+            m_pass->scanFound.insert(member);
     });
     m_scanCursor = reply.at(0).data();
     if (m_scanCursor == "0") {
@@ -335,11 +366,14 @@ void IndexDeltaPoller::requestReads()
         }
     }
     takeOldestDue(bulk);
-    for (auto it = m_members.cbegin(); it != m_members.cend(); ++it) {
+    // The members due for a PTTL, most overdue first, from the due order (not a walk over
+    // every known member); bounded, the rest are checked next poll. A member that moved
+    // in this poll is settled (and rescheduled) with it instead.
+    for (auto it = m_due.cbegin(); it != m_due.cend() && it->first <= t; ++it) {
         if (m_pass->checks.size() >= m_options.batch)
-            break; // bounded; the rest are checked next poll
-        if (!it->vanished && it->checkAtMs <= t && !m_pass->moved.contains(it.key()))
-            m_pass->checks.append(it.key());
+            break;
+        if (!m_pass->moved.contains(it->second))
+            m_pass->checks.append(it->second);
     }
     if (bulkUsable())
         return requestBulk();
@@ -392,6 +426,9 @@ void IndexDeltaPoller::requestBulk()
     p.covered.fill(false, p.reads.size());
     p.bulk.resize(p.reads.size());
     p.uncovered = int(p.reads.size());
+    p.uncoveredRanged = p.uncovered;
+    for (const QByteArray &member : std::as_const(p.scanFound))
+        p.uncoveredRanged -= p.readIndex.contains(member) ? 1 : 0;
     p.bulkEnd = p.ranged;
     // Two in flight at a time: each reply is turned into field lists and dropped before
     // the next arrives, so no event-loop pass parses more than two replies (the socket
@@ -465,6 +502,8 @@ void IndexDeltaPoller::onBulk(const RedisReply &reply)
             p.bulk[*it] = std::move(flat);
             p.covered[*it] = true;
             ++newlyCovered;
+            if (!p.scanFound.contains(els.at(i).data()))
+                --p.uncoveredRanged;
         }
         p.uncovered -= newlyCovered;
     }
@@ -474,7 +513,7 @@ void IndexDeltaPoller::onBulk(const RedisReply &reply)
     // burst of a whole poll's worth slides it by up to `ranged`). When the window is read
     // and members of this poll are still missing, read on, at most one window more; what
     // is still missing then is read with HGETALL.
-    if (p.chunksPending == 0 && p.bulkNext >= p.bulkEnd && p.uncovered > 0
+    if (p.chunksPending == 0 && p.bulkNext >= p.bulkEnd && p.uncoveredRanged > 0
         && m_bulkRefusal.isEmpty() && p.bulkEnd < 2 * p.ranged)
         p.bulkEnd = qMin(2 * p.ranged, p.bulkEnd + 2 * m_options.bulkBatch);
     while (p.bulkNext < p.bulkEnd && p.chunksPending < 2)
@@ -486,7 +525,8 @@ void IndexDeltaPoller::onBulk(const RedisReply &reply)
             p.fallback.append(i);
     }
     m_fallbackReads += quint64(p.fallback.size());
-    p.readIndex = {};
+    auto *index = new QHash<QByteArray, int>(std::exchange(p.readIndex, {}));
+    dispose(index, index->size());
     sendReads();
 }
 
@@ -574,8 +614,28 @@ IndexDeltaPoller::Member &IndexDeltaPoller::settleMember(const QByteArray &membe
     }
     it->score = score;
     it->movedAtMs = t;
-    it->checkAtMs = t + m_options.staleAfterMs;
+    reschedule(it.key(), *it, t + m_options.staleAfterMs);
     return *it;
+}
+
+void IndexDeltaPoller::reschedule(const QByteArray &member, Member &m, qint64 checkAtMs)
+{
+    if (!m.vanished) {
+        m_due.erase({m.checkAtMs, member});
+        m_due.insert({checkAtMs, member});
+    }
+    m.checkAtMs = checkAtMs;
+}
+
+void IndexDeltaPoller::setVanished(const QByteArray &member, Member &m, bool vanished)
+{
+    if (vanished == m.vanished)
+        return;
+    m.vanished = vanished;
+    if (vanished)
+        m_due.erase({m.checkAtMs, member});
+    else
+        m_due.insert({m.checkAtMs, member});
 }
 
 void IndexDeltaPoller::settleReads()
@@ -607,13 +667,13 @@ void IndexDeltaPoller::settleReads()
             // silent (report it). Fresh score: the writer is between its DEL and HSET,
             // or the key was just written; look again next poll.
             if (score < m_maxScore - m_options.staleAfterMs) {
-                m.vanished = true;
+                setVanished(member, m, true);
                 m.dirty = false;
                 if (!wasVanished)
                     p.delta.vanished.append({member, score, {}});
             } else {
                 m.dirty = true;
-                m.checkAtMs = t;
+                reschedule(member, m, t);
             }
             continue;
         }
@@ -625,7 +685,7 @@ void IndexDeltaPoller::settleReads()
             for (const RedisReply &e : r.elements())
                 rec.fields.append(e.data());
         } // else a server error (WRONGTYPE...): an upsert without fields, a bad row
-        m.vanished = false;
+        setVanished(member, m, false);
         m.dirty = false;
         const double jitter = 0.75 + 0.5 * double(qHash(member) & 1023U) / 1024.0;
         m.fieldsDueMs = t + qint64(double(m_options.fieldsRefreshMs) * jitter);
@@ -662,16 +722,21 @@ void IndexDeltaPoller::settleRest()
             continue;
         const qint64 ttl = r.isInteger() ? r.integer() : qint64(m_options.staleAfterMs);
         if (r.isInteger() && ttl == -2) {
-            it->vanished = true;
+            setVanished(it.key(), *it, true);
             p.delta.vanished.append({it.key(), it->score, {}});
         } else if (ttl < 0) {
-            it->checkAtMs = t + m_options.resyncEveryMs; // no TTL: nothing will expire it
+            // no TTL: nothing will expire it
+            reschedule(it.key(), *it, t + m_options.resyncEveryMs);
         } else {
-            it->checkAtMs = t + ttl + 50;
+            reschedule(it.key(), *it, t + ttl + 50);
         }
     }
     for (const QByteArray &member : std::as_const(p.removed)) {
-        m_members.remove(member);
+        const auto it = m_members.find(member);
+        if (it != m_members.end()) {
+            setVanished(member, *it, true); // out of the due order
+            m_members.erase(it);
+        }
         p.delta.removed.append(member);
     }
     const IndexDelta out = std::move(p.delta);
@@ -708,7 +773,8 @@ void IndexDeltaPoller::endPass()
     if (m_passContext)
         m_passContext->deleteLater();
     m_passContext = nullptr;
-    delete m_pass;
+    if (m_pass)
+        dispose(m_pass, m_pass->movedOrder.size() + m_pass->replies.size());
     m_pass = nullptr;
 }
 

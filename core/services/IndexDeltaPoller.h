@@ -16,6 +16,8 @@
 #include <QVector>
 
 #include <functional>
+#include <set>
+#include <utility>
 
 namespace switchboard {
 
@@ -157,6 +159,9 @@ private:
     void endPass();
     void noteScore(const QByteArray &member, qint64 score);
     Member &settleMember(const QByteArray &member, qint64 score, qint64 t);
+    // The only writers of Member::checkAtMs and Member::vanished: they keep m_due in step.
+    void reschedule(const QByteArray &member, Member &m, qint64 checkAtMs);
+    void setVanished(const QByteArray &member, Member &m, bool vanished);
     bool wantsFields(const QByteArray &member, const Member &m, qint64 now) const;
     qint64 now() const { return m_clock.elapsed(); }
 
@@ -166,6 +171,9 @@ private:
     QElapsedTimer m_clock;
     QHash<QByteArray, Member> m_members;
     QSet<QByteArray> m_priority;
+    // (checkAtMs, member) of every known member that is not vanished: the PTTL checks take
+    // the most overdue from its front instead of walking all members each poll.
+    std::set<std::pair<qint64, QByteArray>> m_due;
     Pass *m_pass = nullptr;
     QObject *m_passContext = nullptr; // deleted to cancel a pass's callbacks
     bool m_pollAgain = false;

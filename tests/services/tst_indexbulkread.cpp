@@ -51,6 +51,14 @@ std::optional<IndexDelta> pollOnce(IndexDeltaPoller &poller)
     return out;
 }
 
+QSet<QByteArray> members(const QVector<IndexRecord> &records)
+{
+    QSet<QByteArray> s;
+    for (const IndexRecord &r : records)
+        s.insert(r.member);
+    return s;
+}
+
 // calls=N of one command in INFO commandstats, 0 when never called.
 qint64 calls(const RedisServer &server, const QByteArray &command)
 {
@@ -125,6 +133,43 @@ private Q_SLOTS:
         QCOMPARE(d->upserts.at(1).member, member(7));
         QCOMPARE(d->upserts.at(1).fields, (QList<QByteArray> {"n", "seven"}));
         QVERIFY(d->vanished.isEmpty()); // a fresh score: not reported silent yet
+    }
+
+    void memberFoundByTheScanIsNotSoughtPastTheWindow()
+    {
+        // A writer whose clock is behind moves member 3 below the cursor; the ZSCAN pass
+        // finds it. SORT_RO's window is the top of the zset, so reading on below the
+        // window cannot find it: it goes straight to HGETALL (it cost one more SORT_RO of
+        // the next window before).
+        RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        RedisClient writer(optionsFor(server));
+        writer.open();
+        for (int i = 0; i < 10; ++i)
+            write(writer, i, 1000 + i);
+        RedisClient client(optionsFor(server));
+        client.open();
+        auto o = options();
+        o.bulkBatch = 2;
+        IndexDeltaPoller poller(&client, o);
+        auto d = pollOnce(poller);
+        QVERIFY(d);
+        QCOMPARE(d->upserts.size(), 10);
+        const quint64 bulk0 = poller.bulkCommandsSent();
+        QCOMPARE(poller.fallbackReads(), quint64(0));
+
+        write(writer, 3, 500, "behind"); // below the cursor (1009)
+        write(writer, 8, 2000, "ahead");
+        poller.resyncSoon(); // a ZSCAN pass in this poll
+        d = pollOnce(poller);
+        QVERIFY(d);
+        QCOMPARE(members(d->upserts), (QSet<QByteArray> {member(3), member(8)}));
+        for (const IndexRecord &r : d->upserts)
+            QCOMPARE(r.fields.value(1), r.member == member(3) ? "behind" : "ahead");
+        // The window (members 8 and 9) in one SORT_RO; member 3 by HGETALL.
+        QCOMPARE(poller.bulkCommandsSent() - bulk0, quint64(1));
+        QCOMPARE(poller.fallbackReads(), quint64(1));
+        QCOMPARE(d->commands, 1 + 1 + 1 + 1); // ZRANGE, ZSCAN, SORT_RO, HGETALL
     }
 
     void refusedSortRoFallsBackToHgetall()

@@ -190,6 +190,49 @@ private Q_SLOTS:
         QCOMPARE(members(d->upserts), (QSet<QByteArray> {member(1)}));
     }
 
+    void staleChecksTakeTheMostOverdueFirst()
+    {
+        // 20 members settled by the first poll, 10..19 again by a later one; then every
+        // hash goes. With room for 10 PTTL per poll, the next poll checks the 10 that
+        // stopped moving first (0..9) and the one after the rest: a due order, not a walk
+        // over the known members in hash order (which picked any 10 of the 20).
+        for (int i = 0; i < 20; ++i)
+            write(i, 1000 + i);
+        RedisClient client(optionsFor(*m_server));
+        client.open();
+        auto o = options();
+        o.staleAfterMs = 300;
+        o.batch = 10;
+        IndexDeltaPoller poller(&client, o);
+        auto d = pollOnce(poller);
+        QVERIFY(d);
+        QCOMPARE(d->upserts.size(), 20);
+        QTest::qWait(100);
+        for (int i = 10; i < 20; ++i)
+            write(i, 2000 + i);
+        d = pollOnce(poller);
+        QVERIFY(d);
+        QCOMPARE(d->upserts.size(), 10);
+        QCOMPARE(d->commands, 2 + 10); // two ZRANGE pages, 10 HGETALL; nothing due yet
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(run(*m_writer, {"DEL", "t:proc:" + member(i)}));
+        QTest::qWait(450); // all 20 are due now; 0..9 for 100 ms longer
+        QSet<QByteArray> first, second;
+        for (int i = 0; i < 10; ++i) {
+            first.insert(member(i));
+            second.insert(member(10 + i));
+        }
+        d = pollOnce(poller);
+        QVERIFY(d);
+        QCOMPARE(members(d->vanished), first);
+        d = pollOnce(poller);
+        QVERIFY(d);
+        QCOMPARE(members(d->vanished), second);
+        d = pollOnce(poller);
+        QVERIFY(d && d->vanished.isEmpty()); // reported once, not checked again
+        QCOMPARE(d->commands, 1); // the ZRANGE alone
+    }
+
     void zremIsRemoved()
     {
         for (int i = 0; i < 30; ++i)

@@ -96,6 +96,48 @@ private Q_SLOTS:
         QCOMPARE(model.rowOf("s3"), -1);
     }
 
+    // The alert list's proxy (alerts only) under bursts where rows enter and leave the
+    // filter in many ranges per apply() and rows leave the model: the proxy's two mappings
+    // stay inverse to each other and hold exactly the alert rows, in order (the removal
+    // path updates the mapping per range instead of rebuilding it).
+    void alertsOnlyProxyMapsAfterRangedRemovals()
+    {
+        SessionSettings settings;
+        settings.alertAt = 0.5;
+        SessionTableModel model(settings);
+        SessionProxyModel alerts(&model);
+        QAbstractItemModelTester tester(&alerts,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        alerts.setAlertsOnly(true);
+        alerts.sort(SessionTableModel::Fill, Qt::DescendingOrder);
+        QRandomGenerator rng(7);
+        for (int poll = 0; poll < 30; ++poll) {
+            QVector<SessionChange> upserts;
+            QVector<QByteArray> gone;
+            for (int k = 0; k < 300; ++k) {
+                const QString id = QStringLiteral("s-%1").arg(k);
+                if (rng.bounded(8) == 0)
+                    gone.append(id.toUtf8());
+                else if (rng.bounded(2) == 0)
+                    upserts.append(sessionChange(id, rng.bounded(100000), kNow + poll));
+            }
+            model.apply(upserts, gone, kNow + poll);
+            int expected = 0;
+            for (int r = 0; r < model.rowCount(); ++r) {
+                const QModelIndex p = alerts.mapFromSource(model.index(r, 0));
+                QCOMPARE(p.isValid(), model.isAlert(r));
+                if (p.isValid()) {
+                    ++expected;
+                    QCOMPARE(alerts.mapToSource(p).row(), r);
+                }
+            }
+            QCOMPARE(alerts.rowCount(), expected);
+            for (int p = 1; p < alerts.rowCount(); ++p)
+                QVERIFY(alerts.index(p - 1, 0).data(SessionTableModel::FillRole).toDouble()
+                        >= alerts.index(p, 0).data(SessionTableModel::FillRole).toDouble());
+        }
+    }
+
     void burstsMatchReference()
     {
         SessionSettings settings;
