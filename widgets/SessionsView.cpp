@@ -36,6 +36,8 @@ QTableView *makeTable(QWidget *parent)
     view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 4);
     view->setShowGrid(false);
     view->setWordWrap(false);
+    // QTableView moves cell by cell on Tab (QTreeView did not): Tab leaves the list.
+    view->setTabKeyNavigation(false);
     view->setCornerButtonEnabled(false);
     view->setAlternatingRowColors(true);
     view->setSortingEnabled(true);

@@ -544,6 +544,10 @@ void RedisConnection::deliver(Pending &pending, const RedisReply &reply)
 
 void RedisConnection::sweepTimeouts()
 {
+    // Replies already received are being handed out pass by pass: the overdue command's
+    // answer may be among them. The next sweep looks again.
+    if (m_deliverPosted)
+        return;
     // Replies come in order: when the oldest command in flight is overdue, the server (or
     // the path to it) is stuck, and the connection is rebuilt.
     if (!m_inflight.empty() && m_inflight.front().deadline.hasExpired()) {

@@ -98,7 +98,10 @@ template<typename T> void dispose(T *doomed, qsizetype size)
         delete doomed;
         return;
     }
-    QThreadPool::globalInstance()->start([doomed] { delete doomed; });
+    if (QThreadPool *pool = QThreadPool::globalInstance()) // null during static teardown
+        pool->start([doomed] { delete doomed; });
+    else
+        delete doomed;
 }
 
 } // namespace

@@ -164,6 +164,12 @@ private Q_SLOTS:
         QCOMPARE(prompt.at(0).at(0).toString(), QStringLiteral("support-bot"));
         QCOMPARE(prompt.at(0).at(1).toInt(), 4);
 
+        // Tab leaves the list (a QTableView walks its cells on Tab, row after row).
+        view.table()->setFocus();
+        QTest::keyClick(view.table(), Qt::Key_Tab);
+        QVERIFY(!view.table()->hasFocus());
+        view.table()->setFocus();
+
         // Ctrl+F goes to the filter; the filter narrows the list.
         QTest::keyClick(view.table(), Qt::Key_F, Qt::ControlModifier);
         QVERIFY(view.filter()->hasFocus());
