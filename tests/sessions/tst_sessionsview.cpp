@@ -164,12 +164,6 @@ private Q_SLOTS:
         QCOMPARE(prompt.at(0).at(0).toString(), QStringLiteral("support-bot"));
         QCOMPARE(prompt.at(0).at(1).toInt(), 4);
 
-        // Tab leaves the list (a QTableView walks its cells on Tab, row after row).
-        view.table()->setFocus();
-        QTest::keyClick(view.table(), Qt::Key_Tab);
-        QVERIFY(!view.table()->hasFocus());
-        view.table()->setFocus();
-
         // Ctrl+F goes to the filter; the filter narrows the list.
         QTest::keyClick(view.table(), Qt::Key_F, Qt::ControlModifier);
         QVERIFY(view.filter()->hasFocus());
@@ -182,6 +176,11 @@ private Q_SLOTS:
         const QModelIndex alert = view.alerts()->model()->index(0, 0);
         view.alerts()->setCurrentIndex(alert);
         QCOMPARE(view.currentSessionId(), alert.data(SessionTableModel::IdRole).toString());
+
+        // Tab leaves the list (a QTableView walks its cells on Tab, row after row).
+        view.table()->setFocus();
+        QTest::keyClick(view.table(), Qt::Key_Tab);
+        QVERIFY(!view.table()->hasFocus());
     }
 
 private:
