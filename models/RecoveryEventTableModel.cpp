@@ -16,6 +16,7 @@ const char *const kHeaders[] = {"Time",     "Agent",   "Session", "Kind",   "Rec
 
 RecoveryEventTableModel::RecoveryEventTableModel(int capacity, QObject *parent)
     : QAbstractTableModel(parent)
+    , m_rows(size_t(qMax(1, capacity)))
     , m_capacity(qMax(1, capacity))
 {
     m_flushTimer.setSingleShot(true);
@@ -41,14 +42,18 @@ void RecoveryEventTableModel::append(std::vector<EventRow> rows)
     scheduleFlush();
 }
 
-void RecoveryEventTableModel::append(std::deque<EventRow> rows, const EventCounters &counted)
+void RecoveryEventTableModel::append(std::vector<EventRow> rows, const EventCounters &counted)
 {
     m_counters.add(counted);
     if (rows.empty())
         return;
-    m_pending.reserve(m_pending.size() + rows.size());
-    for (EventRow &row : rows)
-        m_pending.push_back(std::move(row));
+    if (m_pending.empty()) {
+        m_pending = std::move(rows); // the usual case: one batch per pass, no copy
+    } else {
+        m_pending.reserve(m_pending.size() + rows.size());
+        for (EventRow &row : rows)
+            m_pending.push_back(std::move(row));
+    }
     scheduleFlush();
 }
 
@@ -68,23 +73,22 @@ void RecoveryEventTableModel::flush()
     if (m_pending.empty())
         return;
     m_sinceFlush.start();
-    // More queued than the buffer holds: the oldest never get listed (they are counted).
-    size_t skip = 0;
-    if (m_pending.size() > size_t(m_capacity))
-        skip = m_pending.size() - size_t(m_capacity);
-    const int incoming = int(m_pending.size() - skip);
+    // More queued than the buffer holds: the oldest never get listed (they are counted),
+    // except gap rows: the marker that events are missing must show.
+    const qint64 skip = trimOldestKeepingGaps(m_pending, size_t(m_capacity));
+    const int incoming = int(m_pending.size());
     const int evict = qMax(0, int(m_rows.size()) + incoming - m_capacity);
     if (evict > 0) {
         beginRemoveRows(QModelIndex(), 0, evict - 1);
-        m_rows.erase(m_rows.begin(), m_rows.begin() + evict);
+        m_rows.popFront(size_t(evict));
         endRemoveRows();
     }
-    m_counters.evicted += qint64(evict) + qint64(skip);
-    m_neverListed += qint64(skip);
+    m_counters.evicted += qint64(evict) + skip;
+    m_neverListed += skip;
     const int first = int(m_rows.size());
     beginInsertRows(QModelIndex(), first, first + incoming - 1);
-    for (size_t i = skip; i < m_pending.size(); ++i)
-        m_rows.push_back(std::move(m_pending[i]));
+    for (EventRow &row : m_pending)
+        m_rows.pushBack(std::move(row));
     m_pending.clear();
     endInsertRows();
     emit flushed(incoming, evict);
@@ -108,10 +112,11 @@ void RecoveryEventTableModel::setCapacity(int capacity)
     const int evict = int(m_rows.size()) - m_capacity;
     if (evict > 0) {
         beginRemoveRows(QModelIndex(), 0, evict - 1);
-        m_rows.erase(m_rows.begin(), m_rows.begin() + evict);
+        m_rows.popFront(size_t(evict));
         endRemoveRows();
         m_counters.evicted += evict;
     }
+    m_rows.setCapacity(size_t(m_capacity));
 }
 
 void RecoveryEventTableModel::setRelativeTimes(bool relative)
@@ -234,7 +239,7 @@ QVariant RecoveryEventTableModel::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= int(m_rows.size()))
         return {};
-    const EventRow &row = m_rows[size_t(index.row())];
+    const EventRow &row = m_rows.at(size_t(index.row()));
     const int column = index.column();
     switch (role) {
     case Qt::DisplayRole:

@@ -5,12 +5,12 @@
 // of thousands of stream entries costs the view one update. Display text is built in
 // data(), never stored.
 #include "models/EventRow.h"
+#include "models/EventRowRing.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>
 #include <QTimer>
 
-#include <deque>
 #include <vector>
 
 namespace switchboard {
@@ -49,7 +49,7 @@ public:
     void append(std::vector<EventRow> rows);
     // Rows already counted elsewhere (the tail's worker counts every row it read, also
     // those it had to skip): `counted` is added to the counters as it is.
-    void append(std::deque<EventRow> rows, const EventCounters &counted);
+    void append(std::vector<EventRow> rows, const EventCounters &counted);
     void flush();
     void clear(); // rows and counters (e.g. a new history range)
     void setCapacity(int capacity);
@@ -64,9 +64,9 @@ public:
 
     // Counted when queued, so exact even for rows that never fit in the buffer.
     const EventCounters &counters() const { return m_counters; }
-    const EventRow &rowAt(int row) const { return m_rows[size_t(row)]; }
+    const EventRow &rowAt(int row) const { return m_rows.at(size_t(row)); }
     // Rows that were queued but never listed: more arrived between two flushes than the
-    // buffer holds (counted, and part of counters().evicted).
+    // buffer holds (counted, and part of counters().evicted). Gap rows are always listed.
     qint64 neverListed() const { return m_neverListed; }
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -87,7 +87,7 @@ private:
     QVariant sortValue(const EventRow &row, int column) const;
     QString toolTip(const EventRow &row, int column) const;
 
-    std::deque<EventRow> m_rows;
+    EventRowRing m_rows;
     std::vector<EventRow> m_pending;
     EventCounters m_counters;
     void scheduleFlush();

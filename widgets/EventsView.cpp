@@ -6,6 +6,7 @@
 #include "models/RecoveryEventTableModel.h"
 #include "models/RecoveryEventTail.h"
 #include "widgets/EventRateChart.h"
+#include "widgets/EventsTextDelegate.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -68,6 +69,7 @@ EventsView::EventsView(const Options &options, QWidget *parent)
     m_chart = new EventRateChart(this);
     m_table = new QTableView(this);
     m_table->setModel(m_proxy);
+    m_table->setItemDelegate(new EventsTextDelegate(m_table));
     m_table->setSortingEnabled(false); // arrival order until the operator sorts
     m_table->horizontalHeader()->setSectionsClickable(true);
     connect(m_table->horizontalHeader(), &QHeaderView::sectionClicked, this, [this](int column) {
@@ -115,7 +117,16 @@ EventsView::EventsView(const Options &options, QWidget *parent)
         [this](const QModelIndex &, int first, int last) { onRowsAboutToBeRemoved(first, last); });
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, [this] { onRowsRemoved(); });
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, [this] { onRowsInserted(); });
-    connect(m_live, &RecoveryEventTableModel::flushed, this, [this] { updateCounters(); });
+    // The counters line at most 4 times a second: each setText relayouts the toolbar (a
+    // flood inserts 30 times a second).
+    auto *countersTimer = new QTimer(this);
+    countersTimer->setSingleShot(true);
+    countersTimer->setInterval(250);
+    connect(countersTimer, &QTimer::timeout, this, [this] { updateCounters(); });
+    connect(m_live, &RecoveryEventTableModel::flushed, countersTimer, [countersTimer] {
+        if (!countersTimer->isActive())
+            countersTimer->start();
+    });
     // Scrolling away from the bottom stops following; scrolling back resumes it.
     connect(m_table->verticalScrollBar(), &QAbstractSlider::actionTriggered, this, [this] {
         QTimer::singleShot(0, this, [this] {

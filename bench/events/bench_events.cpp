@@ -15,7 +15,8 @@
 // time of the GUI thread per second, and CPU per event of the console's threads (GUI +
 // tail worker) against the raw consumer's. Knobs: BENCH_HIDDEN=1 (view not shown: the
 // model's share), BENCH_COUNT=n (the tail's XREAD COUNT), BENCH_PAUSE=1 (print the GUI and
-// worker tids and wait 5 s before the console phase, for `perf record -t`).
+// worker tids and wait 5 s before the console phase, for `perf record -t`), BENCH_SHOT=file.png
+// (the view as painted at the end of the flood).
 #include "core/contract/RecoveryEvent.h"
 #include "core/redis/RedisStreamReader.h"
 #include "core/redis/RedisUri.h"
@@ -315,6 +316,8 @@ int main(int argc, char **argv)
         },
         180000);
     probe.stop();
+    if (!qEnvironmentVariableIsEmpty("BENCH_SHOT")) // to look at what was painted
+        view.grab().save(qEnvironmentVariable("BENCH_SHOT"));
     const qint64 guiCpuUs = threadCpuUs() - guiCpu0;
     const qint64 workerCpuUs = threadCpuUs(tail->workerThread()) - workerCpu0;
     const double runS = double(nowUs() - start) / 1e6;
