@@ -56,11 +56,14 @@ public:
     int capacity() const { return m_capacity; }
     // Relative ("12 s ago", the live tail) or absolute times (history).
     void setRelativeTimes(bool relative);
-    int pendingCount() const { return int(m_pending.size()); }
+    int pendingCount() const { return int(m_pendingCount); }
     // At most one insert per this many ms (0 = every event-loop pass). A view on screen
     // sets one frame (16 ms): a stream delivering a reply every few ms then costs one
     // insert and one repaint per frame instead of one per reply.
     void setMinFlushIntervalMs(int ms) { m_minFlushMs = qMax(0, ms); }
+    // At most this many rows per insert (0 = all pending); the rest follow in the next
+    // event-loop pass without waiting for the interval. Bounds the GUI thread's work per pass.
+    void setMaxRowsPerFlush(int rows) { m_maxPerFlush = qMax(0, rows); }
 
     // Counted when queued, so exact even for rows that never fit in the buffer.
     const EventCounters &counters() const { return m_counters; }
@@ -88,8 +91,12 @@ private:
     QString toolTip(const EventRow &row, int column) const;
 
     EventRowRing m_rows;
-    std::vector<EventRow> m_pending;
+    std::vector<std::vector<EventRow>> m_pending; // batches, oldest first
+    size_t m_pendingCount = 0;
+    size_t m_pendingFront = 0; // rows of m_pending.front() already inserted
+    int m_maxPerFlush = 0;
     EventCounters m_counters;
+    void queue(std::vector<EventRow> rows);
     void scheduleFlush();
 
     QTimer m_flushTimer; // zero-interval: fires once the current pass is done

@@ -194,6 +194,48 @@ private Q_SLOTS:
         QCOMPARE(model.counters().total, 30);
     }
 
+    // A bounded insert per pass: the rest follows in the next passes, in order, across
+    // batch boundaries, with eviction at the front, under the model tester.
+    void slicedInsertsKeepOrderAcrossBatches()
+    {
+        RecoveryEventTableModel model(2200);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setMaxRowsPerFlush(1000);
+        QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
+        int n = 0;
+        for (int b = 0; b < 3; ++b) {
+            std::vector<EventRow> rows;
+            for (int i = 0; i < 700 + 100 * b; ++i)
+                rows.push_back(good(n++));
+            EventCounters counted;
+            for (const EventRow &row : rows)
+                counted.count(row);
+            model.append(std::move(rows), counted);
+        }
+        QCOMPARE(model.pendingCount(), 2400);
+        model.flush(); // over the buffer: the oldest 200 are never listed, then 1000 of 2200
+        QCOMPARE(model.rowCount(), 1000);
+        QCOMPARE(model.pendingCount(), 1200);
+        QTRY_COMPARE(model.pendingCount(), 0);
+        QCOMPARE(inserts.count(), 3); // 1000 + 1000 + 200
+        QCOMPARE(model.rowCount(), 2200);
+        QCOMPARE(model.neverListed(), 200);
+        // A later batch evicts at the front of the full buffer, still sliced.
+        std::vector<EventRow> more;
+        for (int i = 0; i < 1500; ++i)
+            more.push_back(good(n++));
+        model.append(std::move(more));
+        QTRY_COMPARE(model.pendingCount(), 0);
+        QCOMPARE(inserts.count(), 5); // 1000 + 500
+        QCOMPARE(model.rowCount(), 2200);
+        for (int r = 0; r < model.rowCount(); ++r)
+            QCOMPARE(model.index(r, RecoveryEventTableModel::Message).data().toString(),
+                     QStringLiteral("event %1").arg(n - 2200 + r));
+        QCOMPARE(model.counters().total, 3900);
+        QCOMPARE(model.counters().evicted, 3900 - 2200);
+    }
+
     // The ring buffer wraps many times and survives a capacity change in the middle of it.
     void ringWrapsAndResizesInOrder()
     {
