@@ -17,7 +17,7 @@
 // model's share), BENCH_COUNT=n (the tail's XREAD COUNT), BENCH_SLICE=n (the live
 // model's rows per insert pass, 0 = all), BENCH_PAUSE=1 (print the GUI and
 // worker tids and wait 5 s before the console phase, for `perf record -t`), BENCH_SHOT=file.png
-// (the view as painted at the end of the flood).
+// (the view as painted at the end of the flood), BENCH_TRACE=1 (largest GUI events).
 #include "core/contract/RecoveryEvent.h"
 #include "core/redis/RedisStreamReader.h"
 #include "core/redis/RedisUri.h"
@@ -32,6 +32,7 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QHash>
 #include <QTableView>
 #include <QThread>
 #include <QTimer>
@@ -173,6 +174,53 @@ void rawConsumer(int port, int count, std::vector<double> *latMs, std::atomic<qi
     redisFree(c);
 }
 
+// BENCH_TRACE=1: the GUI thread's CPU per delivered event, the largest per receiver class
+// and event type (as bench_procs does), to attribute the largest chunk.
+class TimedApplication : public QApplication
+{
+public:
+    using QApplication::QApplication;
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        // notify() runs on every thread: only the GUI thread's events are timed here.
+        if (m_depth > 0 || !m_recording || QThread::currentThread() != thread())
+            return QApplication::notify(receiver, event);
+        ++m_depth;
+        const double t0 = bench::StallProbe::threadCpuMs();
+        const bool ok = QApplication::notify(receiver, event);
+        const double ms = bench::StallProbe::threadCpuMs() - t0;
+        --m_depth;
+        if (ms >= 1.0) {
+            QString what = QString::fromLatin1(receiver->metaObject()->className());
+            if (receiver->parent()) // a QTimer: whose
+                what += QStringLiteral(" of ")
+                    + QString::fromLatin1(receiver->parent()->metaObject()->className());
+            what += QStringLiteral(" event ") + QString::number(int(event->type()));
+            double &max = m_largest[what];
+            max = std::max(max, ms);
+        }
+        return ok;
+    }
+    void record(bool on) { m_recording = on; }
+    QString largest(int n) const
+    {
+        QList<QPair<double, QString>> all;
+        for (auto it = m_largest.cbegin(); it != m_largest.cend(); ++it)
+            all.append({it.value(), it.key()});
+        std::sort(all.begin(), all.end(), [](const auto &a, const auto &b) { return a > b; });
+        QStringList out;
+        for (int i = 0; i < std::min(n, int(all.size())); ++i)
+            out.append(
+                QStringLiteral("%1 ms %2").arg(all.at(i).first, 0, 'f', 1).arg(all.at(i).second));
+        return out.join(QStringLiteral("; "));
+    }
+
+private:
+    int m_depth = 0;
+    bool m_recording = false;
+    QHash<QString, double> m_largest;
+};
+
 // Runs the event loop until `until` holds (checked every ms) or timeoutMs passes.
 bool runLoopUntil(const std::function<bool()> &until, int timeoutMs)
 {
@@ -227,7 +275,8 @@ int main(int argc, char **argv)
 {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
+    const bool trace = !qEnvironmentVariableIsEmpty("BENCH_TRACE");
     const int count = argc > 1 ? std::max(1000, atoi(argv[1])) : 200000;
 
     test::RedisServer server;
@@ -322,6 +371,7 @@ int main(int argc, char **argv)
     const qint64 guiCpu0 = threadCpuUs(), workerCpu0 = threadCpuUs(tail->workerThread());
     bench::StallProbe probe(5);
     probe.start();
+    app.record(trace);
     const qint64 start = nowUs();
     std::thread write = startWriter(server.port(), kConsoleKey, count, &writerDone, &placed);
     runLoopUntil(
@@ -332,6 +382,7 @@ int main(int argc, char **argv)
         },
         180000);
     probe.stop();
+    app.record(false);
     if (!qEnvironmentVariableIsEmpty("BENCH_SHOT")) // to look at what was painted
         view.grab().save(qEnvironmentVariable("BENCH_SHOT"));
     const qint64 guiCpuUs = threadCpuUs() - guiCpu0;
@@ -388,6 +439,8 @@ int main(int argc, char **argv)
                    .arg(double(guiCpuUs) / count, 0, 'f', 2)
                    .arg(tail->rowsSkipped())
                    .arg(model->neverListed()));
+    if (trace)
+        table.note(QStringLiteral("largest GUI-thread events (CPU): %1").arg(app.largest(6)));
     double load[3] = {0, 0, 0};
     if (getloadavg(load, 3) == 3)
         table.note(QStringLiteral("load average %1 %2 %3")
