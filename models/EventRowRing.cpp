@@ -1,34 +1,8 @@
 #include "models/EventRowRing.h"
 
 #include <algorithm>
-#include <cstdint>
-
-#ifdef Q_OS_LINUX
-#include <sys/mman.h>
-#endif
 
 namespace switchboard {
-
-namespace {
-// The first pass through the buffer writes ~30 MB of fresh memory one 4 KB page fault at a
-// time (a fifth of the GUI thread's time while it fills in Bench 2, faults being costly in
-// a VM). Transparent huge pages (THP in "madvise" mode) fault it in 2 MB at a time; memory
-// beyond what rows use stays at most one huge page.
-void adviseHugePages(void *data, size_t bytes)
-{
-#ifdef Q_OS_LINUX
-    constexpr uintptr_t kHuge = 2u << 20;
-    const auto begin = reinterpret_cast<uintptr_t>(data);
-    const uintptr_t from = (begin + kHuge - 1) & ~(kHuge - 1);
-    const uintptr_t to = (begin + bytes) & ~(kHuge - 1);
-    if (to > from)
-        madvise(reinterpret_cast<void *>(from), to - from, MADV_HUGEPAGE);
-#else
-    Q_UNUSED(data);
-    Q_UNUSED(bytes);
-#endif
-}
-} // namespace
 
 void EventRowRing::pushBack(EventRow &&row)
 {
@@ -69,7 +43,9 @@ void EventRowRing::setCapacity(size_t capacity)
     // Address space only until rows arrive (a fresh allocation's pages are mapped lazily);
     // capped so a huge history buffer grows by doubling instead.
     fresh.reserve(std::min<size_t>(capacity, 131072));
-    adviseHugePages(fresh.data(), fresh.capacity() * sizeof(EventRow));
+    // Not advised for transparent huge pages: it removed the 4 KB faults of the first
+    // fill (~17% of the GUI thread then) but with THP defrag "madvise" a fault may compact
+    // memory synchronously, and a test of the GUI thread's stall saw 216 ms once.
     for (size_t i = m_size - keep; i < m_size; ++i)
         fresh.push_back(std::move(m_slots[(m_head + i) % m_capacity]));
     m_slots = std::move(fresh);

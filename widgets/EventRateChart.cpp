@@ -41,12 +41,48 @@ void EventRateChart::setRates(const QMap<qint64, EventRateBuckets::Counts> &buck
     m_bucketMs = qMax<qint64>(1000, bucketMs);
     m_fromMs = fromMs;
     m_toMs = qMax(toMs, fromMs + m_bucketMs);
-    rebuild();
+    if (!updateInPlace())
+        rebuild();
+}
+
+quint32 EventRateChart::kindsPresent() const
+{
+    quint32 kinds = 0;
+    for (const auto &counts : m_buckets)
+        for (int k = 0; k < kRecoveryKindCount; ++k)
+            if (counts[size_t(k)] > 0)
+                kinds |= 1u << k;
+    return kinds;
+}
+
+bool EventRateChart::updateInPlace()
+{
+    if (m_markersChanged || !m_y || m_fromMs != m_builtFrom || m_toMs != m_builtTo
+        || m_bucketMs != m_builtBucket || kindsPresent() != m_builtKinds || !m_markers.isEmpty())
+        return false;
+    qint64 peak = 1;
+    for (int k = 0; k < kRecoveryKindCount; ++k) {
+        if (!m_lines[k])
+            continue;
+        QList<QPointF> points;
+        for (qint64 t = m_fromMs - m_fromMs % m_bucketMs; t < m_toMs; t += m_bucketMs) {
+            const auto it = m_buckets.constFind(t);
+            const qint64 v = it == m_buckets.cend() ? 0 : (*it)[size_t(k)];
+            peak = qMax(peak, v);
+            points.append(QPointF(double(t + m_bucketMs / 2), double(v)));
+        }
+        if (points != m_lines[k]->points())
+            m_lines[k]->replace(points);
+    }
+    if (m_y->max() != double(peak) * 1.15)
+        m_y->setRange(0, double(peak) * 1.15);
+    return true;
 }
 
 void EventRateChart::setDeployments(const QVector<DeploymentMarker> &markers)
 {
     m_markers = markers;
+    m_markersChanged = true;
     rebuild();
 }
 
@@ -58,6 +94,14 @@ int EventRateChart::seriesCount() const
 void EventRateChart::rebuild()
 {
     m_chart->removeAllSeries();
+    for (QLineSeries *&line : m_lines)
+        line = nullptr;
+    m_y = nullptr;
+    m_markersChanged = false;
+    m_builtFrom = m_fromMs;
+    m_builtTo = m_toMs;
+    m_builtBucket = m_bucketMs;
+    m_builtKinds = kindsPresent();
     qDeleteAll(m_labels);
     m_labels.clear();
     const auto axes = m_chart->axes();
@@ -82,6 +126,7 @@ void EventRateChart::rebuild()
     x->setRange(QDateTime::fromMSecsSinceEpoch(m_fromMs), QDateTime::fromMSecsSinceEpoch(axisTo));
     x->setTickCount(int(intervals) + 1);
     auto *y = new QValueAxis;
+    m_y = y;
     y->setLabelFormat(QStringLiteral("%d"));
     y->setTitleText(m_bucketMs == 60000 ? QStringLiteral("per min")
                                         : QStringLiteral("per %1 min").arg(m_bucketMs / 60000));
@@ -108,6 +153,7 @@ void EventRateChart::rebuild()
         m_chart->addSeries(line);
         line->attachAxis(x);
         line->attachAxis(y);
+        m_lines[k] = line;
     }
     y->setRange(0, double(peak) * 1.15);
 
