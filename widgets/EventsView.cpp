@@ -16,9 +16,11 @@
 #include <QDateTimeEdit>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QPersistentModelIndex>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QShortcut>
@@ -361,6 +363,9 @@ void EventsView::filterSession(const QString &sessionId)
 
 void EventsView::applyFilters()
 {
+    // A filter change resets the proxy (its cost is one pass over the buffer, not one
+    // per insert): keep the operator's current row, and the tail in view if followed.
+    const QPersistentModelIndex current(m_proxy->mapToSource(m_table->currentIndex()));
     m_proxy->setText(m_filter->text());
     m_proxy->setAgent(m_agent->text());
     m_proxy->setSession(m_session->text());
@@ -368,6 +373,15 @@ void EventsView::applyFilters()
     m_proxy->setKind(kind.isValid() ? std::optional<RecoveryKind>(RecoveryKind(kind.toInt()))
                                     : std::nullopt);
     m_proxy->setOutcome(OF(m_outcome->currentData().toInt()));
+    const QModelIndex again = m_proxy->mapFromSource(current);
+    if (again.isValid() && again != m_table->currentIndex()) {
+        m_table->selectionModel()->setCurrentIndex(
+            again, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        if (!followsTail())
+            m_table->scrollTo(again, QAbstractItemView::PositionAtCenter);
+    }
+    if (followsTail() && !m_table->isSortingEnabled())
+        m_table->scrollToBottom();
     updateCounters();
 }
 
