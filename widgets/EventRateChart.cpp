@@ -19,6 +19,22 @@ const QColor kKindColors[kRecoveryKindCount]
     = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
        QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b),
        QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22)};
+
+// The value axis' top for a peak: the next of 4, 8, 20, 40, 80, 200, … (4 intervals of
+// whole numbers) at least 10 % above it. A range that only moves when the peak crosses
+// one of these leaves the axis' labels alone: every new label text is laid out again by
+// the scene (QGraphicsTextItem), which was most of its 5-7 ms update every 2 s under a
+// flood, when the top followed the growing count of the current minute.
+double axisTop(qint64 peak)
+{
+    const double want = double(qMax<qint64>(peak, 1)) * 1.1;
+    for (double decade = 1;; decade *= 10) {
+        for (const double m : {4.0, 8.0, 20.0}) {
+            if (m * decade >= want)
+                return m * decade;
+        }
+    }
+}
 } // namespace
 
 EventRateChart::EventRateChart(QWidget *parent)
@@ -58,7 +74,7 @@ quint32 EventRateChart::kindsPresent() const
 bool EventRateChart::updateInPlace()
 {
     if (m_markersChanged || !m_y || m_fromMs != m_builtFrom || m_toMs != m_builtTo
-        || m_bucketMs != m_builtBucket || kindsPresent() != m_builtKinds || !m_markers.isEmpty())
+        || m_bucketMs != m_builtBucket || kindsPresent() != m_builtKinds)
         return false;
     qint64 peak = 1;
     for (int k = 0; k < kRecoveryKindCount; ++k) {
@@ -74,8 +90,12 @@ bool EventRateChart::updateInPlace()
         if (points != m_lines[k]->points())
             m_lines[k]->replace(points);
     }
-    if (m_y->max() != double(peak) * 1.15)
-        m_y->setRange(0, double(peak) * 1.15);
+    const double top = axisTop(peak);
+    if (m_y->max() != top) {
+        m_y->setRange(0, top);
+        for (QLineSeries *mark : std::as_const(m_markLines))
+            mark->replace(1, QPointF(mark->at(1).x(), top));
+    }
     return true;
 }
 
@@ -97,6 +117,7 @@ void EventRateChart::rebuild()
     for (QLineSeries *&line : m_lines)
         line = nullptr;
     m_y = nullptr;
+    m_markLines.clear();
     m_markersChanged = false;
     m_builtFrom = m_fromMs;
     m_builtTo = m_toMs;
@@ -155,7 +176,8 @@ void EventRateChart::rebuild()
         line->attachAxis(y);
         m_lines[k] = line;
     }
-    y->setRange(0, double(peak) * 1.15);
+    const double top = axisTop(peak);
+    y->setRange(0, top);
 
     for (const DeploymentMarker &m : m_markers) {
         if (m.atMs < m_fromMs || m.atMs > m_toMs)
@@ -167,8 +189,9 @@ void EventRateChart::rebuild()
         pen.setStyle(Qt::DashLine);
         mark->setPen(pen);
         mark->append(double(m.atMs), 0);
-        mark->append(double(m.atMs), double(peak) * 1.15);
+        mark->append(double(m.atMs), top);
         m_chart->addSeries(mark);
+        m_markLines.append(mark);
         mark->attachAxis(x);
         mark->attachAxis(y);
         const auto markers = m_chart->legend()->markers(mark);

@@ -31,8 +31,9 @@ public:
 private:
     void rebuild();
     // Same range, bucket width, kinds and markers as the last rebuild: only the points and
-    // the value range change (no new series, axes or legend: the scene's relayout after a
-    // rebuild was 5-7 ms of the GUI thread every 2 s under a flood). False otherwise.
+    // (rarely, see axisTop) the value range change (no new series, axes or legend: the scene's
+    // relayout after a rebuild was 5-7 ms of the GUI thread every 2 s under a flood). False
+    // otherwise.
     bool updateInPlace();
     quint32 kindsPresent() const;
     void placeLabels();
@@ -46,6 +47,7 @@ private:
     // What the last rebuild drew, for updateInPlace().
     QLineSeries *m_lines[kRecoveryKindCount] = {};
     QValueAxis *m_y = nullptr;
+    QVector<QLineSeries *> m_markLines; // deployment verticals, 0 .. axis top
     quint32 m_builtKinds = 0;
     qint64 m_builtFrom = -1, m_builtTo = -1, m_builtBucket = -1;
     bool m_markersChanged = true;

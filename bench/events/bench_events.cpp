@@ -17,7 +17,9 @@
 // model's share), BENCH_COUNT=n (the tail's XREAD COUNT), BENCH_SLICE=n (the live
 // model's rows per insert pass, 0 = all), BENCH_PAUSE=1 (print the GUI and
 // worker tids and wait 5 s before the console phase, for `perf record -t`), BENCH_SHOT=file.png
-// (the view as painted at the end of the flood), BENCH_TRACE=1 (largest GUI events).
+// (the view as painted at the end of the flood), BENCH_TRACE=1 (largest GUI events),
+// BENCH_DEPLOYMENTS=n (n prompt deployments marked on the rate chart, as Postgres would
+// list them in production: the chart then draws their verticals through every update).
 #include "core/contract/RecoveryEvent.h"
 #include "core/redis/RedisStreamReader.h"
 #include "core/redis/RedisUri.h"
@@ -27,9 +29,11 @@
 #include "models/RecoveryEventTableModel.h"
 #include "models/RecoveryEventTail.h"
 #include "support/RedisServer.h"
+#include "widgets/EventRateChart.h"
 #include "widgets/EventsView.h"
 
 #include <QApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QHash>
@@ -305,6 +309,15 @@ int main(int argc, char **argv)
     if (qEnvironmentVariableIsEmpty("BENCH_HIDDEN")) // to split the view's share out
         view.show();
     RedisConnectionOptions options = RedisUri::parse(server.uri())->toOptions();
+    if (const int deployments = qEnvironmentVariableIntValue("BENCH_DEPLOYMENTS")) {
+        QVector<DeploymentMarker> markers;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (int i = 0; i < deployments; ++i)
+            markers.append({QStringLiteral("agent-%1").arg(i), i + 1,
+                            now - 60000 * qint64(i % 9 + 1),
+                            i % 2 ? QStringLiteral("rollback") : QStringLiteral("deploy")});
+        view.chart()->setDeployments(markers);
+    }
     view.setRedis(options, kConsoleKey);
     if (!qEnvironmentVariableIsEmpty("BENCH_COUNT"))
         view.tail()->setCount(qEnvironmentVariableIntValue("BENCH_COUNT"));
@@ -430,8 +443,9 @@ int main(int argc, char **argv)
     table.note(QStringLiteral("console = RecoveryEventTail (worker thread: RedisStreamReader "
                               "XREAD COUNT 1000 BLOCK + parse) + RecoveryEventTableModel (buffer "
                               "%1) + filter proxy + QTableView "
-                              "following the tail + rate chart, offscreen")
-                   .arg(model->capacity()));
+                              "following the tail + rate chart (%2 deployment markers), offscreen")
+                   .arg(model->capacity())
+                   .arg(qEnvironmentVariableIntValue("BENCH_DEPLOYMENTS")));
     table.note(placed ? bench::CpuPlacement::describe()
                       : QStringLiteral("CPU placement failed: console and load share the CPUs"));
     table.note(QStringLiteral("worst stall: %1; idle: %2; largest model insert pass %3 ms CPU")
