@@ -10,6 +10,7 @@
 #include <QVector>
 
 class QChart;
+class QDateTimeAxis;
 class QGraphicsSimpleTextItem;
 class QLineSeries;
 class QValueAxis;
@@ -36,6 +37,8 @@ private:
     // otherwise.
     bool updateInPlace();
     quint32 kindsPresent() const;
+    QVector<int> markersInRange() const; // indexes into m_markers within [from, to]
+    void setTimeRange(QDateTimeAxis *x) const;
     void placeLabels();
 
     QChart *m_chart;
@@ -47,6 +50,8 @@ private:
     // What the last rebuild drew, for updateInPlace().
     QLineSeries *m_lines[kRecoveryKindCount] = {};
     QValueAxis *m_y = nullptr;
+    QDateTimeAxis *m_x = nullptr;
+    QVector<int> m_drawnMarkers; // markersInRange() at the last rebuild
     QVector<QLineSeries *> m_markLines; // deployment verticals, 0 .. axis top
     quint32 m_builtKinds = 0;
     qint64 m_builtFrom = -1, m_builtTo = -1, m_builtBucket = -1;

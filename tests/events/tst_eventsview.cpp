@@ -11,6 +11,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QChart>
+#include <QDateTimeAxis>
 #include <QLineSeries>
 #include <QScrollBar>
 #include <QTableView>
@@ -171,6 +172,19 @@ private Q_SLOTS:
         const auto *mark = qobject_cast<QLineSeries *>(before.at(1));
         QVERIFY(mark);
         QCOMPARE(mark->at(1).y(), 80.0);
+        // The live window moves on a minute with the marker still in it: in place.
+        buckets[to] = counts;
+        chart.setRates(buckets, 60000, from + 60000, to + 60000);
+        QCOMPARE(chart.chart()->series(), before);
+        QCOMPARE(line->at(9).y(), 70.0); // the newest minute is the last point now
+        const auto *x = qobject_cast<QDateTimeAxis *>(chart.chart()->axes(Qt::Horizontal).value(0));
+        QVERIFY(x);
+        QCOMPARE(x->min().toMSecsSinceEpoch(), from + 60000);
+        // Moved so far that the marker leaves the window: rebuilt without it.
+        chart.setRates(buckets, 60000, from + 360000, to + 360000);
+        QCOMPARE(chart.seriesCount(), 1);
+        chart.setRates(buckets, 60000, from, to);
+        QCOMPARE(chart.seriesCount(), 2);
         counts[size_t(RecoveryKind::RateLimited)] = 1; // a new kind: rebuilt
         buckets[to - 60000] = counts;
         chart.setRates(buckets, 60000, from, to);
