@@ -1,5 +1,7 @@
 #include "models/EventRow.h"
 
+#include <algorithm>
+
 namespace switchboard {
 
 EventRow EventRow::fromParsed(Parsed<RecoveryEvent> parsed)
@@ -23,6 +25,37 @@ EventRow EventRow::gap(qint64 at, const QString &problem, qint64 missing)
     row.problem = problem;
     row.missing = missing;
     return row;
+}
+
+qint64 trimOldestKeepingGaps(std::vector<EventRow> &rows, size_t capacity)
+{
+    if (rows.size() <= capacity)
+        return 0;
+    size_t gaps = 0;
+    for (const EventRow &row : rows)
+        gaps += row.type == EventRow::Type::Gap ? 1 : 0;
+    const size_t keepGaps = std::min(gaps, capacity);
+    const size_t keepOthers = capacity - keepGaps;
+    // Decided newest first, compacted oldest first (order kept).
+    std::vector<bool> keep(rows.size());
+    size_t gapsSeen = 0, othersSeen = 0;
+    for (size_t i = rows.size(); i-- > 0;) {
+        if (rows[i].type == EventRow::Type::Gap)
+            keep[i] = gapsSeen++ < keepGaps;
+        else
+            keep[i] = othersSeen++ < keepOthers;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        if (!keep[i])
+            continue;
+        if (w != i)
+            rows[w] = std::move(rows[i]);
+        ++w;
+    }
+    const qint64 dropped = qint64(rows.size() - w);
+    rows.erase(rows.begin() + qsizetype(w), rows.end());
+    return dropped;
 }
 
 void EventCounters::count(const EventRow &row)

@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <array>
+#include <vector>
 
 namespace switchboard {
 
@@ -23,6 +24,11 @@ struct EventRow
     static EventRow fromParsed(Parsed<RecoveryEvent> parsed);
     static EventRow gap(qint64 at, const QString &problem, qint64 missing);
 };
+
+// Keeps at most `capacity` of `rows` (oldest first): the newest events, and every gap row
+// (up to `capacity` of them) in its place, so a trim of rows that could never be listed
+// never hides the marker saying events are missing. Returns how many rows were dropped.
+qint64 trimOldestKeepingGaps(std::vector<EventRow> &rows, size_t capacity);
 
 constexpr int kRecoveryKindCount = 9; // RecoveryKind::Other + 1
 constexpr int kRecoveryOutcomeCount = 3; // RecoveryOutcome::InProgress + 1

@@ -7,6 +7,8 @@
 #include <QDateTime>
 #include <QFontDatabase>
 
+#include <iterator>
+
 namespace switchboard {
 
 namespace {
@@ -16,6 +18,7 @@ const char *const kHeaders[] = {"Time",     "Agent",   "Session", "Kind",   "Rec
 
 RecoveryEventTableModel::RecoveryEventTableModel(int capacity, QObject *parent)
     : QAbstractTableModel(parent)
+    , m_rows(size_t(qMax(1, capacity)))
     , m_capacity(qMax(1, capacity))
 {
     m_flushTimer.setSingleShot(true);
@@ -26,29 +29,35 @@ RecoveryEventTableModel::RecoveryEventTableModel(int capacity, QObject *parent)
 void RecoveryEventTableModel::append(EventRow row)
 {
     m_counters.count(row);
-    m_pending.push_back(std::move(row));
+    if (m_pending.empty())
+        m_pending.emplace_back();
+    m_pending.back().push_back(std::move(row));
+    ++m_pendingCount;
     scheduleFlush();
 }
 
 void RecoveryEventTableModel::append(std::vector<EventRow> rows)
 {
-    if (rows.empty())
-        return;
-    for (EventRow &row : rows) {
+    for (const EventRow &row : rows)
         m_counters.count(row);
-        m_pending.push_back(std::move(row));
-    }
-    scheduleFlush();
+    queue(std::move(rows));
 }
 
-void RecoveryEventTableModel::append(std::deque<EventRow> rows, const EventCounters &counted)
+void RecoveryEventTableModel::append(std::vector<EventRow> rows, const EventCounters &counted)
 {
     m_counters.add(counted);
+    queue(std::move(rows));
+}
+
+// Batches stay as they came until the insert: the tail hands one over every pass while
+// inserts are paced (33 ms on screen), and appending them to one list moved (and, as it
+// grew, relocated) every row again.
+void RecoveryEventTableModel::queue(std::vector<EventRow> rows)
+{
     if (rows.empty())
         return;
-    m_pending.reserve(m_pending.size() + rows.size());
-    for (EventRow &row : rows)
-        m_pending.push_back(std::move(row));
+    m_pendingCount += rows.size();
+    m_pending.push_back(std::move(rows));
     scheduleFlush();
 }
 
@@ -68,25 +77,56 @@ void RecoveryEventTableModel::flush()
     if (m_pending.empty())
         return;
     m_sinceFlush.start();
-    // More queued than the buffer holds: the oldest never get listed (they are counted).
-    size_t skip = 0;
-    if (m_pending.size() > size_t(m_capacity))
-        skip = m_pending.size() - size_t(m_capacity);
-    const int incoming = int(m_pending.size() - skip);
+    // More queued than the buffer holds: the oldest never get listed (they are counted),
+    // except gap rows: the marker that events are missing must show.
+    qint64 skip = 0;
+    if (m_pendingCount > size_t(m_capacity)) { // rare: one list to trim across batches
+        std::vector<EventRow> all;
+        all.reserve(m_pendingCount);
+        for (std::vector<EventRow> &batch : m_pending) {
+            std::move(batch.begin() + qsizetype(m_pendingFront), batch.end(),
+                      std::back_inserter(all));
+            m_pendingFront = 0;
+        }
+        skip = trimOldestKeepingGaps(all, size_t(m_capacity));
+        m_pending.clear();
+        m_pendingCount = all.size();
+        m_pending.push_back(std::move(all));
+    }
+    // At most m_maxPerFlush rows per pass (the rest in the next pass, unpaced): one insert
+    // of thousands of rows plus the repaint after it was the GUI thread's largest chunk.
+    size_t take = m_pendingCount;
+    if (m_maxPerFlush > 0)
+        take = qMin(take, size_t(m_maxPerFlush));
+    const int incoming = int(take);
     const int evict = qMax(0, int(m_rows.size()) + incoming - m_capacity);
     if (evict > 0) {
         beginRemoveRows(QModelIndex(), 0, evict - 1);
-        m_rows.erase(m_rows.begin(), m_rows.begin() + evict);
+        m_rows.popFront(size_t(evict));
         endRemoveRows();
     }
-    m_counters.evicted += qint64(evict) + qint64(skip);
-    m_neverListed += qint64(skip);
+    m_counters.evicted += qint64(evict) + skip;
+    m_neverListed += skip;
     const int first = int(m_rows.size());
     beginInsertRows(QModelIndex(), first, first + incoming - 1);
-    for (size_t i = skip; i < m_pending.size(); ++i)
-        m_rows.push_back(std::move(m_pending[i]));
-    m_pending.clear();
+    size_t batches = 0;
+    while (take > 0) {
+        std::vector<EventRow> &batch = m_pending[batches];
+        const size_t n = qMin(take, batch.size() - m_pendingFront);
+        for (size_t i = m_pendingFront; i < m_pendingFront + n; ++i)
+            m_rows.pushBack(std::move(batch[i]));
+        take -= n;
+        m_pendingCount -= n;
+        m_pendingFront += n;
+        if (m_pendingFront == batch.size()) {
+            ++batches;
+            m_pendingFront = 0;
+        }
+    }
+    m_pending.erase(m_pending.begin(), m_pending.begin() + qsizetype(batches));
     endInsertRows();
+    if (m_pendingCount > 0)
+        m_flushTimer.start(0);
     emit flushed(incoming, evict);
 }
 
@@ -94,6 +134,8 @@ void RecoveryEventTableModel::clear()
 {
     m_flushTimer.stop();
     m_pending.clear();
+    m_pendingCount = 0;
+    m_pendingFront = 0;
     m_counters = EventCounters();
     if (m_rows.empty())
         return;
@@ -108,10 +150,11 @@ void RecoveryEventTableModel::setCapacity(int capacity)
     const int evict = int(m_rows.size()) - m_capacity;
     if (evict > 0) {
         beginRemoveRows(QModelIndex(), 0, evict - 1);
-        m_rows.erase(m_rows.begin(), m_rows.begin() + evict);
+        m_rows.popFront(size_t(evict));
         endRemoveRows();
         m_counters.evicted += evict;
     }
+    m_rows.setCapacity(size_t(m_capacity));
 }
 
 void RecoveryEventTableModel::setRelativeTimes(bool relative)
@@ -234,7 +277,7 @@ QVariant RecoveryEventTableModel::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= int(m_rows.size()))
         return {};
-    const EventRow &row = m_rows[size_t(index.row())];
+    const EventRow &row = m_rows.at(size_t(index.row()));
     const int column = index.column();
     switch (role) {
     case Qt::DisplayRole:

@@ -5,12 +5,12 @@
 // of thousands of stream entries costs the view one update. Display text is built in
 // data(), never stored.
 #include "models/EventRow.h"
+#include "models/EventRowRing.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>
 #include <QTimer>
 
-#include <deque>
 #include <vector>
 
 namespace switchboard {
@@ -49,24 +49,27 @@ public:
     void append(std::vector<EventRow> rows);
     // Rows already counted elsewhere (the tail's worker counts every row it read, also
     // those it had to skip): `counted` is added to the counters as it is.
-    void append(std::deque<EventRow> rows, const EventCounters &counted);
+    void append(std::vector<EventRow> rows, const EventCounters &counted);
     void flush();
     void clear(); // rows and counters (e.g. a new history range)
     void setCapacity(int capacity);
     int capacity() const { return m_capacity; }
     // Relative ("12 s ago", the live tail) or absolute times (history).
     void setRelativeTimes(bool relative);
-    int pendingCount() const { return int(m_pending.size()); }
+    int pendingCount() const { return int(m_pendingCount); }
     // At most one insert per this many ms (0 = every event-loop pass). A view on screen
     // sets one frame (16 ms): a stream delivering a reply every few ms then costs one
     // insert and one repaint per frame instead of one per reply.
     void setMinFlushIntervalMs(int ms) { m_minFlushMs = qMax(0, ms); }
+    // At most this many rows per insert (0 = all pending); the rest follow in the next
+    // event-loop pass without waiting for the interval. Bounds the GUI thread's work per pass.
+    void setMaxRowsPerFlush(int rows) { m_maxPerFlush = qMax(0, rows); }
 
     // Counted when queued, so exact even for rows that never fit in the buffer.
     const EventCounters &counters() const { return m_counters; }
-    const EventRow &rowAt(int row) const { return m_rows[size_t(row)]; }
+    const EventRow &rowAt(int row) const { return m_rows.at(size_t(row)); }
     // Rows that were queued but never listed: more arrived between two flushes than the
-    // buffer holds (counted, and part of counters().evicted).
+    // buffer holds (counted, and part of counters().evicted). Gap rows are always listed.
     qint64 neverListed() const { return m_neverListed; }
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -87,9 +90,13 @@ private:
     QVariant sortValue(const EventRow &row, int column) const;
     QString toolTip(const EventRow &row, int column) const;
 
-    std::deque<EventRow> m_rows;
-    std::vector<EventRow> m_pending;
+    EventRowRing m_rows;
+    std::vector<std::vector<EventRow>> m_pending; // batches, oldest first
+    size_t m_pendingCount = 0;
+    size_t m_pendingFront = 0; // rows of m_pending.front() already inserted
+    int m_maxPerFlush = 0;
     EventCounters m_counters;
+    void queue(std::vector<EventRow> rows);
     void scheduleFlush();
 
     QTimer m_flushTimer; // zero-interval: fires once the current pass is done

@@ -13,6 +13,7 @@ RecoveryEventTail::RecoveryEventTail(const RedisConnectionOptions &options, QByt
     : QObject(parent)
     , m_model(model)
     , m_thread(new QThread(this))
+    , m_modelSkippedBefore(model->neverListed())
 {
     QPointer<RecoveryEventTail> self(this);
     // Runs on the worker thread: one queued call per batch, however many rows join it.
@@ -93,6 +94,11 @@ int RecoveryEventTail::connectionState() const
 qint64 RecoveryEventTail::entriesRead() const
 {
     return m_worker->entriesRead();
+}
+
+qint64 RecoveryEventTail::rowsSkipped() const
+{
+    return m_skipped + m_model->neverListed() - m_modelSkippedBefore;
 }
 
 void RecoveryEventTail::takeBatch()

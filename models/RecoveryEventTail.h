@@ -43,7 +43,9 @@ public:
     QByteArray lastId() const;
     int connectionState() const; // int(RedisConnection::State) of the tail's connection
     qint64 entriesRead() const;
-    qint64 rowsSkipped() const { return m_skipped; } // parsed, counted, never listed
+    // Parsed and counted but never listed: dropped by the worker (the GUI fell behind by
+    // more than the buffer) or by the model (more arrived between two inserts than it holds).
+    qint64 rowsSkipped() const;
     QThread *workerThread() const { return m_thread; }
     // Called on the GUI thread with each batch's events per minute by kind (every row
     // read, also those skipped), for the rate chart.
@@ -63,6 +65,7 @@ private:
     RecoveryEventTailWorker *m_worker;
     std::function<void(const EventRateBuckets &)> m_rateSink;
     qint64 m_skipped = 0;
+    qint64 m_modelSkippedBefore = 0; // the model's neverListed() when this tail began
 };
 
 } // namespace switchboard

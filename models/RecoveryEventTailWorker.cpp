@@ -1,5 +1,6 @@
 #include "models/RecoveryEventTailWorker.h"
 
+#include "core/contract/Caps.h"
 #include "core/contract/RecordFields.h"
 #include "core/redis/RedisConnection.h"
 #include "core/redis/RedisStreamReader.h"
@@ -8,7 +9,10 @@
 #include <QMutexLocker>
 #include <QThread>
 
+#include <algorithm>
+#include <cstring>
 #include <hiredis/hiredis.h>
+#include <iterator>
 
 namespace switchboard {
 
@@ -21,6 +25,28 @@ qint64 idMs(const QByteArray &id)
 bool isString(const redisReply *r)
 {
     return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS);
+}
+
+bool isDetail(const redisReply *name)
+{
+    return name->len == 6 && std::memcmp(name->str, "detail", 6) == 0;
+}
+
+// The row drops `detail` (shown on demand from Postgres), so a tree is never needed: a
+// detail that is empty, within the parser's cap, at most 64 brackets deep (counted
+// conservatively: every bracket) and valid JSON passes the parser unchanged; it is
+// validated without building a tree. Anything else goes to the parser for its message.
+bool detailIsFine(const redisReply *value)
+{
+    if (value->len == 0)
+        return true;
+    if (qsizetype(value->len) > caps::kScalar)
+        return false;
+    const char *begin = value->str;
+    const char *end = value->str + value->len;
+    if (std::count(begin, end, '[') + std::count(begin, end, '{') > 64)
+        return false;
+    return nlohmann::json::accept(begin, end);
 }
 
 // Borrowed bytes: valid while the reply lives, i.e. during the parse only.
@@ -101,12 +127,20 @@ void RecoveryEventTailWorker::shutdown()
     m_reader = nullptr;
 }
 
+void RecoveryEventTailWorker::trimBatch(TailBatch *batch, size_t capacity)
+{
+    const qint64 dropped = trimOldestKeepingGaps(batch->rows, capacity);
+    batch->dropped += dropped;
+    batch->counters.evicted += dropped;
+}
+
 TailBatch RecoveryEventTailWorker::take()
 {
     QMutexLocker lock(&m_mutex);
     TailBatch out = std::move(m_batch);
     m_batch = TailBatch();
     m_posted = false;
+    trimBatch(&out, size_t(m_capacity.load()));
     return out;
 }
 
@@ -131,7 +165,8 @@ EventRow RecoveryEventTailWorker::rowFor(const RedisStreamEntry &entry)
     return row;
 }
 
-bool RecoveryEventTailWorker::rowFor(const redisReply *entry, EventRow *row)
+bool RecoveryEventTailWorker::rowFor(const redisReply *entry, EventRow *row,
+                                     EventRowInterner *interner)
 {
     if (!entry || entry->type != REDIS_REPLY_ARRAY || entry->elements != 2
         || !isString(entry->element[0]))
@@ -150,9 +185,12 @@ bool RecoveryEventTailWorker::rowFor(const redisReply *entry, EventRow *row)
                 ++wrong;
                 continue;
             }
-            if (isString(value))
+            if (isString(value) && isDetail(name)) {
+                // Empty reads as "not set"; a bad one goes in for the parser's message.
+                fields.set(borrow(name), detailIsFine(value) ? QByteArray() : borrow(value));
+            } else if (isString(value)) {
                 fields.set(borrow(name), borrow(value));
-            else {
+            } else {
                 ++wrong;
                 fields.set(borrow(name), QByteArray());
             }
@@ -182,6 +220,8 @@ bool RecoveryEventTailWorker::rowFor(const redisReply *entry, EventRow *row)
     }
     if (row->type == EventRow::Type::Bad && row->event.at <= 0)
         row->event.at = idMs(id);
+    if (interner)
+        interner->intern(row);
     return true;
 }
 
@@ -194,17 +234,21 @@ void RecoveryEventTailWorker::publish(std::vector<EventRow> rows)
         QMutexLocker lock(&m_mutex);
         if (m_reader)
             m_lastId = m_reader->lastId(m_key);
-        for (EventRow &row : rows) {
+        for (const EventRow &row : rows) {
             m_batch.counters.count(row);
             m_batch.rates.add(row);
-            m_batch.rows.push_back(std::move(row));
         }
+        if (m_batch.rows.empty()) { // the GUI took the last batch: this one is the batch
+            m_batch.rows = std::move(rows);
+        } else {
+            m_batch.rows.reserve(m_batch.rows.size() + rows.size());
+            std::move(rows.begin(), rows.end(), std::back_inserter(m_batch.rows));
+        }
+        // Trimmed to the capacity when it holds twice that: amortised O(1) per row (a
+        // trim per publish would move the whole batch each time while the GUI is away).
         const size_t cap = size_t(m_capacity.load());
-        while (m_batch.rows.size() > cap) {
-            m_batch.rows.pop_front();
-            ++m_batch.dropped;
-            ++m_batch.counters.evicted;
-        }
+        if (m_batch.rows.size() > 2 * cap)
+            trimBatch(&m_batch, cap);
         if (!m_posted) {
             m_posted = true;
             notify = true;
@@ -276,7 +320,7 @@ void RecoveryEventTailWorker::onRawEntries(const QByteArray &stream, const redis
     rows.reserve(entries->elements);
     for (size_t i = 0; i < entries->elements; ++i) {
         EventRow row;
-        if (rowFor(entries->element[i], &row))
+        if (rowFor(entries->element[i], &row, &m_interner))
             rows.push_back(std::move(row));
     }
     m_read.fetch_add(qint64(rows.size()));

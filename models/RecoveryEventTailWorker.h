@@ -8,6 +8,7 @@
 // fast the stream is, and a GUI that falls behind costs dropped rows (counted), not memory.
 #include "core/redis/RedisConnectionOptions.h"
 #include "core/redis/RedisStreamEntry.h"
+#include "models/EventRowInterner.h"
 #include "models/TailBatch.h"
 
 #include <QMutex>
@@ -52,7 +53,11 @@ public:
     // path: no RedisReply or RedisStreamEntry copy). Values point into the reply while
     // parsing; a non-string name/value or an odd count makes the row bad, saying so.
     // Returns false when the entry has no ID to place it by (skipped, as the reader does).
-    static bool rowFor(const redisReply *entry, EventRow *row);
+    // `detail` is only checked (the row drops it): when it is valid JSON within its cap it
+    // is not parsed into a tree; otherwise the parser runs on it and reports as ever.
+    // With an interner, repeated agent/host/session strings share one copy.
+    static bool rowFor(const redisReply *entry, EventRow *row,
+                       EventRowInterner *interner = nullptr);
 
 Q_SIGNALS:
     void readError(const QString &message);
@@ -64,10 +69,13 @@ private:
     void onGap(const QByteArray &stream, const QByteArray &lastId, const QByteArray &firstId);
     void backfill();
     void publish(std::vector<EventRow> rows);
+    // Drops the oldest rows over `capacity` (never gap rows), counted as dropped.
+    static void trimBatch(TailBatch *batch, size_t capacity);
 
     RedisConnectionOptions m_options;
     QByteArray m_key;
     std::function<void()> m_notify;
+    EventRowInterner m_interner;
     RedisStreamReader *m_reader = nullptr;
     int m_backfill = 0;
     int m_count = 1000;

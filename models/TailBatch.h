@@ -1,18 +1,18 @@
 #pragma once
 // What the events tail's worker thread hands the GUI thread in one go: the rows parsed
 // since the last hand-over (at most the model's capacity: when the GUI falls behind, the
-// oldest are dropped here, never queued without bound) and exact counters and per-minute
-// rates over every row of the batch, dropped ones included.
+// oldest are dropped here, never queued without bound; gap rows are kept) and exact counters and
+// per-minute rates over every row of the batch, dropped ones included.
 #include "models/EventRateBuckets.h"
 #include "models/EventRow.h"
 
-#include <deque>
+#include <vector>
 
 namespace switchboard {
 
 struct TailBatch
 {
-    std::deque<EventRow> rows;
+    std::vector<EventRow> rows; // oldest first; over the capacity only until take() trims it
     EventCounters counters; // over all rows of the batch (counters.evicted = dropped)
     EventRateBuckets rates;
     qint64 dropped = 0; // rows counted but never handed over (the buffer could not show them)

@@ -10,9 +10,13 @@
 #include "widgets/EventsView.h"
 
 #include <QAbstractItemModelTester>
+#include <QChart>
+#include <QDateTimeAxis>
+#include <QLineSeries>
 #include <QScrollBar>
 #include <QTableView>
 #include <QTest>
+#include <QValueAxis>
 
 using namespace switchboard;
 
@@ -102,6 +106,89 @@ private Q_SLOTS:
         QVERIFY2(text.contains(QStringLiteral("showing %1 of 50").arg(view.proxy()->rowCount())),
                  qPrintable(text));
         QVERIFY(view.chart()->seriesCount() >= 0);
+    }
+
+    // A filter change resets the proxy: the operator's current row stays current (and
+    // selected) when it passes the new filter.
+    void filterChangeKeepsTheCurrentRow()
+    {
+        EventsView::Options options;
+        options.capacity = 300;
+        EventsView view(options);
+        view.resize(1000, 600);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        feed(view, 0, 200);
+        QTableView *t = view.table();
+        t->setCurrentIndex(view.proxy()->index(41, RecoveryEventTableModel::Message));
+        QCOMPARE(t->currentIndex().data().toString(), QStringLiteral("n=41"));
+        view.filterSession(QStringLiteral("s-1")); // 41 % 4 == 1: still listed
+        QVERIFY(!view.proxy()->isPassThrough());
+        QCOMPARE(view.proxy()->rowCount(), 50);
+        QCOMPARE(t->currentIndex().siblingAtColumn(RecoveryEventTableModel::Message).data(),
+                 QVariant(QStringLiteral("n=41")));
+        QVERIFY(t->selectionModel()->isRowSelected(t->currentIndex().row()));
+        view.filterSession(QString());
+        QVERIFY(view.proxy()->isPassThrough());
+        QCOMPARE(t->currentIndex().siblingAtColumn(RecoveryEventTableModel::Message).data(),
+                 QVariant(QStringLiteral("n=41")));
+    }
+
+    // The rate chart updates in place every 2 s, deployment markers included: the same
+    // series objects, new points, and a value axis whose top only steps (4, 8, 20, 40 ...)
+    // so its labels are not laid out again on every update; the markers reach the top.
+    void rateChartUpdatesInPlaceWithMarkers()
+    {
+        EventRateChart chart;
+        chart.resize(900, 250);
+        chart.show();
+        const qint64 to = 1'700'000'040'000 - 1'700'000'040'000 % 60000 + 60000;
+        const qint64 from = to - 600000;
+        QMap<qint64, EventRateBuckets::Counts> buckets;
+        EventRateBuckets::Counts counts {};
+        counts[size_t(RecoveryKind::ToolError)] = 30;
+        buckets[to - 120000] = counts;
+        chart.setDeployments(
+            {{QStringLiteral("triage"), 3, to - 300000, QStringLiteral("deploy")}});
+        chart.setRates(buckets, 60000, from, to);
+        const QList<QAbstractSeries *> before = chart.chart()->series();
+        QCOMPARE(before.size(), 2); // one kind + one marker
+        const auto *y = qobject_cast<QValueAxis *>(chart.chart()->axes(Qt::Vertical).value(0));
+        QVERIFY(y);
+        QCOMPARE(y->max(), 40.0);
+        counts[size_t(RecoveryKind::ToolError)] = 35;
+        buckets[to - 60000] = counts;
+        chart.setRates(buckets, 60000, from, to);
+        QCOMPARE(chart.chart()->series(), before); // in place
+        QCOMPARE(y->max(), 40.0); // 35 * 1.1 still fits
+        const auto *line = qobject_cast<QLineSeries *>(before.at(0));
+        QVERIFY(line);
+        QCOMPARE(line->at(9).y(), 35.0);
+        counts[size_t(RecoveryKind::ToolError)] = 70;
+        buckets[to - 60000] = counts;
+        chart.setRates(buckets, 60000, from, to);
+        QCOMPARE(chart.chart()->series(), before);
+        QCOMPARE(y->max(), 80.0);
+        const auto *mark = qobject_cast<QLineSeries *>(before.at(1));
+        QVERIFY(mark);
+        QCOMPARE(mark->at(1).y(), 80.0);
+        // The live window moves on a minute with the marker still in it: in place.
+        buckets[to] = counts;
+        chart.setRates(buckets, 60000, from + 60000, to + 60000);
+        QCOMPARE(chart.chart()->series(), before);
+        QCOMPARE(line->at(9).y(), 70.0); // the newest minute is the last point now
+        const auto *x = qobject_cast<QDateTimeAxis *>(chart.chart()->axes(Qt::Horizontal).value(0));
+        QVERIFY(x);
+        QCOMPARE(x->min().toMSecsSinceEpoch(), from + 60000);
+        // Moved so far that the marker leaves the window: rebuilt without it.
+        chart.setRates(buckets, 60000, from + 360000, to + 360000);
+        QCOMPARE(chart.seriesCount(), 1);
+        chart.setRates(buckets, 60000, from, to);
+        QCOMPARE(chart.seriesCount(), 2);
+        counts[size_t(RecoveryKind::RateLimited)] = 1; // a new kind: rebuilt
+        buckets[to - 60000] = counts;
+        chart.setRates(buckets, 60000, from, to);
+        QCOMPARE(chart.seriesCount(), 3);
     }
 
     void historyModeShowsThePostgresRowsThenLiveAgain()
