@@ -242,8 +242,16 @@ void SessionProxyModel::settle()
         else if (!in && accepted)
             entering.append(s);
     }
-    if (!leaving.isEmpty()) {
-        std::sort(leaving.begin(), leaving.end());
+    std::sort(leaving.begin(), leaving.end());
+    int ranges = 0;
+    for (qsizetype i = 0; i < leaving.size(); ++i)
+        ranges += i == 0 || leaving.at(i - 1) != leaving.at(i) - 1 ? 1 : 0;
+    // Many ranges leaving: one layout change below instead of a removal per range. A
+    // QTableView's vertical header walks every section on each removal
+    // (QHeaderViewPrivate::updateHiddenSections): at 100 000 rows that was ~0.4 ms per
+    // range, and the alert list loses rows in dozens of ranges per slice.
+    const bool oneLayout = ranges > kRemovalRangesPerSettle;
+    if (!oneLayout && !leaving.isEmpty()) {
         qsizetype i = leaving.size() - 1;
         while (i >= 0) {
             const int last = leaving.at(i);
@@ -256,7 +264,7 @@ void SessionProxyModel::settle()
             endRemoveRows();
         }
     }
-    if (!entering.isEmpty()) {
+    if (!oneLayout && !entering.isEmpty()) {
         const int at = int(m_proxyToSource.size());
         beginInsertRows({}, at, at + int(entering.size()) - 1);
         m_proxyToSource += entering;
@@ -269,12 +277,18 @@ void SessionProxyModel::settle()
     QVector<int> keep;
     QVector<int> moved;
     keep.reserve(m_proxyToSource.size());
-    for (int s : std::as_const(m_proxyToSource))
-        (m_isDirty.at(s) ? moved : keep).append(s);
+    for (int s : std::as_const(m_proxyToSource)) {
+        if (!m_isDirty.at(s))
+            keep.append(s);
+        else if (!oneLayout || accepts(s)) // in one layout the leaving rows are still here
+            moved.append(s);
+    }
+    if (oneLayout)
+        moved += entering;
     for (int s : std::as_const(m_dirty))
         m_isDirty[s] = false;
     m_dirty.clear();
-    if (moved.isEmpty())
+    if (moved.isEmpty() && !oneLayout)
         return;
     const auto less = [this](int a, int b) {
         return before(a, b);
@@ -292,13 +306,18 @@ void SessionProxyModel::settle()
         from = at;
     }
     order.append(from, keep.cend());
-    if (order != m_proxyToSource)
-        relayout(std::move(order));
+    // Rows that left are not in `order`: relayout() turns their persistent indexes
+    // (selection, current row) invalid, as a removal would.
+    if (oneLayout || order != m_proxyToSource)
+        relayout(std::move(order), oneLayout);
 }
 
-void SessionProxyModel::relayout(QVector<int> order)
+void SessionProxyModel::relayout(QVector<int> order, bool rowsLeft)
 {
-    Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+    // Rows leaving is no sort: no hint then (views re-read the row count).
+    const auto hint
+        = rowsLeft ? QAbstractItemModel::NoLayoutChangeHint : QAbstractItemModel::VerticalSortHint;
+    Q_EMIT layoutAboutToBeChanged({}, hint);
     const QModelIndexList from = persistentIndexList();
     QVector<int> fromSource;
     fromSource.reserve(from.size());
@@ -312,7 +331,7 @@ void SessionProxyModel::relayout(QVector<int> order)
         to.append(index(m_sourceToProxy.at(fromSource.at(i)), from.at(i).column()));
     changePersistentIndexList(from, to);
     ++m_reorders;
-    Q_EMIT layoutChanged({}, QAbstractItemModel::VerticalSortHint);
+    Q_EMIT layoutChanged({}, hint);
 }
 
 QModelIndex SessionProxyModel::index(int row, int column, const QModelIndex &parent) const

@@ -55,7 +55,9 @@ private:
     void onReset();
     // Marked rows: out of the filter -> removed, into it -> inserted, moved -> merged.
     void settle();
-    void relayout(QVector<int> order);
+    void relayout(QVector<int> order, bool rowsLeft = false);
+
+    static constexpr int kRemovalRangesPerSettle = 4;
 
     SessionTableModel *m_source;
     QVector<int> m_proxyToSource;

@@ -121,7 +121,25 @@ private Q_SLOTS:
                 else if (rng.bounded(2) == 0)
                     upserts.append(sessionChange(id, rng.bounded(100000), kNow + poll));
             }
+            // A held row (the selection) follows its session, or goes when it leaves.
+            const QPersistentModelIndex held = alerts.rowCount()
+                ? QPersistentModelIndex(alerts.index(alerts.rowCount() / 2, 1))
+                : QPersistentModelIndex();
+            const QString heldId
+                = held.isValid() ? held.data(SessionTableModel::IdRole).toString() : QString();
             model.apply(upserts, gone, kNow + poll);
+            if (!heldId.isEmpty()) {
+                int source = -1;
+                for (int r = 0; r < model.rowCount(); ++r)
+                    if (model.index(r, 0).data(SessionTableModel::IdRole).toString() == heldId)
+                        source = r;
+                if (source >= 0 && model.isAlert(source)) {
+                    QCOMPARE(held.data(SessionTableModel::IdRole).toString(), heldId);
+                    QCOMPARE(held.column(), 1);
+                } else {
+                    QVERIFY(!held.isValid());
+                }
+            }
             int expected = 0;
             for (int r = 0; r < model.rowCount(); ++r) {
                 const QModelIndex p = alerts.mapFromSource(model.index(r, 0));
