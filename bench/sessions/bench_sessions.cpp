@@ -257,6 +257,8 @@ int main(int argc, char **argv)
     const QString consoleWorst = probe.describeWorst();
     const double consoleRss = statusMb("VmRSS:");
     const double consolePeak = statusMb("VmHWM:"); // incl. the initial load
+    if (!qEnvironmentVariableIsEmpty("BENCH_SHOT")) // the view as painted, to look at
+        view.grab().save(qEnvironmentVariable("BENCH_SHOT"));
     feed.stop();
     view.hide();
     app.phase("naive");
