@@ -7,6 +7,7 @@
 // the largest single event among them. Three scenarios: counts only; the window moving
 // on by a minute (the live view's minute boundary); the baseline forces a rebuild.
 #include "harness/BenchTable.h"
+#include "harness/StallProbe.h"
 #include "widgets/EventRateChart.h"
 
 #include <QApplication>
@@ -19,13 +20,6 @@
 using namespace switchboard;
 
 namespace {
-double threadCpuMs()
-{
-    timespec ts {};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
-}
-
 // Times every event the application delivers (outermost only): the largest one per update.
 class TimedApplication : public QApplication
 {
@@ -38,9 +32,9 @@ public:
             --m_depth;
             return r;
         }
-        const double t0 = threadCpuMs();
+        const double t0 = bench::StallProbe::threadCpuMs();
         const bool r = QApplication::notify(receiver, event);
-        largest = std::max(largest, threadCpuMs() - t0);
+        largest = std::max(largest, bench::StallProbe::threadCpuMs() - t0);
         --m_depth;
         return r;
     }
@@ -91,13 +85,13 @@ Result run(TimedApplication &app, bool moveWindow, bool forceRebuild)
         auto &current = buckets[to - 60000];
         for (int k = 0; k < kRecoveryKindCount; ++k)
             current[size_t(k)] += 37 + k;
-        const double t0 = threadCpuMs();
+        const double t0 = bench::StallProbe::threadCpuMs();
         if (forceRebuild)
             chart.setDeployments(markers); // the rebuild path of the same class
         chart.setRates(buckets, 60000, from, to);
         for (int i = 0; i < 5; ++i)
             app.processEvents();
-        total += threadCpuMs() - t0;
+        total += bench::StallProbe::threadCpuMs() - t0;
     }
     return {total / updates, app.largest};
 }

@@ -114,15 +114,6 @@ void runFor(qint64 ms)
     loop.exec();
 }
 
-// CPU time of the calling thread: what the event loop really spent, without the time the
-// scheduler gave to other processes (the bench machine is shared).
-double threadCpuMs()
-{
-    timespec ts {};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) * 1000.0 + double(ts.tv_nsec) / 1e6;
-}
-
 // Times every event the GUI thread dispatches from its loop (thread CPU, outermost
 // dispatch only) and remembers the largest per receiver class + event type, so the bench
 // names the chunk behind the longest stall.
@@ -135,9 +126,9 @@ public:
         if (m_depth > 0 || !m_recording)
             return QApplication::notify(receiver, event);
         ++m_depth;
-        const double t0 = threadCpuMs();
+        const double t0 = bench::StallProbe::threadCpuMs();
         const bool ok = QApplication::notify(receiver, event);
-        const double ms = threadCpuMs() - t0;
+        const double ms = bench::StallProbe::threadCpuMs() - t0;
         --m_depth;
         if (ms >= 1.0) {
             QString what = QString::fromLatin1(receiver->metaObject()->className());
