@@ -74,6 +74,8 @@ void StallProbe::fire()
     m_maxCpuMs = qMax(m_maxCpuMs, now.cpuMs);
     if (now.lateMs > m_worst.lateMs)
         m_worst = now;
+    if (m_onFire)
+        m_onFire(now);
 }
 
 QString StallProbe::describeWorst() const

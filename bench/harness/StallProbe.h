@@ -11,6 +11,8 @@
 #include <QString>
 #include <QTimer>
 
+#include <functional>
+
 namespace switchboard::bench {
 
 class StallProbe : public QObject
@@ -41,6 +43,9 @@ public:
     bool hasWait() const { return m_fd >= 0; }
 
     static double threadCpuMs();
+    // Called at every fire with the interval that just ended (BENCH_TRACE's attribution
+    // of the worst interval to the events delivered in it).
+    void setOnFire(std::function<void(const Interval &)> f) { m_onFire = std::move(f); }
 
 private:
     double waitMsNow() const;
@@ -53,6 +58,7 @@ private:
     double m_lastCpu = 0, m_lastWait = 0;
     double m_maxCpuMs = 0;
     Interval m_worst;
+    std::function<void(const Interval &)> m_onFire;
 };
 
 } // namespace switchboard::bench

@@ -123,6 +123,8 @@ public:
         const bool out = QApplication::notify(receiver, event);
         const double ms = threadCpuMs() - cpu0;
         --m_depth;
+        if (ms > 0.2)
+            m_current.append({describe(receiver, event), ms});
         if (ms > m_overMs) {
             QString key = QString::fromLatin1(receiver->metaObject()->className());
             if (receiver->parent()) // a QTimer or a viewport: whose
@@ -138,6 +140,28 @@ public:
         }
         return out;
     }
+    // The probe's interval that just ended: keep what was delivered in the costliest one
+    // of each phase (events over 0.2 ms of CPU).
+    void intervalEnded(const bench::StallProbe::Interval &i)
+    {
+        if (m_on && m_phase >= 0 && i.cpuMs > m_worstCpu.value(QString::fromLatin1(m_phaseName))) {
+            const QString phase = QString::fromLatin1(m_phaseName);
+            m_worstCpu[phase] = i.cpuMs;
+            QString text = QStringLiteral("%1 ms CPU, %2 ms late:").arg(i.cpuMs, 0, 'f', 1).arg(i.lateMs, 0, 'f', 1);
+            for (const auto &[key, ms] : m_current)
+                text += QStringLiteral("\n    %1 ms %2").arg(ms, 0, 'f', 1).arg(key);
+            m_worstText[phase] = text;
+        }
+        m_current.clear();
+    }
+    static QString describe(QObject *receiver, QEvent *event)
+    {
+        QString key = QString::fromLatin1(receiver->metaObject()->className());
+        if (receiver->parent())
+            key += QStringLiteral(" of ")
+                + QString::fromLatin1(receiver->parent()->metaObject()->className());
+        return key + QStringLiteral(" event ") + QString::number(int(event->type()));
+    }
     void phase(const char *name)
     {
         m_phaseName = name;
@@ -145,6 +169,8 @@ public:
     }
     void dump() const
     {
+        for (auto it = m_worstText.cbegin(); it != m_worstText.cend(); ++it)
+            std::printf("trace worst interval [%s]: %s\n", qPrintable(it.key()), qPrintable(*it));
         for (auto it = m_big.cbegin(); it != m_big.cend(); ++it)
             std::printf("trace total: %s: %d chunks over the limit, max %.1f ms, sum %.0f ms\n",
                         qPrintable(it.key()), it->count, it->maxMs, it->sumMs);
@@ -163,6 +189,9 @@ private:
     int m_phase = -1;
     const char *m_phaseName = "";
     QMap<QString, Entry> m_big;
+    QList<QPair<QString, double>> m_current;
+    QMap<QString, double> m_worstCpu;
+    QMap<QString, QString> m_worstText;
 };
 
 } // namespace
@@ -205,6 +234,7 @@ int main(int argc, char **argv)
     RedisConnectionOptions options = RedisUri::parse(server.uri())->toOptions();
     options.commandTimeoutMs = 30000;
     bench::StallProbe probe(5);
+    probe.setOnFire([&app](const bench::StallProbe::Interval &i) { app.intervalEnded(i); });
     probe.start();
 
     // Phase 1: the console as app/SessionsFeature wires it (no ContextLoader: nothing is
