@@ -27,6 +27,11 @@ IndexDeltaPoller::Options SessionFeed::options(const Keys &keys, int intervalMs)
     // The first poll reads the whole index in one pass (SORT_RO needs the window read in
     // full): 1000 x 1000 members before the poll is cut and continued.
     options.maxPagesPerPoll = 1000;
+    // Small steps per event-loop pass (the view's repaint and a feed slice share a pass):
+    // 2 ms slices, and SORT_RO replies of 125 members (a reply is parsed in one go: ~2 ms
+    // at 250 while a first poll's fresh memory is faulted in).
+    options.sliceBudgetMs = 2;
+    options.bulkBatch = 125;
     return options;
 }
 

@@ -44,7 +44,7 @@ private:
     // as fit in kSliceBudgetMs: the first poll of 100 000 sessions (or a burst) never
     // freezes the window; later polls queue behind, in order.
     static constexpr int kSliceRows = 250;
-    static constexpr int kSliceBudgetMs = 4;
+    static constexpr int kSliceBudgetMs = 2;
     struct Work
     {
         IndexDelta delta; // converted slice by slice: a big poll costs nothing at once

@@ -11,6 +11,8 @@
 // themselves and merged back in one O(rows) pass, signalled as one layout change with the
 // persistent indexes (selection, current row) moved along. docs/decisions.md.
 #include <QAbstractProxyModel>
+#include <QElapsedTimer>
+#include <QTimer>
 #include <QVector>
 
 namespace switchboard {
@@ -31,8 +33,22 @@ public:
     Qt::SortOrder sortOrder() const { return m_order; }
     // Layout changes signalled for re-ordering changed rows (bench and tests).
     quint64 reorders() const { return m_reorders; }
+    // 0 (default): changed rows are re-sorted after every apply() of the model. > 0: at
+    // most once per `ms`; changed rows keep their place (with their new values) until
+    // then. A poll arrives in many slices and each re-sort is O(rows) plus a layout
+    // change that repaints the whole view: the view sets this (docs/decisions.md).
+    // Filter and sort changes by the user still apply at once.
+    void setSettleIntervalMs(int ms);
+    // Re-sorts what changed now (tests; a deferred settle is then not needed).
+    void settleNow() { settle(); }
 
     QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
+
+Q_SIGNALS:
+    // Changed rows are in their filtered, sorted place (the end of every settle).
+    void settled();
+
+public:
     QModelIndex parent(const QModelIndex &child) const override;
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -45,6 +61,7 @@ private:
     bool accepts(int sourceRow) const;
     bool before(int leftSource, int rightSource) const; // the proxy order
     void rebuildSourceToProxy();
+    void rebuildKeys(); // every source row's sort key for the current column
     void removeProxyRows(int first, int last); // and keeps m_sourceToProxy in step
     // All rows filtered and sorted again, as one layout change (filter / sort changed).
     void refilterAll();
@@ -55,6 +72,7 @@ private:
     void onReset();
     // Marked rows: out of the filter -> removed, into it -> inserted, moved -> merged.
     void settle();
+    void scheduleSettle(); // after apply(): now, or within the settle interval
     void relayout(QVector<int> order, bool rowsLeft = false);
 
     static constexpr int kRemovalRangesPerSettle = 4;
@@ -64,11 +82,17 @@ private:
     QVector<int> m_sourceToProxy; // -1: filtered out
     QVector<int> m_dirty; // source rows changed since the last settle()
     QVector<bool> m_isDirty; // by source row
+    // By source row: SessionTableModel::sortKey() for the sort column, as of the row's
+    // last settle() (a changed row keeps its old key until then, as it keeps its place).
+    QVector<double> m_keys;
     QString m_needle;
     bool m_alertsOnly = false;
     int m_sortColumn = -1;
     Qt::SortOrder m_order = Qt::AscendingOrder;
     quint64 m_reorders = 0;
+    int m_settleIntervalMs = 0;
+    QTimer m_settleTimer; // single shot: the deferred settle
+    QElapsedTimer m_sinceSettle;
 };
 
 } // namespace switchboard

@@ -422,6 +422,29 @@ bool SessionTableModel::lessThan(int leftRow, int rightRow, int column) const
     return c != 0 ? c < 0 : a.id < b.id; // ties by id: a stable, total order
 }
 
+double SessionTableModel::sortKey(int row, int column) const
+{
+    const Row &r = m_rows.at(row);
+    switch (column) {
+    case Turns:
+        return double(r.turns);
+    case Fill:
+        return double(r.fill);
+    case Prompt:
+        return double(r.promptVersion);
+    case Summaries:
+        return double(r.summaries);
+    case Idle:
+        return -double(r.updatedAt); // older update = longer idle
+    case State:
+        return double(r.bad ? 255 : r.state);
+    case Crossed:
+        return double(r.crossedAt);
+    default:
+        return 0; // text: lessThan() compares
+    }
+}
+
 bool SessionTableModel::rowMatches(int row, const QString &needleLower) const
 {
     if (needleLower.isEmpty())

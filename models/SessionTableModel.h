@@ -75,6 +75,10 @@ public:
 
     // Raw comparisons for the proxy: no QVariant, no text built.
     bool lessThan(int leftRow, int rightRow, int column) const;
+    // lessThan()'s first comparison as a number, 0 for text columns: a < b exactly when
+    // key(a) < key(b), or the keys are equal and lessThan(a, b). The proxy keeps these
+    // in a flat vector, so sorting thousands of changed rows rarely touches the rows.
+    double sortKey(int row, int column) const;
     // needle lower-cased; matched against id, agent, layer, channel, host, model, state.
     bool rowMatches(int row, const QString &needleLower) const;
     bool isAlert(int row) const { return m_rows.at(row).crossedAt > 0; }

@@ -5,6 +5,7 @@
 #include "models/SessionTableModel.h"
 #include "widgets/ContextCompositionView.h"
 #include "widgets/FillBarDelegate.h"
+#include "widgets/ProcessItemDelegate.h"
 #include "widgets/SessionThresholdsDialog.h"
 
 #include <QAction>
@@ -88,7 +89,16 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
         QStringLiteral("Fill levels for amber, red and the alert list; desktop notification"));
     connect(m_thresholdsButton, &QPushButton::clicked, this, &SessionsView::editThresholds);
 
+    // A poll lands in many slices; re-sorting after each one cost an O(rows) merge plus a
+    // whole-view repaint per slice. Changed rows show their new values at once and move
+    // to their sorted place at most 4 times a second (docs/decisions.md).
+    m_proxy->setSettleIntervalMs(kSettleIntervalMs);
+    m_alertProxy->setSettleIntervalMs(kSettleIntervalMs);
     m_table->setModel(m_proxy);
+    // Cell text from a cache of shaped text (the stock delegate shaped every cell of every
+    // repaint); the fill column keeps its bar painter.
+    auto *textDelegate = new ProcessItemDelegate(this);
+    m_table->setItemDelegate(textDelegate);
     m_table->setItemDelegateForColumn(SessionTableModel::Fill, m_fillDelegate);
     m_table->setColumnHidden(SessionTableModel::Crossed, true);
     m_table->sortByColumn(SessionTableModel::Fill,
@@ -108,6 +118,7 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
 
     m_alertProxy->setAlertsOnly(true);
     m_alerts->setModel(m_alertProxy);
+    m_alerts->setItemDelegate(textDelegate);
     m_alerts->setItemDelegateForColumn(SessionTableModel::Fill, m_fillDelegate);
     for (int c = 0; c < SessionTableModel::ColumnCount; ++c)
         m_alerts->setColumnHidden(c,
@@ -159,12 +170,14 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
     connect(m_model, &SessionTableModel::applied, this, &SessionsView::updateSummary);
     // The first time sessions arrive, the fullest one is selected, so its composition is
     // on screen without a click; afterwards the operator's selection is left alone.
-    connect(m_model, &SessionTableModel::applied, this, [this] {
+    // Rows reach the list when the proxy settles (kSettleIntervalMs), not at apply().
+    const auto autoSelect = [this] {
         if (m_autoSelected || m_table->currentIndex().isValid() || m_proxy->rowCount() == 0)
             return;
         m_autoSelected = true;
         m_table->setCurrentIndex(m_proxy->index(0, 0));
-    });
+    };
+    connect(m_proxy, &SessionProxyModel::settled, this, autoSelect);
     connect(m_traceButton, &QPushButton::clicked, this, [this] {
         if (!currentSessionId().isEmpty())
             Q_EMIT openTraceRequested(currentSessionId());
@@ -254,6 +267,7 @@ bool SessionsView::selectSession(const QString &sessionId)
     const int sourceRow = m_model->rowOf(sessionId.toUtf8());
     if (sourceRow < 0)
         return false;
+    m_proxy->settleNow(); // a session that just arrived is listed before it is selected
     const QModelIndex index = m_proxy->mapFromSource(m_model->index(sourceRow, 0));
     if (!index.isValid())
         return false;
@@ -293,6 +307,9 @@ void SessionsView::reloadComposition()
 void SessionsView::applySettings(const SessionSettings &settings)
 {
     m_model->setSettings(settings);
+    // The operator's change shows at once, not at the next deferred settle.
+    m_proxy->settleNow();
+    m_alertProxy->settleNow();
     m_fillDelegate->setSettings(settings);
     m_table->viewport()->update();
     m_alerts->viewport()->update();

@@ -58,6 +58,8 @@ Q_SIGNALS:
     void settingsChanged(const switchboard::SessionSettings &settings); // to be saved
 
 private:
+    static constexpr int kSettleIntervalMs = 250; // re-sort changed rows at most this often
+
     void buildActions();
     void onCurrentChanged(const QModelIndex &current);
     void updateSummary();

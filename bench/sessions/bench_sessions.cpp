@@ -118,49 +118,68 @@ public:
     {
         if (!m_on || m_depth > 0)
             return QApplication::notify(receiver, event);
+        // Named before delivery: the event may delete its receiver (DeferredDelete, a
+        // deleteLater() from a slot), and event too.
+        const char *cls = receiver->metaObject()->className();
+        const char *parentCls
+            = receiver->parent() ? receiver->parent()->metaObject()->className() : nullptr;
+        const int type = int(event->type());
         ++m_depth;
+        timespec mono0 {};
+        clock_gettime(CLOCK_MONOTONIC, &mono0);
         const double cpu0 = threadCpuMs();
         const bool out = QApplication::notify(receiver, event);
         const double ms = threadCpuMs() - cpu0;
         --m_depth;
         if (ms > 0.2)
-            m_current.append({describe(receiver, event), ms});
+            m_current.append({describe(cls, parentCls, type), ms});
+        if (type == QEvent::UpdateRequest && m_phase >= 0) { // repaints, per phase
+            Entry &e = m_paints[QString::fromLatin1(m_phaseName)];
+            ++e.count;
+            e.maxMs = qMax(e.maxMs, ms);
+            e.sumMs += ms;
+        }
         if (ms > m_overMs) {
-            QString key = QString::fromLatin1(receiver->metaObject()->className());
-            if (receiver->parent()) // a QTimer or a viewport: whose
-                key += QStringLiteral(" of ")
-                    + QString::fromLatin1(receiver->parent()->metaObject()->className());
-            key += QStringLiteral(" event ") + QString::number(int(event->type()));
+            const QString key = describe(cls, parentCls, type);
             Entry &e = m_big[key];
             ++e.count;
             e.maxMs = qMax(e.maxMs, ms);
             e.sumMs += ms;
+            // The monotonic window, for `perf record -k CLOCK_MONOTONIC` + `perf script --time`.
+            timespec mono1 {};
+            clock_gettime(CLOCK_MONOTONIC, &mono1);
             if (m_phase >= 0)
-                std::printf("trace[%s] %.1f ms CPU: %s\n", m_phaseName, ms, qPrintable(key));
+                std::printf("trace[%s] %.1f ms CPU: %s [%ld.%06ld,%ld.%06ld]\n", m_phaseName, ms,
+                            qPrintable(key), long(mono0.tv_sec), mono0.tv_nsec / 1000,
+                            long(mono1.tv_sec), mono1.tv_nsec / 1000);
         }
         return out;
     }
-    // The probe's interval that just ended: keep what was delivered in the costliest one
-    // of each phase (events over 0.2 ms of CPU).
+    // The probe's interval that just ended: keep what was delivered in the latest one of
+    // each phase (the stall the target judges; events over 0.2 ms of CPU).
     void intervalEnded(const bench::StallProbe::Interval &i)
     {
-        if (m_on && m_phase >= 0 && i.cpuMs > m_worstCpu.value(QString::fromLatin1(m_phaseName))) {
+        if (m_on && m_phase >= 0
+            && i.lateMs > m_worstLate.value(QString::fromLatin1(m_phaseName))) {
             const QString phase = QString::fromLatin1(m_phaseName);
-            m_worstCpu[phase] = i.cpuMs;
-            QString text = QStringLiteral("%1 ms CPU, %2 ms late:").arg(i.cpuMs, 0, 'f', 1).arg(i.lateMs, 0, 'f', 1);
+            m_worstLate[phase] = i.lateMs;
+            QString text = QStringLiteral("%1 ms late, %2 ms CPU, %3 ms waiting for a CPU:")
+                               .arg(i.lateMs, 0, 'f', 1)
+                               .arg(i.cpuMs, 0, 'f', 1)
+                               .arg(i.waitMs, 0, 'f', 1);
             for (const auto &[key, ms] : m_current)
                 text += QStringLiteral("\n    %1 ms %2").arg(ms, 0, 'f', 1).arg(key);
             m_worstText[phase] = text;
         }
         m_current.clear();
     }
-    static QString describe(QObject *receiver, QEvent *event)
+    // "QTimer of switchboard::IndexDeltaPoller event 1": a timer or a viewport says whose.
+    static QString describe(const char *cls, const char *parentCls, int type)
     {
-        QString key = QString::fromLatin1(receiver->metaObject()->className());
-        if (receiver->parent())
-            key += QStringLiteral(" of ")
-                + QString::fromLatin1(receiver->parent()->metaObject()->className());
-        return key + QStringLiteral(" event ") + QString::number(int(event->type()));
+        QString key = QString::fromLatin1(cls);
+        if (parentCls)
+            key += QStringLiteral(" of ") + QString::fromLatin1(parentCls);
+        return key + QStringLiteral(" event ") + QString::number(type);
     }
     void phase(const char *name)
     {
@@ -169,6 +188,9 @@ public:
     }
     void dump() const
     {
+        for (auto it = m_paints.cbegin(); it != m_paints.cend(); ++it)
+            std::printf("trace repaints [%s]: %d, mean %.2f ms CPU, max %.1f ms\n",
+                        qPrintable(it.key()), it->count, it->sumMs / qMax(1, it->count), it->maxMs);
         for (auto it = m_worstText.cbegin(); it != m_worstText.cend(); ++it)
             std::printf("trace worst interval [%s]: %s\n", qPrintable(it.key()), qPrintable(*it));
         for (auto it = m_big.cbegin(); it != m_big.cend(); ++it)
@@ -189,8 +211,9 @@ private:
     int m_phase = -1;
     const char *m_phaseName = "";
     QMap<QString, Entry> m_big;
+    QMap<QString, Entry> m_paints;
     QList<QPair<QString, double>> m_current;
-    QMap<QString, double> m_worstCpu;
+    QMap<QString, double> m_worstLate;
     QMap<QString, QString> m_worstText;
 };
 

@@ -29,6 +29,7 @@ struct IndexDeltaPoller::Pass
     QVector<QByteArray> movedOrder; // deterministic order for the delta
     int ranged = 0; // members the ZRANGE pages returned: the window above the cursor
     qsizetype readsBuilt = 0; // movedOrder entries sorted into reads / touched so far
+    bool readsSized = false; // reads / readIndex reserved (a pass of its own when big)
     int bulkNext = 0; // offset of the next SORT_RO
     int bulkEnd = 0; // SORT_RO reads ranks [0, bulkEnd): `ranged`, more if the window slid
     int uncovered = 0; // reads SORT_RO has not given yet
@@ -91,7 +92,9 @@ QByteArray scoreText(qint64 score)
 // replies) is ~10-20 ms of free() on the GUI thread in one go. Big ones are destroyed on a
 // pool thread instead: they are implicitly shared Qt values with atomic reference counts,
 // and nothing else refers to these objects any more.
-constexpr qsizetype kDisposeOnWorkerFrom = 8192; // a steady poll of 5 000 frees inline (~1 ms)
+// A steady poll of 5 000 frees inline (~1 ms); from this size a pass frees on a worker and
+// sizes its vectors in event-loop passes of their own.
+constexpr qsizetype kDisposeOnWorkerFrom = 8192;
 template<typename T> void dispose(T *doomed, qsizetype size)
 {
     if (size < kDisposeOnWorkerFrom) {
@@ -341,15 +344,18 @@ void IndexDeltaPoller::requestReads()
     budget.start();
     Pass &p = *m_pass;
     const qint64 t = now();
-    if (p.readsBuilt == 0)
+    if (!p.readsSized) {
+        p.readsSized = true;
         p.useBulk = !m_bulkPattern.isEmpty() && m_bulkRefusal.isEmpty();
-    const bool bulk = p.useBulk;
-    if (p.readsBuilt == 0) {
         // Sized once: growing a hash of 100 000 rehashes it all in one go (~10 ms).
         p.reads.reserve(p.movedOrder.size());
-        if (bulk)
+        if (p.useBulk)
             p.readIndex.reserve(p.movedOrder.size());
+        // Reserving for a first poll touches megabytes (page faults): a pass of its own.
+        if (m_options.sliceBudgetMs > 0 && p.movedOrder.size() >= kDisposeOnWorkerFrom)
+            return continueLater(&IndexDeltaPoller::requestReads);
     }
+    const bool bulk = p.useBulk;
     while (p.readsBuilt < p.movedOrder.size()) {
         if (sliceSpent(budget, p.readsBuilt))
             return continueLater(&IndexDeltaPoller::requestReads);
@@ -378,8 +384,12 @@ void IndexDeltaPoller::requestReads()
         if (!m_pass->moved.contains(it->second))
             m_pass->checks.append(it->second);
     }
-    if (bulkUsable())
+    if (bulkUsable()) {
+        // Its per-read vectors for a first poll are megabytes too: not in this slice.
+        if (m_options.sliceBudgetMs > 0 && p.reads.size() >= kDisposeOnWorkerFrom)
+            return continueLater(&IndexDeltaPoller::requestBulk);
         return requestBulk();
+    }
     m_pass->fallback.reserve(m_pass->reads.size());
     for (int i = 0; i < m_pass->reads.size(); ++i)
         m_pass->fallback.append(i);

@@ -11,6 +11,7 @@
 #include <QTest>
 
 #include <map>
+#include <numeric>
 
 using namespace switchboard;
 using namespace switchboard::test;
@@ -223,6 +224,86 @@ private Q_SLOTS:
                     >= proxy.index(r, SessionTableModel::Fill)
                            .data(SessionTableModel::FillRole)
                            .toDouble());
+    }
+
+    // The view's proxy settles at most once per interval: apply() shows nothing new at once,
+    // a burst of applies is one settle, and the order it settles to is exactly a full sort
+    // by lessThan() (the cached numeric keys, ties by id), for several columns, with many
+    // equal values.
+    void deferredSettleMatchesFullSort()
+    {
+        SessionTableModel model(SessionSettings {});
+        SessionProxyModel proxy(&model);
+        proxy.setSettleIntervalMs(60);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester proxyTester(
+            &proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy settled(&proxy, &SessionProxyModel::settled);
+        const auto proxyIds = [&] {
+            QStringList ids;
+            for (int r = 0; r < proxy.rowCount(); ++r)
+                ids << proxy.index(r, 0).data(SessionTableModel::IdRole).toString();
+            return ids;
+        };
+        const auto sortedIds = [&](int column, Qt::SortOrder order) {
+            QVector<int> rows(model.rowCount());
+            std::iota(rows.begin(), rows.end(), 0);
+            std::sort(rows.begin(), rows.end(), [&](int a, int b) {
+                return order == Qt::AscendingOrder ? model.lessThan(a, b, column)
+                                                   : model.lessThan(b, a, column);
+            });
+            QStringList ids;
+            for (int r : rows)
+                ids << idAt(model, r);
+            return ids;
+        };
+
+        QRandomGenerator rng(7);
+        const QList<QPair<int, Qt::SortOrder>> sorts {
+            {SessionTableModel::Fill, Qt::DescendingOrder},
+            {SessionTableModel::Idle, Qt::AscendingOrder},
+            {SessionTableModel::Id, Qt::AscendingOrder},
+            {SessionTableModel::Agent, Qt::DescendingOrder}};
+        for (const auto &[column, order] : sorts) {
+            proxy.sort(column, order); // the operator's click applies at once
+            QCOMPARE(proxyIds(), sortedIds(column, order));
+            for (int burst = 0; burst < 4; ++burst) {
+                settled.clear();
+                for (int poll = 0; poll < 6; ++poll) { // one burst: six slices at once
+                    QVector<SessionChange> upserts;
+                    QVector<QByteArray> gone;
+                    for (int k = 0; k < 40; ++k) {
+                        const QString id = QStringLiteral("s%1").arg(rng.bounded(300));
+                        if (rng.bounded(12) == 0 && !upserts.isEmpty()) {
+                            gone.append(id.toUtf8());
+                            upserts.erase(std::remove_if(upserts.begin(), upserts.end(),
+                                                         [&](const SessionChange &c) {
+                                                             return c.id == id.toUtf8();
+                                                         }),
+                                          upserts.end());
+                        } else if (!gone.contains(id.toUtf8())) {
+                            // Few distinct values: ties everywhere, broken by id.
+                            upserts.append(sessionChange(
+                                id, 10000 * rng.bounded(5), kNow + 1000 * rng.bounded(3),
+                                rng.bounded(2) ? QStringLiteral("triage")
+                                               : QStringLiteral("support-bot")));
+                        }
+                    }
+                    model.apply(upserts, gone, kNow);
+                }
+                QCOMPARE(settled.count(), 0); // nothing re-sorted inside the burst
+                QVERIFY(proxy.rowCount() <= model.rowCount()); // new rows come at the settle
+                QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, 2000);
+                QCOMPARE(proxy.rowCount(), model.rowCount());
+                QCOMPARE(proxyIds(), sortedIds(column, order));
+            }
+        }
+        // settleNow() does it at once.
+        model.apply({sessionChange(QStringLiteral("s-new"), 99000, kNow)}, {}, kNow);
+        proxy.settleNow();
+        QCOMPARE(proxy.rowCount(), model.rowCount());
+        QCOMPARE(proxyIds(), sortedIds(SessionTableModel::Agent, Qt::DescendingOrder));
     }
 
     void badHashesAreMarkedRows()
