@@ -4,10 +4,10 @@
 #include "models/ProcessTreeModel.h"
 #include "widgets/ActionsPanel.h"
 #include "widgets/ProcessEventsPanel.h"
-#include "widgets/ProcessItemDelegate.h"
 #include "widgets/ProcessProxyModel.h"
 #include "widgets/ProcessTreeView.h"
 #include "widgets/ReloadDialog.h"
+#include "widgets/ShapedTextDelegate.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -40,7 +40,7 @@ ProcessesView::ProcessesView(QWidget *parent)
     m_tree->setSortingEnabled(true);
     m_tree->sortByColumn(ProcessTreeModel::Name, Qt::AscendingOrder);
     m_tree->setUniformRowHeights(true);
-    m_tree->setItemDelegate(new ProcessItemDelegate(m_tree)); // text layouts cached
+    m_tree->setItemDelegate(new ShapedTextDelegate(m_tree)); // text layouts cached
     m_tree->setAlternatingRowColors(true);
     m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
     m_tree->header()->setStretchLastSection(false);

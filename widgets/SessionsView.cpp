@@ -5,8 +5,8 @@
 #include "models/SessionTableModel.h"
 #include "widgets/ContextCompositionView.h"
 #include "widgets/FillBarDelegate.h"
-#include "widgets/ProcessItemDelegate.h"
 #include "widgets/SessionThresholdsDialog.h"
+#include "widgets/ShapedTextDelegate.h"
 
 #include <QAction>
 #include <QHBoxLayout>
@@ -97,7 +97,7 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
     m_table->setModel(m_proxy);
     // Cell text from a cache of shaped text (the stock delegate shaped every cell of every
     // repaint); the fill column keeps its bar painter.
-    auto *textDelegate = new ProcessItemDelegate(this);
+    auto *textDelegate = new ShapedTextDelegate(this);
     m_table->setItemDelegate(textDelegate);
     m_table->setItemDelegateForColumn(SessionTableModel::Fill, m_fillDelegate);
     m_table->setColumnHidden(SessionTableModel::Crossed, true);

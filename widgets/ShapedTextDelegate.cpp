@@ -1,4 +1,4 @@
-#include "widgets/ProcessItemDelegate.h"
+#include "widgets/ShapedTextDelegate.h"
 
 #include <QApplication>
 #include <QFontMetrics>
@@ -15,12 +15,12 @@ constexpr qsizetype kMaxCached = 4000;
 
 } // namespace
 
-ProcessItemDelegate::ProcessItemDelegate(QObject *parent)
+ShapedTextDelegate::ShapedTextDelegate(QObject *parent)
     : QStyledItemDelegate(parent)
 { }
 
-const QStaticText &ProcessItemDelegate::layout(const QString &text, const QFont &font, int width,
-                                               Qt::TextElideMode mode) const
+const QStaticText &ShapedTextDelegate::layout(const QString &text, const QFont &font, int width,
+                                              Qt::TextElideMode mode) const
 {
     int fontIndex = int(m_fonts.indexOf(font));
     if (fontIndex < 0) {
@@ -47,8 +47,8 @@ const QStaticText &ProcessItemDelegate::layout(const QString &text, const QFont 
     return m_cache.insert(key, st).value();
 }
 
-void ProcessItemDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
-                                const QModelIndex &index) const
+void ShapedTextDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
+                               const QModelIndex &index) const
 {
     QStyleOptionViewItem opt = option;
     initStyleOption(&opt, index);
