@@ -212,6 +212,17 @@ void SessionProxyModel::onRowsAboutToBeRemoved(const QModelIndex &parent, int fi
 {
     if (parent.isValid())
         return;
+    m_sourceChanging = true; // until rowsRemoved: settle() must not run in between
+    // Rows on their way out are no longer "changed": a settle would list them again.
+    QVector<int> dirty;
+    dirty.reserve(m_dirty.size());
+    for (int s : std::as_const(m_dirty)) {
+        if (s >= first && s <= last)
+            m_isDirty[s] = false;
+        else
+            dirty.append(s);
+    }
+    m_dirty = std::move(dirty);
     QVector<int> rows;
     for (int r = first; r <= last && r < m_sourceToProxy.size(); ++r) {
         if (m_sourceToProxy.at(r) >= 0)
@@ -236,6 +247,7 @@ void SessionProxyModel::onRowsRemoved(const QModelIndex &parent, int first, int 
 {
     if (parent.isValid())
         return;
+    m_sourceChanging = false;
     const int n = last - first + 1;
     for (int &s : m_proxyToSource)
         s -= s > last ? n : 0;
@@ -271,6 +283,10 @@ void SessionProxyModel::onReset()
 
 void SessionProxyModel::settle()
 {
+    if (m_sourceChanging) { // called from a slot of the source's removal: right after it
+        m_settleTimer.start(0);
+        return;
+    }
     m_settleTimer.stop();
     m_sinceSettle.start();
     if (m_dirty.isEmpty())

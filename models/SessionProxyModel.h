@@ -91,6 +91,7 @@ private:
     Qt::SortOrder m_order = Qt::AscendingOrder;
     quint64 m_reorders = 0;
     int m_settleIntervalMs = 0;
+    bool m_sourceChanging = false; // between the source's rowsAboutToBeRemoved and rowsRemoved
     QTimer m_settleTimer; // single shot: the deferred settle
     QElapsedTimer m_sinceSettle;
 };

@@ -162,10 +162,14 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
     connect(m_alerts, &QTableView::activated, this, [this](const QModelIndex &index) {
         selectSession(index.data(SessionTableModel::IdRole).toString());
     });
+    // Also moved by the model itself (the current alert's session left): the main list
+    // follows after that change, not inside it.
     connect(m_alerts->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &index) {
-                if (index.isValid())
-                    selectSession(index.data(SessionTableModel::IdRole).toString());
+                if (!index.isValid())
+                    return;
+                const QString id = index.data(SessionTableModel::IdRole).toString();
+                QTimer::singleShot(0, this, [this, id] { selectSession(id); });
             });
     connect(m_model, &SessionTableModel::applied, this, &SessionsView::updateSummary);
     // The first time sessions arrive, the fullest one is selected, so its composition is
@@ -267,6 +271,7 @@ bool SessionsView::selectSession(const QString &sessionId)
     const int sourceRow = m_model->rowOf(sessionId.toUtf8());
     if (sourceRow < 0)
         return false;
+    m_autoSelected = true; // the operator's choice: no first-row pick at this settle
     m_proxy->settleNow(); // a session that just arrived is listed before it is selected
     const QModelIndex index = m_proxy->mapFromSource(m_model->index(sourceRow, 0));
     if (!index.isValid())
