@@ -106,7 +106,12 @@ constexpr qsizetype kDisposeOnWorkerFrom = 8192;
 // the GUI thread slept on it (futex) for as long as the whole free took, 8.8 ms once in
 // bench_sessions (perf sched). At nice 19 the GUI thread preempts it when it wakes. Not
 // SCHED_IDLE: on a machine kept busy by other programs that would never free at all.
-Q_GLOBAL_STATIC(QThreadPool, disposalPool)
+class DisposalPool : public QThreadPool
+{
+public:
+    DisposalPool() { setMaxThreadCount(1); }
+};
+Q_GLOBAL_STATIC(DisposalPool, disposalPool)
 
 void lowerPriority()
 {
@@ -130,7 +135,6 @@ template<typename T> void dispose(T *doomed, qsizetype size)
         delete doomed;
         return;
     }
-    pool->setMaxThreadCount(1);
     pool->start([doomed] {
         lowerPriority();
         delete doomed;

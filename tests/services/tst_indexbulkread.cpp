@@ -208,6 +208,52 @@ private Q_SLOTS:
         QCOMPARE(calls(server, "hgetall"), qint64(31));
     }
 
+    // A first poll of 10 000 members (past the size from which the poller sizes its reads
+    // and its SORT_RO vectors in event-loop passes of their own and frees the pass on its
+    // disposal thread), sliced at 1 ms: every member arrives with its fields, in bulk; so
+    // does a second poll that moved them all. (The asan run checks the frees.)
+    void bigPassesInTheirOwnPasses()
+    {
+        RedisServer server;
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        RedisClient writer(optionsFor(server));
+        writer.open();
+        const int n = 10000;
+        const auto writeAll = [&](qint64 base) {
+            QList<QList<QByteArray>> cmds;
+            for (int i = 0; i < n; ++i) {
+                cmds.append({"HSET", "t:session:" + member(i), "n", member(i).mid(1)});
+                cmds.append({"ZADD", "t:sessions", QByteArray::number(base + i), member(i)});
+            }
+            bool written = false;
+            QObject ctx;
+            writer.pipeline(cmds, &ctx, [&written](const QList<RedisReply> &) { written = true; });
+            QTRY_VERIFY_WITH_TIMEOUT(written, 20000);
+        };
+        writeAll(1000);
+        RedisClient client(optionsFor(server));
+        client.open();
+        auto o = options();
+        o.sliceBudgetMs = 1;
+        o.bulkBatch = 125;
+        o.maxPagesPerPoll = 1000;
+        IndexDeltaPoller poller(&client, o);
+        for (int round = 0; round < 2; ++round) {
+            const quint64 continued0 = poller.continuedSteps();
+            auto d = pollOnce(poller);
+            QVERIFY(d);
+            QCOMPARE(d->upserts.size(), n);
+            QCOMPARE(members(d->upserts).size(), n);
+            for (const IndexRecord &r : std::as_const(d->upserts))
+                QCOMPARE(r.fields, (QList<QByteArray> {"n", r.member.mid(1)}));
+            QVERIFY(poller.continuedSteps() >= continued0 + 2); // sizing, then SORT_RO set-up
+            QCOMPARE(calls(server, "hgetall"), qint64(0));
+            writeAll(100000 * (round + 1));
+        }
+        QCOMPARE(poller.fallbackReads(), quint64(0));
+        QVERIFY(calls(server, "sort_ro") >= 2 * n / 125);
+    }
+
 private:
     void write(RedisClient &writer, int i, qint64 score, const QByteArray &n = {})
     {
