@@ -114,7 +114,7 @@ private:
     QString m_lastError;
     RedisEndpoint m_current;
     QTcpSocket *m_socket = nullptr; // a QSslSocket when TLS is on
-    std::unique_ptr<BoundedReplyReader> m_reader;
+    std::shared_ptr<BoundedReplyReader> m_reader; // shared: held across a raw callback
     RedisSentinelResolver *m_resolver = nullptr;
     RedisSentinelWatcher *m_watcher = nullptr;
     std::deque<Pending> m_inflight;
