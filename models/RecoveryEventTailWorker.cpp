@@ -10,6 +10,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <hiredis/hiredis.h>
 #include <iterator>
@@ -100,8 +101,14 @@ void RecoveryEventTailWorker::lowerThreadWeight()
     int nice = kWorkerNice;
     if (qEnvironmentVariableIsSet("SB_TAIL_NICE"))
         nice = qEnvironmentVariableIntValue("SB_TAIL_NICE");
-    if (nice != 0)
-        setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), nice);
+    if (nice == 0)
+        return;
+    // Relative to what the thread inherited (a console started with `nice` stays below).
+    const id_t tid = id_t(syscall(SYS_gettid));
+    errno = 0;
+    const int now = getpriority(PRIO_PROCESS, tid);
+    if (errno == 0)
+        setpriority(PRIO_PROCESS, tid, qBound(-20, now + nice, 19));
 }
 
 void RecoveryEventTailWorker::start(const QByteArray &fromId)
