@@ -394,6 +394,15 @@ void RedisConnection::writePending(Pending pending)
     }
 }
 
+void RedisConnection::flushNow()
+{
+    if (m_socket && !m_out.isEmpty()) { // a flush already posted then finds nothing to do
+        m_socket->write(m_out);
+        m_socket->flush();
+        m_out.clear();
+    }
+}
+
 void RedisConnection::flushWrites()
 {
     m_flushPosted = false;
