@@ -168,7 +168,8 @@ void BoundedReplyReader::releaseReply(void *reply)
     if (!reply)
         return;
     Q_ASSERT(m_outstanding > 0);
-    --m_outstanding;
+    if (m_outstanding > 0) // (a double release must not keep the arena from resetting)
+        --m_outstanding;
     // A reply half-parsed (hiredis' task stack in use) has objects in the arena too.
     if (m_outstanding == 0 && (!m_reader || m_reader->ridx == -1))
         m_arena.reset();

@@ -65,7 +65,7 @@ private:
     redisReply *createReply(const redisReadTask *task, int type);
     void *allocate(size_t size, size_t align);
 
-    ReplyArena m_arena; // declared before m_reader: hiredis may free into it last
+    ReplyArena m_arena; // outlives redisReaderFree (in ~BoundedReplyReader's body)
     redisReader *m_reader;
     qint64 m_maxElements;
     qint64 m_elementsLeft; // of the reply being parsed
