@@ -26,6 +26,10 @@ public:
     void clear();
     // Keeps the newest min(size, capacity) rows.
     void setCapacity(size_t capacity);
+    // Maps the pages of the slots not used yet, in the background (see EventRowRing.cpp):
+    // the buffer is resident from then on instead of faulting in on the GUI thread as it
+    // fills. Returns the bytes asked for (0 = nothing to do).
+    size_t populateAhead();
 
 private:
     std::vector<EventRow> m_slots;

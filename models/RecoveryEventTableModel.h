@@ -64,6 +64,10 @@ public:
     // At most this many rows per insert (0 = all pending); the rest follow in the next
     // event-loop pass without waiting for the interval. Bounds the GUI thread's work per pass.
     void setMaxRowsPerFlush(int rows) { m_maxPerFlush = qMax(0, rows); }
+    // Makes the row buffer's memory resident now (in the background) rather than page by
+    // page on the GUI thread while it fills for the first time. For the live tail's
+    // buffer (100 000 rows, ~27 MB), not for a history buffer sized for a million.
+    void makeBufferResident() { m_rows.populateAhead(); }
 
     // Counted when queued, so exact even for rows that never fit in the buffer.
     const EventCounters &counters() const { return m_counters; }

@@ -59,10 +59,13 @@ public:
     static bool rowFor(const redisReply *entry, EventRow *row,
                        EventRowInterner *interner = nullptr);
 
+    static constexpr int kWorkerNice = 5; // see lowerThreadWeight()
+
 Q_SIGNALS:
     void readError(const QString &message);
 
 private:
+    void lowerThreadWeight();
     void onRawEntries(const QByteArray &stream, const redisReply *entries);
     void noteAddedBefore(); // entries-added when reading began (Redis 7), for gap sizes
     void onEntries(const QByteArray &stream, const QList<switchboard::RedisStreamEntry> &batch);

@@ -2,23 +2,32 @@
 
 #include <QString>
 
-#include <cstdlib>
 #include <cstring>
 #include <hiredis/hiredis.h>
+#include <new>
 
 namespace switchboard {
 
-namespace {
+redisReplyObjectFunctions BoundedReplyReader::s_functions
+    = {BoundedReplyReader::createString, BoundedReplyReader::createArray,
+       BoundedReplyReader::createInteger, BoundedReplyReader::createNil,
+       BoundedReplyReader::freeObject};
 
-// The reader whose reply is being parsed on this thread; set only inside getReply().
-thread_local qint64 *t_elementsLeft = nullptr;
-thread_local qint64 *t_refused = nullptr;
-
-redisReply *createReply(const redisReadTask *task, int type)
+void *BoundedReplyReader::allocate(size_t size, size_t align)
 {
-    auto *r = static_cast<redisReply *>(std::calloc(1, sizeof(redisReply)));
-    if (!r)
+    if (qint64(m_arena.bytesInUse() + size) > m_maxTreeBytes) {
+        m_treeTooBig = true;
+        return nullptr; // hiredis reports this as out of memory; errorText() says why
+    }
+    return m_arena.allocate(size, align);
+}
+
+redisReply *BoundedReplyReader::createReply(const redisReadTask *task, int type)
+{
+    void *at = allocate(sizeof(redisReply), alignof(redisReply));
+    if (!at)
         return nullptr;
+    auto *r = new (at) redisReply {}; // zeroed, as hiredis' calloc
     r->type = type;
     if (task->parent) {
         auto *parent = static_cast<redisReply *>(task->parent->obj);
@@ -27,16 +36,15 @@ redisReply *createReply(const redisReadTask *task, int type)
     return r;
 }
 
-void *createString(const redisReadTask *task, char *str, size_t len)
+void *BoundedReplyReader::createString(const redisReadTask *task, char *str, size_t len)
 {
-    char *buf = static_cast<char *>(std::malloc(len + 1));
+    auto *self = static_cast<BoundedReplyReader *>(task->privdata);
+    redisReply *r = self->createReply(task, task->type);
+    if (!r)
+        return nullptr;
+    char *buf = static_cast<char *>(self->allocate(len + 1, 1));
     if (!buf)
-        return nullptr;
-    redisReply *r = createReply(task, task->type);
-    if (!r) {
-        std::free(buf);
-        return nullptr;
-    }
+        return nullptr; // r stays in the arena (reclaimed with it), unlinked by hiredis
     std::memcpy(buf, str, len);
     buf[len] = '\0';
     r->str = buf;
@@ -44,55 +52,62 @@ void *createString(const redisReadTask *task, char *str, size_t len)
     return r;
 }
 
-void *createArray(const redisReadTask *task, int elements)
+void *BoundedReplyReader::createArray(const redisReadTask *task, int elements)
 {
+    auto *self = static_cast<BoundedReplyReader *>(task->privdata);
     if (elements > 0) {
-        if (!t_elementsLeft || elements > *t_elementsLeft) {
-            if (t_refused)
-                *t_refused = elements;
+        if (elements > self->m_elementsLeft) {
+            self->m_refused = elements;
             return nullptr; // hiredis reports this as out of memory; we say why
         }
-        *t_elementsLeft -= elements;
+        self->m_elementsLeft -= elements;
     }
-    void **vector = nullptr;
+    redisReply **vector = nullptr;
     if (elements > 0) {
-        vector = static_cast<void **>(std::calloc(size_t(elements), sizeof(redisReply *)));
+        vector = static_cast<redisReply **>(
+            self->allocate(size_t(elements) * sizeof(redisReply *), alignof(redisReply *)));
         if (!vector)
             return nullptr;
+        // hiredis fills every slot before the reply is complete; zeroed anyway so a reply
+        // half-built when an error struck holds no stray pointers.
+        std::memset(vector, 0, size_t(elements) * sizeof(redisReply *));
     }
-    redisReply *r = createReply(task, REDIS_REPLY_ARRAY);
-    if (!r) {
-        std::free(vector);
+    redisReply *r = self->createReply(task, REDIS_REPLY_ARRAY);
+    if (!r)
         return nullptr;
-    }
-    r->element = reinterpret_cast<redisReply **>(vector);
+    r->element = vector;
     r->elements = size_t(qMax(0, elements));
     return r;
 }
 
-void *createInteger(const redisReadTask *task, long long value)
+void *BoundedReplyReader::createInteger(const redisReadTask *task, long long value)
 {
-    redisReply *r = createReply(task, REDIS_REPLY_INTEGER);
+    auto *self = static_cast<BoundedReplyReader *>(task->privdata);
+    redisReply *r = self->createReply(task, REDIS_REPLY_INTEGER);
     if (r)
         r->integer = value;
     return r;
 }
 
-void *createNil(const redisReadTask *task)
+void *BoundedReplyReader::createNil(const redisReadTask *task)
 {
-    return createReply(task, REDIS_REPLY_NIL);
+    auto *self = static_cast<BoundedReplyReader *>(task->privdata);
+    return self->createReply(task, REDIS_REPLY_NIL);
 }
 
-redisReplyObjectFunctions g_functions
-    = {createString, createArray, createInteger, createNil, freeReplyObject};
+// hiredis frees a half-built reply this way after an error, and in redisReaderFree: the
+// memory belongs to the arena, reclaimed at its next reset or when the reader goes.
+void BoundedReplyReader::freeObject(void *) { }
 
-} // namespace
-
-BoundedReplyReader::BoundedReplyReader(qint64 maxElements)
-    : m_reader(redisReaderCreateWithFunctions(&g_functions))
+BoundedReplyReader::BoundedReplyReader(qint64 maxElements, qint64 maxTreeBytes)
+    : m_reader(redisReaderCreateWithFunctions(&s_functions))
     , m_maxElements(maxElements)
     , m_elementsLeft(maxElements)
-{ }
+    , m_maxTreeBytes(maxTreeBytes)
+{
+    if (m_reader)
+        m_reader->privdata = this; // (redisReaderSetPrivdata casts the pointer to int)
+}
 
 BoundedReplyReader::~BoundedReplyReader()
 {
@@ -120,8 +135,6 @@ bool BoundedReplyReader::getReply(void **reply)
     *reply = nullptr;
     if (!m_reader)
         return false;
-    t_elementsLeft = &m_elementsLeft;
-    t_refused = &m_refused;
     int rc = REDIS_OK;
     for (;;) {
         rc = redisReaderGetReply(m_reader, reply);
@@ -141,19 +154,34 @@ bool BoundedReplyReader::getReply(void **reply)
             m_backlogPos = 0;
         }
     }
-    t_elementsLeft = nullptr;
-    t_refused = nullptr;
     if (rc != REDIS_OK)
         return false;
-    if (*reply)
+    if (*reply) {
         m_elementsLeft = m_maxElements; // the next reply has a budget of its own
+        ++m_outstanding;
+    }
     return true;
+}
+
+void BoundedReplyReader::releaseReply(void *reply)
+{
+    if (!reply)
+        return;
+    Q_ASSERT(m_outstanding > 0);
+    if (m_outstanding > 0) // (a double release must not keep the arena from resetting)
+        --m_outstanding;
+    // A reply half-parsed (hiredis' task stack in use) has objects in the arena too.
+    if (m_outstanding == 0 && (!m_reader || m_reader->ridx == -1))
+        m_arena.reset();
 }
 
 QString BoundedReplyReader::errorText() const
 {
     if (!m_reader)
         return QStringLiteral("out of memory");
+    if (m_treeTooBig)
+        return QStringLiteral("a reply's tree needed more than the %1 MiB allowed")
+            .arg(m_maxTreeBytes / (1024 * 1024));
     if (m_refused > 0)
         return QStringLiteral("a reply announced %1 elements, more than the %2 allowed")
             .arg(m_refused)

@@ -242,7 +242,7 @@ void RedisConnection::connectSocket(const RedisEndpoint &endpoint)
     m_tlsErrors.clear();
     m_bytesInReply = 0;
     m_deliverPosted = false;
-    m_reader = std::make_unique<BoundedReplyReader>(m_options.maxReplyElements);
+    m_reader = std::make_shared<BoundedReplyReader>(m_options.maxReplyElements);
     // Plain connections use a bare QTcpSocket: QSslSocket in unencrypted mode relays
     // every read and write through a second socket, which costs pipelined throughput.
     QSslSocket *ssl = m_options.tls ? new QSslSocket(this) : nullptr;
@@ -394,6 +394,15 @@ void RedisConnection::writePending(Pending pending)
     }
 }
 
+void RedisConnection::flushNow()
+{
+    if (m_socket && !m_out.isEmpty()) { // a flush already posted then finds nothing to do
+        m_socket->write(m_out);
+        m_socket->flush();
+        m_out.clear();
+    }
+}
+
 void RedisConnection::flushWrites()
 {
     m_flushPosted = false;
@@ -496,15 +505,18 @@ void RedisConnection::deliverReplies()
             && tree->type != REDIS_REPLY_ERROR) {
             Pending p = std::move(m_inflight.front());
             m_inflight.pop_front();
+            // The tree lives in the reader's arena: the reader must outlive the callback,
+            // which may close or even delete this connection.
+            const std::shared_ptr<BoundedReplyReader> reader = m_reader;
             if (!p.hasContext || p.context)
                 p.raw(tree);
-            freeReplyObject(raw);
+            reader->releaseReply(raw);
             if (!self || gen != m_generation)
                 return;
             continue;
         }
         const RedisReply reply = RedisReply::fromHiredis(tree);
-        freeReplyObject(raw);
+        m_reader->releaseReply(raw);
         if (m_pushMode && isPushReply(reply)) {
             emit pushReceived(reply);
         } else {

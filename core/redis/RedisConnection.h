@@ -68,6 +68,10 @@ public:
     bool sendPush(const QList<QByteArray> &args);
 
     int pendingCount() const { return int(m_inflight.size() + m_queued.size()); }
+    // Writes what was sent so far now rather than when this pass or reply batch is done:
+    // for a caller about to do long work with its next command already sent (the stream
+    // reader parses a batch while the next XREAD is on its way). Nothing else changes.
+    void flushNow();
 
 Q_SIGNALS:
     void stateChanged(switchboard::RedisConnection::State state, const QString &text);
@@ -114,7 +118,7 @@ private:
     QString m_lastError;
     RedisEndpoint m_current;
     QTcpSocket *m_socket = nullptr; // a QSslSocket when TLS is on
-    std::unique_ptr<BoundedReplyReader> m_reader;
+    std::shared_ptr<BoundedReplyReader> m_reader; // shared: held across a raw callback
     RedisSentinelResolver *m_resolver = nullptr;
     RedisSentinelWatcher *m_watcher = nullptr;
     std::deque<Pending> m_inflight;

@@ -25,8 +25,9 @@ public:
     void setCount(int count) { m_count = count; }
     // Hot path: instead of the entries signal, each stream's part of an XREAD reply goes
     // to handler as hiredis' tree (an array of [id, [field, value, ...]] entries, valid
-    // only during the call; lastId() already points past it). The handler must check
-    // every element's type: the tree is whatever the server sent.
+    // only during the call; lastId() already points past it, and the next XREAD is
+    // already on its way). The handler must check every element's type: the tree is
+    // whatever the server sent.
     using RawEntries = std::function<void(const QByteArray &stream, const redisReply *entries)>;
     void setRawEntries(RawEntries handler) { m_raw = std::move(handler); }
 

@@ -1,6 +1,7 @@
 // The events table model and its filter proxy under QAbstractItemModelTester, attached
 // before the first change, through bursts, eviction past the bounded buffer, bad rows and
 // gap markers. No network: the model is fed rows directly.
+#include "models/EventRowRing.h"
 #include "models/RecoveryEventFilterProxy.h"
 #include "models/RecoveryEventTableModel.h"
 
@@ -8,6 +9,11 @@
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <algorithm>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <vector>
 
 using namespace switchboard;
 
@@ -372,6 +378,48 @@ private Q_SLOTS:
         QCOMPARE(model.counters().total, 0);
         QTest::qWait(10);
         QCOMPARE(model.rowCount(), 0);
+    }
+    // populateAhead maps the ring's unused slots in the background (so the first fill does
+    // not fault page by page on the GUI thread); the rows moved in meanwhile and after are
+    // intact, in order, through a wrap.
+    void ringStorageIsMadeResidentAhead()
+    {
+        const long page = sysconf(_SC_PAGESIZE);
+        void *probe = mmap(nullptr, size_t(page), PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        QVERIFY(probe != MAP_FAILED);
+        const bool supported = madvise(probe, size_t(page), 23 /* MADV_POPULATE_WRITE */) == 0;
+        munmap(probe, size_t(page));
+        if (!supported)
+            QSKIP("this kernel has no MADV_POPULATE_WRITE (Linux < 5.14)");
+
+        const size_t capacity = 20000; // ~5 MB: its own mapping, no page resident yet
+        EventRowRing ring(capacity);
+        ring.pushBack(good(0));
+        const auto *first = reinterpret_cast<const char *>(&ring.at(0));
+        const uintptr_t begin = uintptr_t(first) & ~uintptr_t(page - 1);
+        const uintptr_t end = uintptr_t(first + capacity * sizeof(EventRow)) & ~uintptr_t(page - 1);
+        const size_t pages = (end - begin) / size_t(page);
+        const auto resident = [&] {
+            std::vector<unsigned char> in(pages);
+            if (mincore(reinterpret_cast<void *>(begin), end - begin, in.data()) != 0)
+                return size_t(0);
+            return size_t(
+                std::count_if(in.begin(), in.end(), [](unsigned char c) { return c & 1; }));
+        };
+        QVERIFY2(resident() < pages / 2, qPrintable(QString::number(resident())));
+        QVERIFY(ring.populateAhead() >= (capacity - 1) * sizeof(EventRow));
+        for (int n = 1; n < 15000; ++n) // while the pages are being mapped
+            ring.pushBack(good(n));
+        QTRY_COMPARE(resident(), pages);
+        for (int n = 15000; n < 20000; ++n)
+            ring.pushBack(good(n));
+        ring.popFront(5000);
+        for (int n = 20000; n < 25000; ++n) // into evicted slots, wrapping
+            ring.pushBack(good(n));
+        QCOMPARE(ring.size(), capacity);
+        for (size_t i = 0; i < ring.size(); ++i)
+            QCOMPARE(ring.at(i).event.message, QStringLiteral("event %1").arg(5000 + i));
     }
 };
 

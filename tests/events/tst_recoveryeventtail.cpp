@@ -5,6 +5,7 @@
 #include "core/redis/RedisConnection.h"
 #include "models/RecoveryEventTableModel.h"
 #include "models/RecoveryEventTail.h"
+#include "models/RecoveryEventTailWorker.h"
 #include "redis/RedisTestUtil.h"
 #include "support/Timing.h"
 
@@ -13,6 +14,11 @@
 #include <QTest>
 #include <QThread>
 #include <QTimer>
+
+#include <cerrno>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 using namespace switchboard;
 using namespace switchboard::test;
@@ -328,6 +334,36 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(model.counters().total, 30001, 20000);
         QVERIFY2(worst < test::maxStallMs(), qPrintable(QString::number(worst)));
         QCOMPARE(model.rowCount(), 5000);
+    }
+
+    // The worker yields a shared CPU to the GUI thread: its own tid runs at a higher nice
+    // value (CFS weight), the GUI thread's is left as it was.
+    void workerThreadHasTheLowerSchedulingWeight()
+    {
+        qunsetenv("SB_TAIL_NICE");
+        errno = 0;
+        const int guiBefore = getpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)));
+        QCOMPARE(errno, 0);
+        RecoveryEventTableModel model(100);
+        RecoveryEventTail tail(optionsFor(*m_server), kKey, &model);
+        tail.setBlockMs(200);
+        tail.start();
+        QTRY_VERIFY(!tail.lastId().isEmpty()); // the worker's init() has run
+        auto *probe = new QObject;
+        probe->moveToThread(tail.workerThread());
+        int workerNice = -100, workerErrno = -1;
+        QMetaObject::invokeMethod(
+            probe,
+            [&, probe] {
+                errno = 0;
+                workerNice = getpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)));
+                workerErrno = errno;
+                probe->deleteLater();
+            },
+            Qt::BlockingQueuedConnection);
+        QCOMPARE(workerErrno, 0);
+        QCOMPARE(workerNice, qMin(19, guiBefore + RecoveryEventTailWorker::kWorkerNice));
+        QCOMPARE(getpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid))), guiBefore);
     }
 
     void badEntriesAreMarkedRowsAndTheTailGoesOn()

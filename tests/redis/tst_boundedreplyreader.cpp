@@ -3,10 +3,19 @@
 // 1 KiB is consumed (O(n^2): the processes view's first-poll socket reads, perf). The
 // replies must still come out whole, in order, including ones that span many chunks, and
 // a protocol error after good replies must still be reported.
+//
+// The trees are built in the reader's arena (ReplyArena) instead of one malloc per object:
+// every tree must equal the one hiredis' own reader builds from the same bytes (nested
+// arrays, nil, errors, integers, bulk strings across block boundaries and over the
+// large-allocation threshold), stay intact while held (several at once, and while the
+// next reply is half-parsed), the arena must be reused rather than grow, and the element
+// and tree-size budgets must still refuse a hostile reply.
 #include "core/redis/BoundedReplyReader.h"
 
+#include <QRandomGenerator>
 #include <QTest>
 
+#include <cstring>
 #include <hiredis/hiredis.h>
 
 using namespace switchboard;
@@ -16,6 +25,105 @@ namespace {
 QByteArray bulk(const QByteArray &s)
 {
     return '$' + QByteArray::number(s.size()) + "\r\n" + s + "\r\n";
+}
+
+// Where two trees differ ("" when they are the same): type, integer, string bytes,
+// element counts, recursively.
+QString difference(const redisReply *a, const redisReply *b, const QString &path = QString())
+{
+    const QString at = path.isEmpty() ? QStringLiteral("root") : path;
+    if (!a || !b)
+        return a == b ? QString() : at + QStringLiteral(": null");
+    if (a->type != b->type)
+        return at + QStringLiteral(": type %1 vs %2").arg(a->type).arg(b->type);
+    switch (a->type) {
+    case REDIS_REPLY_INTEGER:
+        return a->integer == b->integer ? QString() : at + QStringLiteral(": integer");
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+    case REDIS_REPLY_ERROR:
+        if (a->len != b->len || std::memcmp(a->str, b->str, a->len) != 0 || a->str[a->len] != 0)
+            return at + QStringLiteral(": string of %1 vs %2 bytes").arg(a->len).arg(b->len);
+        return QString();
+    case REDIS_REPLY_ARRAY:
+        if (a->elements != b->elements)
+            return at + QStringLiteral(": %1 vs %2 elements").arg(a->elements).arg(b->elements);
+        for (size_t i = 0; i < a->elements; ++i) {
+            const QString d = difference(a->element[i], b->element[i],
+                                         at + QLatin1Char('/') + QString::number(i));
+            if (!d.isEmpty())
+                return d;
+        }
+        return QString();
+    default:
+        return QString();
+    }
+}
+
+// Every reply in `wire`, parsed by hiredis' own reader (malloc per object).
+std::vector<redisReply *> referenceTrees(const QByteArray &wire)
+{
+    std::vector<redisReply *> out;
+    redisReader *r = redisReaderCreate();
+    redisReaderFeed(r, wire.constData(), size_t(wire.size()));
+    for (;;) {
+        void *reply = nullptr;
+        if (redisReaderGetReply(r, &reply) != REDIS_OK || !reply)
+            break;
+        out.push_back(static_cast<redisReply *>(reply));
+    }
+    redisReaderFree(r);
+    return out;
+}
+
+// A random RESP value: nested arrays up to `depth`, strings of 0 bytes to 100 KiB (over
+// the arena's large-allocation threshold and its block size), integers, nil, status,
+// errors, empty and nil arrays.
+// `budget` bounds the values of one reply (arrays nest).
+QByteArray randomValue(QRandomGenerator &rng, int depth, int &budget)
+{
+    --budget;
+    const int kind = int(rng.bounded(depth > 0 && budget > 0 ? 8 : 6));
+    switch (kind) {
+    case 0: {
+        const int len = rng.bounded(10) == 0 ? int(rng.bounded(100 * 1024)) : int(rng.bounded(40));
+        QByteArray s(len, 'x');
+        for (char &c : s)
+            c = char(rng.bounded(256));
+        return bulk(s);
+    }
+    case 1:
+        return ':' + QByteArray::number(qint64(rng.generate64())) + "\r\n";
+    case 2:
+        return rng.bounded(2) ? QByteArray("$-1\r\n") : QByteArray("*-1\r\n");
+    case 3:
+        return "+OK " + QByteArray::number(rng.bounded(1000)) + "\r\n";
+    case 4:
+        return "-ERR wrong " + QByteArray::number(rng.bounded(1000)) + "\r\n";
+    case 5:
+        return bulk(QByteArray::number(rng.bounded(100000)));
+    default: {
+        const int n = qMin(budget, int(rng.bounded(rng.bounded(4) == 0 ? 300 : 6)));
+        QByteArray out = '*' + QByteArray::number(n) + "\r\n";
+        for (int i = 0; i < n; ++i)
+            out += randomValue(rng, depth - 1, budget);
+        return out;
+    }
+    }
+}
+
+// An XREAD reply like the events tail's: [[key, [[id, [f, v, ...]], ...]]].
+QByteArray xreadReply(int entries, int firstId)
+{
+    QByteArray out
+        = "*1\r\n*2\r\n" + bulk("agentops:events") + '*' + QByteArray::number(entries) + "\r\n";
+    for (int i = 0; i < entries; ++i) {
+        out += "*2\r\n" + bulk("1700000000000-" + QByteArray::number(firstId + i)) + "*8\r\n";
+        out += bulk("kind") + bulk("tool_timeout") + bulk("agent") + bulk("triage");
+        out += bulk("session_id") + bulk("sess-0001") + bulk("message")
+            + bulk(QByteArray::number(firstId + i));
+    }
+    return out;
 }
 
 } // namespace
@@ -50,7 +158,7 @@ private Q_SLOTS:
             QCOMPARE(r->elements, size_t(4));
             QCOMPARE(QByteArray(r->element[3]->str, int(r->element[3]->len)),
                      QByteArray::number(i));
-            freeReplyObject(raw);
+            reader.releaseReply(raw);
         }
         // hiredis held about one chunk at a time, not the whole read.
         QVERIFY2(maxInParser <= size_t(BoundedReplyReader::kFeedChunk),
@@ -61,11 +169,11 @@ private Q_SLOTS:
         const auto *r = static_cast<const redisReply *>(raw);
         QCOMPARE(int(r->type), REDIS_REPLY_STRING);
         QCOMPARE(QByteArray(r->str, int(r->len)), big);
-        freeReplyObject(raw);
+        reader.releaseReply(raw);
         QVERIFY(reader.getReply(&raw));
         QVERIFY(raw);
         QCOMPARE(static_cast<const redisReply *>(raw)->integer, 42);
-        freeReplyObject(raw);
+        reader.releaseReply(raw);
         QVERIFY(reader.getReply(&raw));
         QVERIFY(!raw);
         QCOMPARE(reader.bufferedBytes(), size_t(0));
@@ -87,7 +195,7 @@ private Q_SLOTS:
         QCOMPARE(r->elements, size_t(2));
         QCOMPARE(r->element[0]->len, size_t(50000));
         QCOMPARE(QByteArray(r->element[1]->str), QByteArray("tail"));
-        freeReplyObject(raw);
+        reader.releaseReply(raw);
     }
 
     void aProtocolErrorAfterGoodRepliesIsReported()
@@ -102,10 +210,203 @@ private Q_SLOTS:
         for (int i = 0; i < 5000; ++i) {
             QVERIFY(reader.getReply(&raw));
             QVERIFY(raw);
-            freeReplyObject(raw);
+            reader.releaseReply(raw);
         }
         QVERIFY(!reader.getReply(&raw));
         QVERIFY(!reader.errorText().isEmpty());
+    }
+    void treesEqualHiredisOwnReaderFedInRandomPieces()
+    {
+        QRandomGenerator rng(20261127);
+        for (int round = 0; round < 20; ++round) {
+            QByteArray wire;
+            const int replies = 1 + int(rng.bounded(40));
+            for (int i = 0; i < replies; ++i) {
+                int budget = 2000;
+                wire += randomValue(rng, 5, budget); // hiredis nests at most 7 deep
+            }
+            std::vector<redisReply *> expected = referenceTrees(wire);
+            QCOMPARE(int(expected.size()), replies);
+            BoundedReplyReader reader(1000000);
+            std::vector<void *> got;
+            for (int at = 0; at < wire.size();) {
+                const int n = 1 + int(rng.bounded(rng.bounded(2) ? 20 : 70000));
+                QVERIFY(reader.feed(wire.mid(at, n)));
+                at += n;
+                for (;;) {
+                    void *raw = nullptr;
+                    QVERIFY2(reader.getReply(&raw), qPrintable(reader.errorText()));
+                    if (!raw)
+                        break;
+                    const size_t i = got.size();
+                    QVERIFY(i < expected.size());
+                    const QString d = difference(static_cast<redisReply *>(raw), expected[i]);
+                    QVERIFY2(d.isEmpty(),
+                             qPrintable(
+                                 QStringLiteral("round %1 reply %2: %3").arg(round).arg(i).arg(d)));
+                    // Some are held across later replies, the rest released at once.
+                    if (rng.bounded(3) == 0)
+                        got.push_back(raw);
+                    else {
+                        reader.releaseReply(raw);
+                        got.push_back(nullptr);
+                    }
+                }
+            }
+            QCOMPARE(got.size(), expected.size());
+            // The held ones are still intact after everything parsed since.
+            for (size_t i = 0; i < got.size(); ++i) {
+                if (!got[i])
+                    continue;
+                const QString d = difference(static_cast<redisReply *>(got[i]), expected[i]);
+                QVERIFY2(d.isEmpty(), qPrintable(d));
+                reader.releaseReply(got[i]);
+            }
+            for (redisReply *r : expected)
+                freeReplyObject(r);
+        }
+    }
+
+    void bulkStringsAcrossBlockBoundariesAndOverTheThreshold()
+    {
+        // Sizes around the large-allocation threshold (a quarter block) and the block
+        // size, in one array, so strings straddle block ends and large ones interleave.
+        QByteArray wire;
+        const QList<int> sizes {1,     16383, 16384, 16385,  65535, 65536, 65537,
+                                30000, 1,     40000, 200000, 0,     16000, 16000};
+        wire += '*' + QByteArray::number(sizes.size()) + "\r\n";
+        for (int i = 0; i < sizes.size(); ++i)
+            wire += bulk(QByteArray(sizes[i], char('a' + i)));
+        wire += ":7\r\n$-1\r\n-ERR boom\r\n";
+        std::vector<redisReply *> expected = referenceTrees(wire);
+        QCOMPARE(int(expected.size()), 4);
+        BoundedReplyReader reader(1000);
+        QVERIFY(reader.feed(wire));
+        std::vector<void *> held;
+        for (redisReply *e : expected) {
+            void *raw = nullptr;
+            QVERIFY(reader.getReply(&raw));
+            QVERIFY(raw);
+            const QString d = difference(static_cast<redisReply *>(raw), e);
+            QVERIFY2(d.isEmpty(), qPrintable(d));
+            held.push_back(raw);
+        }
+        QVERIFY(reader.arena().largeAllocations() > 0);
+        const auto *array = static_cast<const redisReply *>(held[0]);
+        for (int i = 0; i < sizes.size(); ++i)
+            QCOMPARE(QByteArray(array->element[i]->str, int(array->element[i]->len)),
+                     QByteArray(sizes[i], char('a' + i)));
+        QCOMPARE(int(static_cast<const redisReply *>(held[2])->type), REDIS_REPLY_NIL);
+        QCOMPARE(QByteArray(static_cast<const redisReply *>(held[3])->str), QByteArray("ERR boom"));
+        for (void *raw : held)
+            reader.releaseReply(raw);
+        QCOMPARE(reader.arena().largeAllocations(), size_t(0)); // freed with the reset
+        QCOMPARE(reader.arena().bytesInUse(), size_t(0));
+        for (redisReply *r : expected)
+            freeReplyObject(r);
+    }
+
+    void theArenaIsReusedNotGrown()
+    {
+        // 300 XREAD replies of 1 000 entries (~1.4 MiB of tree each), each released
+        // before the next: the arena holds one reply's blocks, not 300.
+        BoundedReplyReader reader(1024 * 1024);
+        size_t maxBlocks = 0;
+        for (int round = 0; round < 300; ++round) {
+            QVERIFY(reader.feed(xreadReply(1000, round * 1000)));
+            void *raw = nullptr;
+            QVERIFY(reader.getReply(&raw));
+            QVERIFY(raw);
+            const auto *list = static_cast<const redisReply *>(raw)->element[0]->element[1];
+            QCOMPARE(list->elements, size_t(1000));
+            QCOMPARE(QByteArray(list->element[999]->element[1]->element[7]->str),
+                     QByteArray::number(round * 1000 + 999));
+            reader.releaseReply(raw);
+            maxBlocks = qMax(maxBlocks, reader.arena().blocksHeld());
+        }
+        // One reply's worth (2.3 MiB of objects: 23 000 x 48 bytes + strings + vectors).
+        QVERIFY2(maxBlocks * ReplyArena::kBlockSize < size_t(4) * 1024 * 1024,
+                 qPrintable(QString::number(maxBlocks)));
+        // A later run of small replies trims the blocks one big reply needed.
+        for (int i = 0; i < 200; ++i) {
+            QVERIFY(reader.feed(QByteArray(":1\r\n")));
+            void *raw = nullptr;
+            QVERIFY(reader.getReply(&raw));
+            QVERIFY(raw);
+            reader.releaseReply(raw);
+        }
+        QCOMPARE(reader.arena().blocksHeld(), size_t(1));
+    }
+
+    void aHeldReplyAndAHalfParsedOneSurviveARelease()
+    {
+        // A arrives whole with the start of B; A is released while B is half-built in
+        // the arena: the arena must not be reset under B (the rest of B would be carved
+        // over its first elements).
+        const int n = 500;
+        QByteArray b = '*' + QByteArray::number(n) + "\r\n";
+        for (int i = 0; i < n; ++i)
+            b += bulk("element-" + QByteArray::number(i));
+        const QByteArray a = "*2\r\n" + bulk("first") + bulk("reply");
+        const qsizetype cut = b.indexOf("element-3") + 20; // B's first 3 elements, and a bit
+        BoundedReplyReader reader(100000);
+        QVERIFY(reader.feed(a + b.left(cut)));
+        void *ra = nullptr;
+        QVERIFY(reader.getReply(&ra));
+        QVERIFY(ra);
+        void *rb = nullptr;
+        QVERIFY(reader.getReply(&rb));
+        QVERIFY(!rb); // B is half-parsed now
+        reader.releaseReply(ra);
+        QVERIFY(reader.feed(b.mid(cut)));
+        QVERIFY(reader.getReply(&rb));
+        QVERIFY(rb);
+        std::vector<redisReply *> expected = referenceTrees(b);
+        const QString d = difference(static_cast<redisReply *>(rb), expected[0]);
+        QVERIFY2(d.isEmpty(), qPrintable(d));
+        reader.releaseReply(rb);
+        freeReplyObject(expected[0]);
+    }
+
+    void budgetsStillRefuseHostileReplies()
+    {
+        {
+            // The element budget: an array announcing a billion elements is refused
+            // before anything is allocated for it.
+            BoundedReplyReader reader(1000);
+            QVERIFY(reader.feed(QByteArray("*1000000000\r\n")));
+            void *raw = nullptr;
+            QVERIFY(!reader.getReply(&raw));
+            QVERIFY2(reader.errorText().contains(QStringLiteral("1000000000")),
+                     qPrintable(reader.errorText()));
+            QCOMPARE(reader.arena().bytesInUse(), size_t(0));
+        }
+        {
+            // The tree budget: 3 MiB of bulk strings against a 2 MiB cap.
+            BoundedReplyReader reader(1000, 2 * 1024 * 1024);
+            QByteArray wire = "*3\r\n";
+            for (int i = 0; i < 3; ++i)
+                wire += bulk(QByteArray(1024 * 1024, 'h'));
+            QVERIFY(reader.feed(wire));
+            void *raw = nullptr;
+            QVERIFY(!reader.getReply(&raw));
+            QVERIFY(!raw);
+            QVERIFY2(reader.errorText().contains(QStringLiteral("2 MiB")),
+                     qPrintable(reader.errorText()));
+        }
+        {
+            // Under the cap, the same bytes pass.
+            BoundedReplyReader reader(1000, 4 * 1024 * 1024);
+            QByteArray wire = "*3\r\n";
+            for (int i = 0; i < 3; ++i)
+                wire += bulk(QByteArray(1024 * 1024, 'h'));
+            QVERIFY(reader.feed(wire));
+            void *raw = nullptr;
+            QVERIFY(reader.getReply(&raw));
+            QVERIFY(raw);
+            QCOMPARE(static_cast<redisReply *>(raw)->element[2]->len, size_t(1024 * 1024));
+            reader.releaseReply(raw);
+        }
     }
 };
 
