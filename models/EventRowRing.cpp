@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <sys/mman.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 
@@ -26,9 +27,19 @@ void populateInBackground(const void *data, size_t bytes)
     const uintptr_t end = (uintptr_t(data) + bytes) & ~(page - 1);
     if (page == 0 || end <= begin)
         return;
-    std::thread([begin, end] {
-        madvise(reinterpret_cast<void *>(begin), end - begin, MADV_POPULATE_WRITE);
-    }).detach();
+    // In 1 MiB pieces: one call holds the process's memory-map lock until it is done, and
+    // every other thread's mmap / munmap (the GUI thread freeing a big batch) waited for
+    // the whole 27 MB (12-20 ms here; review).
+    try {
+        std::thread([begin, end] {
+            constexpr uintptr_t kPiece = uintptr_t(1) << 20;
+            for (uintptr_t at = begin; at < end; at += kPiece)
+                madvise(reinterpret_cast<void *>(at), std::min(kPiece, end - at),
+                        MADV_POPULATE_WRITE);
+        }).detach();
+    } catch (const std::system_error &) {
+        // No thread to be had (limits): the buffer fills by page faults, as before.
+    }
 }
 } // namespace
 

@@ -41,6 +41,7 @@ private:
     size_t m_recentPeak = 1; // most blocks used by one reply since the last trim
     unsigned m_resets = 0;
     static constexpr unsigned kTrimEvery = 64; // resets between two trims
+    static constexpr size_t kKeepAtMost = 32; // blocks kept across a reset (2 MiB)
 };
 
 } // namespace switchboard
