@@ -51,15 +51,6 @@ double statusMb(const char *field)
     return -1;
 }
 
-// CPU time of the calling thread (the GUI thread here), in ms: insensitive to the load
-// of a shared machine, unlike wall-clock stalls.
-double threadCpuMs()
-{
-    timespec ts {};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) * 1000.0 + double(ts.tv_nsec) / 1.0e6;
-}
-
 void spin(int ms)
 {
     QEventLoop loop;
@@ -127,9 +118,9 @@ public:
         ++m_depth;
         timespec mono0 {};
         clock_gettime(CLOCK_MONOTONIC, &mono0);
-        const double cpu0 = threadCpuMs();
+        const double cpu0 = bench::StallProbe::threadCpuMs();
         const bool out = QApplication::notify(receiver, event);
-        const double ms = threadCpuMs() - cpu0;
+        const double ms = bench::StallProbe::threadCpuMs() - cpu0;
         --m_depth;
         if (ms > 0.2)
             m_current.append({describe(cls, parentCls, type), ms});
@@ -297,9 +288,9 @@ int main(int argc, char **argv)
     const double cpuServer0 = serverCpuS(client);
     probe.reset();
     t.restart();
-    const double cpu0 = threadCpuMs();
+    const double cpu0 = bench::StallProbe::threadCpuMs();
     spin(seconds * 1000);
-    const double consoleCpuMs = threadCpuMs() - cpu0;
+    const double consoleCpuMs = bench::StallProbe::threadCpuMs() - cpu0;
     const double elapsedS = double(t.elapsed()) / 1000.0;
     const double consoleServerCpu = (serverCpuS(client) - cpuServer0) / elapsedS;
     const double consoleStallCpu = probe.maxCpuMs();
@@ -376,13 +367,13 @@ int main(int argc, char **argv)
     const double naiveServer0 = serverCpuS(naiveClient);
     probe.reset();
     t.restart();
-    const double naiveCpu0 = threadCpuMs();
+    const double naiveCpu0 = bench::StallProbe::threadCpuMs();
     // At least two whole rounds (one takes seconds into a view of 100 000 rows), so its
     // commands per second are not zero for a window shorter than a round; at most 60 s.
     const int naiveRounds0 = naiveRounds;
     spin(baselineSeconds * 1000);
     waitFor([&] { return naiveRounds >= naiveRounds0 + 2; }, 60000 - baselineSeconds * 1000);
-    const double naiveCpuMs = threadCpuMs() - naiveCpu0;
+    const double naiveCpuMs = bench::StallProbe::threadCpuMs() - naiveCpu0;
     const double naiveS = double(t.elapsed()) / 1000.0;
     const double naiveServerCpu = (serverCpuS(naiveClient) - naiveServer0) / naiveS;
     const double naiveStallCpu = probe.maxCpuMs();

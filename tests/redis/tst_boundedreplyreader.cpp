@@ -381,13 +381,13 @@ private Q_SLOTS:
                      qPrintable(reader.errorText()));
             QCOMPARE(reader.arena().bytesInUse(), size_t(0));
         }
+        QByteArray threeMiB = "*3\r\n"; // an array of three 1 MiB bulk strings
+        for (int i = 0; i < 3; ++i)
+            threeMiB += bulk(QByteArray(1024 * 1024, 'h'));
         {
             // The tree budget: 3 MiB of bulk strings against a 2 MiB cap.
             BoundedReplyReader reader(1000, 2 * 1024 * 1024);
-            QByteArray wire = "*3\r\n";
-            for (int i = 0; i < 3; ++i)
-                wire += bulk(QByteArray(1024 * 1024, 'h'));
-            QVERIFY(reader.feed(wire));
+            QVERIFY(reader.feed(threeMiB));
             void *raw = nullptr;
             QVERIFY(!reader.getReply(&raw));
             QVERIFY(!raw);
@@ -397,10 +397,7 @@ private Q_SLOTS:
         {
             // Under the cap, the same bytes pass.
             BoundedReplyReader reader(1000, 4 * 1024 * 1024);
-            QByteArray wire = "*3\r\n";
-            for (int i = 0; i < 3; ++i)
-                wire += bulk(QByteArray(1024 * 1024, 'h'));
-            QVERIFY(reader.feed(wire));
+            QVERIFY(reader.feed(threeMiB));
             void *raw = nullptr;
             QVERIFY(reader.getReply(&raw));
             QVERIFY(raw);
