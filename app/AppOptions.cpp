@@ -1,5 +1,7 @@
 #include "app/AppOptions.h"
 
+#include "core/services/ConnectionProfile.h"
+
 #include <QCommandLineParser>
 
 namespace switchboard {
@@ -146,6 +148,28 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
     options.exportJson = parser.value(json);
     options.redactPatterns = parser.values(redact);
     options.reason = parser.value(QStringLiteral("reason")); // rollback and export
+    // Anything on the command line is readable by every local user (/proc/PID/cmdline,
+    // ps) and lands in shell history: refuse a password there, and name the safe ways.
+    if (ConnectionProfile::redisUriHasPassword(options.redisUri)) {
+        options.mode = AppOptions::Mode::Error;
+        options.error = QStringLiteral(
+            "--redis contains a password: the command line is visible to every user of this "
+            "machine. Give the URI without it (redis://user@host) and the password in "
+            "SWITCHBOARD_REDIS_PASSWORD, in the keychain (--profile), or when asked");
+        return options;
+    }
+    for (const auto &[flag, dsn] :
+         {std::pair {"--pg", options.pgDsn}, std::pair {"--pg-replica", options.pgReplicaDsn}}) {
+        const QString secret = ConnectionProfile::pgDsnSecret(dsn);
+        if (secret.isEmpty())
+            continue;
+        options.mode = AppOptions::Mode::Error;
+        options.error = QStringLiteral("%1 contains a %2: the command line is visible to every "
+                                       "user of this machine. Use PGPASSWORD, ~/.pgpass, a "
+                                       "service file (service=NAME) or the keychain (--profile)")
+                            .arg(QLatin1String(flag), secret);
+        return options;
+    }
     bool delayOk = false;
     options.screenshotDelayMs = parser.value(delay).toInt(&delayOk);
     if (!delayOk || options.screenshotDelayMs < 0) {

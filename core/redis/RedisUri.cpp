@@ -46,15 +46,13 @@ std::optional<RedisUri> RedisUri::parse(const QString &text, QString *error)
     uri.port = url.port(6379);
     if (uri.port <= 0 || uri.port > 65535)
         return fail(error, QStringLiteral("port %1 is out of range").arg(uri.port));
-    // redis://:pass@host means legacy AUTH pass; redis://user:pass@host means ACL.
+    // RFC 3986 user-info, as libpq reads postgres:// URIs: redis://user@host names the ACL
+    // user (its password comes from the keychain, the environment or a prompt),
+    // redis://user:pass@host both, redis://:pass@host the legacy AUTH pass. redis-cli -u
+    // reads a lone user-info as a password; we do not: `rediss://oncall@host` must
+    // authenticate as oncall, never as `default`.
     uri.username = url.userName(QUrl::FullyDecoded);
     uri.password = url.password(QUrl::FullyDecoded);
-    if (!uri.username.isEmpty() && uri.password.isEmpty()
-        && !url.userInfo().contains(QLatin1Char(':'))) {
-        // redis://secret@host: most clients read a lone user-info as the password.
-        uri.password = uri.username;
-        uri.username.clear();
-    }
     const QString path = url.path();
     if (!path.isEmpty() && path != QLatin1String("/")) {
         bool ok = false;

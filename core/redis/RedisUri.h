@@ -7,7 +7,8 @@
 
 namespace switchboard {
 
-// redis://[user:password@]host[:port][/db][?timeout=ms&connect_timeout=ms&client_name=x]
+// redis://[user[:password]@]host[:port][/db][?timeout=ms&connect_timeout=ms&client_name=x]
+// (a lone user-info is the user name, as RFC 3986 and libpq read it)
 // rediss://... is the same over TLS.
 struct RedisUri
 {

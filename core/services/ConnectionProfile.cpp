@@ -4,6 +4,8 @@
 #include <QRegularExpression>
 #include <QUrl>
 
+#include <libpq-fe.h>
+
 namespace switchboard {
 
 QStringList ConnectionProfile::validate() const
@@ -20,7 +22,7 @@ QStringList ConnectionProfile::validate() const
             || url.host().isEmpty())
             problems << QStringLiteral("Redis URI must look like redis://host:port/db or "
                                        "rediss://user@host:port/db");
-        else if (!url.password().isEmpty())
+        else if (redisUriHasPassword(redisUri))
             problems << QStringLiteral("the Redis URI contains a password: it belongs in the "
                                        "keychain, not in the profile");
     }
@@ -37,14 +39,12 @@ QStringList ConnectionProfile::validate() const
             problems << QStringLiteral("cannot read %1").arg(*file);
     if (tlsClientCert.isEmpty() != tlsClientKey.isEmpty())
         problems << QStringLiteral("a client certificate needs its key, and the other way round");
-    static const QRegularExpression pgPassword(QStringLiteral("(^|\\s)password\\s*="));
     for (const QString *dsn : {&pgDsn, &pgReplicaDsn}) {
-        if (dsn->contains(pgPassword)
-            || ((dsn->startsWith(QLatin1String("postgres://"))
-                 || dsn->startsWith(QLatin1String("postgresql://")))
-                && !QUrl(*dsn).password().isEmpty()))
-            problems << QStringLiteral("a Postgres DSN contains a password: use the keychain, "
-                                       "PGPASSWORD or ~/.pgpass instead");
+        const QString secret = pgDsnSecret(*dsn);
+        if (!secret.isEmpty())
+            problems << QStringLiteral("a Postgres DSN contains a %1: use the keychain, "
+                                       "PGPASSWORD or ~/.pgpass instead")
+                            .arg(secret);
     }
     if (keyNamespace.contains(QLatin1Char(' ')))
         problems << QStringLiteral("the key namespace must not contain spaces");
@@ -62,9 +62,47 @@ QString ConnectionProfile::stripPassword(const QString &uri, QString *password)
     return url.toString();
 }
 
+QString ConnectionProfile::pgDsnSecret(const QString &dsn)
+{
+    if (dsn.trimmed().isEmpty())
+        return {};
+    char *err = nullptr;
+    PQconninfoOption *options = PQconninfoParse(dsn.toUtf8().constData(), &err);
+    if (!options) {
+        PQfreemem(err);
+        // libpq cannot read it (and will refuse it too); still never store what looks like
+        // a secret.
+        static const QRegularExpression loose(
+            QStringLiteral("(^|[\\s?&])(ssl)?password\\s*=|^postgres(ql)?://[^/@]*:[^/@]*@"),
+            QRegularExpression::CaseInsensitiveOption);
+        const auto m = loose.match(dsn);
+        return m.hasMatch()
+            ? (m.captured(2).isEmpty() ? QStringLiteral("password") : QStringLiteral("sslpassword"))
+            : QString();
+    }
+    QString found;
+    for (PQconninfoOption *o = options; o->keyword; ++o) {
+        if (!o->val || !*o->val)
+            continue;
+        const QLatin1String keyword(o->keyword);
+        if (keyword == QLatin1String("password") || keyword == QLatin1String("sslpassword")) {
+            found = QString(keyword);
+            break;
+        }
+    }
+    PQconninfoFree(options);
+    return found;
+}
+
+bool ConnectionProfile::redisUriHasPassword(const QString &uri)
+{
+    const QUrl url(uri.trimmed());
+    return url.isValid() && !url.password().isEmpty();
+}
+
 QString ConnectionProfile::pgDsnWithPassword(const QString &dsn, const QString &password)
 {
-    if (password.isEmpty())
+    if (password.isEmpty() || dsn.trimmed().isEmpty())
         return dsn;
     if (dsn.startsWith(QLatin1String("postgres://"))
         || dsn.startsWith(QLatin1String("postgresql://"))) {

@@ -31,8 +31,14 @@ struct ConnectionProfile
 
     // Returns uri without its password (and sets *password when one was there).
     static QString stripPassword(const QString &uri, QString *password);
-    // A libpq DSN (keyword/value or URI) with a password added, for memory only.
+    // A libpq DSN (keyword/value or URI) with a password added, for memory only. An empty
+    // DSN stays empty: a password is never sent to libpq's default host.
     static QString pgDsnWithPassword(const QString &dsn, const QString &password);
+    // The secret a libpq DSN carries ("password", "sslpassword"), as libpq itself parses
+    // it (keyword/value, URI user-info or ?password=); empty when it carries none.
+    static QString pgDsnSecret(const QString &dsn);
+    // Whether a Redis URI carries a password (redis://user:pw@ or redis://:pw@).
+    static bool redisUriHasPassword(const QString &uri);
 
     bool operator==(const ConnectionProfile &other) const;
     bool operator!=(const ConnectionProfile &other) const { return !(*this == other); }

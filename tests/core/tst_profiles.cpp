@@ -1,4 +1,5 @@
 // Connection profiles: validation, QSettings round trip, no secrets at rest.
+#include "core/pg/PgConfig.h"
 #include "core/services/ProfileStore.h"
 
 #include <QFile>
@@ -16,6 +17,8 @@ private Q_SLOTS:
     void rejectsPasswords();
     void rejectsBadInput();
     void stripPassword();
+    void dsnSecretsAsLibpqReadsThem();
+    void noPasswordForAnEmptyDsn();
     void namesWithSlashes();
 };
 
@@ -128,6 +131,56 @@ void TestProfiles::namesWithSlashes()
     QVERIFY2(store.save(p, &error), qPrintable(error));
     QCOMPARE(store.names(), QStringList {p.name});
     QCOMPARE(store.load(p.name)->name, p.name);
+}
+
+void TestProfiles::dsnSecretsAsLibpqReadsThem()
+{
+    const QList<std::pair<QString, QString>> cases {
+        {QStringLiteral("host=db password=hunter2"), QStringLiteral("password")},
+        {QStringLiteral("host=db password = 'hun ter2'"), QStringLiteral("password")},
+        {QStringLiteral("host=db sslpassword=hunter2"), QStringLiteral("sslpassword")},
+        {QStringLiteral("postgresql://u:hunter2@db/x"), QStringLiteral("password")},
+        {QStringLiteral("postgres://u@db/x?password=hunter2"), QStringLiteral("password")},
+        {QStringLiteral("postgresql:///x?host=db&sslpassword=hunter2"),
+         QStringLiteral("sslpassword")},
+        {QStringLiteral("host=db user=password dbname=password"), QString()},
+        {QStringLiteral("postgresql://password@db/password"), QString()},
+        {QStringLiteral("service=agentops sslmode=verify-full"), QString()},
+        {QString(), QString()},
+    };
+    for (const auto &[dsn, secret] : cases)
+        QVERIFY2(ConnectionProfile::pgDsnSecret(dsn) == secret, qPrintable(dsn));
+
+    // Each form is refused by the profile check too, for the primary and the replica.
+    for (const QString &dsn : {QStringLiteral("postgres://u@db/x?password=hunter2"),
+                               QStringLiteral("host=db sslpassword=hunter2")}) {
+        ConnectionProfile p = sample();
+        p.pgReplicaDsn = dsn;
+        QVERIFY2(p.validate().join(QLatin1Char(' ')).contains(QStringLiteral("PGPASSWORD")),
+                 qPrintable(dsn));
+        p = sample();
+        p.pgDsn = dsn;
+        QVERIFY2(!p.validate().isEmpty(), qPrintable(dsn));
+    }
+    ConnectionProfile p = sample();
+    p.redisUri = QStringLiteral("rediss://:hunter2@h:6380");
+    QVERIFY(!p.validate().isEmpty());
+    p.redisUri = QStringLiteral("rediss://oncall@h:6380/0");
+    QVERIFY2(p.validate().isEmpty(), qPrintable(p.validate().join(QLatin1Char(' '))));
+}
+
+void TestProfiles::noPasswordForAnEmptyDsn()
+{
+    // No replica configured: the primary's password must not make a "replica" DSN that
+    // libpq would send to its default host.
+    QCOMPARE(ConnectionProfile::pgDsnWithPassword(QString(), QStringLiteral("pw")), QString());
+    QCOMPARE(ConnectionProfile::pgDsnWithPassword(QStringLiteral("  "), QStringLiteral("pw")),
+             QStringLiteral("  "));
+    const PgConfig config(
+        ConnectionProfile::pgDsnWithPassword(QStringLiteral("host=db"), QStringLiteral("pw")),
+        ConnectionProfile::pgDsnWithPassword(QString(), QStringLiteral("pw")));
+    QVERIFY(!config.hasReplica());
+    QVERIFY(config.connectionString(PgTarget::Replica).find("host='db'") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestProfiles)

@@ -6,6 +6,7 @@
 #include "support/RedisServer.h"
 
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTest>
 
 using namespace switchboard::test;
@@ -44,9 +45,15 @@ TestRollbackCommand::Result TestRollbackCommand::run(const QStringList &args, co
 {
     QProcess p;
     p.setProgram(QStringLiteral(SWITCHBOARD_BIN));
+    // A password never goes on the command line (the CLI refuses it): PGPASSWORD instead.
+    QString pgDsn = dsn.isEmpty() ? m_pg.dsn(m_db) : dsn;
+    static const QRegularExpression password(QStringLiteral(" ?password='([^']*)'"));
+    const auto m = password.match(pgDsn);
+    const QString pgPassword = m.hasMatch() ? m.captured(1) : QString();
+    pgDsn.remove(password);
     QStringList all {QStringLiteral("rollback"),
                      QStringLiteral("--pg"),
-                     dsn.isEmpty() ? m_pg.dsn(m_db) : dsn,
+                     pgDsn,
                      QStringLiteral("--redis"),
                      redis.isEmpty() ? m_redis.uri() : redis,
                      QStringLiteral("--operator"),
@@ -55,6 +62,8 @@ TestRollbackCommand::Result TestRollbackCommand::run(const QStringList &args, co
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("QT_QPA_PLATFORM")); // as over ssh: no window system
     env.remove(QStringLiteral("DISPLAY"));
+    if (!pgPassword.isEmpty())
+        env.insert(QStringLiteral("PGPASSWORD"), pgPassword);
     p.setProcessEnvironment(env);
     p.start();
     Result r;

@@ -42,6 +42,35 @@ private Q_SLOTS:
         QVERIFY(b->username.isEmpty());
         QCOMPARE(b->password, QStringLiteral("secret"));
     }
+    void userInfoForms_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("user");
+        QTest::addColumn<QString>("password");
+        // RFC 3986 / libpq: the part before ':' is the user, a lone user-info too.
+        QTest::newRow("lone user")
+            << QStringLiteral("rediss://oncall@h:6380/0") << QStringLiteral("oncall") << QString();
+        QTest::newRow("user and password") << QStringLiteral("redis://oncall:pw@h")
+                                           << QStringLiteral("oncall") << QStringLiteral("pw");
+        QTest::newRow("password only")
+            << QStringLiteral("redis://:pw@h") << QString() << QStringLiteral("pw");
+        QTest::newRow("user, empty password")
+            << QStringLiteral("redis://oncall:@h") << QStringLiteral("oncall") << QString();
+        QTest::newRow("encoded") << QStringLiteral("redis://on%3Acall:p%40w%3A@h")
+                                 << QStringLiteral("on:call") << QStringLiteral("p@w:");
+        QTest::newRow("none") << QStringLiteral("redis://h") << QString() << QString();
+    }
+    void userInfoForms()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, user);
+        QFETCH(QString, password);
+        const auto uri = RedisUri::parse(text);
+        QVERIFY(uri);
+        QCOMPARE(uri->username, user);
+        QCOMPARE(uri->password, password);
+        QCOMPARE(uri->toOptions().username, user);
+    }
     void bad_data()
     {
         QTest::addColumn<QString>("text");
