@@ -1,11 +1,14 @@
 #include "widgets/ContextStackBar.h"
 
+#include "core/util/SafeMath.h"
 #include "models/DisplayFormat.h"
 
 #include <QEvent>
 #include <QHelpEvent>
 #include <QPainter>
 #include <QToolTip>
+
+#include <algorithm>
 
 namespace switchboard {
 
@@ -98,10 +101,14 @@ QRect ContextStackBar::partRect(int i) const
         return {};
     qint64 before = 0;
     for (int k = 0; k < i; ++k)
-        before += m_parts.at(k).tokens;
-    const int x0 = area.left() + int(double(area.width()) * double(before) / double(scale));
+        before = safe::add(before, m_parts.at(k).tokens);
+    // Saturated sums stay <= scale, so each ratio is in [0, 1].
+    const double width = double(area.width());
+    const int x0 = area.left() + safe::toInt(width * std::min(1.0, double(before) / double(scale)));
     const int x1 = area.left()
-        + int(double(area.width()) * double(before + m_parts.at(i).tokens) / double(scale));
+        + safe::toInt(width
+                      * std::min(1.0,
+                                 double(safe::add(before, m_parts.at(i).tokens)) / double(scale)));
     return QRect(QPoint(x0, area.top()), QPoint(qMax(x0, x1 - 1), area.bottom()));
 }
 

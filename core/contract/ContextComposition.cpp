@@ -2,6 +2,7 @@
 
 #include "core/contract/Caps.h"
 #include "core/contract/FieldReader.h"
+#include "core/util/SafeMath.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -69,9 +70,9 @@ QStringList ContextComposition::requiredFieldNames()
 
 qint64 ContextComposition::totalTokens() const
 {
-    qint64 sum = 0;
+    qint64 sum = 0; // segments are each at most 2^53, but there may be thousands of them
     for (const ContextSegment &s : segments)
-        sum += s.tokens;
+        sum = safe::add(sum, s.tokens);
     return sum;
 }
 
@@ -80,7 +81,7 @@ qint64 ContextComposition::tokensOf(SegmentKind kind) const
     qint64 sum = 0;
     for (const ContextSegment &s : segments)
         if (s.kind == kind)
-            sum += s.tokens;
+            sum = safe::add(sum, s.tokens);
     return sum;
 }
 

@@ -177,7 +177,8 @@ QByteArray renderExportHtml(const json &b)
         const std::string id = str(sp["span_id"]);
         const std::string parent = str(sp["parent_id"]);
         const double start = double(sp["started_ms"].get<std::int64_t>());
-        const double dur = sp["duration_ms"].get<double>();
+        const double dur
+            = sp["duration_ms"].is_number() ? sp["duration_ms"].get<double>() : 0.0; // null: bad
         const auto p = rootOf.find(parent);
         const std::string root = parent.empty() || p == rootOf.end() ? id : p->second;
         rootOf[id] = root;

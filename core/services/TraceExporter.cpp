@@ -1,12 +1,14 @@
 #include "core/services/TraceExporter.h"
 
 #include "core/services/ExportHtml.h"
+#include "core/util/SafeMath.h"
 
 #include <QDateTime>
 #include <QFile>
 #include <QHostInfo>
 #include <QSaveFile>
 
+#include <cmath>
 #include <limits>
 #include <pqxx/pqxx>
 #include <set>
@@ -68,7 +70,10 @@ json number(const pqxx::field &f)
 {
     if (f.is_null())
         return json();
-    return json(std::strtod(f.c_str(), nullptr));
+    // 'Infinity' and 'NaN' are valid float8: a bad value, exported as null (JSON has no
+    // such numbers), never cast.
+    const double v = std::strtod(f.c_str(), nullptr);
+    return std::isfinite(v) ? json(v) : json();
 }
 
 json integer(const pqxx::field &f)
@@ -191,7 +196,10 @@ json TraceExporter::collect(pqxx::transaction_base &tx, const ExportOptions &opt
                            {"input", "output", "error"});
         const qint64 start = s["started_ms"].get<std::int64_t>();
         first = std::min(first, start);
-        last = std::max(last, start + static_cast<qint64>(s["duration_ms"].get<double>()));
+        const json &duration = s["duration_ms"];
+        last = std::max(
+            last,
+            safe::add(start, duration.is_number() ? safe::toInt64(duration.get<double>()) : 0));
         if (s["host"].is_string())
             hosts.insert(s["host"].get<std::string>());
         if (s["prompt_version"].is_number())

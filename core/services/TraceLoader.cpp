@@ -1,5 +1,7 @@
 #include "core/services/TraceLoader.h"
 
+#include "core/util/SafeMath.h"
+
 #include <QElapsedTimer>
 
 #include <pqxx/pqxx>
@@ -99,6 +101,12 @@ TraceSnapshotPtr TraceLoader::fetch(pqxx::transaction_base &tx, const QString &s
         n.turn = int(integer(r[7]));
         n.startedAt = integer(r[8]);
         n.durationMs = r[9].is_null() ? 0 : std::strtod(r[9].c_str(), nullptr);
+        if (!safe::isFiniteNonNegative(n.durationMs)) {
+            // Postgres' float8 takes 'Infinity' and 'NaN' (the CHECK >= 0 lets both by).
+            n.valueProblem = QStringLiteral("duration_ms = '%1' is not a finite number")
+                                 .arg(QString::fromLatin1(r[9].c_str()).left(40));
+            n.durationMs = 0;
+        }
         n.firstTokenAt = integer(r[10]);
         n.inputTokens = integer(r[11]);
         n.outputTokens = integer(r[12]);
@@ -148,7 +156,7 @@ void TraceLoader::build(TraceSnapshot &trace)
     for (int i = 0; i < nodes.size(); ++i) {
         TraceNode &n = nodes[i];
         n.children.clear();
-        n.problem.clear();
+        n.problem = n.valueProblem;
         trace.indexOf.insert(n.spanId, i);
         int parent = -1;
         if (!n.parentId.isEmpty()) {
@@ -178,7 +186,7 @@ void TraceLoader::build(TraceSnapshot &trace)
         n.subtreeSpans = 1;
         trace.errorSpans += n.subtreeErrors;
         trace.startMs = std::min(trace.startMs, n.startedAt);
-        trace.endMs = std::max(trace.endMs, n.startedAt + qint64(n.durationMs));
+        trace.endMs = std::max(trace.endMs, safe::add(n.startedAt, safe::toInt64(n.durationMs)));
     }
     // Parents precede children, so one backwards pass adds every subtree into its parent.
     for (int i = int(nodes.size()) - 1; i >= 0; --i) {
@@ -186,8 +194,8 @@ void TraceLoader::build(TraceSnapshot &trace)
         if (n.parent < 0)
             continue;
         TraceNode &p = nodes[n.parent];
-        p.subtreeTokens += n.subtreeTokens;
-        p.subtreeCacheTokens += n.subtreeCacheTokens;
+        p.subtreeTokens = safe::add(p.subtreeTokens, n.subtreeTokens);
+        p.subtreeCacheTokens = safe::add(p.subtreeCacheTokens, n.subtreeCacheTokens);
         p.subtreeErrors += n.subtreeErrors;
         p.subtreeSpans += n.subtreeSpans;
     }

@@ -5,6 +5,7 @@
 // and never touches the network.
 #include "core/contract/Enums.h"
 #include "core/contract/RecoveryEvent.h"
+#include "core/util/SafeMath.h"
 
 #include <QHash>
 #include <QString>
@@ -49,11 +50,12 @@ struct TraceNode
     int subtreeErrors = 0;
     int subtreeSpans = 1;
     QString problem; // why the row is suspicious (orphan, bad value); empty = fine
+    QString valueProblem; // a bad column value found when loading (kept across rebuilds)
     int recoveryEvents = 0;
 
     qint64 totalTokens() const
     {
-        return (inputTokens > 0 ? inputTokens : 0) + (outputTokens > 0 ? outputTokens : 0);
+        return safe::add(inputTokens > 0 ? inputTokens : 0, outputTokens > 0 ? outputTokens : 0);
     }
 };
 

@@ -231,6 +231,7 @@ class TstContractParsers : public QObject
 
 private slots:
     void validRecordsRoundTrip();
+    void compositionTotalsSaturate();
     void eachRequiredFieldMissingOrNull();
     void binaryGarbageInEveryField();
     void preciseMessages_data();
@@ -662,6 +663,19 @@ void TstContractParsers::activationMessage()
                                              "\"m\",\"deployment_id\":1,\"deployed_at\":1}")
             .message(),
         QStringLiteral("active prompt t: field version = 'three' is not an integer"));
+}
+
+void TstContractParsers::compositionTotalsSaturate()
+{
+    // Each segment may hold up to 2^53 tokens; 2 000 of them overflow a qint64 sum.
+    QByteArray json = "{\"limit\":200000,\"segments\":[";
+    for (int i = 0; i < 2000; ++i)
+        json += QByteArray(i ? "," : "") + "{\"kind\":\"message\",\"tokens\":9007199254740992}";
+    json += "]}";
+    const auto parsed = ContextComposition::parse(json, QStringLiteral("s1"));
+    QVERIFY2(parsed.isOk(), qPrintable(parsed.message()));
+    QCOMPARE(parsed.value().totalTokens(), std::numeric_limits<qint64>::max());
+    QCOMPARE(parsed.value().tokensOf(SegmentKind::Message), std::numeric_limits<qint64>::max());
 }
 
 QTEST_GUILESS_MAIN(TstContractParsers)

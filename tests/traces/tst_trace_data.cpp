@@ -18,6 +18,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <limits>
 #include <pqxx/pqxx>
 
 using namespace switchboard;
@@ -40,6 +41,7 @@ private slots:
     void exportHoldsEverySpanAndParses();
     void redactionRemovesThePattern();
     void auditIsRefusedForAViewer();
+    void nonFiniteAndHugeNumbersAreBadValues();
 
 private:
     template<typename F> auto read(F f)
@@ -445,6 +447,48 @@ void TstTraceData::auditIsRefusedForAViewer()
     QCOMPARE(m_fx.scalar(QStringLiteral("SELECT reason FROM agentops.operator_actions ORDER BY id "
                                         "DESC LIMIT 1")),
              QByteArray("ticket SUP-88"));
+}
+
+void TstTraceData::nonFiniteAndHugeNumbersAreBadValues()
+{
+    // float8 accepts 'Infinity' and 'NaN' (CHECK >= 0 lets both by) and bigint holds
+    // tokens that overflow a sum: none may reach an undefined cast or a wrapped total.
+    m_fx.scalar(QStringLiteral(
+        "INSERT INTO agentops.sessions (session_id, agent, started_at) VALUES "
+        " ('s-inf', 'support-agent', '2026-11-20 11:00:00+00');"
+        "INSERT INTO agentops.spans (span_id, trace_id, parent_id, session_id, turn, kind, name,"
+        " agent, started_at, duration_ms, status, path, depth, input_tokens, output_tokens) VALUES"
+        " ('inf-root', 't9', NULL, 's-inf', 0, 'turn', 'turn 0', 'support-agent',"
+        "  '2026-11-20 11:00:00+00', 'Infinity', 'ok', 'a', 0, 9223372036854775807, 5),"
+        " ('inf-nan', 't9', 'inf-root', 's-inf', 0, 'llm', 'chat', 'support-agent',"
+        "  '2026-11-20 11:00:01+00', 'NaN', 'ok', 'a.b', 1, 9223372036854775807, 9)"));
+    const TraceSnapshotPtr t
+        = read([](auto &tx) { return TraceLoader::fetch(tx, QStringLiteral("s-inf")); });
+    QCOMPARE(t->nodes.size(), 2);
+    for (const TraceNode &n : t->nodes) {
+        QVERIFY2(n.problem.contains(QStringLiteral("is not a finite number")),
+                 qPrintable(n.problem));
+        QCOMPARE(n.durationMs, 0.0);
+        QCOMPARE(n.totalTokens(), std::numeric_limits<qint64>::max()); // saturated
+    }
+    const TraceNode &root = t->nodes[t->indexOf.value(QStringLiteral("inf-root"))];
+    QCOMPARE(root.subtreeTokens, std::numeric_limits<qint64>::max());
+    QVERIFY(t->endMs >= t->startMs && t->endMs - t->startMs < 10000);
+
+    QTemporaryDir dir;
+    ExportOptions o;
+    o.sessionId = QStringLiteral("s-inf");
+    o.htmlPath = dir.filePath(QStringLiteral("r.html"));
+    o.jsonPath = dir.filePath(QStringLiteral("r.json"));
+    o.exportedBy = QStringLiteral("oncall-ana");
+    const ExportResult r = read([&](auto &tx) { return TraceExporter::run(tx, o); });
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    QFile jf(o.jsonPath);
+    QVERIFY(jf.open(QIODevice::ReadOnly));
+    const auto bundle = nlohmann::json::parse(jf.readAll().toStdString());
+    QCOMPARE(int(bundle["spans"].size()), 2);
+    for (const auto &s : bundle["spans"])
+        QVERIFY(s["duration_ms"].is_null()); // no JSON number for Infinity / NaN
 }
 
 QTEST_GUILESS_MAIN(TstTraceData)

@@ -1,5 +1,6 @@
 #include "widgets/traces/WaterfallDelegate.h"
 
+#include "core/util/SafeMath.h"
 #include "models/TraceTreeModel.h"
 
 #include <QPainter>
@@ -43,8 +44,8 @@ void WaterfallDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opt
     const bool error = index.data(TraceTreeModel::IsErrorRole).toBool();
     const auto kind = SpanKind(index.data(TraceTreeModel::KindRole).toInt());
     const QRect r = option.rect.adjusted(4, 4, -4, -4);
-    const int x = r.left() + int(start * r.width());
-    const int w = std::max(2, int(width * r.width()));
+    const int x = r.left() + safe::toInt(std::clamp(start, 0.0, 1.0) * r.width());
+    const int w = std::max(2, safe::toInt(std::clamp(width, 0.0, 1.0) * r.width()));
     painter->save();
     painter->fillRect(QRect(r.left(), r.center().y(), r.width(), 1), QColor(0, 0, 0, 25));
     const QRect bar(x, r.top(), std::min(w, r.right() - x + 1), r.height());
