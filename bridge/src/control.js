@@ -32,7 +32,8 @@ const READ_BATCH = 100;
 const MAX_FIELDS = 64; // field/value pairs of one entry; more is refused like an oversized one
 const MAX_EXPIRY_MS = 300000; // expires_at - requested_at must be in (0, this]
 const MAX_REQUEST_SKEW_MS = 300000; // |requested_at - Redis TIME| at most this
-const REPORT_MARGIN_MS = 2000; // deadline_ms: room for the final report to reach Redis
+const REPORT_MARGIN_MS = 2000;
+const MAX_MESSAGE = 16000; // the contract's cap for messages is 16 KiB // deadline_ms: room for the final report to reach Redis
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // KEYS[1] control stream; ARGV: group, consumer, start id ('>' or '0'), count, max bytes,
@@ -247,7 +248,9 @@ class ControlChannel {
 
   resultFields(cmdId, state, message, detail) {
     const extra = detail ? ['detail', detail] : [];
-    return ['cmd_id', cmdId, 'host', this.cfg.host, 'state', state, 'message', this.scrub(message),
+    const text = this.scrub(message);
+    return ['cmd_id', cmdId, 'host', this.cfg.host, 'state', state,
+      'message', text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text,
       'at', String(this.clock.now()), ...extra];
   }
 
