@@ -152,17 +152,20 @@ class ControlChannel {
     }
   }
 
-  async claimOrphans() {
-    // The consumer is {host}:{pid}, so a restarted bridge finds its predecessor's pending
-    // commands under another name: take over those idle longer than a command can run
-    // (the registry then tells whether PM2 was already asked), and forget dead consumers.
-    // JUSTID: ids only, the entries are read (bounded) by the pending re-read.
+  // The consumer is {host}:{pid}, so a restarted bridge finds its predecessor's pending
+  // commands under another name (a read batch delivers up to 100 entries at once): take
+  // them over (the registry then tells whether PM2 was already asked), and forget dead
+  // consumers. At start every other consumer is dead: this bridge holds the host's lease
+  // (N bridge:{host}), so their entries are taken at once (minIdle 0); later only those
+  // idle longer than claim_idle_ms. JUSTID: ids only, the entries are read (bounded) by the
+  // pending re-read.
+  async claimOrphans(minIdle = this.cfg.claimIdleMs) {
     this.lastClaim = Date.now();
     try {
       let cursor = '0-0';
       do {
         const res = await this.redis.xautoclaim(this.keys.control, this.keys.controlGroup, this.keys.consumer,
-          this.cfg.claimIdleMs, cursor, 'COUNT', 100, 'JUSTID');
+          minIdle, cursor, 'COUNT', 100, 'JUSTID');
         cursor = res[0];
         if (res[1].length > 0) {
           this.rereadPending = true;
@@ -172,7 +175,7 @@ class ControlChannel {
       const consumers = await this.redis.xinfo('CONSUMERS', this.keys.control, this.keys.controlGroup);
       for (const c of consumers) {
         const o = fieldsToObject(c);
-        if (o.name !== this.keys.consumer && Number(o.pending) === 0 && Number(o.idle) > this.cfg.claimIdleMs) {
+        if (o.name !== this.keys.consumer && Number(o.pending) === 0 && Number(o.idle) >= minIdle) {
           await this.redis.xgroup('DELCONSUMER', this.keys.control, this.keys.controlGroup, o.name);
         }
       }
@@ -199,7 +202,7 @@ class ControlChannel {
         if (!groupReady) {
           await this.ensureGroup();
           groupReady = true;
-          await this.claimOrphans();
+          await this.claimOrphans(0);
         }
         if (Date.now() - this.lastClaim > Math.max(this.cfg.claimIdleMs / 2, 1000)) await this.claimOrphans();
         const pending = this.rereadPending;
