@@ -22,10 +22,50 @@ const DEFAULTS = Object.freeze({
   seen_ttl_s: 24 * 3600, // how long a cmd_id is remembered for deduplication (contract: 24 h)
   claim_idle_ms: 0, // take over another consumer's pending command after this idle time (0 = command_timeout + grace + 5 s)
   retry_max_ms: 30000, // cap of the back-off while no PM2 daemon runs
-  pg_dsn: '', // optional: libpq DSN or postgres:// URI for the durable copy of process events
+  // libpq DSN or postgres:// URI, login role a member of agentops_bridge: every command's
+  // audit row is checked there (agentops.authorize_command) before PM2 is asked; without
+  // it every command is refused. Process events are also copied there.
+  pg_dsn: '',
+  pg_timeout_ms: 5000, // statement_timeout of each query (and the connect timeout)
+  max_command_age_s: 300, // an audit row older than this does not authorize a command
+  // Per-app readiness check: JSON object app -> URL, or app -> {"url": URL, "timeout_ms": N}.
+  // After a reload/restart the URL must answer HTTP 200 within timeout_ms (default grace_ms).
+  // "{pm_id}" in the URL is replaced by each targeted instance's pm_id.
+  health_urls: '',
+  control_poll_ms: 250, // how often the control stream is polled for new commands
+  max_command_bytes: 65536, // a control entry larger than this is refused unread
 });
 
 const KNOWN_ACTIONS = ['reload', 'restart'];
+
+// health_urls -> Map app -> {url, timeoutMs|null}; refuses what is not http(s).
+function parseHealthUrls(value) {
+  const out = new Map();
+  if (value === '' || value === undefined || value === null) return out;
+  let obj = value;
+  if (typeof value === 'string') {
+    try {
+      obj = JSON.parse(value);
+    } catch (e) {
+      throw new Error('config health_urls: expected a JSON object app -> URL');
+    }
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new Error('config health_urls: expected a JSON object app -> URL');
+  for (const [app, v] of Object.entries(obj)) {
+    const spec = typeof v === 'string' ? { url: v } : v;
+    if (!spec || typeof spec.url !== 'string') throw new Error(`config health_urls: ${app}: expected a URL or {"url": …}`);
+    let u;
+    try {
+      u = new URL(spec.url.replace(/\{pm_id\}/g, '0'));
+    } catch (e) {
+      throw new Error(`config health_urls: ${app}: not a URL`);
+    }
+    if (!['http:', 'https:'].includes(u.protocol)) throw new Error(`config health_urls: ${app}: only http:// and https:// URLs`);
+    const t = spec.timeout_ms === undefined ? null : int(`health_urls ${app} timeout_ms`, spec.timeout_ms, 100);
+    out.set(app, { url: spec.url, timeoutMs: t });
+  }
+  return out;
+}
 
 function int(name, value, min) {
   const n = Number(value);
@@ -77,7 +117,13 @@ function parseConfig(raw = {}) {
     retryMaxMs: int('retry_max_ms', src.retry_max_ms, 100),
     claimIdleMs: 0,
     pgDsn: String(src.pg_dsn),
+    pgTimeoutMs: int('pg_timeout_ms', src.pg_timeout_ms, 100),
+    maxCommandAgeS: int('max_command_age_s', src.max_command_age_s, 1),
+    healthUrls: parseHealthUrls(src.health_urls),
+    controlPollMs: int('control_poll_ms', src.control_poll_ms, 10),
+    maxCommandBytes: int('max_command_bytes', src.max_command_bytes, 4096),
   };
+  if (cfg.maxCommandAgeS > 3600) throw new Error('config max_command_age_s: at most 3600');
   cfg.claimIdleMs = int('claim_idle_ms', src.claim_idle_ms, 0) || cfg.commandTimeoutMs + cfg.graceMs + 5000;
   return Object.freeze(cfg);
 }
@@ -94,9 +140,10 @@ function keysFor(cfg) {
     control: `${N}control:${h}`,
     controlResults: `${N}control-results`,
     controlSeen: (cmdId) => `${N}control-seen:${h}:${cmdId}`,
+    bridgeLease: `${N}bridge:${h}`,
     controlGroup: 'bridge',
     consumer: `${h}:${process.pid}`,
   });
 }
 
-module.exports = { parseConfig, keysFor, DEFAULTS, KNOWN_ACTIONS };
+module.exports = { parseConfig, keysFor, parseHealthUrls, DEFAULTS, KNOWN_ACTIONS };

@@ -41,7 +41,9 @@ function detailFor(event, proc, data, by) {
 // `process:event` packets: {event, manually, process: formatted pm2_env, at}.
 // `process:exception` packets: {process: {name, pm_id, …}, data: error, at}.
 // byOf(app) names who asked when the bridge itself is running a command on that app.
-function eventFields(kind, packet, host, byOf = () => '') {
+// atMs: when the bridge received it, in Redis server time (the contract's one clock);
+// without it, PM2's own time of the packet.
+function eventFields(kind, packet, host, byOf = () => '', atMs = undefined) {
   if (!packet || typeof packet !== 'object') return null;
   const proc = packet.process && typeof packet.process === 'object' ? packet.process : {};
   if (proc.pmx_module) return null;
@@ -54,7 +56,7 @@ function eventFields(kind, packet, host, byOf = () => '') {
     pm_id: String(proc.pm_id ?? ''),
     event,
     detail: detailFor(event, proc, packet.data, ['restart', 'reload', 'stop'].includes(event) ? byOf(proc.name) : ''),
-    at: String(Number.isFinite(at) && at > 0 ? at : Date.now()),
+    at: String(atMs !== undefined ? atMs : Number.isFinite(at) && at > 0 ? at : Date.now()),
   };
 }
 

@@ -8,8 +8,8 @@ const { ExitDedup } = require('./exitdedup');
 const MAX_QUEUE = 10000;
 
 class EventSink {
-  constructor({ cfg, keys, redis, log, byOf, durable }) {
-    Object.assign(this, { cfg, keys, redis, log });
+  constructor({ cfg, keys, redis, log, byOf, durable, clock }) {
+    Object.assign(this, { cfg, keys, redis, log, clock });
     this.durable = durable || null; // PgSink: the Postgres copy, keyed by stream id
     this.byOf = byOf || (() => '');
     this.queue = [];
@@ -26,7 +26,7 @@ class EventSink {
 
   push(kind, packet) {
     if (this.exits.isDuplicate(kind, packet)) return;
-    const f = eventFields(kind, packet, this.cfg.host, this.byOf);
+    const f = eventFields(kind, packet, this.cfg.host, this.byOf, this.clock ? this.clock.now() : undefined);
     if (!f) return;
     this.queue.push(f);
     if (this.queue.length > MAX_QUEUE) {

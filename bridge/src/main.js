@@ -23,14 +23,15 @@ async function run(raw) {
     await bridge.stop();
     process.exit(code);
   };
-  const bridge = new Bridge(parseConfig(raw), undefined, () => stop(3));
+  // Exit codes: 3 the PM2 daemon went away, 4 another bridge took this host's lease.
+  const bridge = new Bridge(parseConfig(raw), undefined, () => stop(3), () => stop(4));
   process.on('SIGTERM', () => stop(0));
   process.on('SIGINT', () => stop(0));
   try {
     await bridge.start();
   } catch (e) {
     if (stopping) return;
-    process.stderr.write(`bridge failed to start: ${e.stack || e}\n`);
+    process.stderr.write(`bridge failed to start: ${bridge.scrub(e.stack || e)}\n`);
     process.exit(1);
   }
 }

@@ -30,7 +30,10 @@ async function judgeOutcome(args) {
   return { ok: verdict.ok, message: verdict.message, procs: state.procs };
 }
 
-async function judge({ list, before, timeoutMs, graceMs, now = Date.now }, state) {
+// readiness: optional async () => {ok, message}, started once every instance is back
+// online (wait_ready's 'ready' message, a health URL); the verdict waits for it and for
+// the grace period, whichever ends later.
+async function judge({ list, before, timeoutMs, graceMs, readiness, now = Date.now }, state) {
   const deadline = now() + timeoutMs;
   let procs = [];
   // Phase 1: every instance back online with a higher restart count.
@@ -56,9 +59,18 @@ async function judge({ list, before, timeoutMs, graceMs, now = Date.now }, state
   }
   // Phase 2: the grace period, so a worker that dies right after start is not a success.
   const settled = new Map(procs.map((p) => [p.pm_id, p.pm2_env.restart_time]));
+  let ready = readiness ? null : { ok: true, message: '' };
+  if (readiness) {
+    readiness().then((r) => {
+      ready = r;
+    }, (e) => {
+      ready = { ok: false, message: `readiness check failed: ${e.message}` };
+    });
+  }
   const graceEnd = now() + graceMs;
-  while (now() < graceEnd) {
-    await sleep(Math.min(POLL_MS, Math.max(0, graceEnd - now())));
+  while (now() < graceEnd || ready === null) {
+    if (ready && !ready.ok) return { ok: false, message: ready.message };
+    await sleep(now() < graceEnd ? Math.min(POLL_MS, Math.max(0, graceEnd - now())) : 50);
     procs = await list();
     state.procs = procs;
     for (const id of settled.keys()) {
@@ -79,7 +91,8 @@ async function judge({ list, before, timeoutMs, graceMs, now = Date.now }, state
     .filter((p) => before.has(p.pm_id))
     .map((p) => `${p.pm_id}: ${before.get(p.pm_id)}→${p.pm2_env.restart_time}`)
     .join(', ');
-  return { ok: true, message: `online, restarts ${counts}, stable for ${graceMs} ms` };
+  if (!ready.ok) return { ok: false, message: ready.message };
+  return { ok: true, message: `online, restarts ${counts}, stable for ${graceMs} ms${ready.message ? `; ${ready.message}` : ''}` };
 }
 
-module.exports = { judgeOutcome };
+module.exports = { judgeOutcome, SETTLE_MS };

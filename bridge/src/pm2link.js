@@ -80,11 +80,32 @@ class Pm2Link {
     return cb2p((cb) => this.pm2.launchBus(cb));
   }
 
-  // action is 'reload' or 'restart'; target an app name or a numeric pm_id.
-  async run(action, target) {
-    const fn = action === 'reload' ? this.pm2.reload : this.pm2.restart;
-    return cb2p((cb) => fn.call(this.pm2, target, {}, cb));
+  // One instance, by its pm_id: the daemon's own restartProcessId / reloadProcessId, never
+  // pm2.restart(name): PM2's API resolves a name first and takes "3" as the app named 3
+  // (or as pm_id 3), "x.json" as a config file to start, "/re/" as a regex, and a name
+  // that matches no app as a namespace. Then the same bus notification the CLI sends, so
+  // proc-events shows the restart / reload. Bounded by timeoutMs: a daemon that does not
+  // answer (e.g. a wait_ready app with a long listen_timeout) does not hold the bridge.
+  async run(action, pmId, timeoutMs) {
+    if (!Number.isInteger(pmId) || pmId < 0) throw new Error(`not a pm_id: ${pmId}`);
+    const method = action === 'reload' ? 'reloadProcessId' : 'restartProcessId';
+    const client = this.pm2.Client;
+    let timer;
+    try {
+      await Promise.race([
+        cb2p((cb) => client.executeRemote(method, { id: pmId, env: {} }, cb)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new RunTimeout(
+            `PM2 did not answer ${action} of pm_id ${pmId} within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    client.notifyGod(action === 'reload' ? 'reload' : 'restart', pmId);
   }
 }
 
-module.exports = { Pm2Link, NoDaemonError, probeSocket };
+class RunTimeout extends Error {}
+
+module.exports = { Pm2Link, NoDaemonError, RunTimeout, probeSocket };

@@ -18,8 +18,8 @@ const PRUNE_AGE_MS = 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 60 * 1000;
 
 class Publisher {
-  constructor({ cfg, keys, redis, pm2, log }) {
-    Object.assign(this, { cfg, keys, redis, pm2, log });
+  constructor({ cfg, keys, redis, pm2, log, clock }) {
+    Object.assign(this, { cfg, keys, redis, pm2, log, clock });
     this.lastMembers = new Set();
     this.timer = null;
     this.beats = 0;
@@ -59,6 +59,7 @@ class Publisher {
   async beat() {
     if (this.busy) return; // a slow PM2 or Redis never piles up beats
     if (this.redis.status !== 'ready') return; // silent while Redis is away: the console sees a stale heartbeat
+    if (this.clock && !this.clock.synced) return; // heartbeat_at is Redis time: not before it is known
     this.busy = true;
     try {
       if (!this.adopted) {
@@ -67,12 +68,12 @@ class Publisher {
         if (this.lastMembers.size) this.log('info', `found ${this.lastMembers.size} process(es) of this host from an earlier run in the index`);
       }
       const procs = await this.pm2.list();
-      const now = Date.now();
+      const now = this.clock ? this.clock.now() : Date.now();
       const ttl = 3 * this.cfg.heartbeatMs;
       const pipe = this.redis.pipeline();
       const members = new Set();
       for (const p of procs) {
-        const f = procFields(p, this.cfg.host, now, this.cfg.heartbeatMs);
+        const f = procFields(p, this.cfg.host, now, this.cfg.heartbeatMs, this.clock ? this.clock.offset : 0);
         const key = this.keys.proc(f.app, f.pm_id);
         const member = this.keys.procMember(f.app, f.pm_id);
         members.add(member);

@@ -35,7 +35,9 @@ function isModule(proc) {
 }
 
 // One PM2 process description (pm2.list element) -> the contract's proc hash fields.
-function procFields(proc, host, heartbeatAt, heartbeatMs) {
+// heartbeatAt is Redis server time; offset (server - local) turns PM2's local-clock
+// pm_uptime into server time too, so the console's uptime is right on a skewed host.
+function procFields(proc, host, heartbeatAt, heartbeatMs, offset = 0) {
   const env = proc.pm2_env || {};
   const monit = proc.monit || {};
   const status = LAUNCHING.has(env.status) ? 'launching' : STATUSES.has(env.status) ? env.status : str(env.status);
@@ -54,7 +56,7 @@ function procFields(proc, host, heartbeatAt, heartbeatMs) {
     instances: Number.isInteger(Number(env.instances ?? 1)) && Number(env.instances ?? 1) > 0 ? String(Number(env.instances ?? 1)) : '',
     restarts: num(env.restart_time),
     unstable_restarts: num(env.unstable_restarts),
-    started_at: num(env.pm_uptime),
+    started_at: Number.isFinite(Number(env.pm_uptime)) && env.pm_uptime !== null && env.pm_uptime !== '' ? String(Number(env.pm_uptime) + offset) : '',
     cpu: num(monit.cpu),
     memory: num(monit.memory),
     version: str(version).slice(0, 64),

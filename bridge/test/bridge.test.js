@@ -6,8 +6,8 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { RedisServer, Pm2Daemon, BridgeProcess, waitFor } = require('./servers');
-const { sendCommand, results, waitFinal, procEvents, restartsOf } = require('./commands');
+const { RedisServer, Pm2Daemon, BridgeProcess, startPostgres, waitFor } = require('./servers');
+const { sendCommand, TestConsole, results, waitFinal, procEvents, restartsOf } = require('./commands');
 
 const NS = 'sbt:';
 const HOST = 'h1';
@@ -20,15 +20,20 @@ let redis;
 let pm2;
 let bridge;
 let rc;
+let pg;
+let con;
 
 const settings = (extra = {}) => ({
-  redis_uri: redis.uri, namespace: NS, host: HOST, heartbeat_ms: 500, grace_ms: 1000, command_timeout_ms: 15000, ...extra,
+  redis_uri: redis.uri, namespace: NS, host: HOST, heartbeat_ms: 500, grace_ms: 1000, command_timeout_ms: 15000,
+  pg_dsn: pg.bridgeDsn, ...extra,
 });
 
 before(async () => {
   redis = new RedisServer();
   await redis.start();
   rc = redis.client();
+  pg = await startPostgres();
+  con = await new TestConsole({ pg, redis: rc, ns: NS, host: HOST }).connect();
   pm2 = new Pm2Daemon();
   await pm2.start();
   await pm2.startApps([
@@ -44,13 +49,22 @@ before(async () => {
 
 after(async () => {
   if (bridge) await bridge.stop();
+  if (con) await con.close();
   if (rc) rc.disconnect();
   if (pm2) await pm2.destroy();
+  if (pg) await pg.destroy();
   if (redis) await redis.destroy();
 });
 
+// An audited command, as the console sends it.
 async function command(fields, timeoutMs) {
-  const id = await sendCommand(rc, NS, HOST, fields);
+  const id = await con.send(fields);
+  return { id, rs: await waitFinal(rc, NS, id, timeoutMs) };
+}
+
+// A raw entry (the refusals before any audit check need none).
+async function raw(fields, timeoutMs) {
+  const id = await sendCommand(rc, NS, HOST, { audit_id: '1', ...fields });
   return { id, rs: await waitFinal(rc, NS, id, timeoutMs) };
 }
 
@@ -95,6 +109,8 @@ for (const [app, action] of [['fork-agent', 'restart'], ['fork-agent', 'reload']
     const pidsBefore = (await pm2.jlist()).filter((p) => p.name === app).map((p) => p.pid);
     const { rs } = await command({ action, app });
     assert.deepEqual(rs.map((r) => r.state), ['received', 'running', 'succeeded'], JSON.stringify(rs));
+    assert.match(rs[0].message, /audit row \d+ verified/);
+    assert.ok(JSON.parse(rs[1].detail).deadline_ms >= 15000 + 1000, `running carries deadline_ms: ${rs[1].detail}`);
     assert.match(rs[2].message, /online, restarts .*stable for 1000 ms/);
     const detail = JSON.parse(rs[2].detail);
     const total = [...before.values()].reduce((a, b) => a + b, 0);
@@ -172,51 +188,59 @@ test('a process deleted from PM2 leaves procs and its hash goes', async () => {
 
 test('refusals: expired, unknown app, unknown pm_id, malformed; nothing is run', async () => {
   const before = JSON.stringify([...restartsOf(await pm2.jlist(), 'fork-agent')]);
-  const exp = await command({ action: 'restart', app: 'fork-agent', expires_at: String(Date.now() - 1000) });
-  assert.deepEqual(exp.rs.map((r) => r.state), ['received', 'expired']);
-  assert.match(exp.rs[1].message, /expired/);
+  const exp = await raw({ action: 'restart', app: 'fork-agent', requested_at: String(Date.now() - 2000),
+    expires_at: String(Date.now() - 1000) });
+  assert.deepEqual(exp.rs.map((r) => r.state), ['expired']);
+  assert.match(exp.rs[0].message, /expired \d+ ms ago by the Redis server's clock/);
   const unk = await command({ action: 'restart', app: 'no-such-agent' });
   assert.deepEqual(unk.rs.map((r) => r.state), ['received', 'rejected']);
-  assert.match(unk.rs[1].message, /unknown app no-such-agent on h1/);
+  assert.match(unk.rs[1].message, /unknown app "no-such-agent" on h1/);
   const otherId = (await pm2.jlist()).find((p) => p.name === 'py-agent').pm_id;
   const badId = await command({ action: 'restart', app: 'fork-agent', pm_id: String(otherId) });
   assert.equal(badId.rs.at(-1).state, 'rejected');
-  assert.match(badId.rs.at(-1).message, new RegExp(`pm_id ${otherId} is not an instance of fork-agent`));
-  const badAction = await command({ action: 'stop', app: 'fork-agent' });
-  assert.equal(badAction.rs.at(-1).state, 'rejected');
-  const noReason = await command({ action: 'restart', app: 'fork-agent', reason: '' });
+  assert.match(badId.rs.at(-1).message, new RegExp(`pm_id ${otherId} is not an instance of "fork-agent"`));
+  const badAction = await raw({ action: 'stop', app: 'fork-agent' });
+  assert.deepEqual(badAction.rs.map((r) => r.state), ['rejected']);
+  assert.match(badAction.rs[0].message, /unknown action "stop"/);
+  const noReason = await raw({ action: 'restart', app: 'fork-agent', reason: '' });
   assert.match(noReason.rs.at(-1).message, /missing reason/);
-  const noExpiry = await command({ action: 'restart', app: 'fork-agent', expires_at: 'soon' });
+  const noExpiry = await raw({ action: 'restart', app: 'fork-agent', expires_at: 'soon' });
   assert.match(noExpiry.rs.at(-1).message, /invalid expires_at/);
+  const long = await raw({ action: 'x'.repeat(5000), app: 'fork-agent' });
+  assert.ok(long.rs[0].message.length < 100, 'an untrusted value is quoted short');
   assert.equal(JSON.stringify([...restartsOf(await pm2.jlist(), 'fork-agent')]), before, 'fork-agent was not restarted');
 });
 
-test('duplicates are refused, also after a bridge restart; not-allowed actions and apps are refused', async () => {
-  const first = await command({ action: 'restart', app: 'py-agent' });
-  assert.equal(first.rs.at(-1).state, 'succeeded');
+test('replays are refused (in memory, and by the registry after a bridge restart); not-allowed actions and apps are refused', async () => {
+  const cmdId = require('crypto').randomUUID();
+  const auditId = await con.request({ action: 'restart', app: 'py-agent', cmd_id: cmdId });
+  const entry = { cmd_id: cmdId, action: 'restart', app: 'py-agent', audit_id: String(auditId) };
+  await sendCommand(rc, NS, HOST, entry);
+  const first = await waitFinal(rc, NS, cmdId);
+  assert.equal(first.at(-1).state, 'succeeded', JSON.stringify(first));
   const pyId = (await pm2.jlist()).find((p) => p.name === 'py-agent').pm_id;
   const n = restartsOf(await pm2.jlist(), 'py-agent').get(pyId);
 
-  await sendCommand(rc, NS, HOST, { cmd_id: first.id, action: 'restart', app: 'py-agent' });
-  await waitFor('duplicate refused', async () => (await results(rc, NS, first.id)).some((r) => r.state === 'rejected'));
-  assert.match((await results(rc, NS, first.id)).find((r) => r.state === 'rejected').message, /duplicate cmd_id/);
+  await sendCommand(rc, NS, HOST, entry); // the same command again, audit row and all
+  await waitFor('replay refused', async () => (await results(rc, NS, cmdId)).some((r) => r.state === 'rejected'));
+  assert.match((await results(rc, NS, cmdId)).find((r) => r.state === 'rejected').message, /replay: cmd_id .* already ran/);
 
   await bridge.stop();
   bridge = new BridgeProcess({ pm2Home: pm2.home,
-    settings: settings({ allowed_actions: 'reload', allowed_apps: 'fork-agent,py-agent' }) }).start();
+    settings: settings({ allowed_actions: 'restart', allowed_apps: 'fork-agent,py-agent' }) }).start();
   await bridge.waitLog(/bridge running/);
-  const seenBefore = (await results(rc, NS, first.id)).length;
-  await sendCommand(rc, NS, HOST, { cmd_id: first.id, action: 'reload', app: 'py-agent' });
-  await waitFor('duplicate refused after restart', async () => (await results(rc, NS, first.id)).length > seenBefore);
-  const rs = await results(rc, NS, first.id);
+  const seenBefore = (await results(rc, NS, cmdId)).length;
+  await sendCommand(rc, NS, HOST, entry);
+  await waitFor('duplicate refused after restart', async () => (await results(rc, NS, cmdId)).length > seenBefore);
+  const rs = await results(rc, NS, cmdId);
   assert.equal(rs.at(-1).state, 'rejected');
   assert.match(rs.at(-1).message, /duplicate cmd_id/);
-  assert.equal(restartsOf(await pm2.jlist(), 'py-agent').get(pyId), n, 'the duplicate did not run');
+  assert.equal(restartsOf(await pm2.jlist(), 'py-agent').get(pyId), n, 'the replays did not run');
 
-  const notAction = await command({ action: 'restart', app: 'fork-agent' });
+  const notAction = await command({ action: 'reload', app: 'fork-agent' });
   assert.equal(notAction.rs.at(-1).state, 'rejected');
-  assert.match(notAction.rs.at(-1).message, /action restart is not allowed/);
-  const notApp = await command({ action: 'reload', app: 'cluster-agent' });
+  assert.match(notAction.rs.at(-1).message, /action reload is not allowed/);
+  const notApp = await command({ action: 'restart', app: 'cluster-agent' });
   assert.equal(notApp.rs.at(-1).state, 'rejected');
   assert.match(notApp.rs.at(-1).message, /not in the allowed apps/);
 });

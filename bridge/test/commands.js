@@ -1,12 +1,22 @@
 'use strict';
-// Test-side helpers playing the console: write commands, follow their results.
+// Test-side helpers playing the console: write audited commands (the `requested` audit
+// row through agentops.request_action as an operator login role, then the stream entry
+// with Redis-TIME requested_at / expires_at and the row's audit_id), follow their results.
 const crypto = require('crypto');
+const { Client } = require('pg');
 const { waitFor } = require('./servers');
 
 const FINAL = ['succeeded', 'failed', 'expired', 'rejected'];
 
+async function redisNow(redis) {
+  const [sec, usec] = await redis.time();
+  return Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+}
+
+// A raw stream entry, as anyone with write access to Redis could write it: no audit row
+// unless `fields` carries an audit_id.
 async function sendCommand(redis, ns, host, fields = {}) {
-  const now = Date.now();
+  const now = await redisNow(redis);
   const f = {
     cmd_id: crypto.randomUUID(),
     action: 'restart',
@@ -23,8 +33,42 @@ async function sendCommand(redis, ns, host, fields = {}) {
   return f.cmd_id;
 }
 
+// The console: one Postgres session as a login role (an operator unless told otherwise).
+class TestConsole {
+  constructor({ pg, redis, ns, host, role = 'op_alice', password = 'op-secret' }) {
+    Object.assign(this, { pg, redis, ns, host, role, password });
+  }
+
+  async connect() {
+    this.client = new Client({ host: '127.0.0.1', port: this.pg.port, user: this.role, password: this.password,
+      database: 'agentops' });
+    await this.client.connect();
+    return this;
+  }
+
+  // The `requested` row; returns its id.
+  async request({ action = 'restart', host = this.host, app, pm_id: pmId = 'all', cmd_id: cmdId, reason = 'test' }) {
+    const r = await this.client.query('SELECT id FROM agentops.request_action($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [action, host, app, String(pmId), cmdId, reason, '{}', 'tester', 'test-console']);
+    return r.rows[0].id;
+  }
+
+  // Audit row, then the command. `auditHost` writes the row for another host.
+  async send(fields = {}, { auditHost } = {}) {
+    const cmdId = fields.cmd_id || crypto.randomUUID();
+    const f = { action: 'restart', pm_id: 'all', reason: 'test', ...fields, cmd_id: cmdId };
+    const auditId = await this.request({ ...f, host: auditHost || this.host });
+    await sendCommand(this.redis, this.ns, this.host, { ...f, audit_id: String(auditId) });
+    return cmdId;
+  }
+
+  async close() {
+    if (this.client) await this.client.end().catch(() => {});
+  }
+}
+
 async function results(redis, ns, cmdId) {
-  const entries = await redis.xrange(`${ns}control-results`, '-', '+', 'COUNT', 10000);
+  const entries = await redis.xrange(`${ns}control-results`, '-', '+');
   return entries
     .map(([id, arr]) => {
       const o = { id };
@@ -52,4 +96,4 @@ function restartsOf(jlist, app) {
   return new Map(jlist.filter((p) => p.name === app).map((p) => [p.pm_id, p.pm2_env.restart_time]));
 }
 
-module.exports = { sendCommand, results, waitFinal, procEvents, restartsOf, FINAL };
+module.exports = { sendCommand, TestConsole, redisNow, results, waitFinal, procEvents, restartsOf, FINAL };

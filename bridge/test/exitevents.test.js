@@ -7,8 +7,8 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('path');
-const { RedisServer, Pm2Daemon, BridgeProcess, waitFor, sleep } = require('./servers');
-const { sendCommand, waitFinal, procEvents } = require('./commands');
+const { RedisServer, Pm2Daemon, BridgeProcess, startPostgres, waitFor, sleep } = require('./servers');
+const { TestConsole, waitFinal, procEvents } = require('./commands');
 const { ExitDedup } = require('../src/exitdedup');
 
 const NS = 'sbx:';
@@ -19,11 +19,15 @@ let redis;
 let pm2;
 let bridge;
 let rc;
+let pg;
+let con;
 
 before(async () => {
   redis = new RedisServer();
   await redis.start();
   rc = redis.client();
+  pg = await startPostgres();
+  con = await new TestConsole({ pg, redis: rc, ns: NS, host: HOST }).connect();
   pm2 = new Pm2Daemon();
   await pm2.start();
   await pm2.startApps([
@@ -32,15 +36,18 @@ before(async () => {
   ]);
   bridge = new BridgeProcess({
     pm2Home: pm2.home,
-    settings: { redis_uri: redis.uri, namespace: NS, host: HOST, heartbeat_ms: 500, grace_ms: 1000, command_timeout_ms: 15000 },
+    settings: { redis_uri: redis.uri, namespace: NS, host: HOST, heartbeat_ms: 500, grace_ms: 1000, command_timeout_ms: 15000,
+      pg_dsn: pg.bridgeDsn },
   }).start();
   await bridge.waitLog(/bridge running/);
 });
 
 after(async () => {
   if (bridge) await bridge.stop();
+  if (con) await con.close();
   if (rc) rc.disconnect();
   if (pm2) await pm2.destroy();
+  if (pg) await pg.destroy();
   if (redis) await redis.destroy();
 });
 
@@ -87,7 +94,7 @@ test('the filter: the stop confirmation after a stopping exit goes, a crash exit
 
 test('a fork-mode reload: one exit (with its code), one online, the reload', async () => {
   const since = await lastId();
-  const id = await sendCommand(rc, NS, HOST, { action: 'reload', app: 'fork-agent' });
+  const id = await con.send({ action: 'reload', app: 'fork-agent' });
   const rs = await waitFinal(rc, NS, id);
   assert.equal(rs.at(-1).state, 'succeeded', JSON.stringify(rs));
   const evs = await eventsAfter('fork-agent', since);

@@ -1,11 +1,11 @@
 'use strict';
 // The durable copy of process events in Postgres: every proc-events entry the bridge
-// writes lands in agentops.process_events once, with its stream id, through the writer
-// role's grants; while Postgres is down the copies wait and arrive when it is back.
+// writes lands in agentops.process_events once, with its stream id, through the rights
+// of agentops_bridge alone (INSERT, SELECT (stream_id) for ON CONFLICT, the sequence); while Postgres is down the copies wait and arrive when it is back.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('path');
-const { RedisServer, PostgresServer, Pm2Daemon, BridgeProcess, waitFor, sleep } = require('./servers');
+const { RedisServer, Pm2Daemon, BridgeProcess, startPostgres, waitFor, sleep } = require('./servers');
 const { PgSink, pgConfig, rowOf } = require('../src/pgsink');
 
 const NS = 'pgs:';
@@ -29,16 +29,13 @@ before(async () => {
   redis = new RedisServer();
   await redis.start();
   rc = redis.client();
-  pg = new PostgresServer();
-  await pg.start();
-  await pg.createSchema();
-  // The bridge logs in as a role with exactly the writer's rights.
-  await pg.psql("CREATE ROLE bridge_writer LOGIN PASSWORD 'w-secret' IN ROLE agentops_writer");
+  // The bridge logs in as bridge_login, a member of agentops_bridge and nothing else.
+  pg = await startPostgres();
   pm2 = new Pm2Daemon();
   await pm2.start();
   await pm2.startApps([{ name: 'pg-agent', script: path.join(FIX, 'agent.js') }]);
   bridge = new BridgeProcess({ pm2Home: pm2.home, settings: { redis_uri: redis.uri, namespace: NS, host: HOST,
-    heartbeat_ms: 500, pg_dsn: pg.dsn('bridge_writer', 'w-secret') } }).start();
+    heartbeat_ms: 500, pg_dsn: pg.bridgeDsn } }).start();
   await bridge.waitLog(/bridge running/);
   await bridge.waitLog(/copied to Postgres/);
 });
@@ -103,7 +100,7 @@ test('DSNs in both forms become pg settings with timeouts; bad fields are refuse
 
 test('a row Postgres refuses is dropped alone; the rows around it are copied', async () => {
   const lines = [];
-  const sink = new PgSink({ dsn: pg.dsn('bridge_writer', 'w-secret'), log: (lvl, msg) => lines.push(msg) });
+  const sink = new PgSink({ dsn: pg.bridgeDsn, log: (lvl, msg) => lines.push(msg) });
   const f = (event) => ({ host: 'direct', app: 'x', pm_id: '3', event, detail: '{}', at: String(Date.now()) });
   sink.push('9999999999999-1', f('online'));
   sink.push('9999999999999-2', f('no-such-event')); // refused by the table's CHECK
@@ -112,4 +109,26 @@ test('a row Postgres refuses is dropped alone; the rows around it are copied', a
   const got = (await rows()).filter((r) => r[1] === 'direct').map((r) => r[0]);
   assert.deepEqual(got, ['9999999999999-1', '9999999999999-3']);
   assert.ok(lines.some((l) => /9999999999999-2 refused by Postgres/.test(l)), lines.join('\n'));
+});
+
+test('the bridge role: a copy written twice is one row (ON CONFLICT with its rights alone); nothing else is granted', async () => {
+  const { Client } = require('pg');
+  const c = new Client({ host: '127.0.0.1', port: pg.port, user: 'bridge_login', password: 'bridge-secret-pw', database: 'agentops' });
+  await c.connect();
+  try {
+    const ins = `INSERT INTO agentops.process_events (at, host, app, pm_id, event, stream_id)
+                 VALUES (now(), 'direct', 'x', 1, 'online', '9999999999999-9') ON CONFLICT (stream_id) DO NOTHING`;
+    assert.equal((await c.query(ins)).rowCount, 1);
+    assert.equal((await c.query(ins)).rowCount, 0, 'the second copy is skipped, not an error');
+    for (const sql of ['SELECT * FROM agentops.process_events', 'SELECT id FROM agentops.operator_actions',
+      'SELECT 1 FROM agentops.spans', "UPDATE agentops.process_events SET app = 'y'", 'DELETE FROM agentops.process_events',
+      "INSERT INTO agentops.operator_actions (operator, client_host, action, target, reason, outcome) VALUES ('b', 'h', 'restart', 'proc:h1:a:all', 'r', 'requested')",
+      "SELECT * FROM agentops.request_action('restart', 'h1', 'a', 'all', 'c1', 'r', '{}', 'b', 'h')"]) {
+      await assert.rejects(c.query(sql), /permission denied/, sql);
+    }
+    assert.equal((await c.query("SELECT agentops.authorize_command(1, 'x', 'h1', 'a', 'all', 'restart', 300) AS r")).rows[0].r,
+      'no audit row 1', 'EXECUTE on authorize_command');
+  } finally {
+    await c.end();
+  }
 });

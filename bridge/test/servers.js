@@ -226,6 +226,21 @@ class PostgresServer {
     }
   }
 
+  // The login roles of the tests: an operator (member of agentops_operator, writes audit
+  // rows through agentops.request_action), the bridge (member of agentops_bridge only), an
+  // agent (agentops_writer) and a viewer. Passwords are set although initdb's trust
+  // authentication does not check them: the DSNs look like production ones.
+  async createLoginRoles() {
+    await this.psql(`CREATE ROLE op_alice LOGIN PASSWORD 'op-secret' IN ROLE agentops_operator;
+      CREATE ROLE bridge_login LOGIN PASSWORD 'bridge-secret-pw' IN ROLE agentops_bridge;
+      CREATE ROLE agent_bob LOGIN PASSWORD 'agent-secret' IN ROLE agentops_writer;
+      CREATE ROLE viewer_carol LOGIN PASSWORD 'viewer-secret' IN ROLE agentops_viewer;`);
+  }
+
+  get bridgeDsn() {
+    return this.dsn('bridge_login', 'bridge-secret-pw');
+  }
+
   dsn(user = 'postgres', password = '') {
     return `host=127.0.0.1 port=${this.port} user=${user} dbname=agentops${password ? ` password='${password}'` : ''}`;
   }
@@ -236,17 +251,29 @@ class PostgresServer {
   }
 }
 
+// A started PostgresServer with the schema and the login roles above.
+async function startPostgres() {
+  const pg = new PostgresServer();
+  await pg.start();
+  await pg.createSchema();
+  await pg.createLoginRoles();
+  return pg;
+}
+
 // The bridge as a normal child process (what `pm2 install` would run, minus PM2's wrapper).
+// nodeArgs: e.g. ['--require', file] to run it with a skewed clock.
 class BridgeProcess {
-  constructor({ pm2Home, settings }) {
+  constructor({ pm2Home, settings, nodeArgs = [], env = {} }) {
     this.pm2Home = pm2Home;
     this.settings = settings;
+    this.nodeArgs = nodeArgs;
+    this.env = env;
     this.lines = [];
   }
 
   start() {
-    this.proc = spawn(process.execPath, [path.join(ROOT, 'src', 'main.js')], {
-      env: { ...process.env, PM2_HOME: this.pm2Home, SWITCHBOARD_BRIDGE_CONFIG: JSON.stringify(this.settings) },
+    this.proc = spawn(process.execPath, [...this.nodeArgs, path.join(ROOT, 'src', 'main.js')], {
+      env: { ...process.env, PM2_HOME: this.pm2Home, SWITCHBOARD_BRIDGE_CONFIG: JSON.stringify(this.settings), ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // A pid file under TMPDIR lets scripts/test-bridge.sh stop it if the test runner dies.
@@ -282,4 +309,4 @@ class BridgeProcess {
   }
 }
 
-module.exports = { RedisServer, PostgresServer, Pm2Daemon, BridgeProcess, freePort, waitFor, sleep, ROOT };
+module.exports = { RedisServer, PostgresServer, Pm2Daemon, BridgeProcess, startPostgres, freePort, waitFor, sleep, ROOT };

@@ -68,3 +68,40 @@ test('event fields: whitelisted, secrets dropped, unknown events and modules ign
   const long = eventFields('process:exception', { process: { name: 'x', pm_id: 1 }, data: { message: 'y'.repeat(5000) } }, 'h');
   assert.ok(JSON.parse(long.detail).message.length <= 1001, 'the message is capped');
 });
+
+test('settings: health URLs, the audit settings', () => {
+  const cfg = parseConfig({ health_urls: '{"api":"http://127.0.0.1:8080/healthz","w":{"url":"https://w:9/{pm_id}","timeout_ms":"5000"}}' });
+  assert.deepEqual([...cfg.healthUrls], [['api', { url: 'http://127.0.0.1:8080/healthz', timeoutMs: null }],
+    ['w', { url: 'https://w:9/{pm_id}', timeoutMs: 5000 }]]);
+  assert.equal(cfg.maxCommandAgeS, 300);
+  assert.equal(cfg.pgTimeoutMs, 5000);
+  assert.throws(() => parseConfig({ health_urls: '{"api":"file:///etc/passwd"}' }), /only http/);
+  assert.throws(() => parseConfig({ health_urls: 'api=http://x' }), /JSON object/);
+  assert.throws(() => parseConfig({ max_command_age_s: 7200 }), /at most 3600/);
+  assert.equal(keysFor(parseConfig({ host: 'h', namespace: 'N:' })).bridgeLease, 'N:bridge:h');
+});
+
+test('scrub: configured secrets and anything shaped like one leave exception text', () => {
+  const { makeScrubber, secretsOf } = require('../src/scrub');
+  const cfg = parseConfig({ redis_uri: 'redis://u:r3dis-pw@r:6379', redis_password: 'other-pw',
+    pg_dsn: "host=db user=bridge password='pg pw 1' dbname=agentops",
+    health_urls: '{"a":"http://x/h?token=health-tok-1"}' });
+  const scrub = makeScrubber(secretsOf(cfg));
+  const cases = [
+    ['connect to postgres://bridge:hunter2@db:5432/agentops failed', 'postgres://bridge:***@db:5432/agentops'],
+    ["bad DSN host=db user=bridge password='pg pw 1' dbname=agentops", '***'],
+    ['AUTH failed for r3dis-pw and other-pw', 'AUTH failed for *** and ***'],
+    ['GET http://x/h?token=health-tok-1 refused', 'http://x/h?token=*** refused'],
+    ['password=abc123 sslmode=require', 'password=*** sslmode=require'],
+    ['Authorization: Bearer abcdefghijkl', 'Bearer ***'],
+    ['key sk-live-0123456789abc leaked', 'key *** leaked'],
+    ['PM2 refused restart of api (pm_id 3): Process 3 not found', 'PM2 refused restart of api (pm_id 3): Process 3 not found'],
+  ];
+  for (const [input, part] of cases) {
+    const out = scrub(input);
+    assert.ok(out.includes(part), `${input} -> ${out}`);
+    for (const secret of ['hunter2', 'pg pw 1', 'r3dis-pw', 'other-pw', 'health-tok-1', 'abc123', 'abcdefghijkl', '0123456789abc']) {
+      assert.ok(!out.includes(secret), `${secret} left in ${out}`);
+    }
+  }
+});
