@@ -131,7 +131,7 @@ int runRollbackCommand(const AppOptions &options)
                     .arg(options.agent)
                     .arg(d.version)
                     .arg(d.id)
-                    .arg(d.deployedBy,
+                    .arg(deployedByText(d.deployedBy, d.dbRole),
                          QDateTime::fromMSecsSinceEpoch(d.deployedAt, Qt::UTC)
                              .toString(Qt::ISODateWithMs)));
         } else {

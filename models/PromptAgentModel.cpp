@@ -32,7 +32,8 @@ bool PromptAgentModel::same(const PromptAgentRow &a, const PromptAgentRow &b) co
 {
     return a.agent == b.agent && a.hasDeployment == b.hasDeployment && a.active.id == b.active.id
         && a.active.notifiedAt == b.active.notifiedAt && a.activeModel == b.activeModel
-        && a.problem == b.problem;
+        && a.active.dbRole == b.active.dbRole && a.notified() == b.notified()
+        && a.redisDeploymentId == b.redisDeploymentId && a.problem == b.problem;
 }
 
 QVariant PromptAgentModel::data(const QModelIndex &index, int role) const
@@ -49,20 +50,20 @@ QVariant PromptAgentModel::data(const QModelIndex &index, int role) const
             return r.problem;
         if (index.column() == Deployed)
             return promptformat::absolute(d.deployedAt);
-        if (index.column() == Notified)
-            return d.notifiedAt ? QStringLiteral("Agents were told at %1")
-                                      .arg(promptformat::absolute(*d.notifiedAt))
-                                : QStringLiteral("Deployment #%1 committed in Postgres, but "
-                                                 "Redis was never updated: agents may still run "
-                                                 "the previous version. Select and retry.")
-                                      .arg(d.id);
+        if (index.column() == Notified && r.hasDeployment)
+            return promptformat::notifiedToolTip(d, r.notified(), r.redisDeploymentId);
+        if (index.column() == DeployedBy && r.hasDeployment)
+            return d.dbRole.isEmpty()
+                ? QStringLiteral("Written before the server recorded database roles")
+                : QStringLiteral("Display name %1, written by database role %2")
+                      .arg(d.deployedBy, d.dbRole);
         return {};
     }
     if (role == promptroles::Status) {
         if (!r.problem.isEmpty() && index.column() == Agent)
             return int(PromptRowStatus::Error);
         if (index.column() == Notified && r.hasDeployment)
-            return int(d.notifiedAt ? PromptRowStatus::Ok : PromptRowStatus::Warning);
+            return int(promptformat::notifiedStatus(r.notified()));
         return {};
     }
     if (role == Qt::TextAlignmentRole && index.column() == Version)
@@ -84,11 +85,11 @@ QVariant PromptAgentModel::data(const QModelIndex &index, int role) const
         return display ? QVariant(promptformat::relative(d.deployedAt, now))
                        : QVariant(d.deployedAt);
     case DeployedBy:
-        return d.deployedBy;
+        return deployedByText(d.deployedBy, d.dbRole);
     case Notified:
         if (!r.hasDeployment)
             return {};
-        return d.notifiedAt ? QStringLiteral("notified") : QStringLiteral("NOT notified");
+        return promptformat::notifiedText(r.notified(), r.redisDeploymentId);
     case ColumnCount:
         break;
     }

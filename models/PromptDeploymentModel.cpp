@@ -51,6 +51,7 @@ bool PromptDeploymentModel::same(const PromptDeploymentRow &a, const PromptDeplo
 {
     // Deployments are append-only; what changes is whether agents were notified.
     return a.deployment.id == b.deployment.id && a.deployment.notifiedAt == b.deployment.notifiedAt
+        && a.notified() == b.notified() && a.redisDeploymentId == b.redisDeploymentId
         && a.problem == b.problem;
 }
 
@@ -68,7 +69,7 @@ QVariant PromptDeploymentModel::data(const QModelIndex &index, int role) const
         if (col == Id && !r.problem.isEmpty())
             return int(PromptRowStatus::Error);
         if (col == Notified)
-            return int(d.notifiedAt ? PromptRowStatus::Ok : PromptRowStatus::Warning);
+            return int(promptformat::notifiedStatus(r.notified()));
         if (col == Kind && rollback)
             return int(PromptRowStatus::Warning);
         return {};
@@ -81,8 +82,12 @@ QVariant PromptDeploymentModel::data(const QModelIndex &index, int role) const
         if (col == Reason)
             return d.reason;
         if (col == Notified)
-            return d.notifiedAt ? promptformat::absolute(*d.notifiedAt)
-                                : QStringLiteral("Agents were never told of this deployment");
+            return promptformat::notifiedToolTip(d, r.notified(), r.redisDeploymentId);
+        if (col == By)
+            return d.dbRole.isEmpty()
+                ? QStringLiteral("Written before the server recorded database roles")
+                : QStringLiteral("Display name %1, written by database role %2")
+                      .arg(d.deployedBy, d.dbRole);
         return {};
     }
     if (role == Qt::TextAlignmentRole && col == Id)
@@ -106,12 +111,12 @@ QVariant PromptDeploymentModel::data(const QModelIndex &index, int role) const
             ? QStringLiteral("v%1 → v%2").arg(*d.previousVersion).arg(d.version)
             : QStringLiteral("→ v%1").arg(d.version);
     case By:
-        return d.deployedBy;
+        return deployedByText(d.deployedBy, d.dbRole);
     case Reason:
         return display ? QVariant(QString(d.reason).replace(QLatin1Char('\n'), QLatin1Char(' ')))
                        : QVariant(d.reason);
     case Notified:
-        return d.notifiedAt ? QStringLiteral("notified") : QStringLiteral("NOT notified");
+        return promptformat::notifiedText(r.notified(), r.redisDeploymentId);
     case ColumnCount:
         break;
     }

@@ -35,4 +35,54 @@ QString bytes(qint64 bytes)
     return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeIecFormat);
 }
 
+QString notifiedText(NotifiedState state, std::optional<qint64> redisDeploymentId)
+{
+    switch (state) {
+    case NotifiedState::Recorded:
+        return QStringLiteral("notified");
+    case NotifiedState::SeenInRedis:
+        return QStringLiteral("notified (seen in Redis)");
+    case NotifiedState::NewerInRedis:
+        return QStringLiteral("NOT notified (Redis has #%1)").arg(redisDeploymentId.value_or(0));
+    case NotifiedState::NotNotified:
+        break;
+    }
+    return QStringLiteral("NOT notified");
+}
+
+QString notifiedToolTip(const PromptDeployment &d, NotifiedState state,
+                        std::optional<qint64> redisDeploymentId)
+{
+    switch (state) {
+    case NotifiedState::Recorded:
+        return QStringLiteral("Agents were told at %1").arg(absolute(d.notifiedAt.value_or(0)));
+    case NotifiedState::SeenInRedis:
+        return QStringLiteral("No notification was recorded in Postgres, but %1's prompt hash "
+                              "in Redis already carries deployment #%2: agents were told.")
+            .arg(d.agent)
+            .arg(d.id);
+    case NotifiedState::NewerInRedis:
+        return QStringLiteral("Deployment #%1 is the latest in Postgres, but %2's prompt hash in "
+                              "Redis carries #%3, which is newer: agents run a deployment this "
+                              "database does not show as active. A retry would be refused.")
+            .arg(d.id)
+            .arg(d.agent)
+            .arg(redisDeploymentId.value_or(0));
+    case NotifiedState::NotNotified:
+        break;
+    }
+    return QStringLiteral("Deployment #%1 committed in Postgres, but agents were never told "
+                          "(no notification row, and Redis does not carry it%2): they may still "
+                          "run the previous version.")
+        .arg(d.id)
+        .arg(redisDeploymentId ? QString() : QStringLiteral(" as far as could be read"));
+}
+
+PromptRowStatus notifiedStatus(NotifiedState state)
+{
+    return state == NotifiedState::Recorded || state == NotifiedState::SeenInRedis
+        ? PromptRowStatus::Ok
+        : PromptRowStatus::Warning;
+}
+
 } // namespace switchboard::promptformat

@@ -167,6 +167,7 @@ RECORDS = [
   fields=[
    ('id','id','int',R,{'min':1}), ('agent','agent','text',R,{}), ('version','version','int',R,{'min':1,'default':1}),
    ('deployed_at','deployedAt','time',R,{}), ('deployed_by','deployedBy','text',R,{}),
+   ('db_role','dbRole','text',O,{}),
    ('kind','kind','enum:DeploymentKind',R,{'default':'DeploymentKind::Deploy'}),
    ('reason','reason','text',O,{'cap':'caps::kMessage'}), ('previous_version','previousVersion','optint',O,{'min':1}),
    ('previous_deployment_id','previousDeploymentId','optint',O,{'min':1}),
@@ -181,6 +182,7 @@ RECORDS = [
    ('params','params','json',O,{}),
    ('outcome','outcome','enum:OperatorOutcome',R,{'default':'OperatorOutcome::Requested'}),
    ('detail','detail','json',O,{}), ('ref_id','refId','optint',O,{'min':1}),
+   ('db_role','dbRole','text',O,{}),
   ]),
  dict(name='ActivePrompt', kind='active prompt', doc='The version agents must use: hash `N prompt:{agent}` (the console writes on rollback). The agent comes from the key.',
   fields=[

@@ -336,12 +336,13 @@ FieldList Shapes::deploymentRow(const PromptDeployment &d)
     r.previousDeploymentId
         = d.previousDeploymentId > 0 ? std::optional<qint64>(d.previousDeploymentId) : std::nullopt;
     FieldList out = toList(r.toFields(W::Postgres));
-    // notified_at comes from the view over prompt_notifications, not this table.
-    for (auto it = out.begin(); it != out.end(); ++it) {
-        if (it->first == "notified_at") {
-            out.erase(it);
-            break;
-        }
+    // notified_at comes from the view over prompt_notifications, not this table; db_role is
+    // stamped by the server (migration 002's trigger), whatever a writer sends.
+    for (auto it = out.begin(); it != out.end();) {
+        if (it->first == "notified_at" || it->first == "db_role")
+            it = out.erase(it);
+        else
+            ++it;
     }
     return out;
 }

@@ -80,6 +80,8 @@ PromptsView::PromptsView(PgPool *pool, RedisClient *redis, const Keys &keys,
     m_agentProxy->setSourceModel(m_agents);
     m_versionProxy->setSourceModel(m_versions);
     m_deploymentProxy->setSourceModel(m_deployments);
+    m_catalog->setRedis(redis, keys);
+    m_keys = keys;
     buildUi();
 
     connect(m_catalog, &PromptCatalog::agentsLoaded, this, &PromptsView::onAgents);
@@ -111,21 +113,45 @@ PromptsView::PromptsView(PgPool *pool, RedisClient *redis, const Keys &keys,
     });
     connect(m_catalog, &PromptCatalog::unnotifiedLoaded, this,
             [this](const QVector<PromptDeploymentRow> &rows) {
-                m_unnotified = rows;
+                // Judged from the truth: a deployment whose prompt hash in Redis already
+                // carries it was notified (no retry: it would only publish again); one whose
+                // hash carries a newer id cannot be retried either (the script refuses).
+                m_unnotified.clear();
                 QStringList names;
-                for (const PromptDeploymentRow &r : rows)
-                    names << QStringLiteral("%1 v%2 (#%3)")
-                                 .arg(r.deployment.agent)
-                                 .arg(r.deployment.version)
-                                 .arg(r.deployment.id);
-                m_notice->setText(rows.isEmpty()
-                                      ? QString()
-                                      : QStringLiteral("%1 deployment(s) committed but agents were "
-                                                       "NOT notified: %2")
-                                            .arg(rows.size())
-                                            .arg(names.join(QStringLiteral(", "))));
-                m_notice->setVisible(!rows.isEmpty());
-                m_retry->setVisible(!rows.isEmpty());
+                QStringList newer;
+                for (const PromptDeploymentRow &r : rows) {
+                    const QString name = QStringLiteral("%1 v%2 (#%3)")
+                                             .arg(r.deployment.agent)
+                                             .arg(r.deployment.version)
+                                             .arg(r.deployment.id);
+                    switch (r.notified()) {
+                    case NotifiedState::NotNotified:
+                        m_unnotified.append(r);
+                        names << name;
+                        break;
+                    case NotifiedState::NewerInRedis:
+                        newer << QStringLiteral("%1, Redis has #%2")
+                                     .arg(name)
+                                     .arg(r.redisDeploymentId.value_or(0));
+                        break;
+                    case NotifiedState::Recorded:
+                    case NotifiedState::SeenInRedis:
+                        break;
+                    }
+                }
+                QStringList text;
+                if (!names.isEmpty())
+                    text << QStringLiteral("%1 deployment(s) committed but agents were NOT "
+                                           "notified: %2")
+                                .arg(names.size())
+                                .arg(names.join(QStringLiteral(", ")));
+                if (!newer.isEmpty())
+                    text << QStringLiteral("Redis carries a deployment newer than the latest in "
+                                           "Postgres (no retry: it would be refused): %1")
+                                .arg(newer.join(QStringLiteral("; ")));
+                m_notice->setText(text.join(QLatin1Char('\n')));
+                m_notice->setVisible(!text.isEmpty());
+                m_retry->setVisible(!m_unnotified.isEmpty());
                 m_retry->setEnabled(!m_busy && m_permissions.canRollback);
             });
     connect(m_catalog, &PromptCatalog::failed, this,
@@ -267,6 +293,7 @@ void PromptsView::setRedis(RedisClient *redis)
 {
     // The service reads its Redis client at each notification; a new one replaces it.
     m_service->setRedis(redis);
+    m_catalog->setRedis(redis, m_keys);
 }
 
 void PromptsView::refresh()
@@ -472,7 +499,7 @@ RollbackDialog *PromptsView::createRollbackDialog()
     in.agent = m_agent;
     in.currentVersion = agent->active.version;
     in.currentDeploymentId = agent->active.id;
-    in.currentBy = agent->active.deployedBy;
+    in.currentBy = deployedByText(agent->active.deployedBy, agent->active.dbRole);
     in.currentAt = agent->active.deployedAt;
     in.target = m_versions->rowAt(row);
     in.diff = TextDiff::diff(m_pairOld.diffText(), m_pairNew.diffText());

@@ -3,7 +3,8 @@
 // versions with evaluation and recovery rates, and its deployment timeline (right, top); the
 // selected version's body or a diff of two versions (right, bottom). Rolling back goes
 // through RollbackDialog and RollbackService; the action is disabled, with the reason, when
-// the Postgres role may not insert, and a deployment Redis never heard of is offered again.
+// the Postgres role may not execute the rollback functions, and a deployment Redis never heard
+// of is offered again (one whose prompt hash already carries it is shown as notified).
 #include "core/contract/Keys.h"
 #include "core/services/PromptRecords.h"
 #include "core/services/RollbackService.h"
@@ -111,6 +112,7 @@ private:
     DiffView *m_diff;
     QPushButton *m_rollback;
 
+    Keys m_keys;
     QString m_agent;
     qint64 m_activeVersion = -1; // of m_agent, as last seen
     qint64 m_pendingVersion = -1; // showAgent's version, selected when the page arrives

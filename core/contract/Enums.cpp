@@ -187,7 +187,7 @@ const std::pair<OperatorActionKind, const char *> *EnumInfo<OperatorActionKind>:
     static const std::pair<OperatorActionKind, const char *> t[] = {
         {OperatorActionKind::Reload, "reload"},     {OperatorActionKind::Restart, "restart"},
         {OperatorActionKind::Rollback, "rollback"}, {OperatorActionKind::Renotify, "renotify"},
-        {OperatorActionKind::Export, "export"},
+        {OperatorActionKind::Export, "export"},     {OperatorActionKind::Deploy, "deploy"},
     };
     *count = int(sizeof t / sizeof t[0]);
     return t;

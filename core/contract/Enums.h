@@ -42,7 +42,7 @@ enum class SpanKind { Turn, Prompt, Llm, Tool, Retrieval, Summarize, Retry, Outp
 enum class SpanStatus { Ok, Error, Cancelled };
 enum class SessionOutcome { Active, Completed, Abandoned, Failed, Escalated };
 enum class DeploymentKind { Deploy, Rollback };
-enum class OperatorActionKind { Reload, Restart, Rollback, Renotify, Export };
+enum class OperatorActionKind { Reload, Restart, Rollback, Renotify, Export, Deploy };
 enum class OperatorOutcome { Requested, Succeeded, Failed, Refused };
 
 // One table per enum: value <-> text. Specialised in Enums.cpp.

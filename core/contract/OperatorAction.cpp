@@ -21,6 +21,7 @@ QByteArrayList OperatorAction::fieldNames(FieldWriter::Target target)
     out.append(QByteArrayLiteral("outcome"));
     out.append(QByteArrayLiteral("detail"));
     out.append(QByteArrayLiteral("ref_id"));
+    out.append(QByteArrayLiteral("db_role"));
     return out;
 }
 
@@ -54,6 +55,7 @@ Parsed<OperatorAction> OperatorAction::parse(const RecordFields &f, const QStrin
                                              FieldReader::Required);
     v.detail = r.json("detail", FieldReader::Optional, caps::kScalar);
     v.refId = r.optInteger("ref_id", 1);
+    v.dbRole = r.text("db_role", FieldReader::Optional, caps::kScalar);
     return Parsed<OperatorAction>(QString::fromLatin1(kKind), id, std::move(v), r.errors());
 }
 
@@ -71,6 +73,7 @@ RecordFields OperatorAction::toFields(FieldWriter::Target target) const
     w.enumValue("outcome", this->outcome);
     w.json("detail", this->detail);
     w.optInteger("ref_id", this->refId);
+    w.optText("db_role", this->dbRole);
     return w.take();
 }
 

@@ -29,6 +29,7 @@ struct OperatorAction
     OperatorOutcome outcome = OperatorOutcome::Requested;
     nlohmann::json detail;
     std::optional<qint64> refId;
+    QString dbRole;
 
     // Every field / column name, in contract order; and the ones a record must have.
     static QByteArrayList fieldNames(FieldWriter::Target target = FieldWriter::Target::Postgres);

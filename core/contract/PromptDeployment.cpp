@@ -15,6 +15,7 @@ QByteArrayList PromptDeployment::fieldNames(FieldWriter::Target target)
     out.append(QByteArrayLiteral("version"));
     out.append(QByteArrayLiteral("deployed_at"));
     out.append(QByteArrayLiteral("deployed_by"));
+    out.append(QByteArrayLiteral("db_role"));
     out.append(QByteArrayLiteral("kind"));
     out.append(QByteArrayLiteral("reason"));
     out.append(QByteArrayLiteral("previous_version"));
@@ -45,6 +46,7 @@ Parsed<PromptDeployment> PromptDeployment::parse(const RecordFields &f, const QS
         = r.integer("version", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 1);
     v.deployedAt = r.time("deployed_at", FieldReader::Required);
     v.deployedBy = r.text("deployed_by", FieldReader::Required, caps::kScalar);
+    v.dbRole = r.text("db_role", FieldReader::Optional, caps::kScalar);
     v.kind = r.enumValue<DeploymentKind>("kind", DeploymentKind::Deploy, FieldReader::Required);
     v.reason = r.text("reason", FieldReader::Optional, caps::kMessage);
     v.previousVersion = r.optInteger("previous_version", 1);
@@ -61,6 +63,7 @@ RecordFields PromptDeployment::toFields(FieldWriter::Target target) const
     w.integer("version", this->version);
     w.time("deployed_at", this->deployedAt);
     w.text("deployed_by", this->deployedBy);
+    w.optText("db_role", this->dbRole);
     w.enumValue("kind", this->kind);
     w.optText("reason", this->reason);
     w.optInteger("previous_version", this->previousVersion);

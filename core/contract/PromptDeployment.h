@@ -24,6 +24,7 @@ struct PromptDeployment
     qint64 version = 1;
     qint64 deployedAt = 0;
     QString deployedBy;
+    QString dbRole;
     DeploymentKind kind = DeploymentKind::Deploy;
     QString reason;
     std::optional<qint64> previousVersion;

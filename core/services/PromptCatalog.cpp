@@ -1,5 +1,6 @@
 #include "core/services/PromptCatalog.h"
 
+#include "core/redis/RedisClient.h"
 #include "core/services/PromptQueries.h"
 
 namespace switchboard {
@@ -16,6 +17,53 @@ PromptCatalog::PromptCatalog(PgPool *pool, QObject *parent)
     , m_permissions(pool, this)
     , m_unnotified(pool, this)
 { }
+
+void PromptCatalog::setRedis(RedisClient *redis, const Keys &keys)
+{
+    m_redis = redis;
+    m_keys = keys;
+}
+
+void PromptCatalog::readRedisIds(const QStringList &agents, quint64 *counter,
+                                 std::function<void(const RedisIds &)> done)
+{
+    const quint64 generation = ++*counter;
+    if (agents.isEmpty()) {
+        done(QHash<QString, qint64>());
+        return;
+    }
+    if (!m_redis || m_redis->state() != RedisConnection::State::Ready) {
+        done(std::nullopt);
+        return;
+    }
+    QList<QList<QByteArray>> commands;
+    for (const QString &agent : agents)
+        commands.append(
+            {QByteArrayLiteral("HGET"), m_keys.prompt(agent), QByteArrayLiteral("deployment_id")});
+    m_redis->pipeline(
+        commands, this,
+        [generation, counter, agents, done](const QList<RedisReply> &replies) {
+            if (generation != *counter)
+                return; // a newer load asked again
+            if (replies.size() != agents.size()) {
+                done(std::nullopt);
+                return;
+            }
+            QHash<QString, qint64> ids;
+            for (int i = 0; i < agents.size(); ++i) {
+                const RedisReply &r = replies.at(i);
+                if (r.isError()) {
+                    done(std::nullopt); // WRONGTYPE, timeout, …: nothing is known
+                    return;
+                }
+                bool ok = false;
+                const qint64 id = r.isString() ? r.data().toLongLong(&ok) : 0;
+                ids.insert(agents.at(i), ok && id > 0 ? id : 0);
+            }
+            done(ids);
+        },
+        kRedisTimeoutMs);
+}
 
 bool PromptCatalog::poolGone(const QString &what)
 {
@@ -38,13 +86,26 @@ void PromptCatalog::loadAgents()
 {
     if (poolGone(QStringLiteral("agents")))
         return;
+    ++m_agentsRedis; // an older answer still waiting for Redis is superseded
     // The active version must be current (a rollback was just made): the primary.
     m_agents.start(spec(QStringLiteral("prompt agents")), &PromptQueries::agents,
                    [this](PgResult<QVector<PromptAgentRow>> r) {
-                       if (!r.ok())
+                       if (!r.ok()) {
+                           ++m_agentsRedis;
                            Q_EMIT failed(QStringLiteral("agents"), r.status.message);
-                       else
-                           Q_EMIT agentsLoaded(r.value);
+                           return;
+                       }
+                       QStringList unrecorded;
+                       for (const PromptAgentRow &row : std::as_const(r.value))
+                           if (row.hasDeployment && !row.active.notifiedAt)
+                               unrecorded << row.agent;
+                       readRedisIds(unrecorded, &m_agentsRedis,
+                                    [this, rows = std::move(r.value)](const RedisIds &ids) mutable {
+                                        for (PromptAgentRow &row : rows)
+                                            if (ids && ids->contains(row.agent))
+                                                row.redisDeploymentId = ids->value(row.agent);
+                                        Q_EMIT agentsLoaded(rows);
+                                    });
                    });
 }
 
@@ -74,6 +135,7 @@ void PromptCatalog::loadDeployments(const QString &agent, qint64 beforeId)
 {
     if (poolGone(QStringLiteral("deployments")))
         return;
+    ++m_deploymentsRedis;
     m_deployments.start(
         spec(QStringLiteral("deployments of %1").arg(agent)),
         [agent, beforeId](pqxx::transaction_base &tx) {
@@ -81,13 +143,24 @@ void PromptCatalog::loadDeployments(const QString &agent, qint64 beforeId)
         },
         [this, agent, beforeId](PgResult<QVector<PromptDeploymentRow>> r) {
             if (!r.ok()) {
+                ++m_deploymentsRedis;
                 Q_EMIT failed(QStringLiteral("deployments"), r.status.message);
                 return;
             }
             const bool more = r.value.size() > kPageSize;
             if (more)
                 r.value.resize(kPageSize);
-            Q_EMIT deploymentsLoaded(agent, beforeId, r.value, more);
+            bool unrecorded = false;
+            for (const PromptDeploymentRow &row : std::as_const(r.value))
+                unrecorded = unrecorded || !row.deployment.notifiedAt;
+            readRedisIds(unrecorded ? QStringList {agent} : QStringList {}, &m_deploymentsRedis,
+                         [this, agent, beforeId, more,
+                          rows = std::move(r.value)](const RedisIds &ids) mutable {
+                             if (ids && ids->contains(agent))
+                                 for (PromptDeploymentRow &row : rows)
+                                     row.redisDeploymentId = ids->value(agent);
+                             Q_EMIT deploymentsLoaded(agent, beforeId, rows, more);
+                         });
         });
 }
 
@@ -159,12 +232,25 @@ void PromptCatalog::loadUnnotified()
 {
     if (poolGone(QStringLiteral("unnotified")))
         return;
+    ++m_unnotifiedRedis;
     m_unnotified.start(spec(QStringLiteral("unnotified deployments")), &PromptQueries::unnotified,
                        [this](PgResult<QVector<PromptDeploymentRow>> r) {
-                           if (!r.ok())
+                           if (!r.ok()) {
+                               ++m_unnotifiedRedis;
                                Q_EMIT failed(QStringLiteral("unnotified"), r.status.message);
-                           else
-                               Q_EMIT unnotifiedLoaded(r.value);
+                               return;
+                           }
+                           QStringList agents;
+                           for (const PromptDeploymentRow &row : std::as_const(r.value))
+                               agents << row.deployment.agent;
+                           readRedisIds(
+                               agents, &m_unnotifiedRedis,
+                               [this, rows = std::move(r.value)](const RedisIds &ids) mutable {
+                                   for (PromptDeploymentRow &row : rows)
+                                       if (ids && ids->contains(row.deployment.agent))
+                                           row.redisDeploymentId = ids->value(row.deployment.agent);
+                                   Q_EMIT unnotifiedLoaded(rows);
+                               });
                        });
 }
 

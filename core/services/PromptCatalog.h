@@ -2,12 +2,21 @@
 // The prompts view's reads, off the GUI thread: each kind of read has its own JobTracker,
 // so a newer request (another agent selected) supersedes an older one and a slow old answer
 // never overwrites a newer one. All reads are READ ONLY, bounded and keyset-paged.
+// With a Redis client, a deployment without a notification row is checked against
+// `N prompt:{agent}` (HGET deployment_id, one pipeline): the truth about whether agents
+// were told (NotifiedState).
+#include "core/contract/Keys.h"
 #include "core/pg/JobTracker.h"
 #include "core/services/PromptRecords.h"
 
+#include <QHash>
 #include <QObject>
 
+#include <functional>
+
 namespace switchboard {
+
+class RedisClient;
 
 class PromptCatalog : public QObject
 {
@@ -15,7 +24,11 @@ class PromptCatalog : public QObject
 public:
     static constexpr int kPageSize = 500;
 
+    static constexpr int kRedisTimeoutMs = 3000;
+
     explicit PromptCatalog(PgPool *pool, QObject *parent = nullptr);
+    // Redis to judge "notified" from (null: rows keep what Postgres says).
+    void setRedis(RedisClient *redis, const Keys &keys);
 
     void loadAgents();
     // beforeVersion / beforeId 0 = first page.
@@ -45,10 +58,21 @@ Q_SIGNALS:
     void failed(const QString &what, const QString &message);
 
 private:
+    using RedisIds = std::optional<QHash<QString, qint64>>; // nullopt: could not read
     static PgJobSpec spec(const QString &label, PgTarget target = PgTarget::Primary);
     bool poolGone(const QString &what); // the profile's connections were closed
+    // deployment_id of N prompt:{agent} for each agent (0 = no hash or not a number);
+    // done(nullopt) at once without a ready Redis. Runs done only if generation is still
+    // *counter when Redis answers (a newer load superseded it otherwise).
+    void readRedisIds(const QStringList &agents, quint64 *counter,
+                      std::function<void(const RedisIds &)> done);
 
     QPointer<PgPool> m_pool;
+    QPointer<RedisClient> m_redis;
+    Keys m_keys;
+    quint64 m_agentsRedis = 0;
+    quint64 m_deploymentsRedis = 0;
+    quint64 m_unnotifiedRedis = 0;
     JobTracker m_agents;
     JobTracker m_versions;
     JobTracker m_deployments;

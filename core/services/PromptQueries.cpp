@@ -10,7 +10,7 @@ namespace switchboard {
 namespace {
 
 const char *const kDeploymentColumns
-    = "id, agent, version, deployed_at, deployed_by, kind, reason, previous_version, "
+    = "id, agent, version, deployed_at, deployed_by, db_role, kind, reason, previous_version, "
       "previous_deployment_id, notified_at";
 
 // Versions are listed without bodies; the parser needs one, so a stand-in is given and
@@ -79,7 +79,7 @@ QVector<PromptAgentRow> PromptQueries::agents(pqxx::transaction_base &tx)
     // One index probe per agent (prompt_deployments (agent, id DESC)), not a scan of
     // every deployment. The agent list itself comes from the version keys.
     const std::string sql = std::string("SELECT a.agent, v.model AS active_model, ")
-        + "d.id, d.version, d.deployed_at, d.deployed_by, d.kind, d.reason, "
+        + "d.id, d.version, d.deployed_at, d.deployed_by, d.db_role, d.kind, d.reason, "
           "d.previous_version, d.previous_deployment_id, d.notified_at "
           "FROM (SELECT DISTINCT agent FROM agentops.prompt_versions ORDER BY agent LIMIT "
         + std::to_string(kAgentLimit)
@@ -136,6 +136,8 @@ QVector<PromptDeploymentRow> PromptQueries::deployments(pqxx::transaction_base &
     out.reserve(int(result.size()));
     for (const auto &row : result)
         out.append(deploymentOf(row));
+    if (beforeId == 0 && !out.isEmpty())
+        out.first().latest = true; // newest first: the first row of the first page
     return out;
 }
 
@@ -218,23 +220,25 @@ QVector<PromptVersionMetrics> PromptQueries::metrics(pqxx::transaction_base &tx,
 
 PromptPermissions PromptQueries::permissions(pqxx::transaction_base &tx)
 {
-    const pqxx::row row
-        = tx.exec1("SELECT current_user, "
-                   "has_table_privilege('agentops.prompt_deployments', 'INSERT'), "
-                   "has_table_privilege('agentops.operator_actions', 'INSERT'), "
-                   "has_table_privilege('agentops.prompt_notifications', 'INSERT')");
+    // Since migration 002 a rollback and a notification are function calls: the role needs
+    // EXECUTE on both (it has no INSERT on the tables any more). to_regprocedure is NULL on
+    // a database without them: no right.
+    const pqxx::row row = tx.exec1(
+        "SELECT current_user, "
+        "coalesce(has_function_privilege(to_regprocedure('agentops.rollback_prompt(text, "
+        "integer, bigint, text, text, text, text)'), 'EXECUTE'), false), "
+        "coalesce(has_function_privilege(to_regprocedure('agentops.record_prompt_notification("
+        "bigint, boolean, text, text, text)'), 'EXECUTE'), false)");
     PromptPermissions p;
     p.role = QString::fromUtf8(row[0].c_str());
     QStringList missing;
     if (!row[1].as<bool>())
-        missing << QStringLiteral("prompt_deployments");
+        missing << QStringLiteral("agentops.rollback_prompt");
     if (!row[2].as<bool>())
-        missing << QStringLiteral("operator_actions");
-    if (!row[3].as<bool>())
-        missing << QStringLiteral("prompt_notifications");
+        missing << QStringLiteral("agentops.record_prompt_notification");
     p.canRollback = missing.isEmpty();
     if (!p.canRollback)
-        p.reason = QStringLiteral("Postgres role '%1' may not insert into %2 (grant it "
+        p.reason = QStringLiteral("Postgres role '%1' may not execute %2 (grant it "
                                   "agentops_operator to roll back)")
                        .arg(p.role, missing.join(QStringLiteral(", ")));
     return p;
@@ -251,8 +255,10 @@ QVector<PromptDeploymentRow> PromptQueries::unnotified(pqxx::transaction_base &t
           "WHERE s.agent = a.agent ORDER BY s.id DESC LIMIT 1) d "
           "WHERE d.notified_at IS NULL ORDER BY d.id");
     QVector<PromptDeploymentRow> out;
-    for (const auto &row : result)
+    for (const auto &row : result) {
         out.append(deploymentOf(row));
+        out.last().latest = true;
+    }
     return out;
 }
 

@@ -13,6 +13,38 @@
 
 namespace switchboard {
 
+// Whether agents were told of a deployment, judged from the truth: its notification row,
+// or else the `N prompt:{agent}` hash in Redis. A deployer may have written the hash and
+// not the row (or a console may have crashed between the two): the hash carrying this
+// deployment's id means agents were told, and a retry would only publish again.
+enum class NotifiedState {
+    Recorded, // a prompt_notifications row
+    SeenInRedis, // no row, but N prompt:{agent} carries this deployment_id
+    NewerInRedis, // the agent's latest deployment, but Redis carries a newer id (unknown here)
+    NotNotified // no row, and Redis does not carry it (or could not be read)
+};
+
+// redisDeploymentId: deployment_id of N prompt:{agent} when it was read (0 = no hash);
+// latest: the deployment is the agent's latest in Postgres.
+inline NotifiedState notifiedState(const PromptDeployment &d, std::optional<qint64> redisId,
+                                   bool latest)
+{
+    if (d.notifiedAt)
+        return NotifiedState::Recorded;
+    if (redisId && *redisId == d.id)
+        return NotifiedState::SeenInRedis;
+    if (redisId && latest && *redisId > d.id)
+        return NotifiedState::NewerInRedis;
+    return NotifiedState::NotNotified;
+}
+
+// "alice (db: ops_alice)": the display name and the database role the server recorded;
+// rows written before migration 002 have no role and show the name alone.
+inline QString deployedByText(const QString &name, const QString &dbRole)
+{
+    return dbRole.isEmpty() ? name : QStringLiteral("%1 (db: %2)").arg(name, dbRole);
+}
+
 // One agent with its latest deployment (the active version), from prompt_deployment_status.
 struct PromptAgentRow
 {
@@ -21,6 +53,10 @@ struct PromptAgentRow
     PromptDeployment active; // valid when hasDeployment
     QString activeModel; // pinned model of the active version
     QString problem;
+    // deployment_id of N prompt:{agent}, read when the active deployment has no
+    // notification row (0 = no hash); nullopt = not read (no Redis, or it failed).
+    std::optional<qint64> redisDeploymentId;
+    NotifiedState notified() const { return notifiedState(active, redisDeploymentId, true); }
 };
 
 // One version without its body (the list never loads bodies: one may be megabytes).
@@ -36,6 +72,9 @@ struct PromptDeploymentRow
 {
     PromptDeployment deployment;
     QString problem;
+    bool latest = false; // the agent's latest deployment (when known)
+    std::optional<qint64> redisDeploymentId; // as in PromptAgentRow
+    NotifiedState notified() const { return notifiedState(deployment, redisDeploymentId, latest); }
 };
 
 // The full version, loaded on demand for the body viewer and the diff.

@@ -5,6 +5,7 @@
 #include "core/contract/Timestamp.h"
 #include "core/pg/PgPool.h"
 #include "core/redis/RedisClient.h"
+#include "core/services/PromptActivation.h"
 #include "core/services/PromptQueries.h"
 
 #include <QDateTime>
@@ -33,19 +34,6 @@ qint64 msOf(const pqxx::field &field)
     return timestamp::parseMs(QByteArray(field.c_str())).value_or(0);
 }
 
-// The audit row of a refused attempt: written in the same transaction, so a refusal is on
-// record too (nothing else was changed).
-void auditRefusal(pqxx::transaction_base &tx, const RollbackRequest &r, const QString &op,
-                  const QString &host, const nlohmann::json &params, const QString &why)
-{
-    nlohmann::json detail = {{"state", "refused"}, {"message", str(why)}};
-    tx.exec_params("INSERT INTO agentops.operator_actions (operator, client_host, action, target, "
-                   "reason, params, outcome, detail) VALUES ($1, $2, 'rollback', $3, $4, "
-                   "$5::jsonb, 'refused', $6::jsonb)",
-                   str(op), str(host), "prompt:" + str(r.agent), str(r.reason), params.dump(),
-                   detail.dump());
-}
-
 } // namespace
 
 RollbackService::RollbackService(PgPool *pool, RedisClient *redis, const Keys &keys,
@@ -67,97 +55,45 @@ RollbackOutcome RollbackService::runTransaction(pqxx::transaction_base &tx,
                                                 const RollbackRequest &r, const QString &op,
                                                 const QString &host)
 {
+    // Every rule is the database's (agentops.rollback_prompt, migration 002): the lock, the
+    // expected deployment, the evaluation gate, the deployment and its audit row, or a
+    // refused audit row. A refusal comes back as a status; only a malformed call raises.
+    const std::optional<std::string> overrideReason
+        = r.overrideEval ? std::optional<std::string>(str(r.overrideReason)) : std::nullopt;
+    const pqxx::row row = tx.exec_params1(
+        "SELECT status, message, deployment_id, deployed_at, from_version, to_version, model, "
+        "current_deployment_id, changed_by, changed_db_role, changed_at, audit_id "
+        "FROM agentops.rollback_prompt($1, $2, $3, $4, $5, $6, $7)",
+        str(r.agent), r.targetVersion, r.expectedDeploymentId, str(r.reason), overrideReason,
+        str(op), str(host));
     RollbackOutcome out;
-    out.toVersion = r.targetVersion;
-    // Serialises rollbacks of one agent; the unique (agent, previous_deployment_id) key is
-    // the second guard for writers that do not lock.
-    tx.exec_params("SELECT pg_advisory_xact_lock(hashtext('agentops.prompt:' || $1))",
-                   str(r.agent));
-    const auto latest = tx.exec_params(
-        "SELECT id, version, deployed_by, deployed_at FROM agentops.prompt_deployments "
-        "WHERE agent = $1 ORDER BY id DESC LIMIT 1",
-        str(r.agent));
-    const qint64 currentId = latest.empty() ? 0 : latest[0]["id"].as<qint64>();
-    out.fromVersion = latest.empty() ? 0 : latest[0]["version"].as<qint64>();
-    nlohmann::json params = {{"to_version", r.targetVersion},
-                             {"from_version", out.fromVersion},
-                             {"expected_deployment_id", r.expectedDeploymentId},
-                             {"override_failed_eval", r.overrideEval}};
-    if (r.overrideEval)
-        params["override_reason"] = str(r.overrideReason);
-
-    if (currentId != r.expectedDeploymentId) {
+    const std::string status = row["status"].as<std::string>();
+    out.message = QString::fromUtf8(row["message"].c_str());
+    out.fromVersion = row["from_version"].as<qint64>(0);
+    out.toVersion = row["to_version"].as<qint64>(r.targetVersion);
+    out.auditId = row["audit_id"].as<qint64>(0);
+    if (status == "committed") {
+        out.code = RollbackOutcome::NotNotified; // until Redis says otherwise
+        out.deploymentId = row["deployment_id"].as<qint64>();
+        out.deployedAt = msOf(row["deployed_at"]);
+        out.model = QString::fromUtf8(row["model"].c_str());
+    } else if (status == "raced") {
         out.code = RollbackOutcome::Raced;
-        out.changedDeploymentId = currentId;
-        if (!latest.empty()) {
-            out.changedBy = QString::fromUtf8(latest[0]["deployed_by"].c_str());
-            out.changedAt = msOf(latest[0]["deployed_at"]);
-        }
+        out.changedDeploymentId = row["current_deployment_id"].as<qint64>(0);
+        out.changedBy = QString::fromUtf8(row["changed_by"].c_str());
+        out.changedDbRole = QString::fromUtf8(row["changed_db_role"].c_str());
+        out.changedAt = row["changed_at"].is_null() ? 0 : msOf(row["changed_at"]);
         out.changedToVersion = out.fromVersion;
-        out.message = QStringLiteral("Not rolled back: %1's prompt was changed by %2 at %3 (now "
-                                     "version %4, deployment #%5). Review again.")
-                          .arg(r.agent, out.changedBy, whenText(out.changedAt))
-                          .arg(out.changedToVersion)
-                          .arg(currentId);
-        auditRefusal(tx, r, op, host, params, out.message);
-        return out;
-    }
-    if (currentId != 0 && out.fromVersion == r.targetVersion) {
-        out.code = RollbackOutcome::Refused;
-        out.message = QStringLiteral("Not rolled back: version %1 is already %2's active version.")
-                          .arg(r.targetVersion)
-                          .arg(r.agent);
-        auditRefusal(tx, r, op, host, params, out.message);
-        return out;
-    }
-    const auto target = tx.exec_params(
-        "SELECT model, eval_passed, eval_suite, eval_score FROM agentops.prompt_versions "
-        "WHERE agent = $1 AND version = $2",
-        str(r.agent), r.targetVersion);
-    if (target.empty()) {
-        out.code = RollbackOutcome::Refused;
-        out.message = QStringLiteral("Not rolled back: %1 has no version %2.")
-                          .arg(r.agent)
-                          .arg(r.targetVersion);
-        return out; // nothing to audit against: the target does not exist
-    }
-    out.model = QString::fromUtf8(target[0]["model"].c_str());
-    const bool evaluated = !target[0]["eval_passed"].is_null();
-    const bool passed = evaluated && target[0]["eval_passed"].as<bool>();
-    if (!passed && !(r.overrideEval && !r.overrideReason.trimmed().isEmpty())) {
+    } else if (status == "failed_eval") {
         out.code = RollbackOutcome::FailedEval;
-        const QString suite = QString::fromUtf8(target[0]["eval_suite"].c_str());
-        out.message = evaluated
-            ? QStringLiteral("Not rolled back: version %1 failed its evaluation%2. Override "
-                             "explicitly, with a reason, to deploy it anyway.")
-                  .arg(r.targetVersion)
-                  .arg(suite.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(suite))
-            : QStringLiteral("Not rolled back: version %1 was never evaluated. Override "
-                             "explicitly, with a reason, to deploy it anyway.")
-                  .arg(r.targetVersion);
-        auditRefusal(tx, r, op, host, params, out.message);
-        return out;
+    } else if (status == "refused") {
+        out.code = RollbackOutcome::Refused;
+    } else {
+        out.code = RollbackOutcome::DatabaseError;
+        out.message = QStringLiteral("Not rolled back: the database answered an unknown status "
+                                     "'%1': %2")
+                          .arg(QString::fromStdString(status), out.message);
     }
-    const pqxx::row inserted = tx.exec_params1(
-        "INSERT INTO agentops.prompt_deployments (agent, version, deployed_by, kind, reason, "
-        "previous_version, previous_deployment_id) VALUES ($1, $2, $3, 'rollback', $4, "
-        "NULLIF($5, 0), NULLIF($6, 0)) RETURNING id, deployed_at",
-        str(r.agent), r.targetVersion, str(op), str(r.reason), out.fromVersion, currentId);
-    out.deploymentId = inserted[0].as<qint64>();
-    out.deployedAt = msOf(inserted[1]);
-    const nlohmann::json detail
-        = {{"deployment_id", out.deploymentId}, {"state", "committed"}, {"notified", false}};
-    tx.exec_params("INSERT INTO agentops.operator_actions (operator, client_host, action, target, "
-                   "reason, params, outcome, detail) VALUES ($1, $2, 'rollback', $3, $4, "
-                   "$5::jsonb, 'succeeded', $6::jsonb)",
-                   str(op), str(host), "prompt:" + str(r.agent), str(r.reason), params.dump(),
-                   detail.dump());
-    out.code = RollbackOutcome::NotNotified; // until Redis says otherwise
-    out.message = QStringLiteral("Rolled back %1 from version %2 to version %3 (deployment #%4).")
-                      .arg(r.agent)
-                      .arg(out.fromVersion)
-                      .arg(r.targetVersion)
-                      .arg(out.deploymentId);
     return out;
 }
 
@@ -249,17 +185,19 @@ void RollbackService::explainRace(RollbackOutcome out, const QString &agent, Don
             if (result.ok() && result.value) {
                 const PromptDeployment &d = result.value->deployment;
                 out.changedBy = d.deployedBy;
+                out.changedDbRole = d.dbRole;
                 out.changedAt = d.deployedAt;
                 out.changedToVersion = d.version;
                 out.changedDeploymentId = d.id;
             }
-            out.message
-                = QStringLiteral("Not rolled back: %1's prompt was changed by %2 at %3 "
-                                 "(now version %4). Review again.")
-                      .arg(agent,
-                           out.changedBy.isEmpty() ? QStringLiteral("someone else") : out.changedBy,
-                           whenText(out.changedAt))
-                      .arg(out.changedToVersion);
+            out.message = QStringLiteral("Not rolled back: %1's prompt was changed by %2 at %3 "
+                                         "(now version %4). Review again.")
+                              .arg(agent,
+                                   out.changedBy.isEmpty()
+                                       ? QStringLiteral("someone else")
+                                       : deployedByText(out.changedBy, out.changedDbRole),
+                                   whenText(out.changedAt))
+                              .arg(out.changedToVersion);
             done(out);
         });
 }
@@ -327,7 +265,8 @@ void RollbackService::renotify(qint64 deploymentId, Done done)
         });
 }
 
-void RollbackService::notify(RollbackOutcome outcome, const QString &agent, bool audit, Done done)
+void RollbackService::notify(RollbackOutcome outcome, const QString &agent, bool renotify,
+                             Done done)
 {
     const auto fail = [outcome, done](const QString &why) {
         RollbackOutcome failed = outcome;
@@ -348,30 +287,40 @@ void RollbackService::notify(RollbackOutcome outcome, const QString &agent, bool
     active.model = outcome.model;
     active.deploymentId = outcome.deploymentId;
     active.deployedAt = outcome.deployedAt;
-    QList<QByteArray> hset {QByteArrayLiteral("HSET"), m_keys.prompt(agent)};
-    hset += active.toFields().toFlatList();
-    const QList<QByteArray> publish {QByteArrayLiteral("PUBLISH"), m_keys.promptActivated(),
-                                     active.toActivationMessage()};
-    m_redis->pipeline(
-        {hset, publish}, this,
-        [this, outcome, agent, audit, done, fail](const QList<RedisReply> &replies) mutable {
-            for (const RedisReply &reply : replies) {
-                if (reply.isError()) {
-                    fail(reply.errorMessage());
-                    return;
-                }
-            }
-            if (replies.size() != 2) {
-                fail(QStringLiteral("Redis gave %1 replies to 2 commands").arg(replies.size()));
+    // One script: the hash is set (and the message published) only if this deployment is
+    // newer than the one Redis holds, so a slower console never moves agents backwards.
+    PromptActivation::activate(
+        m_redis, m_keys, active, this,
+        [this, outcome, agent, renotify, done, fail](const PromptActivationResult &r) mutable {
+            switch (r.state) {
+            case PromptActivationResult::Set:
+                recordNotification(outcome, agent, renotify, false, done);
+                return;
+            case PromptActivationResult::Already:
+                recordNotification(outcome, agent, renotify, true, done);
+                return;
+            case PromptActivationResult::Newer: {
+                // Agents run a newer deployment already; this one must not replace it.
+                RollbackOutcome refused = outcome;
+                refused.code = RollbackOutcome::NotNotified;
+                refused.notifyError = r.describe();
+                refused.message += QStringLiteral(" Agents were NOT told of it: %1 (Redis was "
+                                                  "left as it is).")
+                                       .arg(refused.notifyError);
+                Q_EMIT deploymentsChanged(agent);
+                done(refused);
                 return;
             }
-            recordNotification(outcome, agent, audit, done);
+            case PromptActivationResult::Error:
+                break;
+            }
+            fail(r.describe());
         },
         kRedisTimeoutMs);
 }
 
-void RollbackService::recordNotification(RollbackOutcome outcome, const QString &agent, bool audit,
-                                         Done done)
+void RollbackService::recordNotification(RollbackOutcome outcome, const QString &agent,
+                                         bool renotify, bool alreadyInRedis, Done done)
 {
     if (!m_pool) {
         outcome.code = RollbackOutcome::NotNotified;
@@ -388,37 +337,38 @@ void RollbackService::recordNotification(RollbackOutcome outcome, const QString 
     const QString op = m_operator;
     const QString host = m_clientHost;
     const qint64 id = outcome.deploymentId;
-    const qint64 version = outcome.toVersion;
     m_pool->submit(
         spec, this,
-        [id, op, host, agent, audit, version](pqxx::transaction_base &tx) {
-            tx.exec_params("INSERT INTO agentops.prompt_notifications (deployment_id, notified_by) "
-                           "VALUES ($1, $2)",
-                           id, str(op));
-            if (audit) {
-                const nlohmann::json params = {{"deployment_id", id}, {"version", version}};
-                const nlohmann::json detail = {{"state", "notified"}};
-                tx.exec_params(
-                    "INSERT INTO agentops.operator_actions (operator, client_host, action, "
-                    "target, reason, params, outcome, detail) VALUES ($1, $2, 'renotify', $3, "
-                    "'retry of a notification that had failed', $4::jsonb, 'succeeded', "
-                    "$5::jsonb)",
-                    str(op), str(host), "prompt:" + str(agent), params.dump(), detail.dump());
-            }
-            return true;
+        [id, op, host, renotify, alreadyInRedis](pqxx::transaction_base &tx) {
+            // The notification row (and a renotify's audit row) through the function: the
+            // operator has no INSERT right on these tables.
+            const pqxx::row row = tx.exec_params1(
+                "SELECT status, message FROM agentops.record_prompt_notification($1, $2, $3, "
+                "$4, $5)",
+                id, renotify, alreadyInRedis ? "already" : "set", str(op), str(host));
+            return std::make_pair(row["status"].as<std::string>(),
+                                  QString::fromUtf8(row["message"].c_str()));
         },
-        [this, outcome, agent, done](PgResult<bool> result) mutable {
+        [this, outcome, agent, alreadyInRedis,
+         done](PgResult<std::pair<std::string, QString>> result) mutable {
             if (!result.ok()) {
                 // Agents were told; only the record failed. Saying "not notified" is the
-                // safe side: a retry re-sends the same values.
+                // safe side: a retry finds the hash carrying it and only records it.
                 outcome.code = RollbackOutcome::NotNotified;
                 outcome.notifyError = QStringLiteral("Redis was updated, but recording it in "
                                                      "Postgres failed: %1")
                                           .arg(result.status.message);
                 outcome.message += QLatin1Char(' ') + outcome.notifyError;
+            } else if (result.value.first != "recorded") {
+                // A renotify of a deployment that was superseded while Redis was written.
+                outcome.code = RollbackOutcome::Raced;
+                outcome.message = QStringLiteral("Not recorded: %1").arg(result.value.second);
             } else {
                 outcome.code = RollbackOutcome::Notified;
-                outcome.message += QStringLiteral(" Agents notified.");
+                outcome.message += alreadyInRedis
+                    ? QStringLiteral(" Agents had already been told (Redis carried this "
+                                     "deployment); recorded.")
+                    : QStringLiteral(" Agents notified.");
             }
             Q_EMIT deploymentsChanged(agent);
             done(outcome);

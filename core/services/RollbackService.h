@@ -1,12 +1,14 @@
 #pragma once
-// Rolling a prompt back, exactly as the design says. One Postgres transaction: take the
-// agent's advisory lock, check its latest deployment is still the one the operator saw
-// (else: who changed it and when, nothing changed), refuse a target that did not pass its
-// evaluation unless explicitly overridden with a reason, insert the deployment and the
-// audit row. After the commit: HSET N prompt:{agent} + PUBLISH N prompt-activated, then a
-// prompt_notifications row. If Redis fails, the deployment stays "not yet notified" and
-// renotify() (the view's retry, or the next console start) sends it again.
-// The console and `switchboard rollback` both use this class.
+// Rolling a prompt back, exactly as the design says. The rules live in the database:
+// agentops.rollback_prompt() (migration 002) takes the agent's advisory lock, checks its
+// latest deployment is still the one the operator saw (else: who changed it and when,
+// nothing changed), refuses a target that did not pass its evaluation unless overridden
+// with a reason, and inserts the deployment and the audit row (or a `refused` audit row)
+// in one transaction. After the commit: the PromptActivation script sets N prompt:{agent}
+// and publishes N prompt-activated only if that is not going backwards, then
+// agentops.record_prompt_notification() writes the notification row. If Redis fails, the
+// deployment stays "not yet notified" and renotify() (the view's retry, or the next
+// console start) sends it again. The console and `switchboard rollback` both use this class.
 #include "core/contract/Keys.h"
 #include "core/services/PromptRecords.h"
 
@@ -39,7 +41,7 @@ struct RollbackOutcome
         NotNotified, // committed, but Redis failed: retry
         Raced, // someone else changed the agent's deployment first; nothing changed
         FailedEval, // the target did not pass its evaluation and no override was given
-        NoPermission, // the database refused (the role may not insert)
+        NoPermission, // the database refused (the role may not execute the function)
         Refused, // the request itself was wrong: unknown version, already active, no reason
         DatabaseError // could not run the transaction; nothing changed
     };
@@ -52,10 +54,12 @@ struct RollbackOutcome
     QString model;
     // Raced: the deployment that won.
     QString changedBy;
+    QString changedDbRole; // the database role that wrote it (empty before migration 002)
     qint64 changedAt = 0;
     qint64 changedToVersion = 0;
     qint64 changedDeploymentId = 0;
     QString notifyError; // NotNotified: why
+    qint64 auditId = 0; // the operator_actions row of the attempt (0 when none was written)
 
     bool committed() const { return code == Notified || code == NotNotified; }
 };
@@ -87,8 +91,9 @@ Q_SIGNALS:
     void deploymentsChanged(const QString &agent);
 
 private:
-    void notify(RollbackOutcome outcome, const QString &agent, bool audit, Done done);
-    void recordNotification(RollbackOutcome outcome, const QString &agent, bool audit, Done done);
+    void notify(RollbackOutcome outcome, const QString &agent, bool renotify, Done done);
+    void recordNotification(RollbackOutcome outcome, const QString &agent, bool renotify,
+                            bool alreadyInRedis, Done done);
     void explainRace(RollbackOutcome outcome, const QString &agent, Done done);
 
     QPointer<PgPool> m_pool; // gone when the profile's connections are closed

@@ -325,13 +325,13 @@ void TraceExporter::insertAudit(pqxx::transaction_base &tx, const ExportOptions 
     const QString reason = options.reason.trimmed().isEmpty() ? QStringLiteral("post-mortem export")
                                                               : options.reason.trimmed();
     tx.exec("SET LOCAL statement_timeout = 10000");
-    tx.exec_params("INSERT INTO agentops.operator_actions"
-                   " (operator, client_host, action, target, reason, params, outcome)"
-                   " VALUES ($1, $2, 'export', $3, $4, $5::jsonb, 'succeeded')",
+    // Through agentops.record_export (migration 002): operators have no INSERT right on
+    // the audit log; the server stamps the row's db_role.
+    tx.exec_params("SELECT agentops.record_export($1, $2, $3::jsonb, $4, $5)",
+                   options.sessionId.toStdString(), reason.toStdString(), params.dump(),
                    options.exportedBy.isEmpty() ? std::string("unknown")
                                                 : options.exportedBy.toStdString(),
-                   clientHost.toStdString(), "session:" + options.sessionId.toStdString(),
-                   reason.toStdString(), params.dump());
+                   clientHost.toStdString());
 }
 
 void TraceExporter::audit(PgPool *pool, QObject *context, const ExportOptions &options,

@@ -163,7 +163,9 @@ void TstSchemaContract::rolesExistWithTheirRights()
 {
     const QByteArray roles = sql(QStringLiteral("SELECT string_agg(rolname, ',' ORDER BY rolname) "
                                                 "FROM pg_roles WHERE rolname LIKE 'agentops\\_%'"));
-    QCOMPARE(roles.trimmed(), QByteArray("agentops_operator,agentops_viewer,agentops_writer"));
+    QCOMPARE(roles.trimmed(),
+             QByteArray("agentops_bridge,agentops_deployer,agentops_operator,"
+                        "agentops_viewer,agentops_writer"));
 
     const auto priv = [this](const char *role, const char *table, const char *what) {
         return sql(QStringLiteral("SELECT has_table_privilege('%1', 'agentops.%2', '%3')")
@@ -173,16 +175,35 @@ void TstSchemaContract::rolesExistWithTheirRights()
     QCOMPARE(priv("agentops_viewer", "spans", "SELECT"), QByteArray("t"));
     QCOMPARE(priv("agentops_viewer", "prompt_deployment_status", "SELECT"), QByteArray("t"));
     QCOMPARE(priv("agentops_viewer", "operator_actions", "INSERT"), QByteArray("f"));
-    QCOMPARE(priv("agentops_operator", "operator_actions", "INSERT"), QByteArray("t"));
-    QCOMPARE(priv("agentops_operator", "prompt_deployments", "INSERT"), QByteArray("t"));
-    QCOMPARE(priv("agentops_operator", "prompt_notifications", "INSERT"), QByteArray("t"));
+    // Since migration 002 operators write prompt and audit rows only through functions
+    // (the full matrix, with raw SQL per login, is tests/prompts/tst_promptroles).
+    QCOMPARE(priv("agentops_operator", "operator_actions", "INSERT"), QByteArray("f"));
+    QCOMPARE(priv("agentops_operator", "prompt_deployments", "INSERT"), QByteArray("f"));
+    QCOMPARE(priv("agentops_operator", "prompt_notifications", "INSERT"), QByteArray("f"));
     QCOMPARE(priv("agentops_operator", "prompt_deployments", "UPDATE"), QByteArray("f"));
     QCOMPARE(priv("agentops_operator", "operator_actions", "DELETE"), QByteArray("f"));
     QCOMPARE(priv("agentops_operator", "spans", "INSERT"), QByteArray("f"));
     QCOMPARE(priv("agentops_writer", "spans", "INSERT"), QByteArray("t"));
     QCOMPARE(priv("agentops_writer", "operator_actions", "INSERT"), QByteArray("f"));
+    QCOMPARE(priv("agentops_writer", "prompt_deployments", "SELECT"), QByteArray("f"));
+    QCOMPARE(priv("agentops_deployer", "prompt_versions", "SELECT"), QByteArray("f"));
+    const auto exec = [this](const char *role, const char *function) {
+        return sql(QStringLiteral("SELECT has_function_privilege('%1', 'agentops.%2', 'EXECUTE')")
+                       .arg(QLatin1String(role), QLatin1String(function)))
+            .trimmed();
+    };
+    QCOMPARE(
+        exec("agentops_operator", "rollback_prompt(text, integer, bigint, text, text, text, text)"),
+        QByteArray("t"));
+    QCOMPARE(
+        exec("agentops_deployer", "deploy_prompt(text, integer, bigint, text, text, text, text)"),
+        QByteArray("t"));
+    QCOMPARE(
+        exec("agentops_viewer", "rollback_prompt(text, integer, bigint, text, text, text, text)"),
+        QByteArray("f"));
 
-    // A real login with the operator role can write an audit row; a viewer cannot.
+    // A real login with the operator role can write an audit row through the function,
+    // not directly; a viewer can do neither.
     QVERIFY(m_pg.createLogin(QStringLiteral("op1"), QStringLiteral("pw-op1"),
                              {QStringLiteral("agentops_operator")}));
     QVERIFY(m_pg.createLogin(QStringLiteral("view1"), QStringLiteral("pw-view1"),
@@ -191,8 +212,13 @@ void TstSchemaContract::rolesExistWithTheirRights()
         "SET ROLE %1; INSERT INTO agentops.operator_actions (operator, client_host, action, "
         "target, reason, outcome) "
         "VALUES ('op1', 'laptop', 'reload', 'proc:h1:api:0', 'stuck', 'requested')");
-    sql(insert.arg(QStringLiteral("op1")), true);
+    sql(insert.arg(QStringLiteral("op1")), false);
     sql(insert.arg(QStringLiteral("view1")), false);
+    const QString request = QStringLiteral(
+        "SET ROLE %1; SELECT id FROM agentops.request_action('reload', 'h1', 'api', '0', '%2', "
+        "'stuck', NULL, 'op1', 'laptop')");
+    sql(request.arg(QStringLiteral("op1"), QStringLiteral("c-op1")), true);
+    sql(request.arg(QStringLiteral("view1"), QStringLiteral("c-view1")), false);
 }
 
 void TstSchemaContract::auditTablesAreAppendOnly()
@@ -250,8 +276,8 @@ RecordFields insertAndReadBack(pqxx::work &w, const QString &table, const QStrin
     QStringList cols;
     QStringList values;
     for (const auto &e : fields.entries()) {
-        if (e.first == "notified_at")
-            continue; // lives in prompt_notifications, shown by the view
+        if (e.first == "notified_at" || e.first == "db_role")
+            continue; // lives in prompt_notifications / is set by the server
         cols.append(QString::fromUtf8(e.first));
         values.append(e.second ? QString::fromStdString(w.quote(e.second->toStdString()))
                                : QStringLiteral("NULL"));
@@ -290,7 +316,7 @@ void roundTrip(pqxx::work &w, const QString &table, const QString &readFrom, con
     QVERIFY2(parsed.isOk(), qPrintable(parsed.message()));
     const RecordFields again = parsed.value().toFields(Target::Postgres);
     for (const auto &e : written.entries()) {
-        if (e.first == "notified_at")
+        if (e.first == "notified_at" || e.first == "db_role")
             continue;
         const auto *v = again.find(e.first);
         QVERIFY2(

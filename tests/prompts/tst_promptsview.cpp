@@ -2,9 +2,12 @@
 // before their first change, merge on refresh (no reset, selection kept), bad rows (params
 // nested too deep, a 10 MB body) shown as bad, the diff, the rollback dialog and its
 // evaluation guard, a viewer role whose rollback action is disabled with the reason, a
-// database refusal shown truthfully, and "not notified" + retry in the view. With
+// database refusal shown truthfully, and "not notified" + retry in the view; "notified"
+// judged from Redis when Postgres has no notification row; and who really acted (display
+// name and the database role the server recorded) on a database upgraded from v1. With
 // SB_PROMPTS_SHOTS=DIR it also writes PNGs of the view and the dialog.
 #include "PromptFixture.h"
+#include "core/pg/Migrator.h"
 #include "core/pg/PgPool.h"
 #include "core/redis/RedisClient.h"
 #include "core/redis/RedisUri.h"
@@ -27,10 +30,12 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTest>
 
 #include <memory>
+#include <pqxx/pqxx>
 
 using namespace switchboard;
 using namespace switchboard::test;
@@ -48,9 +53,12 @@ private Q_SLOTS:
     void failedEvaluationNeedsOverrideInDialog();
     void viewerCannotRollBack();
     void notNotifiedThenRetry();
+    void notifiedJudgedFromRedis();
+    void showsWhoReallyActed();
 
 private:
-    void makeView(const QString &dsn);
+    void makeView(const QString &dsn, const QString &operatorName = QStringLiteral("tester"));
+    QString deploymentCell(int row, int column) const;
     void selectVersion(qint64 version);
     QString sql(const QString &query)
     {
@@ -101,7 +109,12 @@ void TestPromptsView::cleanup()
     m_pool.reset();
 }
 
-void TestPromptsView::makeView(const QString &dsn)
+QString TestPromptsView::deploymentCell(int row, int column) const
+{
+    return m_view->deploymentModel()->index(row, column).data().toString();
+}
+
+void TestPromptsView::makeView(const QString &dsn, const QString &operatorName)
 {
     m_pool = std::make_unique<PgPool>(PgConfig(dsn), 2);
     RedisConnectionOptions o = RedisUri::parse(m_redis.uri())->toOptions();
@@ -109,8 +122,8 @@ void TestPromptsView::makeView(const QString &dsn)
     o.connectTimeoutMs = 1500;
     m_client = std::make_unique<RedisClient>(o);
     m_client->open();
-    m_view = std::make_unique<PromptsView>(m_pool.get(), m_client.get(), Keys(),
-                                           QStringLiteral("tester"), QStringLiteral("ci"));
+    m_view = std::make_unique<PromptsView>(m_pool.get(), m_client.get(), Keys(), operatorName,
+                                           QStringLiteral("ci"));
     // Attached before the first change, as the rules say.
     for (QAbstractItemModel *m : {static_cast<QAbstractItemModel *>(m_view->agentModel()),
                                   static_cast<QAbstractItemModel *>(m_view->versionModel()),
@@ -303,11 +316,12 @@ void TestPromptsView::viewerCannotRollBack()
     makeView(m_pg.loginDsn(QStringLiteral("viewer_ui"), QStringLiteral("pw"), m_db));
     m_view->showAgent(QStringLiteral("triage"), 3);
     QTRY_VERIFY_WITH_TIMEOUT(
-        m_view->rollbackBlockedReason().contains(QStringLiteral("may not insert")), 10000);
+        m_view->rollbackBlockedReason().contains(QStringLiteral("may not execute")), 10000);
     QVERIFY(!m_view->rollbackButton()->isEnabled());
     QVERIFY(m_view->rollbackBlockedReason().contains(QStringLiteral("viewer_ui")));
     QTRY_COMPARE_WITH_TIMEOUT(m_view->versionModel()->rowCount(), 4, 10000);
-    QVERIFY(m_view->rollbackButton()->toolTip().contains(QStringLiteral("may not insert")));
+    QVERIFY(m_view->rollbackButton()->toolTip().contains(QStringLiteral("may not execute")));
+    QVERIFY(m_view->rollbackBlockedReason().contains(QStringLiteral("agentops.rollback_prompt")));
     // If it is attempted anyway (rights changed under us), the database's refusal is shown.
     RollbackDialogInput in;
     in.agent = QStringLiteral("triage");
@@ -352,6 +366,152 @@ void TestPromptsView::notNotifiedThenRetry()
     QCOMPARE(finished.at(1).at(0).value<RollbackOutcome>().code, RollbackOutcome::Notified);
     QTRY_VERIFY_WITH_TIMEOUT(m_view->noticeText().isEmpty(), 10000);
     QVERIFY(!m_view->retryButton()->isVisible());
+}
+
+void TestPromptsView::notifiedJudgedFromRedis()
+{
+    // A deployer that wrote Redis but not prompt_notifications: triage's new deployment has
+    // no notification row, but its prompt hash carries it. billing's hash carries an older
+    // deployment: that one was really never told.
+    const QString triage = sql(QStringLiteral(
+        "INSERT INTO agentops.prompt_deployments (agent, version, deployed_by, kind, reason, "
+        "previous_version, previous_deployment_id) SELECT 'triage', 3, 'ci', 'deploy', 'r', 4, "
+        "max(id) FROM agentops.prompt_deployments WHERE agent = 'triage' RETURNING id"));
+    const QString billingOld = sql(
+        QStringLiteral("SELECT max(id) FROM agentops.prompt_deployments WHERE agent = 'billing'"));
+    const QString billing = sql(QStringLiteral(
+        "INSERT INTO agentops.prompt_deployments (agent, version, deployed_by, kind, reason, "
+        "previous_version, previous_deployment_id) SELECT 'billing', 1, 'ci', 'deploy', 'r', 2, "
+        "max(id) FROM agentops.prompt_deployments WHERE agent = 'billing' RETURNING id"));
+    QVERIFY(!triage.isEmpty() && !billing.isEmpty());
+    m_redis.cli({QStringLiteral("HSET"), QStringLiteral("agentops:prompt:triage"),
+                 QStringLiteral("deployment_id"), triage.section(QLatin1Char('\n'), 0, 0)});
+    m_redis.cli({QStringLiteral("HSET"), QStringLiteral("agentops:prompt:billing"),
+                 QStringLiteral("deployment_id"), billingOld});
+    makeView(m_pg.dsn(m_db));
+    QTRY_VERIFY_WITH_TIMEOUT(m_client->state() == RedisConnection::State::Ready, 5000);
+    m_view->start(); // again, now that Redis is ready
+    PromptAgentModel *agents = m_view->agentModel();
+    QTRY_COMPARE_WITH_TIMEOUT(agents->rowCount(), 2, 10000);
+    const int t = agents->rowOf(QStringLiteral("triage"));
+    const int b = agents->rowOf(QStringLiteral("billing"));
+    QTRY_COMPARE_WITH_TIMEOUT(agents->index(t, PromptAgentModel::Notified).data().toString(),
+                              QStringLiteral("notified (seen in Redis)"), 10000);
+    QCOMPARE(agents->index(t, PromptAgentModel::Notified).data(promptroles::Status).toInt(),
+             int(PromptRowStatus::Ok));
+    QCOMPARE(agents->index(b, PromptAgentModel::Notified).data().toString(),
+             QStringLiteral("NOT notified"));
+    // Only billing is offered again; triage's retry would only publish again.
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->noticeText().contains(QStringLiteral("billing v1")), 10000);
+    QVERIFY2(!m_view->noticeText().contains(QStringLiteral("triage")),
+             qPrintable(m_view->noticeText()));
+    QVERIFY(m_view->retryButton()->isVisible());
+    // The timeline says the same for triage's latest deployment.
+    m_view->showAgent(QStringLiteral("triage"), -1);
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->deploymentModel()->rowCount(), 5, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(deploymentCell(0, PromptDeploymentModel::Notified),
+                              QStringLiteral("notified (seen in Redis)"), 10000);
+    QCOMPARE(deploymentCell(1, PromptDeploymentModel::Notified), QStringLiteral("notified"));
+    if (const QString dir = qEnvironmentVariable("SB_PROMPTS_SHOTS"); !dir.isEmpty()) {
+        QDir().mkpath(dir);
+        for (QTabWidget *tabs : m_view->findChildren<QTabWidget *>())
+            for (int i = 0; i < tabs->count(); ++i)
+                if (tabs->tabText(i).contains(QStringLiteral("timeline")))
+                    tabs->setCurrentIndex(i);
+        QTest::qWait(300);
+        QVERIFY(
+            m_view->grab().save(QDir(dir).filePath(QStringLiteral("prompts-seen-in-redis.png"))));
+    }
+
+    // billing's hash now carries a deployment newer than any in Postgres: not notified, but
+    // no retry either (the script would refuse it); the notice says why.
+    m_redis.cli({QStringLiteral("HSET"), QStringLiteral("agentops:prompt:billing"),
+                 QStringLiteral("deployment_id"), QStringLiteral("9999")});
+    m_view->start();
+    QTRY_COMPARE_WITH_TIMEOUT(agents->index(b, PromptAgentModel::Notified).data().toString(),
+                              QStringLiteral("NOT notified (Redis has #9999)"), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_view->retryButton()->isVisible(), 10000);
+    QVERIFY2(m_view->noticeText().contains(QStringLiteral("Redis has #9999")),
+             qPrintable(m_view->noticeText()));
+}
+
+void TestPromptsView::showsWhoReallyActed()
+{
+    // A database made by v1, with its history, then upgraded by migration 002: the old rows
+    // have no database role, a rollback made afterwards by the login ops_alice has one.
+    const QString db = QStringLiteral("upgraded%1").arg(m_count);
+    QVERIFY2(m_pg.createDatabase(db, false), qPrintable(m_pg.error()));
+    QList<Migration> all = Migrator::embeddedMigrations();
+    QList<Migration> v1;
+    for (const Migration &m : all)
+        if (m.version == 1)
+            v1 << m;
+    {
+        pqxx::connection c(m_pg.dsn(db).toStdString());
+        QVERIFY(Migrator(v1).migrate(c).ok);
+    }
+    bool ok = false;
+    m_pg.psql(db,
+              promptHistorySql(QStringLiteral("triage"), 4, {2})
+                  + QStringLiteral("INSERT INTO agentops.prompt_notifications (deployment_id, "
+                                   "notified_by) SELECT id, 'deployer' FROM "
+                                   "agentops.prompt_deployments;"),
+              &ok);
+    QVERIFY(ok);
+    {
+        pqxx::connection c(m_pg.dsn(db).toStdString());
+        const MigrationReport report = Migrator(all).migrate(c);
+        QVERIFY2(report.ok, qPrintable(report.error));
+    }
+    m_pg.psql(db, QStringLiteral("GRANT CONNECT ON DATABASE %1 TO PUBLIC").arg(db), &ok);
+    QVERIFY(m_pg.createLogin(QStringLiteral("ops_alice"), QStringLiteral("pw"),
+                             {QStringLiteral("agentops_operator")}));
+
+    makeView(m_pg.loginDsn(QStringLiteral("ops_alice"), QStringLiteral("pw"), db),
+             QStringLiteral("alice"));
+    m_view->showAgent(QStringLiteral("triage"), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->rollbackButton()->isEnabled(), 10000);
+    std::unique_ptr<RollbackDialog> dialog(m_view->createRollbackDialog());
+    QVERIFY(dialog);
+    dialog->reasonEdit()->setPlainText(QStringLiteral("v4 loops on tool errors"));
+    QSignalSpy finished(m_view.get(), &PromptsView::rollbackFinished);
+    m_view->confirmRollback(*dialog);
+    QVERIFY(finished.wait(20000));
+    QVERIFY2(finished.at(0).at(0).value<RollbackOutcome>().code == RollbackOutcome::Notified,
+             qPrintable(finished.at(0).at(0).value<RollbackOutcome>().message));
+
+    QTRY_COMPARE_WITH_TIMEOUT(m_view->deploymentModel()->rowCount(), 5, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(deploymentCell(0, PromptDeploymentModel::By),
+                              QStringLiteral("alice (db: ops_alice)"), 10000);
+    for (int row = 1; row < 5; ++row)
+        QCOMPARE(deploymentCell(row, PromptDeploymentModel::By), QStringLiteral("deployer"));
+    QVERIFY(m_view->deploymentModel()
+                ->index(1, PromptDeploymentModel::By)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("before the server recorded")));
+    PromptAgentModel *agents = m_view->agentModel();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        agents->index(agents->rowOf(QStringLiteral("triage")), PromptAgentModel::DeployedBy)
+            .data()
+            .toString(),
+        QStringLiteral("alice (db: ops_alice)"), 10000);
+    // The database agrees: the old rows kept NULL, the new ones carry the login.
+    QCOMPARE(QString::fromUtf8(
+                 m_pg.psql(db,
+                           QStringLiteral("SELECT string_agg(coalesce(db_role, '-'), ',' "
+                                          "ORDER BY id) FROM agentops.prompt_deployments")))
+                 .trimmed(),
+             QStringLiteral("-,-,-,-,ops_alice"));
+    if (const QString dir = qEnvironmentVariable("SB_PROMPTS_SHOTS"); !dir.isEmpty()) {
+        QDir().mkpath(dir);
+        for (QTabWidget *tabs : m_view->findChildren<QTabWidget *>())
+            for (int i = 0; i < tabs->count(); ++i)
+                if (tabs->tabText(i).contains(QStringLiteral("timeline")))
+                    tabs->setCurrentIndex(i);
+        QTest::qWait(300);
+        QVERIFY(m_view->grab().save(QDir(dir).filePath(QStringLiteral("prompts-who-acted.png"))));
+    }
 }
 
 QTEST_MAIN(TestPromptsView)

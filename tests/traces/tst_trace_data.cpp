@@ -429,6 +429,22 @@ void TstTraceData::auditIsRefusedForAViewer()
         QVERIFY2(got->message.contains(QStringLiteral("permission denied")),
                  qPrintable(got->message));
     }
+    {
+        // An operator has no INSERT on the audit log since migration 002: the row is written
+        // through agentops.record_export, stamped with the operator's login.
+        QVERIFY(m_fx.pg.createLogin(QStringLiteral("exporter1"), QStringLiteral("pw"),
+                                    {QStringLiteral("agentops_operator")}));
+        PgPool op(
+            PgConfig(m_fx.pg.loginDsn(QStringLiteral("exporter1"), QStringLiteral("pw"), m_fx.db)));
+        std::optional<PgStatus> got;
+        TraceExporter::audit(&op, &context, o, r, [&](const PgStatus &s) { got = s; });
+        QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 10000);
+        QVERIFY2(got->ok(), qPrintable(got->message));
+        QCOMPARE(m_fx.scalar(QStringLiteral("SELECT action || ' ' || target || ' ' || operator "
+                                            "|| ' ' || db_role FROM agentops.operator_actions "
+                                            "ORDER BY id DESC LIMIT 1")),
+                 QByteArray("export session:s-edge-0000-0000 oncall-ana exporter1"));
+    }
     PgPool owner(PgConfig(m_fx.dsn()));
     std::optional<PgStatus> got;
     TraceExporter::audit(&owner, &context, o, r, [&](const PgStatus &s) { got = s; });
