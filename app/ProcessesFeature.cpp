@@ -2,6 +2,7 @@
 
 #include "app/MainWindow.h"
 #include "core/contract/Keys.h"
+#include "core/redis/ServerClock.h"
 #include "core/services/ControlChannel.h"
 #include "core/services/IndexDeltaPoller.h"
 #include "core/services/PostgresBackend.h"
@@ -11,6 +12,7 @@
 #include "models/ProcessTreeModel.h"
 #include "widgets/ProcessesView.h"
 
+#include <QDateTime>
 #include <QSysInfo>
 
 namespace switchboard {
@@ -35,11 +37,19 @@ void ProcessesFeature::setRedis(RedisBackend *redis, const RedisConnectionOption
     m_poller = nullptr;
     m_log = nullptr;
     m_control = nullptr;
+    m_view->model()->setClock([] { return QDateTime::currentMSecsSinceEpoch(); });
+    delete m_clock; // after the channel that used it
+    m_clock = nullptr;
     m_redis = redis;
     m_redisOptions = options;
     if (!redis)
         return;
     const Keys keys(m_profile.keyNamespace.toUtf8());
+    // One clock: heartbeat ages, "silent since" and command times are judged against the
+    // Redis server's TIME, not this machine's clock.
+    m_clock = new ServerClock(redis->client(), this);
+    m_clock->start();
+    m_view->model()->setClock([clock = m_clock] { return clock->nowMs(); });
     m_poller = new IndexDeltaPoller(redis->client(), procsPollerOptions(keys), this);
     connect(m_poller, &IndexDeltaPoller::delta, m_view->model(), &ProcessTreeModel::applyDelta);
     connect(m_poller, &IndexDeltaPoller::delta, m_view, [this] { m_view->setNote({}); });
@@ -80,36 +90,11 @@ void ProcessesFeature::maybeStartControl()
     if (o.operatorName.isEmpty())
         o.operatorName = QStringLiteral("unknown");
     o.clientHost = QSysInfo::machineHostName();
+    o.clock = m_clock;
     m_control = new ControlChannel(m_redis->client(), m_redisOptions, m_postgres->pool(),
                                    Keys(m_profile.keyNamespace.toUtf8()), o, this);
     m_view->setControl(m_control);
-    connect(m_control, &ControlChannel::permissionChanged, this,
-            &ProcessesFeature::maybeRunScriptedReload);
-    connect(m_view->model(), &ProcessTreeModel::applied, this,
-            &ProcessesFeature::maybeRunScriptedReload);
     m_control->probePermissions();
-}
-
-void ProcessesFeature::maybeRunScriptedReload()
-{
-    // SB_SHOT_RELOAD=host/app (with SB_SHOT_RELOAD_REASON): the demo's screenshot of a
-    // command in progress. A real reload through the control channel, as this console's
-    // operator, audited like any other; issued once, when the app is in the tree and
-    // this console may act.
-    const QString target = qEnvironmentVariable("SB_SHOT_RELOAD");
-    if (target.isEmpty() || m_scriptedReloadSent || !m_control || !m_control->permission().allowed)
-        return;
-    const QString host = target.section(QLatin1Char('/'), 0, 0);
-    const QString app = target.section(QLatin1Char('/'), 1);
-    if (!m_view->selectApp(host, app))
-        return;
-    auto request = m_view->selectedTarget(ControlAction::Reload);
-    if (!request)
-        return;
-    request->reason = qEnvironmentVariable("SB_SHOT_RELOAD_REASON",
-                                           QStringLiteral("demo: reload for the screenshot"));
-    m_scriptedReloadSent = true;
-    m_control->request(*request);
 }
 
 } // namespace switchboard

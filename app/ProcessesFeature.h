@@ -1,7 +1,8 @@
 #pragma once
 // Wires the processes view to the backends: the delta poller of `N procs` and the event
 // log feed the view's model as soon as Redis is there; the control channel (reload /
-// restart) appears once Redis and Postgres both are. Owned by ConsoleController.
+// restart) appears once Redis and Postgres both are. Heartbeat ages and command times use
+// the Redis server's clock (ServerClock). Owned by ConsoleController.
 #include "core/redis/RedisConnectionOptions.h"
 #include "core/services/ConnectionProfile.h"
 
@@ -16,6 +17,7 @@ class PostgresBackend;
 class ProcessEventLog;
 class ProcessesView;
 class RedisBackend;
+class ServerClock;
 
 class ProcessesFeature : public QObject
 {
@@ -31,7 +33,6 @@ public:
 
 private:
     void maybeStartControl();
-    void maybeRunScriptedReload();
 
     ConnectionProfile m_profile;
     ProcessesView *m_view;
@@ -41,7 +42,7 @@ private:
     IndexDeltaPoller *m_poller = nullptr;
     ProcessEventLog *m_log = nullptr;
     ControlChannel *m_control = nullptr;
-    bool m_scriptedReloadSent = false;
+    ServerClock *m_clock = nullptr; // the Redis server's time (heartbeat ages, commands)
 };
 
 } // namespace switchboard

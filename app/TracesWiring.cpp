@@ -6,7 +6,6 @@
 #include "models/TraceSessionModel.h"
 #include "models/TraceTreeModel.h"
 #include "widgets/EmptyStateView.h"
-#include "widgets/traces/ExportDialog.h"
 #include "widgets/traces/TraceInspector.h"
 #include "widgets/traces/TraceSearchView.h"
 #include "widgets/traces/TracesView.h"
@@ -32,13 +31,9 @@ void openAtStart(TracesView *view)
     QObject::connect(inspector, &TraceInspector::loaded, inspector, [inspector](int spans) {
         if (spans <= 0 || g_shotDir.isEmpty())
             return;
+        // A screenshot run changes nothing: no export, no audit row (the report is made
+        // with `switchboard export`, an audited action of its own).
         const auto &trace = inspector->model()->snapshot();
-        // The post-mortem export of the same session, for scripts/render-report.sh.
-        const QDir dir(g_shotDir);
-        inspector->exportTo(dir.filePath(QStringLiteral("trace-report.html")),
-                            dir.filePath(QStringLiteral("trace-report.json")),
-                            ExportDialog::defaultPatterns(),
-                            QStringLiteral("screenshot run: the exported report"));
         for (int i = 0; i < trace->nodes.size(); ++i) {
             if (trace->nodes[i].status == SpanStatus::Error && trace->nodes[i].recoveryEvents) {
                 inspector->selectNode(i, true);
@@ -83,7 +78,7 @@ void setTracesStartup(const QString &session, const QString &screenshotDir)
     g_startSession = session;
     g_shotDir = screenshotDir;
     if (!screenshotDir.isEmpty() && !session.isEmpty())
-        QDir().mkpath(screenshotDir); // the search shot and the export come before the writer
+        QDir().mkpath(screenshotDir); // the search shot comes before the writer
 }
 
 void installTracesView(MainWindow &window, PostgresBackend &postgres,

@@ -5,8 +5,11 @@
 #   scripts/demo.sh                       # opens the window
 #   scripts/demo.sh --screenshots DIR     # headless: writes a PNG of each view to DIR
 # The processes screenshot with a silent host and a command in progress:
-#   SB_SILENT_HOST=edge-07 SB_SHOT_RELOAD=demo-pm2-host/reasoner SB_SHOT_DELAY_MS=4500 \
+#   SB_SILENT_HOST=edge-07 SB_DEMO_COMMAND=demo-pm2-host/reasoner SB_SHOT_DELAY_MS=4500 \
 #     scripts/demo.sh --screenshots DIR
+# SB_DEMO_COMMAND=host/app is sent by this script (scripts/lib/command.sh: an audit row as
+# the operator login, then the command, the same contract as the console's), never by the
+# console: a screenshot run changes nothing in the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -34,9 +37,13 @@ fi
 source scripts/lib/servers.sh
 # shellcheck source=lib/fleet.sh
 source scripts/lib/fleet.sh
+# shellcheck source=lib/command.sh
+source scripts/lib/command.sh
 SB_ROOT="$ROOT"
 SIM_PID=""
+COMMAND_PID=""
 cleanup() {
+  if [[ -n "$COMMAND_PID" ]]; then kill "$COMMAND_PID" 2>/dev/null || true; wait "$COMMAND_PID" 2>/dev/null || true; fi
   if [[ -n "$SIM_PID" ]]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
   sb_stop_fleet
   sb_stop_servers
@@ -49,12 +56,11 @@ sb_start_redis
 sb_start_postgres
 BIN="$ROOT/build/$PRESET"
 "$BIN/app/switchboard" db migrate --pg "$SB_PG_DSN"
+sb_create_logins
 
 sb_start_fleet
 # SB_SILENT_HOST=NAME: also a host whose bridge died (members stay, hashes expire).
 if [[ -n "${SB_SILENT_HOST:-}" ]]; then sb_add_silent_host "$SB_SILENT_HOST"; fi
-# SB_SHOT_RELOAD=host/app (+ SB_SHOT_RELOAD_REASON): the console reloads that app once it
-# may act (a real, audited command), so a screenshot shows a command in progress.
 
 # SB_BACKFILL=N: N spans of history first (ended sessions for the Traces search).
 if [[ "${SB_BACKFILL:-0}" -gt 0 ]]; then
@@ -67,7 +73,19 @@ fi
 SIM_PID=$!
 echo "simulator: scenario $SCENARIO (log $SB_RUN_DIR/sim.log)"
 
-ARGS=(--redis "$SB_REDIS_URI" --pg "$SB_PG_DSN" --operator "${USER:-demo}")
+# SB_DEMO_COMMAND=host/app: a reload of that app, sent SB_DEMO_COMMAND_AFTER_S seconds
+# (default 3) after the console starts, so a screenshot shows a command in progress.
+if [[ -n "${SB_DEMO_COMMAND:-}" ]]; then
+  (
+    sleep "${SB_DEMO_COMMAND_AFTER_S:-3}"
+    cmd=$(sb_send_command "${SB_DEMO_COMMAND%%/*}" "${SB_DEMO_COMMAND#*/}" reload all \
+      "demo: reload for the screenshot") && echo "command:  reload $SB_DEMO_COMMAND sent (cmd_id $cmd)"
+  ) &
+  COMMAND_PID=$!
+fi
+
+# The console logs in as the operator role (sb_create_logins), as in production.
+ARGS=(--redis "$SB_REDIS_URI" --pg "$SB_OPERATOR_PG_DSN" --operator "${USER:-demo}")
 # SB_TRACE=ID|auto: open that session in the Traces view (auto: newest with recovery events).
 if [[ -n "${SB_TRACE:-}" ]]; then ARGS+=(--trace "$SB_TRACE"); fi
 if [[ -n "$SHOTS" ]]; then

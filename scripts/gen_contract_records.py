@@ -74,7 +74,7 @@ RECORDS = [
    ('app','app','text',R,{}), ('pm_id','pmIdText','text',R,{}),
    ('requested_by','requestedBy','text',R,{}), ('client_host','clientHost','text',O,{}),
    ('reason','reason','text',R,{'cap':'caps::kMessage'}), ('requested_at','requestedAt','time',R,{}),
-   ('expires_at','expiresAt','time',R,{}), ('audit_id','auditId','optint',O,{'min':1}),
+   ('expires_at','expiresAt','time',R,{}), ('audit_id','auditId','int',R,{'min':1}),
   ],
   check='''    if (!v.cmdId.isEmpty() && QUuid::fromString(v.cmdId).isNull())
         r.addError(QStringLiteral("field cmd_id = ") + FieldReader::quote(v.cmdId.toUtf8())
@@ -86,11 +86,17 @@ RECORDS = [
             r.addError(QStringLiteral("field pm_id = ") + FieldReader::quote(v.pmIdText.toUtf8())
                        + QStringLiteral(" is not an integer or 'all'"));
     }
-    if (v.expiresAt != 0 && v.expiresAt < v.requestedAt)
-        r.addError(QStringLiteral("field expires_at is before requested_at"));
+    if (v.expiresAt != 0 && v.expiresAt <= v.requestedAt)
+        r.addError(QStringLiteral("field expires_at is not after requested_at"));
+    else if (v.expiresAt != 0 && v.requestedAt != 0 && v.expiresAt - v.requestedAt > kMaxTtlMs)
+        r.addError(QStringLiteral("field expires_at is more than %1 ms after requested_at")
+                       .arg(kMaxTtlMs));
 ''',
   includes=['<QUuid>'],
-  extra_h='''    // pm_id as a number; nullopt means "all" instances of the app.
+  extra_h='''    // expires_at - requested_at must be in (0, kMaxTtlMs]: both are Redis server time.
+    static constexpr qint64 kMaxTtlMs = 300000;
+
+    // pm_id as a number; nullopt means "all" instances of the app.
     std::optional<int> pmId() const;
     bool isExpired(qint64 nowMs) const { return nowMs >= expiresAt; }
 ''',

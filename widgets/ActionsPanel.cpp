@@ -14,11 +14,15 @@ ActionsPanel::ActionsPanel(QWidget *parent)
     : QWidget(parent)
     , m_list(new QTreeWidget(this))
 {
-    m_list->setColumnCount(5);
-    m_list->setHeaderLabels({QStringLiteral("Time"), QStringLiteral("Action"),
-                             QStringLiteral("State"), QStringLiteral("Elapsed"),
-                             QStringLiteral("Message")});
+    m_list->setColumnCount(ColumnCount);
+    m_list->setHeaderLabels({QStringLiteral("Time"), QStringLiteral("Action"), QStringLiteral("By"),
+                             QStringLiteral("State"), QStringLiteral("Elapsed")});
+    m_list->setColumnWidth(TimeColumn, 64);
+    m_list->setColumnWidth(ActionColumn, 210);
+    m_list->setColumnWidth(ByColumn, 165);
+    m_list->setColumnWidth(StateColumn, 95);
     m_list->setRootIsDecorated(false);
+    m_list->setItemsExpandable(false);
     m_list->setUniformRowHeights(true);
     m_list->header()->setStretchLastSection(true);
     m_list->setSortingEnabled(false);
@@ -37,25 +41,65 @@ void ActionsPanel::showProgress(const ControlProgress &p)
         m_list->insertTopLevelItem(0, item); // newest first
         m_items.insert(p.actionId, item);
         item->setText(
-            0, QDateTime::fromMSecsSinceEpoch(p.startedAtMs).toString(QStringLiteral("HH:mm:ss")));
-        item->setToolTip(0,
+            TimeColumn,
+            QDateTime::fromMSecsSinceEpoch(p.startedAtMs).toString(QStringLiteral("HH:mm:ss")));
+        item->setToolTip(TimeColumn,
                          QDateTime::fromMSecsSinceEpoch(p.startedAtMs)
                              .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")));
-        item->setText(1, p.request.describe());
-        item->setToolTip(1, QStringLiteral("cmd_id %1\nreason: %2").arg(p.cmdId, p.request.reason));
+        item->setText(ActionColumn, p.request.describe());
+        item->setToolTip(ActionColumn,
+                         QStringLiteral("cmd_id %1\nreason: %2").arg(p.cmdId, p.request.reason));
+        // The message on its own line under the action, across the columns: a rejected
+        // command's reason is read in full, not cut off at the panel's edge.
+        auto *line = new QTreeWidgetItem(item);
+        line->setFirstColumnSpanned(true);
+        line->setFlags(Qt::ItemIsEnabled);
+        item->setExpanded(true);
     }
+    // Who acted: the display name, and the database role the server stamped on the
+    // request row (the identity the bridge checks).
+    item->setText(ByColumn, p.actedBy());
+    item->setToolTip(
+        ByColumn,
+        p.dbRole.isEmpty()
+            ? QStringLiteral("operator %1; database role not known yet").arg(p.operatorName)
+            : QStringLiteral("operator %1 (display name); the request row was "
+                             "written by database role %2")
+                  .arg(p.operatorName, p.dbRole));
     const StatusKind kind = !p.isFinal() ? StatusKind::Busy
         : p.succeeded                    ? StatusKind::Ok
                                          : StatusKind::Error;
-    item->setIcon(2, statusIcon(kind));
-    item->setText(2, p.isFinal() ? p.state : p.state + QStringLiteral("…"));
-    item->setForeground(2, statusColor(kind, palette()));
-    item->setText(3,
+    item->setIcon(StateColumn, statusIcon(kind));
+    item->setText(StateColumn, p.isFinal() ? p.state : p.state + QStringLiteral("…"));
+    item->setForeground(StateColumn, statusColor(kind, palette()));
+    item->setText(ElapsedColumn,
                   QStringLiteral("%1 s").arg((p.updatedAtMs - p.startedAtMs) / 1000.0, 0, 'f', 1));
-    item->setTextAlignment(3, Qt::AlignRight | Qt::AlignVCenter);
-    item->setText(4, p.message);
-    item->setToolTip(
-        4, p.message + (p.auditId ? QStringLiteral("\naudit row %1").arg(*p.auditId) : QString()));
+    QTreeWidgetItem *line = item->child(0);
+    line->setText(0, QStringLiteral("    ") + p.message);
+    line->setForeground(0,
+                        kind == StatusKind::Error ? statusColor(kind, palette())
+                                                  : palette().color(QPalette::PlaceholderText));
+    QString tip = p.message;
+    if (p.auditId)
+        tip += QStringLiteral("\naudit row %1").arg(*p.auditId);
+    if (p.requestedAtMs > 0)
+        tip += QStringLiteral("\nrequested %1, expires %2 (Redis server time)")
+                   .arg(QDateTime::fromMSecsSinceEpoch(p.requestedAtMs)
+                            .toString(QStringLiteral("HH:mm:ss.zzz")),
+                        QDateTime::fromMSecsSinceEpoch(p.expiresAtMs)
+                            .toString(QStringLiteral("HH:mm:ss.zzz")));
+    line->setToolTip(0, tip);
+    item->setToolTip(StateColumn, tip);
+}
+
+QString ActionsPanel::text(int actionId, Column column) const
+{
+    const QTreeWidgetItem *item = m_items.value(actionId);
+    if (!item)
+        return {};
+    if (column == MessageColumn)
+        return item->child(0)->text(0).trimmed();
+    return item->text(column);
 }
 
 } // namespace switchboard

@@ -30,7 +30,8 @@ QByteArrayList ControlCommand::requiredFieldNames()
     return {QByteArrayLiteral("cmd_id"),       QByteArrayLiteral("action"),
             QByteArrayLiteral("app"),          QByteArrayLiteral("pm_id"),
             QByteArrayLiteral("requested_by"), QByteArrayLiteral("reason"),
-            QByteArrayLiteral("requested_at"), QByteArrayLiteral("expires_at")};
+            QByteArrayLiteral("requested_at"), QByteArrayLiteral("expires_at"),
+            QByteArrayLiteral("audit_id")};
 }
 
 Parsed<ControlCommand> ControlCommand::parse(const RecordFields &f, const QString &recordId)
@@ -51,7 +52,8 @@ Parsed<ControlCommand> ControlCommand::parse(const RecordFields &f, const QStrin
     v.reason = r.text("reason", FieldReader::Required, caps::kMessage);
     v.requestedAt = r.time("requested_at", FieldReader::Required);
     v.expiresAt = r.time("expires_at", FieldReader::Required);
-    v.auditId = r.optInteger("audit_id", 1);
+    v.auditId
+        = r.integer("audit_id", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 0);
     if (!v.cmdId.isEmpty() && QUuid::fromString(v.cmdId).isNull())
         r.addError(QStringLiteral("field cmd_id = ") + FieldReader::quote(v.cmdId.toUtf8())
                    + QStringLiteral(" is not a UUID"));
@@ -62,8 +64,11 @@ Parsed<ControlCommand> ControlCommand::parse(const RecordFields &f, const QStrin
             r.addError(QStringLiteral("field pm_id = ") + FieldReader::quote(v.pmIdText.toUtf8())
                        + QStringLiteral(" is not an integer or 'all'"));
     }
-    if (v.expiresAt != 0 && v.expiresAt < v.requestedAt)
-        r.addError(QStringLiteral("field expires_at is before requested_at"));
+    if (v.expiresAt != 0 && v.expiresAt <= v.requestedAt)
+        r.addError(QStringLiteral("field expires_at is not after requested_at"));
+    else if (v.expiresAt != 0 && v.requestedAt != 0 && v.expiresAt - v.requestedAt > kMaxTtlMs)
+        r.addError(QStringLiteral("field expires_at is more than %1 ms after requested_at")
+                       .arg(kMaxTtlMs));
     return Parsed<ControlCommand>(QString::fromLatin1(kKind), id, std::move(v), r.errors());
 }
 
@@ -79,7 +84,7 @@ RecordFields ControlCommand::toFields(FieldWriter::Target target) const
     w.text("reason", this->reason);
     w.time("requested_at", this->requestedAt);
     w.time("expires_at", this->expiresAt);
-    w.optInteger("audit_id", this->auditId);
+    w.integer("audit_id", this->auditId);
     return w.take();
 }
 

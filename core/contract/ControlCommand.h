@@ -27,7 +27,7 @@ struct ControlCommand
     QString reason;
     qint64 requestedAt = 0;
     qint64 expiresAt = 0;
-    std::optional<qint64> auditId;
+    qint64 auditId = 0;
 
     // Every field / column name, in contract order; and the ones a record must have.
     static QByteArrayList fieldNames(FieldWriter::Target target = FieldWriter::Target::Redis);
@@ -37,6 +37,9 @@ struct ControlCommand
     static Parsed<ControlCommand> parse(const RecordFields &fields,
                                         const QString &recordId = QString());
     RecordFields toFields(FieldWriter::Target target = FieldWriter::Target::Redis) const;
+
+    // expires_at - requested_at must be in (0, kMaxTtlMs]: both are Redis server time.
+    static constexpr qint64 kMaxTtlMs = 300000;
 
     // pm_id as a number; nullopt means "all" instances of the app.
     std::optional<int> pmId() const;

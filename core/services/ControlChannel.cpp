@@ -7,10 +7,11 @@
 #include "core/redis/RedisClient.h"
 #include "core/redis/RedisStreamEntry.h"
 #include "core/redis/RedisStreamReader.h"
+#include "core/redis/ServerClock.h"
 
-#include <QDateTime>
 #include <QUuid>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -18,15 +19,23 @@ namespace switchboard {
 
 namespace {
 
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
 std::string s(const QString &text)
 {
     return text.toStdString();
 }
+
+// The longest wait a bridge's deadline_ms may ask for: a bigger number is a broken or
+// hostile report, not a reason to wait for hours.
+constexpr qint64 kMaxDeadlineMs = 30 * 60 * 1000;
+
+const char kRequestActionSignature[]
+    = "agentops.request_action(text,text,text,text,text,text,jsonb,text,text)";
+
+struct RequestRow
+{
+    qint64 id = 0;
+    std::string dbRole;
+};
 
 } // namespace
 
@@ -38,7 +47,12 @@ ControlChannel::ControlChannel(RedisClient *client, const RedisConnectionOptions
     , m_pool(pool)
     , m_keys(std::move(keys))
     , m_options(std::move(options))
+    , m_clock(m_options.clock)
 {
+    if (!m_clock) {
+        m_clock = new ServerClock(client, this);
+        m_clock->start();
+    }
     m_results->setBlockMs(1000);
     connect(m_results, &RedisStreamReader::entries, this,
             [this](const QByteArray &, const QList<RedisStreamEntry> &batch) { onResults(batch); });
@@ -62,20 +76,26 @@ void ControlChannel::probePermissions()
         m_permission.reason = why.join(QStringLiteral("; "));
         Q_EMIT permissionChanged(m_permission);
     };
+    // The audit row is written through agentops.request_action (migration 002): EXECUTE
+    // on it is what an operator needs. -1: the function is not there (older schema).
     m_pool->submit(
         PgJobSpec {PgTarget::Primary, true, 5000, QStringLiteral("permission probe")}, this,
         [](pqxx::transaction_base &tx) {
-            return tx
-                .exec1("SELECT has_table_privilege(current_user, "
-                       "'agentops.operator_actions', 'INSERT')")[0]
-                .as<bool>();
+            const std::string sig = kRequestActionSignature;
+            const auto row = tx.exec_params1(
+                "SELECT CASE WHEN to_regprocedure($1) IS NULL THEN -1 "
+                "WHEN has_function_privilege(current_user, $1, 'EXECUTE') THEN 1 ELSE 0 END",
+                sig);
+            return row[0].as<int>();
         },
-        [this, done](const PgResult<bool> &r) {
-            m_pgOk = r.ok() && r.value;
+        [this, done](const PgResult<int> &r) {
+            m_pgOk = r.ok() && r.value == 1;
             m_pgReason = !r.ok()
                 ? QStringLiteral("cannot check the Postgres role: %1").arg(r.status.message)
-                : QStringLiteral("the Postgres role may not INSERT into "
-                                 "agentops.operator_actions (audit)");
+                : r.value < 0 ? QStringLiteral("the database has no agentops.request_action "
+                                               "(schema older than migration 002)")
+                              : QStringLiteral("the Postgres role may not EXECUTE "
+                                               "agentops.request_action (audit row)");
             done();
         });
     // Redis 7: ask the server whether this user could XADD to a control stream.
@@ -114,7 +134,7 @@ void ControlChannel::update(ControlProgress &p, ControlProgress::Phase phase, co
     p.state = state;
     if (!message.isNull())
         p.message = message;
-    p.updatedAtMs = nowMs();
+    p.updatedAtMs = m_clock->localMs();
     Q_EMIT progress(p);
 }
 
@@ -125,29 +145,31 @@ int ControlChannel::request(const ControlRequest &request)
     p.actionId = id;
     p.cmdId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     p.request = request;
-    p.startedAtMs = nowMs();
+    p.operatorName = m_options.operatorName;
+    p.startedAtMs = m_clock->localMs();
     update(p, ControlProgress::Phase::Auditing, QStringLiteral("writing audit row"));
 
-    nlohmann::json params = {{"cmd_id", s(p.cmdId)},
-                             {"host", s(request.host)},
-                             {"app", s(request.app)},
-                             {"exec_mode", s(enumToText(request.execMode))}};
-    params["pm_id"] = request.pmId ? nlohmann::json(*request.pmId) : nlohmann::json("all");
-    const std::string op = s(m_options.operatorName), client = s(m_options.clientHost),
-                      action = s(enumToText(request.action)), target = s(request.target()),
-                      reason = s(request.reason), paramsText = params.dump();
+    const nlohmann::json params = {{"exec_mode", s(enumToText(request.execMode))}};
+    const std::string action = s(enumToText(request.action)), host = s(request.host),
+                      app = s(request.app),
+                      pmId = request.pmId ? std::to_string(*request.pmId) : std::string("all"),
+                      cmdId = s(p.cmdId), reason = s(request.reason), paramsText = params.dump(),
+                      op = s(m_options.operatorName), client = s(m_options.clientHost);
     m_pool->submit(
         PgJobSpec {PgTarget::Primary, false, 5000, QStringLiteral("audit request")}, this,
         [=](pqxx::transaction_base &tx) {
-            return tx
-                .exec_params1("INSERT INTO agentops.operator_actions "
-                              "(operator, client_host, action, target, reason, params, "
-                              "outcome) VALUES ($1, $2, $3, $4, $5, $6::jsonb, "
-                              "'requested') RETURNING id",
-                              op, client, action, target, reason, paramsText)[0]
-                .as<qint64>();
+            // The server writes the row and stamps db_role (session_user): the bridge
+            // runs the command only if this row exists and an operator role wrote it.
+            const auto row = tx.exec_params1(
+                "SELECT id, db_role FROM agentops.request_action($1, $2, $3, $4, $5, $6, "
+                "$7::jsonb, $8, $9)",
+                action, host, app, pmId, cmdId, reason, paramsText, op, client);
+            RequestRow out;
+            out.id = row[0].as<qint64>();
+            out.dbRole = row[1].is_null() ? std::string() : row[1].as<std::string>();
+            return out;
         },
-        [this, id](const PgResult<qint64> &r) {
+        [this, id](const PgResult<RequestRow> &r) {
             if (!r.ok()) {
                 // No audit row, no command: the action never reaches production.
                 ControlProgress &p = m_actions[id];
@@ -156,15 +178,18 @@ int ControlChannel::request(const ControlRequest &request)
                        QStringLiteral("audit row could not be written: %1").arg(r.status.message));
                 return;
             }
-            audited(id, r.value);
+            audited(id, r.value.id, QString::fromStdString(r.value.dbRole));
         });
     return id;
 }
 
-void ControlChannel::audited(int id, qint64 auditId)
+void ControlChannel::audited(int id, qint64 auditId, const QString &dbRole)
 {
-    m_actions[id].auditId = auditId;
-    ensureFollowing([this, id] { send(id); });
+    ControlProgress &p = m_actions[id];
+    p.auditId = auditId;
+    p.dbRole = dbRole;
+    // Follow the results first, then make sure the times are the server's, then send.
+    ensureFollowing([this, id] { m_clock->whenMeasured(this, [this, id] { send(id); }); });
 }
 
 void ControlChannel::ensureFollowing(std::function<void()> then)
@@ -190,6 +215,13 @@ void ControlChannel::ensureFollowing(std::function<void()> then)
 void ControlChannel::send(int id)
 {
     ControlProgress &p = m_actions[id];
+    if (m_client->state() != RedisConnection::State::Ready) {
+        // Never written: the connection is down, so this is certain.
+        return finish(id, QStringLiteral("not sent"),
+                      QStringLiteral("command not sent: Redis is not connected (%1)")
+                          .arg(m_client->stateText()),
+                      false);
+    }
     ControlCommand cmd;
     cmd.cmdId = p.cmdId;
     cmd.action = p.request.action;
@@ -198,33 +230,87 @@ void ControlChannel::send(int id)
     cmd.requestedBy = m_options.operatorName;
     cmd.clientHost = m_options.clientHost;
     cmd.reason = p.request.reason;
-    cmd.requestedAt = nowMs();
-    cmd.expiresAt = cmd.requestedAt + m_options.commandTtlMs;
-    cmd.auditId = p.auditId;
+    // Redis server time, like the bridge's expiry check: a skewed laptop cannot send a
+    // command that is already expired, or one that lives far too long.
+    cmd.requestedAt = m_clock->nowMs();
+    cmd.expiresAt = cmd.requestedAt
+        + std::clamp<qint64>(m_options.commandTtlMs, 1, ControlCommand::kMaxTtlMs);
+    cmd.auditId = *p.auditId;
+    p.requestedAtMs = cmd.requestedAt;
+    p.expiresAtMs = cmd.expiresAt;
     QList<QByteArray> args {"XADD", m_keys.control(p.request.host), "MAXLEN", "~", "10000", "*"};
     args += cmd.toFields().toFlatList();
     m_byCmdId.insert(p.cmdId, id);
-    update(p, ControlProgress::Phase::Sending, QStringLiteral("sending"));
-    m_client->command(args, this, [this, id](const RedisReply &r) {
+    const QString clockNote = m_clock->isMeasured()
+        ? QString()
+        : QStringLiteral(" (the Redis server's time could not be read: %1; the command "
+                         "carries this machine's time)")
+              .arg(m_clock->lastError());
+    update(p, ControlProgress::Phase::Sending, QStringLiteral("sending"), clockNote);
+    m_sent[id].start();
+    m_client->command(args, this, [this, id, clockNote](const RedisReply &r) {
         ControlProgress &p = m_actions[id];
-        if (!r.isString())
-            return finish(id, QStringLiteral("failed"),
-                          QStringLiteral("command not sent: %1").arg(r.toDebugText()), false);
-        if (p.isFinal())
-            return; // the bridge answered before the XADD reply was read
-        update(p, ControlProgress::Phase::Waiting, QStringLiteral("sent"),
-               QStringLiteral("waiting for the bridge on %1").arg(p.request.host));
-        auto *timer = new QTimer(this);
+        if (p.phase != ControlProgress::Phase::Sending)
+            return; // the bridge answered before the XADD reply was read: it got there
+        if (r.isString()) {
+            update(p, ControlProgress::Phase::Waiting, QStringLiteral("sent"),
+                   QStringLiteral("waiting for the bridge on %1").arg(p.request.host) + clockNote);
+            return armTimer(id, m_options.answerTimeoutMs);
+        }
+        if (r.isLocalError()) {
+            // The connection dropped or the reply timed out after the command was written:
+            // it may be in the stream, and the bridge may run it. Not "not sent": keep
+            // following the results, the bridge's answer resolves it.
+            m_lostReply.insert(id, r.errorMessage());
+            update(p, ControlProgress::Phase::Waiting, QStringLiteral("unknown"),
+                   QStringLiteral("unknown: check before retrying. The reply to the command was "
+                                  "lost (%1); it may have reached the bridge on %2, whose "
+                                  "results are still followed")
+                       .arg(r.errorMessage(), p.request.host));
+            return armTimer(id, m_options.answerTimeoutMs);
+        }
+        // The server's own refusal (NOPERM, OOM, …): certainly not in the stream.
+        finish(id, QStringLiteral("failed"),
+               QStringLiteral("command not sent: %1").arg(r.toDebugText()), false);
+    });
+}
+
+void ControlChannel::armTimer(int id, qint64 ms)
+{
+    QTimer *timer = m_timers.value(id);
+    if (!timer) {
+        timer = new QTimer(this);
         timer->setSingleShot(true);
         m_timers.insert(id, timer);
-        connect(timer, &QTimer::timeout, this, [this, id] {
-            finish(id, QStringLiteral("no answer"),
-                   QStringLiteral("no answer from the bridge after %1 s")
-                       .arg(m_options.answerTimeoutMs / 1000),
-                   false);
-        });
-        timer->start(m_options.answerTimeoutMs);
-    });
+        connect(timer, &QTimer::timeout, this, [this, id] { onTimeout(id); });
+    }
+    timer->start(int(std::clamp<qint64>(ms, 0, kMaxDeadlineMs)));
+}
+
+int ControlChannel::secondsSinceSent(int id) const
+{
+    const auto it = m_sent.constFind(id);
+    // Rounded: a coarse timer may fire up to 5 % early.
+    return it == m_sent.cend() ? 0 : int((it->elapsed() + 500) / 1000);
+}
+
+void ControlChannel::onTimeout(int id)
+{
+    const ControlProgress &p = m_actions[id];
+    if (p.isFinal())
+        return;
+    if (p.state == QLatin1String("unknown")) {
+        return finish(id, QStringLiteral("unknown"),
+                      QStringLiteral("unknown: check before retrying. The reply to the command "
+                                     "was lost (%1) and the bridge on %2 has not reported on it "
+                                     "in %3 s")
+                          .arg(m_lostReply.value(id), p.request.host)
+                          .arg(secondsSinceSent(id)),
+                      false, true);
+    }
+    finish(id, QStringLiteral("no answer"),
+           QStringLiteral("no answer from the bridge after %1 s").arg(secondsSinceSent(id)), false,
+           true);
 }
 
 void ControlChannel::onResults(const QList<RedisStreamEntry> &batch)
@@ -238,25 +324,59 @@ void ControlChannel::onResults(const QList<RedisStreamEntry> &batch)
         const int id = m_byCmdId.value(parsed.value().cmdId);
         if (!id || !parsed.isOk())
             continue; // another console's command, or a bad entry we cannot attribute
-        ControlProgress &p = m_actions[id];
-        if (p.isFinal())
-            continue;
-        const ControlResult &res = parsed.value();
-        const QString state = enumToText(res.state);
-        if (res.isFinal())
-            finish(id, state, res.message, res.state == ControlState::Succeeded);
-        else
-            update(p, ControlProgress::Phase::Waiting, state, res.message);
+        onResult(id, parsed.value());
     }
 }
 
-void ControlChannel::finish(int id, const QString &state, const QString &message, bool succeeded)
+void ControlChannel::onResult(int id, const ControlResult &res)
+{
+    ControlProgress &p = m_actions[id];
+    // Only the bridge of the target host speaks for the command: anyone who can write
+    // the results stream could otherwise report a success that never happened.
+    if (res.host != p.request.host)
+        return;
+    const QString state = enumToText(res.state);
+    QString message = res.message;
+    if (res.state == ControlState::Rejected && message.isEmpty())
+        message = QStringLiteral("refused by the bridge on %1 (no reason given)").arg(res.host);
+    if (p.isFinal()) {
+        // After "no answer" / "unknown" the console stopped waiting, not listening: the
+        // bridge's final word is still the truth, shown and audited as another outcome row.
+        if (!p.provisional || !res.isFinal())
+            return;
+        p.provisional = false;
+        p.late = true;
+        p.succeeded = res.state == ControlState::Succeeded;
+        update(p, ControlProgress::Phase::Done, state,
+               message + QStringLiteral(" (reported after the console had stopped waiting)"));
+        auditOutcome(p);
+        return;
+    }
+    if (res.isFinal())
+        return finish(id, state, message, res.state == ControlState::Succeeded);
+    if (!m_timers.contains(id)) // a report overtook the XADD reply: the wait starts here
+        armTimer(id, m_options.answerTimeoutMs);
+    if (res.state == ControlState::Running && res.detail.is_object()) {
+        // The bridge says how long it may still take (timeout, grace, readiness wait): a
+        // 70 s cluster reload is not "no answer" after 60 s.
+        const auto it = res.detail.find("deadline_ms");
+        if (it != res.detail.end() && it->is_number() && it->get<double>() > 0)
+            armTimer(id,
+                     qint64(std::min<double>(it->get<double>(), double(kMaxDeadlineMs)))
+                         + m_options.answerMarginMs);
+    }
+    update(p, ControlProgress::Phase::Waiting, state, message);
+}
+
+void ControlChannel::finish(int id, const QString &state, const QString &message, bool succeeded,
+                            bool provisional)
 {
     ControlProgress &p = m_actions[id];
     if (p.isFinal())
         return;
     delete m_timers.take(id);
     p.succeeded = succeeded;
+    p.provisional = provisional;
     update(p, ControlProgress::Phase::Done, state, message);
     auditOutcome(p);
 }
@@ -268,29 +388,28 @@ void ControlChannel::auditOutcome(const ControlProgress &p)
     const std::string outcome = p.succeeded     ? "succeeded"
         : p.state == QStringLiteral("rejected") ? "refused"
                                                 : "failed";
-    const nlohmann::json detail
+    nlohmann::json detail
         = {{"cmd_id", s(p.cmdId)}, {"state", s(p.state)}, {"message", s(p.message.left(16384))}};
-    const std::string op = s(m_options.operatorName), client = s(m_options.clientHost),
-                      action = s(enumToText(p.request.action)), target = s(p.request.target()),
-                      reason = s(p.request.reason), detailText = detail.dump();
+    if (p.late)
+        detail["late"] = true;
+    const std::string client = s(m_options.clientHost), detailText = detail.dump();
     const qint64 ref = *p.auditId;
     const int id = p.actionId;
     m_pool->submit(
         PgJobSpec {PgTarget::Primary, false, 5000, QStringLiteral("audit outcome")}, this,
         [=](pqxx::transaction_base &tx) {
-            tx.exec_params0("INSERT INTO agentops.operator_actions "
-                            "(operator, client_host, action, target, reason, outcome, detail, "
-                            "ref_id) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)",
-                            op, client, action, target, reason, outcome, detailText, ref);
-            return true;
+            return tx
+                .exec_params1("SELECT agentops.record_action_outcome($1, $2, $3::jsonb, $4)", ref,
+                              outcome, detailText, client)[0]
+                .as<qint64>();
         },
-        [this, id](const PgResult<bool> &r) {
+        [this, id](const PgResult<qint64> &r) {
             if (r.ok())
                 return;
             ControlProgress &p = m_actions[id];
             p.message
                 += QStringLiteral(" (the outcome could not be audited: %1)").arg(r.status.message);
-            p.updatedAtMs = nowMs();
+            p.updatedAtMs = m_clock->localMs();
             Q_EMIT progress(p);
         });
 }

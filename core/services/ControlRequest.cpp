@@ -15,4 +15,11 @@ QString ControlRequest::describe() const
              pmId ? QStringLiteral("pm_id %1").arg(*pmId) : QStringLiteral("all instances"), host);
 }
 
+QString ControlProgress::actedBy() const
+{
+    if (dbRole.isEmpty())
+        return operatorName;
+    return QStringLiteral("%1 (db: %2)").arg(operatorName, dbRole);
+}
+
 } // namespace switchboard

@@ -1,5 +1,7 @@
 # A real PM2 daemon with sample agents and the Switchboard bridge, for the demo.
-# Source after servers.sh; needs SB_RUN_DIR and SB_REDIS_URI. sb_stop_fleet stops it all.
+# Source after servers.sh; needs SB_RUN_DIR and SB_REDIS_URI, and SB_BRIDGE_PG_DSN (a login
+# in agentops_bridge, sb_create_logins: the bridge checks each command's audit row with it;
+# passed in its environment). sb_stop_fleet stops it all.
 
 SB_PM2_HOME=""
 SB_BRIDGE_PID=""
@@ -24,7 +26,7 @@ module.exports = { apps: [
 JS
   sb_pm2 start "$SB_RUN_DIR/ecosystem.config.js" >/dev/null
   SWITCHBOARD_BRIDGE_REDIS_URI="$SB_REDIS_URI" SWITCHBOARD_BRIDGE_HOST="demo-pm2-host" \
-    SWITCHBOARD_BRIDGE_PG_DSN="${SB_PG_DSN:-}" \
+    SWITCHBOARD_BRIDGE_PG_DSN="${SB_BRIDGE_PG_DSN:-}" \
     PM2_HOME="$SB_PM2_HOME" node "$SB_ROOT/bridge/src/main.js" >"$SB_RUN_DIR/bridge.log" 2>&1 &
   SB_BRIDGE_PID=$!
   echo "pm2:      4 sample agents on host demo-pm2-host, bridge pid $SB_BRIDGE_PID (log $SB_RUN_DIR/bridge.log)"
@@ -36,7 +38,7 @@ JS
 sb_add_silent_host() {
   local host=$1
   SWITCHBOARD_BRIDGE_REDIS_URI="$SB_REDIS_URI" SWITCHBOARD_BRIDGE_HOST="$host" \
-    PM2_HOME="$SB_PM2_HOME" node "$SB_ROOT/bridge/src/main.js" >"$SB_RUN_DIR/bridge-$host.log" 2>&1 &
+    SWITCHBOARD_BRIDGE_PG_DSN="${SB_BRIDGE_PG_DSN:-}" PM2_HOME="$SB_PM2_HOME" node "$SB_ROOT/bridge/src/main.js" >"$SB_RUN_DIR/bridge-$host.log" 2>&1 &
   local pid=$!
   sleep "${SB_SILENT_BEATS_S:-5}"
   kill -9 "$pid" 2>/dev/null || true

@@ -57,6 +57,22 @@ sb_start_postgres() {
   echo "postgres: $SB_PG_DSN"
 }
 
+# After the migrations (they create the group roles): the login roles of the demo, as a
+# production database would have them. The console logs in as an operator (its audit rows
+# carry that db_role, which the bridge checks), the bridge as agentops_bridge. The
+# throwaway server trusts loopback logins, so no password exists to leak.
+sb_create_logins() {
+  sb_as_postgres "$SB_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$SB_PG_PORT" -U postgres -d agentops \
+    -v ON_ERROR_STOP=1 <<'SQL'
+SET statement_timeout = '10s';
+CREATE ROLE sb_operator LOGIN IN ROLE agentops_operator;
+CREATE ROLE sb_bridge LOGIN IN ROLE agentops_bridge;
+SQL
+  SB_OPERATOR_PG_DSN="host=127.0.0.1 port=$SB_PG_PORT user=sb_operator dbname=agentops"
+  SB_BRIDGE_PG_DSN="host=127.0.0.1 port=$SB_PG_PORT user=sb_bridge dbname=agentops"
+  echo "postgres: logins sb_operator (agentops_operator, the console) and sb_bridge (agentops_bridge)"
+}
+
 sb_stop_servers() {
   if [[ -n "$SB_PG_DATA" && -f "$SB_PG_DATA/postmaster.pid" ]]; then
     sb_as_postgres "$SB_PG_BIN/pg_ctl" -D "$SB_PG_DATA" -m fast -w stop >/dev/null 2>&1 || true

@@ -111,6 +111,7 @@ QList<RecordType> allTypes()
     cmd.reason = QStringLiteral("memory leak");
     cmd.requestedAt = kT0;
     cmd.expiresAt = kT0 + 60000;
+    cmd.auditId = 1234;
 
     ControlResult res;
     res.cmdId = cmd.cmdId;
@@ -638,7 +639,19 @@ void TstContractParsers::controlCommandChecks()
     QCOMPARE(ControlCommand::parse(with(c, "cmd_id", "42")).reason(),
              QStringLiteral("field cmd_id = '42' is not a UUID"));
     QCOMPARE(ControlCommand::parse(with(c, "expires_at", "1")).reason(),
-             QStringLiteral("field expires_at is before requested_at"));
+             QStringLiteral("field expires_at is not after requested_at"));
+    QCOMPARE(ControlCommand::parse(with(c, "expires_at", QByteArray::number(kT0))).reason(),
+             QStringLiteral("field expires_at is not after requested_at"));
+    // Contract v2: at most 5 minutes between request and expiry, and an audit row.
+    QVERIFY(ControlCommand::parse(with(c, "expires_at", QByteArray::number(kT0 + 300000))).isOk());
+    QCOMPARE(
+        ControlCommand::parse(with(c, "expires_at", QByteArray::number(kT0 + 300001))).reason(),
+        QStringLiteral("field expires_at is more than 300000 ms after requested_at"));
+    QCOMPARE(ControlCommand::parse(without(c, "audit_id")).reason(),
+             QStringLiteral("field audit_id is missing"));
+    QCOMPARE(ControlCommand::parse(with(c, "audit_id", "")).reason(),
+             QStringLiteral("field audit_id is empty"));
+    QCOMPARE(p.value().auditId, 1234);
     QCOMPARE(ControlCommand::parse(with(c, "action", "delete")).reason(),
              QStringLiteral("field action = 'delete' is not one of reload|restart"));
 }

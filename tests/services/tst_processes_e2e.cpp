@@ -1,13 +1,19 @@
-// End to end with everything real: a PM2 daemon running the sample agents, the bridge,
-// Redis, Postgres. The console's own code path (IndexDeltaPoller -> ProcessTreeModel for
-// the view, ControlChannel for the action) reloads an agent: PM2's restart count goes up,
-// the bridge's result arrives, and both audit rows exist, linked. A command for an app
-// the host does not run is rejected by the bridge and audited as refused; a role without
-// INSERT on operator_actions is told so by the permission probe, before any click.
+// End to end with everything real: a PM2 daemon running the sample agents, the bridge
+// (with its own Postgres login in agentops_bridge, passed in its environment), Redis,
+// Postgres. The console's own code path (IndexDeltaPoller -> ProcessTreeModel for the
+// view, ControlChannel for the action) reloads an agent as an operator login: PM2's
+// restart count goes up, the bridge's result arrives, and both audit rows exist, linked,
+// the request stamped with the operator's database role. The console's laptop clock is
+// off (the tree's by +10 s, the channel's by -60 s): the hosts are not shown silent and the
+// command is not expired, because both judge by the Redis server's TIME. A command for an
+// app the host does not run is rejected by the bridge with its reason and audited as
+// refused; a role without EXECUTE on agentops.request_action is told so by the permission
+// probe, before any click.
 #include "core/contract/Keys.h"
 #include "core/pg/PgPool.h"
 #include "core/redis/RedisClient.h"
 #include "core/redis/RedisUri.h"
+#include "core/redis/ServerClock.h"
 #include "core/services/ControlChannel.h"
 #include "core/services/IndexDeltaPoller.h"
 #include "models/ProcessTreeModel.h"
@@ -16,6 +22,7 @@
 #include "support/RedisServer.h"
 
 #include <QAbstractItemModelTester>
+#include <QDateTime>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -34,7 +41,16 @@ private Q_SLOTS:
         QVERIFY2(m_redis.start(), qPrintable(m_redis.error()));
         QVERIFY2(m_pg.start(), qPrintable(m_pg.error()));
         QVERIFY2(m_pg.createDatabase(QStringLiteral("sb")), qPrintable(m_pg.error()));
+        // An operator's login for the console, the bridge's own login for the bridge.
+        QVERIFY2(m_pg.createLogin(QStringLiteral("ops_e2e"), QStringLiteral("pw-ops"),
+                                  {QStringLiteral("agentops_operator")}),
+                 qPrintable(m_pg.error()));
+        QVERIFY2(m_pg.createLogin(QStringLiteral("bridge_e2e"), QStringLiteral("pw-bridge"),
+                                  {QStringLiteral("agentops_bridge")}),
+                 qPrintable(m_pg.error()));
         m_fleet = std::make_unique<Pm2Fleet>(m_redis.uri(), QStringLiteral("e2e-host"));
+        m_fleet->setPgDsn(m_pg.loginDsn(QStringLiteral("bridge_e2e"), QStringLiteral("pw-bridge"),
+                                        QStringLiteral("sb")));
         QVERIFY2(m_fleet->start(), qPrintable(m_fleet->error()));
     }
     void cleanupTestCase() { m_fleet.reset(); }
@@ -44,11 +60,19 @@ private Q_SLOTS:
         RedisConnectionOptions ro = RedisUri::parse(m_redis.uri())->toOptions();
         RedisClient client(ro);
         client.open();
-        PgPool pool(PgConfig(m_pg.dsn(QStringLiteral("sb"))));
+        PgPool pool(operatorPool());
         const Keys keys;
+        // Two laptops' clocks: 10 s fast for the tree, 60 s slow for the command.
+        ServerClock fast(&client), slow(&client);
+        fast.setLocalClock([] { return QDateTime::currentMSecsSinceEpoch() + 10000; });
+        slow.setLocalClock([] { return QDateTime::currentMSecsSinceEpoch() - 60000; });
+        fast.start();
+        slow.start();
+        QTRY_VERIFY_WITH_TIMEOUT(fast.isMeasured() && slow.isMeasured(), 10000);
 
         // The view's data path: the tree fills with the 4 instances of e2e-host.
         ProcessTreeModel model;
+        model.setClock([&fast] { return fast.nowMs(); });
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         IndexDeltaPoller::Options po;
@@ -71,11 +95,16 @@ private Q_SLOTS:
         QVERIFY(row.isValid());
         QCOMPARE(row.data(ProcessTreeModel::ExecModeRole).toString(), QStringLiteral("fork"));
         QCOMPARE(row.siblingAtColumn(ProcessTreeModel::Restarts).data().toInt(), before);
+        QVERIFY(!row.data(ProcessTreeModel::SilentRole).toBool()); // not "silent since"
+        const QModelIndex hostRow = model.index(0, 0);
+        QCOMPARE(hostRow.data().toString(), QStringLiteral("e2e-host"));
+        QVERIFY(!hostRow.data(ProcessTreeModel::SilentRole).toBool());
 
         ControlChannel::Options co;
         co.operatorName = QStringLiteral("e2e-operator");
         co.clientHost = QStringLiteral("e2e-console");
         co.answerTimeoutMs = 45000;
+        co.clock = &slow;
         ControlChannel channel(&client, ro, &pool, keys, co);
         QSignalSpy perm(&channel, &ControlChannel::permissionChanged);
         channel.probePermissions();
@@ -103,6 +132,8 @@ private Q_SLOTS:
         for (const ControlProgress &p : std::as_const(steps))
             states << p.state;
         QVERIFY2(states.contains(QStringLiteral("running")), qPrintable(states.join(u',')));
+        QVERIFY(!states.contains(QStringLiteral("expired")));
+        QCOMPARE(last.actedBy(), QStringLiteral("e2e-operator (db: ops_e2e)"));
 
         // PM2 itself counted the restart, and the view's row shows it.
         QVERIFY(m_fleet->restarts(QStringLiteral("reasoner"), pmId) > before);
@@ -120,15 +151,16 @@ private Q_SLOTS:
         const QByteArray rows = m_pg.psql(
             QStringLiteral("sb"),
             QStringLiteral("SELECT a.outcome || ',' || a.target || ',' || a.operator || ','"
-                           " || coalesce(a.params->>'cmd_id', '') || ',' || b.outcome || ','"
-                           " || (b.ref_id = a.id) FROM agentops.operator_actions a JOIN "
-                           "agentops.operator_actions b ON b.ref_id = a.id"));
-        QCOMPARE(
-            rows.trimmed(),
-            QStringLiteral("requested,proc:e2e-host:reasoner:%1,e2e-operator,%2,succeeded,true")
-                .arg(pmId)
-                .arg(last.cmdId)
-                .toUtf8());
+                           " || a.db_role || ',' || coalesce(a.params->>'cmd_id', '') || ','"
+                           " || b.outcome || ',' || b.db_role || ',' || (b.ref_id = a.id) FROM "
+                           "agentops.operator_actions a JOIN agentops.operator_actions b ON "
+                           "b.ref_id = a.id"));
+        QCOMPARE(rows.trimmed(),
+                 QStringLiteral("requested,proc:e2e-host:reasoner:%1,e2e-operator,ops_e2e,%2,"
+                                "succeeded,ops_e2e,true")
+                     .arg(pmId)
+                     .arg(last.cmdId)
+                     .toUtf8());
     }
 
     void unknownAppIsRejectedAndAuditedAsRefused()
@@ -136,7 +168,7 @@ private Q_SLOTS:
         RedisConnectionOptions ro = RedisUri::parse(m_redis.uri())->toOptions();
         RedisClient client(ro);
         client.open();
-        PgPool pool(PgConfig(m_pg.dsn(QStringLiteral("sb"))));
+        PgPool pool(operatorPool());
         ControlChannel::Options co;
         co.operatorName = QStringLiteral("e2e-operator");
         co.answerTimeoutMs = 30000;
@@ -153,6 +185,9 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!steps.isEmpty() && steps.last().isFinal(), 40000);
         QCOMPARE(steps.last().state, QStringLiteral("rejected"));
         QVERIFY(!steps.last().succeeded);
+        // The bridge's reason is what the operator reads.
+        QVERIFY2(steps.last().message.contains(QStringLiteral("no-such-app")),
+                 qPrintable(steps.last().message));
         QTRY_COMPARE_WITH_TIMEOUT(
             m_pg.psql(QStringLiteral("sb"),
                       QStringLiteral("SELECT outcome FROM agentops.operator_actions WHERE "
@@ -176,9 +211,9 @@ private Q_SLOTS:
         channel.probePermissions();
         QTRY_COMPARE_WITH_TIMEOUT(perm.count(), 1, 10000);
         QVERIFY(!channel.permission().allowed);
-        QVERIFY2(channel.permission().reason.contains(QStringLiteral("operator_actions")),
+        QVERIFY2(channel.permission().reason.contains(QStringLiteral("agentops.request_action")),
                  qPrintable(channel.permission().reason));
-        // Even if asked anyway: the audit insert fails, so the command is never sent.
+        // Even if asked anyway: the audit row is refused, so the command is never sent.
         const QByteArray streamLen = "XLEN";
         QList<ControlProgress> steps;
         connect(&channel, &ControlChannel::progress,
@@ -198,6 +233,12 @@ private Q_SLOTS:
     }
 
 private:
+    PgConfig operatorPool() const
+    {
+        return PgConfig(m_pg.loginDsn(QStringLiteral("ops_e2e"), QStringLiteral("pw-ops"),
+                                      QStringLiteral("sb")));
+    }
+
     RedisServer m_redis;
     PostgresServer m_pg;
     std::unique_ptr<Pm2Fleet> m_fleet;

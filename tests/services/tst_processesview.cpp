@@ -2,8 +2,11 @@
 // bridge went silent (members in `N procs`, hashes expired). Checks what the operator
 // sees: the silent host greyed with "silent since", buttons disabled with the reason
 // until an app is selected, the dialog's required reason and its words for fork /
-// cluster mode, and a reload's live progress line ending in succeeded. With
-// SB_SHOT_DIR set it writes processes-view.png while the command is in progress.
+// cluster mode, and a reload's live progress line ending in succeeded, next to a command
+// the bridge rejected with its reason; each line says who acted ("oncall (db:
+// ops_oncall)": the display name and the database role the server stamped on the audit
+// row). With SB_SHOT_DIR set it writes processes-view.png while the command is in progress
+// and processes-actions.png when both are done.
 #include "core/contract/Keys.h"
 #include "core/pg/PgPool.h"
 #include "core/redis/RedisClient.h"
@@ -89,7 +92,15 @@ private Q_SLOTS:
         PostgresServer pg;
         QVERIFY2(pg.start(), qPrintable(pg.error()));
         QVERIFY2(pg.createDatabase(QStringLiteral("sb")), qPrintable(pg.error()));
+        QVERIFY2(pg.createLogin(QStringLiteral("ops_oncall"), QStringLiteral("pw-ops"),
+                                {QStringLiteral("agentops_operator")}),
+                 qPrintable(pg.error()));
+        QVERIFY2(pg.createLogin(QStringLiteral("bridge_demo"), QStringLiteral("pw-bridge"),
+                                {QStringLiteral("agentops_bridge")}),
+                 qPrintable(pg.error()));
         Pm2Fleet fleet(redis.uri(), QStringLiteral("demo-pm2-host"));
+        fleet.setPgDsn(pg.loginDsn(QStringLiteral("bridge_demo"), QStringLiteral("pw-bridge"),
+                                   QStringLiteral("sb")));
         QVERIFY2(fleet.start(), qPrintable(fleet.error()));
         // A host whose bridge stopped 4 minutes ago: members stay, hashes expired.
         const QByteArray old = QByteArray::number(QDateTime::currentMSecsSinceEpoch() - 240000);
@@ -100,7 +111,8 @@ private Q_SLOTS:
         const RedisConnectionOptions ro = RedisUri::parse(redis.uri())->toOptions();
         RedisClient client(ro);
         client.open();
-        PgPool pool(PgConfig(pg.dsn(QStringLiteral("sb"))));
+        PgPool pool(PgConfig(pg.loginDsn(QStringLiteral("ops_oncall"), QStringLiteral("pw-ops"),
+                                         QStringLiteral("sb"))));
         const Keys keys;
 
         ProcessesView view;
@@ -172,6 +184,32 @@ private Q_SLOTS:
         }
         QTRY_VERIFY_WITH_TIMEOUT(steps.last().isFinal(), 60000);
         QVERIFY2(steps.last().succeeded, qPrintable(steps.last().message));
+        const int reloadId = steps.last().actionId;
+        const ActionsPanel *panel = view.actionsPanel();
+        QCOMPARE(panel->text(reloadId, ActionsPanel::StateColumn), QStringLiteral("succeeded"));
+        QCOMPARE(panel->text(reloadId, ActionsPanel::ByColumn),
+                 QStringLiteral("oncall (db: ops_oncall)"));
+
+        // A command the bridge refuses: the panel shows its reason.
+        ControlRequest refused;
+        refused.action = ControlAction::Restart;
+        refused.host = QStringLiteral("demo-pm2-host");
+        refused.app = QStringLiteral("no-such-app");
+        refused.reason = QStringLiteral("typo in the app name");
+        const int refusedId = channel.request(refused);
+        QTRY_VERIFY_WITH_TIMEOUT(steps.last().actionId == refusedId && steps.last().isFinal(),
+                                 30000);
+        QCOMPARE(panel->text(refusedId, ActionsPanel::StateColumn), QStringLiteral("rejected"));
+        QVERIFY2(panel->text(refusedId, ActionsPanel::MessageColumn)
+                     .contains(QStringLiteral("no-such-app")),
+                 qPrintable(panel->text(refusedId, ActionsPanel::MessageColumn)));
+        QCOMPARE(panel->text(refusedId, ActionsPanel::ByColumn),
+                 QStringLiteral("oncall (db: ops_oncall)"));
+        QCOMPARE(panel->actionCount(), 2);
+        if (!shotDir.isEmpty()) {
+            QTest::qWait(300);
+            QVERIFY(view.grab().save(shotDir + QStringLiteral("/processes-actions.png")));
+        }
     }
 };
 

@@ -109,6 +109,8 @@ bool Pm2Fleet::start()
     env.insert(QStringLiteral("SWITCHBOARD_BRIDGE_NAMESPACE"), m_ns);
     env.insert(QStringLiteral("SWITCHBOARD_BRIDGE_HEARTBEAT_MS"), QStringLiteral("500"));
     env.insert(QStringLiteral("SWITCHBOARD_BRIDGE_GRACE_MS"), QStringLiteral("1500"));
+    if (!m_pgDsn.isEmpty())
+        env.insert(QStringLiteral("SWITCHBOARD_BRIDGE_PG_DSN"), m_pgDsn);
     m_bridge->setProcessEnvironment(env);
     m_bridge->setProcessChannelMode(QProcess::MergedChannels);
     m_bridge->setStandardOutputFile(m_dir->path() + QStringLiteral("/bridge.log"));

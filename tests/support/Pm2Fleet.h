@@ -22,6 +22,9 @@ public:
     Pm2Fleet(const Pm2Fleet &) = delete;
     Pm2Fleet &operator=(const Pm2Fleet &) = delete;
 
+    // The bridge's Postgres DSN (SWITCHBOARD_BRIDGE_PG_DSN, in its environment, never in
+    // argv): a login in agentops_bridge, which it needs to authorize commands. Before start().
+    void setPgDsn(const QString &dsn) { m_pgDsn = dsn; }
     // Starts the daemon and the apps, then the bridge (heartbeat 500 ms, grace 1500 ms).
     bool start();
     void stopBridge();
@@ -39,7 +42,7 @@ public:
     static bool available(QString *why); // node and bridge/node_modules present
 
 private:
-    QString m_redisUri, m_host, m_ns;
+    QString m_redisUri, m_host, m_ns, m_pgDsn;
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<QProcess> m_bridge;
     bool m_daemon = false;
