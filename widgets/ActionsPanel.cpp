@@ -1,5 +1,6 @@
 #include "widgets/ActionsPanel.h"
 
+#include "models/UntrustedText.h"
 #include "widgets/StatusGlyph.h"
 
 #include <QDateTime>
@@ -41,21 +42,28 @@ void ActionsPanel::showProgress(const ControlProgress &p)
         item->setToolTip(0,
                          QDateTime::fromMSecsSinceEpoch(p.startedAtMs)
                              .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")));
-        item->setText(1, p.request.describe());
-        item->setToolTip(1, QStringLiteral("cmd_id %1\nreason: %2").arg(p.cmdId, p.request.reason));
+        item->setText(1, untrusted::line(p.request.describe()));
+        item->setToolTip(
+            1,
+            untrusted::toolTip(
+                QStringLiteral("cmd_id %1\nreason: %2").arg(p.cmdId, p.request.reason)));
     }
     const StatusKind kind = !p.isFinal() ? StatusKind::Busy
         : p.succeeded                    ? StatusKind::Ok
                                          : StatusKind::Error;
     item->setIcon(2, statusIcon(kind));
-    item->setText(2, p.isFinal() ? p.state : p.state + QStringLiteral("…"));
+    item->setText(2, untrusted::line(p.isFinal() ? p.state : p.state + QStringLiteral("…")));
     item->setForeground(2, statusColor(kind, palette()));
     item->setText(3,
                   QStringLiteral("%1 s").arg((p.updatedAtMs - p.startedAtMs) / 1000.0, 0, 'f', 1));
     item->setTextAlignment(3, Qt::AlignRight | Qt::AlignVCenter);
-    item->setText(4, p.message);
+    // The bridge's words (control-results): plain, made visible, bounded.
+    item->setText(4, untrusted::line(p.message));
     item->setToolTip(
-        4, p.message + (p.auditId ? QStringLiteral("\naudit row %1").arg(*p.auditId) : QString()));
+        4,
+        untrusted::toolTip(
+            p.message
+            + (p.auditId ? QStringLiteral("\naudit row %1").arg(*p.auditId) : QString())));
 }
 
 } // namespace switchboard
