@@ -29,20 +29,19 @@ RollbackDialog::RollbackDialog(const RollbackDialogInput &in, QWidget *parent)
 {
     const PromptVersion &t = in.target.version;
     untrusted::setWindowTitle(
-        this, QStringLiteral("Roll back %1 to version %2").arg(in.agent).arg(t.version));
+        this,
+        QStringLiteral("Roll back %1 to version %2").arg(in.agent, QString::number(t.version)));
     m_headline->setWordWrap(true);
     untrusted::setLabel(
         m_headline,
         QStringLiteral("Roll back agent %1 from version %2 (active, deployment #%3 by %4 at %5) "
                        "to version %6 (%7).")
-            .arg(in.agent)
-            .arg(in.currentVersion)
-            .arg(in.currentDeploymentId)
-            .arg(in.currentBy,
+            // One arg() call: a "%2" in an agent's name is not filled in by a later one.
+            .arg(in.agent, QString::number(in.currentVersion),
+                 QString::number(in.currentDeploymentId), in.currentBy,
                  QDateTime::fromMSecsSinceEpoch(in.currentAt, Qt::UTC)
-                     .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'")))
-            .arg(t.version)
-            .arg(t.model),
+                     .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'")),
+                 QString::number(t.version), t.model),
         untrusted::kMessageChars);
     QFont bold = m_headline->font();
     bold.setBold(true);
