@@ -11,8 +11,10 @@
 #include "core/services/ProfileStore.h"
 #include "core/services/RedisBackend.h"
 #include "core/services/SecretStore.h"
+#include "widgets/UntrustedLabel.h"
 
 #include <QInputDialog>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSettings>
 
@@ -125,8 +127,11 @@ void ConsoleController::askPassword(bool redis, const QString &reason)
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setWindowTitle(redis ? QStringLiteral("Redis password")
                                  : QStringLiteral("Postgres password"));
-    dialog->setLabelText(
-        QStringLiteral("%1\n\nPassword (kept in memory for this session only):").arg(reason));
+    dialog->setLabelText(QStringLiteral("%1\n\nPassword (kept in memory for this session only):")
+                             .arg(untrusted::block(reason, 2000)));
+    // The reason is a server's words: plain text (QInputDialog's label guesses HTML).
+    for (QLabel *label : dialog->findChildren<QLabel *>())
+        untrusted::makePlain(label);
     dialog->setTextEchoMode(QLineEdit::Password);
     connect(dialog, &QInputDialog::textValueSelected, this, [this, redis](const QString &password) {
         if (redis) {

@@ -3,6 +3,7 @@
 #include "core/contract/Keys.h"
 #include "core/contract/RecordFields.h"
 #include "models/ProcessTreeNode.h"
+#include "models/UntrustedText.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -549,8 +550,14 @@ QVariant ProcessTreeModel::data(const QModelIndex &index, int role) const
         return int(n->kind);
     if (role == Qt::TextAlignmentRole && index.column() >= Pid && index.column() != Version)
         return int(Qt::AlignRight | Qt::AlignVCenter);
-    return n->kind == InstanceNode ? instanceData(n, index.column(), role)
-                                   : groupData(n, index.column(), role);
+    const QVariant v = n->kind == InstanceNode ? instanceData(n, index.column(), role)
+                                               : groupData(n, index.column(), role);
+    // Host, app, layer, version, bad-record reasons: what bridges wrote (docs/style.md).
+    if (role == Qt::ToolTipRole)
+        return untrusted::toolTip(v.toString());
+    if (role == Qt::DisplayRole && v.typeId() == QMetaType::QString)
+        return untrusted::line(v.toString());
+    return v;
 }
 
 } // namespace switchboard

@@ -1,6 +1,7 @@
 #include "models/PromptAgentModel.h"
 
 #include "models/PromptFormat.h"
+#include "models/UntrustedText.h"
 
 #include <QDateTime>
 
@@ -37,6 +38,16 @@ bool PromptAgentModel::same(const PromptAgentRow &a, const PromptAgentRow &b) co
 }
 
 QVariant PromptAgentModel::data(const QModelIndex &index, int role) const
+{
+    const QVariant v = rawData(index, role);
+    if (role == Qt::ToolTipRole)
+        return untrusted::toolTip(v.toString());
+    if (role == Qt::DisplayRole && v.typeId() == QMetaType::QString)
+        return untrusted::line(v.toString());
+    return v;
+}
+
+QVariant PromptAgentModel::rawData(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= rowCount())
         return {};

@@ -1,6 +1,7 @@
 #include "models/PromptDeploymentModel.h"
 
 #include "models/PromptFormat.h"
+#include "models/UntrustedText.h"
 
 #include <QDateTime>
 
@@ -56,6 +57,16 @@ bool PromptDeploymentModel::same(const PromptDeploymentRow &a, const PromptDeplo
 }
 
 QVariant PromptDeploymentModel::data(const QModelIndex &index, int role) const
+{
+    const QVariant v = rawData(index, role);
+    if (role == Qt::ToolTipRole)
+        return untrusted::toolTip(v.toString());
+    if (role == Qt::DisplayRole && v.typeId() == QMetaType::QString)
+        return untrusted::line(v.toString());
+    return v;
+}
+
+QVariant PromptDeploymentModel::rawData(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= rowCount())
         return {};

@@ -21,6 +21,12 @@ public:
 
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role) const override;
+
+private:
+    // data() before untrusted::line() / toolTip() (agents, authors, notes, reasons).
+    QVariant rawData(const QModelIndex &index, int role) const;
+
+public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
     bool canFetchMore(const QModelIndex &parent) const override;
     void fetchMore(const QModelIndex &parent) override;

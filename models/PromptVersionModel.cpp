@@ -1,6 +1,7 @@
 #include "models/PromptVersionModel.h"
 
 #include "models/PromptFormat.h"
+#include "models/UntrustedText.h"
 
 #include <QDateTime>
 #include <QLocale>
@@ -81,6 +82,16 @@ bool PromptVersionModel::same(const PromptVersionRow &a, const PromptVersionRow 
 }
 
 QVariant PromptVersionModel::data(const QModelIndex &index, int role) const
+{
+    const QVariant v = rawData(index, role);
+    if (role == Qt::ToolTipRole)
+        return untrusted::toolTip(v.toString());
+    if (role == Qt::DisplayRole && v.typeId() == QMetaType::QString)
+        return untrusted::line(v.toString());
+    return v;
+}
+
+QVariant PromptVersionModel::rawData(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= rowCount())
         return {};

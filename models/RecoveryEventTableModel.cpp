@@ -1,6 +1,7 @@
 #include "models/RecoveryEventTableModel.h"
 
 #include "core/contract/Enums.h"
+#include "models/UntrustedText.h"
 
 #include <QBrush>
 #include <QColor>
@@ -214,14 +215,14 @@ QVariant RecoveryEventTableModel::display(const EventRow &row, int column) const
         if (column == Kind)
             return QStringLiteral("⋯ gap");
         if (column == Message)
-            return row.problem;
+            return untrusted::line(row.problem);
         return {};
     }
     switch (column) {
     case Agent:
-        return e.agent;
+        return untrusted::line(e.agent);
     case Session:
-        return e.sessionId;
+        return untrusted::line(e.sessionId);
     case Kind:
         return row.type == EventRow::Type::Bad ? QStringLiteral("⊘ bad record")
                                                : enumToText(e.kind);
@@ -236,8 +237,9 @@ QVariant RecoveryEventTableModel::display(const EventRow &row, int column) const
     case Attempt:
         return row.type == EventRow::Type::Bad ? QString() : QString::number(e.attempt);
     case Message:
-        return row.type == EventRow::Type::Bad ? row.problem.section(QLatin1Char('\n'), 0, 0)
-                                               : e.message.left(300);
+        return untrusted::line(row.type == EventRow::Type::Bad
+                                   ? row.problem.section(QLatin1Char('\n'), 0, 0)
+                                   : e.message);
     default:
         return {};
     }
@@ -283,7 +285,7 @@ QVariant RecoveryEventTableModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         return display(row, column);
     case Qt::ToolTipRole:
-        return toolTip(row, column);
+        return untrusted::toolTip(toolTip(row, column));
     case Qt::TextAlignmentRole:
         if (column == Attempt)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);

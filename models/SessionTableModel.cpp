@@ -3,6 +3,7 @@
 #include "core/contract/RecordFields.h"
 #include "core/contract/SessionRecord.h"
 #include "models/DisplayFormat.h"
+#include "models/UntrustedText.h"
 
 #include <QDateTime>
 #include <QFont>
@@ -20,8 +21,9 @@ constexpr int kMaxShownId = 120;
 QString shownId(const QByteArray &id)
 {
     if (id.size() <= kMaxShownId)
-        return QString::fromUtf8(id);
-    return QString::fromUtf8(id.left(kMaxShownId)) + QStringLiteral("… (%1 bytes)").arg(id.size());
+        return untrusted::line(QString::fromUtf8(id));
+    return untrusted::line(QString::fromUtf8(id.left(kMaxShownId)))
+        + QStringLiteral("… (%1 bytes)").arg(id.size());
 }
 
 template<class T> int cmp(const T &a, const T &b)
@@ -288,7 +290,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         return display(row, column);
     case Qt::ToolTipRole:
-        return tooltip(row, column);
+        return untrusted::toolTip(tooltip(row, column));
     case Qt::TextAlignmentRole:
         if (column == Turns || column == Fill || column == Summaries || column == Idle
             || column == Prompt)
@@ -317,16 +319,16 @@ QVariant SessionTableModel::display(const Row &row, int column) const
     case Id:
         return row.bad ? QString(QStringLiteral("⚠ ") + shownId(row.id)) : shownId(row.id);
     case Agent:
-        return m_strings.at(row.agent);
+        return untrusted::line(m_strings.at(row.agent));
     case Where: {
-        const QString &layer = m_strings.at(row.layer);
-        const QString &channel = m_strings.at(row.channel);
+        const QString layer = untrusted::line(m_strings.at(row.layer));
+        const QString channel = untrusted::line(m_strings.at(row.channel));
         if (layer.isEmpty() || channel.isEmpty())
             return QString(layer + channel);
         return QString(layer + QStringLiteral(" / ") + channel);
     }
     case Host:
-        return m_strings.at(row.host);
+        return untrusted::line(m_strings.at(row.host));
     case Turns:
         return QString::number(row.turns);
     case Fill:
@@ -334,7 +336,7 @@ QVariant SessionTableModel::display(const Row &row, int column) const
             ? QStringLiteral("–")
             : QString(QString::number(double(row.fill) * 100.0, 'f', 0) + QStringLiteral(" %"));
     case Model:
-        return m_strings.at(row.model);
+        return untrusted::line(m_strings.at(row.model));
     case Prompt:
         return row.promptVersion < 0 ? QString() : QStringLiteral("v%1").arg(row.promptVersion);
     case Summaries:

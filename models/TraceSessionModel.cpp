@@ -1,5 +1,7 @@
 #include "models/TraceSessionModel.h"
 
+#include "models/UntrustedText.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QDateTime>
@@ -83,9 +85,9 @@ QVariant TraceSessionModel::data(const QModelIndex &index, int role) const
         case Started:
             return relativeTime(s.startedAt, now());
         case Session:
-            return s.sessionId;
+            return untrusted::line(s.sessionId);
         case Agent:
-            return s.agent;
+            return untrusted::line(s.agent);
         case Outcome: {
             const QString t = enumToText(s.outcome);
             if (s.outcome == SessionOutcome::Failed)
@@ -105,14 +107,15 @@ QVariant TraceSessionModel::data(const QModelIndex &index, int role) const
         case Prompt:
             return s.promptVersion ? QStringLiteral("v%1").arg(*s.promptVersion) : QString();
         case Model:
-            return s.model;
+            return untrusted::line(s.model);
         case Host:
-            return s.host;
+            return untrusted::line(s.host);
         }
         return {};
     }
     if (role == Qt::ToolTipRole && c == Started)
-        return QDateTime::fromMSecsSinceEpoch(s.startedAt, Qt::UTC).toString(Qt::ISODateWithMs);
+        return untrusted::toolTip(
+            QDateTime::fromMSecsSinceEpoch(s.startedAt, Qt::UTC).toString(Qt::ISODateWithMs));
     if (role == Qt::TextAlignmentRole
         && (c == Turns || c == MaxFill || c == Recovery || c == Prompt))
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);

@@ -1,5 +1,7 @@
 #include "models/TraceTreeModel.h"
 
+#include "models/UntrustedText.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QDateTime>
@@ -92,7 +94,8 @@ QVariant TraceTreeModel::display(const TraceNode &n, int column) const
 {
     switch (column) {
     case Name:
-        return n.problem.isEmpty() ? n.name : QString(QStringLiteral("⚠ ") + n.name);
+        return n.problem.isEmpty() ? untrusted::line(n.name)
+                                   : QString(QStringLiteral("⚠ ") + untrusted::line(n.name));
     case Kind:
         return enumToText(n.kind);
     case Status:
@@ -128,6 +131,23 @@ QVariant TraceTreeModel::display(const TraceNode &n, int column) const
     return {};
 }
 
+QString TraceTreeModel::toolTip(const TraceNode &n, int column) const
+{
+    if (!n.problem.isEmpty())
+        return n.problem;
+    if (column == Status && n.status == SpanStatus::Error)
+        return n.errorType.isEmpty() ? n.error
+                                     : QString(n.errorType + QStringLiteral(": ") + n.error);
+    if (column == Start)
+        return QDateTime::fromMSecsSinceEpoch(n.startedAt, Qt::UTC).toString(Qt::ISODateWithMs);
+    if (column == Name)
+        return QStringLiteral("%1\nspan %2\n%3 spans below, %4 tokens in subtree")
+            .arg(n.name, n.spanId)
+            .arg(n.subtreeSpans - 1)
+            .arg(n.subtreeTokens);
+    return {};
+}
+
 QVariant TraceTreeModel::data(const QModelIndex &index, int role) const
 {
     if (!m_trace || !index.isValid())
@@ -138,19 +158,7 @@ QVariant TraceTreeModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         return display(n, index.column());
     case Qt::ToolTipRole:
-        if (!n.problem.isEmpty())
-            return n.problem;
-        if (index.column() == Status && n.status == SpanStatus::Error)
-            return n.errorType.isEmpty() ? n.error
-                                         : QString(n.errorType + QStringLiteral(": ") + n.error);
-        if (index.column() == Start)
-            return QDateTime::fromMSecsSinceEpoch(n.startedAt, Qt::UTC).toString(Qt::ISODateWithMs);
-        if (index.column() == Name)
-            return QStringLiteral("%1\nspan %2\n%3 spans below, %4 tokens in subtree")
-                .arg(n.name, n.spanId)
-                .arg(n.subtreeSpans - 1)
-                .arg(n.subtreeTokens);
-        return {};
+        return untrusted::toolTip(toolTip(n, index.column()));
     case Qt::TextAlignmentRole:
         if (index.column() >= Start && index.column() != Waterfall)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);

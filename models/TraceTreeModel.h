@@ -58,6 +58,7 @@ public:
 
 private:
     QVariant display(const TraceNode &n, int column) const;
+    QString toolTip(const TraceNode &n, int column) const;
     TraceSnapshotPtr m_trace;
 };
 

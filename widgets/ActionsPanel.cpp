@@ -1,5 +1,6 @@
 #include "widgets/ActionsPanel.h"
 
+#include "models/UntrustedText.h"
 #include "widgets/StatusGlyph.h"
 
 #include <QDateTime>
@@ -46,9 +47,11 @@ void ActionsPanel::showProgress(const ControlProgress &p)
         item->setToolTip(TimeColumn,
                          QDateTime::fromMSecsSinceEpoch(p.startedAtMs)
                              .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")));
-        item->setText(ActionColumn, p.request.describe());
-        item->setToolTip(ActionColumn,
-                         QStringLiteral("cmd_id %1\nreason: %2").arg(p.cmdId, p.request.reason));
+        item->setText(ActionColumn, untrusted::line(p.request.describe()));
+        item->setToolTip(
+            ActionColumn,
+            untrusted::toolTip(
+                QStringLiteral("cmd_id %1\nreason: %2").arg(p.cmdId, p.request.reason)));
         // The message on its own line under the action, across the columns: a rejected
         // command's reason is read in full, not cut off at the panel's edge.
         auto *line = new QTreeWidgetItem(item);
@@ -70,12 +73,14 @@ void ActionsPanel::showProgress(const ControlProgress &p)
         : p.succeeded                    ? StatusKind::Ok
                                          : StatusKind::Error;
     item->setIcon(StateColumn, statusIcon(kind));
-    item->setText(StateColumn, p.isFinal() ? p.state : p.state + QStringLiteral("…"));
+    item->setText(StateColumn,
+                  untrusted::line(p.isFinal() ? p.state : p.state + QStringLiteral("…")));
     item->setForeground(StateColumn, statusColor(kind, palette()));
     item->setText(ElapsedColumn,
                   QStringLiteral("%1 s").arg((p.updatedAtMs - p.startedAtMs) / 1000.0, 0, 'f', 1));
     QTreeWidgetItem *line = item->child(0);
-    line->setText(0, QStringLiteral("    ") + p.message);
+    // The bridge's words (control-results): plain, made visible, bounded.
+    line->setText(0, QStringLiteral("    ") + untrusted::line(p.message));
     line->setForeground(0,
                         kind == StatusKind::Error ? statusColor(kind, palette())
                                                   : palette().color(QPalette::PlaceholderText));
@@ -88,8 +93,8 @@ void ActionsPanel::showProgress(const ControlProgress &p)
                             .toString(QStringLiteral("HH:mm:ss.zzz")),
                         QDateTime::fromMSecsSinceEpoch(p.expiresAtMs)
                             .toString(QStringLiteral("HH:mm:ss.zzz")));
-    line->setToolTip(0, tip);
-    item->setToolTip(StateColumn, tip);
+    line->setToolTip(0, untrusted::toolTip(tip));
+    item->setToolTip(StateColumn, untrusted::toolTip(tip));
 }
 
 QString ActionsPanel::text(int actionId, Column column) const

@@ -1,6 +1,7 @@
 #include "widgets/ConnectionIndicator.h"
 
 #include "widgets/StatusGlyph.h"
+#include "widgets/UntrustedLabel.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -48,7 +49,7 @@ void ConnectionIndicator::setStatus(const BackendStatus &status)
     m_status = status;
     const StatusKind kind = kindFor(status.state);
     m_icon->setPixmap(statusIcon(kind).pixmap(14, 14));
-    m_text->setText(text());
+    untrusted::setLabel(m_text, text()); // a server's words
     QPalette pal = m_text->palette();
     if (kind == StatusKind::Error || kind == StatusKind::Warning)
         pal.setColor(QPalette::WindowText, statusColor(kind, palette()));
@@ -58,7 +59,7 @@ void ConnectionIndicator::setStatus(const BackendStatus &status)
     const QString tip = status.backend + QStringLiteral(": ")
         + BackendStatus::stateName(status.state)
         + (status.detail.isEmpty() ? QString() : QStringLiteral("\n") + status.detail);
-    setToolTip(tip);
+    untrusted::setToolTip(this, tip);
     setAccessibleName(text());
 }
 

@@ -3,6 +3,7 @@
 #include "models/DisplayFormat.h"
 #include "widgets/ContextStackBar.h"
 #include "widgets/StatusGlyph.h"
+#include "widgets/UntrustedLabel.h"
 
 #include <QDateTime>
 #include <QFontDatabase>
@@ -21,10 +22,12 @@ constexpr int kPreviewChars = 160;
 
 QString preview(const QString &text)
 {
-    QString line = text.left(kPreviewChars * 2).simplified();
-    if (line.size() > kPreviewChars)
-        line = line.left(kPreviewChars) + QStringLiteral("…");
-    return line;
+    return untrusted::line(text.left(kPreviewChars * 2).simplified(), kPreviewChars + 1);
+}
+
+QString titleFor(const QString &sessionId)
+{
+    return QStringLiteral("Context of ") + untrusted::line(sessionId, 120);
 }
 
 } // namespace
@@ -40,6 +43,12 @@ ContextCompositionView::ContextCompositionView(QWidget *parent)
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
+    // Every label here can carry what agents wrote: plain text, always.
+    for (QLabel *label : {m_title, m_state, m_legend})
+        untrusted::makePlain(label);
+    QFont bold = m_title->font();
+    bold.setBold(true);
+    m_title->setFont(bold);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_state->setWordWrap(true);
     m_legend->setWordWrap(true);
@@ -78,7 +87,7 @@ ContextCompositionView::ContextCompositionView(QWidget *parent)
 void ContextCompositionView::showNothing()
 {
     m_composition = {};
-    m_title->setText(QStringLiteral("<b>Context</b>"));
+    m_title->setText(QStringLiteral("Context"));
     m_state->setText(QStringLiteral("Select a session to load what fills its context window."));
     m_bar->clear();
     m_legend->clear();
@@ -88,18 +97,17 @@ void ContextCompositionView::showNothing()
 
 void ContextCompositionView::showLoading(const QString &sessionId)
 {
-    m_title->setText(
-        QStringLiteral("<b>Context of</b> <code>%1</code>").arg(sessionId.toHtmlEscaped()));
+    untrusted::setLabel(m_title, titleFor(sessionId));
     m_state->setText(QStringLiteral("Loading…"));
+    m_state->setToolTip(QString());
 }
 
 void ContextCompositionView::showError(const QString &sessionId, const QString &message)
 {
     m_composition = {};
-    m_title->setText(
-        QStringLiteral("<b>Context of</b> <code>%1</code>").arg(sessionId.toHtmlEscaped()));
-    m_state->setText(QStringLiteral("✖ ") + message);
-    m_state->setToolTip(message);
+    untrusted::setLabel(m_title, titleFor(sessionId));
+    untrusted::setLabel(m_state, QStringLiteral("✖ ") + message);
+    untrusted::setToolTip(m_state, message);
     m_bar->clear();
     m_legend->clear();
     m_segments->clear();
@@ -109,8 +117,7 @@ void ContextCompositionView::showError(const QString &sessionId, const QString &
 void ContextCompositionView::showComposition(const ContextComposition &composition)
 {
     m_composition = composition;
-    m_title->setText(QStringLiteral("<b>Context of</b> <code>%1</code>")
-                         .arg(composition.sessionId.toHtmlEscaped()));
+    untrusted::setLabel(m_title, titleFor(composition.sessionId));
     const qint64 total = composition.totalTokens();
     QString state
         = QStringLiteral("%1 of %2 tokens (%3 %) in %4 segments")
@@ -120,14 +127,14 @@ void ContextCompositionView::showComposition(const ContextComposition &compositi
                    0, 'f', 1)
               .arg(composition.segments.size());
     if (!composition.model.isEmpty())
-        state += QStringLiteral(" · ") + composition.model;
+        state += QStringLiteral(" · ") + untrusted::line(composition.model, 120);
     if (composition.updatedAt > 0)
         state += QStringLiteral(" · composed ")
             + display::ago(composition.updatedAt, QDateTime::currentMSecsSinceEpoch());
-    m_state->setText(state);
-    m_state->setToolTip(display::absolute(composition.updatedAt));
+    untrusted::setLabel(m_state, state);
+    untrusted::setToolTip(m_state, display::absolute(composition.updatedAt));
     m_bar->setComposition(composition);
-    m_legend->setText(m_bar->legend());
+    untrusted::setLabel(m_legend, m_bar->legend());
 
     m_segments->setUpdatesEnabled(false);
     m_segments->clear();
@@ -144,7 +151,8 @@ void ContextCompositionView::showComposition(const ContextComposition &compositi
             swatch.fill(ContextStackBar::kindColor(s.kind));
             return QIcon(swatch);
         }());
-        item->setText(2, s.role);
+        item->setText(2, untrusted::line(s.role, 40));
+        item->setToolTip(2, untrusted::toolTip(s.role));
         item->setText(3, QString::number(s.tokens));
         item->setTextAlignment(0, Qt::AlignRight | Qt::AlignVCenter);
         item->setTextAlignment(3, Qt::AlignRight | Qt::AlignVCenter);
@@ -166,7 +174,7 @@ void ContextCompositionView::showSegment(int i)
         m_text->clear();
         return;
     }
-    m_text->setPlainText(m_composition.segments.at(i).text);
+    m_text->setPlainText(untrusted::visible(m_composition.segments.at(i).text));
 }
 
 QString ContextCompositionView::headline() const

@@ -1,5 +1,7 @@
 #include "widgets/DiffView.h"
 
+#include "widgets/UntrustedLabel.h"
+
 #include <QButtonGroup>
 #include <QFontDatabase>
 #include <QHBoxLayout>
@@ -122,7 +124,7 @@ DiffView::DiffView(QWidget *parent)
 void DiffView::setMessage(const QString &message)
 {
     m_diff = {};
-    m_summary->setText(message);
+    untrusted::setLabel(m_summary, message);
     m_left->clear();
     m_right->clear();
     m_single->clear();
@@ -166,13 +168,14 @@ QString DiffView::unifiedText() const
 
 void DiffView::render()
 {
-    m_summary->setText(m_diff.identical()
-                           ? QStringLiteral("%1 → %2: identical").arg(m_oldTitle, m_newTitle)
-                           : QStringLiteral("%1 → %2: %3 changed, %4 added, %5 removed lines")
-                                 .arg(m_oldTitle, m_newTitle)
-                                 .arg(m_diff.changed)
-                                 .arg(m_diff.added)
-                                 .arg(m_diff.removed));
+    untrusted::setLabel(m_summary,
+                        m_diff.identical()
+                            ? QStringLiteral("%1 → %2: identical").arg(m_oldTitle, m_newTitle)
+                            : QStringLiteral("%1 → %2: %3 changed, %4 added, %5 removed lines")
+                                  .arg(m_oldTitle, m_newTitle)
+                                  .arg(m_diff.changed)
+                                  .arg(m_diff.added)
+                                  .arg(m_diff.removed));
     for (QPlainTextEdit *e : {m_left, m_right, m_single})
         e->clear();
     LineWriter left {QTextCursor(m_left->document())};

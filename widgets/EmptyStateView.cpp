@@ -1,5 +1,7 @@
 #include "widgets/EmptyStateView.h"
 
+#include "widgets/UntrustedLabel.h"
+
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
@@ -48,7 +50,7 @@ EmptyStateView::EmptyStateView(const QString &title, const QString &purpose, QWi
 
 void EmptyStateView::setReason(const QString &reason)
 {
-    m_reason->setText(reason);
+    untrusted::setLabel(m_reason, reason); // a server's words
 }
 
 QString EmptyStateView::reason() const

@@ -1,6 +1,7 @@
 #include "widgets/EventRateChart.h"
 
 #include "core/contract/Enums.h"
+#include "models/UntrustedText.h"
 
 #include <QChart>
 #include <QDateTime>
@@ -230,15 +231,15 @@ void EventRateChart::rebuild()
                                                       .arg(m.kind == QLatin1String("rollback")
                                                                ? QStringLiteral("↶")
                                                                : QStringLiteral("▲"),
-                                                           m.agent)
+                                                           untrusted::line(m.agent, 60))
                                                       .arg(m.version),
                                                   m_chart);
         label->setData(0, double(m.atMs));
-        label->setToolTip(
+        label->setToolTip(untrusted::toolTip(
             QStringLiteral("%1 of %2 v%3 at %4")
                 .arg(m.kind, m.agent)
                 .arg(m.version)
-                .arg(QDateTime::fromMSecsSinceEpoch(m.atMs).toString(Qt::ISODateWithMs)));
+                .arg(QDateTime::fromMSecsSinceEpoch(m.atMs).toString(Qt::ISODateWithMs))));
         m_labels.append(label);
     }
     placeLabels();

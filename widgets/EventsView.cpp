@@ -7,6 +7,7 @@
 #include "models/RecoveryEventTail.h"
 #include "widgets/EventRateChart.h"
 #include "widgets/EventsTextDelegate.h"
+#include "widgets/UntrustedLabel.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -117,6 +118,8 @@ EventsView::EventsView(const Options &options, QWidget *parent)
     m_state = new QLabel(QStringLiteral("not connected"), this);
     m_counters = new QLabel(this);
     m_counters->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    untrusted::makePlain(m_state); // server messages, stream names
+    untrusted::makePlain(m_counters);
     status->addWidget(m_state);
     status->addStretch(1);
     status->addWidget(m_counters);
@@ -163,8 +166,8 @@ EventsView::EventsView(const Options &options, QWidget *parent)
     connect(m_history, &RecoveryEventHistory::deploymentsLoaded, m_chart,
             &EventRateChart::setDeployments);
     connect(m_history, &RecoveryEventHistory::failed, this, [this](const QString &message) {
-        m_state->setText(QStringLiteral("⚠ Postgres: %1").arg(message.left(200)));
-        m_state->setToolTip(message);
+        untrusted::setLabel(m_state, QStringLiteral("⚠ Postgres: %1").arg(message.left(200)));
+        untrusted::setToolTip(m_state, message);
     });
 
     // Relative times age, the live chart moves, deployments appear: once a second is
@@ -286,11 +289,13 @@ void EventsView::setRedis(const RedisConnectionOptions &options, const QByteArra
         m_bucketsDirty = true;
     });
     connect(m_tail, &RecoveryEventTail::readError, this, [this](const QString &message) {
-        m_state->setText(QStringLiteral("⚠ tail: %1").arg(message.left(200)));
+        untrusted::setLabel(m_state, QStringLiteral("⚠ tail: %1").arg(message.left(200)));
+        untrusted::setToolTip(m_state, message);
     });
     m_tail->setBackfill(m_options.backfill);
     m_tail->start();
-    m_state->setText(QStringLiteral("● live: %1").arg(QString::fromUtf8(streamKey)));
+    untrusted::setLabel(m_state, QStringLiteral("● live: %1").arg(QString::fromUtf8(streamKey)));
+    m_state->setToolTip(QString());
 }
 
 void EventsView::setPostgres(PgPool *pool)
@@ -481,10 +486,14 @@ void EventsView::showContextMenu(const QPoint &pos)
     const QString session = sessionAt(index);
     const QString agent = index.data(RecoveryEventTableModel::AgentRole).toString();
     QMenu menu(this);
-    QAction *trace = menu.addAction(QStringLiteral("Open trace of %1").arg(session));
+    // Menu texts: plain, but '&' marks a shortcut.
+    const auto shown = [](const QString &s) {
+        return untrusted::line(s, 80).replace(QLatin1Char('&'), QStringLiteral("&&"));
+    };
+    QAction *trace = menu.addAction(QStringLiteral("Open trace of %1").arg(shown(session)));
     trace->setEnabled(!session.isEmpty());
     QAction *onlySession = menu.addAction(QStringLiteral("Only this session"));
-    QAction *onlyAgent = menu.addAction(QStringLiteral("Only agent %1").arg(agent));
+    QAction *onlyAgent = menu.addAction(QStringLiteral("Only agent %1").arg(shown(agent)));
     QAction *copy = menu.addAction(QStringLiteral("Copy session id"));
     QAction *chosen = menu.exec(m_table->viewport()->mapToGlobal(pos));
     if (chosen == trace)

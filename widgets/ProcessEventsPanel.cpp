@@ -1,5 +1,7 @@
 #include "widgets/ProcessEventsPanel.h"
 
+#include "widgets/UntrustedLabel.h"
+
 #include <QDateTime>
 #include <QHeaderView>
 #include <QLabel>
@@ -60,7 +62,7 @@ void ProcessEventsPanel::showApp(const QString &host, const QString &app)
         m_title->setText(QStringLiteral("Process events: select an app"));
         return;
     }
-    m_title->setText(QStringLiteral("Process events of %1 on %2").arg(app, host));
+    untrusted::setLabel(m_title, QStringLiteral("Process events of %1 on %2").arg(app, host));
     if (m_log)
         append(m_log->eventsFor(host, app, kMaxRows), false);
 }
@@ -73,16 +75,17 @@ void ProcessEventsPanel::append(const QVector<LoggedProcessEvent> &events, bool 
         const QDateTime at = QDateTime::fromMSecsSinceEpoch(e.event.at);
         item->setText(0, at.toString(QStringLiteral("HH:mm:ss")));
         item->setToolTip(0,
-                         at.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"))
-                             + QStringLiteral("\nstream id ") + QString::fromUtf8(e.streamId));
+                         untrusted::toolTip(at.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"))
+                                            + QStringLiteral("\nstream id ")
+                                            + QString::fromUtf8(e.streamId)));
         item->setText(1, QString::number(e.event.pmId));
         item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
         item->setText(2, enumToText(e.event.event));
         const QString detail = e.event.detail.is_object() && !e.event.detail.empty()
             ? QString::fromStdString(e.event.detail.dump())
             : QString();
-        item->setText(3, detail.left(300));
-        item->setToolTip(3, detail.left(4000));
+        item->setText(3, untrusted::line(detail, 300));
+        item->setToolTip(3, untrusted::toolTip(detail, 4000));
         items.append(item);
     }
     if (prepend)

@@ -8,6 +8,7 @@
 #include "widgets/ProcessTreeView.h"
 #include "widgets/ReloadDialog.h"
 #include "widgets/ShapedTextDelegate.h"
+#include "widgets/UntrustedLabel.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -157,7 +158,7 @@ void ProcessesView::setControl(ControlChannel *control)
 
 void ProcessesView::setNote(const QString &text)
 {
-    m_note->setText(text);
+    untrusted::setLabel(m_note, text);
     m_note->setVisible(!text.isEmpty());
 }
 
@@ -185,7 +186,7 @@ bool ProcessesView::selectApp(const QString &host, const QString &app)
 {
     for (int h = 0; h < m_proxy->rowCount(); ++h) {
         const QModelIndex hostRow = m_proxy->index(h, 0);
-        if (hostRow.data().toString() != host)
+        if (hostRow.data(ProcessTreeModel::HostRole).toString() != host)
             continue;
         for (int l = 0; l < m_proxy->rowCount(hostRow); ++l) {
             const QModelIndex layer = m_proxy->index(l, 0, hostRow);
@@ -227,8 +228,8 @@ void ProcessesView::updateButtons()
     QString note = why;
     if (why.isEmpty() && m_control && !m_control->permission().reason.isEmpty())
         note = m_control->permission().reason; // e.g. Redis permission unknown
-    m_why->setText(note);
-    m_why->setToolTip(note);
+    untrusted::setLabel(m_why, note); // a server's words
+    untrusted::setToolTip(m_why, note);
 }
 
 void ProcessesView::onCurrentChanged()

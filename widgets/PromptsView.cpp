@@ -9,6 +9,7 @@
 #include "widgets/PromptSortProxy.h"
 #include "widgets/RollbackDialog.h"
 #include "widgets/StatusGlyph.h"
+#include "widgets/UntrustedLabel.h"
 
 #include <QFontDatabase>
 #include <QHBoxLayout>
@@ -149,16 +150,16 @@ PromptsView::PromptsView(PgPool *pool, RedisClient *redis, const Keys &keys,
                     text << QStringLiteral("Redis carries a deployment newer than the latest in "
                                            "Postgres (no retry: it would be refused): %1")
                                 .arg(newer.join(QStringLiteral("; ")));
-                m_notice->setText(text.join(QLatin1Char('\n')));
+                untrusted::setLabel(m_notice, text.join(QLatin1Char('\n')));
                 m_notice->setVisible(!text.isEmpty());
                 m_retry->setVisible(!m_unnotified.isEmpty());
                 m_retry->setEnabled(!m_busy && m_permissions.canRollback);
             });
-    connect(m_catalog, &PromptCatalog::failed, this,
-            [this](const QString &what, const QString &msg) {
-                m_outcome->setText(QStringLiteral("Could not load %1: %2").arg(what, msg));
-                m_outcome->setVisible(true);
-            });
+    connect(
+        m_catalog, &PromptCatalog::failed, this, [this](const QString &what, const QString &msg) {
+            untrusted::setLabel(m_outcome, QStringLiteral("Could not load %1: %2").arg(what, msg));
+            m_outcome->setVisible(true);
+        });
     connect(m_versions, &PromptVersionModel::moreRequested, this,
             [this](qint64 before) { m_catalog->loadVersions(m_agent, before); });
     connect(m_deployments, &PromptDeploymentModel::moreRequested, this,
@@ -286,7 +287,7 @@ void PromptsView::shutdown()
     m_blockedReason = QStringLiteral("The Postgres connection was closed.");
     m_rollback->setEnabled(false);
     m_retry->setEnabled(false);
-    m_permission->setText(m_blockedReason);
+    untrusted::setLabel(m_permission, m_blockedReason);
 }
 
 void PromptsView::setRedis(RedisClient *redis)
@@ -476,13 +477,14 @@ void PromptsView::updateRollbackState()
         why = QStringLiteral("v%1 is a bad row: %2").arg(versions.first()).arg(m_pairNew.problem);
     m_blockedReason = why;
     m_rollback->setEnabled(why.isEmpty());
-    m_rollback->setToolTip(why.isEmpty() ? QStringLiteral("Roll %1 back to v%2 (asks for a reason)")
-                                               .arg(m_agent)
-                                               .arg(versions.value(0))
-                                         : why);
+    untrusted::setToolTip(m_rollback,
+                          why.isEmpty() ? QStringLiteral("Roll %1 back to v%2 (asks for a reason)")
+                                              .arg(m_agent)
+                                              .arg(versions.value(0))
+                                        : why);
     const bool permissionProblem = m_permissionsKnown && !m_permissions.canRollback;
-    m_permission->setText(permissionProblem ? QStringLiteral("Rollback disabled: %1").arg(why)
-                                            : why);
+    untrusted::setLabel(m_permission,
+                        permissionProblem ? QStringLiteral("Rollback disabled: %1").arg(why) : why);
     m_retry->setEnabled(!m_busy && m_permissions.canRollback && !m_stopped);
 }
 
@@ -527,7 +529,8 @@ void PromptsView::confirmRollback(const RollbackDialog &dialog)
     r.overrideReason = dialog.overrideReason();
     m_busy = true;
     updateRollbackState();
-    m_outcome->setText(QStringLiteral("Rolling back %1 to v%2…").arg(r.agent).arg(r.targetVersion));
+    untrusted::setLabel(
+        m_outcome, QStringLiteral("Rolling back %1 to v%2…").arg(r.agent).arg(r.targetVersion));
     m_outcome->setVisible(true);
     m_service->rollback(r, [this](const RollbackOutcome &o) {
         m_busy = false;
@@ -561,7 +564,7 @@ void PromptsView::showOutcome(const RollbackOutcome &o)
     const char *mark = o.code == RollbackOutcome::Notified ? "OK"
         : o.code == RollbackOutcome::NotNotified           ? "WARNING"
                                                            : "NOT DONE";
-    m_outcome->setText(QString::fromLatin1(mark) + QStringLiteral(": ") + o.message);
+    untrusted::setLabel(m_outcome, QString::fromLatin1(mark) + QStringLiteral(": ") + o.message);
     QPalette p = m_outcome->palette();
     const StatusKind kind = o.code == RollbackOutcome::Notified ? StatusKind::Ok
         : o.code == RollbackOutcome::NotNotified                ? StatusKind::Warning

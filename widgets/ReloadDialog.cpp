@@ -1,5 +1,7 @@
 #include "widgets/ReloadDialog.h"
 
+#include "widgets/UntrustedLabel.h"
+
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
@@ -27,10 +29,12 @@ ReloadDialog::ReloadDialog(const ControlRequest &request, QWidget *parent)
     , m_reason(new QPlainTextEdit(this))
 {
     const QString verb = enumToText(request.action);
-    setWindowTitle(QStringLiteral("%1 %2 on %3").arg(verb, request.app, request.host));
+    // Host and app are what a bridge wrote: plain text, made visible, bounded.
+    untrusted::setWindowTitle(this,
+                              QStringLiteral("%1 %2 on %3").arg(verb, request.app, request.host));
     auto *form = new QFormLayout;
     const auto mono = [this](const QString &text) {
-        auto *l = new QLabel(text, this);
+        auto *l = untrusted::plainLabel(text, this);
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
         QFont f = l->font();
         f.setFamily(QStringLiteral("monospace"));
@@ -53,8 +57,10 @@ ReloadDialog::ReloadDialog(const ControlRequest &request, QWidget *parent)
     form->addRow(QStringLiteral("Reason:"), m_reason);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
-    m_ok = buttons->addButton(QStringLiteral("%1 %2").arg(verb, request.app),
-                              QDialogButtonBox::AcceptRole);
+    m_ok = buttons->addButton(
+        QStringLiteral("%1 %2").arg(
+            verb, untrusted::line(request.app, 60).replace(QLatin1Char('&'), QStringLiteral("&&"))),
+        QDialogButtonBox::AcceptRole);
     m_ok->setEnabled(false);
     buttons->button(QDialogButtonBox::Cancel)->setDefault(true);
     connect(m_reason, &QPlainTextEdit::textChanged, this,

@@ -2,6 +2,7 @@
 
 #include "widgets/DiffView.h"
 #include "widgets/StatusGlyph.h"
+#include "widgets/UntrustedLabel.h"
 
 #include <QCheckBox>
 #include <QDateTime>
@@ -27,20 +28,21 @@ RollbackDialog::RollbackDialog(const RollbackDialogInput &in, QWidget *parent)
     , m_why(new QLabel(this))
 {
     const PromptVersion &t = in.target.version;
-    setWindowTitle(QStringLiteral("Roll back %1 to version %2").arg(in.agent).arg(t.version));
-    m_headline->setTextFormat(Qt::PlainText);
-    m_headline->setText(
+    untrusted::setWindowTitle(
+        this,
+        QStringLiteral("Roll back %1 to version %2").arg(in.agent, QString::number(t.version)));
+    m_headline->setWordWrap(true);
+    untrusted::setLabel(
+        m_headline,
         QStringLiteral("Roll back agent %1 from version %2 (active, deployment #%3 by %4 at %5) "
                        "to version %6 (%7).")
-            .arg(in.agent)
-            .arg(in.currentVersion)
-            .arg(in.currentDeploymentId)
-            .arg(in.currentBy,
+            // One arg() call: a "%2" in an agent's name is not filled in by a later one.
+            .arg(in.agent, QString::number(in.currentVersion),
+                 QString::number(in.currentDeploymentId), in.currentBy,
                  QDateTime::fromMSecsSinceEpoch(in.currentAt, Qt::UTC)
-                     .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'")))
-            .arg(t.version)
-            .arg(t.model));
-    m_headline->setWordWrap(true);
+                     .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'")),
+                 QString::number(t.version), t.model),
+        untrusted::kMessageChars);
     QFont bold = m_headline->font();
     bold.setBold(true);
     m_headline->setFont(bold);
@@ -67,7 +69,8 @@ RollbackDialog::RollbackDialog(const RollbackDialogInput &in, QWidget *parent)
     }
     auto *evalIcon = new QLabel(this);
     evalIcon->setPixmap(statusIcon(kind, 16).pixmap(16, 16));
-    m_eval->setText(evalText);
+    m_eval->setWordWrap(true);
+    untrusted::setLabel(m_eval, evalText, untrusted::kMessageChars);
     auto *evalRow = new QHBoxLayout;
     evalRow->addWidget(evalIcon);
     evalRow->addWidget(m_eval, 1);
@@ -148,7 +151,7 @@ void RollbackDialog::updateState()
                              "deploy it anyway.");
     else if (m_needsOverride && overrideReason().isEmpty())
         why = QStringLiteral("Say why the evaluation is overridden.");
-    m_why->setText(why);
+    untrusted::setLabel(m_why, why);
     m_confirm->setEnabled(why.isEmpty());
 }
 

@@ -1,6 +1,7 @@
 #include "widgets/SessionAlertNotifier.h"
 
 #include "models/SessionTableModel.h"
+#include "models/UntrustedText.h"
 #include "widgets/StatusGlyph.h"
 
 #include <QSystemTrayIcon>
@@ -54,7 +55,14 @@ void SessionAlertNotifier::flush()
     if (m_pending.isEmpty())
         return;
     const int n = int(m_pending.size());
-    QStringList shown = m_pending.mid(0, 3);
+    QStringList shown;
+    // Desktop notifications may be markup (freedesktop body-markup): no '<', '>' or '&'
+    // of a session id reaches one, whatever the notification server does with entities.
+    for (const QString &id : m_pending.mid(0, 3))
+        shown.append(untrusted::line(id, 80)
+                         .replace(QLatin1Char('<'), QChar(0x2039))
+                         .replace(QLatin1Char('>'), QChar(0x203a))
+                         .replace(QLatin1Char('&'), QChar(0xff06)));
     QString message = QStringLiteral("%1 session%2 reached %3 % context fill: %4")
                           .arg(n)
                           .arg(n == 1 ? QString() : QStringLiteral("s"))

@@ -7,6 +7,7 @@
 #include "widgets/FillBarDelegate.h"
 #include "widgets/SessionThresholdsDialog.h"
 #include "widgets/ShapedTextDelegate.h"
+#include "widgets/UntrustedLabel.h"
 
 #include <QAction>
 #include <QHBoxLayout>
@@ -77,6 +78,8 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
         QStringLiteral("Filter sessions: id, agent, host, model, layer, state (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
     m_feedState->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    untrusted::makePlain(m_feedState); // a server's words
+    untrusted::makePlain(m_summary);
 
     auto *top = new QHBoxLayout;
     top->addWidget(m_filter, 1);
@@ -257,7 +260,7 @@ void SessionsView::setLoader(ContextLoader *loader)
 
 void SessionsView::setStatusText(const QString &text)
 {
-    m_feedState->setText(text);
+    untrusted::setLabel(m_feedState, text);
 }
 
 QString SessionsView::currentSessionId() const

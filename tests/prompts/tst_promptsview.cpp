@@ -218,7 +218,9 @@ void TestPromptsView::badRowsAreMarked()
     const QString deepProblem
         = versions->index(versions->rowOf(5), 0).data(promptroles::Problem).toString();
     QVERIFY2(deepProblem.contains(QStringLiteral("params")), qPrintable(deepProblem));
-    QCOMPARE(versions->index(versions->rowOf(5), 0).data(Qt::ToolTipRole).toString(), deepProblem);
+    // Tooltips are escaped rich text (docs/style.md, "Untrusted everything").
+    QCOMPARE(versions->index(versions->rowOf(5), 0).data(Qt::ToolTipRole).toString(),
+             untrusted::toolTip(deepProblem));
     const QString bigProblem
         = versions->index(versions->rowOf(6), 0).data(promptroles::Problem).toString();
     QVERIFY2(bigProblem.contains(QStringLiteral("10485760 bytes, over the 4194304-byte cap")),
@@ -515,4 +517,5 @@ void TestPromptsView::showsWhoReallyActed()
 }
 
 QTEST_MAIN(TestPromptsView)
+#include "models/UntrustedText.h"
 #include "tst_promptsview.moc"

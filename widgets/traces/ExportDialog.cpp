@@ -1,5 +1,7 @@
 #include "widgets/traces/ExportDialog.h"
 
+#include "widgets/UntrustedLabel.h"
+
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFormLayout>
@@ -26,7 +28,7 @@ ExportDialog::ExportDialog(const QString &sessionId, QWidget *parent)
     , m_patterns(new QPlainTextEdit(this))
     , m_reason(new QLineEdit(this))
 {
-    setWindowTitle(tr("Export session %1").arg(sessionId));
+    untrusted::setWindowTitle(this, tr("Export session %1").arg(sessionId));
     const QString base = QDir::home().filePath(QStringLiteral("trace-") + sessionId);
     m_html->setText(base + QStringLiteral(".html"));
     m_json->setText(base + QStringLiteral(".json"));
@@ -83,17 +85,17 @@ void ExportDialog::accept()
     for (const QString &p : patterns()) {
         const QRegularExpression re(p);
         if (!re.isValid()) {
-            QMessageBox::warning(this, windowTitle(),
-                                 tr("Pattern %1 is not valid: %2").arg(p, re.errorString()));
+            untrusted::warning(this, windowTitle(),
+                               tr("Pattern %1 is not valid: %2").arg(p, re.errorString()));
             return;
         }
     }
     if (htmlPath().isEmpty() && jsonPath().isEmpty())
         return;
     if (reason().isEmpty()) {
-        QMessageBox::warning(this, windowTitle(),
-                             tr("Say why you export this session: the reason is recorded in "
-                                "the audit log with the files written."));
+        untrusted::warning(this, windowTitle(),
+                           tr("Say why you export this session: the reason is recorded in "
+                              "the audit log with the files written."));
         m_reason->setFocus();
         return;
     }

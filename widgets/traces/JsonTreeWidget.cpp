@@ -1,5 +1,7 @@
 #include "widgets/traces/JsonTreeWidget.h"
 
+#include "models/UntrustedText.h"
+
 #include <QHeaderView>
 
 namespace switchboard {
@@ -32,7 +34,9 @@ void JsonTreeWidget::add(QTreeWidgetItem *parent, const QString &key, const nloh
     if (--*budget < 0)
         return;
     auto *item = new QTreeWidgetItem(parent);
-    item->setText(0, key);
+    item->setText(0, untrusted::line(key, 200));
+    if (key.size() > 40 || untrusted::needsMarking(key))
+        item->setToolTip(0, untrusted::toolTip(key, 500));
     item->setText(2, QString::fromLatin1(v.type_name()));
     if (v.is_object() || v.is_array()) {
         item->setText(1,
@@ -53,11 +57,12 @@ void JsonTreeWidget::add(QTreeWidgetItem *parent, const QString &key, const nloh
         const std::string text = v.is_string()
             ? v.get<std::string>()
             : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        QString shown = QString::fromStdString(text.substr(0, 2000));
+        const QString value = QString::fromStdString(text.substr(0, 2000));
+        QString shown = untrusted::line(value, 2000);
         if (text.size() > 2000)
             shown += QStringLiteral(" … (%1 bytes)").arg(text.size());
         item->setText(1, shown);
-        item->setToolTip(1, shown.left(500));
+        item->setToolTip(1, untrusted::toolTip(value, 500));
     }
 }
 

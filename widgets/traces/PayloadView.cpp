@@ -1,5 +1,6 @@
 #include "widgets/traces/PayloadView.h"
 
+#include "widgets/UntrustedLabel.h"
 #include "widgets/traces/JsonTreeWidget.h"
 #include "widgets/traces/PromptHighlighter.h"
 
@@ -205,7 +206,7 @@ void PayloadView::updateStatus()
         s += tr(" · part %1 of %2").arg(m_part + 1).arg(m_parts.size());
     if (!m_note.isEmpty())
         s = s.isEmpty() ? m_note : s + QStringLiteral(" · ") + m_note;
-    m_status->setText(s);
+    untrusted::setLabel(m_status, s); // notes can quote the payload
 }
 
 } // namespace switchboard

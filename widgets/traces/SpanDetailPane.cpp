@@ -1,6 +1,7 @@
 #include "widgets/traces/SpanDetailPane.h"
 
 #include "models/TraceTreeModel.h"
+#include "models/UntrustedText.h"
 #include "widgets/traces/PayloadView.h"
 
 #include <QDateTime>
@@ -30,6 +31,8 @@ SpanDetailPane::SpanDetailPane(QWidget *parent)
     , m_input(new PayloadView(false, this))
     , m_output(new PayloadView(false, this))
 {
+    // Rich text built here; every value agents wrote goes through untrusted::html().
+    m_header->setTextFormat(Qt::RichText);
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_header->setWordWrap(true);
     m_overview->setOpenLinks(false);
@@ -88,12 +91,12 @@ void SpanDetailPane::showSpan(const TraceSnapshotPtr &trace, int node)
     m_header->setText(
         QStringLiteral("<b>%1</b> · %2 · %3 · %4 ms · <span style='font-family:monospace'>%5"
                        "</span>")
-            .arg(n.name.toHtmlEscaped(), enumToText(n.kind),
+            .arg(untrusted::html(n.name, 300), enumToText(n.kind),
                  n.status == SpanStatus::Error ? QStringLiteral("<span style='color:#b00020'>✗ "
                                                                 "error</span>")
                                                : QStringLiteral("✓ ") + enumToText(n.status))
             .arg(n.durationMs, 0, 'f', 0)
-            .arg(n.spanId.toHtmlEscaped()));
+            .arg(untrusted::html(n.spanId, 300)));
     for (PayloadView *v : {m_prompt, m_input, m_output})
         v->clear(tr("loading…"));
     renderOverview(nullptr);
@@ -127,7 +130,7 @@ void SpanDetailPane::setFailed(const QString &message)
     for (PayloadView *v : {m_prompt, m_input, m_output})
         v->setFailed(message);
     m_overview->setHtml(
-        QStringLiteral("<p style='color:#b00020'>✗ %1</p>").arg(message.toHtmlEscaped()));
+        QStringLiteral("<p style='color:#b00020'>✗ %1</p>").arg(untrusted::html(message)));
 }
 
 QString SpanDetailPane::overviewText() const
@@ -144,15 +147,15 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
                  .arg(k, v);
     };
     h += QStringLiteral("<table>");
-    row(tr("span"), QStringLiteral("<tt>%1</tt>").arg(n.spanId.toHtmlEscaped()));
+    row(tr("span"), QStringLiteral("<tt>%1</tt>").arg(untrusted::html(n.spanId, 300)));
     row(tr("started"), when(n.startedAt));
     row(tr("duration"), QStringLiteral("%1 ms").arg(n.durationMs, 0, 'f', 1));
     if (n.firstTokenAt >= 0)
         row(tr("time to first token"), QStringLiteral("%1 ms").arg(n.firstTokenAt - n.startedAt));
     if (!n.model.isEmpty())
-        row(tr("model"), n.model.toHtmlEscaped());
+        row(tr("model"), untrusted::html(n.model));
     if (!n.host.isEmpty())
-        row(tr("host"), n.host.toHtmlEscaped());
+        row(tr("host"), untrusted::html(n.host));
     row(tr("tokens in / out / cache read / write"),
         QStringLiteral("%1 / %2 / %3 / %4")
             .arg(TraceTreeModel::tokens(n.inputTokens), TraceTreeModel::tokens(n.outputTokens),
@@ -168,16 +171,16 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
             QStringLiteral("<a href='prompt:%1/%2'>%3 v%2 → prompts view</a>")
                 .arg(QString::fromUtf8(QUrl::toPercentEncoding(m_trace->agent)))
                 .arg(n.promptVersion)
-                .arg(m_trace->agent.toHtmlEscaped()));
+                .arg(untrusted::html(m_trace->agent)));
     if (!n.problem.isEmpty())
-        row(tr("problem"), QStringLiteral("⚠ ") + n.problem.toHtmlEscaped());
+        row(tr("problem"), QStringLiteral("⚠ ") + untrusted::html(n.problem));
     h += QStringLiteral("</table>");
 
     const QString error = p ? p->error : n.error;
     if (n.status == SpanStatus::Error || !error.isEmpty())
         h += QStringLiteral("<h4 style='color:#b00020'>✗ Error %1</h4><pre>%2</pre>")
-                 .arg((p ? p->errorType : n.errorType).toHtmlEscaped(),
-                      error.left(kAttrsShown).toHtmlEscaped());
+                 .arg(untrusted::html((p ? p->errorType : n.errorType)),
+                      untrusted::html(error, kAttrsShown));
 
     h += QStringLiteral("<h4>Recovery events on this span</h4>");
     int events = 0;
@@ -191,7 +194,7 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
                  .arg(e.outcome == RecoveryOutcome::Failed
                           ? QStringLiteral("<span style='color:#b00020'>✗ failed</span>")
                           : enumToText(e.outcome),
-                      e.message.toHtmlEscaped());
+                      untrusted::html(e.message));
     }
     if (events == 0)
         h += tr("<p style='color:#666'>none</p>");
@@ -209,18 +212,18 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
             parsed.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     if (attrs.size() > kAttrsShown)
         attrs = attrs.left(kAttrsShown) + tr("\n… (%1 characters, cut)").arg(attrs.size());
-    h += attrs.toHtmlEscaped() + QStringLiteral("</pre>");
+    h += untrusted::html(attrs, kAttrsShown + 64) + QStringLiteral("</pre>");
 
-    h += tr("<h4>Process events on %1 (±5 min)</h4>").arg(n.host.toHtmlEscaped());
+    h += tr("<h4>Process events on %1 (±5 min)</h4>").arg(untrusted::html(n.host));
     if (p->processEvents.isEmpty())
         h += tr("<p style='color:#666'>none</p>");
     for (const ProcessEvent &e : p->processEvents)
         h += QStringLiteral("<tt>%1</tt> %2:%3 <b>%4</b><br>")
-                 .arg(when(e.at), e.app.toHtmlEscaped())
+                 .arg(when(e.at), untrusted::html(e.app))
                  .arg(e.pmId)
                  .arg(enumToText(e.event));
     for (const QString &bad : p->badProcessEvents)
-        h += QStringLiteral("⚠ %1<br>").arg(bad.toHtmlEscaped());
+        h += QStringLiteral("⚠ %1<br>").arg(untrusted::html(bad));
     m_overview->setHtml(h);
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/services/TraceExporter.h"
 #include "models/TraceTreeModel.h"
+#include "widgets/UntrustedLabel.h"
 #include "widgets/traces/ExportDialog.h"
 #include "widgets/traces/PayloadView.h"
 #include "widgets/traces/SpanDetailPane.h"
@@ -37,7 +38,10 @@ TraceInspector::TraceInspector(PgPool *pool, QString operatorName, QWidget *pare
 {
     auto *back = new QPushButton(tr("← Search"), this);
     back->setToolTip(tr("Back to the session search (Esc)"));
+    // Rich text built here; every value agents wrote goes through untrusted::html().
+    m_title->setTextFormat(Qt::RichText);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    untrusted::makePlain(m_status);
     m_find->setPlaceholderText(tr("Find in trace (Ctrl+F, Enter / F3 next)"));
     m_find->setClearButtonEnabled(true);
     m_find->setMaximumWidth(320);
@@ -98,7 +102,7 @@ TraceInspector::TraceInspector(PgPool *pool, QString operatorName, QWidget *pare
 
 void TraceInspector::setStatus(const QString &text)
 {
-    m_status->setText(text);
+    untrusted::setLabel(m_status, text, untrusted::kMessageChars);
 }
 
 QString TraceInspector::statusText() const
@@ -109,7 +113,7 @@ QString TraceInspector::statusText() const
 void TraceInspector::openSession(const QString &sessionId)
 {
     m_sessionId = sessionId.trimmed();
-    m_title->setText(tr("Session <tt>%1</tt> · loading…").arg(m_sessionId.toHtmlEscaped()));
+    m_title->setText(tr("Session <tt>%1</tt> · loading…").arg(untrusted::html(m_sessionId, 200)));
     m_export->setEnabled(false);
     m_payloads.cancel();
     m_detail->clear();
@@ -117,7 +121,7 @@ void TraceInspector::openSession(const QString &sessionId)
     setStatus(tr("loading the span tree…"));
     m_loader.load(m_sessionId, [this](const PgStatus &status, const TraceSnapshotPtr &trace) {
         if (!status.ok() || !trace) {
-            m_title->setText(tr("Session <tt>%1</tt>").arg(m_sessionId.toHtmlEscaped()));
+            m_title->setText(tr("Session <tt>%1</tt>").arg(untrusted::html(m_sessionId, 200)));
             setStatus(QStringLiteral("✗ ") + status.message);
             if (status.code != PgStatus::Cancelled) // superseded by a newer open: not a failure
                 Q_EMIT loadFailed(status.message);
@@ -125,7 +129,8 @@ void TraceInspector::openSession(const QString &sessionId)
         }
         m_model->setSnapshot(trace);
         if (trace->nodes.isEmpty()) {
-            m_title->setText(tr("Session <tt>%1</tt> · no spans").arg(m_sessionId.toHtmlEscaped()));
+            m_title->setText(
+                tr("Session <tt>%1</tt> · no spans").arg(untrusted::html(m_sessionId, 200)));
             setStatus(tr("No spans recorded for this session (a wrong id, or not written yet)."));
             Q_EMIT loaded(0);
             return;
@@ -134,10 +139,11 @@ void TraceInspector::openSession(const QString &sessionId)
         for (int r = 0; r < std::min<int>(20, int(trace->roots.size())); ++r)
             m_tree->expand(m_model->index(r, 0));
         m_export->setEnabled(true);
-        m_title->setText(tr("Session <tt>%1</tt> · %2 · %3 turns · %4 spans")
-                             .arg(m_sessionId.toHtmlEscaped(), trace->agent.toHtmlEscaped())
-                             .arg(trace->roots.size())
-                             .arg(trace->nodes.size()));
+        m_title->setText(
+            tr("Session <tt>%1</tt> · %2 · %3 turns · %4 spans")
+                .arg(untrusted::html(m_sessionId, 200), untrusted::html(trace->agent, 200))
+                .arg(trace->roots.size())
+                .arg(trace->nodes.size()));
         QString s = tr("%1 spans, %2 with errors, %3 recovery events · fetched in %4 ms, "
                        "built in %5 ms")
                         .arg(trace->nodes.size())

@@ -1,6 +1,7 @@
 #include "widgets/traces/TraceSearchView.h"
 
 #include "models/TraceSessionModel.h"
+#include "widgets/UntrustedLabel.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -172,7 +173,7 @@ void TraceSearchView::run(bool append)
     m_search.search(q, append ? m_next : TraceCursor {},
                     [this, append](const PgStatus &status, const TracePage &page) {
                         if (!status.ok()) {
-                            m_status->setText(QStringLiteral("✗ ") + status.message);
+                            untrusted::setLabel(m_status, QStringLiteral("✗ ") + status.message);
                             m_more->setEnabled(!m_next.isNull());
                             return;
                         }
@@ -190,7 +191,7 @@ void TraceSearchView::run(bool append)
                             s += tr(" · ⚠ %1 unreadable rows: %2")
                                      .arg(page.badRows.size())
                                      .arg(page.badRows.first());
-                        m_status->setText(s);
+                        untrusted::setLabel(m_status, s); // a bad row quotes its value
                         Q_EMIT searched(m_model->rowCount(), !m_next.isNull());
                     });
 }
