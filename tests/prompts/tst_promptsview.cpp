@@ -15,6 +15,7 @@
 #include "models/PromptDeploymentModel.h"
 #include "models/PromptFormat.h"
 #include "models/PromptVersionModel.h"
+#include "models/UntrustedText.h"
 #include "support/PostgresServer.h"
 #include "support/RedisServer.h"
 #include "widgets/DiffView.h"
@@ -517,5 +518,4 @@ void TestPromptsView::showsWhoReallyActed()
 }
 
 QTEST_MAIN(TestPromptsView)
-#include "models/UntrustedText.h"
 #include "tst_promptsview.moc"
