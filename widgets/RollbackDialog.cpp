@@ -89,9 +89,11 @@ RollbackDialog::RollbackDialog(const RollbackDialogInput &in, QWidget *parent)
     m_why->setWordWrap(true);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
-    m_confirm
-        = buttons->addButton(QStringLiteral("Roll back %1 to v%2").arg(in.agent).arg(t.version),
-                             QDialogButtonBox::AcceptRole);
+    m_confirm = buttons->addButton(
+        QStringLiteral("Roll back %1 to v%2")
+            .arg(untrusted::line(in.agent, 60).replace(QLatin1Char('&'), QStringLiteral("&&")),
+                 QString::number(t.version)),
+        QDialogButtonBox::AcceptRole);
     buttons->button(QDialogButtonBox::Cancel)->setDefault(true);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
