@@ -54,12 +54,28 @@ redisReplyObjectFunctions BoundedReplyReader::s_functions
        BoundedReplyReader::createInteger, BoundedReplyReader::createNil,
        BoundedReplyReader::freeObject};
 
+// The paths where a budget breaks are out of line (and cold), so the ones every object
+// takes stay as small as before (measured: a message built inline made allocate() ~10x
+// larger and the parse of an XREAD reply ~4 % slower).
+Q_NEVER_INLINE Q_DECL_COLD_FUNCTION void BoundedReplyReader::treeFull()
+{
+    poison(QStringLiteral("the reply's tree needed more than the %1 allowed")
+               .arg(capText(m_maxTreeBytes)),
+           -1);
+}
+
+Q_NEVER_INLINE Q_DECL_COLD_FUNCTION void BoundedReplyReader::tooManyElements(int elements)
+{
+    poison(QStringLiteral("the reply announced %1 elements, more than the %2 allowed")
+               .arg(elements)
+               .arg(m_maxElements),
+           elements);
+}
+
 void *BoundedReplyReader::allocate(size_t size, size_t align)
 {
-    if (qint64(m_arena.bytesInUse() + size) > m_maxTreeBytes) {
-        poison(QStringLiteral("the reply's tree needed more than the %1 allowed")
-                   .arg(capText(m_maxTreeBytes)),
-               -1);
+    if (Q_UNLIKELY(qint64(m_arena.bytesInUse() + size) > m_maxTreeBytes)) {
+        treeFull();
         return nullptr;
     }
     return m_arena.allocate(size, align); // nullptr when malloc fails: hiredis says OOM
@@ -82,7 +98,7 @@ redisReply *BoundedReplyReader::createReply(const redisReadTask *task, int type)
 void *BoundedReplyReader::createString(const redisReadTask *task, char *str, size_t len)
 {
     auto *self = static_cast<BoundedReplyReader *>(task->privdata);
-    if (self->m_poisoned)
+    if (Q_UNLIKELY(self->m_poisoned))
         return &s_dummy;
     redisReply *r = self->createReply(task, task->type);
     if (!r)
@@ -100,16 +116,12 @@ void *BoundedReplyReader::createString(const redisReadTask *task, char *str, siz
 void *BoundedReplyReader::createArray(const redisReadTask *task, int elements)
 {
     auto *self = static_cast<BoundedReplyReader *>(task->privdata);
-    if (self->m_poisoned)
+    if (Q_UNLIKELY(self->m_poisoned))
         return &s_dummy;
     if (elements > 0) {
-        if (elements > self->m_elementsLeft) {
+        if (Q_UNLIKELY(elements > self->m_elementsLeft)) {
             // Nothing is allocated for it: hiredis walks its elements with the dummy.
-            self->poison(QStringLiteral("the reply announced %1 elements, more than the %2 "
-                                        "allowed")
-                             .arg(elements)
-                             .arg(self->m_maxElements),
-                         elements);
+            self->tooManyElements(elements);
             return &s_dummy;
         }
         self->m_elementsLeft -= elements;
@@ -135,7 +147,7 @@ void *BoundedReplyReader::createArray(const redisReadTask *task, int elements)
 void *BoundedReplyReader::createInteger(const redisReadTask *task, long long value)
 {
     auto *self = static_cast<BoundedReplyReader *>(task->privdata);
-    if (self->m_poisoned)
+    if (Q_UNLIKELY(self->m_poisoned))
         return &s_dummy;
     redisReply *r = self->createReply(task, REDIS_REPLY_INTEGER);
     if (r)
@@ -146,7 +158,7 @@ void *BoundedReplyReader::createInteger(const redisReadTask *task, long long val
 void *BoundedReplyReader::createNil(const redisReadTask *task)
 {
     auto *self = static_cast<BoundedReplyReader *>(task->privdata);
-    if (self->m_poisoned)
+    if (Q_UNLIKELY(self->m_poisoned))
         return &s_dummy;
     redisReply *r = self->createReply(task, REDIS_REPLY_NIL);
     return r ? r : (self->m_poisoned ? &s_dummy : nullptr);

@@ -109,6 +109,8 @@ private:
     enum class Stall { Wait, Skipped, Failed };
     Stall onStall(); // hiredis has no complete reply: skip, poison or fail before feeding
     void poison(const QString &reason, qint64 bytes);
+    void treeFull(); // out of line: allocate() stays small
+    void tooManyElements(int elements);
     qint64 replyBytesParsed() const; // of the reply in progress
     void dropSkipped(); // the rest of a skipped string, from the backlog
     void finishReply(void **reply); // a reply came out of hiredis
