@@ -27,6 +27,16 @@ EventRow EventRow::gap(qint64 at, const QString &problem, qint64 missing)
     return row;
 }
 
+EventRow EventRow::unreadable(const QByteArray &streamId, const QString &reason)
+{
+    EventRow row;
+    row.type = Type::Bad;
+    row.event.streamId = QString::fromLatin1(streamId);
+    row.event.at = streamId.left(streamId.indexOf('-')).toLongLong(); // placed by its ID
+    row.problem = QStringLiteral("event ") + row.event.streamId + QStringLiteral(": ") + reason;
+    return row;
+}
+
 qint64 trimOldestKeepingGaps(std::vector<EventRow> &rows, size_t capacity)
 {
     if (rows.size() <= capacity)

@@ -23,6 +23,9 @@ struct EventRow
     // A good or bad row from a parse; the detail payload is dropped (shown on demand only).
     static EventRow fromParsed(Parsed<RecoveryEvent> parsed);
     static EventRow gap(qint64 at, const QString &problem, qint64 missing);
+    // A bad row for a stream entry that could not be read at all: over the reply cap
+    // ("event <id>: over the 64 MiB reply cap: a 73400320-byte string, not read").
+    static EventRow unreadable(const QByteArray &streamId, const QString &reason);
 };
 
 // Keeps at most `capacity` of `rows` (oldest first): the newest events, and every gap row

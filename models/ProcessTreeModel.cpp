@@ -308,7 +308,10 @@ void ProcessTreeModel::upsert(const IndexRecord &record)
     const bool placed = splitMember(record.member, &host, &app, &pmText);
     ProcessRecord rec;
     QString bad;
-    if (record.fields.isEmpty()) {
+    if (!record.error.isEmpty()) {
+        bad = QStringLiteral("process ") + QString::fromUtf8(record.member) + QStringLiteral(": ")
+            + record.error; // could not be read at all (over the reply cap)
+    } else if (record.fields.isEmpty()) {
         bad = QStringLiteral("no fields (hash gone or not a hash)");
     } else {
         const auto parsed = ProcessRecord::parse(RecordFields::fromFlatList(record.fields),

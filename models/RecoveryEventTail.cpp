@@ -96,6 +96,11 @@ qint64 RecoveryEventTail::entriesRead() const
     return m_worker->entriesRead();
 }
 
+int RecoveryEventTail::connects() const
+{
+    return m_worker->connects();
+}
+
 qint64 RecoveryEventTail::rowsSkipped() const
 {
     return m_skipped + m_model->neverListed() - m_modelSkippedBefore;

@@ -43,6 +43,7 @@ public:
     QByteArray lastId() const;
     int connectionState() const; // int(RedisConnection::State) of the tail's connection
     qint64 entriesRead() const;
+    int connects() const; // times the tail's connection became ready (1 = never rebuilt)
     // Parsed and counted but never listed: dropped by the worker (the GUI fell behind by
     // more than the buffer) or by the model (more arrived between two inserts than it holds).
     qint64 rowsSkipped() const;

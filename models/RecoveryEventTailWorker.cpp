@@ -44,7 +44,7 @@ bool detailIsFine(const redisReply *value)
 {
     if (value->len == 0)
         return true;
-    if (qsizetype(value->len) > caps::kScalar)
+    if (qsizetype(value->len) > caps::kDetailJson)
         return false;
     const char *begin = value->str;
     const char *end = value->str + value->len;
@@ -84,12 +84,18 @@ void RecoveryEventTailWorker::init()
     });
     connect(m_reader, &RedisStreamReader::gapDetected, this, &RecoveryEventTailWorker::onGap);
     connect(m_reader, &RedisStreamReader::readError, this, &RecoveryEventTailWorker::readError);
+    connect(m_reader, &RedisStreamReader::oversizedEntry, this,
+            &RecoveryEventTailWorker::onOversizedEntry);
     connect(m_reader, &RedisStreamReader::reading, this, [this] {
         QMutexLocker lock(&m_mutex);
         m_lastId = m_reader->lastId(m_key);
     });
     connect(m_reader->connection(), &RedisConnection::stateChanged, this,
-            [this](RedisConnection::State state) { m_state.store(int(state)); });
+            [this](RedisConnection::State state) {
+                m_state.store(int(state));
+                if (state == RedisConnection::State::Ready)
+                    m_connects.fetch_add(1);
+            });
 }
 
 // The GUI thread and this one may share a CPU: under a flood both are runnable, and CFS
@@ -252,8 +258,16 @@ bool RecoveryEventTailWorker::rowFor(const redisReply *entry, EventRow *row,
 
 // Counted and rated here, for every row, so the figures stay exact when the batch has to
 // drop rows the GUI could never show anyway (more than the buffer holds).
-void RecoveryEventTailWorker::publish(std::vector<EventRow> rows)
+void RecoveryEventTailWorker::publish(std::vector<EventRow> rows, bool backfilled)
 {
+    if (m_backfilling && !backfilled) {
+        std::move(rows.begin(), rows.end(), std::back_inserter(m_held));
+        return;
+    }
+    if (backfilled && !m_held.empty()) {
+        std::move(m_held.begin(), m_held.end(), std::back_inserter(rows));
+        m_held.clear();
+    }
     bool notify = false;
     {
         QMutexLocker lock(&m_mutex);
@@ -292,14 +306,41 @@ void RecoveryEventTailWorker::publish(std::vector<EventRow> rows)
 // before the first XREAD is even sent. Entries newer than that ID come through the tail.
 void RecoveryEventTailWorker::backfill()
 {
+    backfillAtMost(m_backfill, QByteArray());
+}
+
+// Over the reply cap (5 000 events of up to 80 KiB each can be): asked again for the newest
+// that fitted, from the pinned ID down. Live rows read meanwhile wait (publish), so the
+// older rows still come first.
+void RecoveryEventTailWorker::backfillAtMost(int count, const QByteArray &pinnedAt)
+{
+    m_backfilling = true;
+    const QByteArray from
+        = pinnedAt.isEmpty() || pinnedAt == "$" ? QByteArrayLiteral("+") : pinnedAt;
     m_reader->connection()->send(
-        {QByteArrayLiteral("XREVRANGE"), m_key, QByteArrayLiteral("+"), QByteArrayLiteral("-"),
-         QByteArrayLiteral("COUNT"), QByteArray::number(m_backfill)},
-        this, [this](const RedisReply &r) {
-            if (!r.isArray())
-                return;
-            const QByteArray pinned = m_reader->lastId(m_key);
+        {QByteArrayLiteral("XREVRANGE"), m_key, from, QByteArrayLiteral("-"),
+         QByteArrayLiteral("COUNT"), QByteArray::number(count)},
+        this, [this, count, pinnedAt](const RedisReply &r) {
+            const QByteArray pinned = pinnedAt.isEmpty() ? m_reader->lastId(m_key) : pinnedAt;
             std::vector<EventRow> rows;
+            if (r.isOversized()) {
+                // [[id, [field, value, ...]], ...]: the entries before the one it broke in
+                // fitted. The newest alone over the cap is shown as that.
+                const int fitted = r.oversizedPath().value(0, -1);
+                if (count > 1 && fitted != 0) {
+                    backfillAtMost(fitted > 0 ? fitted : qMax(1, count / 4), pinned);
+                    return;
+                }
+                const QByteArray id = r.oversizedContext().value(1);
+                if (isStreamId(id))
+                    rows.push_back(EventRow::unreadable(id, r.errorMessage()));
+            }
+            m_backfilling = false;
+            if (!r.isArray()) {
+                if (!rows.empty() || !m_held.empty())
+                    publish(std::move(rows), true);
+                return;
+            }
             rows.reserve(size_t(r.size()));
             for (qsizetype i = r.size() - 1; i >= 0; --i) {
                 const RedisReply &e = r.at(i);
@@ -312,7 +353,7 @@ void RecoveryEventTailWorker::backfill()
                     entry.fields.append({e.at(1).at(f).data(), e.at(1).at(f + 1).data()});
                 rows.push_back(rowFor(entry));
             }
-            publish(std::move(rows));
+            publish(std::move(rows), true);
         });
 }
 
@@ -355,6 +396,19 @@ void RecoveryEventTailWorker::onRawEntries(const QByteArray &stream, const redis
             rows.pop_back();
     }
     m_read.fetch_add(qint64(rows.size()));
+    publish(std::move(rows));
+}
+
+// An entry over the reply cap: the reader has moved past it; it is one marked bad row.
+void RecoveryEventTailWorker::onOversizedEntry(const QByteArray &stream, const QByteArray &id,
+                                               const QString &message)
+{
+    if (stream != m_key)
+        return;
+    noteAddedBefore();
+    m_read.fetch_add(1);
+    std::vector<EventRow> rows;
+    rows.push_back(EventRow::unreadable(id, message));
     publish(std::move(rows));
 }
 

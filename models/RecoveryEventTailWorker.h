@@ -47,6 +47,7 @@ public:
     QByteArray lastId() const;
     int connectionState() const { return m_state.load(); } // int(RedisConnection::State)
     qint64 entriesRead() const { return m_read.load(); }
+    int connects() const { return m_connects.load(); } // times the connection became ready
 
     static EventRow rowFor(const RedisStreamEntry &entry);
     // The same row straight from hiredis' [id, [field, value, ...]] entry (the tail's hot
@@ -71,7 +72,12 @@ private:
     void onEntries(const QByteArray &stream, const QList<switchboard::RedisStreamEntry> &batch);
     void onGap(const QByteArray &stream, const QByteArray &lastId, const QByteArray &firstId);
     void backfill();
-    void publish(std::vector<EventRow> rows);
+    // pinned: where the tail's reading starts (empty: take it at the first reply).
+    void backfillAtMost(int count, const QByteArray &pinned);
+    void onOversizedEntry(const QByteArray &stream, const QByteArray &id, const QString &message);
+    // Rows read live wait while a backfill is sent again (over the reply cap at first), so
+    // the older rows still come first.
+    void publish(std::vector<EventRow> rows, bool backfilled = false);
     // Drops the oldest rows over `capacity` (never gap rows), counted as dropped.
     static void trimBatch(TailBatch *batch, size_t capacity);
 
@@ -81,6 +87,8 @@ private:
     EventRowInterner m_interner;
     RedisStreamReader *m_reader = nullptr;
     int m_backfill = 0;
+    bool m_backfilling = false;
+    std::vector<EventRow> m_held; // live rows waiting for the backfill
     int m_count = 1000;
     int m_blockMs = 1000;
     bool m_started = false;
@@ -94,6 +102,7 @@ private:
     std::atomic<int> m_capacity;
     std::atomic<int> m_state {0};
     std::atomic<qint64> m_read {0};
+    std::atomic<int> m_connects {0};
 };
 
 } // namespace switchboard

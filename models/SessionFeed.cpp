@@ -97,7 +97,9 @@ void SessionFeed::drain()
         upserts.reserve(end - work.next);
         for (; work.next < end; ++work.next) {
             IndexRecord &r = all[work.next];
-            if (r.fields.isEmpty())
+            if (!r.error.isEmpty()) // could not be read (over the reply cap): a bad row
+                upserts.append({std::move(r.member), {}, std::exchange(r.error, {})});
+            else if (r.fields.isEmpty())
                 gone.append(std::move(r.member)); // expired between ZRANGE and HGETALL
             else
                 upserts.append({std::move(r.member), std::exchange(r.fields, {})});
@@ -125,7 +127,9 @@ void SessionFeed::applyDelta(SessionTableModel &model, const IndexDelta &delta)
     QVector<QByteArray> gone;
     upserts.reserve(delta.upserts.size());
     for (const IndexRecord &r : delta.upserts) {
-        if (r.fields.isEmpty())
+        if (!r.error.isEmpty())
+            upserts.append({r.member, {}, r.error});
+        else if (r.fields.isEmpty())
             gone.append(r.member); // expired between ZRANGE and HGETALL
         else
             upserts.append({r.member, r.fields});

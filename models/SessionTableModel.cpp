@@ -84,8 +84,10 @@ SessionTableModel::Row SessionTableModel::rowFrom(const SessionChange &change, Q
     row.host = intern(r.host);
     row.model = intern(r.model);
     row.state = quint8(r.state);
-    row.bad = !parsed.isOk();
-    if (row.bad)
+    row.bad = !parsed.isOk() || !change.error.isEmpty();
+    if (!change.error.isEmpty())
+        *badReason = change.error; // nothing was read: the parser's "missing" would mislead
+    else if (row.bad)
         *badReason = parsed.errors().join(QLatin1Char('\n'));
     return row;
 }

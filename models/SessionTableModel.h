@@ -22,6 +22,8 @@ struct SessionChange
 {
     QByteArray id;
     QList<QByteArray> fields;
+    // Non-empty: the hash could not be read (IndexRecord::error): a bad row saying so.
+    QString error = {};
 };
 
 class SessionTableModel : public QAbstractTableModel

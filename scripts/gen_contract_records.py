@@ -265,7 +265,8 @@ def member_decl(f):
 
 def read_stmt(f):
     name, m, t, need, ex = f
-    cap = ex.get('cap','caps::kScalar')
+    # JSON fields (detail, params) are capped at 64 KiB unless said otherwise (contract).
+    cap = ex.get('cap', 'caps::kDetailJson' if t == 'json' else 'caps::kScalar')
     mn = ex.get('min', 0)
     n = f'"{name}"'
     need_s = f'FieldReader::{need}'

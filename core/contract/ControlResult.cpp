@@ -39,7 +39,7 @@ Parsed<ControlResult> ControlResult::parse(const RecordFields &f, const QString 
     v.state = r.enumValue<ControlState>("state", ControlState::Received, FieldReader::Required);
     v.message = r.text("message", FieldReader::Optional, caps::kMessage);
     v.at = r.time("at", FieldReader::Required);
-    v.detail = r.json("detail", FieldReader::Optional, caps::kScalar);
+    v.detail = r.json("detail", FieldReader::Optional, caps::kDetailJson);
     return Parsed<ControlResult>(QString::fromLatin1(kKind), id, std::move(v), r.errors());
 }
 

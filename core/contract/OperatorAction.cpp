@@ -50,10 +50,10 @@ Parsed<OperatorAction> OperatorAction::parse(const RecordFields &f, const QStrin
                                                FieldReader::Required);
     v.target = r.text("target", FieldReader::Required, caps::kScalar);
     v.reason = r.text("reason", FieldReader::Required, caps::kMessage);
-    v.params = r.json("params", FieldReader::Optional, caps::kScalar);
+    v.params = r.json("params", FieldReader::Optional, caps::kDetailJson);
     v.outcome = r.enumValue<OperatorOutcome>("outcome", OperatorOutcome::Requested,
                                              FieldReader::Required);
-    v.detail = r.json("detail", FieldReader::Optional, caps::kScalar);
+    v.detail = r.json("detail", FieldReader::Optional, caps::kDetailJson);
     v.refId = r.optInteger("ref_id", 1);
     v.dbRole = r.text("db_role", FieldReader::Optional, caps::kScalar);
     return Parsed<OperatorAction>(QString::fromLatin1(kKind), id, std::move(v), r.errors());

@@ -45,7 +45,7 @@ Parsed<ProcessEvent> ProcessEvent::parse(const RecordFields &f, const QString &r
     v.pmId = r.integer("pm_id", FieldReader::Required, 0, std::numeric_limits<qint64>::max(), 0);
     v.event
         = r.enumValue<ProcessEventKind>("event", ProcessEventKind::Online, FieldReader::Required);
-    v.detail = r.json("detail", FieldReader::Optional, caps::kScalar);
+    v.detail = r.json("detail", FieldReader::Optional, caps::kDetailJson);
     v.streamId = r.text("stream_id", FieldReader::Optional, caps::kScalar);
     return Parsed<ProcessEvent>(QString::fromLatin1(kKind), id, std::move(v), r.errors());
 }

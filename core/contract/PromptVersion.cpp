@@ -40,7 +40,7 @@ Parsed<PromptVersion> PromptVersion::parse(const RecordFields &f, const QString 
         = r.integer("version", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 1);
     v.body = r.text("body", FieldReader::Required, caps::kPromptBody);
     v.model = r.text("model", FieldReader::Required, caps::kScalar);
-    v.params = r.json("params", FieldReader::Optional, caps::kScalar);
+    v.params = r.json("params", FieldReader::Optional, caps::kDetailJson);
     v.createdAt = r.time("created_at", FieldReader::Required);
     v.createdBy = r.text("created_by", FieldReader::Required, caps::kScalar);
     v.note = r.text("note", FieldReader::Optional, caps::kMessage);

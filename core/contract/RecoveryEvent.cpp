@@ -63,7 +63,7 @@ Parsed<RecoveryEvent> RecoveryEvent::parse(const RecordFields &f, const QString 
     v.traceId = r.text("trace_id", FieldReader::Optional, caps::kScalar);
     v.spanId = r.text("span_id", FieldReader::Optional, caps::kScalar);
     v.message = r.text("message", FieldReader::Optional, caps::kMessage);
-    v.detail = r.json("detail", FieldReader::Optional, caps::kScalar);
+    v.detail = r.json("detail", FieldReader::Optional, caps::kDetailJson);
     v.streamId = r.text("stream_id", FieldReader::Optional, caps::kScalar);
     return Parsed<RecoveryEvent>(QString::fromLatin1(kKind), id, std::move(v), r.errors());
 }

@@ -240,9 +240,10 @@ void RedisConnection::connectSocket(const RedisEndpoint &endpoint)
     ++m_connectAttempts;
     m_tlsVerifyFailed = false;
     m_tlsErrors.clear();
-    m_bytesInReply = 0;
     m_deliverPosted = false;
-    m_reader = std::make_shared<BoundedReplyReader>(m_options.maxReplyElements);
+    m_reader = std::make_shared<BoundedReplyReader>(m_options.maxReplyElements,
+                                                    BoundedReplyReader::kDefaultMaxTreeBytes,
+                                                    m_options.maxReplyBytes);
     // Plain connections use a bare QTcpSocket: QSslSocket in unencrypted mode relays
     // every read and write through a second socket, which costs pipelined throughput.
     QSslSocket *ssl = m_options.tls ? new QSslSocket(this) : nullptr;
@@ -433,7 +434,7 @@ bool RedisConnection::readSome()
     const QByteArray data = m_socket->read(kReadChunk);
     if (data.isEmpty())
         return false;
-    m_bytesInReply += data.size();
+    m_lastRead.start();
     // Only stored by the reader: hiredis gets it in small chunks as replies are parsed.
     return m_reader->feed(data);
 }
@@ -485,12 +486,13 @@ void RedisConnection::deliverReplies()
             return;
         }
         if (!raw) {
-            // A reply bigger than the cap is refused instead of growing memory without
-            // bound (all that is buffered now is the incomplete reply).
-            if (m_bytesInReply > m_options.maxReplyBytes) {
-                breakConnection(QStringLiteral("a reply from %1 exceeded the %2 MiB cap")
-                                    .arg(endpointText(m_current))
-                                    .arg(m_options.maxReplyBytes / (1024 * 1024)),
+            // A reply over the cap fails alone (the reader skips what it cannot keep, see
+            // below), so what waits unparsed stays within about one cap. This is the net
+            // under that: memory never grows without bound, whatever the server sends.
+            if (qint64(m_reader->bufferedBytes()) > m_options.maxReplyBytes + kReadChunk) {
+                breakConnection(QStringLiteral("more than %1 MiB from %2 could not be parsed")
+                                    .arg(m_options.maxReplyBytes / (1024 * 1024))
+                                    .arg(endpointText(m_current)),
                                 false);
                 return;
             }
@@ -498,7 +500,39 @@ void RedisConnection::deliverReplies()
                 continue;
             break;
         }
-        m_bytesInReply = qint64(m_reader->bufferedBytes());
+        if (m_reader->isOversized(raw)) {
+            // Over the reply cap, the element or the tree budget: that request fails, the
+            // connection and the replies after it carry on (issue 17).
+            const BoundedReplyReader::Oversized &o = m_reader->oversized();
+            const RedisReply reply
+                = RedisReply::oversized(o.reason, o.bytes, o.context, o.path, o.previous);
+            m_reader->releaseReply(raw);
+            if (m_pushMode && !o.context.isEmpty()
+                && (o.context.first() == "message" || o.context.first() == "pmessage")) {
+                qWarning("switchboard: a pub/sub message from %s dropped: %s",
+                         qPrintable(endpointText(m_current)), qPrintable(o.reason));
+                continue;
+            }
+            if (m_inflight.empty()) {
+                breakConnection(QStringLiteral("protocol error from %1: a reply arrived with no "
+                                               "command waiting for it")
+                                    .arg(endpointText(m_current)),
+                                false);
+                return;
+            }
+            Pending p = std::move(m_inflight.front());
+            m_inflight.pop_front();
+            if (p.internal) { // a handshake step: the server is not what it should be
+                breakConnection(
+                    QStringLiteral("handshake with %1: %2").arg(endpointText(m_current), o.reason),
+                    false);
+                return;
+            }
+            deliver(p, reply); // sendRaw: its error callback
+            if (!self || gen != m_generation)
+                return;
+            continue;
+        }
         const auto *tree = static_cast<const redisReply *>(raw);
         // sendRaw: a non-error reply goes to its caller as hiredis built it (no copy).
         if (!m_pushMode && !m_inflight.empty() && m_inflight.front().raw
@@ -560,6 +594,16 @@ void RedisConnection::sweepTimeouts()
     // answer may be among them. The next sweep looks again.
     if (m_deliverPosted)
         return;
+    // A reply still arriving is not overdue: a big one (up to the cap, or one being
+    // skipped past it) over a slow link takes longer than a command timeout. It gets one
+    // more timeout as long as bytes came within the last one, kMaxExtensions at most.
+    if (!m_inflight.empty() && m_inflight.front().deadline.hasExpired() && m_reader
+        && m_reader->replyInProgress() && m_lastRead.isValid()
+        && m_lastRead.elapsed() < m_options.commandTimeoutMs
+        && m_inflight.front().extensions < kMaxExtensions) {
+        ++m_inflight.front().extensions;
+        m_inflight.front().deadline = QDeadlineTimer(m_options.commandTimeoutMs);
+    }
     // Replies come in order: when the oldest command in flight is overdue, the server (or
     // the path to it) is stuck, and the connection is rebuilt.
     if (!m_inflight.empty() && m_inflight.front().deadline.hasExpired()) {

@@ -3,6 +3,7 @@
 #include "core/redis/RedisReply.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
@@ -57,7 +58,8 @@ public:
     // Like send(), but a server reply that is not an error reaches onReply as hiredis'
     // tree, with no RedisReply copy: for the hot stream reader, which builds its own rows
     // from it. Server errors and local errors (timeouts, a broken connection) go to
-    // onError as a RedisReply, as with send(). The element budget still applies.
+    // onError as a RedisReply, as with send(). The budgets still apply: a reply over one
+    // goes to onError too (RedisReply::isOversized()).
     void sendRaw(const QList<QByteArray> &args, QObject *context, RawCallback onReply,
                  Callback onError, int timeoutMs = -1);
 
@@ -88,6 +90,7 @@ private:
         RawCallback raw; // sendRaw: non-error replies go here instead of done
         QDeadlineTimer deadline;
         int timeoutMs = 0;
+        int extensions = 0; // deadline moved on while its reply was arriving
         QByteArray wire; // encoded, kept only while queued
     };
 
@@ -127,7 +130,8 @@ private:
     QTimer m_connectTimer;
     QTimer m_retryTimer;
     QDeadlineTimer m_retryAt;
-    qint64 m_bytesInReply = 0;
+    QElapsedTimer m_lastRead; // since bytes last came from the socket
+    static constexpr int kMaxExtensions = 10;
     quint64 m_generation = 0;
     int m_backoffStep = 0;
     int m_connectAttempts = 0;

@@ -35,9 +35,11 @@ struct RedisConnectionOptions
 
     int commandTimeoutMs = 5000; // default per-command timeout
     int connectTimeoutMs = 5000; // TCP + TLS + handshake
+    // One reply over this fails its request alone (RedisReply::isOversized()); the
+    // connection stays up and the bytes past the cap are skipped, not buffered.
     qint64 maxReplyBytes = qint64(64) * 1024 * 1024;
     // Elements all the arrays of one reply may announce (each costs a pointer before its
-    // bytes arrive): far above any bounded read the console makes.
+    // bytes arrive): far above any bounded read the console makes. Over it, likewise.
     qint64 maxReplyElements = qint64(1024) * 1024;
     int reconnectMinMs = 250; // backoff doubles from here ...
     int reconnectMaxMs = 30000; // ... up to here, with jitter

@@ -48,6 +48,62 @@ RedisReply RedisReply::localError(const QString &message)
     return r;
 }
 
+RedisReply RedisReply::oversized(const QString &message, qint64 bytes,
+                                 const QList<QByteArray> &context, const QList<int> &path,
+                                 const QByteArray &previous)
+{
+    RedisReply r;
+    r.m_type = Type::Error;
+    r.m_oversized = true;
+    r.m_data = message.toUtf8();
+    r.m_integer = bytes;
+    RedisReply where;
+    where.m_type = Type::Array;
+    for (const QByteArray &c : context)
+        where.m_elements.append(string(c));
+    RedisReply indexes;
+    indexes.m_type = Type::Array;
+    for (int i : path) {
+        RedisReply n;
+        n.m_type = Type::Integer;
+        n.m_integer = i;
+        indexes.m_elements.append(n);
+    }
+    r.m_elements = {where, string(previous), indexes};
+    return r;
+}
+
+const QList<RedisReply> &RedisReply::noElements()
+{
+    static const QList<RedisReply> none;
+    return none;
+}
+
+QList<QByteArray> RedisReply::oversizedContext() const
+{
+    QList<QByteArray> out;
+    if (isOversized() && m_elements.size() == 3) {
+        for (const RedisReply &c : m_elements.at(0).m_elements)
+            out.append(c.m_data);
+    }
+    return out;
+}
+
+QList<int> RedisReply::oversizedPath() const
+{
+    QList<int> out;
+    if (isOversized() && m_elements.size() == 3) {
+        for (const RedisReply &n : m_elements.at(2).m_elements)
+            out.append(int(n.m_integer));
+    }
+    return out;
+}
+
+QByteArray RedisReply::oversizedPrevious() const
+{
+    return isOversized() && m_elements.size() == 3 ? m_elements.at(1).m_data : QByteArray();
+}
+
 RedisReply RedisReply::string(const QByteArray &bytes)
 {
     RedisReply r;

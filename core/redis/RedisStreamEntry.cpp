@@ -21,4 +21,16 @@ int compareStreamIds(const QByteArray &a, const QByteArray &b)
     return x < y ? -1 : (y < x ? 1 : 0);
 }
 
+bool isStreamId(const QByteArray &id)
+{
+    const qsizetype dash = id.indexOf('-');
+    if (dash <= 0 || dash + 1 >= id.size() || id.size() > 41)
+        return false;
+    for (qsizetype i = 0; i < id.size(); ++i) {
+        if (i != dash && (id.at(i) < '0' || id.at(i) > '9'))
+            return false;
+    }
+    return true;
+}
+
 } // namespace switchboard

@@ -73,6 +73,15 @@ void RedisStreamReader::resolveStartIds()
                 if (r.isArray()) {
                     m_lastIds[key] = r.size() > 0 && r.at(0).size() > 0 ? r.at(0).at(0).data()
                                                                         : QByteArrayLiteral("0-0");
+                } else if (r.isOversized()) {
+                    // The newest entry is over the reply cap: its ID is all "$" needs.
+                    const QByteArray id = r.oversizedContext().value(1);
+                    if (!isStreamId(id)) {
+                        emit readError(QString::fromUtf8(key) + QStringLiteral(": ")
+                                       + r.errorMessage());
+                        return retryLater(&RedisStreamReader::resolveStartIds);
+                    }
+                    m_lastIds[key] = id;
                 } else if (r.isError() && !r.isLocalError()) {
                     emit readError(QString::fromUtf8(key) + QStringLiteral(": ")
                                    + r.errorMessage());
@@ -132,6 +141,8 @@ void RedisStreamReader::checkGaps()
                     if (deleted || trimmed)
                         emit gapDetected(key, last, first);
                 }
+                // XINFO STREAM carries the first and last entries: one over the reply cap
+                // makes it oversized. Reading goes on without a gap check this time.
                 if (r.isLocalError())
                     return; // the connection broke: onReady starts over
                 if (--*left == 0)
@@ -154,9 +165,9 @@ void RedisStreamReader::readNext()
     if (!m_running || m_reading || m_lastIds.isEmpty()
         || m_connection->state() != RedisConnection::State::Ready)
         return;
-    QList<QByteArray> args {QByteArrayLiteral("XREAD"),    QByteArrayLiteral("COUNT"),
-                            QByteArray::number(m_count),   QByteArrayLiteral("BLOCK"),
-                            QByteArray::number(m_blockMs), QByteArrayLiteral("STREAMS")};
+    QList<QByteArray> args {QByteArrayLiteral("XREAD"),      QByteArrayLiteral("COUNT"),
+                            QByteArray::number(m_readCount), QByteArrayLiteral("BLOCK"),
+                            QByteArray::number(m_blockMs),   QByteArrayLiteral("STREAMS")};
     args << m_lastIds.keys();
     args << m_lastIds.values();
     m_reading = true;
@@ -190,6 +201,66 @@ bool isString(const redisReply *r)
 }
 } // namespace
 
+void RedisStreamReader::retryLater(void (RedisStreamReader::*step)())
+{
+    const quint64 round = m_round;
+    QTimer::singleShot(1000, this, [this, round, step] {
+        if (round == m_round)
+            (this->*step)();
+    });
+}
+
+void RedisStreamReader::noteRead(qsizetype entries)
+{
+    if (m_readCount >= m_count)
+        return;
+    if (entries < m_readCount) {
+        // Caught up: the next read is as big as the stream's new entries, not a backlog.
+        m_readCount = m_count;
+        m_fullReads = 0;
+    } else if (++m_fullReads >= kGrowAfter) {
+        m_readCount = qMin(m_count, 2 * m_readCount);
+        m_fullReads = 0;
+    }
+}
+
+// An XREAD reply over a budget: fewer entries at once, and at one entry, past it. The
+// reply broke inside [[key, [[id, [field, value, ...]], ...]], ...]; its context names
+// that stream and entry, its path says where (the entries before it fitted).
+void RedisStreamReader::onOversized(const RedisReply &reply)
+{
+    ++m_oversized;
+    m_fullReads = 0;
+    const QList<int> path = reply.oversizedPath();
+    const QList<QByteArray> where = reply.oversizedContext();
+    // In the first stream of the reply (a stream after it: the earlier ones took room).
+    const bool firstStream = path.size() >= 3 && path.at(0) == 0 && path.at(1) == 1;
+    const int entry = firstStream ? path.at(2) : -1;
+    if (entry != 0 && m_readCount > 1) {
+        // The entries before the one it broke in fitted: read that many, else a quarter.
+        m_readCount
+            = entry > 0 ? qMin(entry, m_readCount - 1) : qMax(1, m_readCount / kCountDivisor);
+        readNext();
+        return;
+    }
+    // Its first entry alone (or the only one) is over the cap: shown as that, and passed.
+    const QByteArray key = where.value(1);
+    const QByteArray id = where.value(3);
+    const auto it = m_lastIds.find(key);
+    if (path.size() < 4 || it == m_lastIds.end() || !isStreamId(id)
+        || compareStreamIds(id, it.value()) <= 0) {
+        // Cannot tell which entry (or it would not move us on): report and slow down, as
+        // for a server error.
+        emit readError(reply.errorMessage());
+        return retryLater(&RedisStreamReader::readNext);
+    }
+    it.value() = id;
+    QPointer<RedisStreamReader> self(this);
+    emit oversizedEntry(key, id, reply.errorMessage());
+    if (self)
+        readNext();
+}
+
 // The raw twin of onReply: a nil reply is a BLOCK that timed out; anything that is not
 // [[key, [entry, ...]], ...] is skipped like onReply skips it. The next XREAD goes out
 // (written at once) before the handler sees this batch: the server prepares the next
@@ -203,6 +274,7 @@ void RedisStreamReader::onRawReply(const redisReply *reply)
         const redisReply *list;
     };
     QVarLengthArray<Part, 4> parts;
+    qsizetype most = 0; // entries of the fullest stream, for COUNT
     if (reply->type == REDIS_REPLY_ARRAY) {
         for (size_t s = 0; s < reply->elements; ++s) {
             const redisReply *stream = reply->element[s];
@@ -218,6 +290,7 @@ void RedisStreamReader::onRawReply(const redisReply *reply)
                     && isString(e->element[0]))
                     lastId = e->element[0];
             }
+            most = qMax(most, qsizetype(list->elements));
             if (!lastId)
                 continue;
             const QByteArray key(stream->element[0]->str, qsizetype(stream->element[0]->len));
@@ -225,6 +298,7 @@ void RedisStreamReader::onRawReply(const redisReply *reply)
             parts.append({key, list});
         }
     }
+    noteRead(most);
     readNext();
     if (parts.isEmpty())
         return;
@@ -241,6 +315,8 @@ void RedisStreamReader::onRawReply(const redisReply *reply)
 
 void RedisStreamReader::onReply(const RedisReply &reply)
 {
+    if (reply.isOversized())
+        return onOversized(reply);
     if (reply.isLocalError())
         return; // reconnecting; onReady resumes from the last IDs
     if (reply.isError()) {
@@ -253,7 +329,10 @@ void RedisStreamReader::onReply(const RedisReply &reply)
         });
         return;
     }
+    qsizetype most = 0;
     if (reply.isArray()) {
+        for (const RedisReply &stream : reply.elements())
+            most = qMax(most, stream.size() == 2 ? stream.at(1).size() : 0);
         for (const RedisReply &stream : reply.elements()) {
             if (stream.size() != 2)
                 continue;
@@ -280,6 +359,7 @@ void RedisStreamReader::onReply(const RedisReply &reply)
                 return;
         }
     }
+    noteRead(most);
     readNext();
 }
 

@@ -47,6 +47,7 @@ struct IndexDeltaPoller::Pass
     qsizetype settledTouched = 0; // touched members settled so far
     QVector<QByteArray> ageDue; // due only because their fields are old (maxFieldReadsPerPoll)
     bool useBulk = false; // decided once per pass: a reconnect mid-pass must not flip it
+    bool bulkOversized = false; // a SORT_RO reply was over the reply cap: HGETALL for its batch
     int chunksSent = 0; // HGETALL/PTTL pipelines sent (one per event-loop pass when sliced)
     qsizetype nextReply = 0; // HGETALL replies come in `fallback` order
     qint64 settleAtMs = 0;
@@ -139,6 +140,23 @@ template<typename T> void dispose(T *doomed, qsizetype size)
         lowerPriority();
         delete doomed;
     });
+}
+
+// An HGETALL reply over the reply cap: [name, value, ...], so the element that broke it is
+// a value when its index is odd, and its name came just before it.
+QString oversizedHashText(const RedisReply &r)
+{
+    const QList<int> path = r.oversizedPath();
+    const QByteArray name = r.oversizedPrevious();
+    if (path.size() == 1 && path.first() % 2 == 1 && !name.isEmpty()) {
+        QString shown = QString::fromUtf8(name.left(40));
+        for (QChar &c : shown) {
+            if (c.category() == QChar::Other_Control || c.category() == QChar::Other_Format)
+                c = QChar(0xFFFD);
+        }
+        return QStringLiteral("field %1: %2").arg(shown, r.errorMessage());
+    }
+    return QStringLiteral("the hash: %1").arg(r.errorMessage());
 }
 
 } // namespace
@@ -519,10 +537,16 @@ void IndexDeltaPoller::sendBulk()
 void IndexDeltaPoller::onBulk(const RedisReply &reply)
 {
     Pass &p = *m_pass;
-    if (reply.isLocalError())
+    // Over the reply cap (one member's field, or the batch as a whole): its members are
+    // read with HGETALL below, one reply each, so only the culprit is a bad record.
+    if (reply.isOversized())
+        p.bulkOversized = true;
+    else if (reply.isLocalError())
         return fail(QStringLiteral("SORT_RO %1: %2")
                         .arg(QString::fromUtf8(m_options.indexKey), reply.errorMessage()));
-    if (reply.isError()) {
+    if (reply.isOversized()) {
+        // (Nothing covered: the batch's members are all read with HGETALL below.)
+    } else if (reply.isError()) {
         // NOPERM (ACL without +sort_ro, or restricted key patterns), unknown command
         // (Redis < 7), GET denied in cluster mode: HGETALL from now on.
         if (m_bulkRefusal.isEmpty())
@@ -561,7 +585,7 @@ void IndexDeltaPoller::onBulk(const RedisReply &reply)
     // and members of this poll are still missing, read on, at most one window more; what
     // is still missing then is read with HGETALL.
     if (p.chunksPending == 0 && p.bulkNext >= p.bulkEnd && p.uncoveredRanged > 0
-        && m_bulkRefusal.isEmpty() && p.bulkEnd < 2 * p.ranged)
+        && m_bulkRefusal.isEmpty() && !p.bulkOversized && p.bulkEnd < 2 * p.ranged)
         p.bulkEnd = qMin(2 * p.ranged, p.bulkEnd + 2 * m_options.bulkBatch);
     while (p.bulkNext < p.bulkEnd && p.chunksPending < 2)
         sendBulk();
@@ -620,7 +644,7 @@ void IndexDeltaPoller::sendReadChunk()
 void IndexDeltaPoller::onReads(const QList<RedisReply> &replies, int chunk)
 {
     for (const RedisReply &r : replies) {
-        if (r.isLocalError())
+        if (r.isLocalError()) // (an oversized HGETALL is not: a bad record, see settleReads)
             return fail(QStringLiteral("reading %1: %2")
                             .arg(QString::fromUtf8(m_options.indexKey), r.errorMessage()));
     }
@@ -724,13 +748,15 @@ void IndexDeltaPoller::settleReads()
             }
             continue;
         }
-        IndexRecord rec {member, score, {}};
+        IndexRecord rec {member, score, {}, {}};
         if (fromBulk) {
             rec.fields = std::move(p.bulk[i]);
         } else if (r.isArray()) {
             rec.fields.reserve(r.size());
             for (const RedisReply &e : r.elements())
                 rec.fields.append(e.data());
+        } else if (r.isOversized()) {
+            rec.error = oversizedHashText(r);
         } // else a server error (WRONGTYPE...): an upsert without fields, a bad row
         setVanished(member, m, false);
         m.dirty = false;

@@ -30,6 +30,11 @@ struct IndexRecord
     qint64 score = 0;
     // name, value, name, value ...: the HGETALL flat list, or only Options::bulkFields
     QList<QByteArray> fields;
+    // Non-empty: the hash could not be read (over the reply cap), this says why, e.g.
+    // "field model: over the 64 MiB reply cap: a 68157440-byte string, not read". A bad
+    // record for this member only; fields is empty. (Initialised so that {member, score,
+    // fields} stays a complete aggregate initialiser.)
+    QString error = {};
 };
 
 struct IndexDelta

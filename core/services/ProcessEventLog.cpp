@@ -21,18 +21,41 @@ ProcessEventLog::ProcessEventLog(RedisClient *client, const RedisConnectionOptio
     connect(m_reader, &RedisStreamReader::entries, this,
             [this](const QByteArray &, const QList<RedisStreamEntry> &batch) { onEntries(batch); });
     connect(m_reader, &RedisStreamReader::readError, this, &ProcessEventLog::failed);
+    // An entry over the reply cap: the reader moved past it; it is kept as a bad entry.
+    connect(m_reader, &RedisStreamReader::oversizedEntry, this,
+            [this](const QByteArray &, const QByteArray &id, const QString &message) {
+                add({unreadable(id, message)});
+            });
 }
 
 ProcessEventLog::~ProcessEventLog() = default;
 
 void ProcessEventLog::start()
 {
+    seed(m_capacity);
+}
+
+void ProcessEventLog::seed(int count)
+{
     // Newest first, bounded: the last `capacity` events are all the view ever shows.
-    m_client->command({"XREVRANGE", m_key, "+", "-", "COUNT", QByteArray::number(m_capacity)}, this,
-                      [this](const RedisReply &r) {
+    m_client->command({"XREVRANGE", m_key, "+", "-", "COUNT", QByteArray::number(count)}, this,
+                      [this, count](const RedisReply &r) {
                           QVector<LoggedProcessEvent> seed;
                           QByteArray newest = QByteArrayLiteral("0");
-                          if (!r.isArray()) {
+                          if (r.isOversized()) {
+                              // The newest entries that fitted, or the newest alone as bad.
+                              const int fitted = r.oversizedPath().value(0, -1);
+                              if (count > 1 && fitted != 0)
+                                  return this->seed(fitted > 0 ? fitted : qMax(1, count / 4));
+                              const QByteArray id = r.oversizedContext().value(1);
+                              if (isStreamId(id)) {
+                                  seed.append(unreadable(id, r.errorMessage()));
+                                  newest = id;
+                              } else {
+                                  Q_EMIT failed(r.errorMessage());
+                                  newest = QByteArrayLiteral("$");
+                              }
+                          } else if (!r.isArray()) {
                               Q_EMIT failed(QStringLiteral("XREVRANGE %1: %2")
                                                 .arg(QString::fromUtf8(m_key), r.toDebugText()));
                               newest = QByteArrayLiteral("$");
@@ -69,6 +92,17 @@ LoggedProcessEvent ProcessEventLog::parse(const QByteArray &id, const QList<QByt
     out.event.streamId = QString::fromUtf8(id);
     if (!parsed.isOk())
         out.error = parsed.message();
+    return out;
+}
+
+LoggedProcessEvent ProcessEventLog::unreadable(const QByteArray &id, const QString &reason) const
+{
+    LoggedProcessEvent out;
+    out.streamId = id;
+    out.event.streamId = QString::fromUtf8(id);
+    out.event.at = id.left(id.indexOf('-')).toLongLong();
+    out.error
+        = QStringLiteral("process event ") + out.event.streamId + QStringLiteral(": ") + reason;
     return out;
 }
 

@@ -49,7 +49,9 @@ Q_SIGNALS:
     void failed(const QString &message);
 
 private:
+    void seed(int count); // the newest `count`, fewer while that is over the reply cap
     void onEntries(const QList<RedisStreamEntry> &batch);
+    LoggedProcessEvent unreadable(const QByteArray &id, const QString &reason) const;
     LoggedProcessEvent parse(const QByteArray &id, const QList<QByteArray> &flat) const;
     void add(const QVector<LoggedProcessEvent> &events);
 

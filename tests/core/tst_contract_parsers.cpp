@@ -379,6 +379,17 @@ void TstContractParsers::preciseMessages_data()
                                          "event 1-0: field strategy = 'pray' is not one of "
                                          "alternative_tool|stricter_prompt_retry|retry|summarize|"
                                          "ask_user|fallback_model|abort");
+    // detail JSON has its own cap, 64 KiB (not the 4 KiB of a scalar): at the cap it is
+    // fine, one byte over it is not (issue 17 found the parsers at 4 KiB).
+    const auto detailOf = [](qsizetype bytes) -> QByteArray { // (not a QStringBuilder)
+        const QByteArray head = "{\"raw_excerpt\":\"";
+        return head + QByteArray(bytes - head.size() - 2, 'd') + "\"}";
+    };
+    QTest::newRow("detail at its cap")
+        << event(with(ev, "detail", detailOf(64 * 1024))) << QString();
+    QTest::newRow("detail over its cap")
+        << event(with(ev, "detail", detailOf(64 * 1024 + 1)))
+        << QStringLiteral("event 1-0: field detail is 65537 bytes, over the 65536-byte cap");
     const RecordFields proc = allTypes().at(0).sample;
     QTest::newRow("bad number")
         << ProcessRecord::parse(with(proc, "cpu", "nan"), QStringLiteral("h1:voice-gw:3")).message()

@@ -2,7 +2,11 @@
 // (nothing lost, nothing twice, no gap row), a trim past the last ID read while away
 // (one gap row with the exact number lost), and bad stream entries shown as marked rows
 // while good ones keep coming. The model is under QAbstractItemModelTester throughout.
+// Issue 17: events at their contract caps that make an XREAD over the reply cap all arrive
+// (adaptive COUNT), an entry past the reply cap is one bad row and the tail reads on, an
+// oversized backfill shows the newest that fit; the connection is never rebuilt for it.
 #include "core/redis/RedisConnection.h"
+#include "core/redis/RedisStreamEntry.h"
 #include "models/RecoveryEventTableModel.h"
 #include "models/RecoveryEventTail.h"
 #include "models/RecoveryEventTailWorker.h"
@@ -60,6 +64,43 @@ QStringList bulkArgs(int count)
     return args + base;
 }
 
+// XADDs n = 1..count, each with a message of messageBytes ("n=<i> mmm...") and, when
+// detailBytes > 0, a detail of exactly that many bytes of valid JSON; server-side.
+QStringList bigArgs(int count, int messageBytes, int detailBytes)
+{
+    QStringList base = eventArgs(0).mid(3);
+    const int at = int(base.indexOf(QStringLiteral("message")));
+    base.remove(at, 2);
+    QStringList args {
+        QStringLiteral("EVAL"),
+        QStringLiteral("local f = {} for j = 4, #ARGV do f[#f + 1] = ARGV[j] end "
+                       "local n, ml, dl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]) "
+                       "for i = 1, n do local g = {unpack(f)} local m = 'n=' .. i .. ' ' "
+                       "g[#g + 1] = 'message' g[#g + 1] = m .. string.rep('m', ml - #m) "
+                       "if dl > 0 then g[#g + 1] = 'detail' "
+                       "g[#g + 1] = '{\"raw_excerpt\":\"' .. string.rep('d', dl - 18) .. '\"}' end "
+                       "redis.call('XADD', KEYS[1], '*', unpack(g)) end"),
+        QStringLiteral("1"),
+        QString::fromLatin1(kKey),
+        QString::number(count),
+        QString::number(messageBytes),
+        QString::number(detailBytes)};
+    return args + base;
+}
+
+// "n=<i>" of each row's message (the rest of a long message cut), "bad" for a bad row.
+QStringList shortMessages(const RecoveryEventTableModel &model)
+{
+    QStringList out;
+    for (int r = 0; r < model.rowCount(); ++r) {
+        const EventRow &row = model.rowAt(r);
+        out << (row.type == EventRow::Type::Bad
+                    ? QStringLiteral("bad")
+                    : row.event.message.section(QLatin1Char(' '), 0, 0));
+    }
+    return out;
+}
+
 QStringList messages(const RecoveryEventTableModel &model)
 {
     QStringList out;
@@ -88,6 +129,18 @@ private Q_SLOTS:
         m_server->cli(eventArgs(0)); // history before the console starts: not shown
     }
     void cleanup() { m_server.reset(); }
+
+private:
+    // The test's own EVAL building tens of MB in Lua blocks Redis for seconds (2.6 s for
+    // 70 MB here) while the tail's XREAD waits: the product's 5 s timeout, with room.
+    RedisConnectionOptions slowScript() const
+    {
+        RedisConnectionOptions o = optionsFor(*m_server);
+        o.commandTimeoutMs = 10000;
+        return o;
+    }
+
+private Q_SLOTS:
 
     void resumesAfterReconnectWithoutLossOrRepeats()
     {
@@ -204,6 +257,99 @@ private Q_SLOTS:
         QVERIFY2(got.at(3).contains(QStringLiteral("recreated")), qPrintable(got.at(3)));
         QCOMPARE(got.mid(4), numbered(4, 5));
         QCOMPARE(model.counters().missing, 0); // unknown, not invented
+    }
+
+    // Issue 17, contract-valid maximal data: 1 000 events with a 16 KiB message and a
+    // 64 KiB detail (each at its cap) make one XREAD COUNT 1000 ~80 MiB, over the 64 MiB
+    // reply cap. The reply fails alone, COUNT adapts, every event arrives as a good row,
+    // in order, once, and the tail's connection is never rebuilt.
+    void contractValidMaximalEventsAllArrive()
+    {
+        RecoveryEventTableModel model(2000);
+        RecoveryEventTail tail(slowScript(), kKey, &model);
+        tail.setBlockMs(200);
+        tail.setCount(1000);
+        tail.start();
+        QTRY_VERIFY(!tail.lastId().isEmpty());
+        const QByteArray wrote = m_server->cli(bigArgs(1000, 16 * 1024, 64 * 1024));
+        QVERIFY2(!wrote.contains("ERR"), wrote.constData());
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 1000, 60000);
+        QVERIFY2(model.rowAt(0).type == EventRow::Type::Event,
+                 qPrintable(model.rowAt(0).problem.left(300)));
+        QCOMPARE(shortMessages(model), numbered(1, 1000));
+        QCOMPARE(model.counters().bad, 0);
+        QCOMPARE(model.rowAt(999).event.message.size(), 16 * 1024);
+        QCOMPARE(tail.entriesRead(), 1000);
+        QCOMPARE(tail.connects(), 1);
+        m_server->cli(eventArgs(1001)); // and on it reads
+        QTRY_COMPARE(model.rowCount(), 1001);
+        QCOMPARE(tail.connects(), 1);
+    }
+
+    // Issue 17, past every cap: a 70 MB entry among small ones is one marked bad row, the
+    // entries on both sides arrive, the tail reads on, and its connection is never rebuilt.
+    void anEntryPastTheReplyCapIsOneBadRow()
+    {
+        RecoveryEventTableModel model(100);
+        RecoveryEventTail tail(slowScript(), kKey, &model);
+        tail.setBlockMs(200);
+        tail.start();
+        QTRY_VERIFY(!tail.lastId().isEmpty());
+        for (int n = 1; n <= 3; ++n)
+            m_server->cli(eventArgs(n));
+        QTRY_COMPARE(model.rowCount(), 3);
+        // A burst the next XREAD reads at once: small, huge, small.
+        QStringList burst {
+            QStringLiteral("EVAL"),
+            QStringLiteral("local f = {} for j = 1, #ARGV do f[#f + 1] = ARGV[j] end "
+                           "local function add(m) local g = {unpack(f)} g[#g + 1] = 'message' "
+                           "g[#g + 1] = m return redis.call('XADD', KEYS[1], '*', unpack(g)) end "
+                           "add('n=4') add('n=5') local id = add(string.rep('x', 70000000)) "
+                           "add('n=6') add('n=7') add('n=8') return id"),
+            QStringLiteral("1"), QString::fromLatin1(kKey)};
+        QStringList base = eventArgs(0).mid(3);
+        base.remove(int(base.indexOf(QStringLiteral("message"))), 2);
+        const QByteArray id = m_server->cli(burst + base).trimmed();
+        QVERIFY2(isStreamId(id), id.constData());
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 9, 30000);
+        const QStringList got = shortMessages(model);
+        QCOMPARE(got.mid(0, 5), numbered(1, 5));
+        QCOMPARE(got.at(5), QStringLiteral("bad"));
+        QCOMPARE(got.mid(6), numbered(6, 8));
+        const EventRow &bad = model.rowAt(5);
+        QCOMPARE(bad.event.streamId, QString::fromLatin1(id));
+        QVERIFY2(bad.problem.startsWith(QStringLiteral("event ") + QString::fromLatin1(id)
+                                        + QStringLiteral(": over the 64 MiB reply cap")),
+                 qPrintable(bad.problem));
+        QVERIFY2(bad.problem.contains(QStringLiteral("70000000-byte")), qPrintable(bad.problem));
+        QCOMPARE(model.counters().bad, 1);
+        QCOMPARE(tail.entriesRead(), 9);
+        m_server->cli(eventArgs(9));
+        QTRY_COMPARE(model.rowCount(), 10);
+        QCOMPARE(model.counters().bad, 1);
+        QCOMPARE(tail.connects(), 1);
+    }
+
+    // The first connect's backfill (XREVRANGE COUNT 5000) is over the cap with these
+    // events: it is asked again for the newest that fit, and those come before the rows
+    // read live meanwhile, each once.
+    void anOversizedBackfillShowsTheNewestThatFitThenTheTail()
+    {
+        m_server->cli(bigArgs(1000, 16 * 1024, 64 * 1024));
+        RecoveryEventTableModel model(6000);
+        RecoveryEventTail tail(slowScript(), kKey, &model);
+        tail.setBlockMs(200);
+        tail.setBackfill(5000);
+        tail.start();
+        QTRY_VERIFY(!tail.lastId().isEmpty());
+        m_server->cli(eventArgs(1001));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            model.rowCount() > 1 && shortMessages(model).last() == QStringLiteral("n=1001"), 30000);
+        const QStringList got = shortMessages(model);
+        const int backfilled = int(got.size()) - 1;
+        QVERIFY2(backfilled >= 500 && backfilled < 1000, qPrintable(QString::number(backfilled)));
+        QCOMPARE(got, numbered(1001 - backfilled, 1001));
+        QCOMPARE(tail.connects(), 1);
     }
 
     // The read and the parsing happen on the tail's own thread: with the GUI thread busy

@@ -10,6 +10,11 @@
 // large-allocation threshold), stay intact while held (several at once, and while the
 // next reply is half-parsed), the arena must be reused rather than grow, and the element
 // and tree-size budgets must still refuse a hostile reply.
+//
+// A reply over a budget (the byte cap, the element or the tree budget) fails alone (issue
+// 17): it comes out as the oversized marker saying where it broke, a string past the cap
+// is skipped in the byte stream (never held by hiredis), and every reply after it parses
+// exactly as hiredis' own reader parses it, whatever the piece sizes.
 #include "core/redis/BoundedReplyReader.h"
 
 #include <QRandomGenerator>
@@ -124,6 +129,52 @@ QByteArray xreadReply(int entries, int firstId)
             + bulk(QByteArray::number(firstId + i));
     }
     return out;
+}
+
+// One reply that breaks a budget of a reader made by poisonedReader(): a string past the
+// byte cap (at the top, or inside nested arrays with more after it), an array announcing
+// more elements than allowed, many small strings adding up past the cap.
+constexpr qint64 kCap = 512 * 1024;
+constexpr qint64 kElements = 5000;
+
+QByteArray poisonedValue(QRandomGenerator &rng)
+{
+    const auto big = [&rng] {
+        return bulk(QByteArray(int(kCap + 1 + rng.bounded(3 * kCap)), char('A' + rng.bounded(26))));
+    };
+    switch (rng.bounded(5)) {
+    case 0:
+        return big();
+    case 1: { // XREAD-like: [[key, [[id, [f, v, ...]], ...]]] with one huge value inside
+        const int entries = 1 + int(rng.bounded(5));
+        const int culprit = int(rng.bounded(entries));
+        QByteArray out = "*1\r\n*2\r\n" + bulk("k") + '*' + QByteArray::number(entries) + "\r\n";
+        for (int i = 0; i < entries; ++i) {
+            out += "*2\r\n" + bulk("1-" + QByteArray::number(i)) + "*4\r\n" + bulk("f");
+            out += i == culprit ? big() : bulk("v");
+            out += bulk("g") + (rng.bounded(2) ? big() : bulk("w")); // skipped when poisoned
+        }
+        return out;
+    }
+    case 2: { // more elements than the budget, in a nested array, then more
+        QByteArray out = "*3\r\n:1\r\n*" + QByteArray::number(kElements + 1) + "\r\n";
+        for (qint64 i = 0; i <= kElements; ++i)
+            out += rng.bounded(50) == 0 ? "*2\r\n:1\r\n$-1\r\n" : QByteArray(":7\r\n");
+        return out + bulk("after");
+    }
+    case 3: { // small strings adding up past the cap
+        const int n = int(kCap / 100) + 200 + int(rng.bounded(500));
+        QByteArray out = '*' + QByteArray::number(n) + "\r\n";
+        for (int i = 0; i < n; ++i)
+            out += bulk(QByteArray(100, 's'));
+        return out;
+    }
+    default: { // a string past the cap after a deep prefix, strings past 64 KiB after it
+        QByteArray out = "*1\r\n*1\r\n*3\r\n" + bulk("x") + big() + "*2\r\n"
+            + bulk(QByteArray(200 * 1024, 'y')) + bulk(QByteArray(10, 'z'));
+        return out;
+    }
+    }
 }
 
 } // namespace
@@ -371,28 +422,33 @@ private Q_SLOTS:
     void budgetsStillRefuseHostileReplies()
     {
         {
-            // The element budget: an array announcing a billion elements is refused
-            // before anything is allocated for it.
+            // The element budget: an array announcing a billion elements gets nothing
+            // allocated for it; the reply is poisoned and waits for its elements.
             BoundedReplyReader reader(1000);
             QVERIFY(reader.feed(QByteArray("*1000000000\r\n")));
             void *raw = nullptr;
-            QVERIFY(!reader.getReply(&raw));
-            QVERIFY2(reader.errorText().contains(QStringLiteral("1000000000")),
-                     qPrintable(reader.errorText()));
+            QVERIFY(reader.getReply(&raw));
+            QVERIFY(!raw);
             QCOMPARE(reader.arena().bytesInUse(), size_t(0));
         }
         QByteArray threeMiB = "*3\r\n"; // an array of three 1 MiB bulk strings
         for (int i = 0; i < 3; ++i)
             threeMiB += bulk(QByteArray(1024 * 1024, 'h'));
         {
-            // The tree budget: 3 MiB of bulk strings against a 2 MiB cap.
+            // The tree budget: 3 MiB of bulk strings against a 2 MiB cap fails that reply
+            // (skipped, not held), and the next one parses.
             BoundedReplyReader reader(1000, 2 * 1024 * 1024);
-            QVERIFY(reader.feed(threeMiB));
+            QVERIFY(reader.feed(threeMiB + ":5\r\n"));
             void *raw = nullptr;
-            QVERIFY(!reader.getReply(&raw));
-            QVERIFY(!raw);
-            QVERIFY2(reader.errorText().contains(QStringLiteral("2 MiB")),
-                     qPrintable(reader.errorText()));
+            QVERIFY2(reader.getReply(&raw), qPrintable(reader.errorText()));
+            QVERIFY(raw);
+            QVERIFY(reader.isOversized(raw));
+            QCOMPARE(int(static_cast<redisReply *>(raw)->type), REDIS_REPLY_ERROR);
+            reader.releaseReply(raw);
+            QVERIFY(reader.getReply(&raw));
+            QVERIFY(raw && !reader.isOversized(raw));
+            QCOMPARE(static_cast<redisReply *>(raw)->integer, 5);
+            reader.releaseReply(raw);
         }
         {
             // Under the cap, the same bytes pass.
@@ -404,6 +460,166 @@ private Q_SLOTS:
             QCOMPARE(static_cast<redisReply *>(raw)->element[2]->len, size_t(1024 * 1024));
             reader.releaseReply(raw);
         }
+    }
+
+    void poisonedRepliesFailAloneAndTheRestParseAsHiredisDoes()
+    {
+        // Replies over a budget among normal ones, all fed in random pieces (1 byte to
+        // 70 KB): each poisoned one comes out as the marker, in its place; every normal one
+        // equals hiredis' own tree, also when held across later (poisoned) ones; hiredis
+        // never holds a skipped string; the arena goes back to one reply's blocks.
+        QRandomGenerator rng(20261217);
+        for (int round = 0; round < 12; ++round) {
+            QByteArray wire;
+            QList<bool> poisoned;
+            QByteArray normalWire; // the normal replies alone, for the reference
+            const int replies = 4 + int(rng.bounded(16));
+            for (int i = 0; i < replies; ++i) {
+                if (rng.bounded(3) == 0) {
+                    wire += poisonedValue(rng);
+                    poisoned << true;
+                    continue;
+                }
+                QByteArray v;
+                do {
+                    int budget = 2000;
+                    v = randomValue(rng, 5, budget);
+                } while (v.size() > kCap); // a normal reply is within the cap
+                wire += v;
+                normalWire += v;
+                poisoned << false;
+            }
+            std::vector<redisReply *> expected = referenceTrees(normalWire);
+            BoundedReplyReader reader(kElements, 64 * 1024 * 1024, kCap);
+            std::vector<void *> held;
+            size_t next = 0, nextNormal = 0, maxInParser = 0;
+            for (int at = 0; at < wire.size();) {
+                const int n = 1 + int(rng.bounded(rng.bounded(2) ? 20 : 70000));
+                QVERIFY(reader.feed(wire.mid(at, n)));
+                at += n;
+                for (;;) {
+                    void *raw = nullptr;
+                    QVERIFY2(reader.getReply(&raw), qPrintable(reader.errorText()));
+                    maxInParser = qMax(maxInParser, reader.parserBytes());
+                    if (!raw)
+                        break;
+                    QVERIFY(next < size_t(poisoned.size()));
+                    const QString where = QStringLiteral("round %1 reply %2").arg(round).arg(next);
+                    if (poisoned.at(qsizetype(next++))) {
+                        QVERIFY2(reader.isOversized(raw), qPrintable(where));
+                        QVERIFY(!reader.oversized().reason.isEmpty());
+                        reader.releaseReply(raw);
+                        continue;
+                    }
+                    QVERIFY2(!reader.isOversized(raw),
+                             qPrintable(where + QLatin1Char(' ') + reader.oversized().reason));
+                    const QString d
+                        = difference(static_cast<redisReply *>(raw), expected[nextNormal++]);
+                    QVERIFY2(d.isEmpty(), qPrintable(where + QStringLiteral(": ") + d));
+                    if (rng.bounded(3) == 0)
+                        held.push_back(raw);
+                    else
+                        reader.releaseReply(raw);
+                }
+            }
+            QCOMPARE(next, size_t(poisoned.size()));
+            QCOMPARE(nextNormal, expected.size());
+            QCOMPARE(reader.bufferedBytes(), size_t(0));
+            // Never a whole skipped string (> 512 KiB) in hiredis: a cap's worth of a
+            // normal reply at most (its strings are up to 100 KiB).
+            QVERIFY2(maxInParser <= size_t(kCap), qPrintable(QString::number(maxInParser)));
+            for (void *raw : held)
+                reader.releaseReply(raw);
+            QCOMPARE(reader.arena().bytesInUse(), size_t(0));
+            for (redisReply *r : expected)
+                freeReplyObject(r);
+        }
+    }
+
+    void aStringPastTheCapIsSkippedNotBuffered()
+    {
+        // 40 MiB in one bulk string against a 1 MiB cap, arriving in 64 KiB reads like a
+        // socket's: hiredis holds at most a chunk, the tree nothing of it, and the replies
+        // after it (a small one in the same read as its last bytes) parse.
+        const qint64 cap = 1024 * 1024;
+        BoundedReplyReader reader(1000, 64 * 1024 * 1024, cap);
+        const QByteArray wire = "$" + QByteArray::number(40 * 1024 * 1024) + "\r\n"
+            + QByteArray(40 * 1024 * 1024, 'q') + "\r\n:1\r\n+OK\r\n";
+        size_t maxInParser = 0, maxBuffered = 0;
+        QList<void *> got;
+        for (qsizetype at = 0; at < wire.size(); at += 64 * 1024) {
+            QVERIFY(reader.feed(wire.mid(at, 64 * 1024)));
+            for (;;) {
+                void *raw = nullptr;
+                QVERIFY(reader.getReply(&raw));
+                maxInParser = qMax(maxInParser, reader.parserBytes());
+                maxBuffered = qMax(maxBuffered, reader.bufferedBytes());
+                QVERIFY(reader.arena().bytesInUse() < 4096);
+                if (!raw)
+                    break;
+                got << raw;
+                if (got.size() == 1) {
+                    QVERIFY(reader.isOversized(raw));
+                    QCOMPARE(reader.oversized().bytes, qint64(40 * 1024 * 1024));
+                    QVERIFY2(reader.oversized().reason.contains(QStringLiteral("1 MiB")),
+                             qPrintable(reader.oversized().reason));
+                    QVERIFY(reader.oversized().path.isEmpty()); // at the top
+                }
+                reader.releaseReply(raw);
+            }
+        }
+        QCOMPARE(got.size(), 3);
+        QVERIFY2(maxInParser <= size_t(BoundedReplyReader::kFeedChunk),
+                 qPrintable(QString::number(maxInParser)));
+        QVERIFY2(maxBuffered <= size_t(64 * 1024), qPrintable(QString::number(maxBuffered)));
+        QCOMPARE(reader.oversizedCount(), quint64(1));
+    }
+
+    void theOversizedMarkerSaysWhereTheReplyBroke()
+    {
+        // XREAD [[key, [[id, [f, v, ...]] x 3]] with the 2nd entry's 3rd value too big: the
+        // context names the stream and that entry, the path says the entry before it fitted.
+        const qint64 cap = 256 * 1024;
+        QByteArray wire = "*1\r\n*2\r\n" + bulk("agentops:events") + "*3\r\n";
+        for (int i = 0; i < 3; ++i) {
+            wire += "*2\r\n" + bulk("1700-" + QByteArray::number(i)) + "*6\r\n";
+            wire += bulk("at") + bulk("1700") + bulk("kind") + bulk("other") + bulk("message");
+            wire += bulk(QByteArray(i == 1 ? int(cap) : 10, 'm'));
+        }
+        // HGETALL [name, value, ...] with the value of "model" too big.
+        wire += "*4\r\n" + bulk("agent") + bulk("a") + bulk("model")
+            + bulk(QByteArray(int(cap) + 5, 'x'));
+        BoundedReplyReader reader(1000, 64 * 1024 * 1024, cap);
+        QVERIFY(reader.feed(wire));
+        void *raw = nullptr;
+        QVERIFY(reader.getReply(&raw));
+        QVERIFY(raw && reader.isOversized(raw));
+        BoundedReplyReader::Oversized o = reader.oversized();
+        QCOMPARE(o.context, (QList<QByteArray> {"", "agentops:events", "", "1700-1", "at"}));
+        QCOMPARE(o.path, (QList<int> {0, 1, 1, 1, 5}));
+        QCOMPARE(o.previous, QByteArray("message"));
+        QCOMPARE(o.bytes, cap);
+        reader.releaseReply(raw);
+        QVERIFY(reader.getReply(&raw));
+        QVERIFY(raw && reader.isOversized(raw));
+        o = reader.oversized();
+        QCOMPARE(o.path, (QList<int> {3}));
+        QCOMPARE(o.previous, QByteArray("model"));
+        QCOMPARE(o.context, (QList<QByteArray> {"agent"}));
+        reader.releaseReply(raw);
+        QVERIFY(reader.getReply(&raw));
+        QVERIFY(!raw);
+    }
+
+    void aLineWithoutItsEndIsAProtocolError()
+    {
+        // A status line is never a MiB long: reported, not scanned for ever.
+        BoundedReplyReader reader(1000);
+        QVERIFY(reader.feed("+" + QByteArray(BoundedReplyReader::kMaxLine + 100, 'l')));
+        void *raw = nullptr;
+        QVERIFY(!reader.getReply(&raw));
+        QVERIFY2(reader.errorText().contains(QStringLiteral("line")),
+                 qPrintable(reader.errorText()));
     }
 };
 

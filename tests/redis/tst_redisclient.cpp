@@ -1,6 +1,7 @@
 // The command connection against a real redis-server: pipelining, cancellation,
-// timeouts on a SIGSTOPped server, fake servers speaking garbage, the reply cap, and
-// the event loop staying free while the server is gone.
+// timeouts on a SIGSTOPped server, fake servers speaking garbage, the reply cap and the
+// element budget (a reply over one fails that request alone: the connection stays, the
+// next command on it succeeds), and the event loop staying free while the server is gone.
 #include "RedisTestUtil.h"
 #include "support/Timing.h"
 
@@ -10,6 +11,7 @@
 #include <QTimer>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 using namespace switchboard;
@@ -320,20 +322,56 @@ private Q_SLOTS:
     {
         // A broken or hostile peer announces a billion elements, then nests more such
         // headers: hiredis would calloc gigabytes per header before our byte cap applies.
-        // (Under the sanitizers such an allocation aborts the process outright.)
+        // (Under the sanitizers such an allocation aborts the process outright.) Nothing
+        // is allocated for them; this peer then nests deeper than hiredis allows (its
+        // next answer lands inside), a protocol error.
         QByteArray hostile = "+OK\r\n*1000000000\r\n";
         for (int i = 0; i < 7; ++i)
             hostile += "*1000000000\r\n";
-        expectRefused(hostile, 0, QStringLiteral("1000000000"));
+        expectRefused(hostile, 0, QStringLiteral("depth > 7"));
     }
 
     void manySmallArraysShareOneBudget()
     {
-        // Each header is small, together they exceed the budget of one reply.
-        QByteArray hostile = "+OK\r\n*3\r\n";
-        for (int i = 0; i < 3; ++i)
+        // Each header is small, together they exceed the budget of one reply: that reply
+        // fails, the connection stays and the next reply is read as usual.
+        QByteArray hostile = "*3\r\n";
+        for (int i = 0; i < 3; ++i) {
             hostile += "*600\r\n";
-        expectRefused(hostile, 1000, QStringLiteral("more than the 1000"));
+            for (int e = 0; e < 600; ++e)
+                hostile += ":1\r\n";
+        }
+        QTcpServer fake;
+        QVERIFY(fake.listen(QHostAddress::LocalHost));
+        int accepted = 0;
+        connect(&fake, &QTcpServer::newConnection, this, [&fake, &accepted, hostile] {
+            while (QTcpSocket *s = fake.nextPendingConnection()) {
+                ++accepted;
+                auto reads = std::make_shared<int>(0);
+                connect(s, &QTcpSocket::readyRead, s, [s, reads, hostile] {
+                    s->readAll();
+                    // CLIENT SETNAME, then the hostile reply, then PONG.
+                    const int n = (*reads)++;
+                    s->write(n == 0 ? QByteArray("+OK\r\n") : n == 1 ? hostile : "+PONG\r\n");
+                });
+            }
+        });
+        RedisConnectionOptions o;
+        o.endpoint = {QStringLiteral("127.0.0.1"), fake.serverPort()};
+        o.maxReplyElements = 1000;
+        RedisClient client(o);
+        client.open();
+        const auto r = runCommand(client, {"GET", "x"}, 3000, 6000);
+        QVERIFY(r);
+        QVERIFY(r->isOversized());
+        QVERIFY(!r->isLocalError());
+        QVERIFY2(r->errorMessage().contains(QStringLiteral("more than the 1000")),
+                 qPrintable(r->errorMessage()));
+        const auto pong = runCommand(client, {"PING"}, 3000, 6000);
+        QVERIFY(pong && pong->isStatus());
+        QCOMPARE(pong->data(), QByteArray("PONG"));
+        QCOMPARE(accepted, 1);
+        QCOMPARE(client.connection()->connectAttempts(), 1);
     }
 
     void largeLegitimateArraysStillArrive()
@@ -355,8 +393,11 @@ private Q_SLOTS:
         }
     }
 
-    void replyOverTheCapIsRefused()
+    void replyOverTheCapFailsThatRequestAlone()
     {
+        // 3 MiB against a 1 MiB cap: GET fails saying so, the bytes are skipped, and the
+        // same connection (never rebuilt) answers the next commands, also ones pipelined
+        // behind the oversized reply.
         RedisConnectionOptions o = optionsFor(m_server);
         o.maxReplyBytes = 1024 * 1024;
         RedisClient client(o);
@@ -364,17 +405,133 @@ private Q_SLOTS:
         QVERIFY(runCommand(client, {"SET", "big", QByteArray(3 * 1024 * 1024, 'x')}));
         const auto r = runCommand(client, {"GET", "big"});
         QVERIFY(r);
-        QVERIFY(r->isLocalError());
-        QVERIFY2(r->errorMessage().contains(QStringLiteral("exceeded the 1 MiB cap")),
+        QVERIFY(r->isError() && r->isOversized() && !r->isLocalError());
+        QVERIFY2(r->errorMessage().contains(QStringLiteral("over the 1 MiB reply cap")),
                  qPrintable(r->errorMessage()));
-        QTRY_COMPARE_WITH_TIMEOUT(client.state(), RedisConnection::State::Ready, 5000);
+        QCOMPARE(r->oversizedBytes(), qint64(3 * 1024 * 1024));
         const auto small = runCommand(client, {"STRLEN", "big"});
         QVERIFY(small && small->integer() == 3 * 1024 * 1024);
+
+        QList<RedisReply> replies;
+        QObject context;
+        client.pipeline({{"SET", "k", "v"}, {"GET", "big"}, {"GET", "k"}, {"GET", "big"}, {"PING"}},
+                        &context, [&replies](const QList<RedisReply> &got) { replies = got; });
+        QTRY_COMPARE(replies.size(), 5);
+        QVERIFY(replies.at(0).isStatus());
+        QVERIFY(replies.at(1).isOversized());
+        QCOMPARE(replies.at(2).data(), QByteArray("v"));
+        QVERIFY(replies.at(3).isOversized());
+        QCOMPARE(replies.at(4).data(), QByteArray("PONG"));
+        QCOMPARE(client.connection()->connectAttempts(), 1);
+        QCOMPARE(client.state(), RedisConnection::State::Ready);
+    }
+
+    void aReplyStillArrivingIsNotTimedOut()
+    {
+        // A fake server sends a 2 MiB reply in 64 KiB pieces every 100 ms (3.2 s in all)
+        // against a 1 s command timeout and a 1 MiB cap: bytes keep coming, so the command
+        // is not overdue; it ends as an oversized reply and the connection stays. A server
+        // that then goes silent mid-reply still times out.
+        QTcpServer fake;
+        QVERIFY(fake.listen(QHostAddress::LocalHost));
+        const QByteArray big = "$" + QByteArray::number(2 * 1024 * 1024) + "\r\n"
+            + QByteArray(2 * 1024 * 1024, 'b') + "\r\n";
+        int accepted = 0;
+        connect(&fake, &QTcpServer::newConnection, this, [&fake, &accepted, big] {
+            while (QTcpSocket *s = fake.nextPendingConnection()) {
+                ++accepted;
+                auto reads = std::make_shared<int>(0);
+                connect(s, &QTcpSocket::readyRead, s, [s, reads, big] {
+                    s->readAll();
+                    const int n = (*reads)++;
+                    if (n == 0) {
+                        s->write("+OK\r\n"); // CLIENT SETNAME
+                    } else if (n == 1) {
+                        auto *timer = new QTimer(s);
+                        timer->setObjectName(QStringLiteral("trickle"));
+                        auto at = std::make_shared<qsizetype>(0);
+                        QObject::connect(timer, &QTimer::timeout, s, [s, timer, at, big] {
+                            s->write(big.mid(*at, 64 * 1024));
+                            *at += 64 * 1024;
+                            if (*at >= big.size()) {
+                                timer->stop();
+                                if (s->property("pong").toBool()) // asked meanwhile
+                                    s->write("+PONG\r\n");
+                            }
+                        });
+                        timer->start(100);
+                    } else if (n == 2) {
+                        // Like Redis: after the whole big reply, however early the client
+                        // gave up on it (it does at the cap, and skips the rest).
+                        auto *timer = s->findChild<QTimer *>(QStringLiteral("trickle"));
+                        if (timer && timer->isActive())
+                            s->setProperty("pong", true);
+                        else
+                            s->write("+PONG\r\n");
+                    } else {
+                        s->write("$10\r\nabc"); // then silence
+                    }
+                });
+            }
+        });
+        RedisConnectionOptions o;
+        o.endpoint = {QStringLiteral("127.0.0.1"), fake.serverPort()};
+        o.commandTimeoutMs = 1000;
+        o.maxReplyBytes = 1024 * 1024;
+        RedisClient client(o);
+        client.open();
+        const auto r = runCommand(client, {"GET", "big"}, -1, 10000);
+        QVERIFY(r);
+        QVERIFY2(r->isOversized(), qPrintable(r->toDebugText()));
+        const auto pong = runCommand(client, {"PING"}, -1, 10000); // behind the skipped bytes
+        QVERIFY(pong && pong->data() == "PONG");
+        QCOMPARE(client.connection()->connectAttempts(), 1);
+        const auto stuck = runCommand(client, {"GET", "x"}, -1, 6000);
+        QVERIFY(stuck && stuck->isLocalError());
+        QVERIFY2(stuck->errorMessage().contains(QStringLiteral("timed out")),
+                 qPrintable(stuck->errorMessage()));
+    }
+
+    void replyOverTheElementBudgetFailsThatRequestAlone()
+    {
+        // A real reply announcing more elements than the budget: that request fails, the
+        // next command on the same connection succeeds, also through sendRaw (whose error
+        // callback gets it).
+        RedisConnectionOptions o = optionsFor(m_server);
+        o.maxReplyElements = 1000;
+        RedisClient client(o);
+        client.open();
+        QList<QByteArray> rpush {"RPUSH", "budget"};
+        for (int i = 0; i < 2000; ++i)
+            rpush << QByteArray::number(i);
+        QVERIFY(runCommand(client, {"DEL", "budget"}));
+        QVERIFY(runCommand(client, rpush));
+        const auto r = runCommand(client, {"LRANGE", "budget", "0", "-1"});
+        QVERIFY(r && r->isOversized());
+        QVERIFY2(r->errorMessage().contains(QStringLiteral("2000 elements, more than the 1000")),
+                 qPrintable(r->errorMessage()));
+        const auto fits = runCommand(client, {"LRANGE", "budget", "0", "998"});
+        QVERIFY(fits && fits->isArray());
+        QCOMPARE(fits->size(), 999);
+
+        std::optional<RedisReply> error;
+        bool rawCalled = false;
+        QObject context;
+        client.connection()->sendRaw(
+            {"LRANGE", "budget", "0", "-1"}, &context,
+            [&rawCalled](const redisReply *) { rawCalled = true; },
+            [&error](const RedisReply &e) { error = e; });
+        QTRY_VERIFY(error.has_value());
+        QVERIFY(!rawCalled);
+        QVERIFY(error->isOversized());
+        const auto pong = runCommand(client, {"PING"});
+        QVERIFY(pong && pong->data() == "PONG");
+        QCOMPARE(client.connection()->connectAttempts(), 1);
     }
 
 private:
     // A peer that answers any command with `reply`; the client (with an element budget
-    // when maxElements > 0) must drop the connection with a message containing `expected`.
+    // when maxElements > 0) must fail the command with a message containing `expected`.
     void expectRefused(const QByteArray &reply, qint64 maxElements, const QString &expected)
     {
         QTcpServer fake;
@@ -396,8 +553,7 @@ private:
         const auto r = runCommand(client, {"GET", "x"}, 3000, 6000);
         QVERIFY(r);
         QVERIFY(r->isLocalError());
-        QTRY_VERIFY2(client.connection()->lastError().contains(expected),
-                     qPrintable(client.connection()->lastError()));
+        QVERIFY2(r->errorMessage().contains(expected), qPrintable(r->errorMessage()));
     }
 
     RedisServer m_server;
