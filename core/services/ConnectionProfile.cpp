@@ -54,7 +54,9 @@ QStringList ConnectionProfile::validate() const
 QString ConnectionProfile::stripPassword(const QString &uri, QString *password)
 {
     QUrl url(uri);
-    if (!url.isValid() || url.password().isEmpty())
+    // Also when the URI is invalid (a control character in it): returned as it was, it
+    // would carry its password into messages and, through a profile, the settings file.
+    if (url.password().isEmpty())
         return uri;
     if (password)
         *password = url.password(QUrl::FullyDecoded);
@@ -68,9 +70,16 @@ QString ConnectionProfile::pgDsnWithPassword(const QString &dsn, const QString &
         return dsn;
     if (dsn.startsWith(QLatin1String("postgres://"))
         || dsn.startsWith(QLatin1String("postgresql://"))) {
-        QUrl url(dsn);
-        url.setPassword(password);
-        return url.toString();
+        // A query parameter, which libpq reads after (and over) the user-info, so the URI
+        // stays exactly as given. Rewritten by QUrl it lost libpq's host list
+        // (postgresql://h1:5432,h2:5433/db) or a socket directory (postgresql://%2Ftmp/db),
+        // and libpq sent the password to its default host instead (found by fuzz_pg_dsn).
+        const QString separator = !dsn.contains(QLatin1Char('?')) ? QStringLiteral("?")
+            : dsn.endsWith(QLatin1Char('?')) || dsn.endsWith(QLatin1Char('&'))
+            ? QString()
+            : QStringLiteral("&");
+        return dsn + separator + QStringLiteral("password=")
+            + QString::fromLatin1(QUrl::toPercentEncoding(password));
     }
     QString escaped = password;
     escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
