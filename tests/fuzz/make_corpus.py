@@ -205,6 +205,10 @@ def text_files(sections):
                                                    "segments": [{"kind": k, "role": "user", "tokens": 9007199254740992 if i == 0 else i, "text": "t"}
                                                                 for i, k in enumerate(["system", "summary", "message", "tool_result", "retrieval"])]}),
         "fuzz_context/gen-bad-kind": '{"limit":1,"segments":[{"kind":"memory","tokens":-1}]}',
+        # At the edge: 1 023 segments of 2^53 tokens (each exact in a double), together
+        # 2^63 - 2^53; the contract caps the text at 8 MiB, not the number of segments.
+        "fuzz_context/gen-edge-of-int64": json.dumps({"limit": 200000, "segments": [
+            {"kind": "message", "tokens": 2 ** 53} for _ in range(1023)]}, separators=(",", ":")),
         "fuzz_records/gen-activation": "activation\n" + activation,
         "fuzz_json/gen-attrs": json.dumps(attrs),
         "fuzz_json/gen-detail": '{"tool":"search_orders","error":"timeout","fallback_model":"m","tokens_before":180000,'
