@@ -4,6 +4,8 @@
 #include <QRegularExpression>
 #include <QUrl>
 
+#include <libpq-fe.h>
+
 namespace switchboard {
 
 QStringList ConnectionProfile::validate() const
@@ -64,12 +66,32 @@ QString ConnectionProfile::stripPassword(const QString &uri, QString *password)
     return url.toString();
 }
 
+namespace {
+// A libpq keyword/value value: single quotes, with \ and ' escaped by a backslash.
+QString pgQuoted(const QString &value)
+{
+    QString escaped = value;
+    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+    escaped.replace(QLatin1Char('\''), QStringLiteral("\\'"));
+    return QLatin1Char('\'') + escaped + QLatin1Char('\'');
+}
+} // namespace
+
 QString ConnectionProfile::pgDsnWithPassword(const QString &dsn, const QString &password)
 {
     if (password.isEmpty())
         return dsn;
+    // Built on what libpq reads, not on the text. A DSN libpq cannot read gets no password
+    // (its message about the text could quote it). Found by fuzz_pg_dsn: appended to the
+    // text, after "user= " the password was read as the user name (which the server logs).
+    char *err = nullptr;
+    PQconninfoOption *options = PQconninfoParse(dsn.toUtf8().constData(), &err);
+    PQfreemem(err);
+    if (!options)
+        return dsn;
     if (dsn.startsWith(QLatin1String("postgres://"))
         || dsn.startsWith(QLatin1String("postgresql://"))) {
+        PQconninfoFree(options);
         // A query parameter, which libpq reads after (and over) the user-info, so the URI
         // stays exactly as given. Rewritten by QUrl it lost libpq's host list
         // (postgresql://h1:5432,h2:5433/db) or a socket directory (postgresql://%2Ftmp/db),
@@ -81,10 +103,16 @@ QString ConnectionProfile::pgDsnWithPassword(const QString &dsn, const QString &
         return dsn + separator + QStringLiteral("password=")
             + QString::fromLatin1(QUrl::toPercentEncoding(password));
     }
-    QString escaped = password;
-    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
-    escaped.replace(QLatin1Char('\''), QStringLiteral("\\'"));
-    return dsn + QStringLiteral(" password='") + escaped + QLatin1Char('\'');
+    // Keyword/value: written anew from libpq's reading, every value quoted.
+    QStringList parts;
+    for (PQconninfoOption *o = options; o->keyword; ++o) {
+        if (o->val && qstrcmp(o->keyword, "password") != 0)
+            parts << QString::fromUtf8(o->keyword) + QLatin1Char('=')
+                    + pgQuoted(QString::fromUtf8(o->val));
+    }
+    PQconninfoFree(options);
+    parts << QStringLiteral("password=") + pgQuoted(password);
+    return parts.join(QLatin1Char(' '));
 }
 
 bool ConnectionProfile::operator==(const ConnectionProfile &o) const

@@ -21,6 +21,7 @@ private Q_SLOTS:
     void stripPassword();
     void pgDsnWithPassword_data();
     void pgDsnWithPassword();
+    void pgDsnWithPasswordLeavesBrokenDsnsAlone();
     void namesWithSlashes();
 };
 
@@ -165,6 +166,9 @@ void TestProfiles::pgDsnWithPassword_data()
         << QStringLiteral("postgresql://h1:5432,h2:5433/db?target_session_attrs=read-write");
     QTest::newRow("socket directory as host")
         << QStringLiteral("postgresql://%2Ftmp%2Fpg/agentops");
+    // Appended to this text, the password became the user name (found by fuzz_pg_dsn).
+    QTest::newRow("empty value at the end") << QStringLiteral("host=db.internal user=");
+    QTest::newRow("quoted values") << QStringLiteral("host='db 1' options='-c x=\\'y\\''");
 }
 
 void TestProfiles::pgDsnWithPassword()
@@ -177,6 +181,16 @@ void TestProfiles::pgDsnWithPassword()
     QMap<QString, QString> after = libpqReads(ConnectionProfile::pgDsnWithPassword(dsn, password));
     QCOMPARE(after.take(QStringLiteral("password")), password);
     QCOMPARE(after, before);
+}
+
+void TestProfiles::pgDsnWithPasswordLeavesBrokenDsnsAlone()
+{
+    // A DSN libpq cannot read gets no password: libpq's message about it could quote it.
+    for (const QString &broken : {QStringLiteral("host=db sslmode='unterminated"),
+                                  QStringLiteral("postgresql://db/agentops?password=%zz")}) {
+        QVERIFY(libpqReads(broken).contains(QStringLiteral("error")));
+        QCOMPARE(ConnectionProfile::pgDsnWithPassword(broken, QStringLiteral("pw")), broken);
+    }
 }
 
 void TestProfiles::namesWithSlashes()
