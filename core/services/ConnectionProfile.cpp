@@ -81,29 +81,21 @@ QString ConnectionProfile::pgDsnWithPassword(const QString &dsn, const QString &
 {
     if (password.isEmpty())
         return dsn;
-    // Built on what libpq reads, not on the text. A DSN libpq cannot read gets no password
-    // (its message about the text could quote it). Found by fuzz_pg_dsn: appended to the
-    // text, after "user= " the password was read as the user name (which the server logs).
+    // Written anew as keyword/value from libpq's own reading of the DSN (keyword/value,
+    // URI or service=), every value quoted, the password last: the same connection, and
+    // nothing in the given text can take the password in or leave a host out. Edited as
+    // text it could (found by fuzz_pg_dsn): appended after "user= " the password became
+    // the user name (which the server logs); set by QUrl on a URI, libpq's host list
+    // (postgresql://h1:5432,h2:5433/db) or a socket directory (postgresql://%2Ftmp/db)
+    // was lost and libpq sent the password to its default host; a query added after a
+    // '?' in the user-info made it part of the host name. A DSN libpq cannot read gets no
+    // password (its message about the text could quote it). PgConfig makes keyword/value
+    // of every DSN anyway.
     char *err = nullptr;
     PQconninfoOption *options = PQconninfoParse(dsn.toUtf8().constData(), &err);
     PQfreemem(err);
     if (!options)
         return dsn;
-    if (dsn.startsWith(QLatin1String("postgres://"))
-        || dsn.startsWith(QLatin1String("postgresql://"))) {
-        PQconninfoFree(options);
-        // A query parameter, which libpq reads after (and over) the user-info, so the URI
-        // stays exactly as given. Rewritten by QUrl it lost libpq's host list
-        // (postgresql://h1:5432,h2:5433/db) or a socket directory (postgresql://%2Ftmp/db),
-        // and libpq sent the password to its default host instead (found by fuzz_pg_dsn).
-        const QString separator = !dsn.contains(QLatin1Char('?')) ? QStringLiteral("?")
-            : dsn.endsWith(QLatin1Char('?')) || dsn.endsWith(QLatin1Char('&'))
-            ? QString()
-            : QStringLiteral("&");
-        return dsn + separator + QStringLiteral("password=")
-            + QString::fromLatin1(QUrl::toPercentEncoding(password));
-    }
-    // Keyword/value: written anew from libpq's reading, every value quoted.
     QStringList parts;
     for (PQconninfoOption *o = options; o->keyword; ++o) {
         if (o->val && qstrcmp(o->keyword, "password") != 0)

@@ -166,6 +166,9 @@ void TestProfiles::pgDsnWithPassword_data()
         << QStringLiteral("postgresql://h1:5432,h2:5433/db?target_session_attrs=read-write");
     QTest::newRow("socket directory as host")
         << QStringLiteral("postgresql://%2Ftmp%2Fpg/agentops");
+    // A '?' in the user-info: a query added to the text became part of the host name.
+    QTest::newRow("question mark in the user name")
+        << QStringLiteral("postgresql://v?x@db/agentops");
     // Appended to this text, the password became the user name (found by fuzz_pg_dsn).
     QTest::newRow("empty value at the end") << QStringLiteral("host=db.internal user=");
     QTest::newRow("quoted values") << QStringLiteral("host='db 1' options='-c x=\\'y\\''");
