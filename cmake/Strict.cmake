@@ -17,4 +17,12 @@ function(switchboard_strict target)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
     target_compile_definitions(${target} PRIVATE SWITCHBOARD_SANITIZED)
   endif()
+  if(SWITCHBOARD_FUZZ)
+    # Coverage instrumentation for libFuzzer everywhere; only the fuzz targets link its
+    # main (-fsanitize=fuzzer, tests/fuzz). UBSan findings abort, so they count as crashes.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
+                           -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    target_compile_definitions(${target} PRIVATE SWITCHBOARD_SANITIZED SWITCHBOARD_FUZZING)
+  endif()
 endfunction()

@@ -38,8 +38,9 @@ bool isDetail(const redisReply *name)
 
 // The row drops `detail` (shown on demand from Postgres), so a tree is never needed: a
 // detail that is empty, within the parser's cap, at most 64 brackets deep (counted
-// conservatively: every bracket) and valid JSON passes the parser unchanged; it is
-// validated without building a tree. Anything else goes to the parser for its message.
+// conservatively: every bracket), without a NUL byte and valid JSON passes the parser
+// unchanged; it is validated without building a tree. Anything else goes to the parser
+// for its message.
 bool detailIsFine(const redisReply *value)
 {
     if (value->len == 0)
@@ -49,6 +50,8 @@ bool detailIsFine(const redisReply *value)
     const char *begin = value->str;
     const char *end = value->str + value->len;
     if (std::count(begin, end, '[') + std::count(begin, end, '{') > 64)
+        return false;
+    if (std::memchr(begin, '\0', value->len)) // nlohmann's accept() stops at a NUL
         return false;
     return nlohmann::json::accept(begin, end);
 }

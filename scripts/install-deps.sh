@@ -11,6 +11,7 @@ PKGS=(
   postgresql-15 postgresql-client-15
   openssl ca-certificates fonts-dejavu-core python3
   clang-format clang-tidy
+  clang libclang-rt-dev # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes for clang
 )
 
 missing=()

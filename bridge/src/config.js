@@ -38,6 +38,11 @@ const DEFAULTS = Object.freeze({
 
 const KNOWN_ACTIONS = ['reload', 'restart'];
 
+// Every integer setting is a delay or a length. Node runs a timer of more than 2^31 - 1 ms
+// after 1 ms instead (heartbeat_ms=3e9 was a heartbeat every millisecond), so that is the
+// ceiling for all of them (found by test/fuzz.test.js).
+const INT_MAX = 2147483647;
+
 // health_urls -> Map app -> {url, timeoutMs|null}; refuses what is not http(s).
 function parseHealthUrls(value) {
   const out = new Map();
@@ -67,10 +72,10 @@ function parseHealthUrls(value) {
   return out;
 }
 
-function int(name, value, min) {
+function int(name, value, min, max = INT_MAX) {
   const n = Number(value);
-  if (!Number.isFinite(n) || !Number.isInteger(n) || n < min) {
-    throw new Error(`config ${name}: expected an integer >= ${min}, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || !Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`config ${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
   return n;
 }

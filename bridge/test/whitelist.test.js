@@ -25,6 +25,10 @@ test('settings: defaults, strings from pm2 set, and refusals', () => {
   assert.throws(() => parseConfig({ allowed_actions: 'reload,delete' }), /unknown action delete/);
   assert.throws(() => parseConfig({ redis_uri: 'http://x' }), /redis_uri/);
   assert.throws(() => parseConfig({ heartbeat_ms: 'fast' }), /heartbeat_ms/);
+  // Past a Node timer's 2^31 - 1 ms a delay fires after 1 ms (found by fuzz.test.js).
+  assert.throws(() => parseConfig({ heartbeat_ms: '3e9' }), /heartbeat_ms: expected an integer from 100 to 2147483647/);
+  assert.throws(() => parseConfig({ grace_ms: 2 ** 31 }), /grace_ms/);
+  assert.equal(parseConfig({ grace_ms: 2 ** 31 - 1 }).graceMs, 2 ** 31 - 1);
   assert.throws(() => parseConfig({ host: 'a:b' }), /host/);
   const k = keysFor(parseConfig({ host: 'h', namespace: 'N:' }));
   assert.equal(k.proc('app', 3), 'N:proc:h:app:3');

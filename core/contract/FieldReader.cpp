@@ -123,6 +123,12 @@ qsizetype FieldReader::invalidUtf8At(const QByteArray &bytes)
 
 bool FieldReader::parseJson(const QByteArray &text, nlohmann::json *out, QString *error)
 {
+    // nlohmann's parser takes a NUL byte for the end of the input: `{"a":1}\0<anything>`
+    // was valid JSON (found by fuzz_json). JSON text has no raw NUL, in strings or out.
+    if (const qsizetype nul = text.indexOf('\0'); nul >= 0) {
+        *error = QStringLiteral("NUL byte at byte %1").arg(nul);
+        return false;
+    }
     if (tooDeep(text)) {
         *error = QStringLiteral("nested deeper than %1 levels").arg(kMaxJsonDepth);
         return false;

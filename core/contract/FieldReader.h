@@ -58,7 +58,8 @@ public:
     // Index of the first byte that breaks UTF-8, or -1 when valid.
     static qsizetype invalidUtf8At(const QByteArray &bytes);
     // Parses JSON text without throwing; on failure returns false and sets *error to
-    // "unexpected end of input at byte 17". Also refuses nesting deeper than 64.
+    // "unexpected end of input at byte 17". Also refuses nesting deeper than 64 and NUL
+    // bytes.
     static bool parseJson(const QByteArray &text, nlohmann::json *out, QString *error);
 
 private:

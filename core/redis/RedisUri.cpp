@@ -3,6 +3,8 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <limits>
+
 namespace switchboard {
 
 namespace {
@@ -17,12 +19,18 @@ std::optional<RedisUri> fail(QString *error, const QString &why)
 bool parseDuration(const QString &text, int *ms)
 {
     bool ok = false;
-    if (text.endsWith(QLatin1String("ms")))
+    if (text.endsWith(QLatin1String("ms"))) {
         *ms = text.chopped(2).toInt(&ok);
-    else if (text.endsWith(QLatin1Char('s')))
-        *ms = text.chopped(1).toInt(&ok) * 1000;
-    else
+    } else if (text.endsWith(QLatin1Char('s'))) {
+        // Checked before the product, which overflowed from 2147484s on (found by
+        // fuzz_redis_uri).
+        const int s = text.chopped(1).toInt(&ok);
+        if (s <= 0 || s > std::numeric_limits<int>::max() / 1000)
+            return false;
+        *ms = s * 1000;
+    } else {
         *ms = text.toInt(&ok);
+    }
     return ok && *ms > 0;
 }
 } // namespace

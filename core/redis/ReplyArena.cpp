@@ -4,7 +4,12 @@
 #include <cstdint>
 #include <cstdlib>
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) // clang's spelling (the fuzz preset)
+#define SB_ARENA_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(SB_ARENA_ASAN)
 #include <sanitizer/asan_interface.h>
 // Under ASan the arena tells it which bytes are handed out: a read of a released reply, or
 // past the end of a string or an element array within a block, is reported as it would be

@@ -54,7 +54,9 @@ QStringList ConnectionProfile::validate() const
 QString ConnectionProfile::stripPassword(const QString &uri, QString *password)
 {
     QUrl url(uri);
-    if (!url.isValid() || url.password().isEmpty())
+    // Also when the URI is invalid (a control character in it): returned as it was, it
+    // would carry its password into messages and, through a profile, the settings file.
+    if (url.password().isEmpty())
         return uri;
     if (password)
         *password = url.password(QUrl::FullyDecoded);
@@ -100,20 +102,45 @@ bool ConnectionProfile::redisUriHasPassword(const QString &uri)
     return url.isValid() && !url.password().isEmpty();
 }
 
+namespace {
+// A libpq keyword/value value: single quotes, with \ and ' escaped by a backslash.
+QString pgQuoted(const QString &value)
+{
+    QString escaped = value;
+    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+    escaped.replace(QLatin1Char('\''), QStringLiteral("\\'"));
+    return QLatin1Char('\'') + escaped + QLatin1Char('\'');
+}
+} // namespace
+
 QString ConnectionProfile::pgDsnWithPassword(const QString &dsn, const QString &password)
 {
     if (password.isEmpty() || dsn.trimmed().isEmpty())
         return dsn;
-    if (dsn.startsWith(QLatin1String("postgres://"))
-        || dsn.startsWith(QLatin1String("postgresql://"))) {
-        QUrl url(dsn);
-        url.setPassword(password);
-        return url.toString();
+    // Written anew as keyword/value from libpq's own reading of the DSN (keyword/value,
+    // URI or service=), every value quoted, the password last: the same connection, and
+    // nothing in the given text can take the password in or leave a host out. Edited as
+    // text it could (found by fuzz_pg_dsn): appended after "user= " the password became
+    // the user name (which the server logs); set by QUrl on a URI, libpq's host list
+    // (postgresql://h1:5432,h2:5433/db) or a socket directory (postgresql://%2Ftmp/db)
+    // was lost and libpq sent the password to its default host; a query added after a
+    // '?' in the user-info made it part of the host name. A DSN libpq cannot read gets no
+    // password (its message about the text could quote it). PgConfig makes keyword/value
+    // of every DSN anyway.
+    char *err = nullptr;
+    PQconninfoOption *options = PQconninfoParse(dsn.toUtf8().constData(), &err);
+    PQfreemem(err);
+    if (!options)
+        return dsn;
+    QStringList parts;
+    for (PQconninfoOption *o = options; o->keyword; ++o) {
+        if (o->val && qstrcmp(o->keyword, "password") != 0)
+            parts << QString::fromUtf8(o->keyword) + QLatin1Char('=')
+                    + pgQuoted(QString::fromUtf8(o->val));
     }
-    QString escaped = password;
-    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
-    escaped.replace(QLatin1Char('\''), QStringLiteral("\\'"));
-    return dsn + QStringLiteral(" password='") + escaped + QLatin1Char('\'');
+    PQconninfoFree(options);
+    parts << QStringLiteral("password=") + pgQuoted(password);
+    return parts.join(QLatin1Char(' '));
 }
 
 bool ConnectionProfile::operator==(const ConnectionProfile &o) const

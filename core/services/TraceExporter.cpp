@@ -145,6 +145,13 @@ bool TraceExporter::compile(const QStringList &patterns, QVector<QRegularExpress
     return true;
 }
 
+qint64 TraceExporter::redact(json &value, const QVector<QRegularExpression> &patterns)
+{
+    Redactor r {patterns};
+    r.walk(value);
+    return r.count;
+}
+
 json TraceExporter::collect(pqxx::transaction_base &tx, const ExportOptions &options,
                             const QVector<QRegularExpression> &redact, qint64 *redactions)
 {

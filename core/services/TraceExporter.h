@@ -51,6 +51,9 @@ public:
     // Compiles the patterns; a bad pattern is an error (nothing is exported unredacted).
     static bool compile(const QStringList &patterns, QVector<QRegularExpression> *out,
                         QString *error);
+    // Replaces every match of the patterns in every string inside value (what collect()
+    // does to each JSON column); returns how many were replaced.
+    static qint64 redact(nlohmann::json &value, const QVector<QRegularExpression> &patterns);
     // Reads everything about the session into the bundle (redacted). Throws pqxx errors.
     static nlohmann::json collect(pqxx::transaction_base &tx, const ExportOptions &options,
                                   const QVector<QRegularExpression> &redact, qint64 *redactions);

@@ -371,6 +371,18 @@ void TstContractParsers::preciseMessages_data()
         << event(with(ev, "detail", QByteArray(100, '[')))
         << QStringLiteral(
                "event 1-0: field detail is not valid JSON: nested deeper than 64 levels");
+    // nlohmann's parser stops at a NUL byte: this was valid JSON {"tool":"x"} (found by
+    // fuzz_json). The activation message is read by the same parser.
+    QTest::newRow("json with a nul byte")
+        << event(with(ev, "detail", QByteArray("{\"tool\":\"x\"}\0[[[", 16)))
+        << QStringLiteral("event 1-0: field detail is not valid JSON: NUL byte at byte 12");
+    QTest::newRow("activation message with a nul byte")
+        << ActivePrompt::parseActivationMessage(
+               QByteArray("{\"agent\":\"t\",\"version\":1,\"model\":\"m\",\"deployment_id\":1,"
+                          "\"deployed_at\":1}\0{\"version\":2}",
+                          85))
+               .message()
+        << QStringLiteral("active prompt : message is not a JSON object: NUL byte at byte 71");
     QTest::newRow("bad bool") << event(with(ev, "recoverable", "yes"))
                               << QStringLiteral(
                                      "event 1-0: field recoverable = 'yes' is not a boolean (1|0)");

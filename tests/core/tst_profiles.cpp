@@ -6,6 +6,9 @@
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
+
+#include <libpq-fe.h>
 
 using namespace switchboard;
 
@@ -19,6 +22,9 @@ private Q_SLOTS:
     void stripPassword();
     void dsnSecretsAsLibpqReadsThem();
     void noPasswordForAnEmptyDsn();
+    void pgDsnWithPassword_data();
+    void pgDsnWithPassword();
+    void pgDsnWithPasswordLeavesBrokenDsnsAlone();
     void namesWithSlashes();
 };
 
@@ -118,6 +124,79 @@ void TestProfiles::stripPassword()
     QCOMPARE(ConnectionProfile::stripPassword(QStringLiteral("redis://h:1"), &password),
              QStringLiteral("redis://h:1"));
     QVERIFY(password.isEmpty());
+    // An invalid URI (a typo in the port, a control character) loses its password too, or
+    // it went on, password and all, into messages (found by fuzz_redis_uri).
+    const QString invalid = QStringLiteral("rediss://:s3cret@redis.internal:63x80/0");
+    QVERIFY(!QUrl(invalid).isValid());
+    const QString strippedInvalid = ConnectionProfile::stripPassword(invalid, &password);
+    QCOMPARE(password, QStringLiteral("s3cret"));
+    QVERIFY2(!strippedInvalid.contains(QStringLiteral("s3cret")), qPrintable(strippedInvalid));
+}
+
+namespace {
+// libpq's own reading of a connection string: keyword -> value.
+QMap<QString, QString> libpqReads(const QString &dsn)
+{
+    QMap<QString, QString> out;
+    char *err = nullptr;
+    PQconninfoOption *options = PQconninfoParse(dsn.toUtf8().constData(), &err);
+    if (!options) {
+        out.insert(QStringLiteral("error"), QString::fromUtf8(err));
+        PQfreemem(err);
+        return out;
+    }
+    for (PQconninfoOption *o = options; o->keyword; ++o)
+        if (o->val)
+            out.insert(QString::fromUtf8(o->keyword), QString::fromUtf8(o->val));
+    PQconninfoFree(options);
+    return out;
+}
+} // namespace
+
+void TestProfiles::pgDsnWithPassword_data()
+{
+    QTest::addColumn<QString>("dsn");
+    QTest::newRow("keywords") << QStringLiteral("host=db.internal dbname=agentops user=viewer");
+    QTest::newRow("service") << QStringLiteral("service=agentops sslmode=verify-full");
+    QTest::newRow("uri") << QStringLiteral("postgresql://viewer@db.internal:5432/agentops");
+    QTest::newRow("uri with query")
+        << QStringLiteral("postgres://db.internal/agentops?sslmode=require&application_name=a%26b");
+    QTest::newRow("uri ending in ?") << QStringLiteral("postgresql://db.internal/agentops?");
+    QTest::newRow("uri with encoded user") << QStringLiteral("postgresql://u%40corp@h/db");
+    // Both lost their hosts when the URI went through QUrl (found by fuzz_pg_dsn): libpq
+    // then sent the password to its default host.
+    QTest::newRow("multi-host uri")
+        << QStringLiteral("postgresql://h1:5432,h2:5433/db?target_session_attrs=read-write");
+    QTest::newRow("socket directory as host")
+        << QStringLiteral("postgresql://%2Ftmp%2Fpg/agentops");
+    // A '?' in the user-info: a query added to the text became part of the host name.
+    QTest::newRow("question mark in the user name")
+        << QStringLiteral("postgresql://v?x@db/agentops");
+    // Appended to this text, the password became the user name (found by fuzz_pg_dsn).
+    QTest::newRow("empty value at the end") << QStringLiteral("host=db.internal user=");
+    QTest::newRow("quoted values") << QStringLiteral("host='db 1' options='-c x=\\'y\\''");
+}
+
+void TestProfiles::pgDsnWithPassword()
+{
+    QFETCH(QString, dsn);
+    const QString password = QStringLiteral("p@ss w'rd\\&?=%");
+    const QMap<QString, QString> before = libpqReads(dsn);
+    QVERIFY2(!before.contains(QStringLiteral("error")),
+             qPrintable(before.value(QStringLiteral("error"))));
+    QMap<QString, QString> after = libpqReads(ConnectionProfile::pgDsnWithPassword(dsn, password));
+    QCOMPARE(after.take(QStringLiteral("password")), password);
+    QCOMPARE(after, before);
+}
+
+void TestProfiles::pgDsnWithPasswordLeavesBrokenDsnsAlone()
+{
+    // A DSN libpq cannot read gets no password: libpq's message about it could quote it.
+    for (const QString &broken : {QStringLiteral("host=db sslmode='unterminated"),
+                                  QStringLiteral("postgresql://db/agentops?password=%zz")}) {
+        QVERIFY(libpqReads(broken).contains(QStringLiteral("error")));
+        QCOMPARE(ConnectionProfile::pgDsnWithPassword(broken, QStringLiteral("pw")), broken);
+    }
 }
 
 void TestProfiles::namesWithSlashes()

@@ -131,6 +131,32 @@ private Q_SLOTS:
         QCOMPARE(r.rows[2].event.at, qint64(5)); // no usable time: placed at the ID's time
     }
 
+    void detailWithANulByteIsBadOnBothPaths()
+    {
+        // nlohmann's parser stops at a NUL byte: the in-place path took this detail for
+        // valid JSON and dropped it, the copying path parsed {"tool":"x"} (found by
+        // fuzz_resp's comparison of the two, via fuzz_json). Both now say why it is bad.
+        QString fields;
+        for (const QString &f : goodFields())
+            fields += QLatin1Char('\'') + f + QStringLiteral("',");
+        const QString script = QStringLiteral("return {{'6-1', {") + fields
+            + QStringLiteral("'detail', '{\"tool\":\"x\"}\\0[[['}}}");
+        const RawResult r
+            = run({QByteArrayLiteral("EVAL"), script.toUtf8(), QByteArrayLiteral("0")});
+        QVERIFY(r.called);
+        QCOMPARE(int(r.rows.size()), 1);
+        QCOMPARE(int(r.rows[0].type), int(EventRow::Type::Bad));
+        QCOMPARE(r.rows[0].problem,
+                 QStringLiteral("event 6-1: field detail is not valid JSON: NUL byte at byte 12"));
+        RedisStreamEntry copy;
+        copy.id = QByteArrayLiteral("6-1");
+        const QStringList good = goodFields();
+        for (int i = 0; i + 1 < good.size(); i += 2)
+            copy.fields.append({good.at(i).toUtf8(), good.at(i + 1).toUtf8()});
+        copy.fields.append({QByteArrayLiteral("detail"), QByteArray("{\"tool\":\"x\"}\0[[[", 16)});
+        QCOMPARE(RecoveryEventTailWorker::rowFor(copy).problem, r.rows[0].problem);
+    }
+
     void serverErrorsGoToTheErrorCallback()
     {
         m_server->cli({QStringLiteral("SET"), QStringLiteral("plain"), QStringLiteral("x")});

@@ -83,6 +83,19 @@ private Q_SLOTS:
         QTest::newRow("option") << QStringLiteral("redis://h?tls=off")
                                 << QStringLiteral("unknown option 'tls'");
         QTest::newRow("port") << QStringLiteral("redis://h:99999") << QStringLiteral("redis URI");
+        // Seconds past an int of milliseconds: the product overflowed (UBSan, found by
+        // fuzz_redis_uri) and 4294968s became a timeout of 704 ms; now refused like any
+        // other bad duration.
+        QTest::newRow("timeout too long")
+            << QStringLiteral("redis://h?timeout=4294968s") << QStringLiteral("timeout '4294968s'");
+        QTest::newRow("negative timeout") << QStringLiteral("redis://h?connect_timeout=-2147484s")
+                                          << QStringLiteral("connect_timeout '-2147484s'");
+    }
+    void longestTimeout()
+    {
+        const auto uri = RedisUri::parse(QStringLiteral("redis://h?timeout=2147483s"));
+        QVERIFY(uri);
+        QCOMPARE(uri->timeoutMs, 2147483000);
     }
     void bad()
     {
