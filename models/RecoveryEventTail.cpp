@@ -74,6 +74,12 @@ void RecoveryEventTail::setBlockMs(int ms)
         m_worker, [w = m_worker, ms] { w->setBlockMs(ms); }, Qt::QueuedConnection);
 }
 
+void RecoveryEventTail::setIdentityCheckMs(int ms)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, ms] { w->setIdentityCheckMs(ms); }, Qt::QueuedConnection);
+}
+
 void RecoveryEventTail::setBackfill(int count)
 {
     const int c = qBound(0, count, 10000);

@@ -2,7 +2,8 @@
 // The live tail of the recovery-events stream, on its own connection and its own thread.
 // A RecoveryEventTailWorker on a QThread runs the RedisStreamReader (XREAD BLOCK with a
 // bounded COUNT, resumes from the last ID after a reconnect, gap rows when the stream was
-// trimmed past it) and parses every entry; the GUI thread only takes the parsed rows, one
+// trimmed past it, went backwards, was replaced or is on another server) and parses every
+// entry; the GUI thread only takes the parsed rows, one
 // batch per event-loop pass, into the RecoveryEventTableModel. So the GUI thread neither
 // reads the network nor parses, and a stream faster than the screen costs skipped
 // (counted) rows rather than a growing queue.
@@ -36,6 +37,9 @@ public:
     void stop();
     void setCount(int count); // XREAD COUNT per round trip (bounded)
     void setBlockMs(int ms); // XREAD BLOCK
+    // How often the stream's identity is checked while reading (XINFO STREAM; also after
+    // every reconnect): RedisStreamReader::setIdentityCheckMs.
+    void setIdentityCheckMs(int ms);
     // On the first connect, also show up to `count` entries from before the start (one
     // bounded XREVRANGE), so the view opens on recent history rather than empty.
     void setBackfill(int count);

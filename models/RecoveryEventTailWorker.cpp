@@ -81,11 +81,15 @@ void RecoveryEventTailWorker::init()
     m_reader = new RedisStreamReader(m_options, this);
     m_reader->setBlockMs(m_blockMs);
     m_reader->setCount(m_count);
+    if (m_identityCheckMs >= 0)
+        m_reader->setIdentityCheckMs(m_identityCheckMs);
     connect(m_reader, &RedisStreamReader::entries, this, &RecoveryEventTailWorker::onEntries);
     m_reader->setRawEntries([this](const QByteArray &stream, const redisReply *entries) {
         onRawEntries(stream, entries);
     });
     connect(m_reader, &RedisStreamReader::gapDetected, this, &RecoveryEventTailWorker::onGap);
+    connect(m_reader, &RedisStreamReader::identityChanged, this,
+            &RecoveryEventTailWorker::onIdentityChanged);
     connect(m_reader, &RedisStreamReader::readError, this, &RecoveryEventTailWorker::readError);
     connect(m_reader, &RedisStreamReader::oversizedEntry, this,
             &RecoveryEventTailWorker::onOversizedEntry);
@@ -152,6 +156,13 @@ void RecoveryEventTailWorker::setBlockMs(int ms)
     m_blockMs = ms;
     if (m_reader)
         m_reader->setBlockMs(ms);
+}
+
+void RecoveryEventTailWorker::setIdentityCheckMs(int ms)
+{
+    m_identityCheckMs = ms;
+    if (m_reader)
+        m_reader->setIdentityCheckMs(ms);
 }
 
 void RecoveryEventTailWorker::shutdown()
@@ -362,7 +373,7 @@ void RecoveryEventTailWorker::backfillAtMost(int count, const QByteArray &pinned
 
 void RecoveryEventTailWorker::noteAddedBefore()
 {
-    if (m_addedBefore < 0 && m_read.load() == 0) {
+    if (m_addedBefore == -1 && m_read.load() == 0) {
         // Everything the stream ever held up to our starting point.
         const auto info = m_reader->streamInfo(m_key);
         if (info.entriesAdded >= 0)
@@ -453,6 +464,77 @@ void RecoveryEventTailWorker::onGap(const QByteArray &stream, const QByteArray &
     const qint64 at = firstId.isEmpty() ? QDateTime::currentMSecsSinceEpoch() : idMs(firstId);
     std::vector<EventRow> rows;
     rows.push_back(EventRow::gap(at, text, missing));
+    publish(std::move(rows));
+}
+
+} // namespace switchboard
+
+namespace switchboard {
+
+QString RecoveryEventTailWorker::identityText(const RedisStreamReader::IdentityChange &c)
+{
+    using Kind = RedisStreamReader::IdentityChange::Kind;
+    const auto id = [](const QByteArray &v) {
+        return QString::fromLatin1(v);
+    };
+    const auto run = [](const QByteArray &v) {
+        return v.isEmpty() ? QStringLiteral("unknown") : QString::fromLatin1(v.left(12));
+    };
+    QString text;
+    switch (c.kind) {
+    case Kind::WentBack:
+        text = QStringLiteral("gap: the stream went back from %1 to %2 (failover to a server "
+                              "behind, or the stream replaced)")
+                   .arg(id(c.lastRead), id(c.streamLast));
+        break;
+    case Kind::Replaced:
+        if (c.streamLast.isEmpty())
+            text = QStringLiteral("gap: the stream was deleted after %1").arg(id(c.lastRead));
+        else
+            text = QStringLiteral("gap: the stream was replaced (%1 entries ever added, %2 "
+                                  "before)")
+                       .arg(c.addedNow)
+                       .arg(c.addedSeen);
+        break;
+    case Kind::ServerChanged:
+        text = QStringLiteral("gap: the server changed (run_id %1 -> %2)")
+                   .arg(run(c.oldRunId), run(c.newRunId));
+        break;
+    }
+    if (c.kind != Kind::ServerChanged && !c.newRunId.isEmpty())
+        text += QStringLiteral("; the server changed too (run_id %1 -> %2)")
+                    .arg(run(c.oldRunId), run(c.newRunId));
+    if (c.resumeAfter.isEmpty()) {
+        // Same stream, another server: what the old one had not passed on is lost.
+        text += QStringLiteral(": the stream still holds %1; events written to the old server "
+                               "after it may be missing")
+                    .arg(id(c.lastRead));
+    } else if (c.resumeAfter == "0-0") {
+        text += QStringLiteral(": reading it again from its first entry; events after %1 may "
+                               "be missing, events read before may be shown again")
+                    .arg(id(c.lastRead));
+    } else {
+        text += QStringLiteral(": reading again after %1; events after %2 may be missing, "
+                               "events read before may be shown again")
+                    .arg(id(c.resumeAfter), id(c.lastRead));
+    }
+    return text;
+}
+
+// Another stream under the same key: the read count and entries-added no longer add up,
+// so later trim gaps are not sized (they say "may be missing").
+void RecoveryEventTailWorker::onIdentityChanged(const QByteArray &stream,
+                                                const RedisStreamReader::IdentityChange &change)
+{
+    if (stream != m_key)
+        return;
+    if (!change.resumeAfter.isEmpty())
+        m_addedBefore = -2;
+    const qint64 at = isStreamId(change.resumeAfter) && change.resumeAfter != "0-0"
+        ? idMs(change.resumeAfter)
+        : QDateTime::currentMSecsSinceEpoch();
+    std::vector<EventRow> rows;
+    rows.push_back(EventRow::gap(at, identityText(change), -1));
     publish(std::move(rows));
 }
 

@@ -8,6 +8,7 @@
 // fast the stream is, and a GUI that falls behind costs dropped rows (counted), not memory.
 #include "core/redis/RedisConnectionOptions.h"
 #include "core/redis/RedisStreamEntry.h"
+#include "core/redis/RedisStreamReader.h"
 #include "models/EventRowInterner.h"
 #include "models/TailBatch.h"
 
@@ -20,8 +21,6 @@
 struct redisReply;
 
 namespace switchboard {
-
-class RedisStreamReader;
 
 class RecoveryEventTailWorker : public QObject
 {
@@ -39,6 +38,7 @@ public:
     void setCount(int count);
     void setBlockMs(int ms);
     void setBackfill(int count) { m_backfill = count; }
+    void setIdentityCheckMs(int ms); // RedisStreamReader::setIdentityCheckMs
     void shutdown(); // stops and destroys the reader (its notifiers) on this thread
 
     // Any thread.
@@ -61,6 +61,8 @@ public:
                        EventRowInterner *interner = nullptr);
 
     static constexpr int kWorkerNice = 5; // see lowerThreadWeight()
+    // The gap row's text for a stream that is not the one read before (plain words).
+    static QString identityText(const RedisStreamReader::IdentityChange &change);
 
 Q_SIGNALS:
     void readError(const QString &message);
@@ -71,6 +73,8 @@ private:
     void noteAddedBefore(); // entries-added when reading began (Redis 7), for gap sizes
     void onEntries(const QByteArray &stream, const QList<switchboard::RedisStreamEntry> &batch);
     void onGap(const QByteArray &stream, const QByteArray &lastId, const QByteArray &firstId);
+    void onIdentityChanged(const QByteArray &stream,
+                           const switchboard::RedisStreamReader::IdentityChange &change);
     void backfill();
     // pinned: where the tail's reading starts (empty: take it at the first reply).
     void backfillAtMost(int count, const QByteArray &pinned);
@@ -91,9 +95,12 @@ private:
     std::vector<EventRow> m_held; // live rows waiting for the backfill
     int m_count = 1000;
     int m_blockMs = 1000;
+    int m_identityCheckMs = -1; // -1: the reader's default
     bool m_started = false;
     qint64 m_missingReported = 0; // already shown in earlier gap rows
-    qint64 m_addedBefore = -1; // entries-added when reading began (Redis 7), -1 = unknown
+    // entries-added when reading began (Redis 7), -1 = not known yet, -2 = not comparable
+    // (the stream was replaced since)
+    qint64 m_addedBefore = -1;
 
     mutable QMutex m_mutex; // guards m_batch, m_posted, m_lastId
     TailBatch m_batch;

@@ -1,5 +1,6 @@
 #include "core/redis/RedisStreamReader.h"
 
+#include <QPointer>
 #include <QTimer>
 #include <QVarLengthArray>
 
@@ -44,7 +45,44 @@ void RedisStreamReader::onReady()
         return;
     ++m_round;
     m_reading = false;
+    if (!m_clock.isValid())
+        m_clock.start();
+    readRunId();
     resolveStartIds();
+}
+
+// INFO server (~1.5 KB) once per connection. Its reply comes before those of the stream
+// checks queued after it on this connection, so they see a changed run_id. Refused (an
+// ACL user without +info) or unreadable: the streams are still checked; only another
+// server whose streams look the same goes unnoticed.
+void RedisStreamReader::readRunId()
+{
+    const quint64 round = m_round;
+    m_connection->send(
+        {QByteArrayLiteral("INFO"), QByteArrayLiteral("server")}, this,
+        [this, round](const RedisReply &r) {
+            if (round != m_round || !(r.isString() || r.isStatus()))
+                return;
+            QByteArray id;
+            for (const QByteArray &line : r.data().split('\n')) {
+                if (line.startsWith("run_id:")) {
+                    id = line.mid(7).trimmed();
+                    break;
+                }
+            }
+            if (id.isEmpty())
+                return;
+            if (!m_runId.isEmpty() && id != m_runId) {
+                m_previousRunId = m_runId;
+                // Every stream read so far must show it is still the one read before.
+                for (auto it = m_lastIds.cbegin(); it != m_lastIds.cend(); ++it) {
+                    if (it.value() != "0-0" && it.value() != "$")
+                        m_unconfirmed.insert(it.key());
+                }
+            }
+            m_runId = id;
+        },
+        innerTimeoutMs());
 }
 
 // "$" would lose whatever is added while the connection is down, so it is pinned to the
@@ -94,9 +132,7 @@ void RedisStreamReader::resolveStartIds()
     }
 }
 
-// Entries we never saw may be gone: Redis 7 records the highest XDEL-ed ID per stream, and
-// trimming shows as a first entry newer than our last ID. (If a trim stopped exactly at our
-// last ID this reports a gap that lost nothing: better than missing a real one.)
+// After a (re)connect: every stream's identity, and whether entries we never saw are gone.
 void RedisStreamReader::checkGaps()
 {
     QList<QByteArray> keys;
@@ -104,52 +140,196 @@ void RedisStreamReader::checkGaps()
         if (it.value() != "0-0")
             keys << it.key();
     }
+    checkStreams(keys, true);
+}
+
+// One XINFO STREAM per stream; no XREAD until all are judged (and any re-positioned).
+void RedisStreamReader::checkStreams(const QList<QByteArray> &keys, bool afterConnect)
+{
     if (keys.isEmpty()) {
+        m_reading = false;
         readNext();
         return;
     }
+    m_reading = true;
     const quint64 round = m_round;
     auto left = std::make_shared<int>(int(keys.size()));
+    const std::function<void()> done = [this, left, round] {
+        if (round != m_round || --*left > 0)
+            return;
+        m_reading = false;
+        readNext();
+    };
     for (const QByteArray &key : keys) {
+        m_checkedAt.insert(key, m_clock.elapsed());
         m_connection->send(
             {QByteArrayLiteral("XINFO"), QByteArrayLiteral("STREAM"), key}, this,
-            [this, key, left, round](const RedisReply &r) {
-                if (round != m_round)
-                    return;
-                if (r.isArray()) {
-                    QByteArray maxDeleted, first;
-                    StreamInfo info;
-                    for (qsizetype i = 0; i + 1 < r.size(); i += 2) {
-                        const QByteArray &name = r.at(i).data();
-                        if (name == "max-deleted-entry-id")
-                            maxDeleted = r.at(i + 1).data();
-                        else if (name == "first-entry" && r.at(i + 1).size() > 0)
-                            first = r.at(i + 1).at(0).data();
-                        else if (name == "length")
-                            info.length = r.at(i + 1).integer();
-                        else if (name == "entries-added")
-                            info.entriesAdded = r.at(i + 1).integer();
-                    }
-                    info.firstId = first;
-                    m_info.insert(key, info);
-                    const QByteArray last = m_lastIds.value(key);
-                    // XDEL past our position, or MAXLEN/MINID trimming beyond
-                    // it (the oldest survivor is newer than what we read).
-                    const bool deleted
-                        = !maxDeleted.isEmpty() && compareStreamIds(maxDeleted, last) > 0;
-                    const bool trimmed = !first.isEmpty() && compareStreamIds(first, last) > 0;
-                    if (deleted || trimmed)
-                        emit gapDetected(key, last, first);
-                }
-                // XINFO STREAM carries the first and last entries: one over the reply cap
-                // makes it oversized. Reading goes on without a gap check this time.
-                if (r.isLocalError())
+            [this, key, round, afterConnect, done](const RedisReply &r) {
+                if (round != m_round || r.isLocalError())
                     return; // the connection broke: onReady starts over
-                if (--*left == 0)
-                    readNext();
+                judgeStream(key, r, afterConnect, done);
             },
             innerTimeoutMs());
     }
+}
+
+// Identity first: a stream that went backwards, was replaced, or (after a run_id change)
+// no longer holds the last entry read is read again from up to count() entries before
+// that entry. Then, after a (re)connect only, as before: entries we never saw may be
+// gone. Redis 7 records the highest XDEL-ed ID per stream, and trimming shows as a first
+// entry newer than our last ID. (If a trim stopped exactly at our last ID this reports a
+// gap that lost nothing: better than missing a real one.)
+void RedisStreamReader::judgeStream(const QByteArray &key, const RedisReply &r, bool afterConnect,
+                                    const std::function<void()> &done)
+{
+    const QByteArray last = m_lastIds.value(key);
+    const bool serverChanged = m_unconfirmed.remove(key);
+    IdentityChange change;
+    change.kind
+        = serverChanged ? IdentityChange::Kind::ServerChanged : IdentityChange::Kind::Replaced;
+    change.lastRead = last;
+    change.addedSeen = m_seenAdded.value(key, -1);
+    if (serverChanged) {
+        change.oldRunId = m_previousRunId;
+        change.newRunId = m_runId;
+    }
+    QPointer<RedisStreamReader> self(this);
+    if (last == "0-0" || last == "$") {
+        done(); // nothing read yet: nothing to skip
+        return;
+    }
+    if (r.isError() && !r.isOversized()) {
+        if (r.data().contains("no such key")) {
+            // Gone (deleted, or another server without it): whatever comes next is new,
+            // read from its first entry.
+            m_lastIds[key] = QByteArrayLiteral("0-0");
+            m_seenAdded.remove(key);
+            m_info.remove(key);
+            change.resumeAfter = m_lastIds.value(key);
+            emit identityChanged(key, change);
+        } else if (serverChanged) {
+            emit identityChanged(key, change); // cannot tell more (refused)
+        }
+        if (self)
+            done();
+        return;
+    }
+    if (!r.isArray()) {
+        // XINFO STREAM carries the first and last entries: one over the reply cap makes it
+        // oversized. Reading goes on without a check this time.
+        if (serverChanged)
+            emit identityChanged(key, change);
+        if (self)
+            done();
+        return;
+    }
+    QByteArray maxDeleted;
+    StreamInfo info;
+    for (qsizetype i = 0; i + 1 < r.size(); i += 2) {
+        const QByteArray &name = r.at(i).data();
+        if (name == "max-deleted-entry-id")
+            maxDeleted = r.at(i + 1).data();
+        else if (name == "first-entry" && r.at(i + 1).size() > 0)
+            info.firstId = r.at(i + 1).at(0).data();
+        else if (name == "length")
+            info.length = r.at(i + 1).integer();
+        else if (name == "entries-added")
+            info.entriesAdded = r.at(i + 1).integer();
+        else if (name == "last-generated-id")
+            info.lastGeneratedId = r.at(i + 1).data();
+    }
+    m_info.insert(key, info);
+    change.streamLast = info.lastGeneratedId;
+    change.addedNow = info.entriesAdded;
+    const qint64 seen = m_seenAdded.value(key, -1);
+    // A stream's last-generated-id and entries-added never go down (XSETID aside).
+    const bool wentBack
+        = isStreamId(info.lastGeneratedId) && compareStreamIds(info.lastGeneratedId, last) < 0;
+    const bool replaced = seen >= 0 && info.entriesAdded >= 0 && info.entriesAdded < seen;
+    if (info.entriesAdded >= 0)
+        m_seenAdded[key] = replaced ? info.entriesAdded : qMax(seen, info.entriesAdded);
+    if (wentBack || replaced) {
+        if (wentBack)
+            change.kind = IdentityChange::Kind::WentBack;
+        reposition(key, change, done);
+        return;
+    }
+    if (serverChanged) {
+        // Another server (a failover, a restart): the same stream only if it still holds
+        // the last entry read. None of it there (empty, or its oldest is newer): reading
+        // from its start is reading after our last ID, with nothing repeated.
+        if (info.firstId.isEmpty() || compareStreamIds(info.firstId, last) > 0) {
+            reposition(key, change, done);
+            return;
+        }
+        const quint64 round = m_round;
+        m_connection->send(
+            {QByteArrayLiteral("XRANGE"), key, last, last}, this,
+            [this, key, change, round, done](const RedisReply &x) {
+                if (round != m_round || x.isLocalError())
+                    return;
+                if (x.isArray() && x.size() == 0 && m_lastIds.value(key) == change.lastRead) {
+                    reposition(key, change, done);
+                    return;
+                }
+                QPointer<RedisStreamReader> self(this);
+                emit identityChanged(key, change); // the same stream, on another server
+                if (self)
+                    done();
+            },
+            innerTimeoutMs());
+        return;
+    }
+    if (afterConnect) {
+        // XDEL past our position, or MAXLEN/MINID trimming beyond it (the oldest survivor
+        // is newer than what we read).
+        const bool deleted = !maxDeleted.isEmpty() && compareStreamIds(maxDeleted, last) > 0;
+        const bool trimmed = !info.firstId.isEmpty() && compareStreamIds(info.firstId, last) > 0;
+        if (deleted || trimmed)
+            emit gapDetected(key, last, info.firstId);
+    }
+    if (self)
+        done();
+}
+
+// Reads again from before the newest count() entries at or below the last ID read (the
+// stream's start when it has no more): bounded, and nothing in the new stream at or below
+// that ID is skipped unseen. One XREVRANGE of up to count() + 1 entries; over the reply
+// cap, from the entry it broke in (the newer ones fitted).
+void RedisStreamReader::reposition(const QByteArray &key, IdentityChange change,
+                                   const std::function<void()> &done)
+{
+    const quint64 round = m_round;
+    m_connection->send(
+        {QByteArrayLiteral("XREVRANGE"), key, change.lastRead, QByteArrayLiteral("-"),
+         QByteArrayLiteral("COUNT"), QByteArray::number(qint64(m_count) + 1)},
+        this,
+        [this, key, change, round, done](const RedisReply &r) mutable {
+            if (round != m_round || r.isLocalError())
+                return;
+            QByteArray from = QByteArrayLiteral("0-0");
+            if (r.isArray()) {
+                if (r.size() > m_count && r.at(r.size() - 1).size() > 0)
+                    from = r.at(r.size() - 1).at(0).data();
+            } else if (r.isOversized() && isStreamId(r.oversizedContext().value(1))) {
+                from = r.oversizedContext().value(1);
+            } else if (r.isError()) {
+                // Cannot list it: go on after the newest entry both streams may share.
+                from = isStreamId(change.streamLast)
+                        && compareStreamIds(change.streamLast, change.lastRead) < 0
+                    ? change.streamLast
+                    : change.lastRead;
+            }
+            if (!isStreamId(from))
+                from = QByteArrayLiteral("0-0");
+            m_lastIds[key] = from;
+            change.resumeAfter = from;
+            QPointer<RedisStreamReader> self(this);
+            emit identityChanged(key, change);
+            if (self)
+                done();
+        },
+        innerTimeoutMs());
 }
 
 // These may queue behind an XREAD BLOCK on the same connection: their timeout must cover
@@ -165,6 +345,21 @@ void RedisStreamReader::readNext()
     if (!m_running || m_reading || m_lastIds.isEmpty()
         || m_connection->state() != RedisConnection::State::Ready)
         return;
+    if (m_identityCheckMs > 0 && m_clock.isValid()) {
+        // At most one XINFO STREAM per stream per identityCheckMs, between two reads.
+        const qint64 now = m_clock.elapsed();
+        QList<QByteArray> due;
+        for (auto it = m_lastIds.cbegin(); it != m_lastIds.cend(); ++it) {
+            const auto at = m_checkedAt.constFind(it.key());
+            if (it.value() != "0-0" && it.value() != "$"
+                && (at == m_checkedAt.cend() || now - at.value() >= m_identityCheckMs))
+                due << it.key();
+        }
+        if (!due.isEmpty()) {
+            checkStreams(due, false);
+            return;
+        }
+    }
     QList<QByteArray> args {QByteArrayLiteral("XREAD"),      QByteArrayLiteral("COUNT"),
                             QByteArray::number(m_readCount), QByteArrayLiteral("BLOCK"),
                             QByteArray::number(m_blockMs),   QByteArrayLiteral("STREAMS")};

@@ -48,6 +48,32 @@ QStringList eventArgs(int n)
     return args;
 }
 
+// The same event under an explicit stream ID.
+QStringList eventArgsAt(int n, const QString &id)
+{
+    QStringList args = eventArgs(n);
+    args[2] = id;
+    return args;
+}
+
+// Calls of XINFO STREAM the server has answered (INFO commandstats), -1 if not listed.
+qint64 xinfoCalls(const RedisServer &server)
+{
+    const QByteArray stats = server.cli({QStringLiteral("INFO"), QStringLiteral("commandstats")});
+    for (const QByteArray &line : stats.split('\n')) {
+        if (line.startsWith("cmdstat_xinfo|stream:calls="))
+            return line.mid(line.indexOf('=') + 1).split(',').value(0).toLongLong();
+    }
+    return -1;
+}
+
+QByteArray runIdOf(const RedisServer &server)
+{
+    const QByteArray info = server.cli({QStringLiteral("INFO"), QStringLiteral("server")});
+    const qsizetype at = info.indexOf("run_id:");
+    return at < 0 ? QByteArray() : info.mid(at + 7, info.indexOf('\n', at) - at - 7).trimmed();
+}
+
 // XADDs n = 1..count in one server-side loop (the same fields as eventArgs).
 QStringList bulkArgs(int count)
 {
@@ -254,9 +280,177 @@ private Q_SLOTS:
         m_server->cli(eventArgs(5));
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 6, 15000);
         const QStringList got = messages(model);
-        QVERIFY2(got.at(3).contains(QStringLiteral("recreated")), qPrintable(got.at(3)));
+        QVERIFY2(got.at(3).contains(QStringLiteral("the server changed")), qPrintable(got.at(3)));
         QCOMPARE(got.mid(4), numbered(4, 5));
         QCOMPARE(model.counters().missing, 0); // unknown, not invented
+    }
+
+    // Issue 17.6: the stream went backwards while the tail is connected (a failover to a
+    // server whose clock is behind looks the same: IDs below the last one read). Before,
+    // XREAD after 5000000000003-0 skipped the new entries for ever, without a word.
+    void streamThatWentBackwardsIsAGapRowAndTheNewEntriesShow()
+    {
+        RecoveryEventTableModel model(1000);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        RecoveryEventTail tail(optionsFor(*m_server), kKey, &model);
+        tail.setBlockMs(200);
+        tail.setIdentityCheckMs(300);
+        tail.start();
+        QTRY_VERIFY(!tail.lastId().isEmpty());
+        for (int n = 1; n <= 3; ++n)
+            m_server->cli(eventArgsAt(n, QStringLiteral("500000000000%1-0").arg(n)));
+        QTRY_COMPARE(messages(model), numbered(1, 3));
+
+        m_server->cli({QStringLiteral("DEL"), QString::fromLatin1(kKey)});
+        m_server->cli(eventArgs(4)); // IDs of today: far below 5000000000003-0
+        m_server->cli(eventArgs(5));
+        const QByteArray newest = m_server
+                                      ->cli({QStringLiteral("XREVRANGE"), QString::fromLatin1(kKey),
+                                             QStringLiteral("+"), QStringLiteral("-"),
+                                             QStringLiteral("COUNT"), QStringLiteral("1")})
+                                      .split('\n')
+                                      .value(0)
+                                      .trimmed();
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 6, 10000);
+        const QStringList got = messages(model);
+        QCOMPARE(got.mid(0, 3), numbered(1, 3));
+        QCOMPARE(model.index(3, RecoveryEventTableModel::Kind).data().toString(),
+                 QStringLiteral("⋯ gap"));
+        QVERIFY2(got.at(3).startsWith(QStringLiteral("gap: the stream went back from "
+                                                     "5000000000003-0 to ")
+                                      + QString::fromLatin1(newest)),
+                 qPrintable(got.at(3) + QStringLiteral(" / ") + QString::fromLatin1(newest)));
+        QVERIFY2(got.at(3).contains(QStringLiteral("may be missing")), qPrintable(got.at(3)));
+        QCOMPARE(got.mid(4), numbered(4, 5));
+        QCOMPARE(model.counters().gaps, 1);
+        QCOMPARE(tail.connects(), 1); // found while reading, not by a reconnect
+
+        // Reading goes on in the new stream, with no second report.
+        m_server->cli(eventArgs(6));
+        QTRY_COMPARE(model.rowCount(), 7);
+        QTest::qWait(800); // more than two identity checks
+        QCOMPARE(messages(model).mid(4), numbered(4, 6));
+        QCOMPARE(model.counters().gaps, 1);
+    }
+
+    // Found after a reconnect, and the re-read is bounded by the tail's COUNT: of the 8
+    // entries at or below the new stream's end only the newest 3 are read again; the gap
+    // row says after which ID.
+    void wentBackwardsWhileAwayReReadsAtMostCountEntries()
+    {
+        RecoveryEventTableModel model(1000);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        RedisConnectionOptions slow = optionsFor(*m_server);
+        slow.reconnectMinMs = 1500;
+        RecoveryEventTail tail(slow, kKey, &model);
+        tail.setBlockMs(200);
+        tail.setCount(3);
+        tail.setIdentityCheckMs(0); // only on (re)connect
+        tail.start();
+        QTRY_VERIFY(!tail.lastId().isEmpty());
+        for (int n = 1; n <= 2; ++n)
+            m_server->cli(eventArgsAt(n, QStringLiteral("500000000000%1-0").arg(n)));
+        QTRY_COMPARE(messages(model), numbered(1, 2));
+
+        m_server->cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"),
+                       QStringLiteral("normal")});
+        QTRY_VERIFY(tail.connectionState() != int(RedisConnection::State::Ready));
+        m_server->cli({QStringLiteral("DEL"), QString::fromLatin1(kKey)});
+        for (int n = 3; n <= 10; ++n)
+            m_server->cli(eventArgsAt(n, QStringLiteral("1000-%1").arg(n)));
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 6, 10000);
+        const QStringList got = messages(model);
+        QVERIFY2(got.at(2).startsWith(
+                     QStringLiteral("gap: the stream went back from 5000000000002-0 to 1000-10")),
+                 qPrintable(got.at(2)));
+        QVERIFY2(got.at(2).contains(QStringLiteral("reading again after 1000-7")),
+                 qPrintable(got.at(2)));
+        QCOMPARE(got.mid(3), numbered(8, 10));
+        m_server->cli(eventArgsAt(11, QStringLiteral("1000-11")));
+        QTRY_COMPARE(messages(model).mid(3), numbered(8, 11));
+        QCOMPARE(model.counters().gaps, 1);
+        QCOMPARE(model.counters().total, 6);
+    }
+
+    // Issue 17.6: a restart without persistence is another server (new run_id) with an
+    // empty stream. The tail says so as soon as it is back, then reads the new stream from
+    // its start: entries under IDs below the last one read (a clock behind) show too.
+    void serverThatChangedIsAGapRowAndTheNewEntriesShow()
+    {
+        RecoveryEventTableModel model(1000);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        RecoveryEventTail tail(optionsFor(*m_server), kKey, &model);
+        tail.setBlockMs(200);
+        tail.start();
+        QTRY_VERIFY(!tail.lastId().isEmpty());
+        for (int n = 1; n <= 3; ++n)
+            m_server->cli(eventArgsAt(n, QStringLiteral("500000000000%1-0").arg(n)));
+        QTRY_COMPARE(messages(model), numbered(1, 3));
+        const QByteArray oldRunId = runIdOf(*m_server);
+
+        QVERIFY(m_server->restart()); // the fixture keeps no data
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 4, 15000);
+        QCOMPARE(tail.connects(), 2);
+        const QString row = messages(model).at(3);
+        QCOMPARE(model.index(3, RecoveryEventTableModel::Kind).data().toString(),
+                 QStringLiteral("⋯ gap"));
+        QVERIFY2(row.startsWith(QStringLiteral("gap: the server changed (run_id ")),
+                 qPrintable(row));
+        QVERIFY2(row.contains(QStringLiteral("may be missing")), qPrintable(row));
+        const QByteArray newRunId = runIdOf(*m_server);
+        QVERIFY(!newRunId.isEmpty());
+        QVERIFY(newRunId != oldRunId);
+        QVERIFY2(row.contains(QStringLiteral("(run_id %1 -> %2)")
+                                  .arg(QString::fromLatin1(oldRunId.left(12)),
+                                       QString::fromLatin1(newRunId.left(12)))),
+                 qPrintable(row));
+
+        m_server->cli(eventArgs(4)); // today's IDs, below 5000000000003-0
+        m_server->cli(eventArgs(5));
+        QTRY_COMPARE_WITH_TIMEOUT(messages(model).mid(4), numbered(4, 5), 10000);
+        QCOMPARE(model.counters().gaps, 1);
+        QCOMPARE(model.counters().total, 5);
+    }
+
+    // Issue 17.6, the normal case: many identity checks while reading and a reconnect to
+    // the same server report nothing, and the checks stay within their bound (one XINFO
+    // STREAM per interval while reading, one per connect).
+    void noIdentityGapInTheNormalCase()
+    {
+        RecoveryEventTableModel model(1000);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        RedisConnectionOptions quick = optionsFor(*m_server);
+        quick.reconnectMinMs = 100;
+        RecoveryEventTail tail(quick, kKey, &model);
+        tail.setBlockMs(100);
+        tail.setIdentityCheckMs(100);
+        const qint64 callsBefore = qMax<qint64>(0, xinfoCalls(*m_server));
+        QElapsedTimer elapsed;
+        elapsed.start();
+        tail.start();
+        QTRY_VERIFY(!tail.lastId().isEmpty());
+        for (int n = 1; n <= 20; ++n) {
+            m_server->cli(eventArgs(n));
+            QTest::qWait(50);
+            if (n == 10) {
+                m_server->cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"),
+                               QStringLiteral("TYPE"), QStringLiteral("normal")});
+                QTRY_COMPARE_WITH_TIMEOUT(tail.connects(), 2, 10000);
+            }
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(messages(model), numbered(1, 20), 10000);
+        QTest::qWait(500);
+        const qint64 calls = xinfoCalls(*m_server) - callsBefore;
+        const qint64 ms = elapsed.elapsed();
+        QCOMPARE(messages(model), numbered(1, 20));
+        QCOMPARE(model.counters().gaps, 0);
+        QVERIFY2(calls >= 5, qPrintable(QString::number(calls))); // it did check, often
+        QVERIFY2(calls <= ms / 100 + 3,
+                 qPrintable(QStringLiteral("%1 in %2 ms").arg(calls).arg(ms)));
     }
 
     // Issue 17, contract-valid maximal data: 1 000 events with a 16 KiB message and a
