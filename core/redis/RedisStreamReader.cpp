@@ -51,7 +51,7 @@ void RedisStreamReader::onReady()
     resolveStartIds();
 }
 
-// INFO server (~1.5 KB) once per connection. Its reply comes before those of the stream
+// INFO server (~0.6 KB) once per connection. Its reply comes before those of the stream
 // checks queued after it on this connection, so they see a changed run_id. Refused (an
 // ACL user without +info) or unreadable: the streams are still checked; only another
 // server whose streams look the same goes unnoticed.
