@@ -415,6 +415,48 @@ private Q_SLOTS:
         QCOMPARE(model.counters().total, 5);
     }
 
+    // Another server that holds the same stream (a restart that kept its data, as after a
+    // failover to an up-to-date replica): one row says the server changed and that what
+    // the old one did not pass on may be missing; nothing is read again.
+    void serverChangedWithTheSameStreamIsOneRowAndNothingRepeats()
+    {
+        RedisOptions persistent;
+        persistent.extraArgs = {QStringLiteral("--save"), QStringLiteral("3600 1")};
+        RedisServer server(persistent);
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        RecoveryEventTableModel model(1000);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        RecoveryEventTail tail(optionsFor(server), kKey, &model);
+        tail.setBlockMs(200);
+        tail.start();
+        QTRY_VERIFY(!tail.lastId().isEmpty());
+        for (int n = 1; n <= 3; ++n)
+            server.cli(eventArgs(n));
+        QTRY_COMPARE(messages(model), numbered(1, 3));
+        const QByteArray last = tail.lastId();
+        const QByteArray oldRunId = runIdOf(server);
+
+        QVERIFY(server.restart()); // saved at shutdown, loaded at start: same stream
+        QVERIFY(runIdOf(server) != oldRunId);
+        QCOMPARE(server.cli({QStringLiteral("XLEN"), QString::fromLatin1(kKey)}).trimmed(),
+                 QByteArray("3"));
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 4, 15000);
+        const QString row = messages(model).at(3);
+        QVERIFY2(row.startsWith(QStringLiteral("gap: the server changed (run_id ")),
+                 qPrintable(row));
+        QVERIFY2(
+            row.contains(QStringLiteral("the stream still holds ") + QString::fromLatin1(last)),
+            qPrintable(row));
+        server.cli(eventArgs(4));
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5, 10000);
+        QTest::qWait(500);
+        QCOMPARE(messages(model).mid(0, 3), numbered(1, 3));
+        QCOMPARE(messages(model).mid(4), numbered(4, 4));
+        QCOMPARE(model.counters().gaps, 1);
+        QCOMPARE(tail.entriesRead(), 4);
+    }
+
     // Issue 17.6, the normal case: many identity checks while reading and a reconnect to
     // the same server report nothing, and the checks stay within their bound (one XINFO
     // STREAM per interval while reading, one per connect).
