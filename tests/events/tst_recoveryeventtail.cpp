@@ -5,6 +5,9 @@
 // Issue 17: events at their contract caps that make an XREAD over the reply cap all arrive
 // (adaptive COUNT), an entry past the reply cap is one bad row and the tail reads on, an
 // oversized backfill shows the newest that fit; the connection is never rebuilt for it.
+// Issue 17.6: a stream that went backwards (while connected, or while away: re-read bounded
+// by COUNT), a server that changed (new run_id, with or without the stream) are gap rows
+// that say so, and the entries below the old last ID show; the normal case reports nothing.
 #include "core/redis/RedisConnection.h"
 #include "core/redis/RedisStreamEntry.h"
 #include "models/RecoveryEventTableModel.h"
