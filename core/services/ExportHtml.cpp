@@ -200,9 +200,9 @@ QByteArray renderExportHtml(const json &b)
     const json &red = b["redaction"];
     const std::string patterns = red.is_object() ? str(red.value("pattern_count", json(0))) : "0";
     meta("redaction",
-         (patterns == "0"
-              ? std::string("no pattern")
-              : patterns + " pattern(s), " + str(red["replacements"]) + " replacement(s)")
+         (patterns == "0" ? std::string("no pattern")
+                          : patterns + " pattern(s), " + str(red.value("replacements", json(0)))
+                  + " replacement(s)")
              + (red.is_object() && red.value("ids", json("")) == "pseudonyms"
                     ? "; identifiers pseudonymised"
                     : ""));
