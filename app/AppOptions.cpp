@@ -51,8 +51,8 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
         "  db status --pg DSN    say which schema version the database has\n"
         "  rollback --agent A --to V --reason R [--override-failed-eval]\n"
         "                        roll agent A's prompt back to version V (docs/rollback.md)\n"
-        "  export --session ID --html F --json F [--redact RE]... [--reason R]\n"
-        "                        write a session's post-mortem report (audited)"));
+        "  export --session ID --html F --json F [--redact RE]... [--redact-ids] [--reason R]\n"
+        "                        write a session's post-mortem report (audited first)"));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption profile(QStringLiteral("profile"),
@@ -117,8 +117,12 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
         QStringLiteral("redact"),
         QStringLiteral("export: replace matches of this regular expression (repeatable)."),
         QStringLiteral("pattern"));
-    parser.addOptions(
-        {profile, redis, pg, replica, ns, op, shot, delay, trace, session, html, json, redact});
+    const QCommandLineOption redactIds(
+        QStringLiteral("redact-ids"),
+        QStringLiteral("export: replace identifiers (session, trace, span, host, agent, "
+                       "operator, app) by stable pseudonyms (session-1, host-2...)."));
+    parser.addOptions({profile, redis, pg, replica, ns, op, shot, delay, trace, session, html, json,
+                       redact, redactIds});
     parser.addPositionalArgument(
         QStringLiteral("command"),
         QStringLiteral("Optional: db migrate | db status | rollback | export"));
@@ -147,6 +151,7 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
     options.exportHtml = parser.value(html);
     options.exportJson = parser.value(json);
     options.redactPatterns = parser.values(redact);
+    options.redactIds = parser.isSet(redactIds);
     options.reason = parser.value(QStringLiteral("reason")); // rollback and export
     // Anything on the command line is readable by every local user (/proc/PID/cmdline,
     // ps) and lands in shell history: refuse a password there, and name the safe ways.

@@ -28,11 +28,12 @@ struct AppOptions
     QString overrideReason; // --override-reason (default: --reason)
     qint64 expectDeployment = -1; // --expect-deployment ID (-1: what is current now)
     QString traceSession; // --trace ID|auto: open this session in the Traces view
-    // `export --session ID --html F --json F [--redact PATTERN]...`
+    // `export --session ID --html F --json F [--redact PATTERN]... [--redact-ids]`
     QString exportSession;
     QString exportHtml;
     QString exportJson;
     QStringList redactPatterns;
+    bool redactIds = false; // identifiers become pseudonyms (TraceExporter::pseudonymise)
 };
 
 // Parses argv (argument 0 is the program). Subcommands: `db migrate`, `db status`,

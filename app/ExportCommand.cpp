@@ -6,7 +6,6 @@
 #include <QHostInfo>
 
 #include <cstdio>
-#include <pqxx/pqxx>
 
 namespace switchboard {
 
@@ -25,61 +24,49 @@ int runExportCommand(const AppOptions &options)
     o.htmlPath = options.exportHtml;
     o.jsonPath = options.exportJson;
     o.redactPatterns = options.redactPatterns;
+    o.redactIds = options.redactIds;
     o.reason = options.reason;
     o.exportedBy
         = profile.operatorName.isEmpty() ? qEnvironmentVariable("USER") : profile.operatorName;
     if (o.exportedBy.isEmpty())
         o.exportedBy = QStringLiteral("unknown");
-    QVector<QRegularExpression> compiled;
-    if (!TraceExporter::compile(o.redactPatterns, &compiled, &error)) {
-        std::fprintf(stderr, "switchboard: %s\n", qPrintable(error));
-        return 2;
-    }
-    try {
-        const QString dsn = profile.pgReplicaDsn.isEmpty() ? profile.pgDsn : profile.pgReplicaDsn;
-        pqxx::connection read(dsn.toStdString());
-        ExportResult r;
-        {
-            pqxx::read_transaction tx(read);
-            tx.exec("SET LOCAL statement_timeout = 300000");
-            // A mistyped id must not produce an empty report that looks like a quiet session.
-            const bool known
-                = tx.exec_params1("SELECT EXISTS (SELECT 1 FROM agentops.sessions WHERE "
-                                  "session_id = $1) OR EXISTS (SELECT 1 FROM agentops.spans "
-                                  "WHERE session_id = $1)",
-                                  o.sessionId.toStdString())[0]
-                      .as<bool>();
-            if (!known) {
-                std::fprintf(stderr,
-                             "switchboard: no session %s in Postgres (no session row, no "
-                             "spans); nothing written\n",
-                             qPrintable(o.sessionId));
-                return 3;
-            }
-            r = TraceExporter::run(tx, o);
-        }
-        if (!r.error.isEmpty()) {
-            std::fprintf(stderr, "switchboard: %s\n", qPrintable(r.error));
-            return 1;
-        }
+    const QString readDsn = profile.pgReplicaDsn.isEmpty() ? profile.pgDsn : profile.pgReplicaDsn;
+    const ExportResult r
+        = TraceExporter::run(readDsn, profile.pgDsn, o, QHostInfo::localHostName());
+    switch (r.stage) {
+    case ExportResult::Stage::Written:
         std::printf("exported session %s: %d spans, %d recovery events, %d process events, "
-                    "%d prompt versions, %lld redactions\n",
+                    "%d prompt versions, %lld redactions%s\n",
                     qPrintable(o.sessionId), r.spans, r.recoveryEvents, r.processEvents,
-                    r.promptVersions, r.redactions);
-        try {
-            pqxx::connection write(profile.pgDsn.toStdString());
-            pqxx::work tx(write);
-            TraceExporter::insertAudit(tx, o, r, QHostInfo::localHostName());
-            tx.commit();
-            std::printf("audited as operator action export by %s\n", qPrintable(o.exportedBy));
-        } catch (const std::exception &e) {
-            std::printf("not audited (%s): the export stays local\n", e.what());
-        }
+                    r.promptVersions, r.redactions,
+                    o.redactIds ? qPrintable(
+                        QStringLiteral(", %1 identifiers pseudonymised").arg(r.pseudonyms))
+                                : "");
+        std::printf("audited as operator action export by %s (audit row %lld)\n",
+                    qPrintable(o.exportedBy), r.auditId);
         return 0;
-    } catch (const std::exception &e) {
-        std::fprintf(stderr, "switchboard: %s\n", e.what());
+    case ExportResult::Stage::BadPattern:
+        std::fprintf(stderr, "switchboard: %s\n", qPrintable(r.error));
+        return 2;
+    case ExportResult::Stage::UnknownSession:
+        std::fprintf(stderr, "switchboard: %s; nothing written\n", qPrintable(r.error));
+        return 3;
+    case ExportResult::Stage::Prepared: // not an end state of run()
+    case ExportResult::Stage::Collect:
+        std::fprintf(stderr, "switchboard: cannot read session %s: %s; nothing written\n",
+                     qPrintable(o.sessionId), qPrintable(r.error));
+        return 1;
+    case ExportResult::Stage::Audit:
+        std::fprintf(stderr, "switchboard: %s\n", qPrintable(r.error));
+        return 4;
+    case ExportResult::Stage::Files:
+        std::fprintf(stderr,
+                     "switchboard: %s; audit row %lld records the export, but no file of it "
+                     "was left\n",
+                     qPrintable(r.error), r.auditId);
         return 1;
     }
+    return 1;
 }
 
 } // namespace switchboard

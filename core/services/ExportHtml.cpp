@@ -1,6 +1,10 @@
 #include "core/services/ExportHtml.h"
 
+#include <QCryptographicHash>
+
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <string>
 #include <unordered_map>
 
@@ -68,15 +72,58 @@ pre{white-space:pre-wrap;word-break:break-all;background:#f7f7f7;border:1px soli
 .bar i{position:absolute;top:0;height:10px;background:#4a78c2}.bar i.e{background:#c0392b}
 tr.detail td{padding:0 6px 6px 24px} details summary{cursor:pointer;color:#555}
 .seg{color:#6a3d9a;font-weight:700} #q{width:320px;padding:3px}
-.toolbar{margin:8px 0} .kind{color:#555}
+.toolbar{margin:8px 0} .kind{color:#555} table.meta{width:auto}
 )";
 
+// No inline handler or style attribute anywhere: the CSP allows this script and this
+// style sheet by their hashes only (no 'unsafe-inline').
 const char *kJs = R"(
 function filt(v){v=v.toLowerCase();document.querySelectorAll('tr.span').forEach(function(r){
 var d=r.nextElementSibling;var m=!v||r.textContent.toLowerCase().indexOf(v)>=0;
-r.style.display=m?'':'none';if(d&&d.classList.contains('detail'))d.style.display=m?'':'none';});}
+r.hidden=!m;if(d&&d.classList.contains('detail'))d.hidden=!m;});}
 function all(o){document.querySelectorAll('tr.detail details').forEach(function(d){d.open=o;});}
+document.addEventListener('DOMContentLoaded',function(){
+document.getElementById('q').addEventListener('input',function(){filt(this.value);});
+document.getElementById('expand').addEventListener('click',function(){all(true);});
+document.getElementById('collapse').addEventListener('click',function(){all(false);});});
 )";
+
+constexpr int kMaxDepth = 30;
+constexpr int kBarSteps = 200; // waterfall positions in steps of 0.5 %
+
+// The style sheet: the fixed rules, then one class per indentation depth (d0..d30) and per
+// waterfall position and width (l0..l200, w1..w200), instead of style attributes.
+const std::string &styleSheet()
+{
+    static const std::string css = [] {
+        std::string c = kCss;
+        char b[96];
+        for (int d = 0; d <= kMaxDepth; ++d) {
+            std::snprintf(b, sizeof b, "td.d%d{padding-left:%dpx}", d, 6 + 14 * d);
+            c += b;
+        }
+        c += '\n';
+        for (int i = 0; i <= kBarSteps; ++i) {
+            std::snprintf(b, sizeof b, ".bar i.l%d{left:%g%%}", i, i * 100.0 / kBarSteps);
+            c += b;
+        }
+        c += '\n';
+        for (int i = 1; i <= kBarSteps; ++i) {
+            std::snprintf(b, sizeof b, ".bar i.w%d{width:%g%%}", i, i * 100.0 / kBarSteps);
+            c += b;
+        }
+        c += '\n';
+        return c;
+    }();
+    return css;
+}
+
+std::string cspHash(const std::string &text)
+{
+    const QByteArray digest = QCryptographicHash::hash(
+        QByteArray::fromRawData(text.data(), qsizetype(text.size())), QCryptographicHash::Sha256);
+    return "'sha256-" + digest.toBase64().toStdString() + "'";
+}
 
 void payload(std::string &out, const char *title, const json &v)
 {
@@ -116,17 +163,20 @@ QByteArray renderExportHtml(const json &b)
 {
     std::string o;
     o.reserve(1 << 20);
+    static const std::string csp = "default-src 'none'; style-src " + cspHash(styleSheet())
+        + "; script-src " + cspHash(kJs) + "; base-uri 'none'; form-action 'none'";
     o += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-         "style-src 'unsafe-inline'; script-src 'unsafe-inline'\"><title>Trace ";
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"";
+    o += csp;
+    o += "\"><title>Trace ";
     esc(o, str(b["session_id"]));
     o += "</title><style>";
-    o += kCss;
+    o += styleSheet();
     o += "</style><script>";
     o += kJs;
     o += "</script></head><body>\n<h1>Session <span class=\"mono\">";
     esc(o, str(b["session_id"]));
-    o += "</span></h1>\n<table class=\"meta\" style=\"width:auto\">";
+    o += "</span></h1>\n<table class=\"meta\">";
     auto meta = [&](const char *k, const std::string &v) {
         o += "<tr><td>";
         o += k;
@@ -147,10 +197,15 @@ QByteArray renderExportHtml(const json &b)
     meta("recovery events", std::to_string(b["recovery_events"].size()));
     meta("exported by", str(b["exported_by"]) + " from " + str(b["exported_from"]));
     meta("exported at", str(b["exported_at"]));
+    const json &red = b["redaction"];
+    const std::string patterns = red.is_object() ? str(red.value("pattern_count", json(0))) : "0";
     meta("redaction",
-         b["redaction"]["patterns"].empty() ? std::string("none")
-                                            : std::to_string(b["redaction"]["patterns"].size())
-                 + " pattern(s), " + str(b["redaction"]["replacements"]) + " replacement(s)");
+         (patterns == "0" ? std::string("no pattern")
+                          : patterns + " pattern(s), " + str(red.value("replacements", json(0)))
+                  + " replacement(s)")
+             + (red.is_object() && red.value("ids", json("")) == "pseudonyms"
+                    ? "; identifiers pseudonymised"
+                    : ""));
     o += "</table>\n";
 
     o += "<h2>Turns and prompt versions</h2><table><tr><th>turn</th><th>started</th>"
@@ -168,8 +223,8 @@ QByteArray renderExportHtml(const json &b)
     std::unordered_map<std::string, std::pair<double, double>> window;
     std::unordered_map<std::string, std::string> rootOf;
     o += "<h2>Timeline</h2><div class=\"toolbar\"><input id=\"q\" placeholder=\"filter spans\" "
-         "oninput=\"filt(this.value)\"> <button onclick=\"all(true)\">expand all</button> "
-         "<button onclick=\"all(false)\">collapse all</button></div>\n"
+         "autocomplete=\"off\"> <button id=\"expand\">expand all</button> "
+         "<button id=\"collapse\">collapse all</button></div>\n"
          "<table><tr><th>span</th><th>kind</th><th>status</th><th>start</th><th>duration</th>"
          "<th>waterfall</th><th>in tok</th><th>out tok</th><th>cache read</th>"
          "<th>TTFT</th></tr>\n";
@@ -193,8 +248,7 @@ QByteArray renderExportHtml(const json &b)
         esc(o, id);
         o += "\" data-span-id=\"";
         esc(o, id);
-        o += "\"><td style=\"padding-left:" + std::to_string(6 + 14 * std::min(depth, 30))
-            + "px\">";
+        o += "\"><td class=\"d" + std::to_string(std::clamp(depth, 0, kMaxDepth)) + "\">";
         esc(o, str(sp["name"]));
         o += "</td><td class=\"kind\">";
         esc(o, str(sp["kind"]));
@@ -203,9 +257,11 @@ QByteArray renderExportHtml(const json &b)
             esc(o, str(sp["status"]));
         o += "</td><td class=\"mono\">";
         esc(o, str(sp["started_at"]));
+        const int l = std::clamp(int(std::lround(left * kBarSteps / 100)), 0, kBarSteps);
+        const int w = std::clamp(int(std::lround(width * kBarSteps / 100)), 1, kBarSteps);
         o += "</td><td class=\"n\">" + ms(dur) + "</td><td><div class=\"bar\"><i class=\""
-            + std::string(error ? "e" : "") + "\" style=\"left:" + std::to_string(left)
-            + "%;width:" + std::to_string(width) + "%\"></i></div></td>";
+            + std::string(error ? "e " : "") + "l" + std::to_string(l) + " w" + std::to_string(w)
+            + "\"></i></div></td>";
         for (const char *k : {"input_tokens", "output_tokens", "cache_read_tokens"})
             o += "<td class=\"n\">" + str(sp[k]) + "</td>";
         std::string ttft;

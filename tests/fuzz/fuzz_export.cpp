@@ -9,7 +9,8 @@
 // from Postgres (text, int8, float8 incl. 'Infinity'/'NaN', bool, jsonb), so the renderer
 // sees only bundles it can get.
 // Invariants: redaction keeps the bundle's shape and every non-text value, changes text
-// only when it counts a replacement, and leaves no match of the literal; the HTML's
+// (values and member names) only when it counts a replacement, and leaves no match of the
+// literal in a value; pseudonymisation keeps the bundle's size and renders; the HTML's
 // markup does not depend on the data: with every text replaced by "x" it has the same
 // number of < > " ' characters, apart from the <span class="seg"> marks of prompt segments;
 // the JSON bundle parses.
@@ -162,7 +163,7 @@ json bundleFrom(const json &in)
     b["exported_by"] = text("exported_by");
     b["exported_at"] = text("exported_at");
     b["exported_from"] = text("exported_from");
-    b["redaction"] = {{"patterns", json::array({"p"})}, {"replacements", 0}};
+    b["redaction"] = {{"pattern_count", 3}, {"replacements", 0}, {"ids", "original"}};
     b["session"] = in.is_object() && in.contains("session") && in["session"].is_object()
         ? row(in["session"], kSession)
         : json();
@@ -191,6 +192,13 @@ void sameShape(const json &before, const json &after, bool changed)
         FUZZ_CHECK(changed || before == after, QString::fromStdString(after.get<std::string>()));
     } else if (before.is_object()) {
         FUZZ_CHECK(before.size() == after.size(), QString());
+        // Member names are redacted too (renamed, never merged): then only the size is kept.
+        bool sameNames = true;
+        for (auto it = before.begin(); it != before.end() && sameNames; ++it)
+            sameNames = after.contains(it.key());
+        FUZZ_CHECK(sameNames || changed, QString());
+        if (!sameNames)
+            return;
         for (auto it = before.begin(); it != before.end(); ++it) {
             FUZZ_CHECK(after.contains(it.key()), QString::fromStdString(it.key()));
             sameShape(it.value(), after[it.key()], changed);
@@ -275,6 +283,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return std::string("[redacted]").find(c) != std::string::npos;
         }))
         noLiteral(bundle, lit);
+
+    // Pseudonyms (--redact-ids) keep the bundle renderable and its size.
+    json pseudo = bundle;
+    TraceExporter::pseudonymise(pseudo);
+    FUZZ_CHECK(pseudo.size() == bundle.size() && pseudo["spans"].size() == bundle["spans"].size(),
+               QString());
+    FUZZ_CHECK(!TraceExporter::toHtml(pseudo).isEmpty(), QString());
 
     const QByteArray html = TraceExporter::toHtml(bundle);
     json plain = bundle;

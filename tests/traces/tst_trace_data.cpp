@@ -13,13 +13,18 @@
 
 #include <QAbstractItemModelTester>
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
+#include <QRegularExpression>
 #include <QSet>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <limits>
+#include <optional>
 #include <pqxx/pqxx>
+#include <sys/stat.h>
 
 using namespace switchboard;
 using namespace switchboard::test;
@@ -42,8 +47,22 @@ private slots:
     void redactionRemovesThePattern();
     void auditIsRefusedForAViewer();
     void nonFiniteAndHugeNumbersAreBadValues();
+    // Issue 17.4: exports fail closed.
+    void auditRowFirstNothingWrittenWithoutIt();
+    void aFailedFileRemovesTheWholeExport();
+    void filesAre0600AndASymlinkIsNotFollowed();
+    void redactionCoversEveryString();
+    void redactIdsPseudonymisesConsistently();
+    void htmlCspAllowsOnlyTheHashedScriptAndStyle();
+    void guiPathAuditsFirstToo();
 
 private:
+    void seedSecretSession();
+    // The whole export (collect, audit row, files) as the owner.
+    ExportResult exportNow(const ExportOptions &o)
+    {
+        return TraceExporter::run(m_fx.dsn(), m_fx.dsn(), o, QStringLiteral("test-host"));
+    }
     template<typename F> auto read(F f)
     {
         pqxx::connection c(m_fx.dsn().toStdString());
@@ -328,7 +347,7 @@ void TstTraceData::exportHoldsEverySpanAndParses()
     o.htmlPath = dir.filePath(QStringLiteral("r.html"));
     o.jsonPath = dir.filePath(QStringLiteral("r.json"));
     o.exportedBy = QStringLiteral("oncall-ana");
-    const ExportResult r = read([&](auto &tx) { return TraceExporter::run(tx, o); });
+    const ExportResult r = exportNow(o);
     QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
     const int spans = m_fx.scalar(QStringLiteral("SELECT count(*) FROM agentops.spans WHERE"
                                                  " session_id = '%1'")
@@ -381,7 +400,7 @@ void TstTraceData::redactionRemovesThePattern()
     o.exportedBy = QStringLiteral("oncall-ana");
     const QByteArray email(TraceFixture::kEmail);
 
-    ExportResult plain = read([&](auto &tx) { return TraceExporter::run(tx, o); });
+    ExportResult plain = exportNow(o);
     QVERIFY(plain.error.isEmpty());
     QFile j0(o.jsonPath);
     QVERIFY(j0.open(QIODevice::ReadOnly));
@@ -389,7 +408,7 @@ void TstTraceData::redactionRemovesThePattern()
     j0.close();
 
     o.redactPatterns = {QStringLiteral("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}")};
-    const ExportResult r = read([&](auto &tx) { return TraceExporter::run(tx, o); });
+    const ExportResult r = exportNow(o);
     QVERIFY(r.error.isEmpty());
     QCOMPARE(r.redactions, 3); // root input, tool input (JSON), recovery message
     for (const QString &f : {o.jsonPath, o.htmlPath}) {
@@ -405,7 +424,7 @@ void TstTraceData::redactionRemovesThePattern()
     QVERIFY(r.htmlBytes > TraceFixture::kHugeChars);
 
     o.redactPatterns = {QStringLiteral("([unclosed")};
-    const ExportResult bad = read([&](auto &tx) { return TraceExporter::run(tx, o); });
+    const ExportResult bad = exportNow(o);
     QVERIFY(bad.error.contains(QStringLiteral("redaction pattern")));
 }
 
@@ -497,7 +516,7 @@ void TstTraceData::nonFiniteAndHugeNumbersAreBadValues()
     o.htmlPath = dir.filePath(QStringLiteral("r.html"));
     o.jsonPath = dir.filePath(QStringLiteral("r.json"));
     o.exportedBy = QStringLiteral("oncall-ana");
-    const ExportResult r = read([&](auto &tx) { return TraceExporter::run(tx, o); });
+    const ExportResult r = exportNow(o);
     QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
     QFile jf(o.jsonPath);
     QVERIFY(jf.open(QIODevice::ReadOnly));
@@ -505,6 +524,396 @@ void TstTraceData::nonFiniteAndHugeNumbersAreBadValues()
     QCOMPARE(int(bundle["spans"].size()), 2);
     for (const auto &s : bundle["spans"])
         QVERIFY(s["duration_ms"].is_null()); // no JSON number for Infinity / NaN
+}
+
+// ---- Issue 17.4: exports fail closed ----------------------------------------------------
+
+namespace {
+
+constexpr const char *kSecret = "SECRET-7731";
+constexpr const char *kSecretSession = "s-SECRET-7731";
+
+int fileMode(const QString &path)
+{
+    struct stat st;
+    if (::lstat(QFile::encodeName(path).constData(), &st) != 0)
+        return -1;
+    return int(st.st_mode & 07777);
+}
+
+QByteArray slurp(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// A port nothing listens on (bound then released).
+int deadPort()
+{
+    QTcpServer s;
+    if (!s.listen(QHostAddress::LocalHost, 0))
+        return 1;
+    return s.serverPort();
+}
+
+struct Umask
+{
+    mode_t old;
+    explicit Umask(mode_t m)
+        : old(::umask(m))
+    { }
+    ~Umask() { ::umask(old); }
+};
+
+} // namespace
+
+// The secret in every kind of place the issue lists: session id, agent, host, model, span
+// names, error_type, JSON member names (nested), values, recovery and process events.
+void TstTraceData::seedSecretSession()
+{
+    if (m_fx.scalar(QStringLiteral("SELECT count(*) FROM agentops.sessions WHERE session_id = '%1'")
+                        .arg(QLatin1String(kSecretSession)))
+        == "1")
+        return;
+    bool ok = false;
+    m_fx.pg.psql(
+        m_fx.db,
+        QStringLiteral(
+            "INSERT INTO agentops.sessions (session_id, agent, layer, channel, host, started_at,"
+            " model) VALUES ('s-SECRET-7731', 'agent-SECRET-7731', 'l', 'chat',"
+            " 'host-SECRET-7731', '2026-11-21 10:00:00+00', 'model-SECRET-7731');"
+            "INSERT INTO agentops.spans (span_id, trace_id, parent_id, session_id, turn, kind,"
+            " name, agent, host, model, started_at, duration_ms, status, error, error_type,"
+            " path, depth, attrs, input, output) VALUES"
+            " ('sp-SECRET-7731-root', 'tr-SECRET-7731', NULL, 's-SECRET-7731', 0, 'turn',"
+            "  'turn SECRET-7731', 'agent-SECRET-7731', 'host-SECRET-7731', 'model-SECRET-7731',"
+            "  '2026-11-21 10:00:00+00', 1000, 'error', 'boom SECRET-7731', 'Err_SECRET-7731',"
+            "  '20261121T100000000Zsp-SECRET-7731-root', 0,"
+            "  '{\"key SECRET-7731\": {\"nested SECRET-7731\": [\"v SECRET-7731\"]}, \"plain\": "
+            "1}',"
+            "  'hello SECRET-7731 from host-SECRET-7731', 'bye'),"
+            " ('sp-SECRET-7731-tool', 'tr-SECRET-7731', 'sp-SECRET-7731-root', 's-SECRET-7731',"
+            "  0, 'tool', 'tool SECRET-7731', 'agent-SECRET-7731', 'host-SECRET-7731', NULL,"
+            "  '2026-11-21 10:00:00.1+00', 200, 'ok', NULL, NULL,"
+            "  '20261121T100000000Zsp-SECRET-7731-root.20261121T100000100Zsp-SECRET-7731-tool', 1,"
+            "  '{\"host\": \"host-SECRET-7731\"}', NULL, NULL);"
+            "INSERT INTO agentops.recovery_events (at, session_id, agent, host, kind, recoverable,"
+            " strategy, outcome, attempt, trace_id, span_id, message, detail, stream_id) VALUES"
+            " ('2026-11-21 10:00:00.5+00', 's-SECRET-7731', 'agent-SECRET-7731',"
+            "  'host-SECRET-7731', 'tool_error', true, 'retry', 'recovered', 1,"
+            "  'tr-SECRET-7731', 'sp-SECRET-7731-tool', 'retrying SECRET-7731',"
+            "  '{\"SECRET-7731\": \"x\"}', '1763719200500-0');"
+            "INSERT INTO agentops.process_events (at, host, app, pm_id, event, detail) VALUES"
+            " ('2026-11-21 10:00:01+00', 'host-SECRET-7731', 'app-SECRET-7731', 3, 'restart',"
+            "  '{\"reason SECRET-7731\": 1}');"),
+        &ok);
+    QVERIFY2(ok, qPrintable(m_fx.pg.error()));
+}
+
+void TstTraceData::auditRowFirstNothingWrittenWithoutIt()
+{
+    QVERIFY(m_fx.pg.createLogin(QStringLiteral("viewer_fc"), QStringLiteral("pw"),
+                                {QStringLiteral("agentops_viewer")}));
+    const QString viewer
+        = m_fx.pg.loginDsn(QStringLiteral("viewer_fc"), QStringLiteral("pw"), m_fx.db);
+    const QString down = QStringLiteral("host=127.0.0.1 port=%1 user=postgres dbname=%2 "
+                                        "connect_timeout=3")
+                             .arg(deadPort())
+                             .arg(m_fx.db);
+    const QString count = QStringLiteral("SELECT count(*) FROM agentops.operator_actions");
+    for (const QString &writeDsn : {viewer, down}) {
+        QTemporaryDir dir;
+        ExportOptions o;
+        o.sessionId = QString::fromLatin1(TraceFixture::kEdgeSession);
+        o.htmlPath = dir.filePath(QStringLiteral("r.html"));
+        o.jsonPath = dir.filePath(QStringLiteral("r.json"));
+        o.exportedBy = QStringLiteral("oncall-ana");
+        const QByteArray before = m_fx.scalar(count);
+        const ExportResult r = TraceExporter::run(m_fx.dsn(), writeDsn, o, QStringLiteral("h"));
+        QCOMPARE(int(r.stage), int(ExportResult::Stage::Audit));
+        QCOMPARE(r.auditId, qint64(0));
+        QVERIFY2(r.error.contains(QStringLiteral("audit row could not be written")),
+                 qPrintable(r.error));
+        if (writeDsn == viewer)
+            QVERIFY2(r.error.contains(QStringLiteral("permission denied")), qPrintable(r.error));
+        // Nothing at all in the directory: no file, no temporary.
+        QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
+                 QStringList());
+        QCOMPARE(m_fx.scalar(count), before);
+    }
+
+    // With the right: the row is there, committed, and describes the bytes written.
+    QTemporaryDir dir;
+    ExportOptions o;
+    o.sessionId = QString::fromLatin1(TraceFixture::kEdgeSession);
+    o.jsonPath = dir.filePath(QStringLiteral("r.json"));
+    o.exportedBy = QStringLiteral("oncall-ana");
+    const ExportResult r = exportNow(o);
+    QCOMPARE(int(r.stage), int(ExportResult::Stage::Written));
+    QVERIFY(r.auditId > 0);
+    const QByteArray bytes = slurp(o.jsonPath);
+    QCOMPARE(
+        m_fx.scalar(QStringLiteral("SELECT (params->>'spans') || ' ' || (params->>'json_bytes')"
+                                   " || ' ' || (params->>'json_sha256') FROM "
+                                   "agentops.operator_actions WHERE id = %1")
+                        .arg(r.auditId)),
+        QByteArray::number(r.spans) + ' ' + QByteArray::number(bytes.size()) + ' '
+            + QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
+    QCOMPARE(r.spans, 4);
+}
+
+void TstTraceData::aFailedFileRemovesTheWholeExport()
+{
+    QTemporaryDir dir;
+    ExportOptions o;
+    o.sessionId = QString::fromLatin1(TraceFixture::kEdgeSession);
+    o.jsonPath = dir.filePath(QStringLiteral("r.json")); // written first
+    o.htmlPath = dir.filePath(QStringLiteral("missing/r.html")); // cannot be created
+    o.exportedBy = QStringLiteral("oncall-ana");
+    const ExportResult r = exportNow(o);
+    QCOMPARE(int(r.stage), int(ExportResult::Stage::Files));
+    QVERIFY2(r.error.contains(QStringLiteral("missing")), qPrintable(r.error));
+    QVERIFY(r.auditId > 0); // the truth: audited, then the files failed
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList());
+
+    // An export with no audit id is refused by the writer itself.
+    PreparedExport unaudited;
+    unaudited.json = "{}";
+    ExportResult w;
+    o.htmlPath.clear();
+    QVERIFY(!TraceExporter::writeFiles(o, unaudited, &w));
+    QVERIFY(!QFile::exists(o.jsonPath));
+}
+
+void TstTraceData::filesAre0600AndASymlinkIsNotFollowed()
+{
+    const Umask umask022(022);
+    QTemporaryDir dir;
+    const QString victim = dir.filePath(QStringLiteral("victim.txt"));
+    {
+        QFile v(victim);
+        QVERIFY(v.open(QIODevice::WriteOnly));
+        v.write("victim");
+    }
+    ExportOptions o;
+    o.sessionId = QString::fromLatin1(TraceFixture::kEdgeSession);
+    o.htmlPath = dir.filePath(QStringLiteral("r.html"));
+    o.jsonPath = dir.filePath(QStringLiteral("r.json"));
+    o.exportedBy = QStringLiteral("oncall-ana");
+    QVERIFY(QFile::link(victim, o.jsonPath)); // planted at the target path
+    const ExportResult r = exportNow(o);
+    QVERIFY2(r.stage == ExportResult::Stage::Written, qPrintable(r.error));
+    QCOMPARE(fileMode(o.htmlPath), 0600);
+    QCOMPARE(fileMode(o.jsonPath), 0600);
+    QVERIFY(!QFileInfo(o.jsonPath).isSymLink());
+    QCOMPARE(slurp(victim), QByteArray("victim"));
+    QVERIFY(slurp(o.jsonPath).startsWith('{'));
+    // No temporary left next to them.
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden),
+             QStringList({QStringLiteral("r.html"), QStringLiteral("r.json"),
+                          QStringLiteral("victim.txt")}));
+}
+
+void TstTraceData::redactionCoversEveryString()
+{
+    seedSecretSession();
+    QTemporaryDir dir;
+    ExportOptions o;
+    o.sessionId = QString::fromLatin1(kSecretSession);
+    o.htmlPath = dir.filePath(QStringLiteral("r.html"));
+    o.jsonPath = dir.filePath(QStringLiteral("r.json"));
+    o.exportedBy = QStringLiteral("oncall-ana");
+
+    // The control: without a pattern the secret is in both files.
+    ExportResult r = exportNow(o);
+    QVERIFY2(r.stage == ExportResult::Stage::Written, qPrintable(r.error));
+    QVERIFY(slurp(o.jsonPath).contains(kSecret));
+    QVERIFY(slurp(o.htmlPath).contains(kSecret));
+
+    o.redactPatterns = {QStringLiteral("SECRET-7731")};
+    r = exportNow(o);
+    QVERIFY2(r.stage == ExportResult::Stage::Written, qPrintable(r.error));
+    const QByteArray json = slurp(o.jsonPath);
+    const QByteArray html = slurp(o.htmlPath);
+    // Nowhere: not in a key, a name, an id, the session row, nor the pattern list.
+    QVERIFY2(!json.contains(kSecret), json.constData());
+    QVERIFY(!html.contains(kSecret));
+    QVERIFY(html.contains("[redacted]"));
+    const auto bundle = nlohmann::json::parse(json.toStdString());
+    QCOMPARE(int(bundle["spans"].size()), 2); // still loadable, nothing lost
+    QCOMPARE(bundle["redaction"]["replacements"].get<qint64>(), r.redactions);
+    QCOMPARE(bundle["redaction"]["pattern_count"].get<int>(), 1);
+    QCOMPARE(QString::fromStdString(bundle["session_id"].get<std::string>()),
+             QStringLiteral("s-[redacted]"));
+    QCOMPARE(QString::fromStdString(bundle["session"]["host"].get<std::string>()),
+             QStringLiteral("host-[redacted]"));
+    const auto &root = bundle["spans"][0];
+    QCOMPARE(QString::fromStdString(root["error_type"].get<std::string>()),
+             QStringLiteral("Err_[redacted]"));
+    QCOMPARE(QString::fromStdString(root["model"].get<std::string>()),
+             QStringLiteral("model-[redacted]"));
+    QVERIFY(root["attrs"].contains("key [redacted]"));
+    QVERIFY(root["attrs"]["key [redacted]"].contains("nested [redacted]"));
+    QCOMPARE(root["attrs"]["plain"].get<int>(), 1);
+    QVERIFY(bundle["recovery_events"][0]["detail"].contains("[redacted]"));
+    QVERIFY(bundle["process_events"][0]["detail"].contains("reason [redacted]"));
+    // Every place seeded: session row 4, bundle session_id 1, root span 14 (input twice),
+    // tool span 9 (path twice), turns 2, recovery event 7, process event 3.
+    QCOMPARE(r.redactions, qint64(40));
+}
+
+void TstTraceData::redactIdsPseudonymisesConsistently()
+{
+    seedSecretSession();
+    QTemporaryDir dir;
+    ExportOptions o;
+    o.sessionId = QString::fromLatin1(kSecretSession);
+    o.htmlPath = dir.filePath(QStringLiteral("r.html"));
+    o.jsonPath = dir.filePath(QStringLiteral("r.json"));
+    o.exportedBy = QStringLiteral("oncall-ana");
+    o.exportedAtMs = 1763719300000;
+    o.redactIds = true;
+    const ExportResult r = exportNow(o);
+    QVERIFY2(r.stage == ExportResult::Stage::Written, qPrintable(r.error));
+    const QByteArray json = slurp(o.jsonPath);
+    const QByteArray html = slurp(o.htmlPath);
+    for (const char *id :
+         {"s-SECRET-7731", "sp-SECRET-7731-root", "sp-SECRET-7731-tool", "tr-SECRET-7731",
+          "host-SECRET-7731", "agent-SECRET-7731", "app-SECRET-7731", "oncall-ana"}) {
+        QVERIFY2(!json.contains(id), id);
+        QVERIFY2(!html.contains(id), id);
+    }
+    const auto b = nlohmann::json::parse(json.toStdString());
+    auto str = [](const nlohmann::json &j) {
+        return QString::fromStdString(j.get<std::string>());
+    };
+    const QRegularExpression pseudonym(
+        QStringLiteral("^(session|trace|span|host|agent|app|operator)-[0-9]+$"));
+    const auto &root = b["spans"][0];
+    const auto &tool = b["spans"][1];
+    QCOMPARE(str(b["session_id"]), QStringLiteral("session-1"));
+    QCOMPARE(str(b["session"]["session_id"]), QStringLiteral("session-1"));
+    QCOMPARE(str(b["exported_by"]), QStringLiteral("operator-1"));
+    for (const QString &v :
+         {str(root["span_id"]), str(tool["span_id"]), str(root["trace_id"]), str(root["host"]),
+          str(root["agent"]), str(b["exported_from"]), str(b["process_events"][0]["app"])})
+        QVERIFY2(pseudonym.match(v).hasMatch(), qPrintable(v));
+    QVERIFY(str(root["span_id"]) != str(tool["span_id"]));
+    // The tree and the cross references hold.
+    QVERIFY(root["parent_id"].is_null());
+    QCOMPARE(str(tool["parent_id"]), str(root["span_id"]));
+    QCOMPARE(str(b["turns"][0]["span_id"]), str(root["span_id"]));
+    QCOMPARE(str(b["recovery_events"][0]["span_id"]), str(tool["span_id"]));
+    QCOMPARE(str(b["recovery_events"][0]["trace_id"]), str(tool["trace_id"]));
+    QCOMPARE(str(b["recovery_events"][0]["session_id"]), QStringLiteral("session-1"));
+    QCOMPARE(str(tool["trace_id"]), str(root["trace_id"]));
+    // One host, one pseudonym: session row, spans, events, free-form attrs, free text.
+    const QString host = str(root["host"]);
+    QCOMPARE(str(b["session"]["host"]), host);
+    QCOMPARE(str(tool["host"]), host);
+    QCOMPARE(str(b["recovery_events"][0]["host"]), host);
+    QCOMPARE(str(b["process_events"][0]["host"]), host);
+    QCOMPARE(str(tool["attrs"]["host"]), host);
+    QCOMPARE(str(root["input"]), QStringLiteral("hello SECRET-7731 from ") + host);
+    QCOMPARE(str(b["session"]["agent"]), str(root["agent"]));
+    // The path keeps its order stamps, with the span pseudonyms in it.
+    QCOMPARE(str(root["path"]), QStringLiteral("20261121T100000000Z") + str(root["span_id"]));
+    QCOMPARE(str(tool["path"]),
+             str(root["path"]) + QStringLiteral(".20261121T100000100Z") + str(tool["span_id"]));
+    QCOMPARE(str(b["redaction"]["ids"]), QStringLiteral("pseudonyms"));
+    QVERIFY(r.pseudonyms >= 8);
+    const QByteArray rowId = QByteArray("data-span-id=\"")
+        + QByteArray::fromStdString(root["span_id"].get<std::string>()) + '"';
+    QVERIFY(html.contains(rowId));
+    // Stable: the same export again gives the same bytes.
+    QVERIFY(exportNow(o).stage == ExportResult::Stage::Written);
+    QCOMPARE(slurp(o.jsonPath), json);
+}
+
+void TstTraceData::htmlCspAllowsOnlyTheHashedScriptAndStyle()
+{
+    seedSecretSession();
+    QTemporaryDir dir;
+    ExportOptions o;
+    o.sessionId = QString::fromLatin1(kSecretSession);
+    o.htmlPath = dir.filePath(QStringLiteral("r.html"));
+    o.exportedBy = QStringLiteral("oncall-ana");
+    QVERIFY(exportNow(o).stage == ExportResult::Stage::Written);
+    const QString html = QString::fromUtf8(slurp(o.htmlPath));
+    const QRegularExpressionMatch meta
+        = QRegularExpression(
+              QStringLiteral("<meta http-equiv=\"Content-Security-Policy\" content=\"([^\"]*)\">"))
+              .match(html);
+    QVERIFY(meta.hasMatch());
+    QHash<QString, QStringList> csp;
+    for (const QString &d : meta.captured(1).split(QLatin1Char(';'), Qt::SkipEmptyParts)) {
+        QStringList words = d.simplified().split(QLatin1Char(' '));
+        const QString name = words.takeFirst();
+        csp.insert(name, words);
+    }
+    QCOMPARE(csp.value(QStringLiteral("default-src")), QStringList({QStringLiteral("'none'")}));
+    auto inner = [&](const QString &tag) {
+        const QRegularExpression re(QStringLiteral("<%1>(.*)</%1>").arg(tag),
+                                    QRegularExpression::DotMatchesEverythingOption
+                                        | QRegularExpression::InvertedGreedinessOption);
+        return re.match(html).captured(1);
+    };
+    for (const auto &[directive, tag] :
+         {std::pair {QStringLiteral("script-src"), QStringLiteral("script")},
+          std::pair {QStringLiteral("style-src"), QStringLiteral("style")}}) {
+        QCOMPARE(int(html.count(QStringLiteral("<") + tag)), 1);
+        const QStringList sources = csp.value(directive);
+        QVERIFY2(!sources.isEmpty(), qPrintable(directive));
+        QVERIFY2(!sources.contains(QStringLiteral("'unsafe-inline'")), qPrintable(directive));
+        QVERIFY(!sources.contains(QStringLiteral("'unsafe-hashes'")));
+        const QByteArray hash
+            = QCryptographicHash::hash(inner(tag).toUtf8(), QCryptographicHash::Sha256).toBase64();
+        QCOMPARE(sources, QStringList({QStringLiteral("'sha256-%1'").arg(QLatin1String(hash))}));
+    }
+    // Hashes do not cover inline handlers or style attributes: there must be none.
+    QVERIFY(!html.contains(QRegularExpression(QStringLiteral("<[^>]*\\son[a-z]+\\s*="))));
+    QVERIFY(!html.contains(QRegularExpression(QStringLiteral("<[^>]*\\sstyle\\s*="))));
+}
+
+void TstTraceData::guiPathAuditsFirstToo()
+{
+    QVERIFY(m_fx.pg.createLogin(QStringLiteral("viewer_gui"), QStringLiteral("pw"),
+                                {QStringLiteral("agentops_viewer")}));
+    const Umask umask022(022);
+    QObject context;
+    for (const bool allowed : {false, true}) {
+        QTemporaryDir dir;
+        ExportOptions o;
+        o.sessionId = QString::fromLatin1(TraceFixture::kEdgeSession);
+        o.htmlPath = dir.filePath(QStringLiteral("r.html"));
+        o.jsonPath = dir.filePath(QStringLiteral("r.json"));
+        o.exportedBy = QStringLiteral("oncall-ana");
+        PgPool pool(PgConfig(allowed ? m_fx.dsn()
+                                     : m_fx.pg.loginDsn(QStringLiteral("viewer_gui"),
+                                                        QStringLiteral("pw"), m_fx.db)));
+        std::optional<ExportResult> got;
+        TraceExporter::start(&pool, &context, o,
+                             [&](const PgStatus &, const ExportResult &r) { got = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 60000);
+        if (!allowed) {
+            QCOMPARE(int(got->stage), int(ExportResult::Stage::Audit));
+            QVERIFY2(got->error.contains(QStringLiteral("permission denied")),
+                     qPrintable(got->error));
+            QCOMPARE(
+                QDir(dir.path()).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
+                QStringList());
+        } else {
+            QVERIFY2(got->stage == ExportResult::Stage::Written, qPrintable(got->error));
+            QVERIFY(got->auditId > 0);
+            QCOMPARE(fileMode(o.htmlPath), 0600);
+            QCOMPARE(fileMode(o.jsonPath), 0600);
+            QCOMPARE(
+                m_fx.scalar(QStringLiteral("SELECT params->>'html_sha256' FROM "
+                                           "agentops.operator_actions WHERE id = %1")
+                                .arg(got->auditId)),
+                QCryptographicHash::hash(slurp(o.htmlPath), QCryptographicHash::Sha256).toHex());
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TstTraceData)

@@ -2,6 +2,7 @@
 
 #include "widgets/UntrustedLabel.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFormLayout>
@@ -27,6 +28,9 @@ ExportDialog::ExportDialog(const QString &sessionId, QWidget *parent)
     , m_json(new QLineEdit(this))
     , m_patterns(new QPlainTextEdit(this))
     , m_reason(new QLineEdit(this))
+    , m_redactIds(new QCheckBox(tr("Replace identifiers (session, trace, span, host, agent, "
+                                   "operator, app) by pseudonyms"),
+                                this))
 {
     untrusted::setWindowTitle(this, tr("Export session %1").arg(sessionId));
     const QString base = QDir::home().filePath(QStringLiteral("trace-") + sessionId);
@@ -45,6 +49,10 @@ ExportDialog::ExportDialog(const QString &sessionId, QWidget *parent)
     form->addRow(tr("HTML report"), m_html);
     form->addRow(tr("JSON bundle"), m_json);
     form->addRow(tr("Redact (regex per line)"), m_patterns);
+    m_redactIds->setChecked(settings.value(QStringLiteral("traces/redactIds"), false).toBool());
+    m_redactIds->setToolTip(tr("session-1, host-2...: the same identifier gets the same "
+                               "pseudonym within one export, so the trace tree stays whole"));
+    form->addRow(QString(), m_redactIds);
     m_reason->setPlaceholderText(tr("required: the incident or ticket, e.g. INC-2231 post-mortem"));
     form->addRow(tr("Reason"), m_reason);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -68,6 +76,11 @@ QString ExportDialog::jsonPath() const
 QString ExportDialog::reason() const
 {
     return m_reason->text().trimmed();
+}
+
+bool ExportDialog::redactIds() const
+{
+    return m_redactIds->isChecked();
 }
 
 QStringList ExportDialog::patterns() const
@@ -99,7 +112,9 @@ void ExportDialog::accept()
         m_reason->setFocus();
         return;
     }
-    QSettings().setValue(QStringLiteral("traces/redactPatterns"), patterns());
+    QSettings settings;
+    settings.setValue(QStringLiteral("traces/redactPatterns"), patterns());
+    settings.setValue(QStringLiteral("traces/redactIds"), redactIds());
     QDialog::accept();
 }
 

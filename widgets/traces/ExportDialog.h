@@ -4,6 +4,7 @@
 // (an incident or ticket) goes into the audit row with who exported what, when.
 #include <QDialog>
 
+class QCheckBox;
 class QLineEdit;
 class QPlainTextEdit;
 
@@ -18,6 +19,7 @@ public:
     QString jsonPath() const;
     QStringList patterns() const;
     QString reason() const; // why the export is made: recorded in the audit log
+    bool redactIds() const; // identifiers become pseudonyms (session-1, host-2, ...)
     static QStringList defaultPatterns();
 
     void accept() override;
@@ -27,6 +29,7 @@ private:
     QLineEdit *m_json;
     QPlainTextEdit *m_patterns;
     QLineEdit *m_reason;
+    QCheckBox *m_redactIds;
 };
 
 } // namespace switchboard

@@ -96,7 +96,8 @@ TraceInspector::TraceInspector(PgPool *pool, QString operatorName, QWidget *pare
     connect(m_export, &QPushButton::clicked, this, [this] {
         ExportDialog dialog(m_sessionId, this);
         if (dialog.exec() == QDialog::Accepted)
-            exportTo(dialog.htmlPath(), dialog.jsonPath(), dialog.patterns(), dialog.reason());
+            exportTo(dialog.htmlPath(), dialog.jsonPath(), dialog.patterns(), dialog.reason(),
+                     dialog.redactIds());
     });
 }
 
@@ -267,39 +268,41 @@ bool TraceInspector::eventFilter(QObject *watched, QEvent *event)
 }
 
 void TraceInspector::exportTo(const QString &htmlPath, const QString &jsonPath,
-                              const QStringList &patterns, const QString &reason)
+                              const QStringList &patterns, const QString &reason, bool redactIds)
 {
     ExportOptions options;
     options.sessionId = m_sessionId;
     options.htmlPath = htmlPath;
     options.jsonPath = jsonPath;
     options.redactPatterns = patterns;
+    options.redactIds = redactIds;
     options.exportedBy = m_operator;
     options.reason = reason;
-    setStatus(tr("exporting %1…").arg(m_sessionId));
+    setStatus(tr("exporting %1: collecting, then the audit row, then the files…").arg(m_sessionId));
     TraceExporter::start(
-        m_pool, this, options, [this, options](const PgStatus &status, const ExportResult &r) {
-            if (!status.ok() || !r.error.isEmpty()) {
-                const QString why = status.ok() ? r.error : status.message;
+        m_pool, this, options, [this, options](const PgStatus &, const ExportResult &r) {
+            if (r.stage != ExportResult::Stage::Written) {
+                QString why = r.error;
+                if (r.stage == ExportResult::Stage::Files)
+                    why += tr(" (audit row %1 records the export; no file of it was left)")
+                               .arg(r.auditId);
+                else
+                    why += tr(" (nothing written)");
                 setStatus(QStringLiteral("✗ export failed: ") + why);
                 Q_EMIT exported(QStringLiteral("failed: ") + why);
                 return;
             }
-            const QString done = tr("exported %1 spans, %2 recovery events, %3 redactions to %4")
+            const QString done = tr("exported %1 spans, %2 recovery events, %3 redactions to %4 · "
+                                    "audited (row %5)")
                                      .arg(r.spans)
                                      .arg(r.recoveryEvents)
                                      .arg(r.redactions)
                                      .arg(QStringList({options.htmlPath, options.jsonPath})
                                               .filter(QRegularExpression(QStringLiteral(".")))
-                                              .join(QStringLiteral(", ")));
-            setStatus(done + tr(" · recording in the audit log…"));
-            TraceExporter::audit(m_pool, this, options, r, [this, done](const PgStatus &audit) {
-                const QString s = audit.ok()
-                    ? done + tr(" · audited")
-                    : done + tr(" · ⚠ not audited (%1): the export stays local").arg(audit.message);
-                setStatus(s);
-                Q_EMIT exported(s);
-            });
+                                              .join(QStringLiteral(", ")))
+                                     .arg(r.auditId);
+            setStatus(done);
+            Q_EMIT exported(done);
         });
 }
 

@@ -38,8 +38,10 @@ public:
     void openCurrent();
     // In-trace search: the next node after the current one matching text (wraps).
     int findNext(const QString &text, bool backwards = false);
+    // Audit row first, then the files (TraceExporter::start); the status line says which
+    // step failed, and nothing is written when the audit row is not.
     void exportTo(const QString &htmlPath, const QString &jsonPath, const QStringList &patterns,
-                  const QString &reason);
+                  const QString &reason, bool redactIds = false);
 
 Q_SIGNALS:
     void backRequested();
