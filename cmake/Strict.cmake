@@ -13,8 +13,11 @@ function(switchboard_strict target)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
   if(SWITCHBOARD_SANITIZE)
-    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
-    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    # GCC's -fsanitize=undefined leaves out float-cast-overflow (a double out of an int's
+    # range cast to int): agents' numbers reach such casts, so it is named here.
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined,float-cast-overflow
+                           -fno-omit-frame-pointer -fno-sanitize-recover=all)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined,float-cast-overflow)
     target_compile_definitions(${target} PRIVATE SWITCHBOARD_SANITIZED)
   endif()
   if(SWITCHBOARD_FUZZ)
