@@ -23,9 +23,15 @@ function(switchboard_strict target)
   if(SWITCHBOARD_FUZZ)
     # Coverage instrumentation for libFuzzer everywhere; only the fuzz targets link its
     # main (-fsanitize=fuzzer, tests/fuzz). UBSan findings abort, so they count as crashes.
-    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
-                           -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
-    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    # clang's -fsanitize=integer adds the implicit truncations and sign changes (a 64-bit
+    # length into an int): agents choose those lengths. Unsigned wrap-around is defined
+    # and intended in hashes, so it stays out; Qt's and the C++ library's headers are
+    # not ours to judge (fuzz-ignorelist.txt).
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined,integer
+                           -fno-sanitize=unsigned-integer-overflow,unsigned-shift-base
+                           -fsanitize-ignorelist=${PROJECT_SOURCE_DIR}/cmake/fuzz-ignorelist.txt
+                           -fno-sanitize-recover=undefined,integer -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined,integer)
     target_compile_definitions(${target} PRIVATE SWITCHBOARD_SANITIZED SWITCHBOARD_FUZZING)
   endif()
 endfunction()

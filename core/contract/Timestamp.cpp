@@ -25,7 +25,7 @@ qint64 daysFromCivil(qint64 y, unsigned m, unsigned d)
     y -= m <= 2 ? 1 : 0;
     const qint64 era = (y >= 0 ? y : y - 399) / 400;
     const unsigned yoe = unsigned(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
     const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + qint64(doe) - 719468;
 }

@@ -43,6 +43,19 @@ QString show(const QMap<QString, QString> &m)
     return out;
 }
 
+// A keyword/value DSN for libpq's reading of one: every value quoted, \\ and ' escaped.
+QString keywords(const QMap<QString, QString> &m)
+{
+    QString out;
+    for (auto it = m.begin(); it != m.end(); ++it) {
+        QString v = it.value();
+        v.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+        v.replace(QLatin1Char('\''), QStringLiteral("\\'"));
+        out += it.key() + QStringLiteral("='") + v + QStringLiteral("' ");
+    }
+    return out;
+}
+
 // The same server, database and settings: a URI rewritten by QUrl may spell a port with
 // fewer zeros or a host name in lower case.
 bool sameConnection(const QMap<QString, QString> &a, const QMap<QString, QString> &b)
@@ -94,6 +107,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bool incidental = false; // the password happens to be (part of) what is shown anyway
         for (const char *k : {"host", "hostaddr", "port", "dbname", "user", "service"})
             incidental |= given->value(QLatin1String(k)).contains(password);
+        // ... or in what is shown for the same DSN without a password: the defaults
+        // ("localhost:5432/" shows "host" when the password is "host").
+        QMap<QString, QString> withoutPassword = *given;
+        withoutPassword.remove(QStringLiteral("password"));
+        incidental
+            |= PgConfig(keywords(withoutPassword)).describe(PgTarget::Primary).contains(password);
         if (password.size() >= 4 && !incidental)
             FUZZ_CHECK(!shown.contains(password), shown);
     }
