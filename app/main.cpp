@@ -13,6 +13,7 @@
 #include "widgets/ProfileDialog.h"
 
 #include <QApplication>
+#include <QIcon>
 #include <QSettings>
 #include <QTimer>
 
@@ -86,6 +87,10 @@ int main(int argc, char **argv)
         return runWithoutWindow(argc, argv);
     QApplication app(argc, argv);
     setNames();
+    // The desktop file and the icon are named by the app id (packaging/): Wayland
+    // compositors match the window to the desktop file by this name.
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.switchboard.Switchboard"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("org.switchboard.Switchboard")));
     QApplication::setApplicationDisplayName(QStringLiteral("Switchboard"));
 
     QString help;
