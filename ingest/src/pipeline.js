@@ -362,7 +362,7 @@ class Pipeline {
         recoverable: ev.recoverable, strategy: ev.strategy, outcome: ev.outcome, attempt: ev.attempt, trace_id: n.m.traceId,
         span_id: n.m.spanId, message: ev.message || null, detail: ev.detail ? JSON.parse(ev.detail) : null, stream_id: streamId,
       }));
-      const client = await this.pool.connect();
+      const client = await this.connect();
       try {
         await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
         const ins = rows.length
@@ -454,8 +454,16 @@ class Pipeline {
     }
   }
 
+  async connect() {
+    try {
+      return await this.pool.connect();
+    } catch (e) {
+      throw new Error(`postgres: ${e.message}`);
+    }
+  }
+
   async query(sql, params) {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     try {
       await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
       const r = await client.query(sql, params);

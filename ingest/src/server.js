@@ -13,27 +13,38 @@ const crypto = require('crypto');
 const { decodeProtobuf, decodeJson, encodeResponse, OtlpError } = require('./otlp');
 const { mapSpan, BadRecord } = require('./mapping');
 
+// Over the cap, the rest of the body is read and thrown away before the 413 (a client
+// whose upload is cut off sees a connection error and retries; a 413 it does not retry),
+// up to DISCARD_CAP; a body larger still has its connection closed.
+const DISCARD_CAP = 1024 * 1024 * 1024;
+
 function readBody(req, capCompressed) {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > capCompressed) {
-      reject(new OtlpError(`body of ${declared} bytes is over the ${capCompressed}-byte cap`, 413));
-      req.resume();
+    const tooBig = (what) => new OtlpError(`${what} is over the ${capCompressed}-byte cap`, 413);
+    if (Number.isFinite(declared) && declared > DISCARD_CAP) {
+      req.destroy();
+      reject(tooBig(`body of ${declared} bytes`));
       return;
     }
     const parts = [];
     let n = 0;
+    let over = false;
     req.on('data', (c) => {
       n += c.length;
+      if (n > DISCARD_CAP) {
+        req.destroy();
+        reject(tooBig('body'));
+        return;
+      }
       if (n > capCompressed) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new OtlpError(`body is over the ${capCompressed}-byte cap`, 413));
+        over = true;
+        parts.length = 0;
         return;
       }
       parts.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('end', () => (over ? reject(tooBig(Number.isFinite(declared) ? `body of ${declared} bytes` : 'body')) : resolve(Buffer.concat(parts))));
     req.on('error', reject);
   });
 }
