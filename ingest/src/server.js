@@ -209,6 +209,7 @@ class Receiver {
       message = [...reasons].slice(0, 5).map(([r, id]) => `span ${String(id).slice(0, 16)}: ${r}`).join('; ');
       if (reasons.size > 5) message += `; and ${reasons.size - 5} other reasons`;
     }
+    if (rejected) this.log('warn', `rejected ${rejected} of ${rejected + mapped.length} spans: ${message.slice(0, 500)}`);
     if (mapped.length) {
       if (Date.now() < this.failingUntil) {
         this.counters.unavailable++;
