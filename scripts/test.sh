@@ -16,8 +16,16 @@ cmake --build --preset "$PRESET"
 if [[ -d bridge ]]; then
   (cd bridge && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The receiver's node_modules (and its OpenTelemetry clients) before ctest: tst_ingest_e2e
+# runs the receiver and an SDK client from there.
+if [[ -d ingest ]]; then
+  (cd ingest && npm ci --no-audit --no-fund --loglevel=error)
+fi
 # Tests start their own servers on random ports, so two at a time is safe on 2 cores.
 ctest --preset "$PRESET" -j2 --no-tests=error
 if [[ "$PRESET" != "asan" && -d bridge/test ]]; then
   bash scripts/test-bridge.sh
+fi
+if [[ "$PRESET" != "asan" && -d ingest/test ]]; then
+  bash scripts/test-ingest.sh
 fi

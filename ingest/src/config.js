@@ -1,0 +1,63 @@
+'use strict';
+// Settings: a JSON file (--config FILE) or the JSON text of SWITCHBOARD_INGEST_CONFIG.
+// Secrets are never settings: the bearer token comes from token_file or
+// SWITCHBOARD_INGEST_TOKEN, the Redis password from SWITCHBOARD_INGEST_REDIS_PASSWORD,
+// the Postgres password from PGPASSWORD or ~/.pgpass (libpq's rules, as node-postgres
+// reads them). A password inside redis_uri or pg_dsn is refused.
+const fs = require('fs');
+
+const DEFAULTS = {
+  listen_host: '127.0.0.1',
+  port: 4318,
+  redis_uri: 'redis://127.0.0.1:6379',
+  redis_user: '',
+  redis_ca_file: '',
+  pg_dsn: '',
+  namespace: 'agentops:',
+  token_file: '',
+  tls_cert_file: '',
+  tls_key_file: '',
+  max_body_bytes: 16 * 1024 * 1024,
+  max_decompressed_bytes: 64 * 1024 * 1024,
+  max_spans_per_request: 10000,
+  max_attributes: 1024,
+  max_depth: 16,
+  max_queue_spans: 50000,
+  max_queue_bytes: 256 * 1024 * 1024,
+  retry_after_s: 5,
+  quiet_ms: 30000,
+  orphan_wait_ms: 60000,
+  max_spans_in_memory: 200000,
+  model_windows: {},
+};
+
+function load(argv = process.argv.slice(2), env = process.env) {
+  let raw = {};
+  const i = argv.indexOf('--config');
+  if (i >= 0 && argv[i + 1]) raw = JSON.parse(fs.readFileSync(argv[i + 1], 'utf8'));
+  else if (env.SWITCHBOARD_INGEST_CONFIG) raw = JSON.parse(env.SWITCHBOARD_INGEST_CONFIG);
+  const c = { ...DEFAULTS, ...raw };
+  for (const k of Object.keys(raw)) if (!(k in DEFAULTS)) throw new Error(`unknown setting '${k}'`);
+  if (/^rediss?:\/\/[^/@]*:[^/@]*@/.test(c.redis_uri)) throw new Error('redis_uri carries a password: use SWITCHBOARD_INGEST_REDIS_PASSWORD');
+  if (/password\s*=/.test(c.pg_dsn) || /^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(c.pg_dsn)) throw new Error('pg_dsn carries a password: use PGPASSWORD or ~/.pgpass');
+  if (!c.pg_dsn) throw new Error('pg_dsn is required');
+  let token = env.SWITCHBOARD_INGEST_TOKEN || '';
+  if (c.token_file) token = fs.readFileSync(c.token_file, 'utf8').trim();
+  const tls = c.tls_cert_file ? { cert: fs.readFileSync(c.tls_cert_file), key: fs.readFileSync(c.tls_key_file) } : null;
+  for (const [m, w] of Object.entries(c.model_windows)) if (!Number.isSafeInteger(w) || w < 1) throw new Error(`model_windows.${m} must be an integer >= 1`);
+  return {
+    raw: c,
+    token,
+    tls,
+    windows: c.model_windows,
+    maxBodyBytes: c.max_body_bytes,
+    maxDecompressedBytes: c.max_decompressed_bytes,
+    maxQueueSpans: c.max_queue_spans,
+    maxQueueBytes: c.max_queue_bytes,
+    retryAfterS: c.retry_after_s,
+    limits: { maxSpans: c.max_spans_per_request, maxAttributes: c.max_attributes, maxDepth: c.max_depth },
+    redisPassword: env.SWITCHBOARD_INGEST_REDIS_PASSWORD || '',
+  };
+}
+
+module.exports = { load, DEFAULTS };

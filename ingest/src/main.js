@@ -1,0 +1,58 @@
+'use strict';
+// The receiver process: node src/main.js [--config FILE]. Logs one line per event to
+// stdout; never logs a secret or a request body.
+const { Pool } = require('pg');
+const Redis = require('ioredis');
+const fs = require('fs');
+const { load } = require('./config');
+const { pgConfig } = require('./pg');
+const { Pipeline } = require('./pipeline');
+const { Receiver } = require('./server');
+
+function log(level, msg) {
+  process.stdout.write(`${new Date().toISOString()} ${level} ${msg}\n`);
+}
+
+async function main() {
+  const s = load();
+  const c = s.raw;
+  const pool = new Pool(pgConfig(c.pg_dsn));
+  pool.on('error', (e) => log('warn', `postgres: ${e.message}`));
+  const ropts = {
+    connectionName: 'switchboard-ingest',
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 8), 5000),
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+  };
+  if (c.redis_user) ropts.username = c.redis_user;
+  if (s.redisPassword) ropts.password = s.redisPassword;
+  if (c.redis_uri.startsWith('rediss://')) ropts.tls = { rejectUnauthorized: true, ...(c.redis_ca_file ? { ca: fs.readFileSync(c.redis_ca_file) } : {}) };
+  const redis = new Redis(c.redis_uri, ropts);
+  let down = false;
+  redis.on('error', (e) => {
+    if (!down) log('warn', `redis: ${e.message}`);
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log('info', 'redis: connected again');
+    down = false;
+  });
+  const pipeline = new Pipeline({ pool, redis, ns: c.namespace, log, quietMs: c.quiet_ms, orphanWaitMs: c.orphan_wait_ms, maxSpans: c.max_spans_in_memory });
+  const receiver = new Receiver({ pipeline, settings: s, log });
+  const port = await receiver.listen(c.port, c.listen_host);
+  receiver.startTimers();
+  log('info', `listening on ${s.tls ? 'https' : 'http'}://${c.listen_host}:${port}/v1/traces${s.token ? ' (bearer token required)' : ''}`);
+  const stop = async () => {
+    await receiver.close();
+    redis.disconnect();
+    await pool.end().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((e) => {
+  log('error', e.message);
+  process.exit(2);
+});

@@ -1,0 +1,486 @@
+'use strict';
+// Mapped spans -> the trace tree (path, depth, subtree_*), the live state in Redis and the
+// rows in Postgres. One batch at a time (the server serialises calls to process()).
+//
+// Memory (what one receiver keeps, docs/contract.md "From OpenTelemetry"):
+// - per open trace, per span: ids, path, depth, session, agent, turn, subtree totals
+//   (~300 bytes); a span still waiting for its parent also keeps its mapped row (its
+//   input/output included) until the parent comes or orphanWaitMs passes;
+// - a trace is forgotten quietMs after its last span when none is waiting; at most
+//   maxSpans spans in memory (oldest traces forgotten first, their waiting spans written
+//   as orphans).
+// Nothing per session: the session's counters live in Redis (N session:{id}:seen), so
+// receivers that share a Redis and a Postgres can split the traces of one session.
+const { pathElement } = require('./mapping');
+
+const TTL_MS = 3600000;
+
+// KEYS: session hash, sessions zset, seen hash, ctx string, events stream.
+// ARGV[1] op, ARGV[2] dedupe field, ARGV[3] at (ms), then per op.
+// Returns {turns (or the turn's number for op 'turn'), stream id ('' if none)}.
+const LUA = `
+local ttl = ${TTL_MS}
+local op = ARGV[1]
+local function count(f) return tonumber(redis.call('HGET', KEYS[3], f) or '0') end
+local function touch()
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ttl) end
+  if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('PEXPIRE', KEYS[4], ttl) end
+end
+local function bump(at)
+  local cur = tonumber(redis.call('HGET', KEYS[1], 'updated_at') or '0')
+  if at > cur then
+    redis.call('HSET', KEYS[1], 'updated_at', at)
+    redis.call('ZADD', KEYS[2], at, ARGV[4])
+  end
+end
+if op == 'turns' then return {count('#turns'), ''} end
+if op == 'turn' or op == 'summarize' then
+  local seen = redis.call('HGET', KEYS[3], ARGV[2])
+  if seen then
+    if op == 'turn' then return {tonumber(seen), ''} end
+    return {count('#turns'), ''}
+  end
+  local field = op == 'turn' and '#turns' or '#summaries'
+  local n = redis.call('HINCRBY', KEYS[3], field, 1)
+  redis.call('HSET', KEYS[3], ARGV[2], n - 1)
+  if redis.call('HEXISTS', KEYS[1], 'agent') == 1 then
+    redis.call('HSET', KEYS[1], op == 'turn' and 'turns' or 'summaries', n)
+    bump(tonumber(ARGV[3]))
+  end
+  touch()
+  if op == 'turn' then return {n - 1, ''} end
+  return {count('#turns'), ''}
+end
+if op == 'recovery' then
+  local seen = redis.call('HGET', KEYS[3], ARGV[2])
+  if seen then return {count('#turns'), seen} end
+  local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', '1000000', '*', unpack(ARGV, 5))
+  redis.call('HSET', KEYS[3], ARGV[2], id)
+  touch()
+  return {count('#turns'), id}
+end
+if op == 'llm' then
+  -- ARGV: 4 sid, 5 agent, 6 host, 7 model, 8 ctx_tokens, 9 limit, 10 ctx json, 11 started_at, 12 prompt_version
+  -- The fill is the latest call's (by its end time): an older call arriving late changes
+  -- nothing but updated_at.
+  local at = tonumber(ARGV[3])
+  if at >= count('#ctx_at') or redis.call('HEXISTS', KEYS[1], 'ctx_tokens') == 0 then
+    redis.call('HSET', KEYS[3], '#ctx_at', at)
+    redis.call('HSET', KEYS[1], 'agent', ARGV[5], 'model', ARGV[7], 'ctx_tokens', ARGV[8],
+      'state', 'active', 'turns', count('#turns'), 'summaries', count('#summaries'))
+    bump(at)
+    if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'host', ARGV[6]) end
+    if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'ctx_limit', ARGV[9]) else redis.call('HDEL', KEYS[1], 'ctx_limit') end
+    if ARGV[12] ~= '' then redis.call('HSET', KEYS[1], 'prompt_version', ARGV[12]) end
+    local st = tonumber(redis.call('HGET', KEYS[1], 'started_at') or '0')
+    if st == 0 or tonumber(ARGV[11]) < st then redis.call('HSET', KEYS[1], 'started_at', ARGV[11]) end
+    if ARGV[10] ~= '' then redis.call('SET', KEYS[4], ARGV[10], 'PX', ttl) end
+  end
+  touch()
+  return {count('#turns'), ''}
+end
+return redis.error_reply('unknown op')
+`;
+
+const STATEMENT_TIMEOUT_MS = 10000;
+
+class Pipeline {
+  constructor({ pool, redis, ns = 'agentops:', log = () => {}, quietMs = 30000, orphanWaitMs = 60000, maxSpans = 200000 }) {
+    this.pool = pool;
+    this.redis = redis;
+    this.ns = ns;
+    this.log = log;
+    this.quietMs = quietMs;
+    this.orphanWaitMs = orphanWaitMs;
+    this.maxSpans = maxSpans;
+    this.traces = new Map(); // traceId -> {nodes: Map, touched}
+    this.spanCount = 0;
+    this.redis.defineCommand('sbIngest', { numberOfKeys: 5, lua: LUA });
+    this.stats = { spans: 0, orphans: 0, lateChildren: 0, updates: 0 };
+  }
+
+  keys(sid) {
+    const n = this.ns;
+    return [`${n}session:${sid}`, `${n}sessions`, `${n}session:${sid}:seen`, `${n}session:${sid}:ctx`, `${n}events`];
+  }
+
+  // Adds a request's mapped spans and writes whatever can be written. Throws when Redis or
+  // Postgres failed: the caller answers 503 and the client retries (every step is
+  // idempotent: span ids, the seen hash, stream_id).
+  async process(mapped, now = Date.now()) {
+    const added = [];
+    for (const m of mapped) {
+      let t = this.traces.get(m.traceId);
+      if (!t) {
+        t = { nodes: new Map(), touched: now };
+        this.traces.set(m.traceId, t);
+      }
+      t.touched = now;
+      if (t.nodes.has(m.spanId)) continue; // a retry, or a duplicate in the request
+      const node = { m, written: false, arrived: now, children: [], liveDone: false };
+      t.nodes.set(m.spanId, node);
+      this.spanCount++;
+      added.push(node);
+    }
+    for (const node of added) {
+      const p = node.m.parentId && this.traces.get(node.m.traceId).nodes.get(node.m.parentId);
+      if (p) p.children.push(node);
+      for (const other of this.traces.get(node.m.traceId).nodes.values()) {
+        if (other.m.parentId === node.m.spanId && !node.children.includes(other)) node.children.push(other);
+      }
+    }
+    try {
+      await this.flush(added, now, false);
+    } catch (e) {
+      // Forget what this request added and is not written: the retry brings it again.
+      for (const node of added) {
+        if (node.written) continue;
+        const t = this.traces.get(node.m.traceId);
+        if (t && t.nodes.get(node.m.spanId) === node) {
+          t.nodes.delete(node.m.spanId);
+          this.spanCount--;
+          const p = node.m.parentId && t.nodes.get(node.m.parentId);
+          if (p) p.children = p.children.filter((c) => c !== node);
+        }
+      }
+      throw e;
+    }
+  }
+
+  // Waiting spans older than orphanWaitMs are written without their parent; quiet traces
+  // are forgotten; over maxSpans the oldest traces go first.
+  async sweep(now = Date.now()) {
+    const forced = [];
+    for (const t of this.traces.values()) {
+      for (const n of t.nodes.values()) if (!n.written && now - n.arrived >= this.orphanWaitMs) forced.push(n);
+    }
+    let over = this.spanCount - this.maxSpans;
+    if (over > 0) {
+      for (const t of this.traces.values()) {
+        if (over <= 0) break;
+        for (const n of t.nodes.values()) if (!n.written && !forced.includes(n)) forced.push(n);
+        over -= t.nodes.size;
+      }
+    }
+    if (forced.length) await this.flush([], now, forced);
+    for (const [id, t] of this.traces) {
+      const waiting = [...t.nodes.values()].some((n) => !n.written);
+      if ((!waiting && now - t.touched >= this.quietMs) || (this.spanCount > this.maxSpans && !waiting)) {
+        this.traces.delete(id);
+        this.spanCount -= t.nodes.size;
+      }
+    }
+  }
+
+  async flush(added, now, forced) {
+    // 1. Which spans can be written: roots, children of written or writable spans, children
+    //    of spans written earlier and forgotten (looked up in Postgres), forced orphans.
+    const pending = [];
+    for (const t of this.traces.values()) for (const n of t.nodes.values()) if (!n.written) pending.push(n);
+    const ready = new Set();
+    const orphan = new Set(forced || []);
+    const pgParents = new Map();
+    const unknownParents = new Set();
+    for (const n of pending) {
+      if (n.m.parentId && !this.traces.get(n.m.traceId).nodes.has(n.m.parentId)) unknownParents.add(n.m.parentId);
+    }
+    if (unknownParents.size) {
+      const r = await this.query(`SELECT span_id, path, depth, session_id, agent, turn FROM agentops.spans WHERE span_id = ANY($1::text[])`, [[...unknownParents]]);
+      for (const row of r.rows) pgParents.set(row.span_id, row);
+    }
+    const order = [];
+    const visit = (n) => {
+      if (n.written || ready.has(n)) return true;
+      const t = this.traces.get(n.m.traceId);
+      let ok = false;
+      if (!n.m.parentId || orphan.has(n)) ok = true;
+      else if (t.nodes.has(n.m.parentId)) ok = visit(t.nodes.get(n.m.parentId));
+      else ok = pgParents.has(n.m.parentId);
+      if (ok) {
+        ready.add(n);
+        order.push(n);
+      }
+      return ok;
+    };
+    for (const n of pending) visit(n);
+
+    // 2. Inherit session and agent from the parent (roots without a session: the trace id).
+    const info = (n) => {
+      const t = this.traces.get(n.m.traceId);
+      const p = n.m.parentId && !orphan.has(n) ? t.nodes.get(n.m.parentId) : null;
+      if (p) return p;
+      const row = n.m.parentId && !orphan.has(n) ? pgParents.get(n.m.parentId) : null;
+      return row ? { session: row.session_id, agent: row.agent, turn: row.turn, path: row.path, depth: row.depth, fromPg: true } : null;
+    };
+    for (const n of order) {
+      const p = info(n);
+      n.session = n.m.session || (p && p.session) || n.m.traceId;
+      n.agent = n.m.agentOwn || (p && p.agent) || n.m.service || 'unknown';
+      n.host = n.m.host || (p && p.host) || '';
+    }
+    // Spans not ready yet but carrying their own session: their live state now.
+    const live = [];
+    for (const n of added) {
+      if (!n.liveDone && !ready.has(n) && n.m.session) {
+        n.session = n.m.session;
+        n.agent = n.m.agentOwn || n.m.service || 'unknown';
+        n.host = n.m.host;
+        live.push(n);
+      }
+    }
+    for (const n of order) if (!n.liveDone) live.push(n);
+
+    // 3. Redis: live state, turn numbers, recovery events (idempotent: the seen hash).
+    const calls = [];
+    const pipe = this.redis.pipeline();
+    const turnsOf = new Map(); // node -> turns or its own turn number
+    for (const n of live) {
+      const m = n.m;
+      const k = this.keys(n.session);
+      if (m.live) {
+        pipe.sbIngest(...k, 'llm', m.spanId, m.endMs, n.session, n.agent, n.host, m.live.model, m.live.ctxTokens,
+          m.live.limit || '', m.live.ctx || '', m.startMs, m.row.prompt_version || '');
+        calls.push([n, 'llm']);
+      }
+      for (const ev of m.recovery) {
+        const f = ['at', ev.at, 'session_id', n.session, 'agent', n.agent, 'kind', ev.kind, 'recoverable', ev.recoverable ? '1' : '0',
+          'strategy', ev.strategy, 'outcome', ev.outcome, 'attempt', ev.attempt, 'trace_id', m.traceId, 'span_id', m.spanId];
+        if (n.host) f.push('host', n.host);
+        if (ev.message) f.push('message', ev.message);
+        if (ev.detail) f.push('detail', ev.detail);
+        pipe.sbIngest(...k, 'recovery', `ev:${m.spanId}:${ev.index}`, ev.at, n.session, ...f);
+        calls.push([n, 'recovery', ev]);
+      }
+      if (m.kind === 'summarize') {
+        pipe.sbIngest(...k, 'summarize', `s:${m.spanId}`, m.endMs, n.session);
+        calls.push([n, 'summarize']);
+      }
+      if (m.kind === 'turn') {
+        pipe.sbIngest(...k, 'turn', `t:${m.spanId}`, m.endMs, n.session);
+        calls.push([n, 'turn']);
+      } else if (ready.has(n)) {
+        pipe.sbIngest(...k, 'turns', '', m.endMs, n.session);
+        calls.push([n, 'turns']);
+      }
+    }
+    const events = [];
+    if (calls.length) {
+      const res = await pipe.exec();
+      res.forEach(([err, reply], i) => {
+        if (err) throw new Error(`redis: ${err.message}`);
+        const [n, op, ev] = calls[i];
+        if (op === 'turn') n.turnOwn = Number(reply[0]);
+        else if (!turnsOf.has(n)) turnsOf.set(n, Number(reply[0]));
+        if (op === 'recovery') events.push({ n, ev, streamId: String(reply[1]) });
+      });
+    }
+
+    // 4. Turn, path, depth.
+    for (const n of order) {
+      const p = info(n);
+      if (n.m.turnAttr !== null && n.m.turnAttr !== undefined) n.turn = n.m.turnAttr;
+      else if (n.turnOwn !== undefined) n.turn = n.turnOwn;
+      else if (p && p.turn !== undefined) n.turn = p.turn;
+      else n.turn = turnsOf.get(n) ?? 0;
+      const el = pathElement(n.m.startMs, n.m.spanId);
+      const pPath = p ? (p.fromPg || p.written ? p.path : p.newPath) : null;
+      const pDepth = p ? (p.fromPg || p.written ? p.depth : p.newDepth) : 0;
+      n.newPath = pPath ? `${pPath}.${el}` : el;
+      n.newDepth = pPath ? pDepth + 1 : 0;
+      n.pgAncestors = p && p.fromPg ? p.path.split('.').map((e) => e.slice(e.indexOf('Z') + 1)) : null;
+      if (orphan.has(n) && n.m.parentId) this.stats.orphans++;
+    }
+
+    // 5. Subtree totals: own + ready descendants + children written before (orphans).
+    for (const n of order) {
+      n.sub = { tok: n.m.tokens, err: n.m.isError ? 1 : 0, end: n.m.endMs + n.m.startNsFrac };
+      for (const c of n.children) {
+        if (c.written && !c.m.pathHasParent) {
+          n.sub.tok += c.sub.tok;
+          n.sub.err += c.sub.err;
+          n.sub.end = Math.max(n.sub.end, c.sub.end);
+        }
+      }
+    }
+    for (let i = order.length - 1; i >= 0; i--) {
+      const n = order[i];
+      const p = info(n);
+      if (p && !p.fromPg && ready.has(p)) {
+        p.sub.tok += n.sub.tok;
+        p.sub.err += n.sub.err;
+        p.sub.end = Math.max(p.sub.end, n.sub.end);
+      }
+    }
+    // Ancestors already written: deltas for an UPDATE.
+    const deltas = new Map();
+    const addDelta = (id, s) => {
+      const d = deltas.get(id) || { tok: 0, err: 0, end: 0 };
+      d.tok += s.tok;
+      d.err += s.err;
+      d.end = Math.max(d.end, s.end);
+      deltas.set(id, d);
+    };
+    for (const n of order) {
+      if (orphan.has(n)) continue;
+      const p = info(n);
+      if (!p) continue;
+      if (p.fromPg) {
+        for (const id of n.pgAncestors) addDelta(id, n.sub);
+        this.stats.lateChildren++;
+      } else if (p.written) {
+        let a = p;
+        const t = this.traces.get(n.m.traceId);
+        while (a) {
+          addDelta(a.m.spanId, n.sub);
+          if (a.pgAncestors) {
+            for (const id of a.pgAncestors) addDelta(id, n.sub);
+            break;
+          }
+          a = a.m.parentId && a.m.pathHasParent !== false ? t.nodes.get(a.m.parentId) : null;
+        }
+        this.stats.lateChildren++;
+      }
+    }
+
+    // 6. Postgres, one transaction.
+    if (order.length || events.length) {
+      const rows = order.map((n) => ({
+        ...n.m.row,
+        session_id: n.session,
+        turn: n.turn,
+        agent: n.agent,
+        host: n.host || null,
+        path: n.newPath,
+        depth: n.newDepth,
+        subtree_tokens: n.sub.tok,
+        subtree_errors: n.sub.err,
+        subtree_duration_ms: Math.max(0, n.sub.end - (n.m.startMs + n.m.startNsFrac)),
+      }));
+      const evRows = events.map(({ n, ev, streamId }) => ({
+        at: new Date(ev.at).toISOString(), session_id: n.session, agent: n.agent, host: n.host || null, kind: ev.kind,
+        recoverable: ev.recoverable, strategy: ev.strategy, outcome: ev.outcome, attempt: ev.attempt, trace_id: n.m.traceId,
+        span_id: n.m.spanId, message: ev.message || null, detail: ev.detail ? JSON.parse(ev.detail) : null, stream_id: streamId,
+      }));
+      const client = await this.connect();
+      try {
+        await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
+        const ins = rows.length
+          ? await client.query(`INSERT INTO agentops.spans SELECT * FROM json_populate_recordset(NULL::agentops.spans, $1::json)
+             ON CONFLICT (span_id) DO NOTHING RETURNING span_id`, [JSON.stringify(rows)])
+          : { rows: [] };
+        const inserted = new Set(ins.rows.map((r) => r.span_id));
+        if (deltas.size) {
+          const ids = [...deltas.keys()].filter((id) => !inserted.has(id));
+          if (ids.length) {
+            await client.query(`UPDATE agentops.spans s SET subtree_tokens = COALESCE(s.subtree_tokens, 0) + u.tok,
+                subtree_errors = COALESCE(s.subtree_errors, 0) + u.err,
+                subtree_duration_ms = GREATEST(COALESCE(s.subtree_duration_ms, 0), u.end_ms - EXTRACT(EPOCH FROM s.started_at) * 1000)
+              FROM unnest($1::text[], $2::bigint[], $3::int[], $4::float8[]) AS u(id, tok, err, end_ms) WHERE s.span_id = u.id`,
+            [ids, ids.map((id) => deltas.get(id).tok), ids.map((id) => deltas.get(id).err), ids.map((id) => deltas.get(id).end)]);
+            this.stats.updates += ids.length;
+          }
+        }
+        const evIns = evRows.length
+          ? await client.query(`INSERT INTO agentops.recovery_events (at, session_id, agent, host, kind, recoverable, strategy, outcome,
+                attempt, trace_id, span_id, message, detail, stream_id)
+              SELECT at, session_id, agent, host, kind, recoverable, strategy, outcome, attempt, trace_id, span_id, message, detail, stream_id
+              FROM json_populate_recordset(NULL::agentops.recovery_events, $1::json) ON CONFLICT (stream_id) DO NOTHING RETURNING session_id`,
+          [JSON.stringify(evRows)])
+          : { rows: [] };
+        // Sessions: one upsert per session touched.
+        const sessions = new Map();
+        const sess = (n) => {
+          let s = sessions.get(n.session);
+          if (!s) {
+            s = { session_id: n.session, agent: n.agent, host: n.host || null, started_at: n.m.startMs, turns: 0, outcome: 'active',
+              max_fill_pct: null, had_recovery_events: false, recovery_event_count: 0, prompt_version: null, model: null };
+            sessions.set(n.session, s);
+          }
+          s.started_at = Math.min(s.started_at, n.m.startMs);
+          return s;
+        };
+        for (const n of [...order, ...live]) {
+          const s = sess(n);
+          const t = turnsOf.get(n) ?? n.turnOwn;
+          if (t !== undefined) s.turns = Math.max(s.turns, n.m.kind === 'turn' ? t + 1 : t);
+          if (n.m.live) {
+            s.model = n.m.live.model;
+            if (n.m.live.limit) s.max_fill_pct = Math.max(s.max_fill_pct || 0, (100 * n.m.live.ctxTokens) / n.m.live.limit);
+          }
+          if (n.m.row.prompt_version) s.prompt_version = n.m.row.prompt_version;
+        }
+        for (const r of evIns.rows) {
+          const s = sessions.get(r.session_id);
+          s.recovery_event_count++;
+          s.had_recovery_events = true;
+        }
+        const srows = [...sessions.values()].map((s) => ({ ...s, started_at: new Date(s.started_at).toISOString() }));
+        if (srows.length) {
+          await client.query(`INSERT INTO agentops.sessions (session_id, agent, host, started_at, turns, outcome, max_fill_pct,
+                had_recovery_events, recovery_event_count, prompt_version, model)
+              SELECT session_id, agent, host, started_at, turns, outcome, max_fill_pct, had_recovery_events, recovery_event_count,
+                prompt_version, model FROM json_populate_recordset(NULL::agentops.sessions, $1::json)
+              ON CONFLICT (session_id) DO UPDATE SET
+                turns = GREATEST(agentops.sessions.turns, EXCLUDED.turns),
+                started_at = LEAST(agentops.sessions.started_at, EXCLUDED.started_at),
+                host = COALESCE(agentops.sessions.host, EXCLUDED.host),
+                max_fill_pct = GREATEST(agentops.sessions.max_fill_pct, EXCLUDED.max_fill_pct),
+                had_recovery_events = agentops.sessions.had_recovery_events OR EXCLUDED.had_recovery_events,
+                recovery_event_count = agentops.sessions.recovery_event_count + EXCLUDED.recovery_event_count,
+                prompt_version = COALESCE(agentops.sessions.prompt_version, EXCLUDED.prompt_version),
+                model = COALESCE(EXCLUDED.model, agentops.sessions.model)`, [JSON.stringify(srows)]);
+        }
+        await client.query('COMMIT');
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw new Error(`postgres: ${e.message}`);
+      } finally {
+        client.release();
+      }
+    }
+
+    // 7. Done: remember what was written, drop the rows.
+    for (const n of live) n.liveDone = true;
+    for (const n of order) {
+      n.written = true;
+      n.path = n.newPath;
+      n.depth = n.newDepth;
+      n.m.pathHasParent = !orphan.has(n) || !n.m.parentId;
+      if (orphan.has(n)) n.m.pathHasParent = false;
+      n.m.row = { prompt_version: n.m.row.prompt_version };
+      n.m.live = null;
+      this.stats.spans++;
+    }
+  }
+
+  async connect() {
+    try {
+      return await this.pool.connect();
+    } catch (e) {
+      throw new Error(`postgres: ${e.message}`);
+    }
+  }
+
+  async query(sql, params) {
+    const client = await this.connect();
+    try {
+      await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
+      const r = await client.query(sql, params);
+      await client.query('COMMIT');
+      return r;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw new Error(`postgres: ${e.message}`);
+    } finally {
+      client.release();
+    }
+  }
+
+  // Writers trim the sessions zset (docs/contract.md, key index).
+  async trimSessions(now = Date.now()) {
+    await this.redis.zremrangebyscore(`${this.ns}sessions`, '-inf', `(${now - 24 * 3600000}`);
+  }
+}
+
+module.exports = { Pipeline, LUA };

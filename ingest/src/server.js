@@ -1,0 +1,283 @@
+'use strict';
+// OTLP/HTTP: POST /v1/traces, application/x-protobuf or application/json, optionally
+// Content-Encoding: gzip. A request is read under a cap (compressed and decompressed),
+// decoded and mapped whole before anything is written: a malformed request is a 400 (413
+// over a cap) and writes nothing; spans that decode but cannot be mapped are dropped and
+// counted in partial_success. Accepted requests wait in a bounded queue (spans and bytes);
+// when it is full the answer is 429 with Retry-After, and 503 with Retry-After while Redis
+// or Postgres fails. The answer comes after the write: a 200 means written.
+const http = require('http');
+const https = require('https');
+const zlib = require('zlib');
+const crypto = require('crypto');
+const { decodeProtobuf, decodeJson, encodeResponse, OtlpError } = require('./otlp');
+const { mapSpan, BadRecord } = require('./mapping');
+
+// Over the cap, the rest of the body is read and thrown away before the 413 (a client
+// whose upload is cut off sees a connection error and retries; a 413 it does not retry),
+// up to DISCARD_CAP; a body larger still has its connection closed.
+const DISCARD_CAP = 1024 * 1024 * 1024;
+
+function readBody(req, capCompressed) {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    const tooBig = (what) => new OtlpError(`${what} is over the ${capCompressed}-byte cap`, 413);
+    if (Number.isFinite(declared) && declared > DISCARD_CAP) {
+      req.destroy();
+      reject(tooBig(`body of ${declared} bytes`));
+      return;
+    }
+    const parts = [];
+    let n = 0;
+    let over = false;
+    req.on('data', (c) => {
+      n += c.length;
+      if (n > DISCARD_CAP) {
+        req.destroy();
+        reject(tooBig('body'));
+        return;
+      }
+      if (n > capCompressed) {
+        over = true;
+        parts.length = 0;
+        return;
+      }
+      parts.push(c);
+    });
+    req.on('end', () => (over ? reject(tooBig(Number.isFinite(declared) ? `body of ${declared} bytes` : 'body')) : resolve(Buffer.concat(parts))));
+    req.on('error', reject);
+  });
+}
+
+function gunzip(buf, cap) {
+  return new Promise((resolve, reject) => {
+    // maxOutputLength stops a zip bomb at the cap instead of after it.
+    zlib.gunzip(buf, { maxOutputLength: cap }, (err, out) => {
+      if (!err) return resolve(out);
+      if (err.code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger|maxOutputLength/.test(err.message)) {
+        return reject(new OtlpError(`decompressed body is over the ${cap}-byte cap`, 413));
+      }
+      return reject(new OtlpError(`bad gzip body: ${err.message}`));
+    });
+  });
+}
+
+function constantTimeEqual(a, b) {
+  const x = crypto.createHash('sha256').update(a).digest();
+  const y = crypto.createHash('sha256').update(b).digest();
+  return crypto.timingSafeEqual(x, y);
+}
+
+class Receiver {
+  constructor({ pipeline, settings, log = () => {} }) {
+    this.pipeline = pipeline;
+    this.s = settings;
+    this.log = log;
+    this.queue = []; // {spans, bytes, run, resolve, reject}
+    this.queuedSpans = 0;
+    this.queuedBytes = 0;
+    this.busy = false;
+    this.failingUntil = 0;
+    this.counters = { requests: 0, accepted: 0, rejectedSpans: 0, badRequests: 0, throttled: 0, unavailable: 0 };
+  }
+
+  listen(port, host = '127.0.0.1') {
+    const handler = (req, res) => this.handle(req, res).catch((e) => {
+      this.log('error', `request: ${e.stack || e.message}`);
+      if (!res.headersSent) this.reply(res, 500, 'text/plain', 'internal error');
+    });
+    this.server = this.s.tls ? https.createServer({ cert: this.s.tls.cert, key: this.s.tls.key }, handler) : http.createServer(handler);
+    this.server.requestTimeout = 60000;
+    this.server.headersTimeout = 20000;
+    return new Promise((resolve) => this.server.listen(port, host, () => resolve(this.server.address().port)));
+  }
+
+  // Orphans and quiet traces (pipeline.sweep) and the sessions zset's trim, between
+  // batches: the pipeline is never entered twice at once.
+  startTimers(everyMs = 1000) {
+    let lastTrim = 0;
+    this.timer = setInterval(async () => {
+      if (this.busy) return;
+      this.busy = true;
+      try {
+        await this.pipeline.sweep();
+        if (Date.now() - lastTrim > 60000) {
+          lastTrim = Date.now();
+          await this.pipeline.trimSessions();
+        }
+      } catch (e) {
+        this.log('warn', `sweep: ${e.message}`);
+      } finally {
+        this.busy = false;
+        if (this.queue.length) this.drain();
+      }
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  close() {
+    clearInterval(this.timer);
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  reply(res, status, type, body, headers = {}) {
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  }
+
+  // OTLP answers errors with a google.rpc.Status; its message is what a human reads. For
+  // JSON, {"code", "message"}; for protobuf, Status{code=1 (int32), message=2}.
+  error(res, isJson, status, message, headers = {}) {
+    if (status >= 400 && status < 500 && status !== 429) this.counters.badRequests++;
+    if (isJson) return this.reply(res, status, 'application/json', JSON.stringify({ code: status === 400 ? 3 : status === 413 ? 8 : 14, message }), headers);
+    const m = Buffer.from(message, 'utf8');
+    const code = status === 400 ? 3 : status === 413 ? 8 : 14;
+    const body = Buffer.concat([Buffer.from([0x08, code, 0x12]), varint(m.length), m]);
+    return this.reply(res, status, 'application/x-protobuf', body, headers);
+  }
+
+  async handle(req, res) {
+    this.counters.requests++;
+    const type = String(req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
+    const isJson = type === 'application/json';
+    if (req.url.split('?')[0] !== '/v1/traces') {
+      req.resume();
+      return this.reply(res, 404, 'text/plain', 'not found: the OTLP trace endpoint is POST /v1/traces\n');
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      return this.reply(res, 405, 'text/plain', 'method not allowed: POST /v1/traces\n', { Allow: 'POST' });
+    }
+    if (this.s.token) {
+      const auth = String(req.headers.authorization || '');
+      const m = /^Bearer (.+)$/.exec(auth);
+      if (!m || !constantTimeEqual(m[1], this.s.token)) {
+        req.resume();
+        return this.error(res, isJson, 401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
+      }
+    }
+    if (type !== 'application/x-protobuf' && !isJson) {
+      req.resume();
+      return this.error(res, false, 415, `unsupported content type '${type.slice(0, 40)}': application/x-protobuf or application/json`);
+    }
+    const enc = String(req.headers['content-encoding'] || 'identity').toLowerCase();
+    if (enc !== 'identity' && enc !== 'gzip') {
+      req.resume();
+      return this.error(res, isJson, 415, `unsupported content encoding '${enc.slice(0, 40)}': gzip or none`);
+    }
+    // Full before reading: say so at once.
+    if (this.queuedSpans >= this.s.maxQueueSpans || this.queuedBytes >= this.s.maxQueueBytes) {
+      req.resume();
+      this.counters.throttled++;
+      return this.error(res, isJson, 429, 'receiver busy: queue full, retry later', { 'Retry-After': '1' });
+    }
+    let decoded;
+    let bytes;
+    try {
+      let body = await readBody(req, this.s.maxBodyBytes);
+      if (enc === 'gzip') body = await gunzip(body, this.s.maxDecompressedBytes);
+      else if (body.length > this.s.maxDecompressedBytes) throw new OtlpError(`body is over the ${this.s.maxDecompressedBytes}-byte cap`, 413);
+      bytes = body.length;
+      decoded = isJson ? decodeJson(body.toString('utf8'), this.s.limits) : decodeProtobuf(body, this.s.limits);
+    } catch (e) {
+      if (e instanceof OtlpError) return this.error(res, isJson, e.status, e.message);
+      throw e;
+    }
+    // Map every span before anything is written.
+    const mapped = [];
+    let rejected = 0;
+    const reasons = new Map();
+    for (const rs of decoded) {
+      for (const sc of rs.scopes) {
+        for (const sp of sc.spans) {
+          sp.scope = sc.name;
+          try {
+            mapped.push(mapSpan(sp, rs.resource, this.s));
+          } catch (e) {
+            if (!(e instanceof BadRecord)) throw e;
+            rejected++;
+            const k = e.message;
+            if (!reasons.has(k)) reasons.set(k, sp.spanId);
+          }
+        }
+      }
+    }
+    decoded = null;
+    this.counters.rejectedSpans += rejected;
+    let message = '';
+    if (rejected) {
+      message = [...reasons].slice(0, 5).map(([r, id]) => `span ${String(id).slice(0, 16)}: ${r}`).join('; ');
+      if (reasons.size > 5) message += `; and ${reasons.size - 5} other reasons`;
+    }
+    if (rejected) this.log('warn', `rejected ${rejected} of ${rejected + mapped.length} spans: ${message.slice(0, 500)}`);
+    if (mapped.length) {
+      if (Date.now() < this.failingUntil) {
+        this.counters.unavailable++;
+        return this.error(res, isJson, 503, `storage unavailable: ${this.lastFailure}`, { 'Retry-After': String(this.s.retryAfterS) });
+      }
+      if (this.queuedSpans + mapped.length > this.s.maxQueueSpans && this.queue.length) {
+        this.counters.throttled++;
+        return this.error(res, isJson, 429, 'receiver busy: queue full, retry later', { 'Retry-After': '1' });
+      }
+      try {
+        await this.enqueue(mapped, bytes);
+      } catch (e) {
+        this.counters.unavailable++;
+        this.log('warn', `write failed: ${e.message}`);
+        return this.error(res, isJson, 503, `storage unavailable: ${e.message.slice(0, 200)}`, { 'Retry-After': String(this.s.retryAfterS) });
+      }
+    }
+    this.counters.accepted += mapped.length;
+    if (isJson) {
+      const body = rejected ? JSON.stringify({ partialSuccess: { rejectedSpans: String(rejected), errorMessage: message } }) : '{}';
+      return this.reply(res, 200, 'application/json', body);
+    }
+    return this.reply(res, 200, 'application/x-protobuf', encodeResponse(rejected, message));
+  }
+
+  enqueue(mapped, bytes) {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ mapped, bytes, resolve, reject });
+      this.queuedSpans += mapped.length;
+      this.queuedBytes += bytes;
+      this.drain();
+    });
+  }
+
+  async drain() {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.queue.length) {
+        const job = this.queue.shift();
+        try {
+          await this.pipeline.process(job.mapped);
+          job.resolve();
+        } catch (e) {
+          this.lastFailure = e.message.slice(0, 200);
+          this.failingUntil = Date.now() + 1000;
+          job.reject(e);
+        } finally {
+          this.queuedSpans -= job.mapped.length;
+          this.queuedBytes -= job.bytes;
+        }
+      }
+      await this.pipeline.sweep().catch((e) => this.log('warn', `sweep: ${e.message}`));
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+function varint(n) {
+  const b = [];
+  do {
+    let byte = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n) byte |= 0x80;
+    b.push(byte);
+  } while (n);
+  return Buffer.from(b);
+}
+
+module.exports = { Receiver };
