@@ -328,6 +328,8 @@ class PromptFollower {
     wanted.forEach((f, i) => {
       if (values[i] !== null) fields[f] = values[i];
     });
+    // Deleted between TYPE and HMGET (the script reads atomically, this does not).
+    if (Object.keys(fields).length === 0 && Object.keys(sizes).length === 0) return { fields: null, sizes };
     return { fields, sizes };
   }
 }
