@@ -150,7 +150,7 @@ test('messages are hints: other agents ignored, broken ones reported, the hash d
     assert.equal(p.version, 3);
     assert.equal(p.model, 'model-3');
     // Over the 64 KiB cap, not an object, no agent.
-    for (const [msg, re] of [['x'.repeat(70000), /over the 65536-byte cap/], ['[1,2]', /not a JSON object/], ['{"agent":5}', /field agent is missing/]]) {
+    for (const [msg, re] of [['x'.repeat(70000), /over the 65536-byte cap/], ['[1,2]', /not a JSON object/], ['{"agent":5}', /field agent is missing/], ['['.repeat(60000), /not JSON/]]) {
       const n = f.errors.length;
       await w.publish(CHANNEL, msg);
       assert.match((await nextError(f, 'bad_message', n)).message, re);

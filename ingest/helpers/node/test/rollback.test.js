@@ -45,7 +45,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  for (const f of figures) console.log(`# ${f}`);
+  for (const f of figures) console.log(f);
   await Promise.all([pg && pg.destroy(), redis && redis.destroy()]);
 });
 
@@ -54,7 +54,6 @@ async function expectRollback(follower, toVersion, reason, label) {
   assert.equal(r.code, 0, `switchboard rollback: ${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /Agents notified/);
   const p = await follower.waitFor((x) => x.version === toVersion, 5000);
-  const seenAt = Date.now();
   assert.ok(p, `the follower never saw version ${toVersion}; it has ${JSON.stringify(follower.current)}`);
   assert.equal(p.model, `model-${toVersion}`, 'the pinned model of the version rolled back to');
   const deployment = await pg.psql(`SELECT id || '|' || floor(extract(epoch FROM deployed_at) * 1000)::bigint FROM agentops.prompt_deployments WHERE agent = '${AGENT}' ORDER BY id DESC LIMIT 1`);
