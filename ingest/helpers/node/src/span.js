@@ -21,9 +21,7 @@ const ATTR = Object.freeze({
   message: 'agentops.recovery.message',
   detail: 'agentops.recovery.detail',
   windowSize: 'gen_ai.context.window_size',
-  segmentKinds: 'agentops.context.segment.kinds',
-  segmentRoles: 'agentops.context.segment.roles',
-  segmentTokens: 'agentops.context.segment.tokens',
+  segments: 'agentops.context.segments',
 });
 
 // docs/contract.md, "Enumerations".
@@ -36,6 +34,7 @@ const SEGMENT_ROLES = ['system', 'user', 'assistant', 'tool'];
 const MESSAGE_CAP = 16 * 1024;
 const DETAIL_CAP = 64 * 1024;
 const MAX_SEGMENTS = 10000;
+const SEGMENTS_CAP = 8 * 1024 * 1024; // the composition's cap (N session:{id}:ctx)
 
 function fail(error) {
   return { recorded: false, error };
@@ -128,29 +127,34 @@ function setContextWindow(tokens, span) {
   }
 }
 
-// The context composition of a model call, in prompt order, as three arrays of one length
-// (OpenTelemetry attributes hold no objects): kinds, roles ('' = not given) and tokens.
-// segments: [{ kind, role?, tokens }]. The texts stay in gen_ai.input.messages.
+// The context composition of a model call, in prompt order: `agentops.context.segments`, JSON
+// text of [{ kind, role?, tokens, text? }] (OpenTelemetry attributes hold no objects), the
+// shape of the composition in `N session:{id}:ctx`. With it the console shows exact
+// per-segment tokens; without it the receiver estimates them from gen_ai.input.messages.
 function setContextSegments(segments, span) {
   try {
     const s = resolveSpan(span);
     if (!s) return fail('no active span');
     if (!Array.isArray(segments) || segments.length === 0) return fail('segments must be a non-empty array');
     if (segments.length > MAX_SEGMENTS) return fail(`more than ${MAX_SEGMENTS} segments`);
-    const kinds = [];
-    const roles = [];
-    const tokens = [];
+    const out = [];
     for (let i = 0; i < segments.length; ++i) {
       const g = segments[i];
       if (!g || typeof g !== 'object') return fail(`segment ${i} must be an object`);
       if (!SEGMENT_KINDS.includes(g.kind)) return fail(`segment ${i}: kind must be one of ${SEGMENT_KINDS.join('|')}`);
       if (g.role !== undefined && g.role !== null && !SEGMENT_ROLES.includes(g.role)) return fail(`segment ${i}: role must be one of ${SEGMENT_ROLES.join('|')}`);
       if (!isCount(g.tokens, 0)) return fail(`segment ${i}: tokens must be an integer ≥ 0`);
-      kinds.push(g.kind);
-      roles.push(g.role || '');
-      tokens.push(g.tokens);
+      if (g.text !== undefined && g.text !== null && typeof g.text !== 'string') return fail(`segment ${i}: text must be a string`);
+      const seg = { kind: g.kind };
+      if (g.role) seg.role = g.role;
+      seg.tokens = g.tokens;
+      if (typeof g.text === 'string') seg.text = g.text;
+      out.push(seg);
     }
-    s.setAttributes({ [ATTR.segmentKinds]: kinds, [ATTR.segmentRoles]: roles, [ATTR.segmentTokens]: tokens });
+    const json = JSON.stringify(out);
+    const bytes = Buffer.byteLength(json);
+    if (bytes > SEGMENTS_CAP) return fail(`segments are ${bytes} bytes of JSON, over the ${SEGMENTS_CAP}-byte cap`);
+    s.setAttribute(ATTR.segments, json);
     return { recorded: true };
   } catch (e) {
     return fail(`could not record: ${e && e.message ? e.message : String(e)}`);

@@ -105,9 +105,9 @@ test('the context window and the segments of a model call', async () => {
   await tracer.startActiveSpan('chat claude-sonnet-4', async (span) => {
     assert.deepEqual(setContextWindow(200000), { recorded: true });
     assert.deepEqual(setContextSegments([
-      { kind: 'system', role: 'system', tokens: 1800 },
+      { kind: 'system', role: 'system', tokens: 1800, text: 'You are triage.' },
       { kind: 'summary', role: 'system', tokens: 600 },
-      { kind: 'message', role: 'user', tokens: 120 },
+      { kind: 'message', role: 'user', tokens: 120, text: 'Where is my order? \u202e' },
       { kind: 'tool_result', role: 'tool', tokens: 5200 },
       { kind: 'retrieval', tokens: 0 },
     ]), { recorded: true });
@@ -115,9 +115,14 @@ test('the context window and the segments of a model call', async () => {
   });
   const a = only().attributes;
   assert.equal(a['gen_ai.context.window_size'], 200000);
-  assert.deepEqual(a['agentops.context.segment.kinds'], ['system', 'summary', 'message', 'tool_result', 'retrieval']);
-  assert.deepEqual(a['agentops.context.segment.roles'], ['system', 'system', 'user', 'tool', '']);
-  assert.deepEqual(a['agentops.context.segment.tokens'], [1800, 600, 120, 5200, 0]);
+  assert.equal(typeof a['agentops.context.segments'], 'string');
+  assert.deepEqual(JSON.parse(a['agentops.context.segments']), [
+    { kind: 'system', role: 'system', tokens: 1800, text: 'You are triage.' },
+    { kind: 'summary', role: 'system', tokens: 600 },
+    { kind: 'message', role: 'user', tokens: 120, text: 'Where is my order? \u202e' },
+    { kind: 'tool_result', role: 'tool', tokens: 5200 },
+    { kind: 'retrieval', tokens: 0 },
+  ]);
 });
 
 test('bad windows and segments are refused, the span keeps what it had', () => {
@@ -136,7 +141,9 @@ test('bad windows and segments are refused, the span keeps what it had', () => {
     [[{ kind: 'system', tokens: -1 }], /segment 0: tokens must be an integer ≥ 0/],
     [[{ kind: 'system' }], /tokens must be/],
     [[null], /segment 0 must be an object/],
+    [[{ kind: 'system', tokens: 1, text: 42 }], /segment 0: text must be a string/],
     [new Array(10001).fill({ kind: 'message', tokens: 1 }), /more than 10000 segments/],
+    [[{ kind: 'message', tokens: 1, text: 'x'.repeat(8 * 1024 * 1024) }], /over the 8388608-byte cap/],
   ];
   for (const [segs, re] of segCases) {
     const r = setContextSegments(segs, span);
@@ -146,5 +153,5 @@ test('bad windows and segments are refused, the span keeps what it had', () => {
   span.end();
   const a = only().attributes;
   assert.equal(a['gen_ai.context.window_size'], 8192);
-  assert.equal(a['agentops.context.segment.kinds'], undefined);
+  assert.equal(a['agentops.context.segments'], undefined);
 });
