@@ -285,11 +285,11 @@ class PromptFollower {
         const reply = await this.cmd.callBuffer('EVAL_RO', READ_SCRIPT, 1, this.key, String(SCALAR_CAP), ...FIELDS);
         return this._fromScript(reply);
       } catch (e) {
-        // An ACL user without +eval_ro, or Redis < 7.0: read without the script, once
-        // said. Not atomic: a write between HSTRLEN and HMGET is read unbounded.
+        // An ACL user without +eval_ro, or Redis < 7.0: read without the script (WATCH,
+        // then MULTI/EXEC), once said.
         if (!/unknown command|NOPERM|no permissions/i.test(e.message || '')) throw e;
         this.scriptless = true;
-        this._error(problem('degraded', `prompt ${this.agent}: EVAL_RO refused (${e.message}); reading with HSTRLEN + HMGET`));
+        this._error(problem('degraded', `prompt ${this.agent}: EVAL_RO refused (${e.message}); reading with WATCH, HSTRLEN and MULTI/HMGET`));
       }
     }
     return this._fetchPlain();
@@ -310,27 +310,35 @@ class PromptFollower {
     return { fields, sizes };
   }
 
+  // Without the script: WATCH the key, look at the sizes, then HMGET the fields within the
+  // cap in MULTI/EXEC, which Redis aborts (nothing read) if the key changed after WATCH.
   async _fetchPlain() {
-    const type = await this.cmd.type(this.key);
-    if (type === 'none') return { fields: null, sizes: {} };
-    if (type !== 'hash') throw problem('bad_record', `prompt ${this.agent}: key ${this.key} is a ${type}, not a hash`);
-    const pipe = this.cmd.pipeline();
-    for (const f of FIELDS) pipe.hstrlen(this.key, f);
-    const lens = await pipe.exec();
-    const sizes = {};
-    FIELDS.forEach((f, i) => {
-      if (lens[i][0]) throw lens[i][0];
-      if (lens[i][1] > SCALAR_CAP) sizes[f] = lens[i][1];
-    });
-    const wanted = FIELDS.filter((f) => sizes[f] === undefined);
-    const values = wanted.length ? await this.cmd.hmgetBuffer(this.key, ...wanted) : [];
-    const fields = {};
-    wanted.forEach((f, i) => {
-      if (values[i] !== null) fields[f] = values[i];
-    });
-    // Deleted between TYPE and HMGET (the script reads atomically, this does not).
-    if (Object.keys(fields).length === 0 && Object.keys(sizes).length === 0) return { fields: null, sizes };
-    return { fields, sizes };
+    for (let attempt = 0; attempt < 3; ++attempt) {
+      await this.cmd.watch(this.key);
+      try {
+        const type = await this.cmd.type(this.key);
+        if (type === 'none') return { fields: null, sizes: {} };
+        if (type !== 'hash') throw problem('bad_record', `prompt ${this.agent}: key ${this.key} is a ${type}, not a hash`);
+        const sizes = {};
+        for (const f of FIELDS) {
+          const n = await this.cmd.hstrlen(this.key, f);
+          if (n > SCALAR_CAP) sizes[f] = n;
+        }
+        const wanted = FIELDS.filter((f) => sizes[f] === undefined);
+        if (!wanted.length) return { fields: {}, sizes };
+        const res = await this.cmd.multi().hmgetBuffer(this.key, ...wanted).exec();
+        if (res === null) continue; // written meanwhile: nothing was read, look again
+        if (res[0][0]) throw res[0][0];
+        const fields = {};
+        wanted.forEach((f, i) => {
+          if (res[0][1][i] !== null) fields[f] = res[0][1][i];
+        });
+        return { fields, sizes };
+      } finally {
+        await this.cmd.unwatch().catch(() => {});
+      }
+    }
+    throw problem('redis', `prompt ${this.agent}: the hash changed during three reads in a row`);
   }
 }
 

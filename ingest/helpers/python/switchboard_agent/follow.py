@@ -91,6 +91,7 @@ class PromptFollower:
         self._last_redis_error = ""
         self._stale_reported = None
         self.connected = False  # True while subscribed and reading
+        self.connected_at = 0  # Unix ms of the latest confirmed subscription
         self.last_info = None
         self._thread = threading.Thread(target=self._run, name="follow_prompt:" + agent, daemon=True)
         self._thread.start()
@@ -155,17 +156,28 @@ class PromptFollower:
                 pubsub.subscribe(self.channel)
                 self._await_subscribed(pubsub)
                 attempt = 0
+                self.connected_at = int(time.time() * 1000)
                 self.connected = True
                 self._last_redis_error = ""
                 self._read(client, "reconnect")
                 next_refresh = time.monotonic() + self._refresh_s if self._refresh_s else None
+                ping_sent = None
                 while not self._stop.is_set():
                     msg = pubsub.get_message(timeout=0.2)
-                    if msg is not None and _kind(msg) == "message":
+                    kind = _kind(msg) if msg is not None else None
+                    if kind == "message":
                         self._message(client, msg.get("data"))
-                    if next_refresh is not None and time.monotonic() >= next_refresh:
+                    elif kind == "pong":
+                        ping_sent = None
+                    now = time.monotonic()
+                    if ping_sent is not None and now - ping_sent > self._timeout_s:
+                        # A half-open subscriber hears nothing and errors on nothing.
+                        raise redis.TimeoutError("the subscriber did not answer PING within %.1f s" % self._timeout_s)
+                    if next_refresh is not None and now >= next_refresh:
                         self._read(client, "refresh")
-                        pubsub.ping()  # a half-open subscriber fails here, and reconnects
+                        if ping_sent is None:
+                            pubsub.ping()
+                            ping_sent = time.monotonic()
                         next_refresh = time.monotonic() + self._refresh_s
             except _REDIS_ERRORS as e:
                 self._redis_error("subscriber" if client is not None else "connect", e)
@@ -251,11 +263,11 @@ class PromptFollower:
                 text = str(e)
                 if not ("unknown command" in text or "NOPERM" in text or "no permissions" in text
                         or isinstance(e, redis.exceptions.NoPermissionError)):
-                    raise _BadRecord("prompt %s: %s" % (self.agent, text[:200]))
+                    raise  # a server error: reported as redis, read again after a reconnect
                 # Redis < 7.0, or an ACL user without +eval_ro: once said, read without the
-                # script. Not atomic: a write between HSTRLEN and HMGET is read unbounded.
+                # script (WATCH, then MULTI/EXEC).
                 self._scriptless = True
-                self._error("degraded", "prompt %s: EVAL_RO refused (%s); reading with HSTRLEN + HMGET"
+                self._error("degraded", "prompt %s: EVAL_RO refused (%s); reading with WATCH, HSTRLEN and MULTI/HMGET"
                             % (self.agent, text[:200]))
         return self._fetch_plain(client)
 
@@ -276,23 +288,33 @@ class PromptFollower:
         return fields, sizes
 
     def _fetch_plain(self, client):
-        t = client.type(self.key)
-        t = t.decode("ascii", "replace") if isinstance(t, bytes) else str(t)
-        if t == "none":
-            return None, {}
-        if t != "hash":
-            raise _BadRecord("prompt %s: key %s is a %s, not a hash" % (self.agent, self.key, t))
-        pipe = client.pipeline(transaction=False)
-        for f in FIELDS:
-            pipe.hstrlen(self.key, f)
-        lens = pipe.execute()
-        sizes = {f: n for f, n in zip(FIELDS, lens) if n > SCALAR_CAP}
-        wanted = [f for f in FIELDS if f not in sizes]
-        values = client.hmget(self.key, wanted) if wanted else []
-        fields = {f: v for f, v in zip(wanted, values) if v is not None}
-        if not fields and not sizes:
-            return None, {}  # deleted between TYPE and HMGET
-        return fields, sizes
+        # Without the script: WATCH the key, look at the sizes, then HMGET the fields within
+        # the cap in MULTI/EXEC, which Redis aborts (nothing read) if the key changed.
+        for _ in range(3):
+            with client.pipeline(transaction=True) as pipe:
+                try:
+                    pipe.watch(self.key)
+                    t = pipe.type(self.key)
+                    t = t.decode("ascii", "replace") if isinstance(t, bytes) else str(t)
+                    if t == "none":
+                        return None, {}
+                    if t != "hash":
+                        raise _BadRecord("prompt %s: key %s is a %s, not a hash" % (self.agent, self.key, t))
+                    sizes = {}
+                    for f in FIELDS:
+                        n = pipe.hstrlen(self.key, f)
+                        if n > SCALAR_CAP:
+                            sizes[f] = n
+                    wanted = [f for f in FIELDS if f not in sizes]
+                    if not wanted:
+                        return {}, sizes
+                    pipe.multi()
+                    pipe.hmget(self.key, wanted)
+                    values = pipe.execute()[0]
+                except redis.WatchError:
+                    continue  # written meanwhile: nothing was read, look again
+            return {f: v for f, v in zip(wanted, values) if v is not None}, sizes
+        raise redis.ResponseError("prompt %s: the hash changed during three reads in a row" % self.agent)
 
 
 def follow_prompt(agent, **options):

@@ -116,8 +116,8 @@ class RollbackReachesTheAgent(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertFalse(f.connected, "still disconnected when the activation was published (else this proves nothing)")
         self.assertEqual(f.current.version, 1)
-        wait_for("the follower to reconnect", lambda: f.connected, 5, every=0.002)
-        ready_at = int(time.time() * 1000)
+        wait_for("the follower to reconnect", lambda: f.connected, 5)
+        ready_at = f.connected_at
         p = f.wait_for(lambda x: x.version == 3, 5)
         self.assertIsNotNone(p, "never saw version 3: %r" % (f.current,))
         self.assertEqual(p.model, "model-3")
