@@ -167,6 +167,7 @@ class PromptFollower {
       this._redisError('subscriber', e);
       return;
     }
+    this.lastRedisError = ''; // the next outage is said again
     this._read('reconnect');
   }
 
