@@ -37,8 +37,10 @@ const DEFAULTS = {
   refreshMs: 30000,
   commandTimeoutMs: 5000,
   connectTimeoutMs: 5000,
-  // Reconnect fast: a rollback must reach the agent within a second of Redis coming back.
-  retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
+  // Reconnect fast: a rollback must reach the agent within a second of Redis coming back,
+  // and the rollback may come the moment it is back. 100 ms doubling to 500 ms, less up to
+  // 20 % so a fleet's reconnects spread out.
+  retryStrategy: (times) => Math.round(Math.min(50 * 2 ** times, 500) * (0.8 + 0.2 * Math.random())),
 };
 
 function problem(code, message) {

@@ -117,8 +117,8 @@ test('an activation published while the follower is disconnected is read on reco
     await redis.kill();
     await waitFor('the follower to lose Redis', () => f.sub.status !== 'ready' && f.cmd.status !== 'ready', 5000);
     await redis.start();
-    let readyAt = 0;
-    f.sub.once('ready', () => (readyAt = Date.now()));
+    let readyAt = 0; // the first of its two connections back (either one re-reads)
+    for (const c of [f.sub, f.cmd]) c.once('ready', () => (readyAt = readyAt || Date.now()));
     const r = await rollback(pg, redis, AGENT, 3, 'back to 3');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const missed = f.sub.status !== 'ready';
@@ -130,8 +130,30 @@ test('an activation published while the follower is disconnected is read on reco
     assert.equal(p.model, 'model-3');
     assert.equal(f.lastInfo.reason, 'reconnect', 'the message was lost: the re-read on reconnect covered it');
     const sinceReady = f.lastInfo.seenAt - readyAt;
-    figures.push(`published while disconnected: version 3 reached the follower ${sinceReady} ms after its subscriber reconnected (via ${f.lastInfo.reason}), ${f.lastInfo.seenAt - r.exited} ms after the CLI exited (the follower's reconnect delay was 2 s)`);
+    figures.push(`published while disconnected: version 3 reached the follower ${sinceReady} ms after it reconnected (via ${f.lastInfo.reason}), ${f.lastInfo.seenAt - r.exited} ms after the CLI exited (the follower's reconnect delay was 2 s)`);
     assert.ok(readyAt > 0 && sinceReady < 1000, `${sinceReady} ms after reconnecting`);
+  } finally {
+    f.close();
+  }
+});
+
+test('a rollback right as Redis comes back reaches the follower within its reconnect delay', async () => {
+  // The worst case of the default reconnect policy (100 ms doubling to 500 ms): Redis was down
+  // long enough for the delay to reach 1 s, and the rollback comes as soon as it is back.
+  const f = follow();
+  try {
+    assert.ok(await f.waitFor((p) => p.version === 3, 5000), 'the follower starts on version 3');
+    await redis.kill();
+    await sleep(2500);
+    await redis.start();
+    const r = await rollback(pg, redis, AGENT, 2, 'v3 again bad');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const p = await f.waitFor((x) => x.version === 2, 5000);
+    assert.ok(p, `never saw version 2: ${JSON.stringify(f.current)}`);
+    assert.equal(p.model, 'model-2');
+    const latency = f.lastInfo.seenAt - p.deployedAt;
+    figures.push(`rollback as Redis came back after 2.5 s down: version 2 reached the follower ${latency} ms after the deployment (via ${f.lastInfo.reason}; the CLI ran ${r.exited - r.started} ms)`);
+    assert.ok(latency < 1000, `${latency} ms: not within a second`);
   } finally {
     f.close();
   }

@@ -128,6 +128,25 @@ class RollbackReachesTheAgent(unittest.TestCase):
                             % (since, f.last_info["reason"], f.last_info["seen_at"] - exited))
         self.assertLess(since, 1000)
 
+    def test_3_rollback_right_as_redis_comes_back(self):
+        # The worst case of the default reconnect policy (0.1 s doubling to 0.5 s): Redis was
+        # down long enough for the delay to reach 1 s, and the rollback comes as soon as it
+        # is back.
+        f = self.follow()
+        self.assertIsNotNone(f.wait_for(lambda p: p.version == 3, 5), "the follower starts on version 3")
+        self.redis.kill()
+        time.sleep(2.5)
+        self.redis.start()
+        r, started, exited = rollback(self.pg, self.redis, AGENT, 2, "v3 again bad")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        p = f.wait_for(lambda x: x.version == 2, 5)
+        self.assertIsNotNone(p, "never saw version 2: %r" % (f.current,))
+        self.assertEqual(p.model, "model-2")
+        latency = f.last_info["seen_at"] - p.deployed_at
+        self.figures.append("python, rollback as Redis came back after 2.5 s down: version 2 reached the follower %d ms "
+                            "after the deployment (via %s; the CLI ran %d ms)" % (latency, f.last_info["reason"], exited - started))
+        self.assertLess(latency, 1000)
+
 
 if __name__ == "__main__":
     unittest.main()
