@@ -135,7 +135,7 @@ class PostgresServer {
     // The schema, as an operator would apply it: the real CLI and its migrations.
     await run(SWITCHBOARD_BIN, ['db', 'migrate', '--pg', this.dsn()], { env: { ...process.env, QT_QPA_PLATFORM: 'offscreen' } });
     // The operator who rolls back logs in with agentops_operator only (trust auth: no password).
-    await this.psql('SET statement_timeout = \'10s\'; CREATE ROLE helper_operator LOGIN IN ROLE agentops_operator;');
+    await this.psql('CREATE ROLE helper_operator LOGIN IN ROLE agentops_operator;');
   }
 
   dsn(user = 'postgres') {
@@ -143,15 +143,15 @@ class PostgresServer {
   }
 
   async psql(sql, db = 'agentops') {
-    const r = await this.tool('psql', ['-X', '-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-d', db,
-      '-v', 'ON_ERROR_STOP=1', '-At', '-f', '-'], sql);
+    const r = await this.tool('psql', ['-X', '-q', '-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-d', db,
+      '-v', 'ON_ERROR_STOP=1', '-At', '-f', '-'], `SET statement_timeout = '10s';\n${sql}`);
     return r.stdout.trim();
   }
 
   // Versions 1..count of agent (model-<v>, all evaluated and passed), deployed in order as
   // the CI deployer would: version count is active. Through the deployer's functions.
   async seedPrompts(agent, count) {
-    let sql = 'SET statement_timeout = \'10s\';\n';
+    let sql = '';
     for (let v = 1; v <= count; ++v) {
       sql += `SELECT agentops.add_prompt_version('${agent}', ${v}, 'You are ${agent}, version ${v}.', 'model-${v}', '{}', 'author', 'v${v}', 'golden', 0.9, true);\n`;
       sql += `SELECT status FROM agentops.deploy_prompt('${agent}', ${v}, NULL, 'deploy ${v}', NULL, 'deployer', 'ci');\n`;

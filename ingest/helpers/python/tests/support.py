@@ -108,19 +108,20 @@ class PostgresServer:
         if r.returncode != 0:
             raise RuntimeError("switchboard db migrate: %s%s" % (r.stdout, r.stderr))
         # The operator who rolls back logs in with agentops_operator only (trust: no password).
-        self.psql("SET statement_timeout = '10s'; CREATE ROLE helper_operator LOGIN IN ROLE agentops_operator;")
+        self.psql("CREATE ROLE helper_operator LOGIN IN ROLE agentops_operator;")
 
     def dsn(self, user="postgres"):
         return "host=127.0.0.1 port=%d user=%s dbname=agentops" % (self.port, user)
 
     def psql(self, sql, db="agentops"):
-        return self.tool("psql", ["-X", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", db,
-                                  "-v", "ON_ERROR_STOP=1", "-At", "-f", "-"], stdin=sql).strip()
+        return self.tool("psql", ["-X", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", db,
+                                  "-v", "ON_ERROR_STOP=1", "-At", "-f", "-"],
+                         stdin="SET statement_timeout = '10s';\n" + sql).strip()
 
     def seed_prompts(self, agent, count):
         """Versions 1..count (model-<v>, evaluated and passed), deployed in order through the
         deployer's functions: version count is active."""
-        sql = "SET statement_timeout = '10s';\n"
+        sql = ""
         for v in range(1, count + 1):
             sql += ("SELECT agentops.add_prompt_version('%s', %d, 'You are %s, version %d.', 'model-%d', '{}', "
                     "'author', 'v%d', 'golden', 0.9, true);\n" % (agent, v, agent, v, v, v))
@@ -129,7 +130,7 @@ class PostgresServer:
 
     def latest_deployment(self, agent):
         """(id, deployed_at in Unix ms) of the agent's active deployment."""
-        row = self.psql("SET statement_timeout = '10s'; SELECT id || '|' || floor(extract(epoch FROM deployed_at) * 1000)::bigint "
+        row = self.psql("SELECT id || '|' || floor(extract(epoch FROM deployed_at) * 1000)::bigint "
                         "FROM agentops.prompt_deployments WHERE agent = '%s' ORDER BY id DESC LIMIT 1" % agent)
         a, b = row.splitlines()[-1].split("|")
         return int(a), int(b)
