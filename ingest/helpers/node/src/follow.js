@@ -68,7 +68,7 @@ class PromptFollower {
     this.reading = false;
     this.pending = null; // reason of a read asked for while one runs or Redis is down
     this.scriptless = false;
-    this.lastRedisError = '';
+    this.down = { subscriber: false, reader: false }; // an outage already said, per connection
     this.staleReported = '';
     this.waiters = new Set();
 
@@ -93,11 +93,14 @@ class PromptFollower {
     // Commands fail at once while the connection is down; 'ready' runs the read instead.
     this.cmd = make({ enableOfflineQueue: false, commandTimeout: o.commandTimeoutMs, maxRetriesPerRequest: 0 });
     for (const [name, c] of [['subscriber', this.sub], ['reader', this.cmd]]) {
-      c.on('error', (e) => this._redisError(name, e));
+      c.on('error', (e) => this._connectionLost(name, e));
+      // Also a close without an error: e.g. Redis dropping a subscriber over its
+      // client-output-buffer-limit (a message too large to send).
+      c.on('close', () => this._connectionLost(name, new Error('connection closed; reconnecting')));
     }
     this.sub.on('ready', () => this._subscribe());
     this.cmd.on('ready', () => {
-      this.lastRedisError = '';
+      this.down.reader = false;
       this._read('reconnect');
     });
     this.sub.on('messageBuffer', (channel, message) => this._message(message));
@@ -155,11 +158,15 @@ class PromptFollower {
     }
   }
 
+  // Once per outage of a connection (until it is ready again), not once per retry.
+  _connectionLost(name, e) {
+    if (this.closed || this.down[name]) return;
+    this.down[name] = true;
+    this._redisError(name, e);
+  }
+
   _redisError(name, e) {
-    const msg = `redis (${name}): ${e && e.message ? e.message : String(e)}`;
-    if (msg === this.lastRedisError) return; // once per outage, not once per retry
-    this.lastRedisError = msg;
-    this._error(problem('redis', msg));
+    this._error(problem('redis', `redis (${name}): ${e && e.message ? e.message : String(e)}`));
   }
 
   async _subscribe() {
@@ -169,7 +176,7 @@ class PromptFollower {
       this._redisError('subscriber', e);
       return;
     }
-    this.lastRedisError = ''; // the next outage is said again
+    this.down.subscriber = false; // the next outage is said again
     this._read('reconnect');
   }
 

@@ -160,6 +160,23 @@ test('messages are hints: other agents ignored, broken ones reported, the hash d
   }
 });
 
+test('a message too large for Redis to send drops the subscriber; it reconnects and reads', async () => {
+  // Redis' client-output-buffer-limit for pub/sub (32 MB hard, by default) closes a
+  // subscriber rather than queue such a message: the helper never reads it.
+  await write(good(35, 1));
+  const f = follow();
+  try {
+    await f.waitFor((p) => p.deploymentId === '35', 3000);
+    await write(good(36, 2), { publish: false });
+    await w.publish(CHANNEL, 'x'.repeat(40 * 1024 * 1024));
+    assert.match((await nextError(f, 'redis', 0)).message, /redis \(subscriber\): connection closed/);
+    assert.ok(await f.waitFor((p) => p.deploymentId === '36', 3000), 'the re-read after the reconnect');
+    assert.equal(f.errors.filter((e) => e.code === 'bad_message').length, 0, 'nothing of the message arrived');
+  } finally {
+    f.close();
+  }
+});
+
 test('a throwing callback does not stop the follower', async () => {
   await write(good(40, 1));
   let calls = 0;

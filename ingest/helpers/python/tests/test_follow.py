@@ -135,6 +135,18 @@ class FollowerRobustness(unittest.TestCase):
             self.w.publish(CHANNEL, msg)
             self.assertRegex(self.next_error(f, "bad_message", start).message, pattern)
 
+    def test_a_message_too_large_for_redis_to_send_drops_the_subscriber(self):
+        # Redis' client-output-buffer-limit for pub/sub (32 MB hard, by default) closes a
+        # subscriber rather than queue such a message: the helper never reads it.
+        self.write(good(35, 1))
+        f = self.follow()
+        f.wait_for(lambda p: p.deployment_id == 35, 3)
+        self.write(good(36, 2), publish=False)
+        self.w.publish(CHANNEL, "x" * (40 * 1024 * 1024))
+        self.next_error(f, "redis", 0)
+        self.assertIsNotNone(f.wait_for(lambda p: p.deployment_id == 36, 3), "the re-read after the reconnect")
+        self.assertEqual([e for e in f.errors if e.code == "bad_message"], [], "nothing of the message arrived")
+
     def test_a_raising_callback_does_not_stop_the_follower(self):
         self.write(good(40, 1))
         calls = []
