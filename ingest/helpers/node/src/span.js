@@ -21,6 +21,7 @@ const ATTR = Object.freeze({
   message: 'agentops.recovery.message',
   detail: 'agentops.recovery.detail',
   windowSize: 'gen_ai.context.window_size',
+  promptVersion: 'agentops.prompt.version',
   segments: 'agentops.context.segments',
 });
 
@@ -127,6 +128,20 @@ function setContextWindow(tokens, span) {
   }
 }
 
+// `agentops.prompt.version` on span (default: the active span): the prompt version the agent
+// used, e.g. followPrompt's current.version, so the console links the session to it.
+function setPromptVersion(version, span) {
+  try {
+    const s = resolveSpan(span);
+    if (!s) return fail('no active span');
+    if (!isCount(version, 1) || version > 2147483647) return fail('version must be an integer from 1 to 2147483647');
+    s.setAttribute(ATTR.promptVersion, version);
+    return { recorded: true };
+  } catch (e) {
+    return fail(`could not record: ${e && e.message ? e.message : String(e)}`);
+  }
+}
+
 // The context composition of a model call, in prompt order: `agentops.context.segments`, JSON
 // text of [{ kind, role?, tokens, text? }] (OpenTelemetry attributes hold no objects), the
 // shape of the composition in `N session:{id}:ctx`. With it the console shows exact
@@ -165,6 +180,7 @@ module.exports = {
   recordRecovery,
   setContextWindow,
   setContextSegments,
+  setPromptVersion,
   ATTR,
   RECOVERY_KINDS,
   RECOVERY_STRATEGIES,

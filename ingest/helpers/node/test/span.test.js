@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const api = require('@opentelemetry/api');
 const { BasicTracerProvider, SimpleSpanProcessor, InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base');
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
-const { recordRecovery, setContextWindow, setContextSegments, ATTR } = require('..');
+const { recordRecovery, setContextWindow, setContextSegments, setPromptVersion, ATTR } = require('..');
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -104,6 +104,7 @@ test('bad recovery events are refused with a reason, nothing recorded, nothing t
 test('the context window and the segments of a model call', async () => {
   await tracer.startActiveSpan('chat claude-sonnet-4', async (span) => {
     assert.deepEqual(setContextWindow(200000), { recorded: true });
+    assert.deepEqual(setPromptVersion(7), { recorded: true });
     assert.deepEqual(setContextSegments([
       { kind: 'system', role: 'system', tokens: 1800, text: 'You are triage.' },
       { kind: 'summary', role: 'system', tokens: 600 },
@@ -115,6 +116,7 @@ test('the context window and the segments of a model call', async () => {
   });
   const a = only().attributes;
   assert.equal(a['gen_ai.context.window_size'], 200000);
+  assert.equal(a['agentops.prompt.version'], 7);
   assert.equal(typeof a['agentops.context.segments'], 'string');
   assert.deepEqual(JSON.parse(a['agentops.context.segments']), [
     { kind: 'system', role: 'system', tokens: 1800, text: 'You are triage.' },
@@ -132,6 +134,11 @@ test('bad windows and segments are refused, the span keeps what it had', () => {
     const r = setContextWindow(v, span);
     assert.equal(r.recorded, false);
     assert.match(r.error, re);
+  }
+  for (const v of [0, 1.5, '7', 2 ** 31]) {
+    const r = setPromptVersion(v, span);
+    assert.equal(r.recorded, false);
+    assert.match(r.error, /version must be an integer from 1 to 2147483647/);
   }
   const segCases = [
     [[], /non-empty array/],
@@ -154,4 +161,5 @@ test('bad windows and segments are refused, the span keeps what it had', () => {
   const a = only().attributes;
   assert.equal(a['gen_ai.context.window_size'], 8192);
   assert.equal(a['agentops.context.segments'], undefined);
+  assert.equal(a['agentops.prompt.version'], undefined);
 });
