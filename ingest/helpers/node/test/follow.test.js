@@ -177,6 +177,28 @@ test('a message too large for Redis to send drops the subscriber; it reconnects 
   }
 });
 
+test('a flood of hints is not a flood of reads', async () => {
+  await write(good(37, 1));
+  const f = follow();
+  try {
+    await f.waitFor((p) => p.deploymentId === '37', 3000);
+    await sleep(200);
+    const calls = async () => Number((/cmdstat_eval_ro:calls=(\d+)/.exec(await w.info('commandstats')) || [0, 0])[1]);
+    const before = await calls();
+    const pipe = w.pipeline();
+    for (let i = 0; i < 2000; ++i) pipe.publish(CHANNEL, '{"agent":"triage"}');
+    await pipe.exec();
+    await write(good(38, 2));
+    assert.ok(await f.waitFor((p) => p.deploymentId === '38', 5000));
+    await sleep(300);
+    const reads = (await calls()) - before;
+    console.log(`node: ${reads} reads of the hash for 2001 messages`);
+    assert.ok(reads >= 1 && reads < 100, `${reads} reads for 2001 messages`);
+  } finally {
+    f.close();
+  }
+});
+
 test('a throwing callback does not stop the follower', async () => {
   await write(good(40, 1));
   let calls = 0;

@@ -167,11 +167,21 @@ class PromptFollower:
                 ping_sent = None
                 while not self._stop.is_set():
                     msg = pubsub.get_message(timeout=0.2)
-                    kind = _kind(msg) if msg is not None else None
-                    if kind == "message":
-                        self._message(client, msg.get("data"))
-                    elif kind == "pong":
-                        ping_sent = None
+                    # What is already waiting is taken in one go (at most 1000), and costs one
+                    # read however many hints it holds: a flood of messages is not a flood
+                    # of reads.
+                    wanted = False
+                    for _ in range(1000):
+                        if msg is None:
+                            break
+                        kind = _kind(msg)
+                        if kind == "message":
+                            wanted = self._wants_read(msg.get("data")) or wanted
+                        elif kind == "pong":
+                            ping_sent = None
+                        msg = pubsub.get_message(timeout=0)
+                    if wanted:
+                        self._read(client, "message")
                     now = time.monotonic()
                     if ping_sent is not None and now - ping_sent > self._timeout_s:
                         # A half-open subscriber hears nothing and errors on nothing.
@@ -207,16 +217,16 @@ class PromptFollower:
                 return
         raise redis.TimeoutError("no SUBSCRIBE confirmation within %.1f s" % self._timeout_s)
 
-    def _message(self, client, data):
+    def _wants_read(self, data):
+        """Whether a message calls for a read: one naming this agent, or a broken one
+        (reported; the hash is the truth, so a broken hint still costs a read)."""
         if not isinstance(data, (bytes, bytearray)):
             data = str(data).encode("utf-8", "replace")
         agent, err = parse_activation(bytes(data))
         if err:
             self._error("bad_message", err)
-            self._read(client, "message")  # the hash is the truth: a broken hint costs one read
-            return
-        if agent == self.agent:
-            self._read(client, "message")
+            return True
+        return agent == self.agent
 
     def _describe(self):
         c = self._current

@@ -4,6 +4,7 @@ keeps its last good prompt, and nothing is raised into it."""
 
 import json
 import re
+import sys
 import time
 import unittest
 
@@ -146,6 +147,24 @@ class FollowerRobustness(unittest.TestCase):
         self.next_error(f, "redis", 0)
         self.assertIsNotNone(f.wait_for(lambda p: p.deployment_id == 36, 3), "the re-read after the reconnect")
         self.assertEqual([e for e in f.errors if e.code == "bad_message"], [], "nothing of the message arrived")
+
+    def test_a_flood_of_hints_is_not_a_flood_of_reads(self):
+        self.write(good(37, 1))
+        f = self.follow()
+        f.wait_for(lambda p: p.deployment_id == 37, 3)
+        time.sleep(0.2)
+        before = int(self.w.info("commandstats").get("cmdstat_eval_ro", {}).get("calls", 0))
+        pipe = self.w.pipeline(transaction=False)
+        for _ in range(2000):
+            pipe.publish(CHANNEL, '{"agent":"triage"}')
+        pipe.execute()
+        self.write(good(38, 2))
+        self.assertIsNotNone(f.wait_for(lambda p: p.deployment_id == 38, 5))
+        time.sleep(0.3)
+        reads = int(self.w.info("commandstats")["cmdstat_eval_ro"]["calls"]) - before
+        print("# python: %d reads of the hash for 2001 messages" % reads, file=sys.stderr)
+        self.assertLess(reads, 100, "%d reads for 2001 messages" % reads)
+        self.assertGreaterEqual(reads, 1)
 
     def test_a_raising_callback_does_not_stop_the_follower(self):
         self.write(good(40, 1))
