@@ -10,6 +10,7 @@ PKGS=(
   redis-server redis-tools redis-sentinel
   postgresql-15 postgresql-client-15
   openssl ca-certificates fonts-dejavu-core python3
+  python3-redis # ingest/helpers/python: follow_prompt (scripts/test-agent-helpers.sh)
   clang-format clang-tidy
   clang libclang-rt-dev # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes for clang
   # scripts/package.sh: icon sizes, the man page, and the package's checks
