@@ -29,3 +29,6 @@ fi
 if [[ "$PRESET" != "asan" && -d ingest/test ]]; then
   bash scripts/test-ingest.sh
 fi
+if [[ "$PRESET" != "asan" && -d ingest/helpers ]]; then
+  bash scripts/test-agent-helpers.sh
+fi
