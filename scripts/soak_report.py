@@ -17,8 +17,13 @@ import json
 import statistics
 import sys
 
+# Each view's longest quiet spell with no fault, plus margin: sessions change when a turn
+# ends (the calm fleet: up to ~15 s apart on one host's share), events come ~1 a second
+# but in clumps, heartbeats every 2 s (bridge) and 1 s (simulator) read every 2 s,
+# prompts reload every 10 s, traces are searched every 5 s by the probe. The report
+# prints the longest age seen before the first fault next to each limit.
 FRESH_MS = {
-    "sessions": 10000,
+    "sessions": 20000,
     "events": 20000,
     "procs_bridge": 15000,
     "procs_sim": 15000,
@@ -108,9 +113,15 @@ def main():
         ok = False
         first_fresh = t0
 
+    first_fault = faults[0]["start"] if faults else t_end
+    warm = [s for s in samples if first_fresh <= s["t"] < first_fault]
+    if warm:
+        print("Freshness limits (longest age before the first fault): %s\n" % ", ".join(
+            "%s %s (%s)" % (v, fmt_ms(lim), fmt_ms(max(s.get(v + "_age_ms", -1) for s in warm)))
+            for v, lim in FRESH_MS.items()))
     print("## Faults and recovery\n")
-    print("| # | at | fault | lasted | stale views | recovery | note |")
-    print("|---|---|---|---|---|---|---|")
+    print("| # | at | fault | lasted | stale views | longest age (view) | recovery | note |")
+    print("|---|---|---|---|---|---|---|---|")
     worst = 0
     for i, f in enumerate(faults):
         nxt = faults[i + 1]["start"] if i + 1 < len(faults) else t_end + 1
@@ -130,9 +141,12 @@ def main():
             rec_txt = fmt_ms(rec)
         if rec is not None:
             worst = max(worst, rec)
-        print("| %d | +%d s | %s | %s | %s | %s | %s |" % (
+        longest = max(((s.get(v + "_age_ms", -1), v) for s in window for v in FRESH_MS),
+                      default=(-1, "-"))
+        print("| %d | +%d s | %s | %s | %s | %s (%s) | %s | %s |" % (
             i + 1, (f["start"] - t0) // 1000, f["kind"], fmt_ms(f["end"] - f["start"]),
-            ", ".join(views) or "-", rec_txt, f["note"].replace("|", "/")))
+            ", ".join(views) or "-", fmt_ms(longest[0]), longest[1], rec_txt,
+            f["note"].replace("|", "/")))
     print("\nWorst recovery: %s\n" % fmt_ms(worst))
 
     # Sim restarts: when and why (the simulator does not reconnect).
