@@ -50,7 +50,11 @@ now_ms() { date +%s%3N; }
 log() { echo "$(date -u +%H:%M:%S) $*" | tee -a "$OUT/soak.log"; }
 
 cleanup() {
-  if [[ -n "$PROBE_PID" ]]; then kill "$PROBE_PID" 2>/dev/null || true; wait "$PROBE_PID" 2>/dev/null || true; fi
+  if [[ -n "$PROBE_PID" ]]; then
+    # With SB_PROBE_WRAPPER the probe is the wrapper's child: stop it first.
+    pkill -TERM -P "$PROBE_PID" 2>/dev/null || true
+    kill "$PROBE_PID" 2>/dev/null || true; wait "$PROBE_PID" 2>/dev/null || true
+  fi
   if [[ -n "$SUPERVISOR_PID" ]]; then kill "$SUPERVISOR_PID" 2>/dev/null || true; wait "$SUPERVISOR_PID" 2>/dev/null || true; fi
   if [[ -n "$SB_REDIS_PID" ]]; then kill -CONT "$SB_REDIS_PID" 2>/dev/null || true; fi
   if [[ -n "$SB_RUN_DIR" && -d "$SB_RUN_DIR" ]]; then
