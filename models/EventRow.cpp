@@ -14,6 +14,10 @@ EventRow EventRow::fromParsed(Parsed<RecoveryEvent> parsed)
                             + QStringLiteral(": "));
     row.event = std::move(parsed.value());
     row.event.detail = nullptr;
+    if (row.event.message.size() > kMaxMessageChars) {
+        row.event.message.truncate(kMaxMessageChars);
+        row.event.message.squeeze(); // truncate() keeps the allocation
+    }
     return row;
 }
 

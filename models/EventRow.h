@@ -20,7 +20,14 @@ struct EventRow
     QString problem; // Bad: the parser's message; Gap: what may be missing
     qint64 missing = -1; // Gap: how many entries are gone (-1 = unknown)
 
-    // A good or bad row from a parse; the detail payload is dropped (shown on demand only).
+    // The most of an event's message a row keeps: all the view ever shows of it (the
+    // cell shows one elided line, the tooltip this many characters). A contract-valid
+    // message may be 16 KiB (32 KiB as a QString); kept whole, a 100 000-row buffer of
+    // them would hold 3.2 GB (docs/soak.md, "Memory").
+    static constexpr qsizetype kMaxMessageChars = 2000;
+
+    // A good or bad row from a parse; the detail payload is dropped (shown on demand only)
+    // and the message cut to kMaxMessageChars.
     static EventRow fromParsed(Parsed<RecoveryEvent> parsed);
     static EventRow gap(qint64 at, const QString &problem, qint64 missing);
     // A bad row for a stream entry that could not be read at all: over the reply cap

@@ -269,7 +269,7 @@ QString RecoveryEventTableModel::toolTip(const EventRow &row, int column) const
     if (column == Time)
         return when;
     if (column == Message)
-        return row.event.message.left(2000);
+        return row.event.message.left(EventRow::kMaxMessageChars);
     if (column == Session && !row.event.traceId.isEmpty())
         return QStringLiteral("trace %1").arg(row.event.traceId);
     return {};
