@@ -14,7 +14,7 @@ PKGS=(
   clang-format clang-tidy
   clang libclang-rt-dev # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes for clang
   # scripts/package.sh: icon sizes, the man page, and the package's checks
-  librsvg2-bin help2man lintian desktop-file-utils appstream bash-completion fakeroot
+  librsvg2-bin help2man lintian desktop-file-utils appstream bash-completion man-db
 )
 
 missing=()
