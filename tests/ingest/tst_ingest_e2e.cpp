@@ -16,6 +16,7 @@
 #include "core/contract/SessionRecord.h"
 #include "core/pg/PgPool.h"
 #include "core/redis/RedisClient.h"
+#include "core/redis/RedisReply.h"
 #include "core/redis/RedisStreamReader.h"
 #include "core/redis/RedisUri.h"
 #include "core/services/ContextLoader.h"
@@ -571,6 +572,37 @@ void TestIngestE2e::compositionAsTheContextPanelLoadsIt()
     // The agent's segments are its whole prompt: they add up to the fill.
     QCOMPARE(got->totalTokens(), num(call.attrs, "gen_ai.usage.input_tokens"));
     QVERIFY(got->tokensOf(SegmentKind::Summary) > 0); // it summarised before that call
+
+    // Without segments and without a window: the receiver's estimate from the input
+    // messages, marked so, with no limit (read as JSON: see docs/known-issues.md).
+    const SentSession &other = *unknown();
+    const Sent &otherCall = *other.latestLlm();
+    QByteArray text;
+    bool answered = false;
+    client.command({QByteArrayLiteral("GET"), Keys().session(other.id) + ":ctx"}, this,
+                   [&](const RedisReply &r) {
+                       text = r.data();
+                       answered = true;
+                   });
+    QTRY_VERIFY_WITH_TIMEOUT(answered, 5000);
+    const json estimate = json::parse(text.toStdString(), nullptr, false);
+    QVERIFY2(estimate.is_object(), text.left(200).constData());
+    QVERIFY(!estimate.contains("limit"));
+    QCOMPARE(estimate.value("estimated", false), true);
+    const json &parts = estimate.at("segments");
+    const json messages = json::parse(str(otherCall.attrs, "gen_ai.input.messages").toStdString());
+    QCOMPARE(parts.size(), messages.size() + 1); // the system instructions first
+    QCOMPARE(parts[0].at("kind").get<std::string>(), std::string("system"));
+    qint64 sum = 0;
+    for (size_t i = 0; i < parts.size(); ++i) {
+        sum += parts[i].at("tokens").get<qint64>();
+        if (i > 0) {
+            const std::string role = messages[i - 1].at("role").get<std::string>();
+            QCOMPARE(parts[i].at("kind").get<std::string>(),
+                     std::string(role == "tool" ? "tool_result" : "message"));
+        }
+    }
+    QCOMPARE(sum, num(otherCall.attrs, "gen_ai.usage.input_tokens"));
 }
 
 void TestIngestE2e::recoveryEventsAsTheEventsViewReadsThem()
