@@ -30,6 +30,7 @@
 #include "support/RedisServer.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -38,15 +39,16 @@
 #include <QTest>
 #include <QTimeZone>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
+#include <utility>
 
 using namespace switchboard;
 using namespace switchboard::test;
@@ -132,8 +134,8 @@ qint64 inputTokens(const Sent &s)
     const qint64 in = num(s.attrs, "gen_ai.usage.input_tokens");
     if (in < 0)
         return -1;
-    return std::max<qint64>(0, in - std::max<qint64>(0, cacheRead(s))
-                                   - std::max<qint64>(0, cacheWrite(s)));
+    return std::max<qint64>(
+        0, in - std::max<qint64>(0, cacheRead(s)) - std::max<qint64>(0, cacheWrite(s)));
 }
 qint64 outputTokens(const Sent &s)
 {
@@ -161,9 +163,8 @@ struct SentSession
             indexOf.insert(spans[i].spanId, i);
         QVector<int> order(spans.size());
         std::iota(order.begin(), order.end(), 0);
-        std::sort(order.begin(), order.end(), [this](int a, int b) {
-            return pathElement(spans[a]) < pathElement(spans[b]);
-        });
+        std::sort(order.begin(), order.end(),
+                  [this](int a, int b) { return pathElement(spans[a]) < pathElement(spans[b]); });
         for (int i : std::as_const(order)) {
             Sent &s = spans[i];
             s.parent = s.parentId.isEmpty() ? -1 : indexOf.value(s.parentId, -1);
@@ -334,17 +335,18 @@ void TestIngestE2e::cleanupTestCase()
 bool TestIngestE2e::startReceiver(QString *why)
 {
     m_port = freeLoopbackPort();
-    const json settings
-        = {{"listen_host", "127.0.0.1"},
-           {"port", m_port},
-           {"redis_uri", redisUri().toStdString()},
-           {"redis_user", "ingest"},
-           {"pg_dsn", QStringLiteral("host=127.0.0.1 port=%1 user=ingest_e2e dbname=sb")
-                          .arg(m_pg.port())
-                          .toStdString()},
-           {"model_windows", json::object()}};
+    const json settings = {{"listen_host", "127.0.0.1"},
+                           {"port", m_port},
+                           {"redis_uri", redisUri().toStdString()},
+                           {"redis_user", "ingest"},
+                           {"pg_dsn",
+                            QStringLiteral("host=127.0.0.1 port=%1 user=ingest_e2e dbname=sb")
+                                .arg(m_pg.port())
+                                .toStdString()},
+                           {"model_windows", json::object()}};
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("SWITCHBOARD_INGEST_CONFIG"), QString::fromStdString(settings.dump()));
+    env.insert(QStringLiteral("SWITCHBOARD_INGEST_CONFIG"),
+               QString::fromStdString(settings.dump()));
     // Secrets by environment, as ingest/README.md says (the receiver refuses them in the DSN).
     env.insert(QStringLiteral("SWITCHBOARD_INGEST_REDIS_PASSWORD"), kRedisPassword);
     env.insert(QStringLiteral("PGPASSWORD"), kPgPassword);
@@ -353,7 +355,8 @@ bool TestIngestE2e::startReceiver(QString *why)
     killWithTestProcess(*m_receiver);
     m_receiver->setProcessEnvironment(env);
     m_receiver->setProcessChannelMode(QProcess::MergedChannels);
-    m_receiver->start(QStringLiteral("node"), {sourceDir() + QStringLiteral("/ingest/src/main.js")});
+    m_receiver->start(QStringLiteral("node"),
+                      {sourceDir() + QStringLiteral("/ingest/src/main.js")});
     QDeadlineTimer deadline(15000);
     while (!deadline.hasExpired()) {
         m_receiver->waitForReadyRead(100);
@@ -378,7 +381,8 @@ bool TestIngestE2e::runAgent(QString *why)
     // each: the seed gives lane 0 a summary and lane 1 a tool timeout. 100x faster than
     // the demo's pace; every timestamp is still the real clock's.
     agent.start(QStringLiteral("node"),
-                {sourceDir() + QStringLiteral("/ingest/demo/agent.js"), QStringLiteral("--endpoint"),
+                {sourceDir() + QStringLiteral("/ingest/demo/agent.js"),
+                 QStringLiteral("--endpoint"),
                  QStringLiteral("http://127.0.0.1:%1/v1/traces").arg(m_port),
                  QStringLiteral("--conversations"), QStringLiteral("2"), QStringLiteral("--lanes"),
                  QStringLiteral("2"), QStringLiteral("--turns"), QStringLiteral("6"),
@@ -490,7 +494,7 @@ void TestIngestE2e::sessionsAsTheSessionsViewReadsThem()
     }
     poller.stop();
     // The last turn span is written after (or with) its calls: these are the final fields.
-    QCOMPARE(fields.size(), 2);
+    QCOMPARE(int(fields.size()), 2);
 
     // The session whose window the agent sent (setContextWindow): a fill level.
     {
@@ -530,6 +534,7 @@ void TestIngestE2e::sessionsAsTheSessionsViewReadsThem()
         const Sent &call = *sent.latestLlm();
         const RecordFields f = RecordFields::fromFlatList(fields.value(sent.id.toUtf8()));
         QVERIFY(!f.contains("ctx_limit"));
+        QVERIFY(f.find("ctx_tokens") && f.find("model") && f.find("agent"));
         QCOMPARE(f.find("ctx_tokens")->value(),
                  QByteArray::number(num(call.attrs, "gen_ai.usage.input_tokens")));
         QCOMPARE(f.find("model")->value(), str(call.attrs, "gen_ai.response.model").toUtf8());
@@ -592,14 +597,15 @@ void TestIngestE2e::compositionAsTheContextPanelLoadsIt()
     const json &parts = estimate.at("segments");
     const json messages = json::parse(str(otherCall.attrs, "gen_ai.input.messages").toStdString());
     QCOMPARE(parts.size(), messages.size() + 1); // the system instructions first
-    QCOMPARE(parts[0].at("kind").get<std::string>(), std::string("system"));
+    QCOMPARE(QString::fromStdString(parts[0].at("kind").get<std::string>()),
+             QStringLiteral("system"));
     qint64 sum = 0;
     for (size_t i = 0; i < parts.size(); ++i) {
         sum += parts[i].at("tokens").get<qint64>();
         if (i > 0) {
             const std::string role = messages[i - 1].at("role").get<std::string>();
-            QCOMPARE(parts[i].at("kind").get<std::string>(),
-                     std::string(role == "tool" ? "tool_result" : "message"));
+            QCOMPARE(QString::fromStdString(parts[i].at("kind").get<std::string>()),
+                     QString::fromLatin1(role == "tool" ? "tool_result" : "message"));
         }
     }
     QCOMPARE(sum, num(otherCall.attrs, "gen_ai.usage.input_tokens"));
@@ -621,10 +627,9 @@ void TestIngestE2e::recoveryEventsAsTheEventsViewReadsThem()
     const Keys keys;
     reader.addStream(keys.events(), QByteArrayLiteral("0"));
     QList<RedisStreamEntry> entries;
-    connect(&reader, &RedisStreamReader::entries, this,
-            [&entries](const QByteArray &, const QList<RedisStreamEntry> &batch) {
-                entries += batch;
-            });
+    connect(
+        &reader, &RedisStreamReader::entries, this,
+        [&entries](const QByteArray &, const QList<RedisStreamEntry> &batch) { entries += batch; });
     reader.start();
     QTRY_COMPARE_WITH_TIMEOUT(entries.size(), expected, 10000);
     QTest::qWait(300); // nothing more comes
@@ -658,7 +663,7 @@ void TestIngestE2e::recoveryEventsAsTheEventsViewReadsThem()
         QCOMPARE(e.attempt, num(a, "agentops.recovery.attempt"));
         QCOMPARE(e.recoverable, a.at("agentops.recovery.recoverable").get<bool>());
         QCOMPARE(e.message, str(a, "agentops.recovery.message"));
-        QCOMPARE(e.detail, json::parse(str(a, "agentops.recovery.detail").toStdString()));
+        QVERIFY(e.detail == json::parse(str(a, "agentops.recovery.detail").toStdString()));
         QCOMPARE(row.event.spanId, e.spanId);
     }
     // Each event once, in the order the spans recorded them.
@@ -702,11 +707,12 @@ void TestIngestE2e::traceTreeEqualsTheSpansSent()
         // The columns the receiver computed: path (tree order), depth, subtree totals.
         QHash<QString, QList<QByteArray>> stored;
         const QList<QByteArray> rows
-            = m_pg.psql(QStringLiteral("sb"),
-                        QStringLiteral("SELECT span_id, path, depth, subtree_tokens, subtree_errors,"
-                                       " subtree_duration_ms FROM agentops.spans WHERE session_id"
-                                       " = '%1'")
-                            .arg(id))
+            = m_pg.psql(
+                      QStringLiteral("sb"),
+                      QStringLiteral("SELECT span_id, path, depth, subtree_tokens, subtree_errors,"
+                                     " subtree_duration_ms FROM agentops.spans WHERE session_id"
+                                     " = '%1'")
+                          .arg(id))
                   .trimmed()
                   .split('\n');
         for (const QByteArray &r : rows) {
