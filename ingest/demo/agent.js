@@ -173,17 +173,18 @@ class RecordingProcessor {
   onStart() {}
 
   onEnd(span) {
-    const ms = ([s, ns]) => s * 1000 + ns / 1e6;
+    // Times exactly as exported: Unix nanoseconds, as decimal strings (beyond 2^53).
+    const ns = ([sec, nanos]) => String(BigInt(sec) * 1000000000n + BigInt(nanos));
     const row = {
       traceId: span.spanContext().traceId,
       spanId: span.spanContext().spanId,
       parentSpanId: span.parentSpanContext ? span.parentSpanContext.spanId : '',
       name: span.name,
-      startMs: ms(span.startTime),
-      endMs: ms(span.endTime),
+      startNs: ns(span.startTime),
+      endNs: ns(span.endTime),
       status: span.status.code,
       attributes: span.attributes,
-      events: span.events.map((e) => ({ name: e.name, timeMs: ms(e.time), attributes: e.attributes || {} })),
+      events: span.events.map((e) => ({ name: e.name, timeNs: ns(e.time), attributes: e.attributes || {} })),
     };
     fs.writeSync(this.fd, `${JSON.stringify(row)}\n`);
   }

@@ -72,7 +72,9 @@ QString sourceDir()
 struct Sent
 {
     QString traceId, spanId, parentId, name, session;
-    double startMs = 0, endMs = 0;
+    qint64 startNs = 0, endNs = 0; // Unix ns, as exported
+    qint64 startMs() const { return startNs / 1000000; } // the contract's ms
+    qint64 endMs() const { return endNs / 1000000; }
     int statusCode = 0; // OpenTelemetry: 0 unset, 1 ok, 2 error
     json attrs;
     json events;
@@ -93,9 +95,9 @@ qint64 num(const json &attrs, const char *name, qint64 otherwise = -1)
     return it != attrs.end() && it->is_number_integer() ? it->get<qint64>() : otherwise;
 }
 
-qint64 floorMs(double ms)
+qint64 nsOf(const json &text)
 {
-    return qint64(std::floor(ms));
+    return QByteArray::fromStdString(text.get<std::string>()).toLongLong();
 }
 
 // docs/contract.md, "From OpenTelemetry": the kinds the demo agent's operations map to.
@@ -144,7 +146,7 @@ qint64 outputTokens(const Sent &s)
 
 QString pathElement(const Sent &s)
 {
-    return QDateTime::fromMSecsSinceEpoch(floorMs(s.startMs), QTimeZone::UTC)
+    return QDateTime::fromMSecsSinceEpoch(s.startMs(), QTimeZone::UTC)
                .toString(QStringLiteral("yyyyMMdd'T'HHmmsszzz"))
         + QLatin1Char('Z') + s.spanId;
 }
@@ -190,7 +192,7 @@ struct SentSession
     {
         qint64 tokens = 0, cache = 0;
         int errors = 0, spans = 0;
-        double first = 0, last = 0;
+        qint64 first = 0, last = 0; // ns: the subtree's first start and last end
     };
     Totals totals(int i) const
     {
@@ -200,8 +202,8 @@ struct SentSession
         t.cache = std::max<qint64>(0, cacheRead(s));
         t.errors = isError(s) ? 1 : 0;
         t.spans = 1;
-        t.first = s.startMs;
-        t.last = s.endMs;
+        t.first = s.startNs;
+        t.last = s.endNs;
         for (int c : s.children) {
             const Totals ct = totals(c);
             t.tokens += ct.tokens;
@@ -218,8 +220,7 @@ struct SentSession
     {
         const Sent *best = nullptr;
         for (const Sent &s : spans) {
-            if (expectedKind(s) == QLatin1String("llm")
-                && (!best || floorMs(s.endMs) >= floorMs(best->endMs)))
+            if (expectedKind(s) == QLatin1String("llm") && (!best || s.endMs() >= best->endMs()))
                 best = &s;
         }
         return best;
@@ -431,8 +432,8 @@ bool TestIngestE2e::readRecord(QString *why)
         s.spanId = QString::fromStdString(j.at("spanId").get<std::string>());
         s.parentId = QString::fromStdString(j.at("parentSpanId").get<std::string>());
         s.name = QString::fromStdString(j.at("name").get<std::string>());
-        s.startMs = j.at("startMs").get<double>();
-        s.endMs = j.at("endMs").get<double>();
+        s.startNs = nsOf(j.at("startNs"));
+        s.endNs = nsOf(j.at("endNs"));
         s.statusCode = j.at("status").get<int>();
         s.attrs = j.at("attributes");
         s.events = j.at("events");
@@ -521,9 +522,9 @@ void TestIngestE2e::sessionsAsTheSessionsViewReadsThem()
         qint64 updated = 0, started = std::numeric_limits<qint64>::max();
         for (const Sent &x : sent.spans) {
             if (expectedKind(x) != QLatin1String("tool"))
-                updated = std::max(updated, floorMs(x.endMs));
+                updated = std::max(updated, x.endMs());
             if (expectedKind(x) == QLatin1String("llm"))
-                started = std::min(started, floorMs(x.startMs));
+                started = std::min(started, x.startMs());
         }
         QCOMPARE(s.updatedAt, updated);
         QCOMPARE(s.startedAt, started);
@@ -656,7 +657,7 @@ void TestIngestE2e::recoveryEventsAsTheEventsViewReadsThem()
         QCOMPARE(e.agent, kAgent);
         QCOMPARE(e.host, kHost);
         QCOMPARE(e.traceId, span.traceId);
-        QCOMPARE(e.at, floorMs(want.at("timeMs").get<double>()));
+        QCOMPARE(e.at, nsOf(want.at("timeNs")) / 1000000);
         QCOMPARE(enumToText(e.kind), str(a, "agentops.recovery.kind"));
         QCOMPARE(enumToText(e.strategy), str(a, "agentops.recovery.strategy"));
         QCOMPARE(enumToText(e.outcome), str(a, "agentops.recovery.outcome"));
@@ -732,8 +733,9 @@ void TestIngestE2e::traceTreeEqualsTheSpansSent()
             QCOMPARE(n.depth, sent.depth(want));
             QCOMPARE(n.turn, sent.turnOf(want));
             QCOMPARE(n.status == SpanStatus::Error, isError(s));
-            QCOMPARE(n.startedAt, floorMs(s.startMs));
-            QVERIFY2(std::abs(n.durationMs - (s.endMs - s.startMs)) < 0.01, qPrintable(where));
+            QCOMPARE(n.startedAt, s.startMs());
+            QVERIFY2(std::abs(n.durationMs - double(s.endNs - s.startNs) / 1e6) < 0.001,
+                     qPrintable(where));
             QCOMPARE(n.model, str(s.attrs, "gen_ai.response.model"));
             QCOMPARE(n.host, kHost);
             QCOMPARE(n.inputTokens, inputTokens(s));
@@ -755,7 +757,8 @@ void TestIngestE2e::traceTreeEqualsTheSpansSent()
             QCOMPARE(cols[2].toInt(), sent.depth(want));
             QCOMPARE(cols[3].toLongLong(), t.tokens);
             QCOMPARE(cols[4].toInt(), t.errors);
-            QVERIFY2(std::abs(cols[5].toDouble() - (t.last - t.first)) < 1.0,
+            // The receiver's wall time is within a millisecond of the exact one.
+            QVERIFY2(std::abs(cols[5].toDouble() - double(t.last - t.first) / 1e6) < 1.0,
                      qPrintable(where + QStringLiteral(": subtree_duration_ms ") + cols[5]));
             // The same children, in the same (path) order.
             QCOMPARE(n.children.size(), s.children.size());
