@@ -37,7 +37,6 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QTimeZone>
 
 #include <algorithm>
 #include <cmath>
@@ -146,7 +145,7 @@ qint64 outputTokens(const Sent &s)
 
 QString pathElement(const Sent &s)
 {
-    return QDateTime::fromMSecsSinceEpoch(s.startMs(), QTimeZone::UTC)
+    return QDateTime::fromMSecsSinceEpoch(s.startMs(), Qt::UTC)
                .toString(QStringLiteral("yyyyMMdd'T'HHmmsszzz"))
         + QLatin1Char('Z') + s.spanId;
 }
@@ -759,7 +758,8 @@ void TestIngestE2e::traceTreeEqualsTheSpansSent()
             QCOMPARE(cols[4].toInt(), t.errors);
             // The receiver's wall time is within a millisecond of the exact one.
             QVERIFY2(std::abs(cols[5].toDouble() - double(t.last - t.first) / 1e6) < 1.0,
-                     qPrintable(where + QStringLiteral(": subtree_duration_ms ") + cols[5]));
+                     qPrintable(where + QStringLiteral(": subtree_duration_ms ")
+                                + QString::fromLatin1(cols[5])));
             // The same children, in the same (path) order.
             QCOMPARE(n.children.size(), s.children.size());
             for (qsizetype c = 0; c < n.children.size(); ++c) {
