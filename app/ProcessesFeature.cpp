@@ -13,6 +13,7 @@
 #include "widgets/ProcessesView.h"
 
 #include <QDateTime>
+#include <QPointer>
 #include <QSysInfo>
 
 namespace switchboard {
@@ -38,8 +39,7 @@ void ProcessesFeature::setRedis(RedisBackend *redis, const RedisConnectionOption
     m_log = nullptr;
     m_control = nullptr;
     m_view->model()->setClock([] { return QDateTime::currentMSecsSinceEpoch(); });
-    delete m_clock; // after the channel that used it
-    m_clock = nullptr;
+    m_clock = nullptr; // the backend's: it goes with it
     m_redis = redis;
     m_redisOptions = options;
     if (!redis)
@@ -47,10 +47,13 @@ void ProcessesFeature::setRedis(RedisBackend *redis, const RedisConnectionOption
     const Keys keys(m_profile.keyNamespace.toUtf8());
     // One clock: heartbeat ages, "silent since" and command times are judged against the
     // Redis server's TIME, not this machine's clock.
-    m_clock = new ServerClock(redis->client(), this);
-    m_clock->start();
+    m_clock = redis->clock();
     m_view->model()->setClock([clock = m_clock] { return clock->nowMs(); });
-    m_poller = new IndexDeltaPoller(redis->client(), procsPollerOptions(keys), this);
+    IndexDeltaPoller::Options pollerOptions = procsPollerOptions(keys);
+    pollerOptions.nowMs = [clock = QPointer<ServerClock>(m_clock)] {
+        return clock ? clock->nowMs() : QDateTime::currentMSecsSinceEpoch();
+    };
+    m_poller = new IndexDeltaPoller(redis->client(), std::move(pollerOptions), this);
     connect(m_poller, &IndexDeltaPoller::delta, m_view->model(), &ProcessTreeModel::applyDelta);
     connect(m_poller, &IndexDeltaPoller::delta, m_view, [this] { m_view->setNote({}); });
     connect(m_poller, &IndexDeltaPoller::failed, m_view, [this](const QString &message) {

@@ -3,6 +3,7 @@
 #include "app/MainWindow.h"
 #include "core/contract/Keys.h"
 #include "core/redis/RedisClient.h"
+#include "core/redis/ServerClock.h"
 #include "core/services/ContextLoader.h"
 #include "core/services/RedisBackend.h"
 #include "models/SessionFeed.h"
@@ -10,6 +11,8 @@
 #include "widgets/SessionAlertNotifier.h"
 #include "widgets/SessionsView.h"
 
+#include <QDateTime>
+#include <QPointer>
 #include <QSettings>
 
 namespace switchboard {
@@ -59,7 +62,13 @@ void SessionsFeature::setRedis(RedisBackend *redis)
     RedisClient *client = redis->client();
     const Keys keys(m_profile.keyNamespace.toUtf8());
     m_loader = new ContextLoader(client, keys, client);
-    m_feed = new SessionFeed(client, SessionFeed::options(keys), m_model, client);
+    IndexDeltaPoller::Options options = SessionFeed::options(keys);
+    // Scores are agents' clocks: the cursor stops at the server's (a fast agent clock must
+    // not hide everyone else's updates).
+    options.nowMs = [clock = QPointer<ServerClock>(redis->clock())] {
+        return clock ? clock->nowMs() : QDateTime::currentMSecsSinceEpoch();
+    };
+    m_feed = new SessionFeed(client, std::move(options), m_model, client);
     connect(m_feed, &SessionFeed::statusChanged, m_view, &SessionsView::setStatusText);
     m_view->setLoader(m_loader);
     m_feed->start();

@@ -334,9 +334,9 @@ QVariant SessionTableModel::display(const Row &row, int column) const
     case Turns:
         return QString::number(row.turns);
     case Fill:
-        return row.fill < 0
-            ? QStringLiteral("–")
-            : QString(QString::number(double(row.fill) * 100.0, 'f', 0) + QStringLiteral(" %"));
+        if (row.fill < 0)
+            return row.bad ? QStringLiteral("–") : QStringLiteral("window unknown");
+        return QString(QString::number(double(row.fill) * 100.0, 'f', 0) + QStringLiteral(" %"));
     case Model:
         return untrusted::line(m_strings.at(row.model));
     case Prompt:
@@ -360,6 +360,11 @@ QString SessionTableModel::tooltip(const Row &row, int column) const
         return QString(QStringLiteral("Bad session hash:\n") + m_bad.value(row.id));
     switch (column) {
     case Fill:
+        if (row.ctxLimit <= 0)
+            return QStringLiteral("%1 tokens; the model's window is not known (no "
+                                  "ctx_limit: its writer was not told it), so no fill and no "
+                                  "alert")
+                .arg(row.ctxTokens);
         return QStringLiteral("%1 / %2 tokens (%3 %)")
             .arg(row.ctxTokens)
             .arg(row.ctxLimit)

@@ -194,12 +194,21 @@ def main():
     rss_max = max(s["rss_kib"] for s in samples)
     heap_start = med("heap_kib", start_a, start_a + 30000)
     heap_end = med("heap_kib", t_end - 30000, t_end + 1)
-    print("| point | RSS | malloc in use | sessions rows | events rows | proc instances |")
-    print("|---|---|---|---|---|---|")
+    print("| point | RSS | anon | file | malloc in use (main arena) | in use (all arenas) "
+          "| free in arenas | arenas | sessions rows | events rows | proc instances |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def mib(key, a, b):
+        v = med(key, a, b) if any(key in s for s in samples) else float("nan")
+        return "%.1f MiB" % (v / 1024) if v == v else "-"
 
     def row(name, a, b):
-        print("| %s | %.1f MiB | %.1f MiB | %d | %d | %d |" % (
-            name, med("rss_kib", a, b) / 1024, med("heap_kib", a, b) / 1024,
+        arenas = med("arenas", a, b) if any("arenas" in s for s in samples) else float("nan")
+        print("| %s | %.1f MiB | %s | %s | %.1f MiB | %s | %s | %s | %d | %d | %d |" % (
+            name, med("rss_kib", a, b) / 1024, mib("rss_anon_kib", a, b),
+            mib("rss_file_kib", a, b), med("heap_kib", a, b) / 1024,
+            mib("all_heap_kib", a, b), mib("all_free_kib", a, b),
+            "%d" % arenas if arenas == arenas else "-",
             med("sessions_rows", a, b), med("events_rows", a, b),
             med("procs_instances", a, b)))
 
@@ -212,6 +221,13 @@ def main():
     growth = rss_end / rss_start - 1
     print("\nRSS start -> end %+.1f %% (max %.1f MiB); malloc in use %+.1f %%" % (
         100 * growth, rss_max / 1024, 100 * (heap_end / heap_start - 1)))
+    for key, label in (("rss_anon_kib", "anonymous"), ("rss_file_kib", "file-backed"),
+                       ("all_heap_kib", "malloc in use, all arenas")):
+        if any(key in x for x in samples):
+            a0 = med(key, start_a, start_a + 30000)
+            a1 = med(key, t_end - 30000, t_end + 1)
+            print("%s: %.1f -> %.1f MiB (%+.1f MiB)" % (label, a0 / 1024, a1 / 1024,
+                                                       (a1 - a0) / 1024))
     if steady_a is not None:
         rss_steady = med("rss_kib", steady_a, steady_a + 30000)
         g2 = rss_end / rss_steady - 1

@@ -92,15 +92,14 @@ std::int64_t contextTokens(const SessionState &s)
     return n;
 }
 
+// The assembled prompt as the contract stores it (docs/contract.md, spans: input/output):
+// a JSON array of {"role", "kind", "text"} in prompt order.
 std::string renderPrompt(const SessionState &s)
 {
-    std::string out;
-    for (const Segment &g : s.segments) {
-        out += "<|" + g.role + ":" + g.kind + "|>\n";
-        out += g.text;
-        out += '\n';
-    }
-    return out;
+    nlohmann::json out = nlohmann::json::array();
+    for (const Segment &g : s.segments)
+        out.push_back({{"role", g.role}, {"kind", g.kind}, {"text", g.text}});
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Segment segment(const char *kind, const char *role, std::string text)

@@ -119,13 +119,21 @@ void ContextCompositionView::showComposition(const ContextComposition &compositi
     m_composition = composition;
     untrusted::setLabel(m_title, titleFor(composition.sessionId));
     const qint64 total = composition.totalTokens();
-    QString state
-        = QStringLiteral("%1 of %2 tokens (%3 %) in %4 segments")
+    // "≈": the receiver split the call's input tokens over its messages by text size.
+    const QString about = composition.estimated ? QStringLiteral("≈") : QString();
+    QString state = composition.limit > 0
+        ? QStringLiteral("%1%2 of %3 tokens (%4 %) in %5 segments")
+              .arg(about)
               .arg(total)
               .arg(composition.limit)
-              .arg(composition.limit > 0 ? 100.0 * double(total) / double(composition.limit) : 0.0,
-                   0, 'f', 1)
+              .arg(100.0 * double(total) / double(composition.limit), 0, 'f', 1)
+              .arg(composition.segments.size())
+        : QStringLiteral("%1%2 tokens in %3 segments · window unknown")
+              .arg(about)
+              .arg(total)
               .arg(composition.segments.size());
+    if (composition.estimated)
+        state += QStringLiteral(" · estimated from the input messages");
     if (!composition.model.isEmpty())
         state += QStringLiteral(" · ") + untrusted::line(composition.model, 120);
     if (composition.updatedAt > 0)
@@ -153,7 +161,7 @@ void ContextCompositionView::showComposition(const ContextComposition &compositi
         }());
         item->setText(2, untrusted::line(s.role, 40));
         item->setToolTip(2, untrusted::toolTip(s.role));
-        item->setText(3, QString::number(s.tokens));
+        item->setText(3, about + QString::number(s.tokens));
         item->setTextAlignment(0, Qt::AlignRight | Qt::AlignVCenter);
         item->setTextAlignment(3, Qt::AlignRight | Qt::AlignVCenter);
         item->setText(4, preview(s.text));

@@ -71,6 +71,7 @@ void ContextStackBar::setComposition(const ContextComposition &composition)
     }
     m_total = composition.totalTokens();
     m_limit = composition.limit;
+    m_estimated = composition.estimated;
     update();
 }
 
@@ -78,18 +79,22 @@ void ContextStackBar::clear()
 {
     m_parts.clear();
     m_total = m_limit = 0;
+    m_estimated = false;
     update();
 }
 
 QString ContextStackBar::legend() const
 {
     QStringList out;
+    const QString about = m_estimated ? QStringLiteral("≈") : QString();
     for (const Part &p : m_parts)
-        out.append(kindLabel(p.kind) + QLatin1Char(' ') + display::tokens(p.tokens));
+        out.append(kindLabel(p.kind) + QLatin1Char(' ') + about + display::tokens(p.tokens));
     if (m_limit > 0)
         out.append(QStringLiteral("free %1 of %2")
                        .arg(display::tokens(qMax<qint64>(0, m_limit - m_total)),
                             display::tokens(m_limit)));
+    else if (!m_parts.isEmpty())
+        out.append(QStringLiteral("window unknown"));
     return out.join(QStringLiteral("  ·  "));
 }
 
@@ -139,11 +144,15 @@ bool ContextStackBar::event(QEvent *e)
                 const Part &part = m_parts.at(i);
                 QToolTip::showText(
                     help->globalPos(),
-                    QStringLiteral("%1: %2 tokens (%3 % of the window)")
-                        .arg(kindLabel(part.kind))
-                        .arg(part.tokens)
-                        .arg(m_limit > 0 ? 100.0 * double(part.tokens) / double(m_limit) : 0.0, 0,
-                             'f', 1),
+                    m_limit > 0 ? QStringLiteral("%1: %2%3 tokens (%4 % of the window)")
+                                      .arg(kindLabel(part.kind))
+                                      .arg(m_estimated ? QStringLiteral("≈") : QString())
+                                      .arg(part.tokens)
+                                      .arg(100.0 * double(part.tokens) / double(m_limit), 0, 'f', 1)
+                                : QStringLiteral("%1: %2%3 tokens (window unknown)")
+                                      .arg(kindLabel(part.kind))
+                                      .arg(m_estimated ? QStringLiteral("≈") : QString())
+                                      .arg(part.tokens),
                     this);
                 return true;
             }

@@ -38,6 +38,7 @@ private:
 
     QList<Part> m_parts;
     qint64 m_limit = 0;
+    bool m_estimated = false; // the tokens are an estimate: shown with "≈"
     qint64 m_total = 0;
 };
 

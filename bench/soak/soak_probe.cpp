@@ -3,8 +3,12 @@
 // second, one JSON line on stdout with what a user would see:
 //   gap_ms        longest interval between two ticks of a 20 ms GUI-thread timer in that
 //                 second (an event-loop stall shows as a long interval)
-//   rss_kib       VmRSS; heap_kib: bytes malloc has handed out (mallinfo2), to tell live
-//                 allocations from memory the allocator keeps
+//   rss_kib       VmRSS (rss_anon_kib / rss_file_kib: its anonymous and file-backed
+//                 parts); heap_kib: bytes malloc has handed out from its main arena
+//                 (mallinfo2, which sees the main arena only); all_heap_kib /
+//                 all_free_kib / arenas: the same over every arena (malloc_info: worker
+//                 threads allocate in arenas of their own), to tell live allocations
+//                 from memory the allocator keeps
 //   *_age_ms      for each view, how long ago it last showed new data (-1: not yet):
 //                 sessions (a row came or changed), events
 //                 (a row came into the live tail), procs_bridge / procs_sim (the newest
@@ -49,6 +53,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstdlib>
 #include <malloc.h>
 #include <memory>
 
@@ -61,16 +66,67 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-qint64 rssKib()
+// A "Name:  123 kB" line of /proc/self/status, in KiB; -1 when missing.
+qint64 statusKib(const char *name)
 {
     QFile f(QStringLiteral("/proc/self/status"));
     if (!f.open(QIODevice::ReadOnly))
         return -1;
+    const QByteArray prefix = QByteArray(name) + ':';
     const QList<QByteArray> lines = f.readAll().split('\n');
     for (const QByteArray &line : lines)
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+        if (line.startsWith(prefix))
+            return line.mid(prefix.size()).trimmed().split(' ').value(0).toLongLong();
     return -1;
+}
+
+qint64 rssKib()
+{
+    return statusKib("VmRSS");
+}
+
+// malloc_info's totals over every arena (mallinfo2 reports the main arena only).
+struct ArenaTotals
+{
+    qint64 inUse = -1; // bytes handed out, mmapped chunks included
+    qint64 free = -1; // bytes free in the arenas (fast bins + the rest)
+    int arenas = 0;
+};
+
+ArenaTotals arenaTotals()
+{
+    char *buffer = nullptr;
+    size_t size = 0;
+    FILE *f = open_memstream(&buffer, &size);
+    if (!f)
+        return {};
+    malloc_info(0, f);
+    std::fclose(f);
+    const QByteArray xml(buffer, qsizetype(size));
+    std::free(buffer);
+    const qsizetype lastHeap = xml.lastIndexOf("</heap>");
+    const QByteArray totals = lastHeap < 0 ? xml : xml.mid(lastHeap);
+    auto sizeOf = [&totals](const QByteArray &prefix) -> qint64 {
+        const qsizetype at = totals.indexOf(prefix);
+        if (at < 0)
+            return -1;
+        const qsizetype s = totals.indexOf("size=\"", at);
+        if (s < 0)
+            return -1;
+        const qsizetype e = totals.indexOf('"', s + 6);
+        return totals.mid(s + 6, e - s - 6).toLongLong();
+    };
+    const qint64 fast = sizeOf("<total type=\"fast\"");
+    const qint64 rest = sizeOf("<total type=\"rest\"");
+    const qint64 mmapped = sizeOf("<total type=\"mmap\"");
+    const qint64 current = sizeOf("<system type=\"current\"");
+    ArenaTotals t;
+    if (fast < 0 || rest < 0 || mmapped < 0 || current < 0)
+        return t;
+    t.free = fast + rest;
+    t.inUse = current - t.free + mmapped;
+    t.arenas = int(xml.count("<heap nr="));
+    return t;
 }
 
 void emitLine(const QJsonObject &o)
@@ -166,11 +222,19 @@ private:
         o[QStringLiteral("gap_ms")] = qMax(m_maxGap, m_sinceTick.elapsed());
         m_maxGap = 0;
         o[QStringLiteral("rss_kib")] = rssKib();
+        // Anonymous memory (heaps, stacks, the event rings) apart from file-backed pages
+        // (code and fonts paged in the first time a path runs: not a growth of data).
+        o[QStringLiteral("rss_anon_kib")] = statusKib("RssAnon");
+        o[QStringLiteral("rss_file_kib")] = statusKib("RssFile");
         const struct mallinfo2 mi = mallinfo2();
         o[QStringLiteral("heap_kib")] = qint64(mi.uordblks / 1024);
         o[QStringLiteral("heap_free_kib")] = qint64(mi.fordblks / 1024);
         o[QStringLiteral("mmap_kib")] = qint64(mi.hblkhd / 1024);
         o[QStringLiteral("arena_kib")] = qint64(mi.arena / 1024);
+        const ArenaTotals all = arenaTotals();
+        o[QStringLiteral("all_heap_kib")] = all.inUse / 1024;
+        o[QStringLiteral("all_free_kib")] = all.free / 1024;
+        o[QStringLiteral("arenas")] = all.arenas;
         if (m_trimEvery > 0 && ++m_reports % m_trimEvery == 0) {
             malloc_trim(0);
             o[QStringLiteral("rss_trimmed_kib")] = rssKib();

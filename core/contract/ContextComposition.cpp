@@ -52,19 +52,16 @@ bool readCount(const QJsonValue &j, const QString &where, qint64 *out, QStringLi
 
 QStringList ContextComposition::fieldNames()
 {
-    return {QStringLiteral("limit"),
-            QStringLiteral("model"),
-            QStringLiteral("updated_at"),
-            QStringLiteral("segments"),
-            QStringLiteral("segments[].kind"),
-            QStringLiteral("segments[].role"),
-            QStringLiteral("segments[].tokens"),
+    return {QStringLiteral("limit"),           QStringLiteral("estimated"),
+            QStringLiteral("model"),           QStringLiteral("updated_at"),
+            QStringLiteral("segments"),        QStringLiteral("segments[].kind"),
+            QStringLiteral("segments[].role"), QStringLiteral("segments[].tokens"),
             QStringLiteral("segments[].text")};
 }
 
 QStringList ContextComposition::requiredFieldNames()
 {
-    return {QStringLiteral("limit"), QStringLiteral("segments"), QStringLiteral("segments[].kind"),
+    return {QStringLiteral("segments"), QStringLiteral("segments[].kind"),
             QStringLiteral("segments[].tokens")};
 }
 
@@ -117,10 +114,17 @@ Parsed<ContextComposition> ContextComposition::parse(const QByteArray &json,
         return done();
     }
     const QJsonObject j = doc.object();
-    if (!j.contains(QLatin1String("limit")))
-        errors.append(QStringLiteral("field limit is missing"));
-    else
+    // No limit: the window is not known (a receiver that was not told it); shown as such.
+    if (j.contains(QLatin1String("limit")))
         readCount(j.value(QLatin1String("limit")), QStringLiteral("limit"), &v.limit, &errors);
+    if (j.contains(QLatin1String("estimated"))) {
+        const QJsonValue e = j.value(QLatin1String("estimated"));
+        if (e.isBool())
+            v.estimated = e.toBool();
+        else
+            errors.append(QStringLiteral("field estimated is not a boolean (") + typeName(e)
+                          + QLatin1Char(')'));
+    }
     if (j.contains(QLatin1String("model"))) {
         const QJsonValue m = j.value(QLatin1String("model"));
         if (m.isString())
@@ -199,7 +203,11 @@ nlohmann::json ContextComposition::toJson() const
             o["role"] = s.role.toStdString();
         segs.push_back(std::move(o));
     }
-    nlohmann::json j = {{"limit", limit}, {"segments", std::move(segs)}};
+    nlohmann::json j = {{"segments", std::move(segs)}};
+    if (limit > 0)
+        j["limit"] = limit;
+    if (estimated)
+        j["estimated"] = true;
     if (!model.isEmpty())
         j["model"] = model.toStdString();
     if (updatedAt > 0)

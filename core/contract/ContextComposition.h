@@ -1,6 +1,7 @@
 #pragma once
 // What fills a session's context window: the JSON string `N session:{id}:ctx`
-// {"limit":…, "model":…, "updated_at":…, "segments":[{"kind","role","tokens","text"}]}.
+// {"limit":…, "model":…, "updated_at":…, "estimated":…,
+//  "segments":[{"kind","role","tokens","text"}]}.
 #include "core/contract/Enums.h"
 #include "core/contract/Parsed.h"
 
@@ -26,7 +27,10 @@ struct ContextComposition
     static constexpr const char *kKind = "context";
 
     QString sessionId; // from the key
-    qint64 limit = 0;
+    qint64 limit = 0; // optional: 0 = the window is not known
+    // The segments' tokens are an estimate (the receiver split the call's input tokens
+    // over its messages by text size): shown with "≈".
+    bool estimated = false;
     QString model; // optional
     qint64 updatedAt = 0; // optional, Unix ms
     QList<ContextSegment> segments;

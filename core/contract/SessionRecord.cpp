@@ -30,8 +30,8 @@ QByteArrayList SessionRecord::requiredFieldNames()
 {
     return {QByteArrayLiteral("agent"),      QByteArrayLiteral("started_at"),
             QByteArrayLiteral("updated_at"), QByteArrayLiteral("turns"),
-            QByteArrayLiteral("ctx_tokens"), QByteArrayLiteral("ctx_limit"),
-            QByteArrayLiteral("model"),      QByteArrayLiteral("state")};
+            QByteArrayLiteral("ctx_tokens"), QByteArrayLiteral("model"),
+            QByteArrayLiteral("state")};
 }
 
 Parsed<SessionRecord> SessionRecord::parse(const RecordFields &f, const QString &recordId)
@@ -49,7 +49,7 @@ Parsed<SessionRecord> SessionRecord::parse(const RecordFields &f, const QString 
     v.ctxTokens
         = r.integer("ctx_tokens", FieldReader::Required, 0, std::numeric_limits<qint64>::max(), 0);
     v.ctxLimit
-        = r.integer("ctx_limit", FieldReader::Required, 1, std::numeric_limits<qint64>::max(), 0);
+        = r.integer("ctx_limit", FieldReader::Optional, 1, std::numeric_limits<qint64>::max(), 0);
     v.summaries
         = r.integer("summaries", FieldReader::Optional, 0, std::numeric_limits<qint64>::max(), 0);
     v.model = r.text("model", FieldReader::Required, caps::kScalar);
@@ -69,7 +69,8 @@ RecordFields SessionRecord::toFields(FieldWriter::Target target) const
     w.time("updated_at", this->updatedAt);
     w.integer("turns", this->turns);
     w.integer("ctx_tokens", this->ctxTokens);
-    w.integer("ctx_limit", this->ctxLimit);
+    if (this->ctxLimit > 0)
+        w.integer("ctx_limit", this->ctxLimit);
     w.integer("summaries", this->summaries);
     w.text("model", this->model);
     w.optInteger("prompt_version", this->promptVersion);

@@ -27,7 +27,7 @@ struct SessionRecord
     qint64 updatedAt = 0;
     qint64 turns = 0;
     qint64 ctxTokens = 0;
-    qint64 ctxLimit = 0;
+    qint64 ctxLimit = 0; // optional: 0 = the window is not known (no fill, no alert)
     qint64 summaries = 0;
     QString model;
     std::optional<qint64> promptVersion;

@@ -381,36 +381,109 @@ void ControlChannel::finish(int id, const QString &state, const QString &message
     auditOutcome(p);
 }
 
+struct ControlChannel::PendingOutcome
+{
+    int actionId = 0;
+    qint64 ref = 0;
+    std::string outcome, state, cmdId, detail, client;
+    QString baseMessage; // the message shown before any note about the audit
+    int attempts = 0;
+    int delayMs = 0;
+    QElapsedTimer since;
+};
+
 void ControlChannel::auditOutcome(const ControlProgress &p)
 {
     if (!p.auditId)
         return;
-    const std::string outcome = p.succeeded     ? "succeeded"
+    auto o = std::make_shared<PendingOutcome>();
+    o->outcome = p.succeeded                    ? "succeeded"
         : p.state == QStringLiteral("rejected") ? "refused"
                                                 : "failed";
     nlohmann::json detail
         = {{"cmd_id", s(p.cmdId)}, {"state", s(p.state)}, {"message", s(p.message.left(16384))}};
     if (p.late)
         detail["late"] = true;
-    const std::string client = s(m_options.clientHost), detailText = detail.dump();
-    const qint64 ref = *p.auditId;
-    const int id = p.actionId;
+    o->actionId = p.actionId;
+    o->ref = *p.auditId;
+    o->state = s(p.state);
+    o->cmdId = s(p.cmdId);
+    o->detail = detail.dump();
+    o->client = s(m_options.clientHost);
+    o->baseMessage = p.message;
+    o->delayMs = qMax(1, m_options.auditRetryMs);
+    o->since.start();
+    writeOutcome(std::move(o));
+}
+
+namespace {
+
+// Worth another try: the server or the connection, not the statement. (A permission or a
+// constraint refused now is refused the next time too.)
+bool transient(const PgStatus &st)
+{
+    if (st.code == PgStatus::ConnectionFailed || st.code == PgStatus::TimedOut)
+        return true;
+    // 08: connection exception; 57P01-57P03: admin/crash shutdown, cannot connect now;
+    // 40001/40P01: serialization failure, deadlock; 53: insufficient resources.
+    const QString &c = st.sqlState;
+    return c.startsWith(QStringLiteral("08")) || c.startsWith(QStringLiteral("57P"))
+        || c == QStringLiteral("40001") || c == QStringLiteral("40P01")
+        || c.startsWith(QStringLiteral("53"));
+}
+
+} // namespace
+
+void ControlChannel::writeOutcome(std::shared_ptr<PendingOutcome> o)
+{
+    ++o->attempts;
     m_pool->submit(
         PgJobSpec {PgTarget::Primary, false, 5000, QStringLiteral("audit outcome")}, this,
-        [=](pqxx::transaction_base &tx) {
+        [o](pqxx::transaction_base &tx) {
+            // An earlier attempt may have committed and lost only its reply: its row is
+            // the outcome (same request, verdict and state), not a reason for a second.
+            if (o->attempts > 1) {
+                const pqxx::result seen = tx.exec_params(
+                    "SELECT id FROM agentops.operator_actions WHERE ref_id = $1 AND outcome = $2 "
+                    "AND detail->>'cmd_id' = $3 AND detail->>'state' = $4 LIMIT 1",
+                    o->ref, o->outcome, o->cmdId, o->state);
+                if (!seen.empty())
+                    return seen[0][0].as<qint64>();
+            }
             return tx
-                .exec_params1("SELECT agentops.record_action_outcome($1, $2, $3::jsonb, $4)", ref,
-                              outcome, detailText, client)[0]
+                .exec_params1("SELECT agentops.record_action_outcome($1, $2, $3::jsonb, $4)",
+                              o->ref, o->outcome, o->detail, o->client)[0]
                 .as<qint64>();
         },
-        [this, id](const PgResult<qint64> &r) {
-            if (r.ok())
+        [this, o](const PgResult<qint64> &r) {
+            auto it = m_actions.find(o->actionId);
+            // Notes go on the action only while it still shows this verdict (a late
+            // final state has its own outcome row and message).
+            const bool shown = it != m_actions.end() && s(it->state) == o->state;
+            auto note = [&](const QString &text) {
+                if (!shown)
+                    return;
+                it->message = o->baseMessage + text;
+                it->updatedAtMs = m_clock->localMs();
+                Q_EMIT progress(*it);
+            };
+            if (r.ok()) {
+                if (o->attempts > 1)
+                    note(QStringLiteral(" (outcome audited after %1 attempts)").arg(o->attempts));
                 return;
-            ControlProgress &p = m_actions[id];
-            p.message
-                += QStringLiteral(" (the outcome could not be audited: %1)").arg(r.status.message);
-            p.updatedAtMs = m_clock->localMs();
-            Q_EMIT progress(p);
+            }
+            const bool again = transient(r.status)
+                && o->since.elapsed() + o->delayMs <= m_options.auditRetryForMs;
+            if (!again) {
+                note(QStringLiteral(" (the outcome could not be audited: %1)")
+                         .arg(r.status.message));
+                return;
+            }
+            note(QStringLiteral(" (the outcome is not audited yet: %1; trying again in %2 s)")
+                     .arg(r.status.message)
+                     .arg(qMax(1, o->delayMs / 1000)));
+            QTimer::singleShot(o->delayMs, this, [this, o] { writeOutcome(o); });
+            o->delayMs = qMin(o->delayMs * 2, qMax(o->delayMs, m_options.auditRetryMaxMs));
         });
 }
 

@@ -20,6 +20,7 @@
 #include <QTimer>
 
 #include <functional>
+#include <memory>
 
 namespace switchboard {
 
@@ -48,6 +49,13 @@ public:
         // The Redis server's clock, shared with the processes view; when null the
         // channel measures its own through client.
         ServerClock *clock = nullptr;
+        // An outcome row that cannot be written (Postgres restarting, failing over, a
+        // statement timeout) is written again after this, doubling up to
+        // auditRetryMaxMs, for auditRetryForMs in all; each attempt first looks for the
+        // row an earlier attempt may have committed before its reply was lost.
+        int auditRetryMs = 1000;
+        int auditRetryMaxMs = 15000;
+        int auditRetryForMs = 600000;
     };
 
     ControlChannel(RedisClient *client, const RedisConnectionOptions &readerOptions, PgPool *pool,
@@ -74,7 +82,9 @@ private:
     void onTimeout(int id);
     void finish(int id, const QString &state, const QString &message, bool succeeded,
                 bool provisional = false);
+    struct PendingOutcome; // one outcome row being written (and retried)
     void auditOutcome(const ControlProgress &p);
+    void writeOutcome(std::shared_ptr<PendingOutcome> o);
     void update(ControlProgress &p, ControlProgress::Phase phase, const QString &state,
                 const QString &message = QString());
     void ensureFollowing(std::function<void()> then);

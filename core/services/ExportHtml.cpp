@@ -1,10 +1,13 @@
 #include "core/services/ExportHtml.h"
 
+#include "core/contract/PromptMessages.h"
+
 #include <QCryptographicHash>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -132,8 +135,22 @@ void payload(std::string &out, const char *title, const json &v)
     out += "<h4>";
     out += title;
     out += "</h4><pre>";
-    const std::string s = v.is_string() ? v.get<std::string>()
-                                        : v.dump(2, ' ', false, json::error_handler_t::replace);
+    // An assembled prompt (the contract's [{role, kind, text}], as text or JSON) is shown
+    // as its segments, as in the traces view; anything else as it is.
+    std::optional<QList<PromptMessage>> messages;
+    if (v.is_array()) {
+        messages = parsePromptMessages(v);
+    } else if (v.is_string()) {
+        const std::string &text = v.get_ref<const std::string &>();
+        if (!text.empty() && text.front() == '[') {
+            const json parsed = json::parse(text, nullptr, false);
+            if (!parsed.is_discarded())
+                messages = parsePromptMessages(parsed);
+        }
+    }
+    const std::string s = messages ? promptSegmentsText(*messages).toStdString()
+        : v.is_string()            ? v.get<std::string>()
+                                   : v.dump(2, ' ', false, json::error_handler_t::replace);
     // Mark the segments of an assembled prompt (<|role:kind|> lines) so they stand out.
     std::size_t at = 0;
     while (at < s.size()) {

@@ -51,6 +51,7 @@ struct IndexDeltaPoller::Pass
     int chunksSent = 0; // HGETALL/PTTL pipelines sent (one per event-loop pass when sliced)
     qsizetype nextReply = 0; // HGETALL replies come in `fallback` order
     qint64 settleAtMs = 0;
+    qint64 clockAtStartMs = 0; // Options::nowMs when the pass began: the cursor's ceiling
     QVector<QByteArray> reads; // members whose fields this poll reads
     QHash<QByteArray, int> readIndex; // member -> index in reads (aligns SORT_RO replies)
     QVector<QList<QByteArray>> bulk; // per read: name, value ... from SORT_RO
@@ -244,6 +245,7 @@ void IndexDeltaPoller::beginPoll()
     m_pass = new Pass;
     m_passContext = new QObject(this);
     m_pass->delta.polledAtMs = QDateTime::currentMSecsSinceEpoch();
+    m_pass->clockAtStartMs = m_options.nowMs ? m_options.nowMs() : m_pass->delta.polledAtMs;
     m_pass->delta.full = m_full;
     if (m_full || !m_haveMaxScore) {
         m_pass->bound = QByteArrayLiteral("-inf");
@@ -671,6 +673,13 @@ void IndexDeltaPoller::finishPoll()
             m_haveMaxScore = true;
         }
     }
+    // Scores from the future (a writer's clock ahead) would move the cursor past every
+    // honest writer's next update: the next poll reads from the clock at this pass's
+    // start at most. Everything written after that has a higher score (or is within the
+    // lookback when its writer is behind); a future score stays above the cursor and is
+    // de-duplicated by member + score.
+    if (m_haveMaxScore && m_maxScore > p.clockAtStartMs)
+        m_maxScore = p.clockAtStartMs;
     settleReads();
 }
 

@@ -75,6 +75,12 @@ public:
         // the highest seen. Reading this far below it (de-duplicated by member+score)
         // still finds it; the ZSCAN pass finds anything older.
         int lookbackMs = 0;
+        // The clock scores are judged against (ms since the epoch; ServerClock::nowMs for
+        // the Redis server's). A writer whose clock is ahead writes scores in the future:
+        // the cursor never goes past this clock as read when the poll started, so one fast
+        // writer cannot hide everyone else's updates until the clock catches up with it
+        // (its own unchanged score is de-duplicated, not re-read). Null: the local clock.
+        std::function<qint64()> nowMs;
         int maxPagesPerPoll = 100; // ZRANGE pages per poll; the rest continues next poll
         // > 0: at most this many re-reads per poll that are due only because their fields
         // are older than fieldsRefreshMs (new, dirty, vanished and priority members are

@@ -2,6 +2,7 @@
 
 #include "core/redis/RedisClient.h"
 #include "core/redis/RedisUri.h"
+#include "core/redis/ServerClock.h"
 
 namespace switchboard {
 
@@ -49,6 +50,7 @@ RedisBackend::optionsFor(const ConnectionProfile &profile, const QString &passwo
 RedisBackend::RedisBackend(const RedisConnectionOptions &options, QObject *parent)
     : QObject(parent)
     , m_client(new RedisClient(options, this))
+    , m_clock(new ServerClock(m_client, this))
 {
     m_status.backend = QStringLiteral("Redis");
     m_status.summary = QStringLiteral("not connected");
@@ -63,6 +65,7 @@ RedisBackend::~RedisBackend() = default;
 void RedisBackend::start()
 {
     publish(BackendStatus::State::Connecting, QStringLiteral("connecting"), QString());
+    m_clock->start();
     m_client->open();
 }
 

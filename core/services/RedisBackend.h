@@ -15,6 +15,7 @@
 namespace switchboard {
 
 class RedisClient;
+class ServerClock;
 
 class RedisBackend : public QObject
 {
@@ -30,6 +31,9 @@ public:
 
     void start();
     RedisClient *client() const { return m_client; }
+    // The Redis server's clock (TIME, measured on every connect and every 30 s): the one
+    // clock every view judges ages, cursors and command times against.
+    ServerClock *clock() const { return m_clock; }
     const BackendStatus &status() const { return m_status; }
     QString serverVersion() const { return m_serverVersion; }
 
@@ -42,6 +46,7 @@ private:
     void publish(BackendStatus::State state, const QString &summary, const QString &detail);
 
     RedisClient *m_client;
+    ServerClock *m_clock;
     BackendStatus m_status;
     QString m_serverVersion;
     double m_roundTripMs = -1;

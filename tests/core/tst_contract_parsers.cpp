@@ -243,6 +243,7 @@ private slots:
     void contextCompositionBad_data();
     void contextCompositionBad();
     void fillRatioIsGuarded();
+    void windowUnknownAndEstimated();
     void timestamps();
     void recordFields();
     void keys();
@@ -522,8 +523,9 @@ void TstContractParsers::contextCompositionBad_data()
         << QStringLiteral("context s: value is not valid JSON: unterminated string at byte 21");
     QTest::newRow("not an object")
         << QByteArray("[1,2]") << QStringLiteral("context s: value is a JSON array, not an object");
-    QTest::newRow("no limit") << QByteArray("{\"segments\": []}")
-                              << QStringLiteral("context s: field limit is missing");
+    QTest::newRow("estimated not a boolean")
+        << QByteArray("{\"estimated\": \"yes\", \"segments\": []}")
+        << QStringLiteral("context s: field estimated is not a boolean (string)");
     QTest::newRow("limit as string")
         << QByteArray("{\"limit\": \"lots\", \"segments\": []}")
         << QStringLiteral("context s: field limit is not a non-negative integer (string)");
@@ -572,6 +574,34 @@ void TstContractParsers::fillRatioIsGuarded()
     const auto p = SessionRecord::parse(with(allTypes().at(3).sample, "ctx_limit", "0"),
                                         QStringLiteral("abc"));
     QVERIFY(!p.isOk());
+}
+
+void TstContractParsers::windowUnknownAndEstimated()
+{
+    // What the OpenTelemetry receiver writes for a model whose window nobody told it: no
+    // ctx_limit in the session hash, no limit in the composition, and segments estimated
+    // from the input messages. A session like that is a session (fill unknown), not a
+    // bad record.
+    QVERIFY(allTypes().at(3).sample.contains(QByteArray("ctx_limit")));
+    const RecordFields f = without(allTypes().at(3).sample, QByteArray("ctx_limit"));
+    const auto session = SessionRecord::parse(f, QStringLiteral("s-otel"));
+    QVERIFY2(session.isOk(), qPrintable(session.message()));
+    QCOMPARE(session.value().ctxLimit, 0);
+    QCOMPARE(session.value().fillRatio(), 0.0);
+    QVERIFY(!session.value().toFields().contains(QByteArray("ctx_limit")));
+
+    const QByteArray json = "{\"model\": \"llama-local\", \"updated_at\": 1795735767123, "
+                            "\"estimated\": true, \"segments\": [{\"kind\": \"system\", "
+                            "\"role\": \"system\", \"tokens\": 12, \"text\": \"Be brief.\"}]}";
+    const auto ctx = ContextComposition::parse(json, QStringLiteral("s-otel"));
+    QVERIFY2(ctx.isOk(), qPrintable(ctx.message()));
+    QCOMPARE(ctx.value().limit, 0);
+    QVERIFY(ctx.value().estimated);
+    QCOMPARE(ctx.value().totalTokens(), 12);
+    const auto again = ContextComposition::parse(ctx.value().toBytes(), QStringLiteral("s-otel"));
+    QVERIFY2(again.isOk(), qPrintable(again.message()));
+    QVERIFY(again.value().estimated);
+    QVERIFY(!ctx.value().toBytes().contains("\"limit\""));
 }
 
 void TstContractParsers::timestamps()

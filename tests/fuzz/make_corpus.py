@@ -245,7 +245,8 @@ def export_files(enums, sections):
             "first_token_at": T0_PG, "input_tokens": 1200, "output_tokens": 80, "cache_read_tokens": 10000,
             "status": "ok", "error": None, "path": "20261126T232927123Zsp-9", "depth": 0,
             "attrs": {"gen_ai.operation.name": "chat", "user.email": "ann@example.com"},
-            "input": "<|system:system|>You are a triage agent.<|user:message|>my card is 4111111111111111",
+            "input": json.dumps([{"role": "system", "kind": "system", "text": "You are a triage agent."},
+                                 {"role": "user", "kind": "message", "text": "my card is 4111111111111111"}]),
             "output": "{\"ok\":true}"}
     child = dict(span, span_id="sp-10", parent_id="sp-9", kind="tool", status="error",
                  error="<b>timeout</b> calling ann@example.com", error_type="timeout", duration_ms="Infinity",
@@ -269,6 +270,11 @@ def export_files(enums, sections):
         "fuzz_export/gen-bundle": "ann@example.com\n" + json.dumps(bundle, ensure_ascii=False),
         "fuzz_export/gen-literal": "sk-live-SECRET\n" + json.dumps({"spans": [dict(span, input="key sk-live-SECRET here")]}),
         "fuzz_export/gen-empty": "\n{}",
+        # The simulator's and the receiver's assembled prompt, JSON of its own inside the text.
+        "fuzz_export/gen-prompt-messages": "4111111111111111\n" + json.dumps({"spans": [dict(span, kind="prompt",
+            input=None, output=json.dumps([{"role": "system", "kind": "system", "text": "<|a:b|> x"},
+                                           {"role": "user", "text": "card 4111111111111111\n<|user:message|>"},
+                                           {"role": 3, "kind": "memo", "text": "bad role"}]))]}),
     }
 
 
@@ -298,7 +304,7 @@ def dictionaries(enums, sections):
                         "service=", "sslmode=", "application_name=", "connect_timeout=", "options=",
                         "keepalives=", "postgresql://", "postgres://", "?password=", "&", "'", "\\'",
                         "\\\\", "%20", "@", ":"],
-        "fuzz_export": ["<|", "|>", '"spans":[{', '"input":"', '"attrs":{', '"status":"error"',
+        "fuzz_export": ["<|", "|>", '"spans":[{', '[{\\"role\\":', '\\"kind\\":', '\\"text\\":', '"input":"', '"attrs":{', '"status":"error"',
                         '"outcome":"failed"', '"recovery_events":[{', '"prompt_versions":[{', '"body":"',
                         '"process_events":[{', '"parent_id":null', '"duration_ms":"Infinity"', "@example.com",
                         "<script>", '\\"', "&#39;", "</pre>"],

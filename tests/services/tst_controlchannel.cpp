@@ -369,6 +369,37 @@ private Q_SLOTS:
                  QByteArray("unknown"));
     }
 
+    void outcomeIsAuditedAfterPostgresComesBack()
+    {
+        // The soak's lost row: PM2 ran the reload, the bridge said so, and Postgres was
+        // restarting when the console wrote the outcome. The console says the outcome is
+        // not audited yet, writes it once Postgres is back, and writes it once.
+        const QString host = QStringLiteral("restart-host");
+        ControlChannel::Options co = channelOptions(20000);
+        co.auditRetryMs = 200;
+        co.auditRetryMaxMs = 800;
+        Console c(options(QStringLiteral("op")), m_pool.get(), co);
+        c.request(host);
+        QVERIFY(c.waitForState(QStringLiteral("sent")));
+        const QString cmdId = c.steps.last().cmdId;
+        m_pg.stop();
+        bridgeReports(cmdId, host, QStringLiteral("succeeded"), QStringLiteral("reloaded"));
+        const bool noted = c.waitFor([](const ControlProgress &p) {
+            return p.state == QStringLiteral("succeeded")
+                && p.message.contains(QStringLiteral("not audited yet"));
+        });
+        QVERIFY2(m_pg.restart(), qPrintable(m_pg.error()));
+        QVERIFY2(noted, qPrintable(c.steps.isEmpty() ? QString() : c.steps.last().message));
+        QTRY_COMPARE_WITH_TIMEOUT(outcomes(host), QByteArray("requested\nsucceeded"), 20000);
+        QVERIFY(c.waitFor([](const ControlProgress &p) {
+            return p.message.contains(QStringLiteral("outcome audited after"));
+        }));
+        QVERIFY2(c.steps.last().message.startsWith(QStringLiteral("reloaded")),
+                 qPrintable(c.steps.last().message));
+        QTest::qWait(1500); // no second row from a retry still on its way
+        QCOMPARE(outcomes(host), QByteArray("requested\nsucceeded"));
+    }
+
 private:
     RedisConnectionOptions options(const QString &user) const
     {

@@ -233,6 +233,43 @@ private Q_SLOTS:
         QCOMPARE(d->commands, 1); // the ZRANGE alone
     }
 
+    void aWriterAheadOfTheClockDoesNotHideTheOthers()
+    {
+        // A writer whose clock is 60 s ahead stamps its score in the future. The cursor
+        // stops at the clock (Options::nowMs, the server's in the console), so an honest
+        // writer's next update is still read; the future score is not re-read each poll.
+        // (Before: the cursor jumped to the future score and every other update stayed
+        // unseen until the clock caught up with it: the soak's stalled sessions view.)
+        qint64 clock = 100000;
+        auto o = options();
+        o.nowMs = [&clock] {
+            return clock;
+        };
+        write(1, 99000);
+        RedisClient client(optionsFor(*m_server));
+        client.open();
+        IndexDeltaPoller poller(&client, o);
+        auto d = pollOnce(poller);
+        QVERIFY(d);
+        QCOMPARE(members(d->upserts), (QSet<QByteArray> {member(1)}));
+
+        write(2, clock + 60000);
+        d = pollOnce(poller);
+        QVERIFY(d);
+        QCOMPARE(members(d->upserts), (QSet<QByteArray> {member(2)}));
+
+        clock += 1000;
+        write(1, clock - 100); // the honest writer, 100 ms ago
+        d = pollOnce(poller);
+        QVERIFY(d);
+        QCOMPARE(members(d->upserts), (QSet<QByteArray> {member(1)}));
+        QCOMPARE(d->upserts.first().score, clock - 100);
+
+        d = pollOnce(poller);
+        QVERIFY(d && d->isEmpty()); // the future score is seen, not read again
+        QCOMPARE(d->commands, 1);
+    }
+
     void zremIsRemoved()
     {
         for (int i = 0; i < 30; ++i)

@@ -355,6 +355,38 @@ private Q_SLOTS:
                  QStringLiteral("20 %"));
     }
 
+    void unknownWindowIsASessionWithoutFill()
+    {
+        // The OpenTelemetry receiver leaves ctx_limit out when nobody told it the model's
+        // window: the session is a normal row that says so, never bad data, never an
+        // alert however many tokens, and sorts below every known fill.
+        SessionTableModel model(SessionSettings {});
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        SessionChange unknown = sessionChange(QStringLiteral("otel"), 990000, kNow);
+        const int at = int(unknown.fields.indexOf(QByteArrayLiteral("ctx_limit")));
+        QVERIFY(at >= 0);
+        unknown.fields.remove(at, 2);
+        model.apply({unknown, sessionChange(QStringLiteral("known"), 10000, kNow)}, {}, kNow);
+        QCOMPARE(model.badCount(), 0);
+        QCOMPARE(model.alertCount(), 0);
+        const int row = model.rowOf("otel");
+        QCOMPARE(model.data(model.index(row, SessionTableModel::Fill)).toString(),
+                 QStringLiteral("window unknown"));
+        QCOMPARE(model.data(model.index(row, SessionTableModel::Fill), SessionTableModel::FillRole)
+                     .toDouble(),
+                 -1.0);
+        const QString tip
+            = model.data(model.index(row, SessionTableModel::Fill), Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("990000 tokens"))
+                     && tip.contains(QStringLiteral("not known")),
+                 qPrintable(tip));
+        QCOMPARE(model.data(model.index(row, SessionTableModel::State)).toString(),
+                 QStringLiteral("active"));
+        QVERIFY(model.sortKey(row, SessionTableModel::Fill)
+                < model.sortKey(model.rowOf("known"), SessionTableModel::Fill));
+    }
+
     void alertCrossings()
     {
         QCOMPARE(SessionSettings {}.alertAt, 0.70); // the design's alert level

@@ -1,5 +1,6 @@
 #include "widgets/traces/PayloadView.h"
 
+#include "core/contract/PromptMessages.h"
 #include "widgets/UntrustedLabel.h"
 #include "widgets/traces/JsonTreeWidget.h"
 #include "widgets/traces/PromptHighlighter.h"
@@ -27,7 +28,7 @@ QString sizeText(qint64 chars)
 }
 } // namespace
 
-PayloadView::PayloadView(bool highlightPrompt, QWidget *parent)
+PayloadView::PayloadView(QWidget *parent)
     : QWidget(parent)
     , m_status(new QLabel(this))
     , m_showAll(new QPushButton(tr("Show all"), this))
@@ -43,8 +44,9 @@ PayloadView::PayloadView(bool highlightPrompt, QWidget *parent)
     QFont mono(QStringLiteral("monospace"));
     mono.setStyleHint(QFont::Monospace);
     m_text->setFont(mono);
-    if (highlightPrompt)
-        new PromptHighlighter(m_text->document());
+    // Colours the segments of an assembled prompt (shown as marker lines, see setPayload);
+    // any other text has no marker line and stays plain.
+    new PromptHighlighter(m_text->document());
     m_asTree->setCheckable(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_stack->addWidget(m_text);
@@ -117,6 +119,14 @@ void PayloadView::setPayload(const PayloadText &payload)
         m_tree->setJson(*payload.json);
         m_asTree->show();
         m_note = tr("JSON");
+        // An assembled prompt (the contract's [{role, kind, text}]) reads as its segments;
+        // the JSON tree still shows the value as stored.
+        if (const auto messages = parsePromptMessages(*payload.json)) {
+            m_text->setPlainText(promptSegmentsText(*messages));
+            m_note = messages->size() == 1
+                ? tr("1 message, shown as a segment")
+                : tr("%1 messages, shown as segments").arg(messages->size());
+        }
     } else if (!payload.jsonError.isEmpty()) {
         m_note = QStringLiteral("⚠ ") + payload.jsonError;
     }

@@ -25,7 +25,7 @@ class PayloadView : public QWidget
 public:
     static constexpr int kPartChars = PayloadLoader::kHeadChars; // shown at once
 
-    explicit PayloadView(bool highlightPrompt, QWidget *parent = nullptr);
+    explicit PayloadView(QWidget *parent = nullptr);
     void clear(const QString &message);
     void setPayload(const PayloadText &payload);
     // A part from "show all"; offset in characters.

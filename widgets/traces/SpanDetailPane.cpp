@@ -1,5 +1,6 @@
 #include "widgets/traces/SpanDetailPane.h"
 
+#include "core/contract/PromptMessages.h"
 #include "models/TraceTreeModel.h"
 #include "models/UntrustedText.h"
 #include "widgets/traces/PayloadView.h"
@@ -27,9 +28,9 @@ SpanDetailPane::SpanDetailPane(QWidget *parent)
     , m_header(new QLabel(this))
     , m_tabs(new QTabWidget(this))
     , m_overview(new QTextBrowser(this))
-    , m_prompt(new PayloadView(true, this))
-    , m_input(new PayloadView(false, this))
-    , m_output(new PayloadView(false, this))
+    , m_prompt(new PayloadView(this))
+    , m_input(new PayloadView(this))
+    , m_output(new PayloadView(this))
 {
     // Rich text built here; every value agents wrote goes through untrusted::html().
     m_header->setTextFormat(Qt::RichText);
@@ -119,6 +120,11 @@ void SpanDetailPane::setPayload(const SpanPayload &p)
     } else if (!p.promptSpanId.isEmpty()) {
         m_promptSpanId = p.promptSpanId;
         m_prompt->setPayload(p.prompt);
+    } else if (n.kind == SpanKind::Llm && p.input.json && parsePromptMessages(*p.input.json)) {
+        // A model call that carries its prompt itself (the OpenTelemetry receiver's
+        // gen_ai.input.messages): the same text as the Input tab.
+        m_promptSpanId = n.spanId;
+        m_prompt->setPayload(p.input);
     } else {
         m_prompt->clear(tr("this span has no assembled prompt (model calls and prompt spans do)"));
     }
