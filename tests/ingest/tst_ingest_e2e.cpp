@@ -269,7 +269,7 @@ private:
     PostgresServer m_pg;
     QTemporaryDir m_dir;
     std::unique_ptr<QProcess> m_receiver;
-    QByteArray m_receiverLog;
+    QByteArray receiverLog() const;
     int m_port = 0;
     std::map<QString, SentSession> m_sessions;
 };
@@ -356,19 +356,27 @@ bool TestIngestE2e::startReceiver(QString *why)
     killWithTestProcess(*m_receiver);
     m_receiver->setProcessEnvironment(env);
     m_receiver->setProcessChannelMode(QProcess::MergedChannels);
+    // To a file: a pipe nobody reads while the test waits for the agent would stop the
+    // receiver at its first 64 KiB of log.
+    m_receiver->setStandardOutputFile(m_dir.filePath(QStringLiteral("receiver.log")));
     m_receiver->start(QStringLiteral("node"),
                       {sourceDir() + QStringLiteral("/ingest/src/main.js")});
     QDeadlineTimer deadline(15000);
     while (!deadline.hasExpired()) {
-        m_receiver->waitForReadyRead(100);
-        m_receiverLog += m_receiver->readAll();
-        if (m_receiverLog.contains(" listening on "))
+        if (receiverLog().contains(" listening on "))
             return true;
         if (m_receiver->state() == QProcess::NotRunning)
             break;
+        QTest::qWait(50);
     }
-    *why = QStringLiteral("the receiver did not start:\n") + QString::fromUtf8(m_receiverLog);
+    *why = QStringLiteral("the receiver did not start:\n") + QString::fromUtf8(receiverLog());
     return false;
+}
+
+QByteArray TestIngestE2e::receiverLog() const
+{
+    QFile f(m_dir.filePath(QStringLiteral("receiver.log")));
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 bool TestIngestE2e::runAgent(QString *why)
@@ -389,11 +397,14 @@ bool TestIngestE2e::runAgent(QString *why)
                  QStringLiteral("2"), QStringLiteral("--turns"), QStringLiteral("6"),
                  QStringLiteral("--speed"), QStringLiteral("100"), QStringLiteral("--seed"),
                  QStringLiteral("7"), QStringLiteral("--record"),
-                 m_dir.filePath(QStringLiteral("sent.jsonl")), QStringLiteral("--quiet")});
+                 m_dir.filePath(QStringLiteral("sent.jsonl"))});
     if (!agent.waitForFinished(30000)) {
         agent.kill();
         agent.waitForFinished(2000);
-        *why = QStringLiteral("the agent did not finish in 30 s");
+        *why = QStringLiteral("the agent did not finish in 30 s:\n%1\n%2\nreceiver:\n%3")
+                   .arg(QString::fromUtf8(agent.readAllStandardOutput()),
+                        QString::fromUtf8(agent.readAllStandardError()),
+                        QString::fromUtf8(receiverLog().right(4000)));
         return false;
     }
     const QByteArray err = agent.readAllStandardError();
