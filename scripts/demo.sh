@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is needed, builds, starts throwaway Redis and
-# PostgreSQL on loopback with the schema applied, starts the fleet simulator, and opens
-# the console on them. Ctrl+C or closing the window stops everything it started.
+# PostgreSQL on loopback with the schema applied, starts the fleet simulator, a PM2 fleet
+# with the bridge, the OpenTelemetry receiver with one demo agent exporting to it, and
+# opens the console on them. Ctrl+C or closing the window stops everything it started.
 #   scripts/demo.sh                       # opens the window
 #   scripts/demo.sh --screenshots DIR     # headless: writes a PNG of each view to DIR
+# The receiver's view of the demo agent (a session fed through OpenTelemetry, opened in Traces):
+#   SB_TRACE=otel scripts/demo.sh --screenshots DIR
 # The processes screenshot with a silent host and a command in progress:
 #   SB_SILENT_HOST=edge-07 SB_DEMO_COMMAND=demo-pm2-host/reasoner SB_SHOT_DELAY_MS=4500 \
 #     scripts/demo.sh --screenshots DIR
@@ -51,6 +54,7 @@ COMMAND_PID=""
 cleanup() {
   if [[ -n "$COMMAND_PID" ]]; then kill "$COMMAND_PID" 2>/dev/null || true; wait "$COMMAND_PID" 2>/dev/null || true; fi
   if [[ -n "$SIM_PID" ]]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+  sb_stop_receiver
   sb_stop_fleet
   sb_stop_servers
 }
@@ -79,6 +83,11 @@ fi
 SIM_PID=$!
 echo "simulator: scenario $SCENARIO (log $SB_RUN_DIR/sim.log)"
 
+# One agent the real way: the OpenTelemetry receiver, and otel-concierge exporting its spans
+# to it with the official SDK (the simulator writes the contract directly for the others).
+sb_start_receiver
+sb_start_otel_agent
+
 # SB_DEMO_COMMAND=host/app: a reload of that app, sent SB_DEMO_COMMAND_AFTER_S seconds
 # (default 3) after the console starts, so a screenshot shows a command in progress.
 if [[ -n "${SB_DEMO_COMMAND:-}" ]]; then
@@ -94,7 +103,12 @@ echo "demo: ready in $(($(date +%s) - DEMO_START)) s (install + build $BUILD_S s
 
 # The console logs in as the operator role (sb_create_logins), as in production.
 ARGS=(--redis "$SB_REDIS_URI" --pg "$SB_OPERATOR_PG_DSN" --operator "${USER:-demo}")
-# SB_TRACE=ID|auto: open that session in the Traces view (auto: newest with recovery events).
+# SB_TRACE=ID|auto|otel: open that session in the Traces view (auto: newest with recovery
+# events; otel: otel-concierge's first with a recovery event, waited for, up to 60 s).
+if [[ "${SB_TRACE:-}" == otel ]]; then
+  SB_TRACE=$(sb_wait_otel_session 60) || { echo "otel-concierge wrote no recovery event in 60 s; see $SB_RUN_DIR/ingest/" >&2; exit 1; }
+  echo "traces:   opening otel-concierge's session $SB_TRACE"
+fi
 if [[ -n "${SB_TRACE:-}" ]]; then ARGS+=(--trace "$SB_TRACE"); fi
 if [[ -n "$SHOTS" ]]; then
   QT_QPA_PLATFORM=offscreen "$BIN/app/switchboard" "${ARGS[@]}" --screenshot "$SHOTS" \

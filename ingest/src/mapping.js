@@ -356,7 +356,9 @@ function mapSpan(sp, resource, settings) {
     service,
     host,
     turnAttr,
-    tokens: (inputTokens || 0) + (cacheRead || 0) + (cacheWrite || 0) + (out || 0),
+    // subtree_tokens counts input + output as the contract's columns do (input_tokens is the
+    // non-cached part), like the simulator and the console's TraceLoader: cache apart.
+    tokens: (inputTokens || 0) + (out || 0),
     isError: status === 'error',
     live,
     recovery: recoveryEvents(sp, endMs),

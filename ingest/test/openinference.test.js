@@ -131,7 +131,8 @@ test('OpenInference + openai client: llm spans, tool call, streaming, error and 
   assert.deepEqual(llm.map((x) => x.slice(3, 7).join('/')).sort(), ['-1/-1/-1/gpt-test-1', '1100/200/30/gpt-test-1', '1200/200/30/gpt-test-1']);
   // (the instrumentation records no usage for a stream: -1 = NULL)
   for (const x of llm) assert.equal(x[10], 't'); // the input messages
-  const subtotal = rows.slice(1).reduce((a, x) => a + Math.max(0, Number(x[3])) + Math.max(0, Number(x[4])) + Math.max(0, Number(x[5])), 0);
+  // subtree_tokens: non-cached input + output (the contract's columns), cache apart.
+  const subtotal = rows.slice(1).reduce((a, x) => a + Math.max(0, Number(x[3])) + Math.max(0, Number(x[5])), 0);
   assert.equal(rows[0][12], String(subtotal));
   const ev = (await stack.pg.psql(`SELECT kind, strategy, outcome, recoverable, span_id, session_id FROM agentops.recovery_events`)).trim().split('\t');
   assert.deepEqual(ev, ['context_overflow', 'summarize', 'in_progress', 't', rootId, session]);

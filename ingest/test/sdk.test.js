@@ -120,8 +120,8 @@ for (const [label, Exporter] of [['protobuf', ProtoExporter], ['json', JsonExpor
       assert.deepEqual([tool[2], tool[3], tool[4]], ['tool', String(turn), '1']);
       assert.ok(chat[5].startsWith(`${root[5]}.`) && tool[5].startsWith(`${root[5]}.`));
       assert.match(root[5], new RegExp(`^\\d{8}T\\d{9}Z${ids[turn].root.spanId}$`));
-      // subtree: chat (1000*(turn+1) non-cached + 500 cache + 40 out) + tool 0
-      assert.equal(root[6], String(1000 * (turn + 1) + 500 + 40));
+      // subtree: chat (1000*(turn+1) non-cached + 40 out; the 500 cached apart) + tool 0
+      assert.equal(root[6], String(1000 * (turn + 1) + 40));
       assert.equal(root[7], turn === 0 ? '1' : '0');
       assert.equal(root[8], '1500');
       assert.equal(chat[11], String(1000 * (turn + 1)));

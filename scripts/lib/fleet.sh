@@ -56,3 +56,95 @@ sb_stop_fleet() {
   fi
   SB_BRIDGE_PID=""; SB_PM2_HOME=""
 }
+
+# The OpenTelemetry receiver (ingest/) and a demo agent that reaches Switchboard only
+# through it (ingest/demo/agent.js: the official SDK exporting OTLP/protobuf). As in
+# production (ingest/README.md): the receiver writes Redis as its own ACL user (docs/
+# contract.md, Roles) and Postgres as a login in agentops_writer, and wants a bearer token.
+# Secrets are made here, kept in 0600 files of the run dir and passed by environment or
+# file, never in argv: the Redis ACL goes to redis-cli on stdin. Needs SB_RUN_DIR,
+# SB_REDIS_PORT, SB_REDIS_URI, SB_PG_PORT, and the migrations applied.
+SB_INGEST_PID=""
+SB_OTEL_AGENT_PID=""
+SB_INGEST_URL=""
+
+sb_start_receiver() {
+  SB_ROOT=${SB_ROOT:-$(pwd)}
+  # npm ci only when the packages are missing (the SDK the demo agent uses is a dev package).
+  if [[ ! -d "$SB_ROOT/ingest/node_modules/@opentelemetry/sdk-trace-node" ]]; then
+    (cd "$SB_ROOT/ingest" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  local dir="$SB_RUN_DIR/ingest" port
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  (
+    umask 077
+    head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$dir/redis.secret"
+    head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$dir/token"
+  )
+  printf 'ACL SETUSER ingest on >%s resetkeys ~agentops:session:* ~agentops:sessions ~agentops:events resetchannels -@all +evalsha +eval +script|load +zremrangebyscore +ping +hello +auth +client|setname +info +select +hset +hget +hincrby +hexists +hdel +zadd +pexpire +exists +set +xadd\n' \
+    "$(cat "$dir/redis.secret")" | redis-cli -p "$SB_REDIS_PORT" >"$dir/acl.out"
+  if [[ "$(cat "$dir/acl.out")" != "OK" ]]; then
+    echo "redis: ACL SETUSER ingest failed: $(cat "$dir/acl.out")" >&2
+    return 1
+  fi
+  # The throwaway server trusts loopback logins (servers.sh): the login has no password.
+  sb_as_postgres "$SB_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$SB_PG_PORT" -U postgres -d agentops \
+    -v ON_ERROR_STOP=1 -c 'CREATE ROLE sb_ingest LOGIN IN ROLE agentops_writer' >/dev/null
+  port=$(sb_free_port)
+  cat >"$dir/ingest.json" <<JSON
+{"listen_host": "127.0.0.1", "port": $port, "redis_uri": "$SB_REDIS_URI", "redis_user": "ingest",
+ "pg_dsn": "host=127.0.0.1 port=$SB_PG_PORT user=sb_ingest dbname=agentops",
+ "token_file": "$dir/token", "model_windows": {}}
+JSON
+  SWITCHBOARD_INGEST_REDIS_PASSWORD="$(cat "$dir/redis.secret")" \
+    node "$SB_ROOT/ingest/src/main.js" --config "$dir/ingest.json" >"$dir/receiver.log" 2>&1 &
+  SB_INGEST_PID=$!
+  for _ in $(seq 1 150); do
+    if grep -q ' listening on ' "$dir/receiver.log" 2>/dev/null; then
+      SB_INGEST_URL="http://127.0.0.1:$port/v1/traces"
+      echo "receiver: $SB_INGEST_URL (OTLP/HTTP, bearer token in $dir/token; Redis user ingest, Postgres login sb_ingest; log $dir/receiver.log)"
+      return 0
+    fi
+    if ! kill -0 "$SB_INGEST_PID" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "the receiver did not start; see $dir/receiver.log:" >&2
+  tail -n 5 "$dir/receiver.log" >&2
+  return 1
+}
+
+# The demo agent otel-concierge, exporting to the receiver (its log: $SB_RUN_DIR/ingest/agent.log).
+sb_start_otel_agent() {
+  node "$SB_ROOT/ingest/demo/agent.js" --endpoint "$SB_INGEST_URL" \
+    --token-file "$SB_RUN_DIR/ingest/token" >"$SB_RUN_DIR/ingest/agent.log" 2>&1 &
+  SB_OTEL_AGENT_PID=$!
+  echo "otel:     agent otel-concierge on host otel-demo-host sends its spans to the receiver, pid $SB_OTEL_AGENT_PID (log $SB_RUN_DIR/ingest/agent.log)"
+}
+
+# The agent first (SIGTERM: its last spans are exported), then the receiver (SIGTERM: it
+# writes what it has accepted and closes).
+sb_stop_receiver() {
+  local pid
+  for pid in "$SB_OTEL_AGENT_PID" "$SB_INGEST_PID"; do
+    [[ -n "$pid" ]] || continue
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  SB_OTEL_AGENT_PID=""; SB_INGEST_PID=""
+}
+
+# Prints the id of otel-concierge's earliest session with a recovery event, waiting up to
+# $1 seconds for one (the first conversation has one in its second turn).
+sb_wait_otel_session() {
+  local sid=""
+  for _ in $(seq 1 $(($1 * 2))); do
+    sid=$(sb_as_postgres "$SB_PG_BIN/psql" -X -At -h 127.0.0.1 -p "$SB_PG_PORT" -U postgres -d agentops \
+      -c "SELECT session_id FROM agentops.recovery_events WHERE agent = 'otel-concierge' ORDER BY at LIMIT 1" 2>/dev/null || true)
+    if [[ -n "$sid" ]]; then echo "$sid"; return 0; fi
+    sleep 0.5
+  done
+  return 1
+}
