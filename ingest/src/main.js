@@ -48,6 +48,14 @@ async function main() {
     await pool.end().catch(() => {});
     process.exit(0);
   };
+  // kill -USR2: one line with what the receiver holds in memory and its counters.
+  process.on('SIGUSR2', () => {
+    const m = pipeline.memory();
+    const u = process.memoryUsage();
+    const c = receiver.counters;
+    log('info', `stats traces=${m.traces} spans=${m.spans} waiting=${m.waiting} waiting_io_bytes=${m.waitingBytes} queued_spans=${receiver.queuedSpans} `
+      + `heap_used=${u.heapUsed} external=${u.external} rss=${u.rss} requests=${c.requests} accepted=${c.accepted} throttled=${c.throttled} unavailable=${c.unavailable}`);
+  });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -96,6 +96,9 @@ class Pipeline {
     this.maxSpans = maxSpans;
     this.traces = new Map(); // traceId -> {nodes: Map, touched}
     this.spanCount = 0;
+    this.waiting = new Set(); // nodes not written yet
+    this.recheckMs = 1000; // a waiting span's parent is looked up in Postgres at most this often
+    this.lastSweep = 0;
     this.redis.defineCommand('sbIngest', { numberOfKeys: 5, lua: LUA });
     this.stats = { spans: 0, orphans: 0, lateChildren: 0, updates: 0 };
   }
@@ -121,6 +124,7 @@ class Pipeline {
       const node = { m, written: false, arrived: now, children: [], liveDone: false };
       t.nodes.set(m.spanId, node);
       this.spanCount++;
+      this.waiting.add(node);
       added.push(node);
     }
     for (const node of added) {
@@ -139,6 +143,7 @@ class Pipeline {
         const t = this.traces.get(node.m.traceId);
         if (t && t.nodes.get(node.m.spanId) === node) {
           t.nodes.delete(node.m.spanId);
+          this.waiting.delete(node);
           this.spanCount--;
           const p = node.m.parentId && t.nodes.get(node.m.parentId);
           if (p) p.children = p.children.filter((c) => c !== node);
@@ -148,24 +153,49 @@ class Pipeline {
     }
   }
 
-  // Waiting spans older than orphanWaitMs are written without their parent; quiet traces
+  // What this receiver holds (SIGUSR2 logs it, the bench reads it): open traces, spans in
+  // them, spans waiting for their parent and the bytes of their rows' input/output.
+  memory() {
+    let waiting = 0;
+    let waitingBytes = 0;
+    for (const n of this.waiting) {
+      waiting++;
+      waitingBytes += (n.m.row.input_bytes || 0) + (n.m.row.output_bytes || 0);
+    }
+    return { traces: this.traces.size, spans: this.spanCount, waiting, waitingBytes };
+  }
+
+  // A waiting span whose parent is not in memory: time to look for the parent in Postgres
+  // (written earlier by this receiver and forgotten, or by another receiver)?
+  lookupDue(n, now) {
+    return !!n.m.parentId && !this.traces.get(n.m.traceId).nodes.has(n.m.parentId) && !(now - n.lookedUp < this.recheckMs);
+  }
+
+  // Waiting spans older than orphanWaitMs are written without their parent; waiting spans
+  // whose parent is not in memory look for it in Postgres again (every recheckMs, also
+  // without new requests: the parent may come through another receiver); quiet traces
   // are forgotten; over maxSpans the oldest traces go first.
   async sweep(now = Date.now()) {
-    const forced = [];
-    for (const t of this.traces.values()) {
-      for (const n of t.nodes.values()) if (!n.written && now - n.arrived >= this.orphanWaitMs) forced.push(n);
+    this.lastSweep = now;
+    const forced = new Set();
+    let recheck = false;
+    for (const n of this.waiting) {
+      if (now - n.arrived >= this.orphanWaitMs) forced.add(n);
+      else if (!recheck && this.lookupDue(n, now)) recheck = true;
     }
     let over = this.spanCount - this.maxSpans;
     if (over > 0) {
       for (const t of this.traces.values()) {
         if (over <= 0) break;
-        for (const n of t.nodes.values()) if (!n.written && !forced.includes(n)) forced.push(n);
+        for (const n of t.nodes.values()) if (!n.written) forced.add(n);
         over -= t.nodes.size;
       }
     }
-    if (forced.length) await this.flush([], now, forced);
+    if (forced.size || recheck) await this.flush([], now, [...forced]);
+    const waitingTraces = new Set();
+    for (const n of this.waiting) waitingTraces.add(n.m.traceId);
     for (const [id, t] of this.traces) {
-      const waiting = [...t.nodes.values()].some((n) => !n.written);
+      const waiting = waitingTraces.has(id);
       if ((!waiting && now - t.touched >= this.quietMs) || (this.spanCount > this.maxSpans && !waiting)) {
         this.traces.delete(id);
         this.spanCount -= t.nodes.size;
@@ -176,14 +206,16 @@ class Pipeline {
   async flush(added, now, forced) {
     // 1. Which spans can be written: roots, children of written or writable spans, children
     //    of spans written earlier and forgotten (looked up in Postgres), forced orphans.
-    const pending = [];
-    for (const t of this.traces.values()) for (const n of t.nodes.values()) if (!n.written) pending.push(n);
+    const pending = [...this.waiting];
     const ready = new Set();
     const orphan = new Set(forced || []);
     const pgParents = new Map();
     const unknownParents = new Set();
     for (const n of pending) {
-      if (n.m.parentId && !this.traces.get(n.m.traceId).nodes.has(n.m.parentId)) unknownParents.add(n.m.parentId);
+      if (this.lookupDue(n, now)) {
+        unknownParents.add(n.m.parentId);
+        n.lookedUp = now;
+      }
     }
     if (unknownParents.size) {
       const r = await this.query(`SELECT span_id, path, depth, session_id, agent, turn FROM agentops.spans WHERE span_id = ANY($1::text[])`, [[...unknownParents]]);
@@ -259,7 +291,9 @@ class Pipeline {
       if (m.kind === 'turn') {
         pipe.sbIngest(...k, 'turn', `t:${m.spanId}`, m.endMs, n.session);
         calls.push([n, 'turn']);
-      } else if (ready.has(n)) {
+      } else if (ready.has(n) && !m.live && (m.turnAttr === null || m.turnAttr === undefined) && !info(n)) {
+        // The session's turn count, for a span with no turn of its own and no parent to
+        // inherit it from (an llm span's call returns it already).
         pipe.sbIngest(...k, 'turns', '', m.endMs, n.session);
         calls.push([n, 'turns']);
       }
@@ -312,29 +346,24 @@ class Pipeline {
         p.sub.end = Math.max(p.sub.end, n.sub.end);
       }
     }
-    // Ancestors already written: deltas for an UPDATE.
-    const deltas = new Map();
-    const addDelta = (id, s) => {
-      const d = deltas.get(id) || { tok: 0, err: 0, end: 0 };
-      d.tok += s.tok;
-      d.err += s.err;
-      d.end = Math.max(d.end, s.end);
-      deltas.set(id, d);
-    };
+    // Ancestors already written: deltas for an UPDATE, counted only for rows this batch
+    // inserts (a span written before, by this receiver or another, adds nothing twice).
+    const contributions = []; // [node, ancestor id]
+    const addDelta = (id, n) => contributions.push([n, id]);
     for (const n of order) {
       if (orphan.has(n)) continue;
       const p = info(n);
       if (!p) continue;
       if (p.fromPg) {
-        for (const id of n.pgAncestors) addDelta(id, n.sub);
+        for (const id of n.pgAncestors) addDelta(id, n);
         this.stats.lateChildren++;
       } else if (p.written) {
         let a = p;
         const t = this.traces.get(n.m.traceId);
         while (a) {
-          addDelta(a.m.spanId, n.sub);
+          addDelta(a.m.spanId, n);
           if (a.pgAncestors) {
-            for (const id of a.pgAncestors) addDelta(id, n.sub);
+            for (const id of a.pgAncestors) addDelta(id, n);
             break;
           }
           a = a.m.parentId && a.m.pathHasParent !== false ? t.nodes.get(a.m.parentId) : null;
@@ -345,6 +374,7 @@ class Pipeline {
 
     // 6. Postgres, one transaction.
     if (order.length || events.length) {
+      const deltas = new Map();
       const rows = order.map((n) => ({
         ...n.m.row,
         session_id: n.session,
@@ -370,6 +400,14 @@ class Pipeline {
              ON CONFLICT (span_id) DO NOTHING RETURNING span_id`, [JSON.stringify(rows)])
           : { rows: [] };
         const inserted = new Set(ins.rows.map((r) => r.span_id));
+        for (const [n, id] of contributions) {
+          if (!inserted.has(n.m.spanId)) continue;
+          const d = deltas.get(id) || { tok: 0, err: 0, end: 0 };
+          d.tok += n.sub.tok;
+          d.err += n.sub.err;
+          d.end = Math.max(d.end, n.sub.end);
+          deltas.set(id, d);
+        }
         if (deltas.size) {
           const ids = [...deltas.keys()].filter((id) => !inserted.has(id));
           if (ids.length) {
@@ -444,6 +482,7 @@ class Pipeline {
     for (const n of live) n.liveDone = true;
     for (const n of order) {
       n.written = true;
+      this.waiting.delete(n);
       n.path = n.newPath;
       n.depth = n.newDepth;
       n.m.pathHasParent = !orphan.has(n) || !n.m.parentId;

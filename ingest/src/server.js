@@ -17,6 +17,8 @@ const { mapSpan, BadRecord } = require('./mapping');
 // whose upload is cut off sees a connection error and retries; a 413 it does not retry),
 // up to DISCARD_CAP; a body larger still has its connection closed.
 const DISCARD_CAP = 1024 * 1024 * 1024;
+// Queued requests written in one batch, up to this many spans.
+const MAX_BATCH_SPANS = 10000;
 
 function readBody(req, capCompressed) {
   return new Promise((resolve, reject) => {
@@ -249,20 +251,31 @@ class Receiver {
     this.busy = true;
     try {
       while (this.queue.length) {
-        const job = this.queue.shift();
+        // The requests waiting are written together (one Redis pipeline, one transaction):
+        // under load, batches grow instead of the queue.
+        const jobs = [this.queue.shift()];
+        let n = jobs[0].mapped.length;
+        while (this.queue.length && n + this.queue[0].mapped.length <= MAX_BATCH_SPANS) {
+          n += this.queue[0].mapped.length;
+          jobs.push(this.queue.shift());
+        }
+        const mapped = jobs.length === 1 ? jobs[0].mapped : jobs.flatMap((j) => j.mapped);
         try {
-          await this.pipeline.process(job.mapped);
-          job.resolve();
+          await this.pipeline.process(mapped);
+          for (const job of jobs) job.resolve();
         } catch (e) {
           this.lastFailure = e.message.slice(0, 200);
           this.failingUntil = Date.now() + 1000;
-          job.reject(e);
+          for (const job of jobs) job.reject(e);
         } finally {
-          this.queuedSpans -= job.mapped.length;
-          this.queuedBytes -= job.bytes;
+          for (const job of jobs) {
+            this.queuedSpans -= job.mapped.length;
+            this.queuedBytes -= job.bytes;
+          }
         }
       }
-      await this.pipeline.sweep().catch((e) => this.log('warn', `sweep: ${e.message}`));
+      const p = this.pipeline;
+      if (Date.now() - p.lastSweep >= 1000 || p.spanCount > p.maxSpans) await p.sweep().catch((e) => this.log('warn', `sweep: ${e.message}`));
     } finally {
       this.busy = false;
     }
