@@ -217,7 +217,9 @@ async function paced(st, o) {
   let poolBytes = 0;
   for (let k = 0; k < L / flush || wl.pending(); k++) {
     if (k === L / flush) wl.stop();
-    const items = wl.take(W + (k + 1) * flush);
+    // Only the turns that start in the pool's window: the cycles overlap (a cycle's tail
+    // with the next one's head), so together they keep the stream's rate.
+    const items = wl.take(W + (k + 1) * flush).filter((x) => x.turnStart >= W);
     const body = items.length ? serialize(items) : null;
     pool.push(body ? { body, idx: index(body), spans: items.length } : null);
     poolSpans += items.length;

@@ -445,7 +445,7 @@ class Workload {
       x.endMs = x.startMs + x.durMs;
       if (x.kind === 'turn') x.endMs += 1; // the root ends last (children end first, as an agent's spans do)
       this.stats.spans++;
-      this.pushSpan({ endMs: x.endMs, span: { s: x, traceId, resource, session: s.id } });
+      this.pushSpan({ endMs: x.endMs, span: { s: x, traceId, resource, session: s.id, turnStart: t0 } });
     }
     return now;
   }

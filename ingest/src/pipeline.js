@@ -11,6 +11,9 @@
 //   as orphans).
 // Nothing per session: the session's counters live in Redis (N session:{id}:seen), so
 // receivers that share a Redis and a Postgres can split the traces of one session.
+const { once } = require('events');
+const { finished } = require('stream/promises');
+const { from: copyFrom } = require('pg-copy-streams');
 const { pathElement } = require('./mapping');
 
 const TTL_MS = 3600000;
@@ -85,6 +88,42 @@ return redis.error_reply('unknown op')
 
 const STATEMENT_TIMEOUT_MS = 10000;
 
+// agentops.spans rows -> COPY text format (docs: "COPY ... File Formats"): tab-separated,
+// \N for NULL, backslash, newline, carriage return and tab escaped.
+const COPY_COLUMNS = ['span_id', 'trace_id', 'parent_id', 'session_id', 'turn', 'kind', 'name', 'agent', 'host', 'model', 'prompt_version',
+  'started_at', 'duration_ms', 'first_token_at', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'status', 'error',
+  'error_type', 'path', 'depth', 'subtree_tokens', 'subtree_errors', 'subtree_duration_ms', 'attrs', 'input', 'output', 'input_bytes', 'output_bytes'];
+const COPY_SQL = `COPY agentops.spans (${COPY_COLUMNS.join(', ')}) FROM STDIN`;
+const ESCAPES = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const NEEDS_ESCAPE = /[\\\n\r\t]/;
+const ESCAPE_ALL = /[\\\n\r\t]/g;
+
+function copyValue(v) {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'number') return String(v);
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPE_ALL, (c) => ESCAPES[c]) : s;
+}
+
+async function copyRows(client, rows) {
+  const stream = client.query(copyFrom(COPY_SQL));
+  const done = finished(stream);
+  let chunk = [];
+  let size = 0;
+  for (const r of rows) {
+    const line = `${COPY_COLUMNS.map((c) => copyValue(r[c])).join('\t')}\n`;
+    chunk.push(line);
+    size += line.length;
+    if (size >= 1 << 20) {
+      if (!stream.write(chunk.join(''))) await Promise.race([once(stream, 'drain'), done]);
+      chunk = [];
+      size = 0;
+    }
+  }
+  stream.end(chunk.join(''));
+  await done;
+}
+
 class Pipeline {
   constructor({ pool, redis, ns = 'agentops:', log = () => {}, quietMs = 30000, orphanWaitMs = 60000, maxSpans = 200000 }) {
     this.pool = pool;
@@ -97,10 +136,13 @@ class Pipeline {
     this.traces = new Map(); // traceId -> {nodes: Map, touched}
     this.spanCount = 0;
     this.waiting = new Set(); // nodes not written yet
-    this.recheckMs = 1000; // a waiting span's parent is looked up in Postgres at most this often
+    // A waiting span's parent is looked up in Postgres when the span arrives, then after
+    // 1, 2, 4, 8, 8 ... s (the parent may come through another receiver).
+    this.recheckMs = 1000;
+    this.recheckMaxMs = 8000;
     this.lastSweep = 0;
     this.redis.defineCommand('sbIngest', { numberOfKeys: 5, lua: LUA });
-    this.stats = { spans: 0, orphans: 0, lateChildren: 0, updates: 0 };
+    this.stats = { spans: 0, orphans: 0, lateChildren: 0, updates: 0, copies: 0, inserts: 0 };
   }
 
   keys(sid) {
@@ -168,12 +210,17 @@ class Pipeline {
   // A waiting span whose parent is not in memory: time to look for the parent in Postgres
   // (written earlier by this receiver and forgotten, or by another receiver)?
   lookupDue(n, now) {
-    return !!n.m.parentId && !this.traces.get(n.m.traceId).nodes.has(n.m.parentId) && !(now - n.lookedUp < this.recheckMs);
+    return !!n.m.parentId && !(now < n.nextLookup) && !this.traces.get(n.m.traceId).nodes.has(n.m.parentId);
+  }
+
+  lookedUp(n, now) {
+    n.lookups = (n.lookups || 0) + 1;
+    n.nextLookup = now + Math.min(this.recheckMs * 2 ** (n.lookups - 1), this.recheckMaxMs);
   }
 
   // Waiting spans older than orphanWaitMs are written without their parent; waiting spans
-  // whose parent is not in memory look for it in Postgres again (every recheckMs, also
-  // without new requests: the parent may come through another receiver); quiet traces
+  // whose parent is not in memory look for it in Postgres again (after 1, 2, 4, 8, 8 ... s,
+  // also without new requests: the parent may come through another receiver); quiet traces
   // are forgotten; over maxSpans the oldest traces go first.
   async sweep(now = Date.now()) {
     this.lastSweep = now;
@@ -214,7 +261,7 @@ class Pipeline {
     for (const n of pending) {
       if (this.lookupDue(n, now)) {
         unknownParents.add(n.m.parentId);
-        n.lookedUp = now;
+        this.lookedUp(n, now);
       }
     }
     if (unknownParents.size) {
@@ -394,12 +441,25 @@ class Pipeline {
       }));
       const client = await this.connect();
       try {
-        await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
-        const ins = rows.length
-          ? await client.query(`INSERT INTO agentops.spans SELECT * FROM json_populate_recordset(NULL::agentops.spans, $1::json)
-             ON CONFLICT (span_id) DO NOTHING RETURNING span_id`, [JSON.stringify(rows)])
-          : { rows: [] };
-        const inserted = new Set(ins.rows.map((r) => r.span_id));
+        await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}${rows.length ? '; SAVEPOINT bulk' : ''}`);
+        // COPY (about twice as fast as parsing the rows as JSON on the server); a span
+        // written before (a retry, another receiver) makes it fail on the primary key, and
+        // the batch goes again as INSERT ... ON CONFLICT DO NOTHING.
+        let inserted = new Set();
+        if (rows.length) {
+          try {
+            await copyRows(client, rows);
+            inserted = new Set(rows.map((r) => r.span_id));
+            this.stats.copies++;
+          } catch (e) {
+            if (e.code !== '23505') throw e;
+            await client.query('ROLLBACK TO SAVEPOINT bulk');
+            const ins = await client.query(`INSERT INTO agentops.spans SELECT * FROM json_populate_recordset(NULL::agentops.spans, $1::json)
+               ON CONFLICT (span_id) DO NOTHING RETURNING span_id`, [JSON.stringify(rows)]);
+            inserted = new Set(ins.rows.map((r) => r.span_id));
+            this.stats.inserts++;
+          }
+        }
         for (const [n, id] of contributions) {
           if (!inserted.has(n.m.spanId)) continue;
           const d = deltas.get(id) || { tok: 0, err: 0, end: 0 };
