@@ -88,39 +88,134 @@ return redis.error_reply('unknown op')
 
 const STATEMENT_TIMEOUT_MS = 10000;
 
-// agentops.spans rows -> COPY text format (docs: "COPY ... File Formats"): tab-separated,
-// \N for NULL, backslash, newline, carriage return and tab escaped.
-const COPY_COLUMNS = ['span_id', 'trace_id', 'parent_id', 'session_id', 'turn', 'kind', 'name', 'agent', 'host', 'model', 'prompt_version',
-  'started_at', 'duration_ms', 'first_token_at', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'status', 'error',
-  'error_type', 'path', 'depth', 'subtree_tokens', 'subtree_errors', 'subtree_duration_ms', 'attrs', 'input', 'output', 'input_bytes', 'output_bytes'];
-const COPY_SQL = `COPY agentops.spans (${COPY_COLUMNS.join(', ')}) FROM STDIN`;
-const ESCAPES = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-const NEEDS_ESCAPE = /[\\\n\r\t]/;
-const ESCAPE_ALL = /[\\\n\r\t]/g;
+// agentops.spans rows -> COPY's binary format (PostgreSQL docs, "COPY", Binary Format):
+// no escaping, texts go as their UTF-8 bytes. Binary COPY does not convert types: these
+// must be the columns' types in resources/sql (a mismatch fails every batch, and the tests).
+const TEXT = 0;
+const INT4 = 1;
+const INT8 = 2;
+const FLOAT8 = 3;
+const TIMESTAMPTZ = 4;
+const JSONB = 5;
+const COPY_COLUMNS = [['span_id', TEXT], ['trace_id', TEXT], ['parent_id', TEXT], ['session_id', TEXT], ['turn', INT4], ['kind', TEXT], ['name', TEXT],
+  ['agent', TEXT], ['host', TEXT], ['model', TEXT], ['prompt_version', INT4], ['started_at', TIMESTAMPTZ], ['duration_ms', FLOAT8],
+  ['first_token_at', TIMESTAMPTZ], ['input_tokens', INT8], ['output_tokens', INT8], ['cache_read_tokens', INT8], ['cache_write_tokens', INT8],
+  ['status', TEXT], ['error', TEXT], ['error_type', TEXT], ['path', TEXT], ['depth', INT4], ['subtree_tokens', INT8], ['subtree_errors', INT4],
+  ['subtree_duration_ms', FLOAT8], ['attrs', JSONB], ['input', TEXT], ['output', TEXT], ['input_bytes', INT8], ['output_bytes', INT8]];
+const COPY_SQL = `COPY agentops.spans (${COPY_COLUMNS.map((c) => c[0]).join(', ')}) FROM STDIN (FORMAT binary)`;
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const PG_EPOCH_MS = 946684800000; // 2000-01-01T00:00:00Z
+const BIG = 16384; // texts longer than this go as their own buffer
 
-function copyValue(v) {
-  if (v === null || v === undefined) return '\\N';
-  if (typeof v === 'number') return String(v);
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPE_ALL, (c) => ESCAPES[c]) : s;
+class CopyWriter {
+  constructor() {
+    this.parts = [];
+    this.size = 0;
+    this.fresh();
+  }
+
+  fresh() {
+    this.buf = Buffer.allocUnsafe(65536);
+    this.pos = 0;
+  }
+
+  cut() {
+    if (!this.pos) return;
+    this.parts.push(this.buf.subarray(0, this.pos));
+    this.size += this.pos;
+    this.fresh();
+  }
+
+  room(n) {
+    if (this.pos + n > this.buf.length) this.cut();
+  }
+
+  int16(v) {
+    this.room(2);
+    this.pos = this.buf.writeInt16BE(v, this.pos);
+  }
+
+  int32(v) {
+    this.room(4);
+    this.pos = this.buf.writeInt32BE(v, this.pos);
+  }
+
+  field(type, v) {
+    if (v === null || v === undefined) return this.int32(-1);
+    switch (type) {
+      case INT4:
+        this.room(8);
+        this.pos = this.buf.writeInt32BE(4, this.pos);
+        this.pos = this.buf.writeInt32BE(v, this.pos);
+        return undefined;
+      case INT8:
+        this.room(12);
+        this.pos = this.buf.writeInt32BE(8, this.pos);
+        this.pos = this.buf.writeBigInt64BE(BigInt(v), this.pos);
+        return undefined;
+      case FLOAT8:
+        this.room(12);
+        this.pos = this.buf.writeInt32BE(8, this.pos);
+        this.pos = this.buf.writeDoubleBE(v, this.pos);
+        return undefined;
+      case TIMESTAMPTZ:
+        this.room(12);
+        this.pos = this.buf.writeInt32BE(8, this.pos);
+        this.pos = this.buf.writeBigInt64BE(BigInt(Math.round((Date.parse(v) - PG_EPOCH_MS) * 1000)), this.pos);
+        return undefined;
+      case JSONB:
+        return this.text(JSON.stringify(v), 1);
+      default:
+        return this.text(v);
+    }
+  }
+
+  // A text (jsonb: version byte 1 first).
+  text(s, version) {
+    const head = version === undefined ? 0 : 1;
+    if (s.length > BIG) {
+      const b = Buffer.from(s, 'utf8');
+      this.int32(b.length + head);
+      if (head) {
+        this.room(1);
+        this.buf[this.pos++] = version;
+      }
+      this.cut();
+      this.parts.push(b);
+      this.size += b.length;
+      return;
+    }
+    const n = Buffer.byteLength(s, 'utf8');
+    this.room(4 + head + n); // n <= 3 * BIG: fits in a fresh buffer
+    this.pos = this.buf.writeInt32BE(n + head, this.pos);
+    if (head) this.buf[this.pos++] = version;
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
 }
 
 async function copyRows(client, rows) {
+  const w = new CopyWriter();
+  w.room(19);
+  w.pos += COPY_SIGNATURE.copy(w.buf, w.pos);
+  w.int32(0); // flags
+  w.int32(0); // header extension
   const stream = client.query(copyFrom(COPY_SQL));
   const done = finished(stream);
-  let chunk = [];
-  let size = 0;
+  done.catch(() => {}); // awaited below; a failure while writing ends the writes too
+  const send = async () => {
+    w.cut();
+    for (const part of w.parts) if (!stream.write(part)) await Promise.race([once(stream, 'drain'), done]);
+    w.parts = [];
+    w.size = 0;
+  };
   for (const r of rows) {
-    const line = `${COPY_COLUMNS.map((c) => copyValue(r[c])).join('\t')}\n`;
-    chunk.push(line);
-    size += line.length;
-    if (size >= 1 << 20) {
-      if (!stream.write(chunk.join(''))) await Promise.race([once(stream, 'drain'), done]);
-      chunk = [];
-      size = 0;
-    }
+    w.int16(COPY_COLUMNS.length);
+    for (const [name, type] of COPY_COLUMNS) w.field(type, r[name]);
+    if (w.size >= 1 << 20) await send();
   }
-  stream.end(chunk.join(''));
+  w.int16(-1);
+  await send();
+  stream.end();
   await done;
 }
 
