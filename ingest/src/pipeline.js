@@ -517,18 +517,21 @@ class Pipeline {
     // 6. Postgres, one transaction.
     if (order.length || events.length) {
       const deltas = new Map();
-      const rows = order.map((n) => ({
-        ...n.m.row,
-        session_id: n.session,
-        turn: n.turn,
-        agent: n.agent,
-        host: n.host || null,
-        path: n.newPath,
-        depth: n.newDepth,
-        subtree_tokens: n.sub.tok,
-        subtree_errors: n.sub.err,
-        subtree_duration_ms: Math.max(0, n.sub.end - (n.m.startMs + n.m.startNsFrac)),
-      }));
+      // The mapped row completed in place (a copy of every row cost more than the COPY's
+      // encoding); a failed batch computes these again on its next try.
+      const rows = order.map((n) => {
+        const r = n.m.row;
+        r.session_id = n.session;
+        r.turn = n.turn;
+        r.agent = n.agent;
+        r.host = n.host || null;
+        r.path = n.newPath;
+        r.depth = n.newDepth;
+        r.subtree_tokens = n.sub.tok;
+        r.subtree_errors = n.sub.err;
+        r.subtree_duration_ms = Math.max(0, n.sub.end - (n.m.startMs + n.m.startNsFrac));
+        return r;
+      });
       const evRows = events.map(({ n, ev, streamId }) => ({
         at: new Date(ev.at).toISOString(), session_id: n.session, agent: n.agent, host: n.host || null, kind: ev.kind,
         recoverable: ev.recoverable, strategy: ev.strategy, outcome: ev.outcome, attempt: ev.attempt, trace_id: n.m.traceId,
