@@ -258,7 +258,8 @@ class Pipeline {
       }
       t.touched = now;
       if (t.nodes.has(m.spanId)) continue; // a retry, or a duplicate in the request
-      const node = { m, written: false, arrived: now, children: [], liveDone: false };
+      const node = { m, written: false, arrived: now, children: [], liveDone: !!m.early };
+      if (m.turnOwn !== undefined) node.turnOwn = m.turnOwn;
       t.nodes.set(m.spanId, node);
       this.spanCount++;
       this.waiting.add(node);
@@ -345,6 +346,69 @@ class Pipeline {
     }
   }
 
+  // The Redis calls of one span's live state (n: {m, session, agent, host}): the llm
+  // span's fill, its recovery events, a summary or a turn counted.
+  liveOps(pipe, calls, n) {
+    const m = n.m;
+    const k = this.keys(n.session);
+    if (m.live) {
+      pipe.sbIngest(...k, 'llm', m.spanId, m.endMs, n.session, n.agent, n.host, m.live.model, m.live.ctxTokens,
+        m.live.limit || '', m.live.ctx || '', m.startMs, m.row.prompt_version || '');
+      calls.push([n, 'llm']);
+    }
+    for (const ev of m.recovery) {
+      const f = ['at', ev.at, 'session_id', n.session, 'agent', n.agent, 'kind', ev.kind, 'recoverable', ev.recoverable ? '1' : '0',
+        'strategy', ev.strategy, 'outcome', ev.outcome, 'attempt', ev.attempt, 'trace_id', m.traceId, 'span_id', m.spanId];
+      if (n.host) f.push('host', n.host);
+      if (ev.message) f.push('message', ev.message);
+      if (ev.detail) f.push('detail', ev.detail);
+      pipe.sbIngest(...k, 'recovery', `ev:${m.spanId}:${ev.index}`, ev.at, n.session, ...f);
+      calls.push([n, 'recovery', ev]);
+    }
+    if (m.kind === 'summarize') {
+      pipe.sbIngest(...k, 'summarize', `s:${m.spanId}`, m.endMs, n.session);
+      calls.push([n, 'summarize']);
+    }
+    if (m.kind === 'turn') {
+      pipe.sbIngest(...k, 'turn', `t:${m.spanId}`, m.endMs, n.session);
+      calls.push([n, 'turn']);
+    }
+  }
+
+  // The live state of a request's spans that carry their own session and have nothing to
+  // inherit from a parent at hand (their parent neither in the request nor in memory; or a
+  // turn or llm root), applied when the request is accepted rather than when the batches
+  // queued before it are written: the sessions view does not wait for Postgres. The same
+  // calls process() would make for them (idempotent: the seen hash); their results (turn
+  // number, recovery stream ids) travel on the mapped span to its batch.
+  async liveNow(mapped) {
+    const ids = new Set();
+    for (const m of mapped) ids.add(m.spanId);
+    const early = [];
+    for (const m of mapped) {
+      if (!m.session || m.early) continue;
+      const t = this.traces.get(m.traceId);
+      if (t && t.nodes.has(m.spanId)) continue; // known: a retry
+      if (m.parentId ? ids.has(m.parentId) || (t && t.nodes.has(m.parentId)) : !(m.kind === 'turn' || m.live)) continue;
+      early.push({ m, session: m.session, agent: m.agentOwn || m.service || 'unknown', host: m.host });
+    }
+    if (!early.length) return;
+    const pipe = this.redis.pipeline();
+    const calls = [];
+    for (const n of early) this.liveOps(pipe, calls, n);
+    if (!calls.length) return;
+    const res = await pipe.exec();
+    res.forEach(([err, reply], i) => {
+      if (err) throw new Error(`redis: ${err.message}`);
+      const [n, op, ev] = calls[i];
+      const m = n.m;
+      if (op === 'turn') m.turnOwn = Number(reply[0]);
+      else if (m.turnsCount === undefined) m.turnsCount = Number(reply[0]);
+      if (op === 'recovery') (m.events = m.events || []).push({ ev, streamId: String(reply[1]) });
+    });
+    for (const n of early) n.m.early = true;
+  }
+
   async flush(added, now, forced) {
     // 1. Which spans can be written: roots, children of written or writable spans, children
     //    of spans written earlier and forgotten (looked up in Postgres), forced orphans.
@@ -409,38 +473,30 @@ class Pipeline {
     const calls = [];
     const pipe = this.redis.pipeline();
     const turnsOf = new Map(); // node -> turns or its own turn number
+    // Spans whose live state was applied when their request came (liveNow).
+    const events = [];
+    for (const n of added) {
+      const m = n.m;
+      if (!m.early) continue;
+      if (!ready.has(n)) {
+        n.session = m.session;
+        n.agent = m.agentOwn || m.service || 'unknown';
+        n.host = m.host;
+      }
+      if (m.turnsCount !== undefined) turnsOf.set(n, m.turnsCount);
+      for (const e of m.events || []) events.push({ n, ev: e.ev, streamId: e.streamId });
+    }
     for (const n of live) {
       const m = n.m;
       const k = this.keys(n.session);
-      if (m.live) {
-        pipe.sbIngest(...k, 'llm', m.spanId, m.endMs, n.session, n.agent, n.host, m.live.model, m.live.ctxTokens,
-          m.live.limit || '', m.live.ctx || '', m.startMs, m.row.prompt_version || '');
-        calls.push([n, 'llm']);
-      }
-      for (const ev of m.recovery) {
-        const f = ['at', ev.at, 'session_id', n.session, 'agent', n.agent, 'kind', ev.kind, 'recoverable', ev.recoverable ? '1' : '0',
-          'strategy', ev.strategy, 'outcome', ev.outcome, 'attempt', ev.attempt, 'trace_id', m.traceId, 'span_id', m.spanId];
-        if (n.host) f.push('host', n.host);
-        if (ev.message) f.push('message', ev.message);
-        if (ev.detail) f.push('detail', ev.detail);
-        pipe.sbIngest(...k, 'recovery', `ev:${m.spanId}:${ev.index}`, ev.at, n.session, ...f);
-        calls.push([n, 'recovery', ev]);
-      }
-      if (m.kind === 'summarize') {
-        pipe.sbIngest(...k, 'summarize', `s:${m.spanId}`, m.endMs, n.session);
-        calls.push([n, 'summarize']);
-      }
-      if (m.kind === 'turn') {
-        pipe.sbIngest(...k, 'turn', `t:${m.spanId}`, m.endMs, n.session);
-        calls.push([n, 'turn']);
-      } else if (ready.has(n) && !m.live && (m.turnAttr === null || m.turnAttr === undefined) && !info(n)) {
+      this.liveOps(pipe, calls, n);
+      if (m.kind !== 'turn' && ready.has(n) && !m.live && (m.turnAttr === null || m.turnAttr === undefined) && !info(n)) {
         // The session's turn count, for a span with no turn of its own and no parent to
         // inherit it from (an llm span's call returns it already).
         pipe.sbIngest(...k, 'turns', '', m.endMs, n.session);
         calls.push([n, 'turns']);
       }
     }
-    const events = [];
     if (calls.length) {
       const res = await pipe.exec();
       res.forEach(([err, reply], i) => {
@@ -596,7 +652,7 @@ class Pipeline {
           s.started_at = Math.min(s.started_at, n.m.startMs);
           return s;
         };
-        for (const n of [...order, ...live]) {
+        for (const n of [...order, ...live, ...added.filter((x) => x.m.early && !ready.has(x))]) {
           const s = sess(n);
           const t = turnsOf.get(n) ?? n.turnOwn;
           if (t !== undefined) s.turns = Math.max(s.turns, n.m.kind === 'turn' ? t + 1 : t);

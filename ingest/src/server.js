@@ -222,6 +222,7 @@ class Receiver {
         return this.error(res, isJson, 429, 'receiver busy: queue full, retry later', { 'Retry-After': '1' });
       }
       try {
+        await this.pipeline.liveNow(mapped);
         await this.enqueue(mapped, bytes);
       } catch (e) {
         this.counters.unavailable++;
