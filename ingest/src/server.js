@@ -94,6 +94,10 @@ class Receiver {
     return new Promise((resolve) => this.server.listen(port, host, () => resolve(this.server.address().port)));
   }
 
+  tokenMatches(t) {
+    return constantTimeEqual(t, this.s.token);
+  }
+
   // Orphans and quiet traces (pipeline.sweep) and the sessions zset's trim, between
   // batches: the pipeline is never entered twice at once.
   startTimers(everyMs = 1000) {
@@ -173,18 +177,36 @@ class Receiver {
       this.counters.throttled++;
       return this.error(res, isJson, 429, 'receiver busy: queue full, retry later', { 'Retry-After': '1' });
     }
-    let decoded;
-    let bytes;
+    let body;
     try {
-      let body = await readBody(req, this.s.maxBodyBytes);
+      body = await readBody(req, this.s.maxBodyBytes);
       if (enc === 'gzip') body = await gunzip(body, this.s.maxDecompressedBytes);
       else if (body.length > this.s.maxDecompressedBytes) throw new OtlpError(`body is over the ${this.s.maxDecompressedBytes}-byte cap`, 413);
-      bytes = body.length;
-      decoded = isJson ? decodeJson(body.toString('utf8'), this.s.limits) : decodeProtobuf(body, this.s.limits);
     } catch (e) {
       if (e instanceof OtlpError) return this.error(res, isJson, e.status, e.message);
       throw e;
     }
+    const r = await this.accept(body, isJson);
+    if (r.status !== 200) return this.error(res, isJson, r.status, r.message, r.retryAfter ? { 'Retry-After': String(r.retryAfter) } : {});
+    if (isJson) {
+      const out = r.rejected ? JSON.stringify({ partialSuccess: { rejectedSpans: String(r.rejected), errorMessage: r.message } }) : '{}';
+      return this.reply(res, 200, 'application/json', out);
+    }
+    return this.reply(res, 200, 'application/x-protobuf', encodeResponse(r.rejected, r.message));
+  }
+
+  // One decompressed request body (OTLP/HTTP or OTLP/gRPC) -> {status (HTTP's), message,
+  // rejected, retryAfter}: decoded, mapped whole, then written (200 = written).
+  async accept(body, isJson) {
+    let decoded;
+    const bytes = body.length;
+    try {
+      decoded = isJson ? decodeJson(body.toString('utf8'), this.s.limits) : decodeProtobuf(body, this.s.limits);
+    } catch (e) {
+      if (e instanceof OtlpError) return { status: e.status, message: e.message };
+      throw e;
+    }
+    body = null;
     // Map every span before anything is written.
     const mapped = [];
     let rejected = 0;
@@ -215,11 +237,11 @@ class Receiver {
     if (mapped.length) {
       if (Date.now() < this.failingUntil) {
         this.counters.unavailable++;
-        return this.error(res, isJson, 503, `storage unavailable: ${this.lastFailure}`, { 'Retry-After': String(this.s.retryAfterS) });
+        return { status: 503, message: `storage unavailable: ${this.lastFailure}`, retryAfter: this.s.retryAfterS };
       }
       if (this.queuedSpans + mapped.length > this.s.maxQueueSpans && this.queue.length) {
         this.counters.throttled++;
-        return this.error(res, isJson, 429, 'receiver busy: queue full, retry later', { 'Retry-After': '1' });
+        return { status: 429, message: 'receiver busy: queue full, retry later', retryAfter: 1 };
       }
       try {
         await this.pipeline.liveNow(mapped);
@@ -227,15 +249,11 @@ class Receiver {
       } catch (e) {
         this.counters.unavailable++;
         this.log('warn', `write failed: ${e.message}`);
-        return this.error(res, isJson, 503, `storage unavailable: ${e.message.slice(0, 200)}`, { 'Retry-After': String(this.s.retryAfterS) });
+        return { status: 503, message: `storage unavailable: ${e.message.slice(0, 200)}`, retryAfter: this.s.retryAfterS };
       }
     }
     this.counters.accepted += mapped.length;
-    if (isJson) {
-      const body = rejected ? JSON.stringify({ partialSuccess: { rejectedSpans: String(rejected), errorMessage: message } }) : '{}';
-      return this.reply(res, 200, 'application/json', body);
-    }
-    return this.reply(res, 200, 'application/x-protobuf', encodeResponse(rejected, message));
+    return { status: 200, rejected, message };
   }
 
   enqueue(mapped, bytes) {
