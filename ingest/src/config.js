@@ -9,6 +9,7 @@ const fs = require('fs');
 const DEFAULTS = {
   listen_host: '127.0.0.1',
   port: 4318,
+  grpc_port: 0, // OTLP/gRPC (4317 by convention); 0 = off
   redis_uri: 'redis://127.0.0.1:6379',
   redis_user: '',
   redis_ca_file: '',
