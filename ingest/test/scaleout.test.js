@@ -98,9 +98,10 @@ function assertTree(rows, ids, session) {
   }
   assert.equal(G.depth, 2);
   assert.ok(G.path.startsWith(`${C2.path}.`), `G path ${G.path} under ${C2.path}`);
-  // tokens: C1 1 050, C3 1 680 (1 200 + 400 cached + 80), G 7
-  assert.deepEqual([R.tok, R.err, R.dur], [1050 + 1680 + 7, 1, 3000]);
-  assert.deepEqual([C1.tok, C2.tok, C2.err, C3.tok, G.tok], [1050, 7, 1, 1680, 7]);
+  // tokens (non-cached input + output, as the contract counts subtree_tokens): C1 1 050,
+  // C3 1 280 (1 600 input of which 400 cached: 1 200, + 80), G 7
+  assert.deepEqual([R.tok, R.err, R.dur], [1050 + 1280 + 7, 1, 3000]);
+  assert.deepEqual([C1.tok, C2.tok, C2.err, C3.tok, G.tok], [1050, 7, 1, 1280, 7]);
   for (const x of [R, C1, C2, G, C3]) assert.deepEqual([x.session, x.turn, x.agent], [session, '0', 'triage']);
 }
 
