@@ -23,7 +23,9 @@ QString userName()
 }
 } // namespace
 
-SingleInstance::SingleInstance(QObject *parent) : QObject(parent) { }
+SingleInstance::SingleInstance(QObject *parent)
+    : QObject(parent)
+{ }
 
 SingleInstance::~SingleInstance()
 {
@@ -42,7 +44,7 @@ QString SingleInstance::socketPath(const QString &profileKey)
         QStringLiteral("switchboard\n%1\n%2").arg(userName(), profileKey).toUtf8(),
         QCryptographicHash::Sha256);
     return dir + QStringLiteral("/switchboard-") + QString::fromLatin1(id.toHex().left(24))
-           + QStringLiteral(".sock");
+        + QStringLiteral(".sock");
 }
 
 void SingleInstance::release()

@@ -126,17 +126,19 @@ int main(int argc, char **argv)
     SingleInstance single;
     QString singleKey = options.profile;
     const bool adHoc = options.profile.isEmpty()
-                       && !(options.redisUri.isEmpty() && options.pgDsn.isEmpty()
-                            && options.pgReplicaDsn.isEmpty());
+        && !(options.redisUri.isEmpty() && options.pgDsn.isEmpty()
+             && options.pgReplicaDsn.isEmpty());
     if (options.screenshotDir.isEmpty() && !adHoc) {
         switch (single.claim(singleKey)) {
         case SingleInstance::Claim::Raised:
             std::printf("switchboard: %s is already open: raised its window\n",
-                        singleKey.isEmpty() ? "the default profile"
-                                            : qPrintable(QStringLiteral("profile '%1'").arg(singleKey)));
+                        singleKey.isEmpty()
+                            ? "the default profile"
+                            : qPrintable(QStringLiteral("profile '%1'").arg(singleKey)));
             return 0;
         case SingleInstance::Claim::Failed:
-            printErr(QStringLiteral("switchboard: %1; opening another console").arg(single.error()));
+            printErr(
+                QStringLiteral("switchboard: %1; opening another console").arg(single.error()));
             break;
         case SingleInstance::Claim::Primary:
             break;

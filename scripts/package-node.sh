@@ -49,7 +49,7 @@ build_one() {
   find "$stage$lib" -type f -perm /111 -print0 | while IFS= read -r -d '' f; do
     [[ $(head -c 2 "$f") == '#!' ]] || chmod a-x "$f"
   done
-  chmod 0755 "$stage$lib/$entry"
+  if [[ $(head -c 2 "$stage$lib/$entry") == "#!" ]]; then chmod 0755 "$stage$lib/$entry"; fi
   mv "$stage$lib/README.md" "$stage/usr/share/doc/$name/README.md"
   printf '#!/bin/sh\n# %s: the installed %s, run with Debian'"'"'s node.\nexec /usr/bin/node %s/%s "$@"\n' \
     "$name" "$src/" "$lib" "$entry" >"$stage/usr/bin/$name"
