@@ -33,7 +33,8 @@ lintian --fail-on error --tag-display-limit 0 "$ING_DEB" "$BRI_DEB"
 
 echo "== install"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get install -y -q --no-install-recommends "$ING_DEB" "$BRI_DEB" >/dev/null
+# --reinstall: a re-run with the same version must check the new build, not the old one.
+$SUDO apt-get install -y -q --reinstall --no-install-recommends "$ING_DEB" "$BRI_DEB" >/dev/null
 for p in switchboard-ingest switchboard-bridge; do
   v=$(dpkg-query -W -f='${Version} ${Status}' "$p")
   [[ "$v" == "$VERSION install ok installed" ]] || fail "$p: '$v', expected $VERSION installed"
