@@ -71,6 +71,15 @@ private slots:
         QVERIFY2(store.save(other, &error), qPrintable(error));
     }
 
+    // Every test starts with no socket file: a console killed by the previous test's
+    // cleanup leaves its file behind (that case is socketLeftByACrashIsReplaced's).
+    void init()
+    {
+        QDir runtime(m_home.filePath(QStringLiteral("runtime")));
+        for (const QString &f : runtime.entryList(QDir::Files | QDir::System | QDir::Hidden))
+            QVERIFY(runtime.remove(f));
+    }
+
     void cleanup()
     {
         for (auto &p : m_procs) {
