@@ -176,7 +176,6 @@ Installed-Size: $(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 Depends: $2
 Section: net
 Priority: optional
-Homepage: https://github.com/switchboard/switchboard
 Description: $3
 $4
 EOF
