@@ -97,6 +97,14 @@ void MainWindow::setProfileName(const QString &profileName)
                                              : QStringLiteral("profile: %1").arg(profileName));
 }
 
+void MainWindow::bringToFront()
+{
+    setWindowState(windowState() & ~Qt::WindowMinimized);
+    show();
+    raise();
+    activateWindow();
+}
+
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(QStringLiteral("&File"));

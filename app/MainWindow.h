@@ -22,6 +22,9 @@ public:
 
     explicit MainWindow(const QString &profileName, QWidget *parent = nullptr);
     void setProfileName(const QString &profileName);
+    // Shows the window un-minimized, on top, and asks for focus (a second start of the
+    // same profile: app/SingleInstance.h). Wayland compositors may only flash it.
+    void bringToFront();
     ~MainWindow() override;
 
     // Replaces the empty state of a view by the real one (takes ownership).

@@ -17,7 +17,9 @@ function log(level, msg) {
 async function main() {
   const s = load();
   const c = s.raw;
-  const pool = new Pool(pgConfig(c.pg_dsn));
+  const pgc = pgConfig(c.pg_dsn);
+  if (s.pgPassword) pgc.password = s.pgPassword;
+  const pool = new Pool(pgc);
   pool.on('error', (e) => log('warn', `postgres: ${e.message}`));
   const ropts = {
     connectionName: 'switchboard-ingest',
