@@ -11,6 +11,7 @@
 #include "core/services/ProfileStore.h"
 #include "core/services/SecretStore.h"
 #include "widgets/ProfileDialog.h"
+#include "widgets/Theme.h"
 
 #include <QApplication>
 #include <QIcon>
@@ -119,6 +120,9 @@ int main(int argc, char **argv)
         printErr(QStringLiteral("switchboard: %1").arg(profileError));
         return 2;
     }
+    // View > Theme (saved); --theme for one run (screenshots). `system` follows the platform.
+    theme::apply(options.theme.isEmpty() ? theme::savedChoice()
+                                         : theme::choiceFromName(options.theme));
     MainWindow window(profile.name);
     new ViewLinks(window); // owned by the window
     setTracesStartup(options.traceSession, options.screenshotDir);
