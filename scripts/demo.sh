@@ -4,6 +4,8 @@
 # the console on them. Ctrl+C or closing the window stops everything it started.
 #   scripts/demo.sh                       # opens the window
 #   scripts/demo.sh --screenshots DIR     # headless: writes a PNG of each view to DIR
+#   SB_THEME=dark scripts/demo.sh --screenshots DIR          # … in the dark theme
+#   QT_SCALE_FACTOR=2 scripts/demo.sh --screenshots DIR      # … at twice the scale
 # The processes screenshot with a silent host and a command in progress:
 #   SB_SILENT_HOST=edge-07 SB_DEMO_COMMAND=demo-pm2-host/reasoner SB_SHOT_DELAY_MS=4500 \
 #     scripts/demo.sh --screenshots DIR
@@ -96,6 +98,9 @@ echo "demo: ready in $(($(date +%s) - DEMO_START)) s (install + build $BUILD_S s
 ARGS=(--redis "$SB_REDIS_URI" --pg "$SB_OPERATOR_PG_DSN" --operator "${USER:-demo}")
 # SB_TRACE=ID|auto: open that session in the Traces view (auto: newest with recovery events).
 if [[ -n "${SB_TRACE:-}" ]]; then ARGS+=(--trace "$SB_TRACE"); fi
+# SB_THEME=light|dark|system: the theme for this run (screenshots of the dark theme);
+# QT_SCALE_FACTOR=2 in the environment gives the 2x screenshots.
+if [[ -n "${SB_THEME:-}" ]]; then ARGS+=(--theme "$SB_THEME"); fi
 if [[ -n "$SHOTS" ]]; then
   QT_QPA_PLATFORM=offscreen "$BIN/app/switchboard" "${ARGS[@]}" --screenshot "$SHOTS" \
     --screenshot-delay "${SB_SHOT_DELAY_MS:-4000}"

@@ -2,6 +2,7 @@
 // diff write text that contrasts with its background (WCAG ratio >= 4.5), the formats
 // follow a palette change at run time, and the choice round-trips through the settings.
 #include "core/util/TextDiff.h"
+#include "models/PaletteColor.h"
 #include "widgets/DiffView.h"
 #include "widgets/StatusGlyph.h"
 #include "widgets/Theme.h"
@@ -101,6 +102,7 @@ private Q_SLOTS:
     void diffContrast_data();
     void diffContrast();
     void statusColoursReadOnBase();
+    void modelTextColoursFollowTheTheme();
 };
 
 void TestTheme::contrastFormula()
@@ -249,6 +251,22 @@ void TestTheme::statusColoursReadOnBase()
                                         .arg(p.color(role).name())
                                         .arg(ratio)));
             }
+}
+
+void TestTheme::modelTextColoursFollowTheTheme()
+{
+    // Item text colours of the events, trace search and trace tree models.
+    for (const theme::Choice choice : {theme::Choice::Light, theme::Choice::Dark}) {
+        theme::apply(choice);
+        const QPalette p = QApplication::palette();
+        for (const QColor &c : {errorText(), warningText(), okText(), mutedText()}) {
+            const double ratio = theme::contrastRatio(c, p.color(QPalette::Base));
+            QVERIFY2(ratio >= kMinContrast,
+                     qPrintable(QStringLiteral("%1 on %2: %3")
+                                    .arg(c.name(), p.color(QPalette::Base).name())
+                                    .arg(ratio)));
+        }
+    }
 }
 
 QTEST_MAIN(TestTheme)

@@ -18,10 +18,12 @@ namespace switchboard {
 namespace {
 constexpr int kAttrsShown = 64 * 1024;
 
-// The error colour of the current palette (readable on light and dark) in HTML.
-QString errorStyled(QString html, const QPalette &palette)
+// The error and the muted colour of the current palette (readable on light and dark) put
+// into HTML for %ERR% and %MUTED%.
+QString styled(QString html, const QPalette &palette)
 {
-    return html.replace(QStringLiteral("%ERR%"), statusColor(StatusKind::Error, palette).name());
+    return html.replace(QStringLiteral("%ERR%"), statusColor(StatusKind::Error, palette).name())
+        .replace(QStringLiteral("%MUTED%"), palette.color(QPalette::PlaceholderText).name());
 }
 
 QString when(qint64 ms)
@@ -107,9 +109,9 @@ void SpanDetailPane::showSpan(const TraceSnapshotPtr &trace, int node)
         QStringLiteral("<b>%1</b> · %2 · %3 · %4 ms · <span style='font-family:monospace'>%5"
                        "</span>")
             .arg(untrusted::html(n.name, 300), enumToText(n.kind),
-                 n.status == SpanStatus::Error ? errorStyled(
-                     QStringLiteral("<span style='color:%ERR%'>✗ error</span>"), palette())
-                                               : QStringLiteral("✓ ") + enumToText(n.status))
+                 n.status == SpanStatus::Error
+                     ? styled(QStringLiteral("<span style='color:%ERR%'>✗ error</span>"), palette())
+                     : QStringLiteral("✓ ") + enumToText(n.status))
             .arg(n.durationMs, 0, 'f', 0)
             .arg(untrusted::html(n.spanId, 300)));
     for (PayloadView *v : {m_prompt, m_input, m_output})
@@ -149,7 +151,7 @@ void SpanDetailPane::setFailed(const QString &message)
 {
     for (PayloadView *v : {m_prompt, m_input, m_output})
         v->setFailed(message);
-    m_overview->setHtml(errorStyled(QStringLiteral("<p style='color:%ERR%'>✗ %1</p>"), palette())
+    m_overview->setHtml(styled(QStringLiteral("<p style='color:%ERR%'>✗ %1</p>"), palette())
                             .arg(untrusted::html(message)));
 }
 
@@ -162,8 +164,10 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
 {
     const TraceNode &n = m_trace->nodes[m_node];
     QString h;
-    auto row = [&h](const QString &k, const QString &v) {
-        h += QStringLiteral("<tr><td style='color:#666;padding-right:12px'>%1</td><td>%2</td></tr>")
+    auto row = [this, &h](const QString &k, const QString &v) {
+        h += styled(QStringLiteral("<tr><td style='color:%MUTED%;padding-right:12px'>%1</td>"
+                                   "<td>%2</td></tr>"),
+                    palette())
                  .arg(k, v);
     };
     h += QStringLiteral("<table>");
@@ -198,8 +202,8 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
 
     const QString error = p ? p->error : n.error;
     if (n.status == SpanStatus::Error || !error.isEmpty())
-        h += errorStyled(QStringLiteral("<h4 style='color:%ERR%'>✗ Error %1</h4><pre>%2</pre>"),
-                         palette())
+        h += styled(QStringLiteral("<h4 style='color:%ERR%'>✗ Error %1</h4><pre>%2</pre>"),
+                    palette())
                  .arg(untrusted::html((p ? p->errorType : n.errorType)),
                       untrusted::html(error, kAttrsShown));
 
@@ -212,16 +216,17 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
         h += QStringLiteral("<p>%1 · <b>%2</b> → %3 · attempt %4 · %5<br><tt>%6</tt></p>")
                  .arg(when(e.at), enumToText(e.kind), enumToText(e.strategy))
                  .arg(e.attempt)
-                 .arg(e.outcome == RecoveryOutcome::Failed ? errorStyled(
+                 .arg(e.outcome == RecoveryOutcome::Failed ? styled(
                           QStringLiteral("<span style='color:%ERR%'>✗ failed</span>"), palette())
                                                            : enumToText(e.outcome),
                       untrusted::html(e.message));
     }
     if (events == 0)
-        h += tr("<p style='color:#666'>none</p>");
+        h += styled(tr("<p style='color:%MUTED%'>none</p>"), palette());
 
     if (!p) {
-        h += tr("<p style='color:#666'>loading attributes and host events…</p>");
+        h += styled(tr("<p style='color:%MUTED%'>loading attributes and host events…</p>"),
+                    palette());
         m_overview->setHtml(h);
         return;
     }
@@ -237,7 +242,7 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
 
     h += tr("<h4>Process events on %1 (±5 min)</h4>").arg(untrusted::html(n.host));
     if (p->processEvents.isEmpty())
-        h += tr("<p style='color:#666'>none</p>");
+        h += styled(tr("<p style='color:%MUTED%'>none</p>"), palette());
     for (const ProcessEvent &e : p->processEvents)
         h += QStringLiteral("<tt>%1</tt> %2:%3 <b>%4</b><br>")
                  .arg(when(e.at), untrusted::html(e.app))
