@@ -213,7 +213,8 @@ void DiffView::render()
                                   .arg(m_diff.removed));
     for (QPlainTextEdit *e : {m_left, m_right, m_single})
         e->clear();
-    const Colors c = colorsFor(m_left->palette());
+    // The view's palette: on a theme switch the editors get theirs after this widget.
+    const Colors c = colorsFor(palette());
     LineWriter left {QTextCursor(m_left->document()), c};
     LineWriter right {QTextCursor(m_right->document()), c};
     left.cursor.beginEditBlock();

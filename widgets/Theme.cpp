@@ -138,7 +138,7 @@ QPalette darkPalette()
     p.setColor(QPalette::Mid, QColor(0x5a, 0x5a, 0x60));
     p.setColor(QPalette::Dark, QColor(0x18, 0x18, 0x1a));
     p.setColor(QPalette::Shadow, QColor(0x0a, 0x0a, 0x0a));
-    p.setColor(QPalette::Highlight, QColor(0x3d, 0x7e, 0xd6));
+    p.setColor(QPalette::Highlight, QColor(0x2f, 0x6b, 0xbf)); // white on it: 5.3
     p.setColor(QPalette::HighlightedText, Qt::white);
     p.setColor(QPalette::Link, QColor(0x7a, 0xb4, 0xff));
     p.setColor(QPalette::LinkVisited, QColor(0xc0, 0x9c, 0xf0));
