@@ -12,6 +12,7 @@
 #include "core/services/ProfileStore.h"
 #include "core/services/SecretStore.h"
 #include "widgets/ProfileDialog.h"
+#include "widgets/Theme.h"
 
 #include <QApplication>
 #include <QIcon>
@@ -144,6 +145,9 @@ int main(int argc, char **argv)
             break;
         }
     }
+    // View > Theme (saved); --theme for one run (screenshots). `system` follows the platform.
+    theme::apply(options.theme.isEmpty() ? theme::savedChoice()
+                                         : theme::choiceFromName(options.theme));
     MainWindow window(profile.name);
     QObject::connect(&single, &SingleInstance::raiseRequested, &window, [&window] {
         printErr(QStringLiteral("switchboard: a second start of this profile: raising the window"));
