@@ -91,6 +91,9 @@ SingleInstance::Claim SingleInstance::claim(const QString &profileKey, int timeo
     }
 
     release();
+    // With UserAccessOption Qt binds in a private directory and renames the socket into
+    // place, which replaces a stale file by itself; removing it first also covers a Qt
+    // that binds in place (which fails with AddressInUseError on a leftover file).
     QLocalServer::removeServer(path);
     auto *server = new QLocalServer(this);
     server->setSocketOptions(QLocalServer::UserAccessOption);
