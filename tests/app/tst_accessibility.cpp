@@ -241,7 +241,7 @@ void TestAccessibility::dialogs()
         in.target.version.evalSuite = QStringLiteral("smoke");
         in.target.version.evalPassed = false; // needs the override: its controls are shown
         in.diff = TextDiff::diff(QStringLiteral("Be brief.\nBe polite.\n"),
-                                       QStringLiteral("Be brief.\nBe kind.\n"));
+                                 QStringLiteral("Be brief.\nBe kind.\n"));
         dialog = std::make_unique<RollbackDialog>(in, &parent);
     } else if (which == QLatin1String("export")) {
         dialog = std::make_unique<ExportDialog>(QStringLiteral("s-1"), &parent);

@@ -222,8 +222,7 @@ void TestTheme::diffContrast()
                                            "ask for the order id.\nEscalate after 3 tries.\n");
     const QString newText = QStringLiteral("You are a polite support agent.\nBe brief.\n"
                                            "Escalate after 2 tries.\nLog every refund.\n");
-    view.setDiff(TextDiff::diff(oldText, newText), QStringLiteral("v1"),
-                 QStringLiteral("v2"));
+    view.setDiff(TextDiff::diff(oldText, newText), QStringLiteral("v1"), QStringLiteral("v2"));
     if (switchAfter)
         theme::apply(theme::Choice(choice));
     const auto editors = view.findChildren<QPlainTextEdit *>();
