@@ -5,6 +5,7 @@
 #include "models/RecoveryEventHistory.h"
 #include "models/RecoveryEventTableModel.h"
 #include "models/RecoveryEventTail.h"
+#include "widgets/ClearButton.h"
 #include "widgets/EventRateChart.h"
 #include "widgets/EventsTextDelegate.h"
 #include "widgets/UntrustedLabel.h"
@@ -222,7 +223,7 @@ QWidget *EventsView::buildToolbar()
     m_filter->setAccessibleName(QStringLiteral("Filter events"));
     m_filter->setAccessibleDescription(
         QStringLiteral("Shows only events whose text contains this"));
-    m_filter->setClearButtonEnabled(true);
+    enableClearButton(m_filter);
     auto *find = new QShortcut(QKeySequence::Find, this);
     connect(find, &QShortcut::activated, this, [this] {
         m_filter->setFocus();
@@ -244,13 +245,13 @@ QWidget *EventsView::buildToolbar()
     m_outcome->setAccessibleDescription(QStringLiteral("Recovered, failed or any"));
     m_agent = new QLineEdit(bar);
     m_agent->setPlaceholderText(QStringLiteral("agent"));
-    m_agent->setClearButtonEnabled(true);
+    enableClearButton(m_agent);
     row->addWidget(m_agent, 1);
     m_agent->setAccessibleName(QStringLiteral("Agent"));
     m_agent->setAccessibleDescription(QStringLiteral("Shows only events of this agent"));
     m_session = new QLineEdit(bar);
     m_session->setPlaceholderText(QStringLiteral("session"));
-    m_session->setClearButtonEnabled(true);
+    enableClearButton(m_session);
     row->addWidget(m_session, 1);
     m_session->setAccessibleName(QStringLiteral("Session"));
     m_session->setAccessibleDescription(QStringLiteral("Shows only events of this session"));

@@ -3,6 +3,7 @@
 #include "core/services/ControlChannel.h"
 #include "models/ProcessTreeModel.h"
 #include "widgets/ActionsPanel.h"
+#include "widgets/ClearButton.h"
 #include "widgets/ProcessEventsPanel.h"
 #include "widgets/ProcessProxyModel.h"
 #include "widgets/ProcessTreeView.h"
@@ -55,7 +56,7 @@ ProcessesView::ProcessesView(QWidget *parent)
                                    : 72);
 
     m_filter->setPlaceholderText(QStringLiteral("Filter host, app, status (Ctrl+F)"));
-    m_filter->setClearButtonEnabled(true);
+    enableClearButton(m_filter);
     m_filter->setAccessibleName(QStringLiteral("Filter processes"));
     m_filter->setAccessibleDescription(
         QStringLiteral("Shows only processes whose host, app or status contains this text"));

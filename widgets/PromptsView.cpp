@@ -5,6 +5,7 @@
 #include "models/PromptDeploymentModel.h"
 #include "models/PromptFormat.h"
 #include "models/PromptVersionModel.h"
+#include "widgets/ClearButton.h"
 #include "widgets/DiffView.h"
 #include "widgets/PromptSortProxy.h"
 #include "widgets/RollbackDialog.h"
@@ -48,7 +49,7 @@ QLineEdit *makeFilter(const QString &what, PromptSortProxy *proxy, QWidget *pare
 {
     auto *f = new QLineEdit(parent);
     f->setPlaceholderText(QStringLiteral("Filter %1 (Ctrl+F)").arg(what));
-    f->setClearButtonEnabled(true);
+    enableClearButton(f);
     f->setAccessibleName(QStringLiteral("Filter %1").arg(what));
     f->setAccessibleDescription(
         QStringLiteral("Shows only %1 whose columns contain this text").arg(what));

@@ -3,6 +3,7 @@
 #include "core/services/ContextLoader.h"
 #include "models/SessionProxyModel.h"
 #include "models/SessionTableModel.h"
+#include "widgets/ClearButton.h"
 #include "widgets/ContextCompositionView.h"
 #include "widgets/FillBarDelegate.h"
 #include "widgets/SessionThresholdsDialog.h"
@@ -76,7 +77,7 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
 {
     m_filter->setPlaceholderText(
         QStringLiteral("Filter sessions: id, agent, host, model, layer, state (Ctrl+F)"));
-    m_filter->setClearButtonEnabled(true);
+    enableClearButton(m_filter);
     m_filter->setAccessibleName(QStringLiteral("Filter sessions"));
     m_filter->setAccessibleDescription(QStringLiteral(
         "Shows only sessions whose id, agent, host, model, layer or state contains this text"));

@@ -1,6 +1,7 @@
 #include "widgets/Theme.h"
 
 #include <QApplication>
+#include <QEvent>
 #include <QSettings>
 #include <QStyle>
 #include <QStyleFactory>
@@ -86,6 +87,9 @@ void apply(Choice choice)
         QApplication::setPalette(QPalette());
         break;
     }
+    // Top-level widgets get the change as a posted event, and their children resolve
+    // against them: deliver it now, so everything has the new palette when apply returns.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::ApplicationPaletteChange);
 }
 
 QPalette lightPalette()

@@ -11,6 +11,7 @@
 #include <QApplication>
 #include <QPlainTextEdit>
 #include <QSettings>
+#include <QStyle>
 #include <QTest>
 #include <QTextBlock>
 #include <QTextLayout>
@@ -134,7 +135,9 @@ void TestTheme::applySetsThePalette()
     theme::apply(theme::Choice::Dark);
     QVERIFY(theme::isDark(QApplication::palette()));
     QCOMPARE(QApplication::style()->name().toLower(), QStringLiteral("fusion"));
-    QWidget w;
+    QWidget w; // a window: the palette change reaches widgets of created windows
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
     QVERIFY(theme::isDark(w.palette()));
     theme::apply(theme::Choice::Light);
     QVERIFY(!theme::isDark(QApplication::palette()));
@@ -185,6 +188,8 @@ void TestTheme::highlighterFollowsPaletteChange()
     QPlainTextEdit editor;
     new PromptHighlighter(&editor);
     editor.setPlainText(QString::fromUtf8(kPrompt));
+    editor.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&editor));
     const QColor lightBand
         = editor.document()->begin().layout()->formats().constFirst().format.background().color();
     QVERIFY(lightBand.lightness() > 128);
@@ -211,12 +216,13 @@ void TestTheme::diffContrast()
     QFETCH(bool, switchAfter);
     theme::apply(switchAfter ? theme::Choice::Light : theme::Choice(choice));
     DiffView view;
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
     const QString oldText = QStringLiteral("You are a support agent.\nBe brief.\nRefunds: "
                                            "ask for the order id.\nEscalate after 3 tries.\n");
     const QString newText = QStringLiteral("You are a polite support agent.\nBe brief.\n"
                                            "Escalate after 2 tries.\nLog every refund.\n");
-    view.setDiff(TextDiffResult::diff(oldText, newText), QStringLiteral("v1"),
-                 QStringLiteral("v2"));
+    view.setDiff(TextDiff::diff(oldText, newText), QStringLiteral("v1"), QStringLiteral("v2"));
     if (switchAfter)
         theme::apply(theme::Choice(choice));
     const auto editors = view.findChildren<QPlainTextEdit *>();

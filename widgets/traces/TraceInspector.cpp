@@ -2,6 +2,7 @@
 
 #include "core/services/TraceExporter.h"
 #include "models/TraceTreeModel.h"
+#include "widgets/ClearButton.h"
 #include "widgets/UntrustedLabel.h"
 #include "widgets/traces/ExportDialog.h"
 #include "widgets/traces/PayloadView.h"
@@ -45,7 +46,7 @@ TraceInspector::TraceInspector(PgPool *pool, QString operatorName, QWidget *pare
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     untrusted::makePlain(m_status);
     m_find->setPlaceholderText(tr("Find in trace (Ctrl+F, Enter / F3 next)"));
-    m_find->setClearButtonEnabled(true);
+    enableClearButton(m_find);
     m_find->setMaximumWidth(320);
     m_find->setAccessibleName(tr("Find in trace"));
     m_find->setAccessibleDescription(tr("Enter or F3 selects the next span whose name or "

@@ -1,6 +1,7 @@
 #include "widgets/traces/TraceSearchView.h"
 
 #include "models/TraceSessionModel.h"
+#include "widgets/ClearButton.h"
 #include "widgets/UntrustedLabel.h"
 
 #include <QCheckBox>
@@ -62,7 +63,7 @@ TraceSearchView::TraceSearchView(PgPool *pool, QWidget *parent)
     auto *go = new QPushButton(tr("Search"), this);
     go->setDefault(true);
     m_filter->setPlaceholderText(tr("Filter shown rows (Ctrl+F)"));
-    m_filter->setClearButtonEnabled(true);
+    enableClearButton(m_filter);
     m_id->setAccessibleName(tr("Session id"));
     m_id->setAccessibleDescription(
         tr("A full session id and Enter opens its trace; an id prefix ending in * searches"));
