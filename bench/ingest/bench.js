@@ -88,7 +88,17 @@ function rejectedSpans(body) {
 // Sends until 200, honouring Retry-After as the SDK's exporter does. Returns the tries.
 async function send(url, body, counts) {
   for (let tries = 1; ; tries++) {
-    const res = await post(url, body);
+    let res;
+    try {
+      res = await post(url, body);
+    } catch (e) {
+      // A kept-alive socket the server closed as the request went out: retried, as an
+      // exporter does.
+      if (tries > 5) throw e;
+      counts[e.code || e.message] = (counts[e.code || e.message] || 0) + 1;
+      await sleep(1000);
+      continue;
+    }
     if (res.status === 200) {
       const r = rejectedSpans(res.body);
       if (r) throw new Error(`receiver rejected ${r} spans: ${res.body.toString('latin1').slice(0, 300)}`);
@@ -233,6 +243,7 @@ async function paced(st, o) {
     + `(${fmt(poolBytes / 1e6)} MB), one cycle every ${L / 1000} s, ${o.seconds} s at ${o.rate} spans/s`);
 
   const obs = fork(path.join(__dirname, 'observer.js'), [String(st.redis.port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  st.observer = obs;
   const ask = (m, op) => new Promise((resolve) => {
     const h = (x) => {
       if (x.op === op) {
@@ -359,6 +370,7 @@ async function main() {
     console.error(st.receiver.lines.slice(-20).join('\n'));
     code = 1;
   } finally {
+    if (st.observer && st.observer.exitCode === null) st.observer.kill();
     await st.destroy();
   }
   process.exit(code);

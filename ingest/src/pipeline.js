@@ -236,6 +236,7 @@ class Pipeline {
     this.recheckMs = 1000;
     this.recheckMaxMs = 8000;
     this.lastSweep = 0;
+    this.maxForced = 5000;
     this.redis.defineCommand('sbIngest', { numberOfKeys: 5, lua: LUA });
     this.stats = { spans: 0, orphans: 0, lateChildren: 0, updates: 0, copies: 0, inserts: 0 };
   }
@@ -334,7 +335,11 @@ class Pipeline {
         over -= t.nodes.size;
       }
     }
-    if (forced.size || recheck) await this.flush([], now, [...forced]);
+    // At most maxForced orphans per sweep: one batch of every orphan at once (tens of
+    // thousands when a sender dropped roots, hundreds of MB) outlived the query timeout,
+    // failed, and was tried again at every sweep while requests waited.
+    const batch = [...forced].slice(0, this.maxForced);
+    if (batch.length || recheck) await this.flush([], now, batch);
     const waitingTraces = new Set();
     for (const n of this.waiting) waitingTraces.add(n.m.traceId);
     for (const [id, t] of this.traces) {

@@ -256,6 +256,11 @@ class Receiver {
     return { status: 200, rejected, message };
   }
 
+  async sweepIfDue() {
+    const p = this.pipeline;
+    if (Date.now() - p.lastSweep >= 1000 || p.spanCount > p.maxSpans) await p.sweep().catch((e) => this.log('warn', `sweep: ${e.message}`));
+  }
+
   enqueue(mapped, bytes) {
     return new Promise((resolve, reject) => {
       this.queue.push({ mapped, bytes, resolve, reject });
@@ -292,9 +297,12 @@ class Receiver {
             this.queuedBytes -= job.bytes;
           }
         }
+        // Between batches too: under sustained load the queue never empties, and the timer
+        // finds the pipeline busy; without this, orphans are never written and quiet traces
+        // never forgotten (memory grows without bound).
+        await this.sweepIfDue();
       }
-      const p = this.pipeline;
-      if (Date.now() - p.lastSweep >= 1000 || p.spanCount > p.maxSpans) await p.sweep().catch((e) => this.log('warn', `sweep: ${e.message}`));
+      await this.sweepIfDue();
     } finally {
       this.busy = false;
     }
