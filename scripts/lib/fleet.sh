@@ -136,13 +136,15 @@ sb_stop_receiver() {
   SB_OTEL_AGENT_PID=""; SB_INGEST_PID=""
 }
 
-# Prints the id of otel-concierge's earliest session with a recovery event, waiting up to
-# $1 seconds for one (the first conversation has one in its second turn).
+# Prints the id of otel-concierge's earliest session with a recovery event whose span is
+# written, waiting up to $1 seconds for one (the first conversation has one in its second
+# turn; its spans are written when the turn ends: an OpenTelemetry parent ends last).
 sb_wait_otel_session() {
   local sid=""
   for _ in $(seq 1 $(($1 * 2))); do
     sid=$(sb_as_postgres "$SB_PG_BIN/psql" -X -At -h 127.0.0.1 -p "$SB_PG_PORT" -U postgres -d agentops \
-      -c "SELECT session_id FROM agentops.recovery_events WHERE agent = 'otel-concierge' ORDER BY at LIMIT 1" 2>/dev/null || true)
+      -c "SELECT e.session_id FROM agentops.recovery_events e JOIN agentops.spans s USING (span_id)
+          WHERE e.agent = 'otel-concierge' ORDER BY e.at LIMIT 1" 2>/dev/null || true)
     if [[ -n "$sid" ]]; then echo "$sid"; return 0; fi
     sleep 0.5
   done
