@@ -79,6 +79,10 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
     const QCommandLineOption delay(QStringLiteral("screenshot-delay"),
                                    QStringLiteral("Milliseconds to wait before screenshots."),
                                    QStringLiteral("ms"), QStringLiteral("3000"));
+    const QCommandLineOption themeOpt(
+        QStringLiteral("theme"),
+        QStringLiteral("light, dark or system for this run (default: View > Theme)."),
+        QStringLiteral("theme"));
     const QCommandLineOption agent(QStringLiteral("agent"), QStringLiteral("rollback: the agent."),
                                    QStringLiteral("name"));
     const QCommandLineOption to(QStringLiteral("to"),
@@ -121,8 +125,8 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
         QStringLiteral("redact-ids"),
         QStringLiteral("export: replace identifiers (session, trace, span, host, agent, "
                        "operator, app) by stable pseudonyms (session-1, host-2...)."));
-    parser.addOptions({profile, redis, pg, replica, ns, op, shot, delay, trace, session, html, json,
-                       redact, redactIds});
+    parser.addOptions({profile, redis, pg, replica, ns, op, shot, delay, themeOpt, trace, session,
+                       html, json, redact, redactIds});
     parser.addPositionalArgument(
         QStringLiteral("command"),
         QStringLiteral("Optional: db migrate | db status | rollback | export"));
@@ -146,6 +150,13 @@ AppOptions parseCommandLine(const QStringList &arguments, QString *helpText)
     options.keyNamespace = parser.value(ns);
     options.operatorName = parser.value(op);
     options.screenshotDir = parser.value(shot);
+    options.theme = parser.value(themeOpt);
+    if (!options.theme.isEmpty() && options.theme != QLatin1String("light")
+        && options.theme != QLatin1String("dark") && options.theme != QLatin1String("system")) {
+        options.mode = AppOptions::Mode::Error;
+        options.error = QStringLiteral("--theme must be light, dark or system");
+        return options;
+    }
     options.traceSession = parser.value(trace);
     options.exportSession = parser.value(session);
     options.exportHtml = parser.value(html);

@@ -19,6 +19,7 @@ struct AppOptions
     QString operatorName; // --operator
     QString screenshotDir; // --screenshot DIR: render each view to DIR/*.png and quit
     int screenshotDelayMs = 3000;
+    QString theme; // --theme light|dark|system for this run; empty: the saved choice
 
     // `rollback` (app/RollbackCommand.h)
     QString agent; // --agent

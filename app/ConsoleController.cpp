@@ -2,6 +2,7 @@
 
 #include "app/EventsFeature.h"
 #include "app/MainWindow.h"
+#include "app/MemoryTrimmer.h"
 #include "app/ProcessesFeature.h"
 #include "app/PromptsFeature.h"
 #include "app/SessionsFeature.h"
@@ -25,6 +26,7 @@ ConsoleController::ConsoleController(ConnectionProfile profile, MainWindow &wind
     , m_profile(std::move(profile))
     , m_window(window)
     , m_prompts(std::make_unique<PromptsFeature>(window, m_profile))
+    , m_trimmer(new MemoryTrimmer(30000, this))
 { }
 
 ConsoleController::~ConsoleController() = default;

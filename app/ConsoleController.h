@@ -12,6 +12,7 @@ namespace switchboard {
 
 class EventsFeature;
 class MainWindow;
+class MemoryTrimmer;
 class PostgresBackend;
 class ProcessesFeature;
 class PromptsFeature;
@@ -53,6 +54,7 @@ private:
     bool m_askedPostgres = false;
     ProcessesFeature *m_processes = nullptr; // the processes view and its data
     std::unique_ptr<SessionsFeature> m_sessions; // last: goes before the backends
+    MemoryTrimmer *m_trimmer; // child: freed pages back to the system every 30 s
 };
 
 } // namespace switchboard

@@ -2,8 +2,10 @@
 
 #include "widgets/ConnectionIndicator.h"
 #include "widgets/EmptyStateView.h"
+#include "widgets/Theme.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QLabel>
@@ -58,6 +60,7 @@ MainWindow::MainWindow(const QString &profileName, QWidget *parent)
     , m_profile(new QLabel(this))
 {
     m_tabs->setDocumentMode(true);
+    m_tabs->setAccessibleName(QStringLiteral("Views"));
     for (int i = 0; i < ViewCount; ++i) {
         auto *empty = new EmptyStateView(QString::fromUtf8(kViews[i].title),
                                          QString::fromUtf8(kViews[i].purpose), m_tabs);
@@ -97,6 +100,14 @@ void MainWindow::setProfileName(const QString &profileName)
                                              : QStringLiteral("profile: %1").arg(profileName));
 }
 
+void MainWindow::bringToFront()
+{
+    setWindowState(windowState() & ~Qt::WindowMinimized);
+    show();
+    raise();
+    activateWindow();
+}
+
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(QStringLiteral("&File"));
@@ -114,6 +125,30 @@ void MainWindow::buildMenus()
         action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
         addAction(action);
     }
+    view->addSeparator();
+    QMenu *themeMenu = view->addMenu(QStringLiteral("&Theme"));
+    auto *themes = new QActionGroup(this);
+    const theme::Choice saved = theme::savedChoice();
+    const struct
+    {
+        theme::Choice choice;
+        const char *title;
+    } choices[] = {{theme::Choice::System, "&System"},
+                   {theme::Choice::Light, "&Light"},
+                   {theme::Choice::Dark, "&Dark"}};
+    for (const auto &c : choices) {
+        QAction *action = themeMenu->addAction(QString::fromUtf8(c.title));
+        action->setCheckable(true);
+        action->setChecked(c.choice == saved);
+        action->setData(theme::choiceName(c.choice));
+        themes->addAction(action);
+        const theme::Choice choice = c.choice;
+        connect(action, &QAction::triggered, this, [choice] {
+            theme::saveChoice(choice);
+            theme::apply(choice);
+        });
+    }
+    m_themeActions = themes;
 
     QMenu *help = menuBar()->addMenu(QStringLiteral("&Help"));
     help->addAction(QStringLiteral("&About Switchboard"), this, [this] {

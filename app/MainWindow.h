@@ -6,6 +6,7 @@
 #include <QMainWindow>
 #include <QVector>
 
+class QActionGroup;
 class QTabWidget;
 class QLabel;
 
@@ -22,6 +23,9 @@ public:
 
     explicit MainWindow(const QString &profileName, QWidget *parent = nullptr);
     void setProfileName(const QString &profileName);
+    // Shows the window un-minimized, on top, and asks for focus (a second start of the
+    // same profile: app/SingleInstance.h). Wayland compositors may only flash it.
+    void bringToFront();
     ~MainWindow() override;
 
     // Replaces the empty state of a view by the real one (takes ownership).
@@ -34,6 +38,8 @@ public:
     const ConnectionIndicator *redisIndicator() const { return m_redis; }
     const ConnectionIndicator *postgresIndicator() const { return m_postgres; }
     EmptyStateView *emptyState(View view) const;
+    // View > Theme: one checkable action per choice, data = theme::choiceName.
+    QActionGroup *themeActions() const { return m_themeActions; }
 
 public Q_SLOTS:
     void setRedisStatus(const switchboard::BackendStatus &status);
@@ -54,6 +60,7 @@ private:
     ConnectionIndicator *m_redis;
     ConnectionIndicator *m_postgres;
     QLabel *m_profile;
+    QActionGroup *m_themeActions = nullptr;
     QVector<EmptyStateView *> m_empty;
     QVector<bool> m_hasRealView;
     BackendStatus m_redisStatus;

@@ -5,12 +5,14 @@
 #include "app/MainWindow.h"
 #include "app/RollbackCommand.h"
 #include "app/ScreenshotWriter.h"
+#include "app/SingleInstance.h"
 #include "app/TracesWiring.h"
 #include "app/ViewLinks.h"
 #include "core/services/ConnectionTester.h"
 #include "core/services/ProfileStore.h"
 #include "core/services/SecretStore.h"
 #include "widgets/ProfileDialog.h"
+#include "widgets/Theme.h"
 
 #include <QApplication>
 #include <QIcon>
@@ -119,7 +121,38 @@ int main(int argc, char **argv)
         printErr(QStringLiteral("switchboard: %1").arg(profileError));
         return 2;
     }
+    // One console per profile: a second start raises the first one's window and exits 0.
+    // Not for --screenshot runs, nor for ad-hoc targets without a profile (--redis / --pg:
+    // two of them may point at different servers).
+    SingleInstance single;
+    QString singleKey = options.profile;
+    const bool adHoc = options.profile.isEmpty()
+        && !(options.redisUri.isEmpty() && options.pgDsn.isEmpty()
+             && options.pgReplicaDsn.isEmpty());
+    if (options.screenshotDir.isEmpty() && !adHoc) {
+        switch (single.claim(singleKey)) {
+        case SingleInstance::Claim::Raised:
+            std::printf("switchboard: %s is already open: raised its window\n",
+                        singleKey.isEmpty()
+                            ? "the default profile"
+                            : qPrintable(QStringLiteral("profile '%1'").arg(singleKey)));
+            return 0;
+        case SingleInstance::Claim::Failed:
+            printErr(
+                QStringLiteral("switchboard: %1; opening another console").arg(single.error()));
+            break;
+        case SingleInstance::Claim::Primary:
+            break;
+        }
+    }
+    // View > Theme (saved); --theme for one run (screenshots). `system` follows the platform.
+    theme::apply(options.theme.isEmpty() ? theme::savedChoice()
+                                         : theme::choiceFromName(options.theme));
     MainWindow window(profile.name);
+    QObject::connect(&single, &SingleInstance::raiseRequested, &window, [&window] {
+        printErr(QStringLiteral("switchboard: a second start of this profile: raising the window"));
+        window.bringToFront();
+    });
     new ViewLinks(window); // owned by the window
     setTracesStartup(options.traceSession, options.screenshotDir);
     auto controller = std::make_unique<ConsoleController>(profile, window);
@@ -142,6 +175,11 @@ int main(int argc, char **argv)
         const ConnectionProfile next = ConsoleController::profileFor(chosen, &error);
         if (!error.isEmpty())
             return;
+        // The profile is open in another console already: show that one instead.
+        if (chosen.profile != singleKey
+            && single.claim(chosen.profile) == SingleInstance::Claim::Raised)
+            return;
+        singleKey = chosen.profile;
         // Old connections close before new ones open: never two consoles' worth of load.
         controller.reset();
         window.setProfileName(next.name);

@@ -21,10 +21,12 @@ struct EventRow
     qint64 missing = -1; // Gap: how many entries are gone (-1 = unknown)
 
     // The most of an event's message a row keeps: all the view ever shows of it (the
-    // cell shows one elided line, the tooltip this many characters). A contract-valid
+    // cell shows one elided line, the tooltip this many characters; the whole message is
+    // in agentops.recovery_events, the traces view and the export). A contract-valid
     // message may be 16 KiB (32 KiB as a QString); kept whole, a 100 000-row buffer of
-    // them would hold 3.2 GB (docs/soak.md, "Memory").
-    static constexpr qsizetype kMaxMessageChars = 2000;
+    // them would hold 3.2 GB, cut at 2 000 characters still 400 MB, and the fault soak's
+    // two oversized bursts alone held 8 MiB of the console's growth (docs/soak.md).
+    static constexpr qsizetype kMaxMessageChars = 500;
 
     // A good or bad row from a parse; the detail payload is dropped (shown on demand only)
     // and the message cut to kMaxMessageChars.

@@ -1,6 +1,7 @@
 #include "models/RecoveryEventTableModel.h"
 
 #include "core/contract/Enums.h"
+#include "models/PaletteColor.h"
 #include "models/UntrustedText.h"
 
 #include <QBrush>
@@ -297,14 +298,14 @@ QVariant RecoveryEventTableModel::data(const QModelIndex &index, int role) const
     case Qt::ForegroundRole:
         // Colour only reinforces the glyphs above.
         if (row.type == EventRow::Type::Bad)
-            return QBrush(QColor(0xb0, 0x30, 0x30));
+            return QBrush(errorText());
         if (row.type == EventRow::Type::Gap)
-            return QBrush(QColor(0x9a, 0x6a, 0x00));
+            return QBrush(warningText());
         if (column == Outcome) {
             if (!row.event.recoverable || row.event.outcome == RecoveryOutcome::Failed)
-                return QBrush(QColor(0xb0, 0x30, 0x30));
+                return QBrush(errorText());
             if (row.event.outcome == RecoveryOutcome::Recovered)
-                return QBrush(QColor(0x2e, 0x7d, 0x32));
+                return QBrush(okText());
         }
         return {};
     case RowTypeRole:

@@ -1,5 +1,6 @@
 #include "models/TraceSessionModel.h"
 
+#include "models/PaletteColor.h"
 #include "models/UntrustedText.h"
 
 #include <QBrush>
@@ -121,9 +122,9 @@ QVariant TraceSessionModel::data(const QModelIndex &index, int role) const
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ForegroundRole && c == Outcome) {
         if (s.outcome == SessionOutcome::Failed)
-            return QBrush(QColor(0xb0, 0x00, 0x20));
+            return QBrush(errorText());
         if (s.outcome == SessionOutcome::Escalated)
-            return QBrush(QColor(0x8a, 0x6d, 0x00));
+            return QBrush(warningText());
     }
     if (role == Qt::FontRole && c == Session) {
         QFont f(QStringLiteral("monospace"));

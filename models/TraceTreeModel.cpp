@@ -1,5 +1,6 @@
 #include "models/TraceTreeModel.h"
 
+#include "models/PaletteColor.h"
 #include "models/UntrustedText.h"
 
 #include <QBrush>
@@ -165,11 +166,11 @@ QVariant TraceTreeModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::ForegroundRole:
         if (index.column() == Status && n.status == SpanStatus::Error)
-            return QBrush(QColor(0xb0, 0x00, 0x20));
+            return QBrush(errorText());
         if (index.column() == Status && n.status == SpanStatus::Cancelled)
-            return QBrush(QColor(0x8a, 0x6d, 0x00));
+            return QBrush(warningText());
         if (index.column() == Kind)
-            return QBrush(QColor(0x55, 0x55, 0x55));
+            return QBrush(mutedText());
         return {};
     case NodeRole:
         return node;

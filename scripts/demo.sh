@@ -7,6 +7,8 @@
 #   scripts/demo.sh --screenshots DIR     # headless: writes a PNG of each view to DIR
 # The receiver's view of the demo agent (a session fed through OpenTelemetry, opened in Traces):
 #   SB_TRACE=otel scripts/demo.sh --screenshots DIR
+#   SB_THEME=dark scripts/demo.sh --screenshots DIR          # … in the dark theme
+#   QT_SCALE_FACTOR=2 scripts/demo.sh --screenshots DIR      # … at twice the scale
 # The processes screenshot with a silent host and a command in progress:
 #   SB_SILENT_HOST=edge-07 SB_DEMO_COMMAND=demo-pm2-host/reasoner SB_SHOT_DELAY_MS=4500 \
 #     scripts/demo.sh --screenshots DIR
@@ -110,6 +112,9 @@ if [[ "${SB_TRACE:-}" == otel ]]; then
   echo "traces:   opening otel-concierge's session $SB_TRACE"
 fi
 if [[ -n "${SB_TRACE:-}" ]]; then ARGS+=(--trace "$SB_TRACE"); fi
+# SB_THEME=light|dark|system: the theme for this run (screenshots of the dark theme);
+# QT_SCALE_FACTOR=2 in the environment gives the 2x screenshots.
+if [[ -n "${SB_THEME:-}" ]]; then ARGS+=(--theme "$SB_THEME"); fi
 if [[ -n "$SHOTS" ]]; then
   QT_QPA_PLATFORM=offscreen "$BIN/app/switchboard" "${ARGS[@]}" --screenshot "$SHOTS" \
     --screenshot-delay "${SB_SHOT_DELAY_MS:-4000}"

@@ -4,8 +4,9 @@
 # checks what was installed: lintian, desktop-file-validate, appstreamcli, the man page,
 # `switchboard --version`, `db migrate` / `db status` against a throwaway Postgres, and one
 # offscreen screenshot from the installed binary against throwaway Redis and Postgres.
+# Then the same for the receiver's and the bridge's packages (scripts/package-node.sh).
 #   scripts/package.sh            # build, install, check
-#   scripts/package.sh --build    # build only: prints the .deb's path
+#   scripts/package.sh --build    # build only: prints the .deb's path (the console's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -64,3 +65,7 @@ env -i PATH=/usr/bin:/bin HOME="$SB_RUN_DIR" QT_QPA_PLATFORM=offscreen \
 test -s "$SHOTS/sessions.png"
 mkdir -p build/package/shots && cp "$SHOTS"/*.png build/package/shots/
 echo "package: checks passed in $(($(date +%s) - start)) s (screenshots in build/package/shots)"
+
+echo "== the Node.js packages: switchboard-ingest, switchboard-bridge (scripts/package-node.sh)"
+sb_stop_servers
+bash scripts/package-node.sh

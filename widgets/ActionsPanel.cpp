@@ -27,6 +27,9 @@ ActionsPanel::ActionsPanel(QWidget *parent)
     m_list->setUniformRowHeights(true);
     m_list->header()->setStretchLastSection(true);
     m_list->setSortingEnabled(false);
+    m_list->setAccessibleName(QStringLiteral("Actions this session"));
+    m_list->setAccessibleDescription(
+        QStringLiteral("Reloads and restarts requested from this console, with their state"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     auto *title = new QLabel(QStringLiteral("Actions this session"), this);

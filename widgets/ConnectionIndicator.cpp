@@ -3,6 +3,7 @@
 #include "widgets/StatusGlyph.h"
 #include "widgets/UntrustedLabel.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 
@@ -61,6 +62,14 @@ void ConnectionIndicator::setStatus(const BackendStatus &status)
         + (status.detail.isEmpty() ? QString() : QStringLiteral("\n") + status.detail);
     untrusted::setToolTip(this, tip);
     setAccessibleName(text());
+}
+
+void ConnectionIndicator::changeEvent(QEvent *event)
+{
+    // The status colours depend on the palette (light or dark theme).
+    if (event->type() == QEvent::PaletteChange)
+        setStatus(m_status);
+    QWidget::changeEvent(event);
 }
 
 QString ConnectionIndicator::text() const

@@ -18,6 +18,9 @@ public:
     const BackendStatus &status() const { return m_status; }
     QString text() const;
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     BackendStatus m_status;
     QLabel *m_icon;

@@ -66,10 +66,14 @@ ContextCompositionView::ContextCompositionView(QWidget *parent)
     m_segments->setAlternatingRowColors(true);
     m_segments->header()->setStretchLastSection(true);
     m_segments->setAccessibleName(QStringLiteral("Context segments"));
+    m_segments->setAccessibleDescription(
+        QStringLiteral("The segments of the session's context window in order: kind, role, "
+                       "tokens and the start of the text"));
     m_text->setReadOnly(true);
     m_text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_text->setPlaceholderText(QStringLiteral("Select a segment to read it."));
     m_text->setAccessibleName(QStringLiteral("Segment text"));
+    m_text->setAccessibleDescription(QStringLiteral("The full text of the selected segment"));
 
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_segments);
@@ -156,7 +160,7 @@ void ContextCompositionView::showComposition(const ContextComposition &compositi
         item->setText(1, ContextStackBar::kindLabel(s.kind));
         item->setIcon(1, [&] {
             QPixmap swatch(10, 10);
-            swatch.fill(ContextStackBar::kindColor(s.kind));
+            swatch.fill(ContextStackBar::kindColor(s.kind, palette()));
             return QIcon(swatch);
         }());
         item->setText(2, untrusted::line(s.role, 40));

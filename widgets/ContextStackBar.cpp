@@ -2,6 +2,7 @@
 
 #include "core/util/SafeMath.h"
 #include "models/DisplayFormat.h"
+#include "widgets/Theme.h"
 
 #include <QEvent>
 #include <QHelpEvent>
@@ -24,6 +25,7 @@ ContextStackBar::ContextStackBar(QWidget *parent)
 {
     setMinimumHeight(24);
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    setAccessibleName(QStringLiteral("Context window composition"));
 }
 
 QString ContextStackBar::kindLabel(SegmentKind kind)
@@ -43,7 +45,21 @@ QString ContextStackBar::kindLabel(SegmentKind kind)
     return {};
 }
 
-QColor ContextStackBar::kindColor(SegmentKind kind)
+QColor ContextStackBar::kindColor(SegmentKind kind, const QPalette &palette)
+{
+    const QColor c = kindHue(kind);
+    // On a dark palette, a quarter of the base colour mixed in: less glare, same hue.
+    return theme::isDark(palette) ? theme::mix(c, palette.color(QPalette::Base), 0.25) : c;
+}
+
+QColor ContextStackBar::labelColor(const QColor &fill)
+{
+    return theme::contrastRatio(fill, Qt::black) >= theme::contrastRatio(fill, Qt::white)
+        ? QColor(Qt::black)
+        : QColor(Qt::white);
+}
+
+QColor ContextStackBar::kindHue(SegmentKind kind)
 {
     // Muted, distinguishable hues; the labels carry the meaning.
     switch (kind) {
@@ -73,6 +89,7 @@ void ContextStackBar::setComposition(const ContextComposition &composition)
     m_limit = composition.limit;
     m_estimated = composition.estimated;
     update();
+    setAccessibleDescription(legend()); // what the colours say, as text
 }
 
 void ContextStackBar::clear()
@@ -81,6 +98,7 @@ void ContextStackBar::clear()
     m_total = m_limit = 0;
     m_estimated = false;
     update();
+    setAccessibleDescription(QString());
 }
 
 QString ContextStackBar::legend() const
@@ -124,10 +142,11 @@ void ContextStackBar::paintEvent(QPaintEvent *)
     p.fillRect(area, palette().color(QPalette::Base));
     for (int i = 0; i < m_parts.size(); ++i) {
         const QRect r = partRect(i);
-        p.fillRect(r, kindColor(m_parts.at(i).kind));
+        const QColor fill = kindColor(m_parts.at(i).kind, palette());
+        p.fillRect(r, fill);
         const QString label = kindLabel(m_parts.at(i).kind);
         if (p.fontMetrics().horizontalAdvance(label) + 6 < r.width()) {
-            p.setPen(Qt::black);
+            p.setPen(labelColor(fill));
             p.drawText(r.adjusted(3, 0, -3, 0), Qt::AlignVCenter | Qt::AlignLeft, label);
         }
     }

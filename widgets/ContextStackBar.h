@@ -17,7 +17,9 @@ public:
     void clear();
 
     static QString kindLabel(SegmentKind kind); // "system prompt", "history", …
-    static QColor kindColor(SegmentKind kind);
+    // The segment colour on this palette, and the label colour (black or white) on it.
+    static QColor kindColor(SegmentKind kind, const QPalette &palette);
+    static QColor labelColor(const QColor &fill);
     // "system prompt 1.2 k · summary 3.0 k · …": the legend the panel shows under the bar.
     QString legend() const;
 
@@ -29,6 +31,7 @@ protected:
     bool event(QEvent *event) override; // tooltips per part
 
 private:
+    static QColor kindHue(SegmentKind kind);
     struct Part
     {
         SegmentKind kind;

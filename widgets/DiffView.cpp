@@ -1,8 +1,10 @@
 #include "widgets/DiffView.h"
 
+#include "widgets/Theme.h"
 #include "widgets/UntrustedLabel.h"
 
 #include <QButtonGroup>
+#include <QEvent>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -19,12 +21,24 @@ namespace switchboard {
 
 namespace {
 
-// Translucent tints read on light and dark palettes alike.
-const QColor kRemovedLine(220, 50, 50, 45);
-const QColor kRemovedWord(220, 50, 50, 120);
-const QColor kAddedLine(40, 170, 60, 45);
-const QColor kAddedWord(40, 170, 60, 120);
-const QColor kFiller(128, 128, 128, 25);
+// Tints of red and green over the editor's base colour, opaque, with the text colour set
+// explicitly: they read on light and dark palettes alike (tst_theme checks the contrast).
+DiffView::Colors colorsFor(const QPalette &palette)
+{
+    const bool dark = theme::isDark(palette);
+    const QColor base = palette.color(QPalette::Base);
+    const QColor text = palette.color(QPalette::Text);
+    const QColor red(0xdc, 0x32, 0x32), green(0x28, 0xaa, 0x3c);
+    DiffView::Colors c;
+    c.text = text;
+    c.gutter = theme::mix(text, base, 0.3);
+    c.removedLine = theme::mix(base, red, dark ? 0.22 : 0.15);
+    c.removedWord = theme::mix(base, red, dark ? 0.45 : 0.38);
+    c.addedLine = theme::mix(base, green, dark ? 0.20 : 0.15);
+    c.addedWord = theme::mix(base, green, dark ? 0.42 : 0.35);
+    c.filler = theme::mix(base, text, 0.06);
+    return c;
+}
 
 QPlainTextEdit *makeEditor(QWidget *parent)
 {
@@ -39,6 +53,7 @@ QPlainTextEdit *makeEditor(QWidget *parent)
 struct LineWriter
 {
     QTextCursor cursor;
+    const DiffView::Colors &colors;
     bool first = true;
 
     void line(const QString &gutter, const QString &text, const QVector<TextSpan> &marks,
@@ -52,11 +67,12 @@ struct LineWriter
             block.setBackground(lineColor);
         cursor.setBlockFormat(block);
         QTextCharFormat plain;
+        plain.setForeground(colors.text);
         QTextCharFormat gutterFormat;
-        gutterFormat.setForeground(QColor(128, 128, 128));
+        gutterFormat.setForeground(colors.gutter);
         cursor.insertText(gutter, gutterFormat);
         int at = 0;
-        QTextCharFormat marked;
+        QTextCharFormat marked = plain;
         marked.setBackground(markColor);
         for (const TextSpan &s : marks) {
             if (s.start > at)
@@ -101,6 +117,17 @@ DiffView::DiffView(QWidget *parent)
     split->addWidget(m_left);
     split->addWidget(m_right);
     m_single = makeEditor(m_stack);
+    m_left->setAccessibleName(QStringLiteral("Old version"));
+    m_left->setAccessibleDescription(
+        QStringLiteral("Each line starts with its number and a sign: minus removed, plus "
+                       "added, tilde changed"));
+    m_right->setAccessibleName(QStringLiteral("New version"));
+    m_right->setAccessibleDescription(m_left->accessibleDescription());
+    m_single->setAccessibleName(QStringLiteral("Unified diff"));
+    m_single->setAccessibleDescription(m_left->accessibleDescription());
+    m_sideBySide->setAccessibleDescription(QStringLiteral("Shows the two versions side by side"));
+    m_unified->setAccessibleDescription(
+        QStringLiteral("Shows one column of removed and added lines"));
     m_stack->addWidget(split);
     m_stack->addWidget(m_single);
     // The two sides scroll together.
@@ -119,6 +146,14 @@ DiffView::DiffView(QWidget *parent)
     layout->addWidget(m_stack, 1);
     setMessage(QStringLiteral("Select a version to compare it with the active one, or two "
                               "versions to compare them."));
+}
+
+void DiffView::changeEvent(QEvent *event)
+{
+    // Formats carry colours: a new palette (theme) needs them written again.
+    if (event->type() == QEvent::PaletteChange && !m_diff.rows.isEmpty())
+        render();
+    QWidget::changeEvent(event);
 }
 
 void DiffView::setMessage(const QString &message)
@@ -178,8 +213,10 @@ void DiffView::render()
                                   .arg(m_diff.removed));
     for (QPlainTextEdit *e : {m_left, m_right, m_single})
         e->clear();
-    LineWriter left {QTextCursor(m_left->document())};
-    LineWriter right {QTextCursor(m_right->document())};
+    // The view's palette: on a theme switch the editors get theirs after this widget.
+    const Colors c = colorsFor(palette());
+    LineWriter left {QTextCursor(m_left->document()), c};
+    LineWriter right {QTextCursor(m_right->document()), c};
     left.cursor.beginEditBlock();
     right.cursor.beginEditBlock();
     for (const DiffRow &row : std::as_const(m_diff.rows)) {
@@ -192,26 +229,26 @@ void DiffView::render()
             break;
         case DiffRow::Removed:
             left.line(gutter(row.oldLine, QLatin1Char('-')), m_diff.oldLines.at(row.oldLine), {},
-                      kRemovedLine, kRemovedWord);
-            right.line(gutter(-1, QLatin1Char(' ')), QString(), {}, kFiller, {});
+                      c.removedLine, c.removedWord);
+            right.line(gutter(-1, QLatin1Char(' ')), QString(), {}, c.filler, {});
             break;
         case DiffRow::Added:
-            left.line(gutter(-1, QLatin1Char(' ')), QString(), {}, kFiller, {});
+            left.line(gutter(-1, QLatin1Char(' ')), QString(), {}, c.filler, {});
             right.line(gutter(row.newLine, QLatin1Char('+')), m_diff.newLines.at(row.newLine), {},
-                       kAddedLine, kAddedWord);
+                       c.addedLine, c.addedWord);
             break;
         case DiffRow::Changed:
             left.line(gutter(row.oldLine, QLatin1Char('~')), m_diff.oldLines.at(row.oldLine),
-                      row.oldMarks, kRemovedLine, kRemovedWord);
+                      row.oldMarks, c.removedLine, c.removedWord);
             right.line(gutter(row.newLine, QLatin1Char('~')), m_diff.newLines.at(row.newLine),
-                       row.newMarks, kAddedLine, kAddedWord);
+                       row.newMarks, c.addedLine, c.addedWord);
             break;
         }
     }
     left.cursor.endEditBlock();
     right.cursor.endEditBlock();
 
-    LineWriter single {QTextCursor(m_single->document())};
+    LineWriter single {QTextCursor(m_single->document()), c};
     single.cursor.beginEditBlock();
     for (const TextDiffResult::UnifiedLine &u : m_diff.unifiedLines()) {
         const DiffRow &row = m_diff.rows.at(u.row);
@@ -219,11 +256,11 @@ void DiffView::render()
         if (u.sign == QLatin1Char(' '))
             single.line(gutter(number, u.sign), m_diff.text(u), {}, {}, {});
         else if (u.oldSide)
-            single.line(gutter(number, u.sign), m_diff.text(u), row.oldMarks, kRemovedLine,
-                        kRemovedWord);
+            single.line(gutter(number, u.sign), m_diff.text(u), row.oldMarks, c.removedLine,
+                        c.removedWord);
         else
-            single.line(gutter(number, u.sign), m_diff.text(u), row.newMarks, kAddedLine,
-                        kAddedWord);
+            single.line(gutter(number, u.sign), m_diff.text(u), row.newMarks, c.addedLine,
+                        c.addedWord);
     }
     single.cursor.endEditBlock();
     for (QPlainTextEdit *e : {m_left, m_right, m_single})

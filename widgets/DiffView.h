@@ -3,6 +3,7 @@
 // Each line carries its number and a sign (-, +, ~) so the change reads without colour.
 #include "core/util/TextDiff.h"
 
+#include <QColor>
 #include <QWidget>
 
 class QLabel;
@@ -29,6 +30,15 @@ public:
     QString leftText() const;
     QString rightText() const;
     QString unifiedText() const;
+
+    // The colours of the diff for a palette (line and word tints, gutter, text).
+    struct Colors
+    {
+        QColor text, gutter, removedLine, removedWord, addedLine, addedWord, filler;
+    };
+
+protected:
+    void changeEvent(QEvent *event) override;
 
 private:
     void render();

@@ -2,10 +2,13 @@
 
 #include "core/contract/Enums.h"
 #include "models/UntrustedText.h"
+#include "widgets/StatusGlyph.h"
+#include "widgets/Theme.h"
 
 #include <QChart>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QEvent>
 #include <QGraphicsSimpleTextItem>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -49,6 +52,44 @@ EventRateChart::EventRateChart(QWidget *parent)
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(180);
     connect(m_chart, &QChart::plotAreaChanged, this, [this] { placeLabels(); });
+    applyPalette();
+}
+
+void EventRateChart::applyPalette()
+{
+    // QtCharts paints with its own theme, not the widget palette: background, legend and
+    // axes take the palette's colours here, series and markers in rebuild().
+    const QPalette pal = palette();
+    m_chart->setBackgroundBrush(pal.color(QPalette::Base));
+    m_chart->setBackgroundPen(QPen(pal.color(QPalette::Mid)));
+    m_chart->setTitleBrush(pal.color(QPalette::Text));
+    m_chart->legend()->setLabelColor(pal.color(QPalette::Text));
+    setBackgroundBrush(pal.color(QPalette::Window));
+}
+
+void EventRateChart::styleAxis(QAbstractAxis *axis) const
+{
+    const QPalette pal = palette();
+    axis->setLabelsColor(pal.color(QPalette::Text));
+    axis->setTitleBrush(pal.color(QPalette::Text));
+    axis->setLinePenColor(pal.color(QPalette::Mid));
+    axis->setGridLineColor(theme::mix(pal.color(QPalette::Base), pal.color(QPalette::Text), 0.15));
+}
+
+QColor EventRateChart::kindColor(int kind) const
+{
+    // On a dark palette a fifth of white mixed in: the darker hues stay visible on it.
+    const QColor c = kKindColors[kind];
+    return theme::isDark(palette()) ? theme::mix(c, Qt::white, 0.2) : c;
+}
+
+void EventRateChart::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange) {
+        applyPalette();
+        rebuild();
+    }
+    QChartView::changeEvent(event);
 }
 
 void EventRateChart::setRates(const QMap<qint64, EventRateBuckets::Counts> &buckets,
@@ -184,6 +225,8 @@ void EventRateChart::rebuild()
                                         : QStringLiteral("per %1 min").arg(m_bucketMs / 60000));
     m_chart->addAxis(x, Qt::AlignBottom);
     m_chart->addAxis(y, Qt::AlignLeft);
+    styleAxis(x);
+    styleAxis(y);
 
     qint64 peak = 1;
     for (int k = 0; k < kRecoveryKindCount; ++k) {
@@ -194,7 +237,7 @@ void EventRateChart::rebuild()
             continue;
         auto *line = new QLineSeries;
         line->setName(enumToText(RecoveryKind(k)));
-        line->setPen(QPen(kKindColors[k], 1.5));
+        line->setPen(QPen(kindColor(k), 1.5));
         // Every bucket of the range, zeros included, so a quiet minute reads as zero.
         for (qint64 t = m_fromMs - m_fromMs % m_bucketMs; t < m_toMs; t += m_bucketMs) {
             const auto it = m_buckets.constFind(t);
@@ -214,8 +257,10 @@ void EventRateChart::rebuild()
         const DeploymentMarker &m = m_markers[i];
         auto *mark = new QLineSeries;
         mark->setName(QStringLiteral("%1 v%2").arg(m.agent).arg(m.version));
-        QPen pen(m.kind == QLatin1String("rollback") ? QColor(0xb0, 0x30, 0x30)
-                                                     : QColor(0x44, 0x44, 0x44));
+        QPen pen(m.kind == QLatin1String("rollback")
+                     ? statusColor(StatusKind::Error, palette())
+                     : theme::mix(palette().color(QPalette::Text), palette().color(QPalette::Base),
+                                  0.3));
         pen.setStyle(Qt::DashLine);
         mark->setPen(pen);
         mark->append(double(m.atMs), 0);
@@ -234,6 +279,7 @@ void EventRateChart::rebuild()
                                                            untrusted::line(m.agent, 60))
                                                       .arg(m.version),
                                                   m_chart);
+        label->setBrush(palette().color(QPalette::Text));
         label->setData(0, double(m.atMs));
         label->setToolTip(untrusted::toolTip(
             QStringLiteral("%1 of %2 v%3 at %4")

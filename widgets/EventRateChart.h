@@ -9,6 +9,7 @@
 #include <QMap>
 #include <QVector>
 
+class QAbstractAxis;
 class QChart;
 class QDateTimeAxis;
 class QGraphicsSimpleTextItem;
@@ -29,7 +30,13 @@ public:
     void setDeployments(const QVector<DeploymentMarker> &markers);
     int seriesCount() const; // lines shown (kinds + deployment markers), for tests
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
+    void applyPalette();
+    void styleAxis(QAbstractAxis *axis) const;
+    QColor kindColor(int kind) const;
     void rebuild();
     // Same range, bucket width, kinds and markers as the last rebuild: only the points and
     // (rarely, see axisTop) the value range change (no new series, axes or legend: the scene's

@@ -95,6 +95,14 @@ EventsView::EventsView(const Options &options, QWidget *parent)
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->setWordWrap(false);
     m_table->setAlternatingRowColors(true);
+    m_table->setAccessibleName(QStringLiteral("Recovery events"));
+    m_table->setAccessibleDescription(
+        QStringLiteral("Error-recovery events: kind, agent, session, what failed, what was "
+                       "done, and whether it recovered. Enter opens the session's trace"));
+    m_chart->setAccessibleName(QStringLiteral("Recovery events per minute by kind"));
+    m_chart->setAccessibleDescription(
+        QStringLiteral("A trend chart with prompt deployments marked; the table below has the "
+                       "exact events"));
     m_table->horizontalHeader()->setStretchLastSection(true);
     const int widths[] = {90, 110, 150, 130, 90, 150, 130, 60};
     for (int c = 0; c < 8; ++c)
@@ -205,10 +213,15 @@ QWidget *EventsView::buildToolbar()
                                          "agentops.recovery_events for a time range."));
     connect(m_modeBox, &QComboBox::currentIndexChanged, this,
             [this](int i) { setMode(i == 0 ? Mode::Live : Mode::History); });
+    m_modeBox->setAccessibleName(QStringLiteral("Events source"));
+    m_modeBox->setAccessibleDescription(m_modeBox->toolTip());
     row->addWidget(m_modeBox);
 
     m_filter = new QLineEdit(bar);
     m_filter->setPlaceholderText(QStringLiteral("Filter (Ctrl+F)"));
+    m_filter->setAccessibleName(QStringLiteral("Filter events"));
+    m_filter->setAccessibleDescription(
+        QStringLiteral("Shows only events whose text contains this"));
     m_filter->setClearButtonEnabled(true);
     auto *find = new QShortcut(QKeySequence::Find, this);
     connect(find, &QShortcut::activated, this, [this] {
@@ -222,22 +235,30 @@ QWidget *EventsView::buildToolbar()
     for (int k = 0; k < kRecoveryKindCount; ++k)
         m_kind->addItem(enumToText(RecoveryKind(k)), k);
     row->addWidget(m_kind);
+    m_kind->setAccessibleName(QStringLiteral("Event kind"));
     m_outcome = new QComboBox(bar);
     for (const auto &o : kOutcomes)
         m_outcome->addItem(QString::fromUtf8(o.first), int(o.second));
     row->addWidget(m_outcome);
+    m_outcome->setAccessibleName(QStringLiteral("Outcome"));
+    m_outcome->setAccessibleDescription(QStringLiteral("Recovered, failed or any"));
     m_agent = new QLineEdit(bar);
     m_agent->setPlaceholderText(QStringLiteral("agent"));
     m_agent->setClearButtonEnabled(true);
     row->addWidget(m_agent, 1);
+    m_agent->setAccessibleName(QStringLiteral("Agent"));
+    m_agent->setAccessibleDescription(QStringLiteral("Shows only events of this agent"));
     m_session = new QLineEdit(bar);
     m_session->setPlaceholderText(QStringLiteral("session"));
     m_session->setClearButtonEnabled(true);
     row->addWidget(m_session, 1);
+    m_session->setAccessibleName(QStringLiteral("Session"));
+    m_session->setAccessibleDescription(QStringLiteral("Shows only events of this session"));
 
     m_follow = new QCheckBox(QStringLiteral("Follow"), bar);
     m_follow->setChecked(true);
     m_follow->setToolTip(QStringLiteral("Keep the newest event in view"));
+    m_follow->setAccessibleDescription(m_follow->toolTip());
     connect(m_follow, &QCheckBox::toggled, this, [this](bool on) {
         if (on) {
             m_table->setSortingEnabled(false);
@@ -261,6 +282,13 @@ QWidget *EventsView::buildToolbar()
     m_older = new QPushButton(QStringLiteral("Older ▸"), m_historyControls);
     m_older->setEnabled(false);
     m_older->setToolTip(QStringLiteral("Next page (keyset on at, id)"));
+    m_from->setAccessibleName(QStringLiteral("History from"));
+    m_to->setAccessibleName(QStringLiteral("History to"));
+    m_load->setAccessibleName(QStringLiteral("Load history"));
+    m_load->setAccessibleDescription(
+        QStringLiteral("Loads the recovery events between the two times from Postgres"));
+    m_older->setAccessibleName(QStringLiteral("Older events"));
+    m_older->setAccessibleDescription(QStringLiteral("Loads the next, older page"));
     connect(m_load, &QPushButton::clicked, this, &EventsView::loadHistory);
     connect(m_older, &QPushButton::clicked, m_history, &RecoveryEventHistory::loadOlder);
     h->addWidget(new QLabel(QStringLiteral("from"), m_historyControls));

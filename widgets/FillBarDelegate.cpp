@@ -2,6 +2,7 @@
 
 #include "models/SessionTableModel.h"
 #include "widgets/StatusGlyph.h"
+#include "widgets/Theme.h"
 
 #include <QApplication>
 #include <QPainter>
@@ -35,7 +36,8 @@ void FillBarDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
             kind = StatusKind::Warning;
         QColor bar = kind == StatusKind::Ok ? opt.palette.color(QPalette::Mid)
                                             : statusColor(kind, opt.palette);
-        bar.setAlpha(kind == StatusKind::Ok ? 110 : 150);
+        // Lighter on a dark palette: the figure drawn over the bar keeps its contrast.
+        bar.setAlpha(kind == StatusKind::Ok ? 110 : theme::isDark(opt.palette) ? 95 : 150);
         QRect filled = cell;
         filled.setWidth(int(cell.width() * qMin(1.0, fill)));
         painter->fillRect(filled, bar);

@@ -25,6 +25,9 @@ ProcessEventsPanel::ProcessEventsPanel(QWidget *parent)
     m_list->setRootIsDecorated(false);
     m_list->setUniformRowHeights(true);
     m_list->header()->setStretchLastSection(true);
+    m_list->setAccessibleName(QStringLiteral("Process events"));
+    m_list->setAccessibleDescription(
+        QStringLiteral("PM2 events (restarts, exits, errors) of the selected app"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_title);

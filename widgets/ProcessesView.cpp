@@ -56,6 +56,13 @@ ProcessesView::ProcessesView(QWidget *parent)
 
     m_filter->setPlaceholderText(QStringLiteral("Filter host, app, status (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
+    m_filter->setAccessibleName(QStringLiteral("Filter processes"));
+    m_filter->setAccessibleDescription(
+        QStringLiteral("Shows only processes whose host, app or status contains this text"));
+    m_tree->setAccessibleName(QStringLiteral("Processes"));
+    m_tree->setAccessibleDescription(
+        QStringLiteral("Agent processes by host and layer: status, restarts, uptime, CPU, "
+                       "memory, heartbeat age"));
     connect(m_filter, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
     auto *find = new QShortcut(QKeySequence::Find, this);
@@ -65,6 +72,8 @@ ProcessesView::ProcessesView(QWidget *parent)
     });
     m_reload->setToolTip(QStringLiteral("Reload the selected app or instance (Ctrl+R)"));
     m_restart->setToolTip(QStringLiteral("Restart the selected app or instance (Ctrl+Shift+R)"));
+    m_reload->setAccessibleDescription(m_reload->toolTip());
+    m_restart->setAccessibleDescription(m_restart->toolTip());
     connect(m_reload, &QPushButton::clicked, this,
             [this] { requestAction(ControlAction::Reload); });
     connect(m_restart, &QPushButton::clicked, this,

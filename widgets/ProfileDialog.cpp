@@ -33,6 +33,7 @@ ProfileDialog::ProfileDialog(ProfileStore &store, SecretStore *secrets, Tester t
     const auto line = [this, form](const QString &label, const QString &placeholder) {
         auto *edit = new QLineEdit(this);
         edit->setPlaceholderText(placeholder);
+        edit->setAccessibleName(QString(label).remove(QLatin1Char('&')));
         form->addRow(label, edit);
         return edit;
     };
@@ -64,6 +65,12 @@ ProfileDialog::ProfileDialog(ProfileStore &store, SecretStore *secrets, Tester t
     m_output->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_output->setMaximumBlockCount(200);
     m_output->setPlaceholderText(QStringLiteral("Test results appear here."));
+    m_output->setAccessibleName(QStringLiteral("Test results"));
+    m_list->setAccessibleName(QStringLiteral("Saved profiles"));
+    m_list->setAccessibleDescription(QStringLiteral("Selecting one fills the form with it"));
+    m_redisPassword->setAccessibleDescription(
+        QStringLiteral("Kept in the system keychain, never in the settings file"));
+    m_pgPassword->setAccessibleDescription(m_redisPassword->accessibleDescription());
 
     auto *right = new QWidget(this);
     auto *rightLayout = new QVBoxLayout(right);
@@ -76,6 +83,8 @@ ProfileDialog::ProfileDialog(ProfileStore &store, SecretStore *secrets, Tester t
     leftLayout->addWidget(m_list);
     auto *newButton = new QPushButton(QStringLiteral("New"), left);
     auto *deleteButton = new QPushButton(QStringLiteral("Delete"), left);
+    newButton->setAccessibleName(QStringLiteral("New profile"));
+    deleteButton->setAccessibleName(QStringLiteral("Delete profile"));
     auto *listButtons = new QHBoxLayout;
     listButtons->addWidget(newButton);
     listButtons->addWidget(deleteButton);
@@ -90,6 +99,10 @@ ProfileDialog::ProfileDialog(ProfileStore &store, SecretStore *secrets, Tester t
     m_test = buttons->addButton(QStringLiteral("&Test connection"), QDialogButtonBox::ActionRole);
     QPushButton *save = buttons->addButton(QStringLiteral("Sa&ve"), QDialogButtonBox::ApplyRole);
     QPushButton *use = buttons->addButton(QStringLiteral("&Use"), QDialogButtonBox::AcceptRole);
+    use->setDefault(true); // Enter: save the form and connect with it
+    use->setAccessibleDescription(QStringLiteral("Saves the profile and connects with it"));
+    m_test->setAccessibleDescription(
+        QStringLiteral("Connects to each backend with the form's settings and reports"));
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(splitter, 1);
@@ -133,6 +146,8 @@ QLineEdit *ProfileDialog::addFileField(QFormLayout *form, const QString &label)
     auto *browse = new QToolButton(this);
     browse->setText(QStringLiteral("…"));
     browse->setToolTip(QStringLiteral("Choose a file"));
+    edit->setAccessibleName(label);
+    browse->setAccessibleName(QStringLiteral("Choose the %1").arg(label));
     connect(browse, &QToolButton::clicked, this, [this, edit, label] {
         const QString file = QFileDialog::getOpenFileName(this, label, edit->text());
         if (!file.isEmpty())

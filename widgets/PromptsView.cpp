@@ -49,6 +49,9 @@ QLineEdit *makeFilter(const QString &what, PromptSortProxy *proxy, QWidget *pare
     auto *f = new QLineEdit(parent);
     f->setPlaceholderText(QStringLiteral("Filter %1 (Ctrl+F)").arg(what));
     f->setClearButtonEnabled(true);
+    f->setAccessibleName(QStringLiteral("Filter %1").arg(what));
+    f->setAccessibleDescription(
+        QStringLiteral("Shows only %1 whose columns contain this text").arg(what));
     QObject::connect(f, &QLineEdit::textChanged, proxy, &PromptSortProxy::setFilterText);
     return f;
 }
@@ -204,6 +207,23 @@ void PromptsView::buildUi()
     m_body->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_body->setPlaceholderText(QStringLiteral("Select a version to read its prompt."));
     m_diff = new DiffView(this);
+    m_agentTable->setAccessibleName(QStringLiteral("Agents"));
+    m_agentTable->setAccessibleDescription(
+        QStringLiteral("Agents with their active prompt version, pinned model and evaluation"));
+    m_versionTable->setAccessibleName(QStringLiteral("Prompt versions"));
+    m_versionTable->setAccessibleDescription(
+        QStringLiteral("The selected agent's prompt versions; select one to compare it with the "
+                       "active version, two to compare them"));
+    m_deploymentTable->setAccessibleName(QStringLiteral("Deployment timeline"));
+    m_deploymentTable->setAccessibleDescription(
+        QStringLiteral("Deployments and rollbacks of the selected agent, newest first"));
+    m_body->setAccessibleName(QStringLiteral("Prompt body"));
+    m_body->setAccessibleDescription(QStringLiteral("The selected version's prompt text"));
+    m_retry->setAccessibleDescription(
+        QStringLiteral("Writes the deployment to Redis again so the agents pick it up"));
+    m_rollback->setAccessibleDescription(
+        QStringLiteral("Asks for a reason and confirmation, then deploys the selected version "
+                       "again; audited"));
 
     m_historyTabs = new QTabWidget(this);
     m_historyTabs->addTab(column(m_versionFilter, m_versionTable, this),
@@ -213,6 +233,8 @@ void PromptsView::buildUi()
     m_detailTabs = new QTabWidget(this);
     m_detailTabs->addTab(m_diff, QStringLiteral("D&iff"));
     m_detailTabs->addTab(m_body, QStringLiteral("&Body"));
+    m_historyTabs->setAccessibleName(QStringLiteral("Prompt history"));
+    m_detailTabs->setAccessibleName(QStringLiteral("Prompt detail"));
 
     auto *right = new QSplitter(Qt::Vertical, this);
     right->addWidget(m_historyTabs);

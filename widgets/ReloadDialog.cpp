@@ -54,6 +54,8 @@ ReloadDialog::ReloadDialog(const ControlRequest &request, QWidget *parent)
     m_reason->setPlaceholderText(QStringLiteral("Required: why (goes to the audit log)"));
     m_reason->setTabChangesFocus(true);
     m_reason->setMaximumHeight(90);
+    m_reason->setAccessibleName(QStringLiteral("Reason"));
+    m_reason->setAccessibleDescription(m_reason->placeholderText());
     form->addRow(QStringLiteral("Reason:"), m_reason);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
@@ -62,6 +64,7 @@ ReloadDialog::ReloadDialog(const ControlRequest &request, QWidget *parent)
             verb, untrusted::line(request.app, 60).replace(QLatin1Char('&'), QStringLiteral("&&"))),
         QDialogButtonBox::AcceptRole);
     m_ok->setEnabled(false);
+    m_ok->setAccessibleDescription(consequence(request.action, request.execMode));
     buttons->button(QDialogButtonBox::Cancel)->setDefault(true);
     connect(m_reason, &QPlainTextEdit::textChanged, this,
             [this] { m_ok->setEnabled(!m_reason->toPlainText().trimmed().isEmpty()); });

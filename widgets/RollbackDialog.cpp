@@ -81,12 +81,20 @@ RollbackDialog::RollbackDialog(const RollbackDialogInput &in, QWidget *parent)
     m_reason->setPlaceholderText(QStringLiteral("Why (required; recorded in the audit log and "
                                                 "on the deployment)"));
     m_reason->setMaximumHeight(70);
+    m_reason->setTabChangesFocus(true); // Tab moves on (the dialog is keyboard operable)
+    m_reason->setAccessibleName(QStringLiteral("Reason"));
+    m_reason->setAccessibleDescription(m_reason->placeholderText());
     m_override->setText(QStringLiteral("Deploy it although it did not pass its evaluation"));
     m_overrideReason->setPlaceholderText(
         QStringLiteral("Why the evaluation is overridden (required)"));
     m_override->setVisible(m_needsOverride);
     m_overrideReason->setVisible(m_needsOverride);
     m_why->setWordWrap(true);
+    m_overrideReason->setAccessibleName(QStringLiteral("Override reason"));
+    m_overrideReason->setAccessibleDescription(m_overrideReason->placeholderText());
+    m_override->setAccessibleDescription(
+        QStringLiteral("Required to deploy a version that failed or lacks its evaluation"));
+    evalIcon->setAccessibleName(evalText); // the glyph says the same as the text
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
     m_confirm = buttons->addButton(
@@ -114,6 +122,7 @@ RollbackDialog::RollbackDialog(const RollbackDialogInput &in, QWidget *parent)
     connect(m_reason, &QPlainTextEdit::textChanged, this, &RollbackDialog::updateState);
     connect(m_override, &QCheckBox::toggled, this, &RollbackDialog::updateState);
     connect(m_overrideReason, &QLineEdit::textChanged, this, &RollbackDialog::updateState);
+    m_reason->setFocus();
     updateState();
 }
 

@@ -49,6 +49,11 @@ SessionThresholdsDialog::SessionThresholdsDialog(const SessionSettings &current,
     form->addRow(tr("Bar turns &amber from"), m_amber);
     form->addRow(tr("Bar turns &red from"), m_red);
     form->addRow(tr("&Alert list from"), m_alert);
+    m_amber->setAccessibleName(tr("Bar turns amber from"));
+    m_red->setAccessibleName(tr("Bar turns red from"));
+    m_alert->setAccessibleName(tr("Alert list from"));
+    m_alert->setAccessibleDescription(
+        tr("Sessions at or above this fill are listed under the sessions table"));
     form->addRow(m_notify);
     form->addRow(m_problem);
     auto *buttons = new QDialogButtonBox(

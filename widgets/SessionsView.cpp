@@ -77,6 +77,15 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
     m_filter->setPlaceholderText(
         QStringLiteral("Filter sessions: id, agent, host, model, layer, state (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
+    m_filter->setAccessibleName(QStringLiteral("Filter sessions"));
+    m_filter->setAccessibleDescription(QStringLiteral(
+        "Shows only sessions whose id, agent, host, model, layer or state contains this text"));
+    m_traceButton->setAccessibleDescription(
+        QStringLiteral("Opens the selected session's trace in the Traces view"));
+    m_eventsButton->setAccessibleDescription(
+        QStringLiteral("Shows the selected session's recovery events in the Events view"));
+    m_promptButton->setAccessibleDescription(
+        QStringLiteral("Shows the selected session's prompt version in the Prompts view"));
     m_feedState->setTextInteractionFlags(Qt::TextSelectableByMouse);
     untrusted::makePlain(m_feedState); // a server's words
     untrusted::makePlain(m_summary);
@@ -91,6 +100,7 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
     m_thresholdsButton->setToolTip(
         QStringLiteral("Fill levels for amber, red and the alert list; desktop notification"));
     connect(m_thresholdsButton, &QPushButton::clicked, this, &SessionsView::editThresholds);
+    m_thresholdsButton->setAccessibleDescription(m_thresholdsButton->toolTip());
 
     // A poll lands in many slices; re-sorting after each one cost an O(rows) merge plus a
     // whole-view repaint per slice. Changed rows show their new values at once and move
@@ -107,6 +117,9 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
     m_table->sortByColumn(SessionTableModel::Fill,
                           Qt::DescendingOrder); // closest to overflow first
     m_table->setAccessibleName(QStringLiteral("Live sessions"));
+    m_table->setAccessibleDescription(
+        QStringLiteral("Live sessions, fullest context window first; the fill column says "
+                       "the percentage and marks amber and red by a glyph"));
     const int em = fontMetrics().horizontalAdvance(QLatin1Char('M'));
     m_table->setColumnWidth(SessionTableModel::Id, 17 * em);
     m_table->setColumnWidth(SessionTableModel::Agent, 8 * em);

@@ -13,11 +13,11 @@ QColor statusColor(StatusKind kind, const QPalette &palette)
     const bool dark = palette.color(QPalette::Window).lightness() < 128;
     switch (kind) {
     case StatusKind::Ok:
-        return dark ? QColor(0x5c, 0xc9, 0x6b) : QColor(0x1e, 0x8a, 0x3a);
+        return dark ? QColor(0x5c, 0xc9, 0x6b) : QColor(0x17, 0x70, 0x2f);
     case StatusKind::Busy:
         return dark ? QColor(0x6c, 0xa8, 0xff) : QColor(0x1f, 0x5f, 0xbf);
     case StatusKind::Warning:
-        return dark ? QColor(0xff, 0xc1, 0x4d) : QColor(0xb3, 0x6b, 0x00);
+        return dark ? QColor(0xff, 0xc1, 0x4d) : QColor(0x8f, 0x56, 0x00);
     case StatusKind::Error:
         return dark ? QColor(0xff, 0x6b, 0x6b) : QColor(0xc0, 0x1c, 0x28);
     case StatusKind::Idle:
@@ -28,7 +28,7 @@ QColor statusColor(StatusKind kind, const QPalette &palette)
 
 namespace {
 
-QIcon renderStatusIcon(StatusKind kind, int size, qreal dpr, const QColor &c)
+QIcon renderStatusIcon(StatusKind kind, int size, qreal dpr, const QColor &c, const QColor &mark)
 {
     QPixmap pm(QSize(size, size) * dpr);
     pm.setDevicePixelRatio(dpr);
@@ -66,7 +66,7 @@ QIcon renderStatusIcon(StatusKind kind, int size, qreal dpr, const QColor &c)
         p.setPen(Qt::NoPen);
         p.setBrush(c);
         p.drawRect(r);
-        p.setPen(QPen(Qt::white, 1.6));
+        p.setPen(QPen(mark, 1.6)); // the base colour: white on light, dark on dark palettes
         p.drawLine(r.topLeft() + QPointF(3, 3), r.bottomRight() - QPointF(3, 3));
         p.drawLine(r.topRight() + QPointF(-3, 3), r.bottomLeft() + QPointF(3, -3));
         break;
@@ -88,14 +88,16 @@ QIcon statusIcon(StatusKind kind, int size)
     // paint (perf, bench_procs). Cached per kind, size, pixel ratio and colour (a palette
     // change gives new colours, hence new entries). GUI thread only.
     const qreal dpr = qGuiApp ? qGuiApp->devicePixelRatio() : 1.0;
-    const QColor c = statusColor(kind, qGuiApp ? qGuiApp->palette() : QPalette());
+    const QPalette palette = qGuiApp ? qGuiApp->palette() : QPalette();
+    const QColor c = statusColor(kind, palette);
+    const QColor mark = palette.color(QPalette::Base);
     static QHash<QString, QIcon> cache;
     const QString key = QString::number(int(kind)) + QLatin1Char('/') + QString::number(size)
-        + QLatin1Char('/') + QString::number(dpr) + QLatin1Char('/')
-        + QString::number(c.rgba(), 16);
+        + QLatin1Char('/') + QString::number(dpr) + QLatin1Char('/') + QString::number(c.rgba(), 16)
+        + QLatin1Char('/') + QString::number(mark.rgba(), 16);
     auto it = cache.constFind(key);
     if (it == cache.cend())
-        it = cache.insert(key, renderStatusIcon(kind, size, dpr, c));
+        it = cache.insert(key, renderStatusIcon(kind, size, dpr, c, mark));
     return it.value();
 }
 

@@ -1,18 +1,23 @@
 'use strict';
 // Settings: a JSON file (--config FILE) or the JSON text of SWITCHBOARD_INGEST_CONFIG.
 // Secrets are never settings: the bearer token comes from token_file or
-// SWITCHBOARD_INGEST_TOKEN, the Redis password from SWITCHBOARD_INGEST_REDIS_PASSWORD,
-// the Postgres password from PGPASSWORD or ~/.pgpass (libpq's rules, as node-postgres
-// reads them). A password inside redis_uri or pg_dsn is refused.
+// SWITCHBOARD_INGEST_TOKEN, the Redis password from redis_password_file or
+// SWITCHBOARD_INGEST_REDIS_PASSWORD, the Postgres password from pg_password_file, PGPASSWORD
+// or ~/.pgpass (libpq's rules, as node-postgres reads them). The *_file settings name files
+// holding only the secret (the installed service's way: /etc/switchboard/, readable by its
+// user). A password inside redis_uri or pg_dsn is refused.
 const fs = require('fs');
 
 const DEFAULTS = {
   listen_host: '127.0.0.1',
   port: 4318,
+  grpc_port: 0, // OTLP/gRPC (4317 by convention); 0 = off
   redis_uri: 'redis://127.0.0.1:6379',
   redis_user: '',
   redis_ca_file: '',
+  redis_password_file: '',
   pg_dsn: '',
+  pg_password_file: '',
   namespace: 'agentops:',
   token_file: '',
   tls_cert_file: '',
@@ -43,6 +48,7 @@ function load(argv = process.argv.slice(2), env = process.env) {
   if (!c.pg_dsn) throw new Error('pg_dsn is required');
   let token = env.SWITCHBOARD_INGEST_TOKEN || '';
   if (c.token_file) token = fs.readFileSync(c.token_file, 'utf8').trim();
+  const secret = (file) => fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   const tls = c.tls_cert_file ? { cert: fs.readFileSync(c.tls_cert_file), key: fs.readFileSync(c.tls_key_file) } : null;
   for (const [m, w] of Object.entries(c.model_windows)) if (!Number.isSafeInteger(w) || w < 1) throw new Error(`model_windows.${m} must be an integer >= 1`);
   return {
@@ -56,7 +62,8 @@ function load(argv = process.argv.slice(2), env = process.env) {
     maxQueueBytes: c.max_queue_bytes,
     retryAfterS: c.retry_after_s,
     limits: { maxSpans: c.max_spans_per_request, maxAttributes: c.max_attributes, maxDepth: c.max_depth },
-    redisPassword: env.SWITCHBOARD_INGEST_REDIS_PASSWORD || '',
+    redisPassword: c.redis_password_file ? secret(c.redis_password_file) : env.SWITCHBOARD_INGEST_REDIS_PASSWORD || '',
+    pgPassword: c.pg_password_file ? secret(c.pg_password_file) : '', // '': PGPASSWORD / ~/.pgpass
   };
 }
 

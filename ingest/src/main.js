@@ -8,6 +8,7 @@ const { load } = require('./config');
 const { pgConfig } = require('./pg');
 const { Pipeline } = require('./pipeline');
 const { Receiver } = require('./server');
+const { startGrpc } = require('./grpc');
 
 function log(level, msg) {
   process.stdout.write(`${new Date().toISOString()} ${level} ${msg}\n`);
@@ -16,7 +17,9 @@ function log(level, msg) {
 async function main() {
   const s = load();
   const c = s.raw;
-  const pool = new Pool(pgConfig(c.pg_dsn));
+  const pgc = pgConfig(c.pg_dsn);
+  if (s.pgPassword) pgc.password = s.pgPassword;
+  const pool = new Pool(pgc);
   pool.on('error', (e) => log('warn', `postgres: ${e.message}`));
   const ropts = {
     connectionName: 'switchboard-ingest',
@@ -42,12 +45,27 @@ async function main() {
   const port = await receiver.listen(c.port, c.listen_host);
   receiver.startTimers();
   log('info', `listening on ${s.tls ? 'https' : 'http'}://${c.listen_host}:${port}/v1/traces${s.token ? ' (bearer token required)' : ''}`);
+  let grpcServer = null;
+  if (c.grpc_port) {
+    const g = await startGrpc(receiver, { port: c.grpc_port, host: c.listen_host, tls: s.tls, token: s.token, maxBytes: s.maxBodyBytes });
+    grpcServer = g.server;
+    log('info', `listening for OTLP/gRPC on ${c.listen_host}:${g.port}${s.tls ? ' (TLS)' : ''}${s.token ? ' (bearer token required)' : ''}`);
+  }
   const stop = async () => {
+    if (grpcServer) await new Promise((r) => grpcServer.tryShutdown(() => r()));
     await receiver.close();
     redis.disconnect();
     await pool.end().catch(() => {});
     process.exit(0);
   };
+  // kill -USR2: one line with what the receiver holds in memory and its counters.
+  process.on('SIGUSR2', () => {
+    const m = pipeline.memory();
+    const u = process.memoryUsage();
+    const c = receiver.counters;
+    log('info', `stats traces=${m.traces} spans=${m.spans} waiting=${m.waiting} waiting_io_bytes=${m.waitingBytes} queued_spans=${receiver.queuedSpans} `
+      + `heap_used=${u.heapUsed} external=${u.external} rss=${u.rss} requests=${c.requests} accepted=${c.accepted} throttled=${c.throttled} unavailable=${c.unavailable}`);
+  });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

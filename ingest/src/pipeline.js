@@ -11,6 +11,9 @@
 //   as orphans).
 // Nothing per session: the session's counters live in Redis (N session:{id}:seen), so
 // receivers that share a Redis and a Postgres can split the traces of one session.
+const { once } = require('events');
+const { finished } = require('stream/promises');
+const { from: copyFrom } = require('pg-copy-streams');
 const { pathElement } = require('./mapping');
 
 const TTL_MS = 3600000;
@@ -85,6 +88,137 @@ return redis.error_reply('unknown op')
 
 const STATEMENT_TIMEOUT_MS = 10000;
 
+// agentops.spans rows -> COPY's binary format (PostgreSQL docs, "COPY", Binary Format):
+// no escaping, texts go as their UTF-8 bytes. Binary COPY does not convert types: these
+// must be the columns' types in resources/sql (a mismatch fails every batch, and the tests).
+const TEXT = 0;
+const INT4 = 1;
+const INT8 = 2;
+const FLOAT8 = 3;
+const TIMESTAMPTZ = 4;
+const JSONB = 5;
+const COPY_COLUMNS = [['span_id', TEXT], ['trace_id', TEXT], ['parent_id', TEXT], ['session_id', TEXT], ['turn', INT4], ['kind', TEXT], ['name', TEXT],
+  ['agent', TEXT], ['host', TEXT], ['model', TEXT], ['prompt_version', INT4], ['started_at', TIMESTAMPTZ], ['duration_ms', FLOAT8],
+  ['first_token_at', TIMESTAMPTZ], ['input_tokens', INT8], ['output_tokens', INT8], ['cache_read_tokens', INT8], ['cache_write_tokens', INT8],
+  ['status', TEXT], ['error', TEXT], ['error_type', TEXT], ['path', TEXT], ['depth', INT4], ['subtree_tokens', INT8], ['subtree_errors', INT4],
+  ['subtree_duration_ms', FLOAT8], ['attrs', JSONB], ['input', TEXT], ['output', TEXT], ['input_bytes', INT8], ['output_bytes', INT8]];
+const COPY_SQL = `COPY agentops.spans (${COPY_COLUMNS.map((c) => c[0]).join(', ')}) FROM STDIN (FORMAT binary)`;
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const PG_EPOCH_MS = 946684800000; // 2000-01-01T00:00:00Z
+const BIG = 16384; // texts longer than this go as their own buffer
+
+class CopyWriter {
+  constructor() {
+    this.parts = [];
+    this.size = 0;
+    this.fresh();
+  }
+
+  fresh() {
+    this.buf = Buffer.allocUnsafe(65536);
+    this.pos = 0;
+  }
+
+  cut() {
+    if (!this.pos) return;
+    this.parts.push(this.buf.subarray(0, this.pos));
+    this.size += this.pos;
+    this.fresh();
+  }
+
+  room(n) {
+    if (this.pos + n > this.buf.length) this.cut();
+  }
+
+  int16(v) {
+    this.room(2);
+    this.pos = this.buf.writeInt16BE(v, this.pos);
+  }
+
+  int32(v) {
+    this.room(4);
+    this.pos = this.buf.writeInt32BE(v, this.pos);
+  }
+
+  field(type, v) {
+    if (v === null || v === undefined) return this.int32(-1);
+    switch (type) {
+      case INT4:
+        this.room(8);
+        this.pos = this.buf.writeInt32BE(4, this.pos);
+        this.pos = this.buf.writeInt32BE(v, this.pos);
+        return undefined;
+      case INT8:
+        this.room(12);
+        this.pos = this.buf.writeInt32BE(8, this.pos);
+        this.pos = this.buf.writeBigInt64BE(BigInt(v), this.pos);
+        return undefined;
+      case FLOAT8:
+        this.room(12);
+        this.pos = this.buf.writeInt32BE(8, this.pos);
+        this.pos = this.buf.writeDoubleBE(v, this.pos);
+        return undefined;
+      case TIMESTAMPTZ:
+        this.room(12);
+        this.pos = this.buf.writeInt32BE(8, this.pos);
+        this.pos = this.buf.writeBigInt64BE(BigInt(Math.round((Date.parse(v) - PG_EPOCH_MS) * 1000)), this.pos);
+        return undefined;
+      case JSONB:
+        return this.text(JSON.stringify(v), 1);
+      default:
+        return this.text(v);
+    }
+  }
+
+  // A text (jsonb: version byte 1 first).
+  text(s, version) {
+    const head = version === undefined ? 0 : 1;
+    if (s.length > BIG) {
+      const b = Buffer.from(s, 'utf8');
+      this.int32(b.length + head);
+      if (head) {
+        this.room(1);
+        this.buf[this.pos++] = version;
+      }
+      this.cut();
+      this.parts.push(b);
+      this.size += b.length;
+      return;
+    }
+    const n = Buffer.byteLength(s, 'utf8');
+    this.room(4 + head + n); // n <= 3 * BIG: fits in a fresh buffer
+    this.pos = this.buf.writeInt32BE(n + head, this.pos);
+    if (head) this.buf[this.pos++] = version;
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+}
+
+async function copyRows(client, rows) {
+  const w = new CopyWriter();
+  w.room(19);
+  w.pos += COPY_SIGNATURE.copy(w.buf, w.pos);
+  w.int32(0); // flags
+  w.int32(0); // header extension
+  const stream = client.query(copyFrom(COPY_SQL));
+  const done = finished(stream);
+  done.catch(() => {}); // awaited below; a failure while writing ends the writes too
+  const send = async () => {
+    w.cut();
+    for (const part of w.parts) if (!stream.write(part)) await Promise.race([once(stream, 'drain'), done]);
+    w.parts = [];
+    w.size = 0;
+  };
+  for (const r of rows) {
+    w.int16(COPY_COLUMNS.length);
+    for (const [name, type] of COPY_COLUMNS) w.field(type, r[name]);
+    if (w.size >= 1 << 20) await send();
+  }
+  w.int16(-1);
+  await send();
+  stream.end();
+  await done;
+}
+
 class Pipeline {
   constructor({ pool, redis, ns = 'agentops:', log = () => {}, quietMs = 30000, orphanWaitMs = 60000, maxSpans = 200000 }) {
     this.pool = pool;
@@ -96,8 +230,14 @@ class Pipeline {
     this.maxSpans = maxSpans;
     this.traces = new Map(); // traceId -> {nodes: Map, touched}
     this.spanCount = 0;
+    this.waiting = new Set(); // nodes not written yet
+    // A waiting span's parent is looked up in Postgres when the span arrives, then after
+    // 1, 2, 4, 8, 8 ... s (the parent may come through another receiver).
+    this.recheckMs = 1000;
+    this.recheckMaxMs = 8000;
+    this.lastSweep = 0;
     this.redis.defineCommand('sbIngest', { numberOfKeys: 5, lua: LUA });
-    this.stats = { spans: 0, orphans: 0, lateChildren: 0, updates: 0 };
+    this.stats = { spans: 0, orphans: 0, lateChildren: 0, updates: 0, copies: 0, inserts: 0 };
   }
 
   keys(sid) {
@@ -118,9 +258,11 @@ class Pipeline {
       }
       t.touched = now;
       if (t.nodes.has(m.spanId)) continue; // a retry, or a duplicate in the request
-      const node = { m, written: false, arrived: now, children: [], liveDone: false };
+      const node = { m, written: false, arrived: now, children: [], liveDone: !!m.early };
+      if (m.turnOwn !== undefined) node.turnOwn = m.turnOwn;
       t.nodes.set(m.spanId, node);
       this.spanCount++;
+      this.waiting.add(node);
       added.push(node);
     }
     for (const node of added) {
@@ -139,6 +281,7 @@ class Pipeline {
         const t = this.traces.get(node.m.traceId);
         if (t && t.nodes.get(node.m.spanId) === node) {
           t.nodes.delete(node.m.spanId);
+          this.waiting.delete(node);
           this.spanCount--;
           const p = node.m.parentId && t.nodes.get(node.m.parentId);
           if (p) p.children = p.children.filter((c) => c !== node);
@@ -148,24 +291,54 @@ class Pipeline {
     }
   }
 
-  // Waiting spans older than orphanWaitMs are written without their parent; quiet traces
+  // What this receiver holds (SIGUSR2 logs it, the bench reads it): open traces, spans in
+  // them, spans waiting for their parent and the bytes of their rows' input/output.
+  memory() {
+    let waiting = 0;
+    let waitingBytes = 0;
+    for (const n of this.waiting) {
+      waiting++;
+      waitingBytes += (n.m.row.input_bytes || 0) + (n.m.row.output_bytes || 0);
+    }
+    return { traces: this.traces.size, spans: this.spanCount, waiting, waitingBytes };
+  }
+
+  // A waiting span whose parent is not in memory: time to look for the parent in Postgres
+  // (written earlier by this receiver and forgotten, or by another receiver)?
+  lookupDue(n, now) {
+    return !!n.m.parentId && !(now < n.nextLookup) && !this.traces.get(n.m.traceId).nodes.has(n.m.parentId);
+  }
+
+  lookedUp(n, now) {
+    n.lookups = (n.lookups || 0) + 1;
+    n.nextLookup = now + Math.min(this.recheckMs * 2 ** (n.lookups - 1), this.recheckMaxMs);
+  }
+
+  // Waiting spans older than orphanWaitMs are written without their parent; waiting spans
+  // whose parent is not in memory look for it in Postgres again (after 1, 2, 4, 8, 8 ... s,
+  // also without new requests: the parent may come through another receiver); quiet traces
   // are forgotten; over maxSpans the oldest traces go first.
   async sweep(now = Date.now()) {
-    const forced = [];
-    for (const t of this.traces.values()) {
-      for (const n of t.nodes.values()) if (!n.written && now - n.arrived >= this.orphanWaitMs) forced.push(n);
+    this.lastSweep = now;
+    const forced = new Set();
+    let recheck = false;
+    for (const n of this.waiting) {
+      if (now - n.arrived >= this.orphanWaitMs) forced.add(n);
+      else if (!recheck && this.lookupDue(n, now)) recheck = true;
     }
     let over = this.spanCount - this.maxSpans;
     if (over > 0) {
       for (const t of this.traces.values()) {
         if (over <= 0) break;
-        for (const n of t.nodes.values()) if (!n.written && !forced.includes(n)) forced.push(n);
+        for (const n of t.nodes.values()) if (!n.written) forced.add(n);
         over -= t.nodes.size;
       }
     }
-    if (forced.length) await this.flush([], now, forced);
+    if (forced.size || recheck) await this.flush([], now, [...forced]);
+    const waitingTraces = new Set();
+    for (const n of this.waiting) waitingTraces.add(n.m.traceId);
     for (const [id, t] of this.traces) {
-      const waiting = [...t.nodes.values()].some((n) => !n.written);
+      const waiting = waitingTraces.has(id);
       if ((!waiting && now - t.touched >= this.quietMs) || (this.spanCount > this.maxSpans && !waiting)) {
         this.traces.delete(id);
         this.spanCount -= t.nodes.size;
@@ -173,21 +346,86 @@ class Pipeline {
     }
   }
 
+  // The Redis calls of one span's live state (n: {m, session, agent, host}): the llm
+  // span's fill, its recovery events, a summary or a turn counted.
+  liveOps(pipe, calls, n) {
+    const m = n.m;
+    const k = this.keys(n.session);
+    if (m.live) {
+      pipe.sbIngest(...k, 'llm', m.spanId, m.endMs, n.session, n.agent, n.host, m.live.model, m.live.ctxTokens,
+        m.live.limit || '', m.live.ctx || '', m.startMs, m.row.prompt_version || '');
+      calls.push([n, 'llm']);
+    }
+    for (const ev of m.recovery) {
+      const f = ['at', ev.at, 'session_id', n.session, 'agent', n.agent, 'kind', ev.kind, 'recoverable', ev.recoverable ? '1' : '0',
+        'strategy', ev.strategy, 'outcome', ev.outcome, 'attempt', ev.attempt, 'trace_id', m.traceId, 'span_id', m.spanId];
+      if (n.host) f.push('host', n.host);
+      if (ev.message) f.push('message', ev.message);
+      if (ev.detail) f.push('detail', ev.detail);
+      pipe.sbIngest(...k, 'recovery', `ev:${m.spanId}:${ev.index}`, ev.at, n.session, ...f);
+      calls.push([n, 'recovery', ev]);
+    }
+    if (m.kind === 'summarize') {
+      pipe.sbIngest(...k, 'summarize', `s:${m.spanId}`, m.endMs, n.session);
+      calls.push([n, 'summarize']);
+    }
+    if (m.kind === 'turn') {
+      pipe.sbIngest(...k, 'turn', `t:${m.spanId}`, m.endMs, n.session);
+      calls.push([n, 'turn']);
+    }
+  }
+
+  // The live state of a request's spans that carry their own session and have nothing to
+  // inherit from a parent at hand (their parent neither in the request nor in memory; or a
+  // turn or llm root), applied when the request is accepted rather than when the batches
+  // queued before it are written: the sessions view does not wait for Postgres. The same
+  // calls process() would make for them (idempotent: the seen hash); their results (turn
+  // number, recovery stream ids) travel on the mapped span to its batch.
+  async liveNow(mapped) {
+    const ids = new Set();
+    for (const m of mapped) ids.add(m.spanId);
+    const early = [];
+    for (const m of mapped) {
+      if (!m.session || m.early) continue;
+      const t = this.traces.get(m.traceId);
+      if (t && t.nodes.has(m.spanId)) continue; // known: a retry
+      if (m.parentId ? ids.has(m.parentId) || (t && t.nodes.has(m.parentId)) : !(m.kind === 'turn' || m.live)) continue;
+      early.push({ m, session: m.session, agent: m.agentOwn || m.service || 'unknown', host: m.host });
+    }
+    if (!early.length) return;
+    const pipe = this.redis.pipeline();
+    const calls = [];
+    for (const n of early) this.liveOps(pipe, calls, n);
+    if (!calls.length) return;
+    const res = await pipe.exec();
+    res.forEach(([err, reply], i) => {
+      if (err) throw new Error(`redis: ${err.message}`);
+      const [n, op, ev] = calls[i];
+      const m = n.m;
+      if (op === 'turn') m.turnOwn = Number(reply[0]);
+      else if (m.turnsCount === undefined) m.turnsCount = Number(reply[0]);
+      if (op === 'recovery') (m.events = m.events || []).push({ ev, streamId: String(reply[1]) });
+    });
+    for (const n of early) n.m.early = true;
+  }
+
   async flush(added, now, forced) {
     // 1. Which spans can be written: roots, children of written or writable spans, children
     //    of spans written earlier and forgotten (looked up in Postgres), forced orphans.
-    const pending = [];
-    for (const t of this.traces.values()) for (const n of t.nodes.values()) if (!n.written) pending.push(n);
+    const pending = [...this.waiting];
     const ready = new Set();
     const orphan = new Set(forced || []);
     const pgParents = new Map();
     const unknownParents = new Set();
     for (const n of pending) {
-      if (n.m.parentId && !this.traces.get(n.m.traceId).nodes.has(n.m.parentId)) unknownParents.add(n.m.parentId);
+      if (this.lookupDue(n, now)) {
+        unknownParents.add(n.m.parentId);
+        this.lookedUp(n, now);
+      }
     }
     if (unknownParents.size) {
-      const r = await this.query(`SELECT span_id, path, depth, session_id, agent, turn FROM agentops.spans WHERE span_id = ANY($1::text[])`, [[...unknownParents]]);
-      for (const row of r.rows) pgParents.set(row.span_id, row);
+      const rows = await this.lookup([...unknownParents]);
+      for (const row of rows) pgParents.set(row.span_id, row);
     }
     const order = [];
     const visit = (n) => {
@@ -235,36 +473,30 @@ class Pipeline {
     const calls = [];
     const pipe = this.redis.pipeline();
     const turnsOf = new Map(); // node -> turns or its own turn number
+    // Spans whose live state was applied when their request came (liveNow).
+    const events = [];
+    for (const n of added) {
+      const m = n.m;
+      if (!m.early) continue;
+      if (!ready.has(n)) {
+        n.session = m.session;
+        n.agent = m.agentOwn || m.service || 'unknown';
+        n.host = m.host;
+      }
+      if (m.turnsCount !== undefined) turnsOf.set(n, m.turnsCount);
+      for (const e of m.events || []) events.push({ n, ev: e.ev, streamId: e.streamId });
+    }
     for (const n of live) {
       const m = n.m;
       const k = this.keys(n.session);
-      if (m.live) {
-        pipe.sbIngest(...k, 'llm', m.spanId, m.endMs, n.session, n.agent, n.host, m.live.model, m.live.ctxTokens,
-          m.live.limit || '', m.live.ctx || '', m.startMs, m.row.prompt_version || '');
-        calls.push([n, 'llm']);
-      }
-      for (const ev of m.recovery) {
-        const f = ['at', ev.at, 'session_id', n.session, 'agent', n.agent, 'kind', ev.kind, 'recoverable', ev.recoverable ? '1' : '0',
-          'strategy', ev.strategy, 'outcome', ev.outcome, 'attempt', ev.attempt, 'trace_id', m.traceId, 'span_id', m.spanId];
-        if (n.host) f.push('host', n.host);
-        if (ev.message) f.push('message', ev.message);
-        if (ev.detail) f.push('detail', ev.detail);
-        pipe.sbIngest(...k, 'recovery', `ev:${m.spanId}:${ev.index}`, ev.at, n.session, ...f);
-        calls.push([n, 'recovery', ev]);
-      }
-      if (m.kind === 'summarize') {
-        pipe.sbIngest(...k, 'summarize', `s:${m.spanId}`, m.endMs, n.session);
-        calls.push([n, 'summarize']);
-      }
-      if (m.kind === 'turn') {
-        pipe.sbIngest(...k, 'turn', `t:${m.spanId}`, m.endMs, n.session);
-        calls.push([n, 'turn']);
-      } else if (ready.has(n)) {
+      this.liveOps(pipe, calls, n);
+      if (m.kind !== 'turn' && ready.has(n) && !m.live && (m.turnAttr === null || m.turnAttr === undefined) && !info(n)) {
+        // The session's turn count, for a span with no turn of its own and no parent to
+        // inherit it from (an llm span's call returns it already).
         pipe.sbIngest(...k, 'turns', '', m.endMs, n.session);
         calls.push([n, 'turns']);
       }
     }
-    const events = [];
     if (calls.length) {
       const res = await pipe.exec();
       res.forEach(([err, reply], i) => {
@@ -312,29 +544,24 @@ class Pipeline {
         p.sub.end = Math.max(p.sub.end, n.sub.end);
       }
     }
-    // Ancestors already written: deltas for an UPDATE.
-    const deltas = new Map();
-    const addDelta = (id, s) => {
-      const d = deltas.get(id) || { tok: 0, err: 0, end: 0 };
-      d.tok += s.tok;
-      d.err += s.err;
-      d.end = Math.max(d.end, s.end);
-      deltas.set(id, d);
-    };
+    // Ancestors already written: deltas for an UPDATE, counted only for rows this batch
+    // inserts (a span written before, by this receiver or another, adds nothing twice).
+    const contributions = []; // [node, ancestor id]
+    const addDelta = (id, n) => contributions.push([n, id]);
     for (const n of order) {
       if (orphan.has(n)) continue;
       const p = info(n);
       if (!p) continue;
       if (p.fromPg) {
-        for (const id of n.pgAncestors) addDelta(id, n.sub);
+        for (const id of n.pgAncestors) addDelta(id, n);
         this.stats.lateChildren++;
       } else if (p.written) {
         let a = p;
         const t = this.traces.get(n.m.traceId);
         while (a) {
-          addDelta(a.m.spanId, n.sub);
+          addDelta(a.m.spanId, n);
           if (a.pgAncestors) {
-            for (const id of a.pgAncestors) addDelta(id, n.sub);
+            for (const id of a.pgAncestors) addDelta(id, n);
             break;
           }
           a = a.m.parentId && a.m.pathHasParent !== false ? t.nodes.get(a.m.parentId) : null;
@@ -345,18 +572,22 @@ class Pipeline {
 
     // 6. Postgres, one transaction.
     if (order.length || events.length) {
-      const rows = order.map((n) => ({
-        ...n.m.row,
-        session_id: n.session,
-        turn: n.turn,
-        agent: n.agent,
-        host: n.host || null,
-        path: n.newPath,
-        depth: n.newDepth,
-        subtree_tokens: n.sub.tok,
-        subtree_errors: n.sub.err,
-        subtree_duration_ms: Math.max(0, n.sub.end - (n.m.startMs + n.m.startNsFrac)),
-      }));
+      const deltas = new Map();
+      // The mapped row completed in place (a copy of every row cost more than the COPY's
+      // encoding); a failed batch computes these again on its next try.
+      const rows = order.map((n) => {
+        const r = n.m.row;
+        r.session_id = n.session;
+        r.turn = n.turn;
+        r.agent = n.agent;
+        r.host = n.host || null;
+        r.path = n.newPath;
+        r.depth = n.newDepth;
+        r.subtree_tokens = n.sub.tok;
+        r.subtree_errors = n.sub.err;
+        r.subtree_duration_ms = Math.max(0, n.sub.end - (n.m.startMs + n.m.startNsFrac));
+        return r;
+      });
       const evRows = events.map(({ n, ev, streamId }) => ({
         at: new Date(ev.at).toISOString(), session_id: n.session, agent: n.agent, host: n.host || null, kind: ev.kind,
         recoverable: ev.recoverable, strategy: ev.strategy, outcome: ev.outcome, attempt: ev.attempt, trace_id: n.m.traceId,
@@ -364,12 +595,33 @@ class Pipeline {
       }));
       const client = await this.connect();
       try {
-        await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
-        const ins = rows.length
-          ? await client.query(`INSERT INTO agentops.spans SELECT * FROM json_populate_recordset(NULL::agentops.spans, $1::json)
-             ON CONFLICT (span_id) DO NOTHING RETURNING span_id`, [JSON.stringify(rows)])
-          : { rows: [] };
-        const inserted = new Set(ins.rows.map((r) => r.span_id));
+        await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}${rows.length ? '; SAVEPOINT bulk' : ''}`);
+        // COPY (about twice as fast as parsing the rows as JSON on the server); a span
+        // written before (a retry, another receiver) makes it fail on the primary key, and
+        // the batch goes again as INSERT ... ON CONFLICT DO NOTHING.
+        let inserted = new Set();
+        if (rows.length) {
+          try {
+            await copyRows(client, rows);
+            inserted = new Set(rows.map((r) => r.span_id));
+            this.stats.copies++;
+          } catch (e) {
+            if (e.code !== '23505') throw e;
+            await client.query('ROLLBACK TO SAVEPOINT bulk');
+            const ins = await client.query(`INSERT INTO agentops.spans SELECT * FROM json_populate_recordset(NULL::agentops.spans, $1::json)
+               ON CONFLICT (span_id) DO NOTHING RETURNING span_id`, [JSON.stringify(rows)]);
+            inserted = new Set(ins.rows.map((r) => r.span_id));
+            this.stats.inserts++;
+          }
+        }
+        for (const [n, id] of contributions) {
+          if (!inserted.has(n.m.spanId)) continue;
+          const d = deltas.get(id) || { tok: 0, err: 0, end: 0 };
+          d.tok += n.sub.tok;
+          d.err += n.sub.err;
+          d.end = Math.max(d.end, n.sub.end);
+          deltas.set(id, d);
+        }
         if (deltas.size) {
           const ids = [...deltas.keys()].filter((id) => !inserted.has(id));
           if (ids.length) {
@@ -400,7 +652,7 @@ class Pipeline {
           s.started_at = Math.min(s.started_at, n.m.startMs);
           return s;
         };
-        for (const n of [...order, ...live]) {
+        for (const n of [...order, ...live, ...added.filter((x) => x.m.early && !ready.has(x))]) {
           const s = sess(n);
           const t = turnsOf.get(n) ?? n.turnOwn;
           if (t !== undefined) s.turns = Math.max(s.turns, n.m.kind === 'turn' ? t + 1 : t);
@@ -444,6 +696,7 @@ class Pipeline {
     for (const n of live) n.liveDone = true;
     for (const n of order) {
       n.written = true;
+      this.waiting.delete(n);
       n.path = n.newPath;
       n.depth = n.newDepth;
       n.m.pathHasParent = !orphan.has(n) || !n.m.parentId;
@@ -462,13 +715,15 @@ class Pipeline {
     }
   }
 
-  async query(sql, params) {
+  // Spans by id, in one round trip (the ids are checked hex: mapping.js), under the
+  // statement timeout.
+  async lookup(ids) {
+    if (!ids.every((id) => /^[0-9a-f]{16}$/.test(id))) throw new Error('lookup: span ids must be 16 hex digits');
     const client = await this.connect();
     try {
-      await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
-      const r = await client.query(sql, params);
-      await client.query('COMMIT');
-      return r;
+      const r = await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS};
+        SELECT span_id, path, depth, session_id, agent, turn FROM agentops.spans WHERE span_id = ANY('{${ids.join(',')}}'::text[]); COMMIT`);
+      return r[2].rows;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
       throw new Error(`postgres: ${e.message}`);

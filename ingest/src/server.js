@@ -17,6 +17,8 @@ const { mapSpan, BadRecord } = require('./mapping');
 // whose upload is cut off sees a connection error and retries; a 413 it does not retry),
 // up to DISCARD_CAP; a body larger still has its connection closed.
 const DISCARD_CAP = 1024 * 1024 * 1024;
+// Queued requests written in one batch, up to this many spans.
+const MAX_BATCH_SPANS = 10000;
 
 function readBody(req, capCompressed) {
   return new Promise((resolve, reject) => {
@@ -90,6 +92,10 @@ class Receiver {
     this.server.requestTimeout = 60000;
     this.server.headersTimeout = 20000;
     return new Promise((resolve) => this.server.listen(port, host, () => resolve(this.server.address().port)));
+  }
+
+  tokenMatches(t) {
+    return constantTimeEqual(t, this.s.token);
   }
 
   // Orphans and quiet traces (pipeline.sweep) and the sessions zset's trim, between
@@ -171,18 +177,36 @@ class Receiver {
       this.counters.throttled++;
       return this.error(res, isJson, 429, 'receiver busy: queue full, retry later', { 'Retry-After': '1' });
     }
-    let decoded;
-    let bytes;
+    let body;
     try {
-      let body = await readBody(req, this.s.maxBodyBytes);
+      body = await readBody(req, this.s.maxBodyBytes);
       if (enc === 'gzip') body = await gunzip(body, this.s.maxDecompressedBytes);
       else if (body.length > this.s.maxDecompressedBytes) throw new OtlpError(`body is over the ${this.s.maxDecompressedBytes}-byte cap`, 413);
-      bytes = body.length;
-      decoded = isJson ? decodeJson(body.toString('utf8'), this.s.limits) : decodeProtobuf(body, this.s.limits);
     } catch (e) {
       if (e instanceof OtlpError) return this.error(res, isJson, e.status, e.message);
       throw e;
     }
+    const r = await this.accept(body, isJson);
+    if (r.status !== 200) return this.error(res, isJson, r.status, r.message, r.retryAfter ? { 'Retry-After': String(r.retryAfter) } : {});
+    if (isJson) {
+      const out = r.rejected ? JSON.stringify({ partialSuccess: { rejectedSpans: String(r.rejected), errorMessage: r.message } }) : '{}';
+      return this.reply(res, 200, 'application/json', out);
+    }
+    return this.reply(res, 200, 'application/x-protobuf', encodeResponse(r.rejected, r.message));
+  }
+
+  // One decompressed request body (OTLP/HTTP or OTLP/gRPC) -> {status (HTTP's), message,
+  // rejected, retryAfter}: decoded, mapped whole, then written (200 = written).
+  async accept(body, isJson) {
+    let decoded;
+    const bytes = body.length;
+    try {
+      decoded = isJson ? decodeJson(body.toString('utf8'), this.s.limits) : decodeProtobuf(body, this.s.limits);
+    } catch (e) {
+      if (e instanceof OtlpError) return { status: e.status, message: e.message };
+      throw e;
+    }
+    body = null;
     // Map every span before anything is written.
     const mapped = [];
     let rejected = 0;
@@ -213,26 +237,23 @@ class Receiver {
     if (mapped.length) {
       if (Date.now() < this.failingUntil) {
         this.counters.unavailable++;
-        return this.error(res, isJson, 503, `storage unavailable: ${this.lastFailure}`, { 'Retry-After': String(this.s.retryAfterS) });
+        return { status: 503, message: `storage unavailable: ${this.lastFailure}`, retryAfter: this.s.retryAfterS };
       }
       if (this.queuedSpans + mapped.length > this.s.maxQueueSpans && this.queue.length) {
         this.counters.throttled++;
-        return this.error(res, isJson, 429, 'receiver busy: queue full, retry later', { 'Retry-After': '1' });
+        return { status: 429, message: 'receiver busy: queue full, retry later', retryAfter: 1 };
       }
       try {
+        await this.pipeline.liveNow(mapped);
         await this.enqueue(mapped, bytes);
       } catch (e) {
         this.counters.unavailable++;
         this.log('warn', `write failed: ${e.message}`);
-        return this.error(res, isJson, 503, `storage unavailable: ${e.message.slice(0, 200)}`, { 'Retry-After': String(this.s.retryAfterS) });
+        return { status: 503, message: `storage unavailable: ${e.message.slice(0, 200)}`, retryAfter: this.s.retryAfterS };
       }
     }
     this.counters.accepted += mapped.length;
-    if (isJson) {
-      const body = rejected ? JSON.stringify({ partialSuccess: { rejectedSpans: String(rejected), errorMessage: message } }) : '{}';
-      return this.reply(res, 200, 'application/json', body);
-    }
-    return this.reply(res, 200, 'application/x-protobuf', encodeResponse(rejected, message));
+    return { status: 200, rejected, message };
   }
 
   enqueue(mapped, bytes) {
@@ -249,20 +270,31 @@ class Receiver {
     this.busy = true;
     try {
       while (this.queue.length) {
-        const job = this.queue.shift();
+        // The requests waiting are written together (one Redis pipeline, one transaction):
+        // under load, batches grow instead of the queue.
+        const jobs = [this.queue.shift()];
+        let n = jobs[0].mapped.length;
+        while (this.queue.length && n + this.queue[0].mapped.length <= MAX_BATCH_SPANS) {
+          n += this.queue[0].mapped.length;
+          jobs.push(this.queue.shift());
+        }
+        const mapped = jobs.length === 1 ? jobs[0].mapped : jobs.flatMap((j) => j.mapped);
         try {
-          await this.pipeline.process(job.mapped);
-          job.resolve();
+          await this.pipeline.process(mapped);
+          for (const job of jobs) job.resolve();
         } catch (e) {
           this.lastFailure = e.message.slice(0, 200);
           this.failingUntil = Date.now() + 1000;
-          job.reject(e);
+          for (const job of jobs) job.reject(e);
         } finally {
-          this.queuedSpans -= job.mapped.length;
-          this.queuedBytes -= job.bytes;
+          for (const job of jobs) {
+            this.queuedSpans -= job.mapped.length;
+            this.queuedBytes -= job.bytes;
+          }
         }
       }
-      await this.pipeline.sweep().catch((e) => this.log('warn', `sweep: ${e.message}`));
+      const p = this.pipeline;
+      if (Date.now() - p.lastSweep >= 1000 || p.spanCount > p.maxSpans) await p.sweep().catch((e) => this.log('warn', `sweep: ${e.message}`));
     } finally {
       this.busy = false;
     }

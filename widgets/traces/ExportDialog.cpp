@@ -42,6 +42,16 @@ ExportDialog::ExportDialog(const QString &sessionId, QWidget *parent)
             .toStringList()
             .join(QLatin1Char('\n')));
     auto *form = new QFormLayout(this);
+    m_patterns->setTabChangesFocus(true); // Tab moves on (the dialog is keyboard operable)
+    m_html->setAccessibleName(tr("HTML report path"));
+    m_json->setAccessibleName(tr("JSON bundle path"));
+    m_html->setAccessibleDescription(tr("Leave empty to skip the HTML report"));
+    m_json->setAccessibleDescription(tr("Leave empty to skip the JSON bundle"));
+    m_patterns->setAccessibleName(tr("Redaction patterns"));
+    m_patterns->setAccessibleDescription(
+        tr("One regular expression per line; matches are replaced in every payload"));
+    m_reason->setAccessibleName(tr("Reason"));
+    m_reason->setAccessibleDescription(tr("Required: recorded in the audit log"));
     form->addRow(new QLabel(tr("Self-contained HTML report and JSON bundle of every span with "
                                "its payloads, recovery events, prompt versions and host "
                                "events. Leave a path empty to skip that file."),
@@ -53,6 +63,7 @@ ExportDialog::ExportDialog(const QString &sessionId, QWidget *parent)
     m_redactIds->setToolTip(tr("session-1, host-2...: the same identifier gets the same "
                                "pseudonym within one export, so the trace tree stays whole"));
     form->addRow(QString(), m_redactIds);
+    m_redactIds->setAccessibleDescription(m_redactIds->toolTip());
     m_reason->setPlaceholderText(tr("required: the incident or ticket, e.g. INC-2231 post-mortem"));
     form->addRow(tr("Reason"), m_reason);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -61,6 +72,7 @@ ExportDialog::ExportDialog(const QString &sessionId, QWidget *parent)
     connect(buttons, &QDialogButtonBox::rejected, this, &ExportDialog::reject);
     form->addRow(buttons);
     resize(640, 320);
+    m_reason->setFocus(); // the one field that has no default
 }
 
 QString ExportDialog::htmlPath() const

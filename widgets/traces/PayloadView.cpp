@@ -46,8 +46,9 @@ PayloadView::PayloadView(QWidget *parent)
     m_text->setFont(mono);
     // Colours the segments of an assembled prompt (shown as marker lines, see setPayload);
     // any other text has no marker line and stays plain.
-    new PromptHighlighter(m_text->document());
+    new PromptHighlighter(m_text);
     m_asTree->setCheckable(true);
+    setSubject(tr("Payload"));
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_stack->addWidget(m_text);
     m_stack->addWidget(m_tree);
@@ -75,6 +76,17 @@ PayloadView::PayloadView(QWidget *parent)
     connect(m_asTree, &QPushButton::toggled, this,
             [this](bool on) { m_stack->setCurrentIndex(on ? 1 : 0); });
     clear(QString());
+}
+
+void PayloadView::setSubject(const QString &subject)
+{
+    m_text->setAccessibleName(subject);
+    m_text->setAccessibleDescription(tr("Read-only; long payloads are shown in parts"));
+    m_tree->setAccessibleName(tr("%1 as a JSON tree").arg(subject));
+    m_showAll->setAccessibleName(tr("Show all of the %1").arg(subject.toLower()));
+    m_asTree->setAccessibleName(tr("Show the %1 as a JSON tree").arg(subject.toLower()));
+    m_prev->setAccessibleName(tr("Previous part of the %1").arg(subject.toLower()));
+    m_next->setAccessibleName(tr("Next part of the %1").arg(subject.toLower()));
 }
 
 void PayloadView::clear(const QString &message)

@@ -31,6 +31,8 @@ public:
     // A part from "show all"; offset in characters.
     void appendPart(qint64 offset, const QString &part, bool last);
     void setFailed(const QString &message);
+    // What the payload is ("Span input"): the accessible names of its controls.
+    void setSubject(const QString &subject);
 
     qint64 loadedChars() const { return m_received; }
     qint64 totalChars() const { return m_total; }

@@ -3,6 +3,7 @@
 #include "core/contract/PromptMessages.h"
 #include "models/TraceTreeModel.h"
 #include "models/UntrustedText.h"
+#include "widgets/StatusGlyph.h"
 #include "widgets/traces/PayloadView.h"
 
 #include <QDateTime>
@@ -16,6 +17,14 @@ namespace switchboard {
 
 namespace {
 constexpr int kAttrsShown = 64 * 1024;
+
+// The error and the muted colour of the current palette (readable on light and dark) put
+// into HTML for %ERR% and %MUTED%.
+QString styled(QString html, const QPalette &palette)
+{
+    return html.replace(QStringLiteral("%ERR%"), statusColor(StatusKind::Error, palette).name())
+        .replace(QStringLiteral("%MUTED%"), palette.color(QPalette::PlaceholderText).name());
+}
 
 QString when(qint64 ms)
 {
@@ -37,6 +46,13 @@ SpanDetailPane::SpanDetailPane(QWidget *parent)
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_header->setWordWrap(true);
     m_overview->setOpenLinks(false);
+    m_overview->setAccessibleName(tr("Span overview"));
+    m_overview->setAccessibleDescription(tr("The selected span's timing, tokens, attributes "
+                                            "and error"));
+    m_tabs->setAccessibleName(tr("Span detail"));
+    m_prompt->setSubject(tr("Assembled prompt"));
+    m_input->setSubject(tr("Span input"));
+    m_output->setSubject(tr("Span output"));
     m_tabs->addTab(m_overview, tr("Overview"));
     m_tabs->addTab(m_prompt, tr("Prompt"));
     m_tabs->addTab(m_input, tr("Input"));
@@ -93,9 +109,9 @@ void SpanDetailPane::showSpan(const TraceSnapshotPtr &trace, int node)
         QStringLiteral("<b>%1</b> · %2 · %3 · %4 ms · <span style='font-family:monospace'>%5"
                        "</span>")
             .arg(untrusted::html(n.name, 300), enumToText(n.kind),
-                 n.status == SpanStatus::Error ? QStringLiteral("<span style='color:#b00020'>✗ "
-                                                                "error</span>")
-                                               : QStringLiteral("✓ ") + enumToText(n.status))
+                 n.status == SpanStatus::Error
+                     ? styled(QStringLiteral("<span style='color:%ERR%'>✗ error</span>"), palette())
+                     : QStringLiteral("✓ ") + enumToText(n.status))
             .arg(n.durationMs, 0, 'f', 0)
             .arg(untrusted::html(n.spanId, 300)));
     for (PayloadView *v : {m_prompt, m_input, m_output})
@@ -135,8 +151,8 @@ void SpanDetailPane::setFailed(const QString &message)
 {
     for (PayloadView *v : {m_prompt, m_input, m_output})
         v->setFailed(message);
-    m_overview->setHtml(
-        QStringLiteral("<p style='color:#b00020'>✗ %1</p>").arg(untrusted::html(message)));
+    m_overview->setHtml(styled(QStringLiteral("<p style='color:%ERR%'>✗ %1</p>"), palette())
+                            .arg(untrusted::html(message)));
 }
 
 QString SpanDetailPane::overviewText() const
@@ -148,8 +164,10 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
 {
     const TraceNode &n = m_trace->nodes[m_node];
     QString h;
-    auto row = [&h](const QString &k, const QString &v) {
-        h += QStringLiteral("<tr><td style='color:#666;padding-right:12px'>%1</td><td>%2</td></tr>")
+    auto row = [this, &h](const QString &k, const QString &v) {
+        h += styled(QStringLiteral("<tr><td style='color:%MUTED%;padding-right:12px'>%1</td>"
+                                   "<td>%2</td></tr>"),
+                    palette())
                  .arg(k, v);
     };
     h += QStringLiteral("<table>");
@@ -184,7 +202,8 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
 
     const QString error = p ? p->error : n.error;
     if (n.status == SpanStatus::Error || !error.isEmpty())
-        h += QStringLiteral("<h4 style='color:#b00020'>✗ Error %1</h4><pre>%2</pre>")
+        h += styled(QStringLiteral("<h4 style='color:%ERR%'>✗ Error %1</h4><pre>%2</pre>"),
+                    palette())
                  .arg(untrusted::html((p ? p->errorType : n.errorType)),
                       untrusted::html(error, kAttrsShown));
 
@@ -197,16 +216,17 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
         h += QStringLiteral("<p>%1 · <b>%2</b> → %3 · attempt %4 · %5<br><tt>%6</tt></p>")
                  .arg(when(e.at), enumToText(e.kind), enumToText(e.strategy))
                  .arg(e.attempt)
-                 .arg(e.outcome == RecoveryOutcome::Failed
-                          ? QStringLiteral("<span style='color:#b00020'>✗ failed</span>")
-                          : enumToText(e.outcome),
+                 .arg(e.outcome == RecoveryOutcome::Failed ? styled(
+                          QStringLiteral("<span style='color:%ERR%'>✗ failed</span>"), palette())
+                                                           : enumToText(e.outcome),
                       untrusted::html(e.message));
     }
     if (events == 0)
-        h += tr("<p style='color:#666'>none</p>");
+        h += styled(tr("<p style='color:%MUTED%'>none</p>"), palette());
 
     if (!p) {
-        h += tr("<p style='color:#666'>loading attributes and host events…</p>");
+        h += styled(tr("<p style='color:%MUTED%'>loading attributes and host events…</p>"),
+                    palette());
         m_overview->setHtml(h);
         return;
     }
@@ -222,7 +242,7 @@ void SpanDetailPane::renderOverview(const SpanPayload *p)
 
     h += tr("<h4>Process events on %1 (±5 min)</h4>").arg(untrusted::html(n.host));
     if (p->processEvents.isEmpty())
-        h += tr("<p style='color:#666'>none</p>");
+        h += styled(tr("<p style='color:%MUTED%'>none</p>"), palette());
     for (const ProcessEvent &e : p->processEvents)
         h += QStringLiteral("<tt>%1</tt> %2:%3 <b>%4</b><br>")
                  .arg(when(e.at), untrusted::html(e.app))

@@ -38,6 +38,8 @@ TraceInspector::TraceInspector(PgPool *pool, QString operatorName, QWidget *pare
 {
     auto *back = new QPushButton(tr("← Search"), this);
     back->setToolTip(tr("Back to the session search (Esc)"));
+    back->setAccessibleName(tr("Back to search"));
+    back->setAccessibleDescription(back->toolTip());
     // Rich text built here; every value agents wrote goes through untrusted::html().
     m_title->setTextFormat(Qt::RichText);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -45,6 +47,12 @@ TraceInspector::TraceInspector(PgPool *pool, QString operatorName, QWidget *pare
     m_find->setPlaceholderText(tr("Find in trace (Ctrl+F, Enter / F3 next)"));
     m_find->setClearButtonEnabled(true);
     m_find->setMaximumWidth(320);
+    m_find->setAccessibleName(tr("Find in trace"));
+    m_find->setAccessibleDescription(tr("Enter or F3 selects the next span whose name or "
+                                        "attributes contain this; Shift+F3 the previous"));
+    m_export->setAccessibleName(tr("Export trace"));
+    m_export->setAccessibleDescription(
+        tr("Writes the trace as an HTML and a JSON report, with redaction"));
     m_export->setEnabled(false);
     auto *top = new QHBoxLayout;
     top->addWidget(back);
@@ -57,6 +65,10 @@ TraceInspector::TraceInspector(PgPool *pool, QString operatorName, QWidget *pare
     m_tree->setItemDelegateForColumn(TraceTreeModel::Waterfall, new WaterfallDelegate(m_tree));
     m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_tree->setAllColumnsShowFocus(true);
+    m_tree->setAccessibleName(tr("Trace spans"));
+    m_tree->setAccessibleDescription(
+        tr("Every turn, prompt, model call and tool call of the session as a tree, with "
+           "duration, tokens and status; failed spans say 'error' in the status column"));
     m_tree->header()->setStretchLastSection(false);
     m_tree->header()->resizeSection(TraceTreeModel::Name, 300);
     m_tree->header()->resizeSection(TraceTreeModel::Waterfall, 200);

@@ -63,6 +63,23 @@ TraceSearchView::TraceSearchView(PgPool *pool, QWidget *parent)
     go->setDefault(true);
     m_filter->setPlaceholderText(tr("Filter shown rows (Ctrl+F)"));
     m_filter->setClearButtonEnabled(true);
+    m_id->setAccessibleName(tr("Session id"));
+    m_id->setAccessibleDescription(
+        tr("A full session id and Enter opens its trace; an id prefix ending in * searches"));
+    m_agent->setAccessibleName(tr("Agent"));
+    m_range->setAccessibleName(tr("Time range"));
+    m_outcome->setAccessibleName(tr("Session outcome"));
+    m_recovery->setAccessibleDescription(tr("Only sessions that had recovery events"));
+    m_fill->setAccessibleName(tr("Minimum context fill"));
+    m_fill->setAccessibleDescription(tr("Only sessions whose context window was at least this "
+                                        "full; 0 for any"));
+    m_prompt->setAccessibleName(tr("Prompt version"));
+    m_prompt->setAccessibleDescription(tr("Only sessions on this prompt version; 0 for any"));
+    go->setAccessibleDescription(tr("Searches Postgres for sessions matching these fields"));
+    m_filter->setAccessibleName(tr("Filter shown sessions"));
+    m_table->setAccessibleName(tr("Sessions found"));
+    m_table->setAccessibleDescription(tr("Enter or double click opens the session's trace"));
+    m_more->setAccessibleDescription(tr("Loads the next page of older sessions"));
 
     auto *form = new QGridLayout;
     form->addWidget(m_id, 0, 0, 1, 4);

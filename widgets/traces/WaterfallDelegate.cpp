@@ -2,6 +2,8 @@
 
 #include "core/util/SafeMath.h"
 #include "models/TraceTreeModel.h"
+#include "widgets/StatusGlyph.h"
+#include "widgets/Theme.h"
 
 #include <QPainter>
 
@@ -47,11 +49,19 @@ void WaterfallDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opt
     const int x = r.left() + safe::toInt(std::clamp(start, 0.0, 1.0) * r.width());
     const int w = std::max(2, safe::toInt(std::clamp(width, 0.0, 1.0) * r.width()));
     painter->save();
-    painter->fillRect(QRect(r.left(), r.center().y(), r.width(), 1), QColor(0, 0, 0, 25));
+    QColor track = opt.palette.color(QPalette::Text);
+    track.setAlpha(40);
+    painter->fillRect(QRect(r.left(), r.center().y(), r.width(), 1), track);
     const QRect bar(x, r.top(), std::min(w, r.right() - x + 1), r.height());
-    painter->fillRect(bar, error ? QColor(0xc0, 0x39, 0x2b) : kindColor(kind));
-    if (error) // not colour alone: a hatched bar reads as "failed" in grey too
-        painter->fillRect(bar, QBrush(Qt::white, Qt::BDiagPattern));
+    const QColor fill = error ? statusColor(StatusKind::Error, opt.palette) : kindColor(kind);
+    painter->fillRect(bar, fill);
+    if (error) { // not colour alone: a hatched bar reads as "failed" in grey too
+        const QColor hatch
+            = theme::contrastRatio(fill, Qt::white) >= theme::contrastRatio(fill, Qt::black)
+            ? QColor(Qt::white)
+            : QColor(Qt::black);
+        painter->fillRect(bar, QBrush(hatch, Qt::BDiagPattern));
+    }
     painter->restore();
 }
 
