@@ -61,8 +61,9 @@ sb_stop_fleet() {
 # through it (ingest/demo/agent.js: the official SDK exporting OTLP/protobuf). As in
 # production (ingest/README.md): the receiver writes Redis as its own ACL user (docs/
 # contract.md, Roles) and Postgres as a login in agentops_writer, and wants a bearer token.
-# Secrets are made here, kept in 0600 files of the run dir and passed by environment or
-# file, never in argv: the Redis ACL goes to redis-cli on stdin. Needs SB_RUN_DIR,
+# Secrets are made here and kept in 0600 files of the run dir, which the receiver and the
+# agent read (redis_password_file, token_file, --token-file), never in argv or the
+# environment: the Redis ACL goes to redis-cli on stdin. Needs SB_RUN_DIR,
 # SB_REDIS_PORT, SB_REDIS_URI, SB_PG_PORT, and the migrations applied.
 SB_INGEST_PID=""
 SB_OTEL_AGENT_PID=""
@@ -70,8 +71,11 @@ SB_INGEST_URL=""
 
 sb_start_receiver() {
   SB_ROOT=${SB_ROOT:-$(pwd)}
-  # npm ci only when the packages are missing (the SDK the demo agent uses is a dev package).
-  if [[ ! -d "$SB_ROOT/ingest/node_modules/@opentelemetry/sdk-trace-node" ]]; then
+  # npm ci only when the packages are missing or older than the lock file (a pull that
+  # added a dependency); the SDK the demo agent uses is a dev package.
+  local lock="$SB_ROOT/ingest/node_modules/.package-lock.json"
+  if [[ ! -d "$SB_ROOT/ingest/node_modules/@opentelemetry/sdk-trace-node" || ! -f "$lock" \
+        || "$SB_ROOT/ingest/package-lock.json" -nt "$lock" ]]; then
     (cd "$SB_ROOT/ingest" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
   local dir="$SB_RUN_DIR/ingest" port
@@ -95,10 +99,9 @@ sb_start_receiver() {
   cat >"$dir/ingest.json" <<JSON
 {"listen_host": "127.0.0.1", "port": $port, "redis_uri": "$SB_REDIS_URI", "redis_user": "ingest",
  "pg_dsn": "host=127.0.0.1 port=$SB_PG_PORT user=sb_ingest dbname=agentops",
- "token_file": "$dir/token", "model_windows": {}}
+ "redis_password_file": "$dir/redis.secret", "token_file": "$dir/token", "model_windows": {}}
 JSON
-  SWITCHBOARD_INGEST_REDIS_PASSWORD="$(cat "$dir/redis.secret")" \
-    node "$SB_ROOT/ingest/src/main.js" --config "$dir/ingest.json" >"$dir/receiver.log" 2>&1 &
+  node "$SB_ROOT/ingest/src/main.js" --config "$dir/ingest.json" >"$dir/receiver.log" 2>&1 &
   SB_INGEST_PID=$!
   for _ in $(seq 1 150); do
     if grep -q ' listening on ' "$dir/receiver.log" 2>/dev/null; then
@@ -136,13 +139,15 @@ sb_stop_receiver() {
   SB_OTEL_AGENT_PID=""; SB_INGEST_PID=""
 }
 
-# Prints the id of otel-concierge's earliest session with a recovery event, waiting up to
-# $1 seconds for one (the first conversation has one in its second turn).
+# Prints the id of otel-concierge's earliest session with a recovery event whose span is
+# written, waiting up to $1 seconds for one (the first conversation has one in its second
+# turn; its spans are written when the turn ends: an OpenTelemetry parent ends last).
 sb_wait_otel_session() {
   local sid=""
   for _ in $(seq 1 $(($1 * 2))); do
     sid=$(sb_as_postgres "$SB_PG_BIN/psql" -X -At -h 127.0.0.1 -p "$SB_PG_PORT" -U postgres -d agentops \
-      -c "SELECT session_id FROM agentops.recovery_events WHERE agent = 'otel-concierge' ORDER BY at LIMIT 1" 2>/dev/null || true)
+      -c "SELECT e.session_id FROM agentops.recovery_events e JOIN agentops.spans s USING (span_id)
+          WHERE e.agent = 'otel-concierge' ORDER BY e.at LIMIT 1" 2>/dev/null || true)
     if [[ -n "$sid" ]]; then echo "$sid"; return 0; fi
     sleep 0.5
   done
