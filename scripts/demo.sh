@@ -16,6 +16,9 @@
 # the operator login, then the command, the same contract as the console's), never by the
 # console: a screenshot run changes nothing in the servers.
 set -euo pipefail
+# With SB_PRESET=ci the console is built with the sanitizers: leaks at exit (Qt's own) are not
+# what a demo is for (ctest and scripts/test.sh set the same).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 

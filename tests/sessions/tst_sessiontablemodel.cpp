@@ -372,7 +372,7 @@ private Q_SLOTS:
         QCOMPARE(model.alertCount(), 0);
         const int row = model.rowOf("otel");
         QCOMPARE(model.data(model.index(row, SessionTableModel::Fill)).toString(),
-                 QStringLiteral("window unknown"));
+                 QStringLiteral("unknown"));
         QCOMPARE(model.data(model.index(row, SessionTableModel::Fill), SessionTableModel::FillRole)
                      .toDouble(),
                  -1.0);
