@@ -335,7 +335,8 @@ QVariant SessionTableModel::display(const Row &row, int column) const
         return QString::number(row.turns);
     case Fill:
         if (row.fill < 0)
-            return row.bad ? QStringLiteral("–") : QStringLiteral("unknown"); // the tooltip says why
+            return row.bad ? QStringLiteral("–")
+                           : QStringLiteral("unknown"); // the tooltip says why
         return QString(QString::number(double(row.fill) * 100.0, 'f', 0) + QStringLiteral(" %"));
     case Model:
         return untrusted::line(m_strings.at(row.model));
