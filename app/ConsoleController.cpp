@@ -12,6 +12,7 @@
 #include "core/services/ProfileStore.h"
 #include "core/services/RedisBackend.h"
 #include "core/services/SecretStore.h"
+#include "core/util/OperatorIdentity.h"
 #include "widgets/UntrustedLabel.h"
 
 #include <QInputDialog>
@@ -59,8 +60,7 @@ ConnectionProfile ConsoleController::profileFor(const AppOptions &options, QStri
         profile.keyNamespace = options.keyNamespace;
     if (!options.operatorName.isEmpty())
         profile.operatorName = options.operatorName;
-    if (profile.operatorName.isEmpty())
-        profile.operatorName = qEnvironmentVariable("USER");
+    profile.operatorName = OperatorIdentity::resolve(profile.operatorName).name();
     return profile;
 }
 

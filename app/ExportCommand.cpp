@@ -2,8 +2,7 @@
 
 #include "app/ConsoleController.h"
 #include "core/services/TraceExporter.h"
-
-#include <QHostInfo>
+#include "core/util/OperatorIdentity.h"
 
 #include <cstdio>
 
@@ -26,13 +25,10 @@ int runExportCommand(const AppOptions &options)
     o.redactPatterns = options.redactPatterns;
     o.redactIds = options.redactIds;
     o.reason = options.reason;
-    o.exportedBy
-        = profile.operatorName.isEmpty() ? qEnvironmentVariable("USER") : profile.operatorName;
-    if (o.exportedBy.isEmpty())
-        o.exportedBy = QStringLiteral("unknown");
+    const OperatorIdentity identity = OperatorIdentity::resolve(profile.operatorName);
+    o.exportedBy = identity.name();
     const QString readDsn = profile.pgReplicaDsn.isEmpty() ? profile.pgDsn : profile.pgReplicaDsn;
-    const ExportResult r
-        = TraceExporter::run(readDsn, profile.pgDsn, o, QHostInfo::localHostName());
+    const ExportResult r = TraceExporter::run(readDsn, profile.pgDsn, o, identity.host());
     switch (r.stage) {
     case ExportResult::Stage::Written:
         std::printf("exported session %s: %d spans, %d recovery events, %d process events, "

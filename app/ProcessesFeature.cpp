@@ -9,12 +9,12 @@
 #include "core/services/ProcessEventLog.h"
 #include "core/services/ProcsPollerOptions.h"
 #include "core/services/RedisBackend.h"
+#include "core/util/OperatorIdentity.h"
 #include "models/ProcessTreeModel.h"
 #include "widgets/ProcessesView.h"
 
 #include <QDateTime>
 #include <QPointer>
-#include <QSysInfo>
 
 namespace switchboard {
 
@@ -88,11 +88,9 @@ void ProcessesFeature::maybeStartControl()
     if (!m_redis || !m_postgres || m_control)
         return;
     ControlChannel::Options o;
-    o.operatorName
-        = m_profile.operatorName.isEmpty() ? qEnvironmentVariable("USER") : m_profile.operatorName;
-    if (o.operatorName.isEmpty())
-        o.operatorName = QStringLiteral("unknown");
-    o.clientHost = QSysInfo::machineHostName();
+    const OperatorIdentity identity = OperatorIdentity::resolve(m_profile.operatorName);
+    o.operatorName = identity.name();
+    o.clientHost = identity.host();
     o.clock = m_clock;
     m_control = new ControlChannel(m_redis->client(), m_redisOptions, m_postgres->pool(),
                                    Keys(m_profile.keyNamespace.toUtf8()), o, this);

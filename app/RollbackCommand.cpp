@@ -8,10 +8,10 @@
 #include "core/services/RedisBackend.h"
 #include "core/services/RollbackService.h"
 #include "core/services/SecretStore.h"
+#include "core/util/OperatorIdentity.h"
 
 #include <QDateTime>
 #include <QEventLoop>
-#include <QSysInfo>
 #include <QTimer>
 
 #include <cstdio>
@@ -139,8 +139,9 @@ int runRollbackCommand(const AppOptions &options)
         }
     }
 
+    const OperatorIdentity identity = OperatorIdentity::resolve(profile.operatorName);
     RollbackService service(&pool, redis.get(), Keys(profile.keyNamespace.toUtf8()),
-                            profile.operatorName, QSysInfo::machineHostName());
+                            identity.name(), identity.host());
     RollbackRequest request;
     request.agent = options.agent;
     request.targetVersion = options.toVersion;

@@ -1,5 +1,7 @@
 #include "app/SingleInstance.h"
 
+#include "core/util/OperatorIdentity.h"
+
 #include <QCryptographicHash>
 #include <QDeadlineTimer>
 #include <QDir>
@@ -14,13 +16,6 @@ namespace {
 const QByteArray kRaise = "raise\n";
 const QByteArray kRaised = "raised\n";
 
-QString userName()
-{
-    QString user = qEnvironmentVariable("USER");
-    if (user.isEmpty())
-        user = qEnvironmentVariable("LOGNAME");
-    return user;
-}
 } // namespace
 
 SingleInstance::SingleInstance(QObject *parent)
@@ -40,9 +35,11 @@ QString SingleInstance::socketPath(const QString &profileKey)
     QString dir = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
     if (dir.isEmpty())
         dir = QDir::tempPath();
-    const QByteArray id = QCryptographicHash::hash(
-        QStringLiteral("switchboard\n%1\n%2").arg(userName(), profileKey).toUtf8(),
-        QCryptographicHash::Sha256);
+    const QByteArray id
+        = QCryptographicHash::hash(QStringLiteral("switchboard\n%1\n%2")
+                                       .arg(OperatorIdentity::loginName(), profileKey)
+                                       .toUtf8(),
+                                   QCryptographicHash::Sha256);
     return dir + QStringLiteral("/switchboard-") + QString::fromLatin1(id.toHex().left(24))
         + QStringLiteral(".sock");
 }

@@ -1,12 +1,12 @@
 #include "widgets/PromptsView.h"
 
-#include "core/services/PromptCatalog.h"
 #include "models/PromptAgentModel.h"
 #include "models/PromptDeploymentModel.h"
 #include "models/PromptFormat.h"
 #include "models/PromptVersionModel.h"
 #include "widgets/ClearButton.h"
 #include "widgets/DiffView.h"
+#include "widgets/PromptActions.h"
 #include "widgets/PromptSortProxy.h"
 #include "widgets/RollbackDialog.h"
 #include "widgets/StatusGlyph.h"
@@ -70,27 +70,28 @@ QWidget *column(QWidget *top, QWidget *main, QWidget *parent)
 
 } // namespace
 
-PromptsView::PromptsView(PgPool *pool, RedisClient *redis, const Keys &keys,
-                         const QString &operatorName, const QString &clientHost, QWidget *parent)
+PromptsView::PromptsView(PromptAgentModel *agents, PromptVersionModel *versions,
+                         PromptDeploymentModel *deployments, PromptActions *actions,
+                         QWidget *parent)
     : QWidget(parent)
-    , m_catalog(new PromptCatalog(pool, this))
-    , m_service(new RollbackService(pool, redis, keys, operatorName, clientHost, this))
-    , m_agents(new PromptAgentModel(this))
-    , m_versions(new PromptVersionModel(this))
-    , m_deployments(new PromptDeploymentModel(this))
+    , m_actions(actions)
+    , m_agents(agents)
+    , m_versions(versions)
+    , m_deployments(deployments)
     , m_agentProxy(new PromptSortProxy(this))
     , m_versionProxy(new PromptSortProxy(this))
     , m_deploymentProxy(new PromptSortProxy(this))
 {
+    for (QObject *model : {static_cast<QObject *>(m_agents), static_cast<QObject *>(m_versions),
+                           static_cast<QObject *>(m_deployments)})
+        model->setParent(this);
     m_agentProxy->setSourceModel(m_agents);
     m_versionProxy->setSourceModel(m_versions);
     m_deploymentProxy->setSourceModel(m_deployments);
-    m_catalog->setRedis(redis, keys);
-    m_keys = keys;
     buildUi();
 
-    connect(m_catalog, &PromptCatalog::agentsLoaded, this, &PromptsView::onAgents);
-    connect(m_catalog, &PromptCatalog::versionsLoaded, this,
+    connect(m_actions, &PromptActions::agentsLoaded, this, &PromptsView::onAgents);
+    connect(m_actions, &PromptActions::versionsLoaded, this,
             [this](const QString &agent, qint64 before, const QVector<PromptVersionRow> &rows,
                    bool more) {
                 if (agent != m_agent)
@@ -99,24 +100,24 @@ PromptsView::PromptsView(PgPool *pool, RedisClient *redis, const Keys &keys,
                 applyPendingSelection();
                 updateRollbackState();
             });
-    connect(m_catalog, &PromptCatalog::deploymentsLoaded, this,
+    connect(m_actions, &PromptActions::deploymentsLoaded, this,
             [this](const QString &agent, qint64 before, const QVector<PromptDeploymentRow> &rows,
                    bool more) {
                 if (agent == m_agent)
                     m_deployments->setPage(rows, more, before != 0);
             });
-    connect(m_catalog, &PromptCatalog::metricsLoaded, this,
+    connect(m_actions, &PromptActions::metricsLoaded, this,
             [this](const QString &agent, const QVector<PromptVersionMetrics> &rows) {
                 if (agent == m_agent)
                     m_versions->setMetrics(rows);
             });
-    connect(m_catalog, &PromptCatalog::pairLoaded, this, &PromptsView::onPair);
-    connect(m_catalog, &PromptCatalog::permissionsLoaded, this, [this](const PromptPermissions &p) {
+    connect(m_actions, &PromptActions::pairLoaded, this, &PromptsView::onPair);
+    connect(m_actions, &PromptActions::permissionsLoaded, this, [this](const PromptPermissions &p) {
         m_permissions = p;
         m_permissionsKnown = true;
         updateRollbackState();
     });
-    connect(m_catalog, &PromptCatalog::unnotifiedLoaded, this,
+    connect(m_actions, &PromptActions::unnotifiedLoaded, this,
             [this](const QVector<PromptDeploymentRow> &rows) {
                 // Judged from the truth: a deployment whose prompt hash in Redis already
                 // carries it was notified (no retry: it would only publish again); one whose
@@ -160,15 +161,19 @@ PromptsView::PromptsView(PgPool *pool, RedisClient *redis, const Keys &keys,
                 m_retry->setEnabled(!m_busy && m_permissions.canRollback);
             });
     connect(
-        m_catalog, &PromptCatalog::failed, this, [this](const QString &what, const QString &msg) {
+        m_actions, &PromptActions::failed, this, [this](const QString &what, const QString &msg) {
             untrusted::setLabel(m_outcome, QStringLiteral("Could not load %1: %2").arg(what, msg));
             m_outcome->setVisible(true);
         });
-    connect(m_versions, &PromptVersionModel::moreRequested, this,
-            [this](qint64 before) { m_catalog->loadVersions(m_agent, before); });
-    connect(m_deployments, &PromptDeploymentModel::moreRequested, this,
-            [this](qint64 before) { m_catalog->loadDeployments(m_agent, before); });
-    connect(m_service, &RollbackService::deploymentsChanged, this, [this] { refresh(); });
+    connect(m_versions, &PromptVersionModel::moreRequested, this, [this](qint64 before) {
+        if (m_actions)
+            m_actions->loadVersions(m_agent, before);
+    });
+    connect(m_deployments, &PromptDeploymentModel::moreRequested, this, [this](qint64 before) {
+        if (m_actions)
+            m_actions->loadDeployments(m_agent, before);
+    });
+    connect(m_actions, &PromptActions::deploymentsChanged, this, [this] { refresh(); });
     connect(&m_refresh, &QTimer::timeout, this, &PromptsView::refresh);
     m_refresh.setInterval(10000);
 }
@@ -313,24 +318,17 @@ void PromptsView::shutdown()
     untrusted::setLabel(m_permission, m_blockedReason);
 }
 
-void PromptsView::setRedis(RedisClient *redis)
-{
-    // The service reads its Redis client at each notification; a new one replaces it.
-    m_service->setRedis(redis);
-    m_catalog->setRedis(redis, m_keys);
-}
-
 void PromptsView::refresh()
 {
-    if (m_stopped)
+    if (m_stopped || !m_actions)
         return;
-    m_catalog->loadAgents();
-    m_catalog->loadPermissions();
-    m_catalog->loadUnnotified();
+    m_actions->loadAgents();
+    m_actions->loadPermissions();
+    m_actions->loadUnnotified();
     if (!m_agent.isEmpty()) {
-        m_catalog->loadVersions(m_agent);
-        m_catalog->loadDeployments(m_agent);
-        m_catalog->loadMetrics(m_agent);
+        m_actions->loadVersions(m_agent, 0);
+        m_actions->loadDeployments(m_agent, 0);
+        m_actions->loadMetrics(m_agent);
     }
 }
 
@@ -346,7 +344,7 @@ void PromptsView::showAgent(const QString &agent, int version)
 
 void PromptsView::selectAgent(const QString &agent)
 {
-    if (agent == m_agent || m_stopped)
+    if (agent == m_agent || m_stopped || !m_actions)
         return;
     m_agent = agent;
     m_activeVersion = -1;
@@ -360,9 +358,9 @@ void PromptsView::selectAgent(const QString &agent)
         m_versions->setActiveVersion(row->hasDeployment ? row->active.version : 0);
     if (m_pendingVersion < 0)
         m_pendingVersion = 0; // select the active version when it arrives
-    m_catalog->loadVersions(agent);
-    m_catalog->loadDeployments(agent);
-    m_catalog->loadMetrics(agent);
+    m_actions->loadVersions(agent, 0);
+    m_actions->loadDeployments(agent, 0);
+    m_actions->loadMetrics(agent);
     updateRollbackState();
 }
 
@@ -424,7 +422,7 @@ void PromptsView::onVersionSelection()
 {
     const QList<qint64> versions = selectedVersions();
     m_pairLoaded = false;
-    if (versions.isEmpty() || m_agent.isEmpty()) {
+    if (versions.isEmpty() || m_agent.isEmpty() || !m_actions) {
         updateRollbackState();
         return;
     }
@@ -435,7 +433,7 @@ void PromptsView::onVersionSelection()
     if (versions.size() == 1 && active > 0)
         oldV = active; // the active version against the one selected
     m_diff->setMessage(QStringLiteral("Loading v%1 and v%2…").arg(oldV).arg(newV));
-    m_catalog->loadPair(m_agent, oldV, newV);
+    m_actions->loadPair(m_agent, oldV, newV);
     updateRollbackState();
 }
 
@@ -543,6 +541,8 @@ void PromptsView::startRollback()
 
 void PromptsView::confirmRollback(const RollbackDialog &dialog)
 {
+    if (!m_actions)
+        return;
     RollbackRequest r;
     r.agent = dialog.input().agent;
     r.targetVersion = dialog.input().target.version.version;
@@ -555,30 +555,39 @@ void PromptsView::confirmRollback(const RollbackDialog &dialog)
     untrusted::setLabel(
         m_outcome, QStringLiteral("Rolling back %1 to v%2…").arg(r.agent).arg(r.targetVersion));
     m_outcome->setVisible(true);
-    m_service->rollback(r, [this](const RollbackOutcome &o) {
-        m_busy = false;
-        showOutcome(o);
-        refresh();
-        Q_EMIT rollbackFinished(o);
+    // The actions may outlive the view (a profile switch): the answer then goes nowhere.
+    m_actions->rollback(r, [self = QPointer<PromptsView>(this)](const RollbackOutcome &o) {
+        if (!self)
+            return;
+        PromptsView *const view = self;
+        view->m_busy = false;
+        view->showOutcome(o);
+        view->refresh();
+        Q_EMIT view->rollbackFinished(o);
     });
 }
 
 void PromptsView::retryNotification()
 {
-    if (m_unnotified.isEmpty())
+    if (m_unnotified.isEmpty() || !m_actions)
         return;
     m_busy = true;
     updateRollbackState();
     auto remaining = std::make_shared<int>(int(m_unnotified.size()));
     for (const PromptDeploymentRow &row : std::as_const(m_unnotified)) {
-        m_service->renotify(row.deployment.id, [this, remaining](const RollbackOutcome &o) {
-            showOutcome(o);
-            if (--*remaining == 0) {
-                m_busy = false;
-                refresh();
-            }
-            Q_EMIT rollbackFinished(o);
-        });
+        m_actions->renotify(
+            row.deployment.id,
+            [self = QPointer<PromptsView>(this), remaining](const RollbackOutcome &o) {
+                if (!self)
+                    return;
+                PromptsView *const view = self;
+                view->showOutcome(o);
+                if (--*remaining == 0) {
+                    view->m_busy = false;
+                    view->refresh();
+                }
+                Q_EMIT view->rollbackFinished(o);
+            });
     }
 }
 

@@ -2,12 +2,12 @@
 // The prompts view: agents with their active version (left); for the selected agent its
 // versions with evaluation and recovery rates, and its deployment timeline (right, top); the
 // selected version's body or a diff of two versions (right, bottom). Rolling back goes
-// through RollbackDialog and RollbackService; the action is disabled, with the reason, when
-// the Postgres role may not execute the rollback functions, and a deployment Redis never heard
-// of is offered again (one whose prompt hash already carries it is shown as notified).
-#include "core/contract/Keys.h"
+// through RollbackDialog and PromptActions::rollback; the action is disabled, with the
+// reason, when the Postgres role may not execute the rollback functions, and a deployment
+// Redis never heard of is offered again (one whose prompt hash already carries it is shown
+// as notified). The models and the actions come from app/PromptsFeature.
 #include "core/services/PromptRecords.h"
-#include "core/services/RollbackService.h"
+#include "core/services/RollbackOutcome.h"
 
 #include <QPointer>
 #include <QTimer>
@@ -23,29 +23,30 @@ class QTableView;
 namespace switchboard {
 
 class DiffView;
-class PgPool;
+class PromptActions;
 class PromptAgentModel;
-class PromptCatalog;
 class PromptDeploymentModel;
 class PromptSortProxy;
 class PromptVersionModel;
-class RedisClient;
 class RollbackDialog;
 
 class PromptsView : public QWidget
 {
     Q_OBJECT
 public:
-    PromptsView(PgPool *pool, RedisClient *redis, const Keys &keys, const QString &operatorName,
-                const QString &clientHost, QWidget *parent = nullptr);
+    // The models become the view's children; actions stays its owner's (the view stops
+    // asking when it goes).
+    PromptsView(PromptAgentModel *agents, PromptVersionModel *versions,
+                PromptDeploymentModel *deployments, PromptActions *actions,
+                QWidget *parent = nullptr);
     ~PromptsView() override;
 
     void start(); // first loads, then a refresh every refreshMs
     void shutdown(); // the connection is going away: stop asking
-    void setRedis(RedisClient *redis);
     void setRefreshInterval(int ms) { m_refresh.setInterval(ms); }
 
-    // For tests and screenshots.
+    // For tests, screenshots and the soak probe.
+    PromptActions *actions() const { return m_actions; }
     PromptAgentModel *agentModel() const { return m_agents; }
     PromptVersionModel *versionModel() const { return m_versions; }
     PromptDeploymentModel *deploymentModel() const { return m_deployments; }
@@ -87,8 +88,7 @@ private:
     const PromptAgentRow *currentAgentRow() const;
     QList<qint64> selectedVersions() const;
 
-    PromptCatalog *m_catalog;
-    RollbackService *m_service;
+    QPointer<PromptActions> m_actions;
     PromptAgentModel *m_agents;
     PromptVersionModel *m_versions;
     PromptDeploymentModel *m_deployments;
@@ -112,7 +112,6 @@ private:
     DiffView *m_diff;
     QPushButton *m_rollback;
 
-    Keys m_keys;
     QString m_agent;
     qint64 m_activeVersion = -1; // of m_agent, as last seen
     qint64 m_pendingVersion = -1; // showAgent's version, selected when the page arrives

@@ -31,13 +31,13 @@
 #include "app/MainWindow.h"
 #include "app/ViewLinks.h"
 #include "core/services/ControlChannel.h"
-#include "core/services/PromptCatalog.h"
 #include "models/ProcessTreeModel.h"
 #include "models/RecoveryEventTableModel.h"
 #include "models/SessionTableModel.h"
 #include "models/TraceSessionModel.h"
 #include "widgets/EventsView.h"
 #include "widgets/ProcessesView.h"
+#include "widgets/PromptActions.h"
 #include "widgets/PromptsView.h"
 #include "widgets/SessionsView.h"
 #include "widgets/traces/TraceSearchView.h"
@@ -182,11 +182,11 @@ public:
 private:
     void hook()
     {
-        if (!m_catalog) {
+        if (!m_promptActions) {
             if (auto *prompts = viewOf<PromptsView>(m_window, MainWindow::Prompts)) {
-                m_catalog = prompts->findChild<PromptCatalog *>();
-                if (m_catalog)
-                    connect(m_catalog, &PromptCatalog::agentsLoaded, this,
+                m_promptActions = prompts->actions();
+                if (m_promptActions)
+                    connect(m_promptActions, &PromptActions::agentsLoaded, this,
                             [this](const QVector<PromptAgentRow> &rows) {
                                 if (!rows.isEmpty())
                                     m_promptsAt = nowMs();
@@ -379,7 +379,7 @@ private:
     qint64 m_promptsAt = 0, m_tracesAt = 0, m_sessionsAt = 0, m_eventsAt = 0;
     QPointer<SessionTableModel> m_sessionsHooked;
     QPointer<RecoveryEventTableModel> m_liveHooked;
-    QPointer<PromptCatalog> m_catalog;
+    QPointer<PromptActions> m_promptActions;
     QPointer<TraceSearchView> m_searchView;
     QPointer<ControlChannel> m_hooked;
     int m_channels = 0;

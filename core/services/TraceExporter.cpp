@@ -1,6 +1,7 @@
 #include "core/services/TraceExporter.h"
 
 #include "core/services/ExportHtml.h"
+#include "core/util/OperatorIdentity.h"
 #include "core/util/SafeMath.h"
 
 #include <QCryptographicHash>
@@ -9,7 +10,6 @@
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QHash>
-#include <QHostInfo>
 #include <QPointer>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -366,7 +366,7 @@ json TraceExporter::collect(pqxx::transaction_base &tx, const ExportOptions &opt
     bundle["session_id"] = sid;
     bundle["exported_by"] = options.exportedBy.toStdString();
     bundle["exported_at"] = iso(exportedAt);
-    bundle["exported_from"] = QHostInfo::localHostName().toStdString();
+    bundle["exported_from"] = OperatorIdentity::hostName().toStdString();
 
     const pqxx::result session = tx.exec_params(
         "SELECT session_id, agent, layer, channel, host, started_at, ended_at, turns, outcome,"
@@ -704,7 +704,7 @@ void TraceExporter::start(PgPool *pool, QObject *context, const ExportOptions &o
     read.target = PgTarget::Replica;
     read.timeoutMs = 300000; // every payload of a session: minutes, not the default
     read.label = QStringLiteral("export %1").arg(options.sessionId);
-    const QString client = QHostInfo::localHostName();
+    const QString client = OperatorIdentity::hostName();
     auto finish = std::make_shared<std::function<void(const PgStatus &, const ExportResult &)>>(
         std::move(done));
     QPointer<QObject> guard(context);
@@ -775,7 +775,7 @@ void TraceExporter::audit(PgPool *pool, QObject *context, const ExportOptions &o
     spec.target = PgTarget::Primary;
     spec.readOnly = false;
     spec.label = QStringLiteral("audit export");
-    const QString client = QHostInfo::localHostName();
+    const QString client = OperatorIdentity::hostName();
     pool->submit(
         spec, context,
         [options, result, client](pqxx::transaction_base &tx) {

@@ -7,6 +7,7 @@
 // name and the database role the server recorded) on a database upgraded from v1. With
 // SB_PROMPTS_SHOTS=DIR it also writes PNGs of the view and the dialog.
 #include "PromptFixture.h"
+#include "app/PromptsFeature.h"
 #include "core/pg/Migrator.h"
 #include "core/pg/PgPool.h"
 #include "core/redis/RedisClient.h"
@@ -72,6 +73,7 @@ private:
     int m_count = 0;
     std::unique_ptr<PgPool> m_pool;
     std::unique_ptr<RedisClient> m_client;
+    std::unique_ptr<PromptServices> m_services;
     std::unique_ptr<PromptsView> m_view;
     std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
 };
@@ -106,6 +108,7 @@ void TestPromptsView::cleanup()
 {
     m_view.reset();
     m_testers.clear();
+    m_services.reset();
     m_client.reset();
     m_pool.reset();
 }
@@ -123,8 +126,9 @@ void TestPromptsView::makeView(const QString &dsn, const QString &operatorName)
     o.connectTimeoutMs = 1500;
     m_client = std::make_unique<RedisClient>(o);
     m_client->open();
-    m_view = std::make_unique<PromptsView>(m_pool.get(), m_client.get(), Keys(), operatorName,
-                                           QStringLiteral("ci"));
+    m_services = std::make_unique<PromptServices>(
+        m_pool.get(), m_client.get(), Keys(), OperatorIdentity(operatorName, QStringLiteral("ci")));
+    m_view.reset(PromptsFeature::createView(m_services.get()));
     // Attached before the first change, as the rules say.
     for (QAbstractItemModel *m : {static_cast<QAbstractItemModel *>(m_view->agentModel()),
                                   static_cast<QAbstractItemModel *>(m_view->versionModel()),
