@@ -4,7 +4,7 @@
 // per kind: a newer request of a kind wins over an older one still running. The view never
 // sees a pool, a Redis client or who the operator is.
 #include "core/services/PromptRecords.h"
-#include "core/services/RollbackOutcome.h"
+#include "core/types/RollbackOutcome.h"
 
 #include <QObject>
 #include <QVector>

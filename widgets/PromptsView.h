@@ -7,7 +7,7 @@
 // Redis never heard of is offered again (one whose prompt hash already carries it is shown
 // as notified). The models and the actions come from app/PromptsFeature.
 #include "core/services/PromptRecords.h"
-#include "core/services/RollbackOutcome.h"
+#include "core/types/RollbackOutcome.h"
 
 #include <QPointer>
 #include <QTimer>

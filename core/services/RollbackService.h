@@ -11,7 +11,7 @@
 // console start) sends it again. The console and `switchboard rollback` both use this class.
 #include "core/contract/Keys.h"
 #include "core/services/PromptRecords.h"
-#include "core/services/RollbackOutcome.h"
+#include "core/types/RollbackOutcome.h"
 
 #include <QObject>
 #include <QPointer>
