@@ -6,7 +6,7 @@
 #include "app/ProcessesFeature.h"
 #include "app/PromptsFeature.h"
 #include "app/SessionsFeature.h"
-#include "app/TracesWiring.h"
+#include "app/TracesFeature.h"
 #include "core/pg/PgConfig.h"
 #include "core/services/PostgresBackend.h"
 #include "core/services/ProfileStore.h"
@@ -27,10 +27,16 @@ ConsoleController::ConsoleController(ConnectionProfile profile, MainWindow &wind
     , m_profile(std::move(profile))
     , m_window(window)
     , m_prompts(std::make_unique<PromptsFeature>(window, m_profile))
+    , m_traces(std::make_unique<TracesFeature>(window, m_profile))
     , m_trimmer(new MemoryTrimmer(30000, this))
 { }
 
 ConsoleController::~ConsoleController() = default;
+
+void ConsoleController::setTracesStartup(const QString &session, const QString &screenshotDir)
+{
+    m_traces->setStartup(session, screenshotDir);
+}
 
 ConnectionProfile ConsoleController::profileFor(const AppOptions &options, QString *error)
 {
@@ -162,7 +168,7 @@ void ConsoleController::startPostgres(const QString &password)
                     askPassword(false, st.summary);
             });
     m_events->setPostgres(m_postgres.get());
-    installTracesView(m_window, *m_postgres, m_profile);
+    m_traces->attachPostgres(m_postgres.get());
     m_postgres->start();
     processes()->setPostgres(m_postgres.get());
     m_prompts->attachPostgres(m_postgres.get());

@@ -19,6 +19,7 @@ class PromptsFeature;
 class RedisBackend;
 class SecretStore;
 class SessionsFeature;
+class TracesFeature;
 
 class ConsoleController : public QObject
 {
@@ -28,6 +29,8 @@ public:
     ~ConsoleController() override;
 
     void start();
+    // `--trace ID|auto` and the screenshot directory (TracesFeature::setStartup).
+    void setTracesStartup(const QString &session, const QString &screenshotDir);
     PostgresBackend *postgres() const { return m_postgres.get(); }
     RedisBackend *redis() const { return m_redis.get(); }
 
@@ -49,6 +52,7 @@ private:
     std::unique_ptr<RedisBackend> m_redis;
     std::unique_ptr<EventsFeature> m_events; // after the backends: goes first
     std::unique_ptr<PromptsFeature> m_prompts; // after the backends: goes first
+    std::unique_ptr<TracesFeature> m_traces; // after the backends: goes first
     SecretStore *m_secrets = nullptr;
     bool m_askedRedis = false;
     bool m_askedPostgres = false;

@@ -6,7 +6,6 @@
 #include "app/RollbackCommand.h"
 #include "app/ScreenshotWriter.h"
 #include "app/SingleInstance.h"
-#include "app/TracesWiring.h"
 #include "app/ViewLinks.h"
 #include "core/services/ConnectionTester.h"
 #include "core/services/ProfileStore.h"
@@ -154,8 +153,8 @@ int main(int argc, char **argv)
         window.bringToFront();
     });
     new ViewLinks(window); // owned by the window
-    setTracesStartup(options.traceSession, options.screenshotDir);
     auto controller = std::make_unique<ConsoleController>(profile, window);
+    controller->setTracesStartup(options.traceSession, options.screenshotDir);
     SecretStore secrets;
     QObject::connect(&window, &MainWindow::profilesRequested, &window, [&] {
         QSettings settings;

@@ -13,6 +13,7 @@
 //  - RSS of the console before/after opening the session;
 //  - the longest event-loop stall while opening the 20 MB payload and loading all of it
 //    ("show all"), vs the longest stall of the idle loop over the same time; target 50 ms.
+#include "app/TracesFeature.h"
 #include "core/pg/PgPool.h"
 #include "core/services/TraceLoader.h"
 #include "harness/BenchServers.h"
@@ -191,7 +192,9 @@ int main(int argc, char **argv)
     };
 
     PgPool pool(PgConfig(servers.pg().dsn(db)));
-    TraceInspector inspector(&pool, QStringLiteral("bench"));
+    TraceServices services(&pool,
+                           OperatorIdentity(QStringLiteral("bench"), QStringLiteral("bench")));
+    TraceInspector inspector(new TraceTreeModel, &services);
     inspector.resize(1400, 900);
     inspector.show();
     QApplication::processEvents();
@@ -243,7 +246,7 @@ int main(int argc, char **argv)
     double payloadMs = 0;
     {
         const auto &trace = inspector.model()->snapshot();
-        PayloadView *out = inspector.detail()->view(PayloadLoader::Which::Output);
+        PayloadView *out = inspector.detail()->view(payload::Which::Output);
         inspector.detail()->tabs()->setCurrentWidget(out);
         StallMeter meter;
         QElapsedTimer t;

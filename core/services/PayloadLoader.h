@@ -5,10 +5,8 @@
 // the server until "show all" asks for it, then comes in parts (substr() chunks, one
 // query each) so neither the worker nor the GUI ever holds a 64 MiB string at once.
 // Payloads are untrusted: broken JSON is reported as such, never thrown.
-#include "core/contract/ProcessEvent.h"
 #include "core/pg/JobTracker.h"
-
-#include <QVector>
+#include "core/types/SpanPayload.h"
 
 #include <functional>
 #include <memory>
@@ -19,40 +17,15 @@ class transaction_base;
 
 namespace switchboard {
 
-struct PayloadText
-{
-    QString head; // the first kHeadChars characters
-    qint64 totalChars = 0; // -1 = NULL
-    bool complete() const { return totalChars <= head.size(); }
-    // Set when the whole payload was loaded and looks like JSON: parsed or why not.
-    std::shared_ptr<const nlohmann::json> json;
-    QString jsonError; // "not valid JSON: …" (empty when valid or not JSON-looking)
-};
-
-struct SpanPayload
-{
-    QString spanId;
-    bool found = false;
-    PayloadText input;
-    PayloadText output;
-    QString attrs; // jsonb as text
-    QString error;
-    QString errorType;
-    QString promptSpanId; // a model call's assembled prompt lives on this span
-    PayloadText prompt;
-    QVector<ProcessEvent> processEvents;
-    QStringList badProcessEvents;
-};
-
 class PayloadLoader
 {
 public:
-    static constexpr int kHeadChars = 128 * 1024;
-    static constexpr int kChunkChars = 1024 * 1024;
+    static constexpr int kHeadChars = payload::kHeadChars;
+    static constexpr int kChunkChars = payload::kChunkChars;
     static constexpr int kJsonParseMax = 4 * 1024 * 1024; // bigger: shown as text only
     static constexpr qint64 kEventWindowMs = 5 * 60 * 1000;
 
-    enum class Which { Input, Output };
+    using Which = payload::Which;
 
     using OpenCallback = std::function<void(const PgStatus &, const SpanPayload &)>;
     // offset counts characters from 0; last is true for the final part.

@@ -8,7 +8,6 @@
 #include "app/AppOptions.h"
 #include "app/ConsoleController.h"
 #include "app/MainWindow.h"
-#include "app/TracesWiring.h"
 #include "core/services/ProfileStore.h"
 #include "core/util/TextDiff.h"
 #include "support/RedisServer.h"
@@ -187,8 +186,8 @@ void TestAccessibility::everyViewNamesItsControls()
     const ConnectionProfile profile = ConsoleController::profileFor(options, &error);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     MainWindow window {QString()};
-    setTracesStartup(QStringLiteral("auto"), QString()); // the inspector with a real trace
     ConsoleController controller(profile, window);
+    controller.setTracesStartup(QStringLiteral("auto"), QString()); // the inspector, a real trace
     window.resize(1280, 800);
     window.show();
     controller.start();

@@ -3,6 +3,7 @@
 // and "show all" fills in completely without the event loop ever stalling for more than
 // maxStallMs().
 #include "TraceFixture.h"
+#include "app/TracesFeature.h"
 #include "core/pg/PgPool.h"
 #include "models/TraceSessionModel.h"
 #include "models/TraceTreeModel.h"
@@ -14,11 +15,13 @@
 #include "widgets/traces/TracesView.h"
 
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTextBlock>
 #include <QTextDocument>
 #include <QTimer>
@@ -68,10 +71,12 @@ private slots:
     void assembledPromptIsShownAsSegments();
     void hugePayloadOpensWithoutStalling();
     void searchFindsAndOpens();
+    void exportIsAuditedAsTheFeaturesOperator();
 
 private:
     TraceFixture m_fx;
     std::unique_ptr<PgPool> m_pool;
+    std::unique_ptr<TraceServices> m_services;
     std::unique_ptr<TracesView> m_view;
 };
 
@@ -79,7 +84,9 @@ void TstTraceInspector::initTestCase()
 {
     QVERIFY2(m_fx.start(), qPrintable(m_fx.error));
     m_pool = std::make_unique<PgPool>(PgConfig(m_fx.dsn()));
-    m_view = std::make_unique<TracesView>(m_pool.get(), QStringLiteral("oncall-ana"));
+    m_services = std::make_unique<TraceServices>(
+        m_pool.get(), OperatorIdentity(QStringLiteral("oncall-ana"), QStringLiteral("ci")));
+    m_view.reset(TracesFeature::createView(m_services.get()));
     m_view->resize(1400, 900);
     m_view->show();
 }
@@ -132,7 +139,7 @@ void TstTraceInspector::brokenJsonIsShownAsSuch()
     TraceInspector *in = m_view->inspector();
     const auto &t = in->model()->snapshot();
     in->selectNode(t->indexOf.value(QString::fromLatin1(TraceFixture::kBrokenSpan)), true);
-    PayloadView *out = in->detail()->view(PayloadLoader::Which::Output);
+    PayloadView *out = in->detail()->view(payload::Which::Output);
     QTRY_VERIFY_WITH_TIMEOUT(out->statusText().contains(QStringLiteral("not valid JSON")), 10000);
     QCOMPARE(out->editor()->toPlainText(), QStringLiteral("{\"reply\": \"trunc"));
     QTRY_VERIFY(in->detail()->overviewText().contains(QStringLiteral("stricter_prompt_retry")));
@@ -183,12 +190,12 @@ void TstTraceInspector::hugePayloadOpensWithoutStalling()
 {
     TraceInspector *in = m_view->inspector();
     const auto &t = in->model()->snapshot();
-    PayloadView *out = in->detail()->view(PayloadLoader::Which::Output);
+    PayloadView *out = in->detail()->view(payload::Which::Output);
     in->detail()->tabs()->setCurrentWidget(out); // visible: layout and paint count too
     StallMeter meter;
     in->selectNode(t->indexOf.value(QString::fromLatin1(TraceFixture::kHugeSpan)), true);
     QTRY_COMPARE_WITH_TIMEOUT(out->totalChars(), qint64(TraceFixture::kHugeChars), 10000);
-    QCOMPARE(out->loadedChars(), qint64(PayloadLoader::kHeadChars));
+    QCOMPARE(out->loadedChars(), qint64(payload::kHeadChars));
     QCOMPARE(out->partCount(), 1);
     QVERIFY(out->statusText().contains(QStringLiteral("loaded")));
     QPushButton *showAll = nullptr;
@@ -257,6 +264,28 @@ void TstTraceInspector::searchFindsAndOpens()
     QVERIFY(m_view->inspecting());
     QTRY_COMPARE_WITH_TIMEOUT(loaded.size(), 1, 10000);
     QVERIFY(loaded.first().first().toInt() > 0);
+}
+
+// The inspector asks for the export; the audit row names the operator its feature was
+// given (the view never knows who that is), and the file is written after the row.
+void TstTraceInspector::exportIsAuditedAsTheFeaturesOperator()
+{
+    QSignalSpy loaded(m_view->inspector(), &TraceInspector::loaded);
+    m_view->openSession(QString::fromLatin1(TraceFixture::kEdgeSession));
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.size(), 1, 10000);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString html = dir.filePath(QStringLiteral("edge.html"));
+    QSignalSpy exported(m_view->inspector(), &TraceInspector::exported);
+    m_view->inspector()->exportTo(html, QString(), {}, QStringLiteral("inspector test"));
+    QTRY_COMPARE_WITH_TIMEOUT(exported.size(), 1, 30000);
+    const QString summary = exported.first().first().toString();
+    QVERIFY2(summary.contains(QStringLiteral("audited")), qPrintable(summary));
+    QVERIFY(QFileInfo::exists(html));
+    QCOMPARE(m_fx.scalar(QStringLiteral("SELECT action || ' ' || target || ' ' || operator || ' ' "
+                                        "|| reason FROM agentops.operator_actions ORDER BY id "
+                                        "DESC LIMIT 1")),
+             QByteArray("export session:s-edge-0000-0000 oncall-ana inspector test"));
 }
 
 QTEST_MAIN(TstTraceInspector)

@@ -4,7 +4,7 @@
 // which loads the rest. A payload of tens of megabytes is shown in parts of kPartChars
 // (◀ ▶ page through them): one QTextDocument holding 20 MB stalls the event loop for
 // 100+ ms each time its buffer grows, a part never does.
-#include "core/services/PayloadLoader.h"
+#include "core/types/SpanPayload.h"
 
 #include <QList>
 #include <QVarLengthArray>
@@ -23,7 +23,7 @@ class PayloadView : public QWidget
 {
     Q_OBJECT
 public:
-    static constexpr int kPartChars = PayloadLoader::kHeadChars; // shown at once
+    static constexpr int kPartChars = payload::kHeadChars; // shown at once
 
     explicit PayloadView(QWidget *parent = nullptr);
     void clear(const QString &message);

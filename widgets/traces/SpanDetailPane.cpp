@@ -69,7 +69,7 @@ SpanDetailPane::SpanDetailPane(QWidget *parent)
         if (parts.size() == 2)
             Q_EMIT showPromptRequested(parts[0], parts[1].toInt());
     });
-    auto wire = [this](PayloadView *v, PayloadLoader::Which which, bool prompt) {
+    auto wire = [this](PayloadView *v, payload::Which which, bool prompt) {
         connect(v, &PayloadView::showAllRequested, this,
                 [this, v, which, prompt](qint64 from, qint64 total) {
                     if (!m_trace || m_node < 0)
@@ -78,15 +78,15 @@ SpanDetailPane::SpanDetailPane(QWidget *parent)
                     Q_EMIT showAllRequested(id, which, from, total, v);
                 });
     };
-    wire(m_prompt, PayloadLoader::Which::Output, true);
-    wire(m_input, PayloadLoader::Which::Input, false);
-    wire(m_output, PayloadLoader::Which::Output, false);
+    wire(m_prompt, payload::Which::Output, true);
+    wire(m_input, payload::Which::Input, false);
+    wire(m_output, payload::Which::Output, false);
     clear();
 }
 
-PayloadView *SpanDetailPane::view(PayloadLoader::Which which) const
+PayloadView *SpanDetailPane::view(payload::Which which) const
 {
-    return which == PayloadLoader::Which::Input ? m_input : m_output;
+    return which == payload::Which::Input ? m_input : m_output;
 }
 
 void SpanDetailPane::clear()

@@ -2,8 +2,8 @@
 // The detail pane of one span: overview (error, attributes, recovery events on this span,
 // prompt version link, process events of its host around that time), the full prompt
 // with its injected segments, the input and the output (text or JSON tree).
-#include "core/services/PayloadLoader.h"
-#include "core/services/TraceSnapshot.h"
+#include "core/types/SpanPayload.h"
+#include "core/types/TraceSnapshot.h"
 
 #include <QWidget>
 
@@ -26,7 +26,7 @@ public:
     void setFailed(const QString &message);
     void clear();
 
-    PayloadView *view(PayloadLoader::Which which) const;
+    PayloadView *view(payload::Which which) const;
     PayloadView *promptView() const { return m_prompt; }
     QTabWidget *tabs() const { return m_tabs; }
     QString overviewText() const;
@@ -35,8 +35,8 @@ public:
 Q_SIGNALS:
     void showPromptRequested(const QString &agent, int version);
     // which: the payload view asking; the prompt lives on promptSpanId's output.
-    void showAllRequested(const QString &spanId, switchboard::PayloadLoader::Which which,
-                          qint64 from, qint64 total, switchboard::PayloadView *target);
+    void showAllRequested(const QString &spanId, switchboard::payload::Which which, qint64 from,
+                          qint64 total, switchboard::PayloadView *target);
 
 private:
     void renderOverview(const SpanPayload *payload);

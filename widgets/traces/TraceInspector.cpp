@@ -1,12 +1,12 @@
 #include "widgets/traces/TraceInspector.h"
 
-#include "core/services/TraceExporter.h"
 #include "models/TraceTreeModel.h"
 #include "widgets/ClearButton.h"
 #include "widgets/UntrustedLabel.h"
 #include "widgets/traces/ExportDialog.h"
 #include "widgets/traces/PayloadView.h"
 #include "widgets/traces/SpanDetailPane.h"
+#include "widgets/traces/TraceActions.h"
 #include "widgets/traces/WaterfallDelegate.h"
 
 #include <QHBoxLayout>
@@ -23,13 +23,10 @@
 
 namespace switchboard {
 
-TraceInspector::TraceInspector(PgPool *pool, QString operatorName, QWidget *parent)
+TraceInspector::TraceInspector(TraceTreeModel *model, TraceActions *actions, QWidget *parent)
     : QWidget(parent)
-    , m_pool(pool)
-    , m_operator(std::move(operatorName))
-    , m_loader(pool, this)
-    , m_payloads(pool, this)
-    , m_model(new TraceTreeModel(this))
+    , m_actions(actions)
+    , m_model(model)
     , m_title(new QLabel(this))
     , m_status(new QLabel(this))
     , m_find(new QLineEdit(this))
@@ -37,6 +34,7 @@ TraceInspector::TraceInspector(PgPool *pool, QString operatorName, QWidget *pare
     , m_tree(new QTreeView(this))
     , m_detail(new SpanDetailPane(this))
 {
+    m_model->setParent(this);
     auto *back = new QPushButton(tr("← Search"), this);
     back->setToolTip(tr("Back to the session search (Esc)"));
     back->setAccessibleName(tr("Back to search"));
@@ -129,49 +127,55 @@ void TraceInspector::openSession(const QString &sessionId)
     m_sessionId = sessionId.trimmed();
     m_title->setText(tr("Session <tt>%1</tt> · loading…").arg(untrusted::html(m_sessionId, 200)));
     m_export->setEnabled(false);
-    m_payloads.cancel();
     m_detail->clear();
     m_model->setSnapshot({});
+    if (!m_actions)
+        return;
+    m_actions->cancelPayloads();
     setStatus(tr("loading the span tree…"));
-    m_loader.load(m_sessionId, [this](const PgStatus &status, const TraceSnapshotPtr &trace) {
-        if (!status.ok() || !trace) {
-            m_title->setText(tr("Session <tt>%1</tt>").arg(untrusted::html(m_sessionId, 200)));
-            setStatus(QStringLiteral("✗ ") + status.message);
-            if (status.code != PgStatus::Cancelled) // superseded by a newer open: not a failure
-                Q_EMIT loadFailed(status.message);
-            return;
-        }
-        m_model->setSnapshot(trace);
-        if (trace->nodes.isEmpty()) {
+    m_actions->loadTrace(
+        m_sessionId, this, [this](const TraceReply &status, const TraceSnapshotPtr &trace) {
+            if (!status.ok() || !trace) {
+                m_title->setText(tr("Session <tt>%1</tt>").arg(untrusted::html(m_sessionId, 200)));
+                setStatus(QStringLiteral("✗ ") + status.message);
+                if (status.code
+                    != TraceReply::Cancelled) // superseded by a newer open: not a failure
+                    Q_EMIT loadFailed(status.message);
+                return;
+            }
+            m_model->setSnapshot(trace);
+            if (trace->nodes.isEmpty()) {
+                m_title->setText(
+                    tr("Session <tt>%1</tt> · no spans").arg(untrusted::html(m_sessionId, 200)));
+                setStatus(
+                    tr("No spans recorded for this session (a wrong id, or not written yet)."));
+                Q_EMIT loaded(0);
+                return;
+            }
+            // A handful of turns open; the rest on demand (expanding 10 000 turns costs).
+            for (int r = 0; r < std::min<int>(20, int(trace->roots.size())); ++r)
+                m_tree->expand(m_model->index(r, 0));
+            m_export->setEnabled(true);
             m_title->setText(
-                tr("Session <tt>%1</tt> · no spans").arg(untrusted::html(m_sessionId, 200)));
-            setStatus(tr("No spans recorded for this session (a wrong id, or not written yet)."));
-            Q_EMIT loaded(0);
-            return;
-        }
-        // A handful of turns open; the rest on demand (expanding 10 000 turns costs).
-        for (int r = 0; r < std::min<int>(20, int(trace->roots.size())); ++r)
-            m_tree->expand(m_model->index(r, 0));
-        m_export->setEnabled(true);
-        m_title->setText(
-            tr("Session <tt>%1</tt> · %2 · %3 turns · %4 spans")
-                .arg(untrusted::html(m_sessionId, 200), untrusted::html(trace->agent, 200))
-                .arg(trace->roots.size())
-                .arg(trace->nodes.size()));
-        QString s = tr("%1 spans, %2 with errors, %3 recovery events · fetched in %4 ms, "
-                       "built in %5 ms")
-                        .arg(trace->nodes.size())
-                        .arg(trace->errorSpans)
-                        .arg(trace->recoveryEvents.size())
-                        .arg(trace->fetchMs)
-                        .arg(trace->buildMs);
-        if (trace->orphans > 0)
-            s += tr(" · ⚠ %1 spans whose parent is missing (shown as roots)").arg(trace->orphans);
-        setStatus(s);
-        selectNode(0);
-        m_tree->setFocus();
-        Q_EMIT loaded(int(trace->nodes.size()));
-    });
+                tr("Session <tt>%1</tt> · %2 · %3 turns · %4 spans")
+                    .arg(untrusted::html(m_sessionId, 200), untrusted::html(trace->agent, 200))
+                    .arg(trace->roots.size())
+                    .arg(trace->nodes.size()));
+            QString s = tr("%1 spans, %2 with errors, %3 recovery events · fetched in %4 ms, "
+                           "built in %5 ms")
+                            .arg(trace->nodes.size())
+                            .arg(trace->errorSpans)
+                            .arg(trace->recoveryEvents.size())
+                            .arg(trace->fetchMs)
+                            .arg(trace->buildMs);
+            if (trace->orphans > 0)
+                s += tr(" · ⚠ %1 spans whose parent is missing (shown as roots)")
+                         .arg(trace->orphans);
+            setStatus(s);
+            selectNode(0);
+            m_tree->setFocus();
+            Q_EMIT loaded(int(trace->nodes.size()));
+        });
 }
 
 int TraceInspector::currentNode() const
@@ -197,27 +201,29 @@ void TraceInspector::openCurrent()
 {
     const int node = currentNode();
     const TraceSnapshotPtr &trace = m_model->snapshot();
-    if (!trace || node < 0)
+    if (!trace || node < 0 || !m_actions)
         return;
     const TraceNode &n = trace->nodes[node];
     m_detail->showSpan(trace, node);
-    m_payloads.open(n.spanId, n.host, n.startedAt, n.startedAt + qint64(n.durationMs),
-                    [this](const PgStatus &status, const SpanPayload &payload) {
-                        if (!status.ok()) {
-                            m_detail->setFailed(status.message);
-                            return;
-                        }
-                        m_detail->setPayload(payload);
-                    });
+    m_actions->openPayload(n.spanId, n.host, n.startedAt, n.startedAt + qint64(n.durationMs), this,
+                           [this](const TraceReply &status, const SpanPayload &payload) {
+                               if (!status.ok()) {
+                                   m_detail->setFailed(status.message);
+                                   return;
+                               }
+                               m_detail->setPayload(payload);
+                           });
     Q_EMIT spanOpened(node);
 }
 
-void TraceInspector::showAll(const QString &spanId, PayloadLoader::Which which, qint64 from,
-                             qint64 total, PayloadView *target)
+void TraceInspector::showAll(const QString &spanId, payload::Which which, qint64 from, qint64 total,
+                             PayloadView *target)
 {
-    m_payloads.fetchRest(
-        spanId, which, from, total,
-        [target](const PgStatus &status, qint64 offset, const QString &part, bool last) {
+    if (!m_actions)
+        return;
+    m_actions->fetchRest(
+        spanId, which, from, total, target,
+        [target](const TraceReply &status, qint64 offset, const QString &part, bool last) {
             if (!status.ok()) {
                 target->setFailed(status.message);
                 return;
@@ -289,34 +295,34 @@ void TraceInspector::exportTo(const QString &htmlPath, const QString &jsonPath,
     options.jsonPath = jsonPath;
     options.redactPatterns = patterns;
     options.redactIds = redactIds;
-    options.exportedBy = m_operator;
     options.reason = reason;
+    if (!m_actions)
+        return;
     setStatus(tr("exporting %1: collecting, then the audit row, then the files…").arg(m_sessionId));
-    TraceExporter::start(
-        m_pool, this, options, [this, options](const PgStatus &, const ExportResult &r) {
-            if (r.stage != ExportResult::Stage::Written) {
-                QString why = r.error;
-                if (r.stage == ExportResult::Stage::Files)
-                    why += tr(" (audit row %1 records the export; no file of it was left)")
-                               .arg(r.auditId);
-                else
-                    why += tr(" (nothing written)");
-                setStatus(QStringLiteral("✗ export failed: ") + why);
-                Q_EMIT exported(QStringLiteral("failed: ") + why);
-                return;
-            }
-            const QString done = tr("exported %1 spans, %2 recovery events, %3 redactions to %4 · "
-                                    "audited (row %5)")
-                                     .arg(r.spans)
-                                     .arg(r.recoveryEvents)
-                                     .arg(r.redactions)
-                                     .arg(QStringList({options.htmlPath, options.jsonPath})
-                                              .filter(QRegularExpression(QStringLiteral(".")))
-                                              .join(QStringLiteral(", ")))
-                                     .arg(r.auditId);
-            setStatus(done);
-            Q_EMIT exported(done);
-        });
+    m_actions->exportSession(options, this, [this, options](const ExportResult &r) {
+        if (r.stage != ExportResult::Stage::Written) {
+            QString why = r.error;
+            if (r.stage == ExportResult::Stage::Files)
+                why += tr(" (audit row %1 records the export; no file of it was left)")
+                           .arg(r.auditId);
+            else
+                why += tr(" (nothing written)");
+            setStatus(QStringLiteral("✗ export failed: ") + why);
+            Q_EMIT exported(QStringLiteral("failed: ") + why);
+            return;
+        }
+        const QString done = tr("exported %1 spans, %2 recovery events, %3 redactions to %4 · "
+                                "audited (row %5)")
+                                 .arg(r.spans)
+                                 .arg(r.recoveryEvents)
+                                 .arg(r.redactions)
+                                 .arg(QStringList({options.htmlPath, options.jsonPath})
+                                          .filter(QRegularExpression(QStringLiteral(".")))
+                                          .join(QStringLiteral(", ")))
+                                 .arg(r.auditId);
+        setStatus(done);
+        Q_EMIT exported(done);
+    });
 }
 
 } // namespace switchboard

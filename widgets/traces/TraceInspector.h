@@ -3,9 +3,9 @@
 // pane of the opened span, search inside the trace, export. Keyboard: j/k next/previous
 // span (tree order), Enter opens, Esc goes back (detail -> tree -> search), Ctrl+F
 // searches, F3 / Shift+F3 next / previous match.
-#include "core/services/PayloadLoader.h"
-#include "core/services/TraceLoader.h"
+#include "core/types/SpanPayload.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class QLabel;
@@ -17,13 +17,15 @@ namespace switchboard {
 
 class PayloadView;
 class SpanDetailPane;
+class TraceActions;
 class TraceTreeModel;
 
 class TraceInspector : public QWidget
 {
     Q_OBJECT
 public:
-    TraceInspector(PgPool *pool, QString operatorName, QWidget *parent = nullptr);
+    // The model becomes the inspector's child; actions stays its owner's.
+    TraceInspector(TraceTreeModel *model, TraceActions *actions, QWidget *parent = nullptr);
 
     void openSession(const QString &sessionId);
     QString sessionId() const { return m_sessionId; }
@@ -38,8 +40,8 @@ public:
     void openCurrent();
     // In-trace search: the next node after the current one matching text (wraps).
     int findNext(const QString &text, bool backwards = false);
-    // Audit row first, then the files (TraceExporter::start); the status line says which
-    // step failed, and nothing is written when the audit row is not.
+    // Audit row first, then the files (TraceActions::exportSession); the status line says
+    // which step failed, and nothing is written when the audit row is not.
     void exportTo(const QString &htmlPath, const QString &jsonPath, const QStringList &patterns,
                   const QString &reason, bool redactIds = false);
 
@@ -56,13 +58,10 @@ protected:
 
 private:
     void setStatus(const QString &text);
-    void showAll(const QString &spanId, PayloadLoader::Which which, qint64 from, qint64 total,
+    void showAll(const QString &spanId, payload::Which which, qint64 from, qint64 total,
                  PayloadView *target);
 
-    PgPool *m_pool;
-    QString m_operator;
-    TraceLoader m_loader;
-    PayloadLoader m_payloads;
+    QPointer<TraceActions> m_actions;
     TraceTreeModel *m_model;
     QLabel *m_title;
     QLabel *m_status;

@@ -3,6 +3,7 @@
 #include "models/TraceSessionModel.h"
 #include "widgets/ClearButton.h"
 #include "widgets/UntrustedLabel.h"
+#include "widgets/traces/TraceActions.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -25,10 +26,10 @@ namespace {
 const qint64 kRanges[] = {0, 3600000LL, 86400000LL, 7 * 86400000LL, 30 * 86400000LL};
 }
 
-TraceSearchView::TraceSearchView(PgPool *pool, QWidget *parent)
+TraceSearchView::TraceSearchView(TraceSessionModel *model, TraceActions *actions, QWidget *parent)
     : QWidget(parent)
-    , m_search(pool, this)
-    , m_model(new TraceSessionModel(this))
+    , m_actions(actions)
+    , m_model(model)
     , m_proxy(new QSortFilterProxyModel(this))
     , m_id(new QLineEdit(this))
     , m_agent(new QLineEdit(this))
@@ -42,6 +43,7 @@ TraceSearchView::TraceSearchView(PgPool *pool, QWidget *parent)
     , m_more(new QPushButton(tr("More (older)"), this))
     , m_status(new QLabel(this))
 {
+    m_model->setParent(this);
     m_id->setPlaceholderText(
         tr("session id — paste one and press Enter to open; prefix* to search"));
     QFont mono(QStringLiteral("monospace"));
@@ -186,32 +188,34 @@ QString TraceSearchView::statusText() const
 void TraceSearchView::run(bool append)
 {
     const TraceQuery q = query();
+    if (!m_actions)
+        return;
     m_status->setText(tr("searching…"));
     m_more->setEnabled(false);
-    m_search.search(q, append ? m_next : TraceCursor {},
-                    [this, append](const PgStatus &status, const TracePage &page) {
-                        if (!status.ok()) {
-                            untrusted::setLabel(m_status, QStringLiteral("✗ ") + status.message);
-                            m_more->setEnabled(!m_next.isNull());
-                            return;
-                        }
-                        if (append)
-                            m_model->append(page.rows);
-                        else
-                            m_model->replace(page.rows);
-                        m_next = page.next;
-                        m_more->setEnabled(!m_next.isNull());
-                        QString s = tr("%1 sessions%2, newest first · %3 ms")
-                                        .arg(m_model->rowCount())
-                                        .arg(m_next.isNull() ? QString() : tr(" (more)"))
-                                        .arg(status.elapsedMs);
-                        if (!page.badRows.isEmpty())
-                            s += tr(" · ⚠ %1 unreadable rows: %2")
-                                     .arg(page.badRows.size())
-                                     .arg(page.badRows.first());
-                        untrusted::setLabel(m_status, s); // a bad row quotes its value
-                        Q_EMIT searched(m_model->rowCount(), !m_next.isNull());
-                    });
+    m_actions->search(q, append ? m_next : TraceCursor {}, this,
+                      [this, append](const TraceReply &status, const TracePage &page) {
+                          if (!status.ok()) {
+                              untrusted::setLabel(m_status, QStringLiteral("✗ ") + status.message);
+                              m_more->setEnabled(!m_next.isNull());
+                              return;
+                          }
+                          if (append)
+                              m_model->append(page.rows);
+                          else
+                              m_model->replace(page.rows);
+                          m_next = page.next;
+                          m_more->setEnabled(!m_next.isNull());
+                          QString s = tr("%1 sessions%2, newest first · %3 ms")
+                                          .arg(m_model->rowCount())
+                                          .arg(m_next.isNull() ? QString() : tr(" (more)"))
+                                          .arg(status.elapsedMs);
+                          if (!page.badRows.isEmpty())
+                              s += tr(" · ⚠ %1 unreadable rows: %2")
+                                       .arg(page.badRows.size())
+                                       .arg(page.badRows.first());
+                          untrusted::setLabel(m_status, s); // a bad row quotes its value
+                          Q_EMIT searched(m_model->rowCount(), !m_next.isNull());
+                      });
 }
 
 void TraceSearchView::openRow(const QModelIndex &index)

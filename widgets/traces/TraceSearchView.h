@@ -2,8 +2,9 @@
 // Finding a conversation: filters (session id or prefix*, agent, time range, outcome, had
 // recovery events, crossed N % fill, prompt version), results newest first, paged by
 // keyset ("More"). A session id pasted into the id box opens directly with Enter.
-#include "core/services/TraceSearch.h"
+#include "core/types/TraceQuery.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class QCheckBox;
@@ -17,13 +18,15 @@ class QTableView;
 
 namespace switchboard {
 
+class TraceActions;
 class TraceSessionModel;
 
 class TraceSearchView : public QWidget
 {
     Q_OBJECT
 public:
-    explicit TraceSearchView(PgPool *pool, QWidget *parent = nullptr);
+    // The model becomes the view's child; actions stays its owner's.
+    TraceSearchView(TraceSessionModel *model, TraceActions *actions, QWidget *parent = nullptr);
 
     TraceQuery query() const;
     void setQuery(const TraceQuery &query); // fills the form (tests, links)
@@ -41,7 +44,7 @@ private:
     void run(bool append);
     void openRow(const QModelIndex &index);
 
-    TraceSearch m_search;
+    QPointer<TraceActions> m_actions;
     TraceSessionModel *m_model;
     QSortFilterProxyModel *m_proxy;
     QLineEdit *m_id;

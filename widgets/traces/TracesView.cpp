@@ -9,11 +9,12 @@
 
 namespace switchboard {
 
-TracesView::TracesView(PgPool *pool, const QString &operatorName, QWidget *parent)
+TracesView::TracesView(TraceSessionModel *sessions, TraceTreeModel *trace, TraceActions *actions,
+                       QWidget *parent)
     : QWidget(parent)
     , m_stack(new QStackedWidget(this))
-    , m_search(new TraceSearchView(pool, this))
-    , m_inspector(new TraceInspector(pool, operatorName, this))
+    , m_search(new TraceSearchView(sessions, actions, this))
+    , m_inspector(new TraceInspector(trace, actions, this))
 {
     m_stack->addWidget(m_search);
     m_stack->addWidget(m_inspector);
