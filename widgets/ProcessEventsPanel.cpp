@@ -1,5 +1,6 @@
 #include "widgets/ProcessEventsPanel.h"
 
+#include "widgets/ProcessActions.h"
 #include "widgets/UntrustedLabel.h"
 
 #include <QDateTime>
@@ -39,10 +40,15 @@ int ProcessEventsPanel::rowCount() const
     return m_list->topLevelItemCount();
 }
 
-void ProcessEventsPanel::setLog(ProcessEventLog *log)
+void ProcessEventsPanel::setSource(ProcessActions *source)
 {
-    m_log = log;
-    connect(log, &ProcessEventLog::appended, this,
+    m_source = source;
+    // A new log (Redis reconnected) or none: read the selected app's events again.
+    connect(source, &ProcessActions::eventsReset, this, [this] {
+        m_list->clear();
+        showApp(m_host, m_app);
+    });
+    connect(source, &ProcessActions::eventsAppended, this,
             [this](const QVector<LoggedProcessEvent> &events) {
                 QVector<LoggedProcessEvent> mine;
                 for (const LoggedProcessEvent &e : events)
@@ -66,8 +72,8 @@ void ProcessEventsPanel::showApp(const QString &host, const QString &app)
         return;
     }
     untrusted::setLabel(m_title, QStringLiteral("Process events of %1 on %2").arg(app, host));
-    if (m_log)
-        append(m_log->eventsFor(host, app, kMaxRows), false);
+    if (m_source)
+        append(m_source->eventsFor(host, app, kMaxRows), false);
 }
 
 void ProcessEventsPanel::append(const QVector<LoggedProcessEvent> &events, bool prepend)

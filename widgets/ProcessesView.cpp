@@ -1,9 +1,9 @@
 #include "widgets/ProcessesView.h"
 
-#include "core/services/ControlChannel.h"
 #include "models/ProcessTreeModel.h"
 #include "widgets/ActionsPanel.h"
 #include "widgets/ClearButton.h"
+#include "widgets/ProcessActions.h"
 #include "widgets/ProcessEventsPanel.h"
 #include "widgets/ProcessProxyModel.h"
 #include "widgets/ProcessTreeView.h"
@@ -24,9 +24,9 @@
 
 namespace switchboard {
 
-ProcessesView::ProcessesView(QWidget *parent)
+ProcessesView::ProcessesView(ProcessTreeModel *model, ProcessActions *actions, QWidget *parent)
     : QWidget(parent)
-    , m_model(new ProcessTreeModel(this))
+    , m_model(model)
     , m_proxy(new ProcessProxyModel(this))
     , m_tree(new ProcessTreeView(this))
     , m_filter(new QLineEdit(this))
@@ -36,7 +36,9 @@ ProcessesView::ProcessesView(QWidget *parent)
     , m_why(new QLabel(this))
     , m_events(new ProcessEventsPanel(this))
     , m_actions(new ActionsPanel(this))
+    , m_control(actions)
 {
+    m_model->setParent(this);
     m_proxy->setSourceModel(m_model);
     m_tree->setModel(m_proxy);
     m_tree->setSortingEnabled(true);
@@ -126,6 +128,11 @@ ProcessesView::ProcessesView(QWidget *parent)
         repaintAges(); // ages of the rest are computed as they are painted
     });
     ages->start(1000);
+    if (m_control) {
+        connect(m_control, &ProcessActions::permissionChanged, this, [this] { updateButtons(); });
+        connect(m_control, &ProcessActions::progress, m_actions, &ActionsPanel::showProgress);
+        m_events->setSource(m_control);
+    }
     updateButtons();
 }
 
@@ -150,20 +157,6 @@ void ProcessesView::expandSmallFleet()
     m_rowsCame = false;
     if (m_model->instanceCount() <= 200)
         m_tree->expandAll(); // a big fleet starts collapsed: hosts only
-}
-
-void ProcessesView::setEventLog(ProcessEventLog *log)
-{
-    m_events->setLog(log);
-    connect(log, &ProcessEventLog::appended, m_model, &ProcessTreeModel::addEvents);
-}
-
-void ProcessesView::setControl(ControlChannel *control)
-{
-    m_control = control;
-    connect(control, &ControlChannel::permissionChanged, this, [this] { updateButtons(); });
-    connect(control, &ControlChannel::progress, m_actions, &ActionsPanel::showProgress);
-    updateButtons();
 }
 
 void ProcessesView::setNote(const QString &text)
@@ -219,7 +212,7 @@ bool ProcessesView::selectApp(const QString &host, const QString &app)
 
 QString ProcessesView::disabledReason() const
 {
-    if (!m_control)
+    if (!m_control || !m_control->canControl())
         return QStringLiteral("Actions need both Redis and Postgres connected");
     if (!m_control->permission().probed)
         return QStringLiteral("Checking permissions…");
@@ -236,7 +229,8 @@ void ProcessesView::updateButtons()
     m_reload->setEnabled(why.isEmpty());
     m_restart->setEnabled(why.isEmpty());
     QString note = why;
-    if (why.isEmpty() && m_control && !m_control->permission().reason.isEmpty())
+    if (why.isEmpty() && m_control && m_control->canControl()
+        && !m_control->permission().reason.isEmpty())
         note = m_control->permission().reason; // e.g. Redis permission unknown
     untrusted::setLabel(m_why, note); // a server's words
     untrusted::setToolTip(m_why, note);

@@ -2,7 +2,8 @@
 // The processes view: the fleet tree (host -> layer -> app -> instance) with filter
 // (Ctrl+F), sortable columns and keyboard actions; Reload / Restart for the selected app
 // or instance (disabled with the reason when this console may not), the selected app's
-// PM2 events and this session's actions below.
+// PM2 events and this session's actions below. The model and the actions come from
+// app/ProcessesFeature.
 #include "core/services/ControlRequest.h"
 
 #include <QPointer>
@@ -17,8 +18,7 @@ class QTreeView;
 namespace switchboard {
 
 class ActionsPanel;
-class ControlChannel;
-class ProcessEventLog;
+class ProcessActions;
 class ProcessEventsPanel;
 class ProcessProxyModel;
 class ProcessTreeModel;
@@ -27,13 +27,12 @@ class ProcessesView : public QWidget
 {
     Q_OBJECT
 public:
-    explicit ProcessesView(QWidget *parent = nullptr);
+    // The model becomes the view's child; actions stays its owner's.
+    ProcessesView(ProcessTreeModel *model, ProcessActions *actions, QWidget *parent = nullptr);
 
     ProcessTreeModel *model() const { return m_model; }
     QTreeView *tree() const { return m_tree; }
     ActionsPanel *actionsPanel() const { return m_actions; }
-    void setEventLog(ProcessEventLog *log);
-    void setControl(ControlChannel *control);
     void setNote(const QString &text); // connection state and the like, above the tree
 
     // What Reload / Restart would act on now (nullopt: nothing actionable selected), and
@@ -66,7 +65,7 @@ private:
     QLabel *m_why;
     ProcessEventsPanel *m_events;
     ActionsPanel *m_actions;
-    QPointer<ControlChannel> m_control; // replaced when a backend reconnects
+    QPointer<ProcessActions> m_control;
     bool m_expandPending = false;
     bool m_rowsCame = false; // rows inserted since the last expand check
 };

@@ -291,7 +291,7 @@ int main(int argc, char **argv)
     {
         RedisClient client(optionsFor(redis.uri()));
         client.open();
-        ProcessesView view;
+        ProcessesView view(new ProcessTreeModel, nullptr); // the tree alone: no actions
         view.resize(1280, 760);
         deltaFirstPaint = firstPaint(view);
         IndexDeltaPoller poller(&client, procsPollerOptions(keys));
@@ -309,7 +309,7 @@ int main(int argc, char **argv)
     {
         RedisClient client(optionsFor(redis.uri()));
         client.open();
-        ProcessesView view;
+        ProcessesView view(new ProcessTreeModel, nullptr); // the tree alone: no actions
         view.resize(1280, 760);
         naiveFirstPaint = firstPaint(view);
         ProcessTreeModel &model = *view.model();

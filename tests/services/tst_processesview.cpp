@@ -7,6 +7,7 @@
 // ops_oncall)": the display name and the database role the server stamped on the audit
 // row). With SB_SHOT_DIR set it writes processes-view.png while the command is in progress
 // and processes-actions.png when both are done.
+#include "app/ProcessesFeature.h"
 #include "core/contract/Keys.h"
 #include "core/pg/PgPool.h"
 #include "core/redis/RedisClient.h"
@@ -115,7 +116,8 @@ private Q_SLOTS:
                                          QStringLiteral("sb"))));
         const Keys keys;
 
-        ProcessesView view;
+        ProcessServices services;
+        ProcessesView view(new ProcessTreeModel, &services);
         QAbstractItemModelTester tester(view.model(),
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         IndexDeltaPoller::Options po;
@@ -128,11 +130,14 @@ private Q_SLOTS:
         IndexDeltaPoller poller(&client, po);
         connect(&poller, &IndexDeltaPoller::delta, view.model(), &ProcessTreeModel::applyDelta);
         ProcessEventLog log(&client, ro, keys.procEvents());
-        view.setEventLog(&log);
+        // As ProcessesFeature wires them: the log feeds the model and, through the
+        // services, the view's events panel; the channel is reached through the services.
+        connect(&log, &ProcessEventLog::appended, view.model(), &ProcessTreeModel::addEvents);
+        services.setEventLog(&log);
         ControlChannel::Options co;
         co.operatorName = QStringLiteral("oncall");
         ControlChannel channel(&client, ro, &pool, keys, co);
-        view.setControl(&channel);
+        services.setControl(&channel);
         view.resize(1280, 760);
         view.show();
         poller.start();
