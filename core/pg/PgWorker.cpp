@@ -68,6 +68,7 @@ pqxx::connection &PgWorker::connectionFor(PgTarget target, bool *reused)
     m_pool->reportState({PgConnectionState::Ready, {}});
     const std::lock_guard<std::mutex> lock(m_mutex);
     slot = std::move(fresh);
+    (replica ? m_replicaTimeoutMs : m_primaryTimeoutMs) = -1;
     return *slot;
 }
 
@@ -76,6 +77,20 @@ void PgWorker::dropConnection(PgTarget target)
     const bool replica = target == PgTarget::Replica && m_config.hasReplica();
     const std::lock_guard<std::mutex> lock(m_mutex);
     (replica ? m_replica : m_primary).reset();
+    (replica ? m_replicaTimeoutMs : m_primaryTimeoutMs) = -1;
+}
+
+void PgWorker::applyTimeout(pqxx::connection &connection, PgTarget target, int timeoutMs)
+{
+    const bool replica = target == PgTarget::Replica && m_config.hasReplica();
+    int &current = replica ? m_replicaTimeoutMs : m_primaryTimeoutMs;
+    if (current == timeoutMs)
+        return;
+    current = -1; // unknown until the SET went through
+    pqxx::nontransaction session(connection);
+    session.exec("SET statement_timeout = " + std::to_string(timeoutMs));
+    session.commit();
+    current = timeoutMs;
 }
 
 PgStatus PgWorker::execute(PgTask &task)
@@ -115,12 +130,12 @@ PgStatus PgWorker::runOnce(PgTask &task, bool *retryable)
         try {
             if (task.cancelRequested)
                 throw std::runtime_error("cancelled before it started");
+            applyTimeout(connection, target, timeoutMs);
             std::unique_ptr<pqxx::transaction_base> tx;
             if (task.spec.readOnly)
                 tx = std::make_unique<pqxx::read_transaction>(connection);
             else
                 tx = std::make_unique<pqxx::work>(connection);
-            tx->exec("SET LOCAL statement_timeout = " + std::to_string(timeoutMs));
             task.run(*tx);
             tx->commit();
         } catch (...) {

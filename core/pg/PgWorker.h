@@ -33,9 +33,16 @@ private:
     PgStatus runOnce(PgTask &task, bool *retryable);
     pqxx::connection &connectionFor(PgTarget target, bool *reused);
     void dropConnection(PgTarget target);
+    // Sets the session's statement_timeout when it is not timeoutMs already: outside the
+    // transaction, so a job costs no extra round trip for it (a SET LOCAL in every
+    // transaction did cost one).
+    void applyTimeout(pqxx::connection &connection, PgTarget target, int timeoutMs);
 
     const std::shared_ptr<PgPoolCore> m_pool; // outlives the PgPool if this is abandoned
     const PgConfig m_config;
+    // Worker thread only: each session's statement_timeout (-1: not known).
+    int m_primaryTimeoutMs = -1;
+    int m_replicaTimeoutMs = -1;
     std::mutex m_mutex; // guards everything below
     std::unique_ptr<pqxx::connection> m_primary;
     std::unique_ptr<pqxx::connection> m_replica;
