@@ -8,6 +8,7 @@
 // as notified). The models and the actions come from app/PromptsFeature.
 #include "core/services/PromptRecords.h"
 #include "core/types/RollbackOutcome.h"
+#include "widgets/PromptActions.h"
 
 #include <QPointer>
 #include <QTimer>
@@ -23,7 +24,6 @@ class QTableView;
 namespace switchboard {
 
 class DiffView;
-class PromptActions;
 class PromptAgentModel;
 class PromptDeploymentModel;
 class PromptSortProxy;
