@@ -2,7 +2,7 @@
 // The span tree of one session over an immutable TraceSnapshot. Everything a cell needs
 // was computed when the snapshot was built (links, row numbers, subtree totals, the
 // waterfall window), so data() is a lookup: no recursion and no query while painting.
-#include "core/types/TraceSnapshot.h"
+#include "core/services/TraceSnapshot.h"
 
 #include <QAbstractItemModel>
 

@@ -4,7 +4,7 @@
 // PgPool worker (replica when configured, read-only). The GUI gets an immutable
 // snapshot. A newer load supersedes an older one (JobTracker).
 #include "core/pg/JobTracker.h"
-#include "core/types/TraceSnapshot.h"
+#include "core/services/TraceSnapshot.h"
 
 #include <functional>
 

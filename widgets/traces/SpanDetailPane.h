@@ -3,7 +3,7 @@
 // prompt version link, process events of its host around that time), the full prompt
 // with its injected segments, the input and the output (text or JSON tree).
 #include "core/types/SpanPayload.h"
-#include "core/types/TraceSnapshot.h"
+#include "core/services/TraceSnapshot.h"
 
 #include <QWidget>
 

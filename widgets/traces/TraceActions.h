@@ -8,7 +8,7 @@
 #include "core/types/ExportOptions.h"
 #include "core/types/SpanPayload.h"
 #include "core/types/TraceQuery.h"
-#include "core/types/TraceSnapshot.h"
+#include "core/services/TraceSnapshot.h"
 
 #include <QObject>
 
