@@ -134,6 +134,11 @@ TracesView *TracesFeature::createView(TraceActions *actions)
     return new TracesView(new TraceSessionModel, new TraceTreeModel, actions);
 }
 
+TracesView *TracesFeature::view() const
+{
+    return m_view;
+}
+
 void TracesFeature::setStartup(const QString &session, const QString &screenshotDir)
 {
     m_startSession = session;

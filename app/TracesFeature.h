@@ -65,7 +65,7 @@ public:
     // as traces-search.png and the first failed span is opened for the traces.png shot.
     void setStartup(const QString &session, const QString &screenshotDir);
     void attachPostgres(PostgresBackend *postgres);
-    TracesView *view() const { return m_view; }
+    TracesView *view() const;
 
 private:
     void install();
