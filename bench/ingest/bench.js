@@ -113,11 +113,15 @@ async function send(url, body, counts) {
 async function startServers() {
   const redis = new RedisServer();
   const pg = new PostgresServer();
+  pg.timeoutMs = 900000; // psql \copy of a round's rows took over a minute at load ~10
   await Promise.all([redis.start(), pg.start().then(() => pg.createSchema())]);
   const admin = redis.client();
   await admin.config('SET', 'notify-keyspace-events', 'Eh');
-  const receiver = await new ReceiverProcess({ redis_uri: redis.uri, redis_user: 'ingest', pg_dsn: pg.writerDsn },
-    { SWITCHBOARD_INGEST_REDIS_PASSWORD: 'ingest-secret-pw', PGPASSWORD: 'ingest-pg-secret' }).start();
+  const receiver = new ReceiverProcess({ redis_uri: redis.uri, redis_user: 'ingest', pg_dsn: pg.writerDsn },
+    { SWITCHBOARD_INGEST_REDIS_PASSWORD: 'ingest-secret-pw', PGPASSWORD: 'ingest-pg-secret' });
+  // e.g. INGEST_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof': the receiver's profile
+  if (process.env.INGEST_BENCH_NODE_ARGS) receiver.execArgv = process.env.INGEST_BENCH_NODE_ARGS.split(' ');
+  await receiver.start();
   return {
     redis, pg, receiver, admin,
     async destroy() {
@@ -177,6 +181,7 @@ async function throughput(st, o) {
     while (items.length) cut(Math.min(1000, items.length));
 
     const counts = {};
+    const before = await receiverStats(st.receiver);
     const cpu0 = cpuMs(pid);
     const start = process.hrtime.bigint();
     let next = 0;
@@ -185,6 +190,8 @@ async function throughput(st, o) {
     }));
     const secs = Number(process.hrtime.bigint() - start) / 1e9;
     const cpu = cpuMs(pid) - cpu0;
+    const after = await receiverStats(st.receiver);
+    const timing = Object.keys(after).filter((k) => k.startsWith('ms_') || k === 'batches').map((k) => `${k.replace(/^ms_/, '')} ${after[k] - before[k]}`).join(', ');
     const written = Number((await st.pg.psql('SELECT count(*) FROM agentops.spans')).trim());
     if (written !== spans) throw new Error(`receiver wrote ${written} of ${spans} spans`);
 
@@ -204,6 +211,7 @@ async function throughput(st, o) {
     console.log(`  round ${round + 1}: ${spans} spans in ${bodies.length} requests (${fmt(r.mb)} MB OTLP/protobuf, ${fmt(r.copyMb)} MB as COPY text): `
       + `receiver ${fmt(r.rate)} spans/s (${fmt(secs, 2)} s), psql \\copy ${fmt(r.copyRate)} spans/s (${fmt(copySecs, 2)} s), ratio ${fmt(r.ratio, 2)}, `
       + `receiver CPU ${fmt(r.cpuPerSpan, 3)} ms/span (${fmt(r.cpuShare * 100)} % of a core)${Object.keys(counts).length ? `, retried: ${JSON.stringify(counts)}` : ''}`);
+    console.log(`    receiver time (ms summed over requests or batches): ${timing}`);
   }
   const m = (k) => median(results.map((r) => r[k]));
   console.log(`throughput (median of ${results.length}): receiver ${fmt(m('rate'))} spans/s vs psql \\copy ${fmt(m('copyRate'))} spans/s of the same rows: `
