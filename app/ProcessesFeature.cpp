@@ -51,7 +51,7 @@ ControlPermission ProcessServices::permission() const
     return m_control ? m_control->permission() : ControlPermission();
 }
 
-int ProcessServices::request(const ControlRequest &request)
+int ProcessServices::request(const ProcessActionRequest &request)
 {
     return m_control ? m_control->request(request) : 0;
 }

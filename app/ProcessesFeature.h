@@ -36,7 +36,7 @@ public:
 
     bool canControl() const override;
     ControlPermission permission() const override;
-    int request(const ControlRequest &request) override;
+    int request(const ProcessActionRequest &request) override;
     QVector<LoggedProcessEvent> eventsFor(const QString &host, const QString &app,
                                           int max) const override;
 

@@ -3,7 +3,7 @@
 // implements it with the process event log and the control channel, which come and go with
 // the Redis and Postgres connections; this object stays for the view's lifetime). The view
 // never sees a Redis client, a pool or who the operator is.
-#include "core/services/ControlRequest.h"
+#include "core/services/ProcessActionRequest.h"
 #include "core/services/ProcessEventLog.h"
 
 #include <QObject>
@@ -23,7 +23,7 @@ public:
     virtual ControlPermission permission() const = 0;
     // Sends the confirmed command and audits it; progress() follows it. Returns its id (0:
     // nothing was sent).
-    virtual int request(const ControlRequest &request) = 0;
+    virtual int request(const ProcessActionRequest &request) = 0;
     // The PM2 events of one app on one host (any instance), newest first, at most max.
     virtual QVector<LoggedProcessEvent> eventsFor(const QString &host, const QString &app,
                                                   int max) const = 0;

@@ -3,7 +3,7 @@
 // PromptCatalog and RollbackService), and the answers, as signals. Reads are superseded
 // per kind: a newer request of a kind wins over an older one still running. The view never
 // sees a pool, a Redis client or who the operator is.
-#include "core/services/PromptRecords.h"
+#include "core/services/PromptSnapshots.h"
 #include "core/types/RollbackOutcome.h"
 
 #include <QObject>

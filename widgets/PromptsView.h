@@ -6,7 +6,7 @@
 // reason, when the Postgres role may not execute the rollback functions, and a deployment
 // Redis never heard of is offered again (one whose prompt hash already carries it is shown
 // as notified). The models and the actions come from app/PromptsFeature.
-#include "core/services/PromptRecords.h"
+#include "core/services/PromptSnapshots.h"
 #include "core/types/RollbackOutcome.h"
 #include "widgets/PromptActions.h"
 

@@ -23,7 +23,7 @@ public:
     static constexpr int kHeadChars = payload::kHeadChars;
     static constexpr int kChunkChars = payload::kChunkChars;
     static constexpr int kJsonParseMax = 4 * 1024 * 1024; // bigger: shown as text only
-    static constexpr qint64 kEventWindowMs = 5 * 60 * 1000;
+    static constexpr qint64 kProcessEventWindowMs = 5 * 60 * 1000;
 
     using Which = payload::Which;
 

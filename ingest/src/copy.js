@@ -7,7 +7,6 @@
 // its texts included: encoded where the request is decoded, in the decoder's worker) and
 // the columns the trace tree decides (TREE_COLUMNS: session, turn, path, totals; written by
 // the pipeline when the span's parent is known). COPY_SQL names them in that order.
-const { once } = require('events');
 const { finished } = require('stream/promises');
 const { from: copyFrom } = require('pg-copy-streams');
 
@@ -167,19 +166,22 @@ async function copyRows(client, rows) {
   const stream = client.query(copyFrom(COPY_SQL));
   const done = finished(stream);
   done.catch(() => {}); // awaited below; a failure while writing ends the writes too
-  const send = async () => {
+  // Written without waiting for 'drain': the rows are in memory already (the stream holds
+  // references to the same bytes), and a wait per 64 KB part was a wake-up of the event
+  // loop each, which on a loaded machine made the COPY slower than psql's of the same rows.
+  const send = () => {
     w.cut();
-    for (const part of w.parts) if (!stream.write(part)) await Promise.race([once(stream, 'drain'), done]);
+    for (const part of w.parts) stream.write(part);
     w.parts = [];
     w.size = 0;
   };
   for (const r of rows) {
     w.bytes(r.copy);
     for (let i = 0; i < TREE_COLUMNS.length; i++) w.field(TREE_COLUMNS[i][1], r.tree[i]);
-    if (w.size >= 1 << 20) await send();
+    if (w.size >= 1 << 20) send();
   }
   w.int16(-1);
-  await send();
+  send();
   stream.end();
   await done;
 }

@@ -41,7 +41,8 @@ async function main() {
     if (down) log('info', 'redis: connected again');
     down = false;
   });
-  const pipeline = new Pipeline({ pool, redis, ns: c.namespace, log, quietMs: c.quiet_ms, orphanWaitMs: c.orphan_wait_ms, maxSpans: c.max_spans_in_memory });
+  const pipeline = new Pipeline({ pool, redis, ns: c.namespace, log, quietMs: c.quiet_ms, orphanWaitMs: c.orphan_wait_ms, maxSpans: c.max_spans_in_memory,
+    toastCompression: c.toast_compression });
   const decoder = new Decoder(s, c.decode_workers, log);
   const receiver = new Receiver({ pipeline, settings: s, log, decoder });
   const port = await receiver.listen(c.port, c.listen_host);
