@@ -2,8 +2,8 @@
 // The detail pane of one span: overview (error, attributes, recovery events on this span,
 // prompt version link, process events of its host around that time), the full prompt
 // with its injected segments, the input and the output (text or JSON tree).
-#include "core/types/SpanPayload.h"
 #include "core/services/TraceSnapshot.h"
+#include "core/types/SpanPayload.h"
 
 #include <QWidget>
 

@@ -5,10 +5,10 @@
 // request of the same kind supersedes an older one still running (its answer is dropped,
 // or reported as cancelled). The view never sees a pool, and the operator named in the
 // export's audit row is the feature's to fill in.
+#include "core/services/TraceSnapshot.h"
 #include "core/types/ExportOptions.h"
 #include "core/types/SpanPayload.h"
 #include "core/types/TraceQuery.h"
-#include "core/services/TraceSnapshot.h"
 
 #include <QObject>
 
