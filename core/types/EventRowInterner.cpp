@@ -1,4 +1,4 @@
-#include "models/EventRowInterner.h"
+#include "core/types/EventRowInterner.h"
 
 namespace switchboard {
 

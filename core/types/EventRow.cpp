@@ -1,4 +1,4 @@
-#include "models/EventRow.h"
+#include "core/types/EventRow.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "models/EventRateBuckets.h"
+#include "core/types/EventRateBuckets.h"
 
 namespace switchboard {
 

@@ -9,8 +9,8 @@
 #include "core/redis/RedisConnectionOptions.h"
 #include "core/redis/RedisStreamEntry.h"
 #include "core/redis/RedisStreamReader.h"
-#include "models/EventRowInterner.h"
-#include "models/TailBatch.h"
+#include "core/types/EventRowInterner.h"
+#include "core/types/TailBatch.h"
 
 #include <QMutex>
 #include <QObject>
