@@ -5,7 +5,7 @@
 #include "core/services/PostgresBackend.h"
 #include "core/services/RecoveryEventHistory.h"
 #include "core/services/RecoveryEventTail.h"
-#include "core/types/EventRateBuckets.h"
+#include "core/types/RecoveryEventRateBuckets.h"
 #include "models/RecoveryEventTableModel.h"
 #include "widgets/EventsView.h"
 
@@ -14,10 +14,10 @@ namespace switchboard {
 EventsFeature::EventsFeature(const ConnectionProfile &profile, MainWindow *window,
                              const EventsView::Options &options, QObject *parent)
     : QObject(parent)
-    , m_streamKey(Keys(profile.keyNamespace.toUtf8()).events())
+    , m_streamKey(Keys(profile.keyNamespace.toUtf8()).recoveryEvents())
     , m_options(options)
     , m_ownsView(window == nullptr)
-    , m_liveRates(std::make_shared<EventRateBuckets>(options.chartMinutes))
+    , m_liveRates(std::make_shared<RecoveryEventRateBuckets>(options.chartMinutes))
 {
     EventsView::Models models;
     models.live = new RecoveryEventTableModel(options.capacity);
@@ -66,7 +66,7 @@ void EventsFeature::setRedis(const RedisConnectionOptions &options)
         return;
     m_tail = std::make_unique<RecoveryEventTail>(options, m_streamKey, m_live.data());
     m_tail->setRateSink(
-        [rates = m_liveRates](const EventRateBuckets &batch) { rates->merge(batch); });
+        [rates = m_liveRates](const RecoveryEventRateBuckets &batch) { rates->merge(batch); });
     connect(m_tail.get(), &RecoveryEventTail::readError, m_view, &EventsView::showTailError);
     m_tail->setBackfill(m_options.backfill);
     m_tail->start();

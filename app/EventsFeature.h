@@ -15,7 +15,7 @@
 
 namespace switchboard {
 
-class EventRateBuckets;
+class RecoveryEventRateBuckets;
 class MainWindow;
 class PgPool;
 class PostgresBackend;
@@ -32,7 +32,7 @@ public:
                   const EventsView::Options &options = {}, QObject *parent = nullptr);
     ~EventsFeature() override; // stops the tail; the view goes once the window replaced it
 
-    // Starts the tail on its own connection (stream key: Keys(ns).events()).
+    // Starts the tail on its own connection (stream key: Keys(ns).recoveryEvents()).
     void setRedis(const RedisConnectionOptions &options);
     // History and chart markers once the backend's schema is usable.
     void setPostgres(PostgresBackend *backend);
@@ -54,7 +54,7 @@ private:
     bool m_ownsView;
     QPointer<EventsView> m_view;
     QPointer<RecoveryEventTableModel> m_live; // the view's child
-    std::shared_ptr<EventRateBuckets> m_liveRates; // written here, drawn by the view
+    std::shared_ptr<RecoveryEventRateBuckets> m_liveRates; // written here, drawn by the view
     std::unique_ptr<RecoveryEventTail> m_tail;
     std::unique_ptr<RecoveryEventHistory> m_history;
 };

@@ -323,7 +323,7 @@ void EventsView::showHistoryPage(int rows, bool more)
     updateCounters();
 }
 
-void EventsView::showHistoryRates(const QMap<qint64, EventRateBuckets::Counts> &buckets,
+void EventsView::showHistoryRates(const QMap<qint64, RecoveryEventRateBuckets::Counts> &buckets,
                                   qint64 bucketMs)
 {
     if (m_mode == Mode::History)
@@ -426,7 +426,7 @@ bool EventsView::followsTail() const
 QString EventsView::countersText() const
 {
     const RecoveryEventTableModel *model = m_mode == Mode::Live ? m_live : m_historyModel;
-    const EventCounters &c = model->counters();
+    const RecoveryEventCounters &c = model->counters();
     QString text = QStringLiteral("%1 events · ✗ %2 failed · ⚠ %3 unrecoverable · ⊘ %4 bad")
                        .arg(grouped(c.total), grouped(c.byOutcome[size_t(RecoveryOutcome::Failed)]),
                             grouped(c.unrecoverable), grouped(c.bad));
@@ -450,12 +450,12 @@ void EventsView::refreshLiveChart()
     if (m_mode != Mode::Live)
         return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const qint64 to = EventRateBuckets::minuteOf(now) + 60000;
+    const qint64 to = RecoveryEventRateBuckets::minuteOf(now) + 60000;
     // Rebuilt every other second even when nothing arrived: the time axis moves on.
     // The window grows with the data up to chartMinutes (at least ten minutes), so a
     // console opened a minute ago does not draw one sliver at the right edge.
     qint64 from = to - qint64(m_options.chartMinutes) * 60000;
-    const QMap<qint64, EventRateBuckets::Counts> &minutes = m_liveRates->minutes();
+    const QMap<qint64, RecoveryEventRateBuckets::Counts> &minutes = m_liveRates->minutes();
     if (!minutes.isEmpty())
         from = qMax(from, qMin(minutes.firstKey() - 60000, to - 600000));
     m_chart->setRates(minutes, 60000, from, to);

@@ -6,7 +6,7 @@
 // deployments marked. It draws models it is handed and asks for history through
 // EventsActions; the tail, the history reads and the connections are app/EventsFeature's.
 #include "core/types/EventHistoryPage.h"
-#include "core/types/EventRateBuckets.h"
+#include "core/types/RecoveryEventRateBuckets.h"
 
 #include <QMap>
 #include <QWidget>
@@ -58,7 +58,7 @@ public:
     {
         RecoveryEventTableModel *live = nullptr;
         RecoveryEventTableModel *history = nullptr;
-        std::shared_ptr<const EventRateBuckets> liveRates;
+        std::shared_ptr<const RecoveryEventRateBuckets> liveRates;
     };
 
     // actions may be null (no history); it must outlive the view or be cleared first.
@@ -74,8 +74,9 @@ public:
     // History and chart markers can be read (a usable Postgres) or not.
     void setHistoryAvailable(bool available);
     void showHistoryPage(int rows, bool more); // a page went into the history model
-    void showHistoryRates(const QMap<qint64, switchboard::EventRateBuckets::Counts> &buckets,
-                          qint64 bucketMs);
+    void
+    showHistoryRates(const QMap<qint64, switchboard::RecoveryEventRateBuckets::Counts> &buckets,
+                     qint64 bucketMs);
     void showHistoryError(const QString &message);
     const EventHistoryFilter &historyFilter() const { return m_historyFilter; }
 
@@ -113,7 +114,7 @@ private:
     RecoveryEventTableModel *m_live;
     RecoveryEventTableModel *m_historyModel;
     RecoveryEventFilterProxy *m_proxy;
-    std::shared_ptr<const EventRateBuckets> m_liveRates;
+    std::shared_ptr<const RecoveryEventRateBuckets> m_liveRates;
     EventsActions *m_actions;
     bool m_historyAvailable = false;
     EventHistoryFilter m_historyFilter; // the range last asked for

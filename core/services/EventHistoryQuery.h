@@ -4,7 +4,7 @@
 // agentops.recovery_events, newest first, and the prompt deployments in a time range
 // for the chart's markers. Only the columns the views show are selected (no detail).
 #include "core/types/EventHistoryPage.h"
-#include "core/types/EventRateBuckets.h"
+#include "core/types/RecoveryEventRateBuckets.h"
 
 #include <QMap>
 #include <QVector>
@@ -19,7 +19,7 @@ namespace eventhistory {
 EventHistoryPage fetchPage(pqxx::transaction_base &tx, const EventHistoryFilter &filter,
                            const EventHistoryCursor &after, int limit);
 // Events per bucket (bucketMs wide, keyed by bucket start ms) and kind over the range.
-QMap<qint64, EventRateBuckets::Counts>
+QMap<qint64, RecoveryEventRateBuckets::Counts>
 fetchRates(pqxx::transaction_base &tx, const EventHistoryFilter &filter, qint64 bucketMs);
 QVector<DeploymentMarker> fetchDeployments(pqxx::transaction_base &tx, qint64 fromMs, qint64 toMs,
                                            int limit = 500);

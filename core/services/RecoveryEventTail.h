@@ -8,7 +8,7 @@
 // reads the network nor parses, and a stream faster than the screen costs skipped
 // (counted) rows rather than a growing queue.
 #include "core/redis/RedisConnectionOptions.h"
-#include "core/types/EventRateBuckets.h"
+#include "core/types/RecoveryEventRateBuckets.h"
 #include "core/types/RecoveryEventSink.h"
 
 #include <QObject>
@@ -53,7 +53,7 @@ public:
     QThread *workerThread() const { return m_thread; }
     // Called on the GUI thread with each batch's events per minute by kind (every row
     // read, also those skipped), for the rate chart.
-    void setRateSink(std::function<void(const EventRateBuckets &)> sink)
+    void setRateSink(std::function<void(const RecoveryEventRateBuckets &)> sink)
     {
         m_rateSink = std::move(sink);
     }
@@ -67,7 +67,7 @@ private:
     RecoveryEventSink *m_sink;
     QThread *m_thread;
     RecoveryEventTailWorker *m_worker;
-    std::function<void(const EventRateBuckets &)> m_rateSink;
+    std::function<void(const RecoveryEventRateBuckets &)> m_rateSink;
     qint64 m_skipped = 0;
     qint64 m_sinkSkippedBefore = 0; // the sink's neverListed() when this tail began
 };

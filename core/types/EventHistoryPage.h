@@ -2,7 +2,7 @@
 // What the events history reads hand over (core/services/RecoveryEventHistory, on a PgPool
 // worker): a range and filters asked for, a keyset page of parsed rows, the cursor to the
 // next page, and the prompt deployments marked on the chart. Plain types, no I/O.
-#include "core/types/EventRow.h"
+#include "core/types/RecoveryEventRow.h"
 
 #include <QMetaType>
 #include <QString>
@@ -31,7 +31,7 @@ struct EventHistoryCursor
 
 struct EventHistoryPage
 {
-    std::vector<EventRow> rows;
+    std::vector<RecoveryEventRow> rows;
     EventHistoryCursor next; // null when this was the last page
 };
 

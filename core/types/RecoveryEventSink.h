@@ -3,7 +3,7 @@
 // GUI event-loop pass, the history one keyset page at a time. Implemented by
 // models/RecoveryEventTableModel, which only applies them: the services never see a
 // model, the model never sees a connection.
-#include "core/types/EventRow.h"
+#include "core/types/RecoveryEventRow.h"
 #include "core/types/TailBatch.h"
 
 #include <vector>
@@ -22,7 +22,7 @@ public:
     // A tail batch: its rows were counted on the worker (batch.counters), every row read.
     virtual void applyBatch(TailBatch batch) = 0;
     // A history page: counted here, listed at once after the rows before it.
-    virtual void applyPage(std::vector<EventRow> rows) = 0;
+    virtual void applyPage(std::vector<RecoveryEventRow> rows) = 0;
     virtual void clearRows() = 0; // rows and counters (a new history range)
 };
 

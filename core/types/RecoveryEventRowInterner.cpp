@@ -1,8 +1,8 @@
-#include "core/types/EventRowInterner.h"
+#include "core/types/RecoveryEventRowInterner.h"
 
 namespace switchboard {
 
-void EventRowInterner::intern(QString *text)
+void RecoveryEventRowInterner::intern(QString *text)
 {
     if (text->isEmpty())
         return;
