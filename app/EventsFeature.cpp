@@ -7,6 +7,7 @@
 #include "core/services/RecoveryEventTail.h"
 #include "core/types/RecoveryEventRateBuckets.h"
 #include "models/RecoveryEventTableModel.h"
+#include "widgets/EventRateChart.h"
 #include "widgets/EventsView.h"
 
 namespace switchboard {
