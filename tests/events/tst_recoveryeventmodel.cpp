@@ -208,7 +208,7 @@ private Q_SLOTS:
     }
 
     // More rows in one pass than the buffer holds: the oldest events are never listed, but
-    // a gap row among them is (known-issues 10: it was counted, its marker never shown).
+    // a gap row among them is (a fixed defect: it was counted, its marker never shown).
     void skippedBurstKeepsItsGapRow()
     {
         RecoveryEventTableModel model(10);

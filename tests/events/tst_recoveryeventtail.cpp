@@ -624,7 +624,7 @@ private Q_SLOTS:
 
     // The worker had to drop rows (the GUI was away while more than the buffer arrived),
     // and a gap row was among the oldest: it is kept, so the "missing" marker shows
-    // (known-issues 10: it used to be dropped with the rows, counted but never listed).
+    // (a fixed defect: it used to be dropped with the rows, counted but never listed).
     void workerTrimKeepsTheGapRow()
     {
         RecoveryEventTableModel model(4);
@@ -670,8 +670,8 @@ private Q_SLOTS:
     }
 
     // rowsSkipped() covers what the model skipped too: with inserts paced at 3 s, the
-    // batches the worker handed over pile up in the model past its buffer (known-issues
-    // 10: only the worker's drops were counted).
+    // batches the worker handed over pile up in the model past its buffer (a fixed defect:
+    // only the worker's drops were counted).
     void rowsSkippedIncludesWhatTheModelSkipped()
     {
         RecoveryEventTableModel model(1000);
