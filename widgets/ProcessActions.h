@@ -4,7 +4,7 @@
 // the Redis and Postgres connections; this object stays for the view's lifetime). The view
 // never sees a Redis client, a pool or who the operator is.
 #include "core/services/ProcessActionRequest.h"
-#include "core/services/ProcessEventLog.h"
+#include "core/types/LoggedProcessEvent.h"
 
 #include <QObject>
 #include <QVector>

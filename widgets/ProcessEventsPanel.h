@@ -2,7 +2,7 @@
 // The PM2 events of the selected app (all its instances), newest first, from the
 // in-memory process event log (through ProcessActions); new events of that app are
 // prepended as they arrive.
-#include "core/services/ProcessEventLog.h"
+#include "core/types/LoggedProcessEvent.h"
 
 #include <QPointer>
 #include <QWidget>
