@@ -37,6 +37,10 @@ mkdir -p "$OUT"
 ACTION_EVERY_S=${ACTION_EVERY_S:-30}
 SCENARIO=${SCENARIO:-calm}
 SIM_RATE=${SIM_RATE:-4}
+# Ended sessions stay 3 min instead of the contract's hour, so the number of sessions the
+# console holds is steady after the warm-up (20 live + the last minutes' ended ones): with
+# an hour, a 30-minute run measures the sessions list growing (docs/soak.md, Memory).
+SIM_ENDED_TTL_S=${SIM_ENDED_TTL_S:-180}
 
 if [[ -z "${SB_SKIP_DEPS:-}" ]]; then bash scripts/install-deps.sh; fi
 if [[ -z "${SB_SKIP_BUILD:-}" ]]; then
@@ -112,7 +116,7 @@ start_bridge_again() { # as sb_start_fleet starts it
   trap 'if [[ -n "$child" ]]; then kill "$child" 2>/dev/null; wait "$child" 2>/dev/null; fi; exit 0' TERM
   while true; do
     "$BIN/sim/switchboard-sim" --redis "$SB_REDIS_URI" --pg "$SB_PG_DSN" --scenario "$SCENARIO" \
-      --rate "$SIM_RATE" --seed $((SEED * 1000 + k)) >>"$SB_RUN_DIR/sim.log" 2>&1 &
+      --rate "$SIM_RATE" --ended-ttl "$SIM_ENDED_TTL_S" --seed $((SEED * 1000 + k)) >>"$SB_RUN_DIR/sim.log" 2>&1 &
     child=$!
     rc=0; wait "$child" || rc=$?
     child=""
