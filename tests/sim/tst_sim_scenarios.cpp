@@ -324,10 +324,10 @@ private slots:
     {
         sim::SimOptions parsed;
         QString error;
-        QVERIFY(!sim::SimOptions::parse(
-            {QStringLiteral("sim"), QStringLiteral("--redis"), QStringLiteral("redis://x"),
-             QStringLiteral("--ended-ttl"), QStringLiteral("0")},
-            &parsed, &error));
+        QVERIFY(!sim::SimOptions::parse({QStringLiteral("sim"), QStringLiteral("--redis"),
+                                         QStringLiteral("redis://x"), QStringLiteral("--ended-ttl"),
+                                         QStringLiteral("0")},
+                                        &parsed, &error));
         QVERIFY2(error.contains(QStringLiteral("ended-ttl")), qPrintable(error));
         QVERIFY(sim::SimOptions::parse({QStringLiteral("sim"), QStringLiteral("--redis"),
                                         QStringLiteral("redis://x"), QStringLiteral("--ended-ttl"),
