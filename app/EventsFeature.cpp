@@ -9,7 +9,7 @@ namespace switchboard {
 
 EventsFeature::EventsFeature(const ConnectionProfile &profile, MainWindow &window, QObject *parent)
     : QObject(parent)
-    , m_streamKey(Keys(profile.keyNamespace.toUtf8()).events())
+    , m_streamKey(Keys(profile.keyNamespace.toUtf8()).recoveryEvents())
     , m_view(window.findChild<EventsView *>())
 {
     if (!m_view) {

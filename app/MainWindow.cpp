@@ -229,8 +229,11 @@ void MainWindow::updateEmptyStates()
             explain(m_redisStatus);
         if (kViews[i].needsPostgres)
             explain(m_postgresStatus);
-        reasons << QStringLiteral("This view is not part of this build yet: it shows "
-                                  "nothing rather than made-up data.");
+        // Every view is built; until its feature installs it (a connection profile is
+        // open), it shows why it is empty, never made-up data.
+        if (reasons.isEmpty())
+            reasons << QStringLiteral("Not connected yet: choose a connection profile "
+                                      "(File → Connection profiles…).");
         m_empty[i]->setReason(reasons.join(QStringLiteral("\n\n")));
     }
 }

@@ -43,7 +43,7 @@ EventHistoryPage fetchPage(pqxx::transaction_base &tx, const EventHistoryFilter 
                             : std::optional<QString>(QString::fromUtf8(f.c_str(), int(f.size()))));
         }
         page.rows.push_back(
-            EventRow::fromParsed(RecoveryEvent::parse(RecordFields::fromPairs(pairs))));
+            RecoveryEventRow::fromParsed(RecoveryEvent::parse(RecordFields::fromPairs(pairs))));
     }
     if (int(r.size()) == limit && limit > 0) {
         const auto last = r[r.size() - 1];
@@ -53,8 +53,8 @@ EventHistoryPage fetchPage(pqxx::transaction_base &tx, const EventHistoryFilter 
     return page;
 }
 
-QMap<qint64, EventRateBuckets::Counts> fetchRates(pqxx::transaction_base &tx,
-                                                  const EventHistoryFilter &filter, qint64 bucketMs)
+QMap<qint64, RecoveryEventRateBuckets::Counts>
+fetchRates(pqxx::transaction_base &tx, const EventHistoryFilter &filter, qint64 bucketMs)
 {
     // At most (range / bucket) x kinds rows: bounded by the caller's bucket width.
     const pqxx::result r = tx.exec_params(
@@ -66,7 +66,7 @@ QMap<qint64, EventRateBuckets::Counts> fetchRates(pqxx::transaction_base &tx,
         "GROUP BY 1, 2 ORDER BY 1 LIMIT 20000",
         filter.fromMs, filter.toMs, text(filter.kind), text(filter.agent), text(filter.session),
         text(filter.outcome), qMax<qint64>(1000, bucketMs));
-    QMap<qint64, EventRateBuckets::Counts> out;
+    QMap<qint64, RecoveryEventRateBuckets::Counts> out;
     for (const auto &row : r) {
         const auto kind = enumFromText<RecoveryKind>(QByteArray(row[1].c_str()));
         const int k = int(kind.value_or(RecoveryKind::Other));

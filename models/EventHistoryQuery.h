@@ -3,8 +3,8 @@
 // (read-only transaction, statement_timeout set by the pool): a keyset page of
 // agentops.recovery_events, newest first, and the prompt deployments in a time range
 // for the chart's markers. Only the columns the views show are selected (no detail).
-#include "models/EventRateBuckets.h"
-#include "models/EventRow.h"
+#include "models/RecoveryEventRateBuckets.h"
+#include "models/RecoveryEventRow.h"
 
 #include <QMap>
 #include <QString>
@@ -38,7 +38,7 @@ struct EventHistoryCursor
 
 struct EventHistoryPage
 {
-    std::vector<EventRow> rows;
+    std::vector<RecoveryEventRow> rows;
     EventHistoryCursor next; // null when this was the last page
 };
 
@@ -54,7 +54,7 @@ namespace eventhistory {
 EventHistoryPage fetchPage(pqxx::transaction_base &tx, const EventHistoryFilter &filter,
                            const EventHistoryCursor &after, int limit);
 // Events per bucket (bucketMs wide, keyed by bucket start ms) and kind over the range.
-QMap<qint64, EventRateBuckets::Counts>
+QMap<qint64, RecoveryEventRateBuckets::Counts>
 fetchRates(pqxx::transaction_base &tx, const EventHistoryFilter &filter, qint64 bucketMs);
 QVector<DeploymentMarker> fetchDeployments(pqxx::transaction_base &tx, qint64 fromMs, qint64 toMs,
                                            int limit = 500);

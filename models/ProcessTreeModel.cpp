@@ -484,7 +484,7 @@ void ProcessTreeModel::addEvents(const QVector<LoggedProcessEvent> &events)
     const qint64 since = m_now() - kHourMs;
     for (const LoggedProcessEvent &e : events) {
         // Every (re)start brings a process online, whoever caused it; PM2's own `restart`
-        // bus event only comes for restarts a client asked for (docs: DESIGN.md, bridge).
+        // bus event only comes for restarts a client asked for (bridge/README.md, "Not done yet").
         if (!e.error.isEmpty() || e.event.event != ProcessEventKind::Online || e.event.at < since)
             continue;
         const QByteArray member = Keys::procMember(e.event.host, e.event.app, int(e.event.pmId));

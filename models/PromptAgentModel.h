@@ -1,7 +1,7 @@
 #pragma once
 // Agents with their active prompt version: version, pinned model, deployed when / by, and
 // whether agents were notified of it (a deployment Redis never heard of is a warning row).
-#include "core/services/PromptRecords.h"
+#include "core/services/PromptSnapshots.h"
 #include "models/KeyedTableModel.h"
 
 namespace switchboard {

@@ -1,7 +1,7 @@
 #pragma once
 // The deployment history of one agent as a timeline, newest first, keyset-paged: deploy or
 // rollback, from which version to which, who, when, why, and whether agents were notified.
-#include "core/services/PromptRecords.h"
+#include "core/services/PromptSnapshots.h"
 #include "models/KeyedTableModel.h"
 
 namespace switchboard {

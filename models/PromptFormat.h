@@ -1,7 +1,7 @@
 #pragma once
 // Display text shared by the prompt models: relative times, sizes, rates, and the status a
 // row shows (by a shape-coded icon and text; the widgets layer turns it into an icon).
-#include "core/services/PromptRecords.h"
+#include "core/services/PromptSnapshots.h"
 
 #include <QString>
 #include <Qt>

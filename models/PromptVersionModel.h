@@ -2,7 +2,7 @@
 // Every version of one agent, newest first, keyset-paged (fetchMore asks for the page after
 // the last row), with its evaluation and how it behaved while active (recovery events per
 // hour and failed recoveries per hour, merged in when they arrive).
-#include "core/services/PromptRecords.h"
+#include "core/services/PromptSnapshots.h"
 #include "models/KeyedTableModel.h"
 
 #include <QHash>

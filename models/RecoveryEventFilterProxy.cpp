@@ -415,11 +415,11 @@ bool RecoveryEventFilterProxy::filterAcceptsRow(int sourceRow) const
 {
     if (!m_table)
         return true;
-    const EventRow &row = m_table->rowAt(sourceRow);
-    if (row.type == EventRow::Type::Gap)
+    const RecoveryEventRow &row = m_table->rowAt(sourceRow);
+    if (row.type == RecoveryEventRow::Type::Gap)
         return true;
     const RecoveryEvent &e = row.event;
-    const bool bad = row.type == EventRow::Type::Bad;
+    const bool bad = row.type == RecoveryEventRow::Type::Bad;
     if (!m_agent.isEmpty() && e.agent != m_agent)
         return false;
     if (!m_session.isEmpty() && e.sessionId != m_session)

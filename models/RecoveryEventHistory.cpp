@@ -54,7 +54,7 @@ void RecoveryEventHistory::load(const EventHistoryFilter &filter)
         [filter, bucketMs](pqxx::transaction_base &tx) {
             return eventhistory::fetchRates(tx, filter, bucketMs);
         },
-        [this, bucketMs](PgResult<QMap<qint64, EventRateBuckets::Counts>> r) {
+        [this, bucketMs](PgResult<QMap<qint64, RecoveryEventRateBuckets::Counts>> r) {
             if (r.ok())
                 emit ratesLoaded(r.value, bucketMs);
             else if (r.status.code != PgStatus::Cancelled)

@@ -5,7 +5,7 @@
 // a PgPool worker in a read-only transaction; a newer request supersedes an older one
 // (JobTracker), so a slow old page can never land in a new range.
 #include "models/EventHistoryQuery.h"
-#include "models/EventRateBuckets.h"
+#include "models/RecoveryEventRateBuckets.h"
 
 #include <QMap>
 #include <QObject>
@@ -44,7 +44,7 @@ public:
 
 Q_SIGNALS:
     void pageLoaded(int rows, bool more);
-    void ratesLoaded(const QMap<qint64, switchboard::EventRateBuckets::Counts> &buckets,
+    void ratesLoaded(const QMap<qint64, switchboard::RecoveryEventRateBuckets::Counts> &buckets,
                      qint64 bucketMs);
     void deploymentsLoaded(const QVector<switchboard::DeploymentMarker> &markers);
     void failed(const QString &message);

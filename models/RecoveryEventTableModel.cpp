@@ -28,7 +28,7 @@ RecoveryEventTableModel::RecoveryEventTableModel(int capacity, QObject *parent)
     connect(&m_flushTimer, &QTimer::timeout, this, &RecoveryEventTableModel::flush);
 }
 
-void RecoveryEventTableModel::append(EventRow row)
+void RecoveryEventTableModel::append(RecoveryEventRow row)
 {
     m_counters.count(row);
     if (m_pending.empty())
@@ -38,14 +38,15 @@ void RecoveryEventTableModel::append(EventRow row)
     scheduleFlush();
 }
 
-void RecoveryEventTableModel::append(std::vector<EventRow> rows)
+void RecoveryEventTableModel::append(std::vector<RecoveryEventRow> rows)
 {
-    for (const EventRow &row : rows)
+    for (const RecoveryEventRow &row : rows)
         m_counters.count(row);
     queue(std::move(rows));
 }
 
-void RecoveryEventTableModel::append(std::vector<EventRow> rows, const EventCounters &counted)
+void RecoveryEventTableModel::append(std::vector<RecoveryEventRow> rows,
+                                     const RecoveryEventCounters &counted)
 {
     m_counters.add(counted);
     queue(std::move(rows));
@@ -54,7 +55,7 @@ void RecoveryEventTableModel::append(std::vector<EventRow> rows, const EventCoun
 // Batches stay as they came until the insert: the tail hands one over every pass while
 // inserts are paced (33 ms on screen), and appending them to one list moved (and, as it
 // grew, relocated) every row again.
-void RecoveryEventTableModel::queue(std::vector<EventRow> rows)
+void RecoveryEventTableModel::queue(std::vector<RecoveryEventRow> rows)
 {
     if (rows.empty())
         return;
@@ -83,9 +84,9 @@ void RecoveryEventTableModel::flush()
     // except gap rows: the marker that events are missing must show.
     qint64 skip = 0;
     if (m_pendingCount > size_t(m_capacity)) { // rare: one list to trim across batches
-        std::vector<EventRow> all;
+        std::vector<RecoveryEventRow> all;
         all.reserve(m_pendingCount);
-        for (std::vector<EventRow> &batch : m_pending) {
+        for (std::vector<RecoveryEventRow> &batch : m_pending) {
             std::move(batch.begin() + qsizetype(m_pendingFront), batch.end(),
                       std::back_inserter(all));
             m_pendingFront = 0;
@@ -113,7 +114,7 @@ void RecoveryEventTableModel::flush()
     beginInsertRows(QModelIndex(), first, first + incoming - 1);
     size_t batches = 0;
     while (take > 0) {
-        std::vector<EventRow> &batch = m_pending[batches];
+        std::vector<RecoveryEventRow> &batch = m_pending[batches];
         const size_t n = qMin(take, batch.size() - m_pendingFront);
         for (size_t i = m_pendingFront; i < m_pendingFront + n; ++i)
             m_rows.pushBack(std::move(batch[i]));
@@ -138,7 +139,7 @@ void RecoveryEventTableModel::clear()
     m_pending.clear();
     m_pendingCount = 0;
     m_pendingFront = 0;
-    m_counters = EventCounters();
+    m_counters = RecoveryEventCounters();
     if (m_rows.empty())
         return;
     beginRemoveRows(QModelIndex(), 0, int(m_rows.size()) - 1);
@@ -204,7 +205,7 @@ QString RecoveryEventTableModel::relativeTime(qint64 atMs, qint64 nowMs)
     return QStringLiteral("%1 d ago").arg(s / 86400);
 }
 
-QVariant RecoveryEventTableModel::display(const EventRow &row, int column) const
+QVariant RecoveryEventTableModel::display(const RecoveryEventRow &row, int column) const
 {
     const RecoveryEvent &e = row.event;
     if (column == Time) {
@@ -212,7 +213,7 @@ QVariant RecoveryEventTableModel::display(const EventRow &row, int column) const
             return relativeTime(e.at, QDateTime::currentMSecsSinceEpoch());
         return QDateTime::fromMSecsSinceEpoch(e.at).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
     }
-    if (row.type == EventRow::Type::Gap) {
+    if (row.type == RecoveryEventRow::Type::Gap) {
         if (column == Kind)
             return QStringLiteral("⋯ gap");
         if (column == Message)
@@ -225,20 +226,20 @@ QVariant RecoveryEventTableModel::display(const EventRow &row, int column) const
     case Session:
         return untrusted::line(e.sessionId);
     case Kind:
-        return row.type == EventRow::Type::Bad ? QStringLiteral("⊘ bad record")
-                                               : enumToText(e.kind);
+        return row.type == RecoveryEventRow::Type::Bad ? QStringLiteral("⊘ bad record")
+                                                       : enumToText(e.kind);
     case Recoverable:
-        return row.type == EventRow::Type::Bad
+        return row.type == RecoveryEventRow::Type::Bad
             ? QString()
             : (e.recoverable ? QStringLiteral("yes") : QStringLiteral("⚠ no"));
     case Strategy:
-        return row.type == EventRow::Type::Bad ? QString() : enumToText(e.strategy);
+        return row.type == RecoveryEventRow::Type::Bad ? QString() : enumToText(e.strategy);
     case Outcome:
-        return row.type == EventRow::Type::Bad ? QString() : outcomeText(e);
+        return row.type == RecoveryEventRow::Type::Bad ? QString() : outcomeText(e);
     case Attempt:
-        return row.type == EventRow::Type::Bad ? QString() : QString::number(e.attempt);
+        return row.type == RecoveryEventRow::Type::Bad ? QString() : QString::number(e.attempt);
     case Message:
-        return untrusted::line(row.type == EventRow::Type::Bad
+        return untrusted::line(row.type == RecoveryEventRow::Type::Bad
                                    ? row.problem.section(QLatin1Char('\n'), 0, 0)
                                    : e.message);
     default:
@@ -246,7 +247,7 @@ QVariant RecoveryEventTableModel::display(const EventRow &row, int column) const
     }
 }
 
-QVariant RecoveryEventTableModel::sortValue(const EventRow &row, int column) const
+QVariant RecoveryEventTableModel::sortValue(const RecoveryEventRow &row, int column) const
 {
     const RecoveryEvent &e = row.event;
     switch (column) {
@@ -261,16 +262,16 @@ QVariant RecoveryEventTableModel::sortValue(const EventRow &row, int column) con
     }
 }
 
-QString RecoveryEventTableModel::toolTip(const EventRow &row, int column) const
+QString RecoveryEventTableModel::toolTip(const RecoveryEventRow &row, int column) const
 {
     const QString when = QDateTime::fromMSecsSinceEpoch(row.event.at)
                              .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz t"));
-    if (row.type != EventRow::Type::Event)
+    if (row.type != RecoveryEventRow::Type::Event)
         return when + QLatin1Char('\n') + row.problem;
     if (column == Time)
         return when;
     if (column == Message)
-        return row.event.message.left(EventRow::kMaxMessageChars);
+        return row.event.message.left(RecoveryEventRow::kMaxMessageChars);
     if (column == Session && !row.event.traceId.isEmpty())
         return QStringLiteral("trace %1").arg(row.event.traceId);
     return {};
@@ -280,7 +281,7 @@ QVariant RecoveryEventTableModel::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= int(m_rows.size()))
         return {};
-    const EventRow &row = m_rows.at(size_t(index.row()));
+    const RecoveryEventRow &row = m_rows.at(size_t(index.row()));
     const int column = index.column();
     switch (role) {
     case Qt::DisplayRole:
@@ -297,9 +298,9 @@ QVariant RecoveryEventTableModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::ForegroundRole:
         // Colour only reinforces the glyphs above.
-        if (row.type == EventRow::Type::Bad)
+        if (row.type == RecoveryEventRow::Type::Bad)
             return QBrush(errorText());
-        if (row.type == EventRow::Type::Gap)
+        if (row.type == RecoveryEventRow::Type::Gap)
             return QBrush(warningText());
         if (column == Outcome) {
             if (!row.event.recoverable || row.event.outcome == RecoveryOutcome::Failed)

@@ -4,8 +4,8 @@
 // inserted with one beginInsertRows per event-loop pass, however many arrive, so a burst
 // of thousands of stream entries costs the view one update. Display text is built in
 // data(), never stored.
-#include "models/EventRow.h"
-#include "models/EventRowRing.h"
+#include "models/RecoveryEventRow.h"
+#include "models/RecoveryEventRowRing.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>
@@ -32,7 +32,7 @@ public:
         ColumnCount
     };
     enum Role {
-        RowTypeRole = Qt::UserRole + 1, // int(EventRow::Type)
+        RowTypeRole = Qt::UserRole + 1, // int(RecoveryEventRow::Type)
         SortRole, // raw value for sorting: ms, attempt, text
         KindRole, // int(RecoveryKind)
         OutcomeRole, // int(RecoveryOutcome)
@@ -45,11 +45,11 @@ public:
     explicit RecoveryEventTableModel(int capacity = 100000, QObject *parent = nullptr);
 
     // Queued; inserted at the end of this event-loop pass (or by flush()).
-    void append(EventRow row);
-    void append(std::vector<EventRow> rows);
+    void append(RecoveryEventRow row);
+    void append(std::vector<RecoveryEventRow> rows);
     // Rows already counted elsewhere (the tail's worker counts every row it read, also
     // those it had to skip): `counted` is added to the counters as it is.
-    void append(std::vector<EventRow> rows, const EventCounters &counted);
+    void append(std::vector<RecoveryEventRow> rows, const RecoveryEventCounters &counted);
     void flush();
     void clear(); // rows and counters (e.g. a new history range)
     void setCapacity(int capacity);
@@ -70,8 +70,8 @@ public:
     void makeBufferResident() { m_rows.populateAhead(); }
 
     // Counted when queued, so exact even for rows that never fit in the buffer.
-    const EventCounters &counters() const { return m_counters; }
-    const EventRow &rowAt(int row) const { return m_rows.at(size_t(row)); }
+    const RecoveryEventCounters &counters() const { return m_counters; }
+    const RecoveryEventRow &rowAt(int row) const { return m_rows.at(size_t(row)); }
     // Rows that were queued but never listed: more arrived between two flushes than the
     // buffer holds (counted, and part of counters().evicted). Gap rows are always listed.
     qint64 neverListed() const { return m_neverListed; }
@@ -90,17 +90,17 @@ Q_SIGNALS:
     void flushed(int inserted, int evicted);
 
 private:
-    QVariant display(const EventRow &row, int column) const;
-    QVariant sortValue(const EventRow &row, int column) const;
-    QString toolTip(const EventRow &row, int column) const;
+    QVariant display(const RecoveryEventRow &row, int column) const;
+    QVariant sortValue(const RecoveryEventRow &row, int column) const;
+    QString toolTip(const RecoveryEventRow &row, int column) const;
 
-    EventRowRing m_rows;
-    std::vector<std::vector<EventRow>> m_pending; // batches, oldest first
+    RecoveryEventRowRing m_rows;
+    std::vector<std::vector<RecoveryEventRow>> m_pending; // batches, oldest first
     size_t m_pendingCount = 0;
     size_t m_pendingFront = 0; // rows of m_pending.front() already inserted
     int m_maxPerFlush = 0;
-    EventCounters m_counters;
-    void queue(std::vector<EventRow> rows);
+    RecoveryEventCounters m_counters;
+    void queue(std::vector<RecoveryEventRow> rows);
     void scheduleFlush();
 
     QTimer m_flushTimer; // zero-interval: fires once the current pass is done

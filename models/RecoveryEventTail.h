@@ -8,8 +8,8 @@
 // reads the network nor parses, and a stream faster than the screen costs skipped
 // (counted) rows rather than a growing queue.
 #include "core/redis/RedisConnectionOptions.h"
-#include "models/EventRateBuckets.h"
-#include "models/EventRow.h"
+#include "models/RecoveryEventRateBuckets.h"
+#include "models/RecoveryEventRow.h"
 
 #include <QObject>
 
@@ -54,7 +54,7 @@ public:
     QThread *workerThread() const { return m_thread; }
     // Called on the GUI thread with each batch's events per minute by kind (every row
     // read, also those skipped), for the rate chart.
-    void setRateSink(std::function<void(const EventRateBuckets &)> sink)
+    void setRateSink(std::function<void(const RecoveryEventRateBuckets &)> sink)
     {
         m_rateSink = std::move(sink);
     }
@@ -68,7 +68,7 @@ private:
     RecoveryEventTableModel *m_model;
     QThread *m_thread;
     RecoveryEventTailWorker *m_worker;
-    std::function<void(const EventRateBuckets &)> m_rateSink;
+    std::function<void(const RecoveryEventRateBuckets &)> m_rateSink;
     qint64 m_skipped = 0;
     qint64 m_modelSkippedBefore = 0; // the model's neverListed() when this tail began
 };

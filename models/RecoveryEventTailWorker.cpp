@@ -194,23 +194,23 @@ QByteArray RecoveryEventTailWorker::lastId() const
     return m_lastId;
 }
 
-EventRow RecoveryEventTailWorker::rowFor(const RedisStreamEntry &entry)
+RecoveryEventRow RecoveryEventTailWorker::rowFor(const RedisStreamEntry &entry)
 {
     RecordFields fields;
     fields.reserve(int(entry.fields.size()));
     for (const auto &pair : entry.fields)
         fields.set(pair.first, pair.second);
-    EventRow row
-        = EventRow::fromParsed(RecoveryEvent::parse(fields, QString::fromLatin1(entry.id)));
+    RecoveryEventRow row
+        = RecoveryEventRow::fromParsed(RecoveryEvent::parse(fields, QString::fromLatin1(entry.id)));
     row.event.streamId = QString::fromLatin1(entry.id);
     // A record without a usable time is placed at its stream ID's time.
-    if (row.type == EventRow::Type::Bad && row.event.at <= 0)
+    if (row.type == RecoveryEventRow::Type::Bad && row.event.at <= 0)
         row.event.at = idMs(entry.id);
     return row;
 }
 
-bool RecoveryEventTailWorker::rowFor(const redisReply *entry, EventRow *row,
-                                     EventRowInterner *interner)
+bool RecoveryEventTailWorker::rowFor(const redisReply *entry, RecoveryEventRow *row,
+                                     RecoveryEventRowInterner *interner)
 {
     if (!entry || entry->type != REDIS_REPLY_ARRAY || entry->elements != 2
         || !isString(entry->element[0]))
@@ -252,18 +252,18 @@ bool RecoveryEventTailWorker::rowFor(const redisReply *entry, EventRow *row,
         shape = QStringLiteral("the entry's fields are not a list");
     }
     const QString streamId = QString::fromLatin1(id); // one copy, shared by both
-    *row = EventRow::fromParsed(RecoveryEvent::parse(fields, streamId));
+    *row = RecoveryEventRow::fromParsed(RecoveryEvent::parse(fields, streamId));
     row->event.streamId = streamId;
     if (!shape.isEmpty()) { // the parser's reasons follow, as for fromFlatList's message
         const QString prefix
             = QStringLiteral("event ") + row->event.streamId + QStringLiteral(": ");
-        if (row->type == EventRow::Type::Bad && row->problem.startsWith(prefix))
+        if (row->type == RecoveryEventRow::Type::Bad && row->problem.startsWith(prefix))
             row->problem.insert(prefix.size(), shape + QLatin1Char('\n'));
         else
             row->problem = prefix + shape;
-        row->type = EventRow::Type::Bad;
+        row->type = RecoveryEventRow::Type::Bad;
     }
-    if (row->type == EventRow::Type::Bad && row->event.at <= 0)
+    if (row->type == RecoveryEventRow::Type::Bad && row->event.at <= 0)
         row->event.at = idMs(id);
     if (interner)
         interner->intern(row);
@@ -272,7 +272,7 @@ bool RecoveryEventTailWorker::rowFor(const redisReply *entry, EventRow *row,
 
 // Counted and rated here, for every row, so the figures stay exact when the batch has to
 // drop rows the GUI could never show anyway (more than the buffer holds).
-void RecoveryEventTailWorker::publish(std::vector<EventRow> rows, bool backfilled)
+void RecoveryEventTailWorker::publish(std::vector<RecoveryEventRow> rows, bool backfilled)
 {
     if (m_backfilling && !backfilled) {
         std::move(rows.begin(), rows.end(), std::back_inserter(m_held));
@@ -287,7 +287,7 @@ void RecoveryEventTailWorker::publish(std::vector<EventRow> rows, bool backfille
         QMutexLocker lock(&m_mutex);
         if (m_reader)
             m_lastId = m_reader->lastId(m_key);
-        for (const EventRow &row : rows) {
+        for (const RecoveryEventRow &row : rows) {
             m_batch.counters.count(row);
             m_batch.rates.add(row);
         }
@@ -336,7 +336,7 @@ void RecoveryEventTailWorker::backfillAtMost(int count, const QByteArray &pinned
          QByteArrayLiteral("COUNT"), QByteArray::number(count)},
         this, [this, count, pinnedAt](const RedisReply &r) {
             const QByteArray pinned = pinnedAt.isEmpty() ? m_reader->lastId(m_key) : pinnedAt;
-            std::vector<EventRow> rows;
+            std::vector<RecoveryEventRow> rows;
             if (r.isOversized()) {
                 // [[id, [field, value, ...]], ...]: the entries before the one it broke in
                 // fitted. The newest alone over the cap is shown as that.
@@ -347,7 +347,7 @@ void RecoveryEventTailWorker::backfillAtMost(int count, const QByteArray &pinned
                 }
                 const QByteArray id = r.oversizedContext().value(1);
                 if (isStreamId(id))
-                    rows.push_back(EventRow::unreadable(id, r.errorMessage()));
+                    rows.push_back(RecoveryEventRow::unreadable(id, r.errorMessage()));
             }
             m_backfilling = false;
             if (!r.isArray()) {
@@ -387,7 +387,7 @@ void RecoveryEventTailWorker::onEntries(const QByteArray &stream,
     if (stream != m_key)
         return;
     noteAddedBefore();
-    std::vector<EventRow> rows;
+    std::vector<RecoveryEventRow> rows;
     rows.reserve(size_t(batch.size()));
     for (const RedisStreamEntry &entry : batch)
         rows.push_back(rowFor(entry));
@@ -400,10 +400,10 @@ void RecoveryEventTailWorker::onRawEntries(const QByteArray &stream, const redis
     if (stream != m_key)
         return;
     noteAddedBefore();
-    std::vector<EventRow> rows;
+    std::vector<RecoveryEventRow> rows;
     rows.reserve(entries->elements);
     for (size_t i = 0; i < entries->elements; ++i) {
-        // Parsed in place: an EventRow is ~270 bytes of strings and fields, and a move
+        // Parsed in place: a RecoveryEventRow is ~270 bytes of strings and fields, and a move
         // into the vector was ~6% of this thread (perf).
         rows.emplace_back();
         if (!rowFor(entries->element[i], &rows.back(), &m_interner))
@@ -421,8 +421,8 @@ void RecoveryEventTailWorker::onOversizedEntry(const QByteArray &stream, const Q
         return;
     noteAddedBefore();
     m_read.fetch_add(1);
-    std::vector<EventRow> rows;
-    rows.push_back(EventRow::unreadable(id, message));
+    std::vector<RecoveryEventRow> rows;
+    rows.push_back(RecoveryEventRow::unreadable(id, message));
     publish(std::move(rows));
 }
 
@@ -462,8 +462,8 @@ void RecoveryEventTailWorker::onGap(const QByteArray &stream, const QByteArray &
                     .arg(spanS)
                     .arg(QString::fromLatin1(firstId));
     const qint64 at = firstId.isEmpty() ? QDateTime::currentMSecsSinceEpoch() : idMs(firstId);
-    std::vector<EventRow> rows;
-    rows.push_back(EventRow::gap(at, text, missing));
+    std::vector<RecoveryEventRow> rows;
+    rows.push_back(RecoveryEventRow::gap(at, text, missing));
     publish(std::move(rows));
 }
 
@@ -533,8 +533,8 @@ void RecoveryEventTailWorker::onIdentityChanged(const QByteArray &stream,
     const qint64 at = isStreamId(change.resumeAfter) && change.resumeAfter != "0-0"
         ? idMs(change.resumeAfter)
         : QDateTime::currentMSecsSinceEpoch();
-    std::vector<EventRow> rows;
-    rows.push_back(EventRow::gap(at, identityText(change), -1));
+    std::vector<RecoveryEventRow> rows;
+    rows.push_back(RecoveryEventRow::gap(at, identityText(change), -1));
     publish(std::move(rows));
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The events tail's work off the GUI thread: it lives on the tail's own QThread, owns the
 // RedisStreamReader (so its socket notifier and timers are created, used and destroyed
-// there), parses every stream entry into an EventRow with the contract parser, builds
+// there), parses every stream entry into a RecoveryEventRow with the contract parser, builds
 // gap rows, counts, and gathers the result in one bounded TailBatch. The first row of an
 // empty batch posts one "take it" call to the GUI thread; rows arriving before the GUI
 // took it join the same batch, so the GUI gets one batch per event-loop pass however
@@ -9,7 +9,7 @@
 #include "core/redis/RedisConnectionOptions.h"
 #include "core/redis/RedisStreamEntry.h"
 #include "core/redis/RedisStreamReader.h"
-#include "models/EventRowInterner.h"
+#include "models/RecoveryEventRowInterner.h"
 #include "models/TailBatch.h"
 
 #include <QMutex>
@@ -49,7 +49,7 @@ public:
     qint64 entriesRead() const { return m_read.load(); }
     int connects() const { return m_connects.load(); } // times the connection became ready
 
-    static EventRow rowFor(const RedisStreamEntry &entry);
+    static RecoveryEventRow rowFor(const RedisStreamEntry &entry);
     // The same row straight from hiredis' [id, [field, value, ...]] entry (the tail's hot
     // path: no RedisReply or RedisStreamEntry copy). Values point into the reply while
     // parsing; a non-string name/value or an odd count makes the row bad, saying so.
@@ -57,8 +57,8 @@ public:
     // `detail` is only checked (the row drops it): when it is valid JSON within its cap it
     // is not parsed into a tree; otherwise the parser runs on it and reports as ever.
     // With an interner, repeated agent/host/session strings share one copy.
-    static bool rowFor(const redisReply *entry, EventRow *row,
-                       EventRowInterner *interner = nullptr);
+    static bool rowFor(const redisReply *entry, RecoveryEventRow *row,
+                       RecoveryEventRowInterner *interner = nullptr);
 
     static constexpr int kWorkerNice = 5; // see lowerThreadWeight()
     // The gap row's text for a stream that is not the one read before (plain words).
@@ -81,18 +81,18 @@ private:
     void onOversizedEntry(const QByteArray &stream, const QByteArray &id, const QString &message);
     // Rows read live wait while a backfill is sent again (over the reply cap at first), so
     // the older rows still come first.
-    void publish(std::vector<EventRow> rows, bool backfilled = false);
+    void publish(std::vector<RecoveryEventRow> rows, bool backfilled = false);
     // Drops the oldest rows over `capacity` (never gap rows), counted as dropped.
     static void trimBatch(TailBatch *batch, size_t capacity);
 
     RedisConnectionOptions m_options;
     QByteArray m_key;
     std::function<void()> m_notify;
-    EventRowInterner m_interner;
+    RecoveryEventRowInterner m_interner;
     RedisStreamReader *m_reader = nullptr;
     int m_backfill = 0;
     bool m_backfilling = false;
-    std::vector<EventRow> m_held; // live rows waiting for the backfill
+    std::vector<RecoveryEventRow> m_held; // live rows waiting for the backfill
     int m_count = 1000;
     int m_blockMs = 1000;
     int m_identityCheckMs = -1; // -1: the reader's default

@@ -118,14 +118,14 @@ void BadDataInjector::apply(TickContext &ctx)
             if (good.type == "proc") {
                 member = "agent-host-" + m_rng.hex(2)
                     + ":ghost-agent:" + std::to_string(m_rng.range(0, 9));
-                bad.key = ctx.shapes->ns() + "proc:" + member;
+                bad.key = ctx.encoder->ns() + "proc:" + member;
             } else {
                 member = fresh;
-                bad.key = ctx.shapes->sessionKey(fresh);
+                bad.key = ctx.encoder->sessionKey(fresh);
             }
             if (good.type == "ctx") {
                 // Good hash, broken composition: the session row is fine, the ctx is not.
-                bad.key = ctx.shapes->sessionCtxKey(fresh);
+                bad.key = ctx.encoder->sessionCtxKey(fresh);
                 if (m_rng.chance(0.5)) {
                     bad.payload = good.payload.substr(0, good.payload.size() / 2);
                     bad.badReason = "context JSON is truncated";
@@ -138,7 +138,7 @@ void BadDataInjector::apply(TickContext &ctx)
                     const SimRecord &h = (*ctx.out)[j];
                     if (h.type == "session" && h.key + ":ctx" == good.key) {
                         SimRecord hash = h;
-                        hash.key = ctx.shapes->sessionKey(fresh);
+                        hash.key = ctx.encoder->sessionKey(fresh);
                         ctx.out->push_back(std::move(hash));
                         break;
                     }
@@ -147,14 +147,14 @@ void BadDataInjector::apply(TickContext &ctx)
                 // Binary key: the member and key carry non-UTF-8 bytes too.
                 member += binary();
                 // Raw bytes: Keys takes QString, which would replace the invalid UTF-8.
-                bad.key = ctx.shapes->ns() + (good.type == "proc" ? "proc:" : "session:") + member;
+                bad.key = ctx.encoder->ns() + (good.type == "proc" ? "proc:" : "session:") + member;
             }
             m_bad.push_back({good.type, bad.key, "", bad.badReason});
             ctx.out->push_back(std::move(bad));
             SimRecord z;
             z.op = SimRecord::Op::ZAdd;
             z.type = good.type == "proc" ? "procs" : "sessions";
-            z.key = good.type == "proc" ? ctx.shapes->procsKey() : ctx.shapes->sessionsKey();
+            z.key = good.type == "proc" ? ctx.encoder->procsKey() : ctx.encoder->sessionsKey();
             z.id = member;
             z.score = static_cast<double>(ctx.nowMs);
             ctx.out->push_back(std::move(z));

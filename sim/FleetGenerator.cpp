@@ -65,14 +65,14 @@ void FleetGenerator::heartbeat(TickContext &ctx, ProcState &p)
     SimRecord r;
     r.op = SimRecord::Op::HashSet;
     r.type = "proc";
-    r.key = ctx.shapes->procKey(p);
+    r.key = ctx.encoder->procKey(p);
     r.ttlMs = kProcTtlMs;
-    r.fields = Shapes::procFields(p);
+    r.fields = ContractEncoder::procFields(p);
     ctx.put(std::move(r));
     SimRecord z;
     z.op = SimRecord::Op::ZAdd;
     z.type = "procs";
-    z.key = ctx.shapes->procsKey();
+    z.key = ctx.encoder->procsKey();
     z.id = p.member();
     z.score = static_cast<double>(p.heartbeatAt);
     ctx.put(std::move(z));
@@ -85,17 +85,17 @@ void FleetGenerator::event(TickContext &ctx, const ProcState &p, const std::stri
     SimRecord r;
     r.op = SimRecord::Op::StreamAdd;
     r.type = "proc-event";
-    r.key = ctx.shapes->procEventsKey();
+    r.key = ctx.encoder->procEventsKey();
     r.id = ctx.streamIds->next(r.key, ctx.nowMs);
     r.maxLen = kStreamMaxLen;
-    r.fields = Shapes::procEventFields(e);
+    r.fields = ContractEncoder::procEventFields(e);
     const std::string streamId = r.id;
     ctx.put(std::move(r));
     SimRecord row;
     row.op = SimRecord::Op::PgRow;
     row.type = "process_events";
     row.key = "agentops.process_events";
-    row.fields = Shapes::processEventRow(e, streamId);
+    row.fields = ContractEncoder::processEventRow(e, streamId);
     ctx.put(std::move(row));
 }
 

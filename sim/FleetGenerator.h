@@ -1,8 +1,8 @@
 #pragma once
 // Hosts and their PM2-managed agent processes: heartbeats (hash + procs zset), the odd
 // restart, and in the incident scenario one crash-looping process with climbing restarts.
-#include "sim/Model.h"
 #include "sim/SimRandom.h"
+#include "sim/SimState.h"
 #include "sim/TickContext.h"
 
 #include <vector>

@@ -51,7 +51,7 @@ void PromptGenerator::start(TickContext &ctx)
             r.op = SimRecord::Op::PgRow;
             r.type = "prompt_versions";
             r.key = "agentops.prompt_versions";
-            r.fields = Shapes::promptVersionRow(pv);
+            r.fields = ContractEncoder::promptVersionRow(pv);
             ctx.put(std::move(r));
             if (!pv.evalPassed)
                 continue; // never deployed: failed its evaluation
@@ -102,26 +102,26 @@ void PromptGenerator::deploy(TickContext &ctx, PromptDeployment d, bool publish)
     row.op = SimRecord::Op::PgRow;
     row.type = "prompt_deployments";
     row.key = "agentops.prompt_deployments";
-    row.fields = Shapes::deploymentRow(d);
+    row.fields = ContractEncoder::deploymentRow(d);
     ctx.put(std::move(row));
     SimRecord note;
     note.op = SimRecord::Op::PgRow;
     note.type = "prompt_notifications";
     note.key = "agentops.prompt_notifications";
-    note.fields = Shapes::notificationRow(d);
+    note.fields = ContractEncoder::notificationRow(d);
     ctx.put(std::move(note));
     SimRecord h;
     h.op = SimRecord::Op::HashSet;
     h.type = "prompt";
-    h.key = ctx.shapes->promptKey(d.agent);
-    h.fields = Shapes::activePromptFields(d);
+    h.key = ctx.encoder->promptKey(d.agent);
+    h.fields = ContractEncoder::activePromptFields(d);
     ctx.put(std::move(h));
     if (publish) {
         SimRecord p;
         p.op = SimRecord::Op::Publish;
         p.type = "prompt-activated";
-        p.key = ctx.shapes->promptActivatedChannel();
-        p.payload = Shapes::promptActivatedJson(d);
+        p.key = ctx.encoder->promptActivatedChannel();
+        p.payload = ContractEncoder::promptActivatedJson(d);
         ctx.put(std::move(p));
     }
     m_active[d.agent] = d;
@@ -142,7 +142,7 @@ void PromptGenerator::tick(TickContext &ctx)
     r.op = SimRecord::Op::PgRow;
     r.type = "prompt_versions";
     r.key = "agentops.prompt_versions";
-    r.fields = Shapes::promptVersionRow(pv);
+    r.fields = ContractEncoder::promptVersionRow(pv);
     ctx.put(std::move(r));
     PromptDeployment d;
     d.agent = agent;

@@ -2,8 +2,8 @@
 // Prompt versions per agent (pinned model, golden-set evaluation) and their deployment
 // history, the active prompt hash, and in the incident scenario one bad deploy at a
 // known virtual time.
-#include "sim/Model.h"
 #include "sim/SimRandom.h"
+#include "sim/SimState.h"
 #include "sim/TextFactory.h"
 #include "sim/TickContext.h"
 

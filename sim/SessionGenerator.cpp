@@ -62,21 +62,21 @@ void SessionGenerator::writeSession(TickContext &ctx, const SessionState &s)
     SimRecord h;
     h.op = SimRecord::Op::HashSet;
     h.type = "session";
-    h.key = ctx.shapes->sessionKey(s.id);
+    h.key = ctx.encoder->sessionKey(s.id);
     h.ttlMs = s.state == "ended" ? ctx.options->endedTtlMs : kSessionIdleTtlMs;
-    h.fields = Shapes::sessionFields(s);
+    h.fields = ContractEncoder::sessionFields(s);
     ctx.put(std::move(h));
     SimRecord c;
     c.op = SimRecord::Op::StringSet;
     c.type = "ctx";
-    c.key = ctx.shapes->sessionCtxKey(s.id);
+    c.key = ctx.encoder->sessionCtxKey(s.id);
     c.ttlMs = s.state == "ended" ? ctx.options->endedTtlMs : kSessionIdleTtlMs;
-    c.payload = Shapes::contextJson(s);
+    c.payload = ContractEncoder::contextJson(s);
     ctx.put(std::move(c));
     SimRecord z;
     z.op = SimRecord::Op::ZAdd;
     z.type = "sessions";
-    z.key = ctx.shapes->sessionsKey();
+    z.key = ctx.encoder->sessionsKey();
     z.id = s.id;
     z.score = static_cast<double>(s.updatedAt);
     ctx.put(std::move(z));
@@ -95,7 +95,7 @@ void SessionGenerator::runTurn(TickContext &ctx, SessionState &s, bool redis)
         r.op = SimRecord::Op::PgRow;
         r.type = "spans";
         r.key = "agentops.spans";
-        r.fields = Shapes::spanRow(d);
+        r.fields = ContractEncoder::spanRow(d);
         ctx.put(std::move(r));
     }
     m_spans += static_cast<std::int64_t>(res.spans.size());
@@ -105,10 +105,10 @@ void SessionGenerator::runTurn(TickContext &ctx, SessionState &s, bool redis)
             SimRecord r;
             r.op = SimRecord::Op::StreamAdd;
             r.type = "event";
-            r.key = ctx.shapes->eventsKey();
+            r.key = ctx.encoder->recoveryEventsKey();
             r.id = ctx.streamIds->next(r.key, ctx.nowMs);
-            r.maxLen = kEventsMaxLen;
-            r.fields = Shapes::eventFields(e);
+            r.maxLen = kRecoveryEventsMaxLen;
+            r.fields = ContractEncoder::recoveryEventFields(e);
             streamId = r.id;
             ctx.put(std::move(r));
         }
@@ -116,7 +116,7 @@ void SessionGenerator::runTurn(TickContext &ctx, SessionState &s, bool redis)
         row.op = SimRecord::Op::PgRow;
         row.type = "recovery_events";
         row.key = "agentops.recovery_events";
-        row.fields = Shapes::recoveryRow(e, streamId);
+        row.fields = ContractEncoder::recoveryRow(e, streamId);
         ctx.put(std::move(row));
         ++m_events;
     }
@@ -127,7 +127,7 @@ void SessionGenerator::runTurn(TickContext &ctx, SessionState &s, bool redis)
         row.op = SimRecord::Op::PgRow;
         row.type = "sessions_summary";
         row.key = "agentops.sessions";
-        row.fields = Shapes::sessionSummaryRow(s);
+        row.fields = ContractEncoder::sessionSummaryRow(s);
         ctx.put(std::move(row));
     }
     if (redis)
@@ -170,7 +170,7 @@ void SessionGenerator::bigSession(TickContext &ctx, std::int64_t spans)
             r.op = SimRecord::Op::PgRow;
             r.type = "spans";
             r.key = "agentops.spans";
-            r.fields = Shapes::spanRow(d);
+            r.fields = ContractEncoder::spanRow(d);
             ctx.put(std::move(r));
         }
         made += static_cast<std::int64_t>(res.spans.size());
@@ -184,7 +184,7 @@ void SessionGenerator::bigSession(TickContext &ctx, std::int64_t spans)
     row.op = SimRecord::Op::PgRow;
     row.type = "sessions_summary";
     row.key = "agentops.sessions";
-    row.fields = Shapes::sessionSummaryRow(s);
+    row.fields = ContractEncoder::sessionSummaryRow(s);
     ctx.put(std::move(row));
 }
 

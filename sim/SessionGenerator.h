@@ -2,9 +2,9 @@
 // Live sessions: keeps --sessions of them going, spends the fleet's turn budget on them,
 // writes the session hash, the sessions zset, the context composition, the turn's spans,
 // recovery events (stream + table) and, when a session ends, its durable summary row.
-#include "sim/Model.h"
 #include "sim/PromptGenerator.h"
 #include "sim/SimRandom.h"
+#include "sim/SimState.h"
 #include "sim/TickContext.h"
 #include "sim/TurnGenerator.h"
 

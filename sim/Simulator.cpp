@@ -39,7 +39,7 @@ int Simulator::run()
         = m_options.epochMs > 0 ? m_options.epochMs : QDateTime::currentMSecsSinceEpoch();
     const std::int64_t tickMs = 100;
     SimClock clock(epoch, tickMs);
-    const Shapes shapes(m_options.ns.toStdString());
+    const ContractEncoder encoder(m_options.ns.toStdString());
     const SimRandom root(m_options.seed);
     const TextFactory text;
 
@@ -67,7 +67,7 @@ int Simulator::run()
     StreamIds ids;
     TickContext ctx;
     ctx.options = &m_options;
-    ctx.shapes = &shapes;
+    ctx.encoder = &encoder;
     ctx.streamIds = &ids;
     ctx.out = &out;
     ctx.tickMs = tickMs;
@@ -136,7 +136,7 @@ int Simulator::run()
         if (clock.tick() % 600 == 0) {
             // The writers' share of retention (docs/contract.md): prune zset members
             // older than 24 h, once a virtual minute.
-            for (const std::string &key : {shapes.sessionsKey(), shapes.procsKey()}) {
+            for (const std::string &key : {encoder.sessionsKey(), encoder.procsKey()}) {
                 SimRecord z;
                 z.op = SimRecord::Op::ZRemBelow;
                 z.key = key;

@@ -2,7 +2,7 @@
 // What a generator gets on each virtual tick: the time, where to put records, and the
 // allocator of stream ids (explicit "<ms>-<seq>" ids keep streams byte-identical between
 // runs; XADD * would stamp wall-clock time).
-#include "sim/Shapes.h"
+#include "sim/ContractEncoder.h"
 #include "sim/SimOptions.h"
 #include "sim/SimRecord.h"
 
@@ -35,7 +35,7 @@ struct TickContext
     std::int64_t tickMs = 100;
     std::int64_t elapsedMs = 0;
     const SimOptions *options = nullptr;
-    const Shapes *shapes = nullptr;
+    const ContractEncoder *encoder = nullptr;
     StreamIds *streamIds = nullptr;
     std::vector<SimRecord> *out = nullptr;
 
@@ -52,7 +52,7 @@ struct TickContext
 
 // Retention the sim applies (documented in docs/contract.md).
 constexpr std::int64_t kStreamMaxLen = 100000; // proc-events
-constexpr std::int64_t kEventsMaxLen = 1000000; // events
+constexpr std::int64_t kRecoveryEventsMaxLen = 1000000; // events
 constexpr std::int64_t kZsetHorizonMs = 24 * 3600 * 1000; // zset members older than this are pruned
 constexpr std::int64_t kHeartbeatMs = 5000;
 constexpr std::int64_t kProcTtlMs = 3 * kHeartbeatMs;

@@ -1,6 +1,6 @@
 #include "sim/TurnGenerator.h"
 
-#include "sim/Shapes.h"
+#include "sim/ContractEncoder.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -34,7 +34,7 @@ public:
         d.promptVersion = m_s.promptVersion;
         d.startedAt = start;
         d.durationMs = duration;
-        const std::string stamp = Shapes::pathElement(start, d.spanId);
+        const std::string stamp = ContractEncoder::pathElement(start, d.spanId);
         if (parent >= 0) {
             d.parentId = spans[static_cast<std::size_t>(parent)].spanId;
             d.depth = spans[static_cast<std::size_t>(parent)].depth + 1;

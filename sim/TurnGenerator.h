@@ -2,8 +2,8 @@
 // One conversation turn: grows the session's context, builds the turn's span tree
 // (turn > retrieval, prompt, llm, retry > llm, tool…, summarize, output) with dotted-order
 // paths and subtree totals, and the recovery events that happened on its spans.
-#include "sim/Model.h"
 #include "sim/SimRandom.h"
+#include "sim/SimState.h"
 #include "sim/TextFactory.h"
 
 #include <vector>

@@ -2,7 +2,7 @@
 // This session's reloads / restarts and where each stands: one line per action, updated
 // in place from ControlChannel::progress until its final state (and after it, when the
 // bridge's late final report replaces "no answer"). Shows who acted as the server knows it.
-#include "core/services/ControlRequest.h"
+#include "core/services/ProcessActionRequest.h"
 
 #include <QHash>
 #include <QWidget>

@@ -1,6 +1,6 @@
 #pragma once
 // What a view shows when it has nothing to show: what it will show, and why it is empty
-// right now (not built yet, not connected, schema mismatch, no data). Never a blank pane.
+// right now (not connected, schema mismatch, no data). Never a blank pane.
 #include <QWidget>
 
 class QLabel;

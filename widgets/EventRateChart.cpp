@@ -92,7 +92,7 @@ void EventRateChart::changeEvent(QEvent *event)
     QChartView::changeEvent(event);
 }
 
-void EventRateChart::setRates(const QMap<qint64, EventRateBuckets::Counts> &buckets,
+void EventRateChart::setRates(const QMap<qint64, RecoveryEventRateBuckets::Counts> &buckets,
                               qint64 bucketMs, qint64 fromMs, qint64 toMs)
 {
     m_buckets = buckets;

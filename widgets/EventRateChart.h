@@ -3,7 +3,7 @@
 // with prompt deployments marked on the time axis as labelled dashed verticals, so an
 // operator sees what changed when.
 #include "models/EventHistoryQuery.h"
-#include "models/EventRateBuckets.h"
+#include "models/RecoveryEventRateBuckets.h"
 
 #include <QChartView>
 #include <QMap>
@@ -25,7 +25,7 @@ public:
     explicit EventRateChart(QWidget *parent = nullptr);
 
     // Replaces the lines; [fromMs, toMs) is the visible time range.
-    void setRates(const QMap<qint64, EventRateBuckets::Counts> &buckets, qint64 bucketMs,
+    void setRates(const QMap<qint64, RecoveryEventRateBuckets::Counts> &buckets, qint64 bucketMs,
                   qint64 fromMs, qint64 toMs);
     void setDeployments(const QVector<DeploymentMarker> &markers);
     int seriesCount() const; // lines shown (kinds + deployment markers), for tests
@@ -49,7 +49,7 @@ private:
     void placeLabels();
 
     QChart *m_chart;
-    QMap<qint64, EventRateBuckets::Counts> m_buckets;
+    QMap<qint64, RecoveryEventRateBuckets::Counts> m_buckets;
     qint64 m_bucketMs = 60000;
     qint64 m_fromMs = 0, m_toMs = 0;
     QVector<DeploymentMarker> m_markers;

@@ -1,8 +1,8 @@
 #include "widgets/EventsView.h"
 
-#include "models/EventRateBuckets.h"
 #include "models/RecoveryEventFilterProxy.h"
 #include "models/RecoveryEventHistory.h"
+#include "models/RecoveryEventRateBuckets.h"
 #include "models/RecoveryEventTableModel.h"
 #include "models/RecoveryEventTail.h"
 #include "widgets/ClearButton.h"
@@ -55,7 +55,7 @@ EventsView::EventsView(const Options &options, QWidget *parent)
     , m_historyModel(new RecoveryEventTableModel(1'000'000, this))
     , m_proxy(new RecoveryEventFilterProxy(this))
     , m_history(new RecoveryEventHistory(m_historyModel, this))
-    , m_buckets(new EventRateBuckets(options.chartMinutes))
+    , m_buckets(new RecoveryEventRateBuckets(options.chartMinutes))
 {
     // One insert + repaint per 33 ms at most: a flood scrolls faster than anyone reads, and
     // painting the visible rows at 60 Hz cost the GUI thread ~280 ms of CPU per second in
@@ -167,7 +167,7 @@ EventsView::EventsView(const Options &options, QWidget *parent)
         updateCounters();
     });
     connect(m_history, &RecoveryEventHistory::ratesLoaded, this,
-            [this](const QMap<qint64, EventRateBuckets::Counts> &b, qint64 bucketMs) {
+            [this](const QMap<qint64, RecoveryEventRateBuckets::Counts> &b, qint64 bucketMs) {
                 if (m_mode == Mode::History)
                     m_chart->setRates(b, bucketMs, m_history->filter().fromMs,
                                       m_history->filter().toMs);
@@ -313,7 +313,7 @@ void EventsView::setRedis(const RedisConnectionOptions &options, const QByteArra
 {
     delete m_tail;
     m_tail = new RecoveryEventTail(options, streamKey, m_live, this);
-    m_tail->setRateSink([this](const EventRateBuckets &rates) {
+    m_tail->setRateSink([this](const RecoveryEventRateBuckets &rates) {
         m_buckets->merge(rates);
         m_bucketsDirty = true;
     });
@@ -430,7 +430,7 @@ bool EventsView::followsTail() const
 QString EventsView::countersText() const
 {
     const RecoveryEventTableModel *model = m_mode == Mode::Live ? m_live : m_historyModel;
-    const EventCounters &c = model->counters();
+    const RecoveryEventCounters &c = model->counters();
     QString text = QStringLiteral("%1 events · ✗ %2 failed · ⚠ %3 unrecoverable · ⊘ %4 bad")
                        .arg(grouped(c.total), grouped(c.byOutcome[size_t(RecoveryOutcome::Failed)]),
                             grouped(c.unrecoverable), grouped(c.bad));
@@ -454,7 +454,7 @@ void EventsView::refreshLiveChart()
     if (m_mode != Mode::Live)
         return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const qint64 to = EventRateBuckets::minuteOf(now) + 60000;
+    const qint64 to = RecoveryEventRateBuckets::minuteOf(now) + 60000;
     // Rebuilt every other second even when nothing arrived: the time axis moves on.
     m_bucketsDirty = false;
     // The window grows with the data up to chartMinutes (at least ten minutes), so a

@@ -21,7 +21,7 @@ class QTimer;
 
 namespace switchboard {
 
-class EventRateBuckets;
+class RecoveryEventRateBuckets;
 class EventRateChart;
 class RecoveryEventFilterProxy;
 class RecoveryEventHistory;
@@ -44,7 +44,7 @@ public:
     explicit EventsView(const Options &options, QWidget *parent = nullptr);
     ~EventsView() override;
 
-    // Starts the tail on its own connection (stream key: Keys(ns).events()).
+    // Starts the tail on its own connection (stream key: Keys(ns).recoveryEvents()).
     void setRedis(const RedisConnectionOptions &options, const QByteArray &streamKey);
     // History and chart markers; nullptr when there is no usable Postgres.
     void setPostgres(PgPool *pool);
@@ -88,7 +88,7 @@ private:
     RecoveryEventFilterProxy *m_proxy;
     RecoveryEventHistory *m_history;
     RecoveryEventTail *m_tail = nullptr;
-    EventRateBuckets *m_buckets;
+    RecoveryEventRateBuckets *m_buckets;
     bool m_bucketsDirty = false;
     QPointer<PgPool> m_pool;
 

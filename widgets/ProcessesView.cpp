@@ -172,7 +172,7 @@ void ProcessesView::setNote(const QString &text)
     m_note->setVisible(!text.isEmpty());
 }
 
-std::optional<ControlRequest> ProcessesView::selectedTarget(ControlAction action) const
+std::optional<ProcessActionRequest> ProcessesView::selectedTarget(ControlAction action) const
 {
     const QModelIndex current = m_tree->currentIndex();
     if (!current.isValid())
@@ -180,7 +180,7 @@ std::optional<ControlRequest> ProcessesView::selectedTarget(ControlAction action
     const int kind = current.data(ProcessTreeModel::KindRole).toInt();
     if (kind != ProcessTreeModel::AppNode && kind != ProcessTreeModel::InstanceNode)
         return std::nullopt;
-    ControlRequest r;
+    ProcessActionRequest r;
     r.action = action;
     r.host = current.data(ProcessTreeModel::HostRole).toString();
     r.app = current.data(ProcessTreeModel::AppRole).toString();

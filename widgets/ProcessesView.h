@@ -3,7 +3,7 @@
 // (Ctrl+F), sortable columns and keyboard actions; Reload / Restart for the selected app
 // or instance (disabled with the reason when this console may not), the selected app's
 // PM2 events and this session's actions below.
-#include "core/services/ControlRequest.h"
+#include "core/services/ProcessActionRequest.h"
 
 #include <QPointer>
 #include <QSet>
@@ -38,7 +38,7 @@ public:
 
     // What Reload / Restart would act on now (nullopt: nothing actionable selected), and
     // why the buttons are disabled (empty when enabled).
-    std::optional<ControlRequest> selectedTarget(ControlAction action) const;
+    std::optional<ProcessActionRequest> selectedTarget(ControlAction action) const;
     // Selects the app row of app on host (false: not in the tree yet).
     bool selectApp(const QString &host, const QString &app);
     QString disabledReason() const;

@@ -6,7 +6,7 @@
 // the Postgres role may not execute the rollback functions, and a deployment Redis never heard
 // of is offered again (one whose prompt hash already carries it is shown as notified).
 #include "core/contract/Keys.h"
-#include "core/services/PromptRecords.h"
+#include "core/services/PromptSnapshots.h"
 #include "core/services/RollbackService.h"
 
 #include <QPointer>

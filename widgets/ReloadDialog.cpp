@@ -23,7 +23,7 @@ QString ReloadDialog::consequence(ControlAction action, ExecMode mode)
                           "(also in cluster mode).");
 }
 
-ReloadDialog::ReloadDialog(const ControlRequest &request, QWidget *parent)
+ReloadDialog::ReloadDialog(const ProcessActionRequest &request, QWidget *parent)
     : QDialog(parent)
     , m_request(request)
     , m_reason(new QPlainTextEdit(this))
@@ -77,9 +77,9 @@ ReloadDialog::ReloadDialog(const ControlRequest &request, QWidget *parent)
     m_reason->setFocus();
 }
 
-ControlRequest ReloadDialog::request() const
+ProcessActionRequest ReloadDialog::request() const
 {
-    ControlRequest r = m_request;
+    ProcessActionRequest r = m_request;
     r.reason = m_reason->toPlainText().trimmed().left(16384);
     return r;
 }

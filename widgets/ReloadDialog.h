@@ -2,7 +2,7 @@
 // The confirmation of a reload / restart: names the exact target and host, says what
 // will happen (cluster mode reloads gracefully, one worker at a time; fork mode restarts
 // with downtime), and requires a reason, which goes to the audit log.
-#include "core/services/ControlRequest.h"
+#include "core/services/ProcessActionRequest.h"
 
 #include <QDialog>
 
@@ -15,13 +15,13 @@ class ReloadDialog : public QDialog
 {
     Q_OBJECT
 public:
-    ReloadDialog(const ControlRequest &request, QWidget *parent = nullptr);
-    ControlRequest request() const; // with the reason typed
+    ReloadDialog(const ProcessActionRequest &request, QWidget *parent = nullptr);
+    ProcessActionRequest request() const; // with the reason typed
 
     static QString consequence(ControlAction action, ExecMode mode);
 
 private:
-    ControlRequest m_request;
+    ProcessActionRequest m_request;
     QPlainTextEdit *m_reason;
     QPushButton *m_ok;
 };

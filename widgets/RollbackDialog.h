@@ -2,7 +2,7 @@
 // The confirmation of a rollback: names the agent, the current and the target version, shows
 // the diff between them and the target's evaluation, and asks for a reason. A target that
 // failed (or lacks) its evaluation needs an explicit override with its own reason.
-#include "core/services/PromptRecords.h"
+#include "core/services/PromptSnapshots.h"
 #include "core/util/TextDiff.h"
 
 #include <QDialog>

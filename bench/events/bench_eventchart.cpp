@@ -58,9 +58,9 @@ Result run(TimedApplication &app, bool moveWindow, bool forceRebuild)
     const qint64 now = 1'700'000'040'000;
     qint64 to = now - now % 60000 + 60000;
     qint64 from = to - 3'600'000;
-    QMap<qint64, EventRateBuckets::Counts> buckets;
+    QMap<qint64, RecoveryEventRateBuckets::Counts> buckets;
     for (qint64 t = from; t < to; t += 60000) {
-        EventRateBuckets::Counts c {};
+        RecoveryEventRateBuckets::Counts c {};
         for (int k = 0; k < kRecoveryKindCount; ++k)
             c[size_t(k)] = 1000 + (t / 60000 * (k + 3)) % 500;
         buckets[t] = c;

@@ -361,9 +361,9 @@ int main(int argc, char **argv)
                      [&](const QModelIndex &, int first, int last) {
                          const qint64 now = nowUs();
                          for (int r = first; r <= last; ++r) {
-                             const EventRow &row = model->rowAt(r);
-                             inserted += row.type == EventRow::Type::Event ? 1 : 0;
-                             if (row.type == EventRow::Type::Event)
+                             const RecoveryEventRow &row = model->rowAt(r);
+                             inserted += row.type == RecoveryEventRow::Type::Event ? 1 : 0;
+                             if (row.type == RecoveryEventRow::Type::Event)
                                  consoleLat.push_back(double(now - row.event.message.toLongLong())
                                                       / 1000.0);
                          }

@@ -113,11 +113,15 @@ async function send(url, body, counts) {
 async function startServers() {
   const redis = new RedisServer();
   const pg = new PostgresServer();
+  pg.timeoutMs = 900000; // psql \copy of a round's rows took over a minute at load ~10
   await Promise.all([redis.start(), pg.start().then(() => pg.createSchema())]);
   const admin = redis.client();
   await admin.config('SET', 'notify-keyspace-events', 'Eh');
-  const receiver = await new ReceiverProcess({ redis_uri: redis.uri, redis_user: 'ingest', pg_dsn: pg.writerDsn },
-    { SWITCHBOARD_INGEST_REDIS_PASSWORD: 'ingest-secret-pw', PGPASSWORD: 'ingest-pg-secret' }).start();
+  const receiver = new ReceiverProcess({ redis_uri: redis.uri, redis_user: 'ingest', pg_dsn: pg.writerDsn },
+    { SWITCHBOARD_INGEST_REDIS_PASSWORD: 'ingest-secret-pw', PGPASSWORD: 'ingest-pg-secret' });
+  // e.g. INGEST_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof': the receiver's profile
+  if (process.env.INGEST_BENCH_NODE_ARGS) receiver.execArgv = process.env.INGEST_BENCH_NODE_ARGS.split(' ');
+  await receiver.start();
   return {
     redis, pg, receiver, admin,
     async destroy() {
@@ -177,6 +181,7 @@ async function throughput(st, o) {
     while (items.length) cut(Math.min(1000, items.length));
 
     const counts = {};
+    const before = await receiverStats(st.receiver);
     const cpu0 = cpuMs(pid);
     const start = process.hrtime.bigint();
     let next = 0;
@@ -185,8 +190,13 @@ async function throughput(st, o) {
     }));
     const secs = Number(process.hrtime.bigint() - start) / 1e9;
     const cpu = cpuMs(pid) - cpu0;
+    const after = await receiverStats(st.receiver);
+    const timing = Object.keys(after).filter((k) => k.startsWith('ms_') || k === 'batches').map((k) => `${k.replace(/^ms_/, '')} ${after[k] - before[k]}`).join(', ');
     const written = Number((await st.pg.psql('SELECT count(*) FROM agentops.spans')).trim());
     if (written !== spans) throw new Error(`receiver wrote ${written} of ${spans} spans`);
+    const methods = (await st.pg.psql(`SELECT m || ' ' || n FROM (SELECT coalesce(pg_column_compression(output), 'none') AS m, count(*) AS n
+      FROM agentops.spans GROUP BY 1) x ORDER BY 1`))
+      .trim().split('\n').join(', ');
 
     // Baseline: the same rows, psql \copy into the same (empty, indexed) table.
     await st.pg.psql(`\\copy agentops.spans TO '${copyFile}'`);
@@ -196,18 +206,28 @@ async function throughput(st, o) {
     const copySecs = Number(process.hrtime.bigint() - c0) / 1e9;
     const copied = Number((await st.pg.psql('SELECT count(*) FROM agentops.spans')).trim());
     if (copied !== spans) throw new Error(`\\copy wrote ${copied} of ${spans} rows`);
+    // The same with lz4 for the long texts, as the receiver writes them (toast_compression).
+    await st.pg.psql('TRUNCATE agentops.spans; CHECKPOINT');
+    const l0 = process.hrtime.bigint();
+    await st.pg.psql(`SET default_toast_compression = lz4;\n\\copy agentops.spans FROM '${copyFile}'`);
+    const lz4Secs = Number(process.hrtime.bigint() - l0) / 1e9;
     const copyBytes = fs.statSync(copyFile).size;
     fs.rmSync(copyFile);
     const r = { spans, requests: bodies.length, mb: bytes / 1e6, secs, rate: spans / secs, copySecs, copyRate: spans / copySecs, copyMb: copyBytes / 1e6, cpuPerSpan: cpu / spans, cpuShare: cpu / 1000 / secs, retries: counts };
     r.ratio = r.rate / r.copyRate;
+    r.lz4Rate = spans / lz4Secs;
+    r.lz4Ratio = r.rate / r.lz4Rate;
     results.push(r);
     console.log(`  round ${round + 1}: ${spans} spans in ${bodies.length} requests (${fmt(r.mb)} MB OTLP/protobuf, ${fmt(r.copyMb)} MB as COPY text): `
       + `receiver ${fmt(r.rate)} spans/s (${fmt(secs, 2)} s), psql \\copy ${fmt(r.copyRate)} spans/s (${fmt(copySecs, 2)} s), ratio ${fmt(r.ratio, 2)}, `
+      + `psql \\copy with lz4 ${fmt(r.lz4Rate)} spans/s (${fmt(lz4Secs, 2)} s), ratio ${fmt(r.lz4Ratio, 2)}, `
       + `receiver CPU ${fmt(r.cpuPerSpan, 3)} ms/span (${fmt(r.cpuShare * 100)} % of a core)${Object.keys(counts).length ? `, retried: ${JSON.stringify(counts)}` : ''}`);
+    console.log(`    receiver time (ms summed over requests or batches): ${timing}; output column compressed by the receiver: ${methods}`);
   }
   const m = (k) => median(results.map((r) => r[k]));
   console.log(`throughput (median of ${results.length}): receiver ${fmt(m('rate'))} spans/s vs psql \\copy ${fmt(m('copyRate'))} spans/s of the same rows: `
-    + `ratio ${fmt(m('ratio'), 2)} (target >= 0.50) ${verdict(m('ratio') >= 0.5)}; receiver CPU ${fmt(m('cpuPerSpan'), 3)} ms/span`);
+    + `ratio ${fmt(m('ratio'), 2)} (target >= 0.50) ${verdict(m('ratio') >= 0.5)}; vs psql \\copy with lz4 (the receiver's compression) ${fmt(m('lz4Rate'))} spans/s: `
+    + `ratio ${fmt(m('lz4Ratio'), 2)} ${verdict(m('lz4Ratio') >= 0.5)}; receiver CPU ${fmt(m('cpuPerSpan'), 3)} ms/span`);
   return results;
 }
 

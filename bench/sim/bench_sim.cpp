@@ -3,8 +3,8 @@
 //  - spans/s into Postgres with --backfill vs psql \copy of the very same rows.
 #include "harness/BenchServers.h"
 #include "harness/BenchTable.h"
+#include "sim/ContractEncoder.h"
 #include "sim/RedisSink.h"
-#include "sim/Shapes.h"
 #include "sim/SimRandom.h"
 #include "sim/Simulator.h"
 #include "sim/TickContext.h"
@@ -21,8 +21,9 @@ using namespace switchboard;
 
 namespace {
 
-std::vector<sim::SimRecord> makeEvents(std::int64_t n, const sim::Shapes &shapes,
-                                       sim::StreamIds &ids, std::int64_t t0, sim::SimRandom &rng)
+std::vector<sim::SimRecord> makeRecoveryEvents(std::int64_t n, const sim::ContractEncoder &encoder,
+                                               sim::StreamIds &ids, std::int64_t t0,
+                                               sim::SimRandom &rng)
 {
     static const std::vector<std::string> kinds
         = {"tool_error", "invalid_json", "context_overflow", "model_timeout", "rate_limited"};
@@ -45,10 +46,10 @@ std::vector<sim::SimRecord> makeEvents(std::int64_t n, const sim::Shapes &shapes
         e.detailJson = "{\"tool\":\"lookup_order\",\"alternative\":\"search_kb\"}";
         sim::SimRecord r;
         r.op = sim::SimRecord::Op::StreamAdd;
-        r.key = shapes.eventsKey();
+        r.key = encoder.recoveryEventsKey();
         r.id = ids.next(r.key, e.at);
         r.maxLen = sim::kStreamMaxLen;
-        r.fields = sim::Shapes::eventFields(e);
+        r.fields = sim::ContractEncoder::recoveryEventFields(e);
         out.push_back(std::move(r));
     }
     return out;
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
             std::fprintf(stderr, "bench_sim: %s\n", qPrintable(error));
             return 1;
         }
-        const sim::Shapes shapes("agentops:");
+        const sim::ContractEncoder encoder("agentops:");
         sim::StreamIds ids;
         sim::SimRandom rng(1);
         QElapsedTimer t;
@@ -88,7 +89,7 @@ int main(int argc, char **argv)
         std::int64_t done = 0;
         while (done < events) {
             const std::int64_t batch = std::min<std::int64_t>(1000, events - done);
-            if (!sink.write(makeEvents(batch, shapes, ids, 1795000000000LL + done, rng))) {
+            if (!sink.write(makeRecoveryEvents(batch, encoder, ids, 1795000000000LL + done, rng))) {
                 std::fprintf(stderr, "bench_sim: Redis write failed\n");
                 return 1;
             }
@@ -113,7 +114,7 @@ int main(int argc, char **argv)
                           QStringLiteral("~"),
                           QStringLiteral("100000"),
                           QStringLiteral("*")};
-        const auto sample = makeEvents(1, shapes, ids, 1795999999999LL, rng).front();
+        const auto sample = makeRecoveryEvents(1, encoder, ids, 1795999999999LL, rng).front();
         for (const auto &kv : sample.fields)
             rb << QString::fromStdString(kv.first)
                << QString::fromStdString(kv.second.value_or(std::string()));

@@ -357,7 +357,7 @@ private:
             });
             ++m_channels;
         }
-        ControlRequest r;
+        ProcessActionRequest r;
         r.action = ControlAction::Reload;
         r.host = m_host;
         r.app = app;

@@ -6,7 +6,7 @@ const { keysFor } = require('./config');
 const { createRedis } = require('./redis');
 const { Pm2Link, NoDaemonError } = require('./pm2link');
 const { Publisher } = require('./publisher');
-const { EventSink } = require('./eventsink');
+const { ProcessEventSink } = require('./processeventsink');
 const { PgSink } = require('./pgsink');
 const { ControlChannel } = require('./control');
 const { ServerClock } = require('./clock');
@@ -84,7 +84,7 @@ class Bridge {
     this.readyWatch = new ReadyWatch();
     const bus = await this.pm2.launchBus();
     this.readyWatch.attach(bus);
-    this.sink = new EventSink({ ...deps, redis: this.pub, byOf, durable: this.durable });
+    this.sink = new ProcessEventSink({ ...deps, redis: this.pub, byOf, durable: this.durable });
     this.sink.attach(bus);
     this.publisher = new Publisher({ ...deps, redis: this.pub });
     this.publisher.start();

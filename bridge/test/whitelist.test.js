@@ -5,7 +5,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { parseConfig, keysFor } = require('../src/config');
 const { procFields } = require('../src/snapshot');
-const { eventFields } = require('../src/events');
+const { processEventFields } = require('../src/processevents');
 
 const SECRET = 'sk-live-SECRET-VALUE';
 const env = {
@@ -53,23 +53,23 @@ test('snapshot fields: the contract list only, no value of the environment', () 
 });
 
 test('event fields: whitelisted, secrets dropped, unknown events and modules ignored', () => {
-  const exit = eventFields('process:event', { event: 'exit', process: env, at: 1700000002000 }, 'h');
+  const exit = processEventFields('process:event', { event: 'exit', process: env, at: 1700000002000 }, 'h');
   assert.deepEqual(Object.keys(exit), ['host', 'app', 'pm_id', 'event', 'detail', 'at']);
   assert.equal(exit.event, 'exit');
   assert.deepEqual(JSON.parse(exit.detail), { exit_code: 137 });
   assert.equal(exit.at, '1700000002000');
-  const exc = eventFields('process:exception', { process: { name: 'x', pm_id: 1 }, data: { message: 'boom', stack: SECRET, env } }, 'h');
+  const exc = processEventFields('process:exception', { process: { name: 'x', pm_id: 1 }, data: { message: 'boom', stack: SECRET, env } }, 'h');
   assert.equal(exc.event, 'exception');
   assert.deepEqual(JSON.parse(exc.detail), { message: 'boom' });
-  const byCmd = eventFields('process:event', { event: 'restart', process: env }, 'h', () => 'switchboard cmd 1');
+  const byCmd = processEventFields('process:event', { event: 'restart', process: env }, 'h', () => 'switchboard cmd 1');
   assert.equal(JSON.parse(byCmd.detail).by, 'switchboard cmd 1');
-  const over = eventFields('process:event', { event: 'restart overlimit', process: env }, 'h');
+  const over = processEventFields('process:event', { event: 'restart overlimit', process: env }, 'h');
   assert.equal(over.event, 'restart_overlimit');
   for (const e of [exit, exc, over]) assert.ok(!JSON.stringify(e).includes(SECRET));
-  assert.equal(eventFields('process:event', { event: 'delete', process: env }, 'h'), null);
-  assert.equal(eventFields('process:event', { event: 'online', process: { ...env, pmx_module: true } }, 'h'), null);
-  assert.equal(eventFields('process:event', 'garbage', 'h'), null);
-  const long = eventFields('process:exception', { process: { name: 'x', pm_id: 1 }, data: { message: 'y'.repeat(5000) } }, 'h');
+  assert.equal(processEventFields('process:event', { event: 'delete', process: env }, 'h'), null);
+  assert.equal(processEventFields('process:event', { event: 'online', process: { ...env, pmx_module: true } }, 'h'), null);
+  assert.equal(processEventFields('process:event', 'garbage', 'h'), null);
+  const long = processEventFields('process:exception', { process: { name: 'x', pm_id: 1 }, data: { message: 'y'.repeat(5000) } }, 'h');
   assert.ok(JSON.parse(long.detail).message.length <= 1001, 'the message is capped');
 });
 

@@ -42,7 +42,7 @@ QByteArray Keys::sessionCtx(const QString &id) const
     return session(id) + QByteArrayLiteral(":ctx");
 }
 
-QByteArray Keys::events() const
+QByteArray Keys::recoveryEvents() const
 {
     return m_ns + QByteArrayLiteral("events");
 }

@@ -28,7 +28,7 @@ public:
     QByteArray sessionCtx(const QString &id) const; // string (JSON)
 
     // Recovery events (agents write).
-    QByteArray events() const; // stream
+    QByteArray recoveryEvents() const; // stream
 
     // Control (console writes commands, bridge writes results).
     QByteArray control(const QString &host) const; // stream

@@ -58,7 +58,9 @@ RedisConnection::RedisConnection(const RedisConnectionOptions &options, QObject 
     , m_options(options)
     , m_current(options.endpoint)
 {
-    m_sweep.setInterval(20);
+    // One wake-up at the earliest deadline, not a poll (updateSweepTimer).
+    m_sweep.setSingleShot(true);
+    m_sweep.setTimerType(Qt::PreciseTimer);
     connect(&m_sweep, &QTimer::timeout, this, &RedisConnection::sweepTimeouts);
     m_connectTimer.setSingleShot(true);
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
@@ -161,6 +163,7 @@ void RedisConnection::sendRaw(const QList<QByteArray> &args, QObject *context, R
 void RedisConnection::enqueue(Pending p, const QList<QByteArray> &args)
 {
     p.deadline = QDeadlineTimer(p.timeoutMs);
+    noteDeadline(p.deadline);
     p.wire = encodeCommand(args);
     QString immediateError;
     if (p.wire.isEmpty())
@@ -350,6 +353,7 @@ void RedisConnection::sendHandshake()
         p.internal = true;
         p.timeoutMs = m_options.connectTimeoutMs;
         p.deadline = QDeadlineTimer(p.timeoutMs);
+        noteDeadline(p.deadline);
         p.done = [this, gen, step](const RedisReply &r) {
             if (gen != m_generation)
                 return;
@@ -592,8 +596,10 @@ void RedisConnection::sweepTimeouts()
 {
     // Replies already received are being handed out pass by pass: the overdue command's
     // answer may be among them. The next sweep looks again.
-    if (m_deliverPosted)
+    if (m_deliverPosted) {
+        armSweep(QDeadlineTimer(kSweepRetryMs));
         return;
+    }
     // A reply still arriving is not overdue: a big one (up to the cap, or one being
     // skipped past it) over a slow link takes longer than a command timeout. It gets one
     // more timeout as long as bytes came within the last one, kMaxExtensions at most.
@@ -733,12 +739,38 @@ void RedisConnection::setState(State state)
 
 void RedisConnection::updateSweepTimer()
 {
-    if (pendingCount() > 0) {
-        if (!m_sweep.isActive())
-            m_sweep.start();
-    } else {
+    // The sweep wakes once, at the earliest deadline of a command pending: a connection
+    // waiting on a blocking XREAD for seconds sleeps until then (a 20 ms poll was 50
+    // wake-ups a second of a console left open). An armed sweep stays: a new command with
+    // an earlier deadline re-arms it (noteDeadline); one that fires early re-arms here.
+    if (pendingCount() == 0) {
         m_sweep.stop();
+        return;
     }
+    if (m_sweep.isActive())
+        return;
+    QDeadlineTimer earliest(QDeadlineTimer::Forever);
+    for (const Pending &p : m_inflight)
+        earliest = std::min(earliest, p.deadline);
+    for (const Pending &p : m_queued)
+        earliest = std::min(earliest, p.deadline);
+    armSweep(earliest);
+}
+
+void RedisConnection::noteDeadline(const QDeadlineTimer &deadline)
+{
+    if (m_sweep.isActive() && deadline < m_sweepAt)
+        armSweep(deadline);
+}
+
+void RedisConnection::armSweep(const QDeadlineTimer &at)
+{
+    if (at.isForever()) { // cannot happen (every command has a timeout); keep a slow check
+        armSweep(QDeadlineTimer(1000));
+        return;
+    }
+    m_sweepAt = at;
+    m_sweep.start(int(std::clamp<qint64>(at.remainingTime(), 0, 24 * 3600 * 1000)));
 }
 
 } // namespace switchboard

@@ -114,6 +114,8 @@ private:
     void failAll(std::deque<Pending> &list, const QString &message);
     void setState(State state);
     void updateSweepTimer();
+    void noteDeadline(const QDeadlineTimer &deadline); // a new command's: sweep by then
+    void armSweep(const QDeadlineTimer &at);
     void flushWrites();
 
     RedisConnectionOptions m_options;
@@ -126,7 +128,9 @@ private:
     RedisSentinelWatcher *m_watcher = nullptr;
     std::deque<Pending> m_inflight;
     std::deque<Pending> m_queued;
-    QTimer m_sweep;
+    QTimer m_sweep; // single shot, armed for the earliest deadline pending (m_sweepAt)
+    QDeadlineTimer m_sweepAt;
+    static constexpr int kSweepRetryMs = 20; // replies being handed out: look again soon
     QTimer m_connectTimer;
     QTimer m_retryTimer;
     QDeadlineTimer m_retryAt;

@@ -138,7 +138,7 @@ void ControlChannel::update(ControlProgress &p, ControlProgress::Phase phase, co
     Q_EMIT progress(p);
 }
 
-int ControlChannel::request(const ControlRequest &request)
+int ControlChannel::request(const ProcessActionRequest &request)
 {
     const int id = m_nextId++;
     ControlProgress &p = m_actions[id];

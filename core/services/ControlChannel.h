@@ -12,7 +12,7 @@
 // another outcome row.
 #include "core/contract/Keys.h"
 #include "core/redis/RedisConnectionOptions.h"
-#include "core/services/ControlRequest.h"
+#include "core/services/ProcessActionRequest.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -67,7 +67,7 @@ public:
     ServerClock *clock() const { return m_clock; }
 
     // Starts the action; returns its number. Progress comes through progress().
-    int request(const ControlRequest &request);
+    int request(const ProcessActionRequest &request);
 
 Q_SIGNALS:
     void permissionChanged(const switchboard::ControlPermission &permission);

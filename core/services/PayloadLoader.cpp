@@ -85,16 +85,16 @@ SpanPayload PayloadLoader::fetch(pqxx::transaction_base &tx, const QString &span
     }
 
     if (!host.isEmpty()) {
-        const pqxx::result events = tx.exec_params(
+        const pqxx::result processEvents = tx.exec_params(
             "SELECT id, floor(extract(epoch FROM at) * 1000)::int8, host, app, pm_id, event,"
             " left(detail::text, 4000), stream_id FROM agentops.process_events"
             " WHERE host = $1 AND at >= to_timestamp($2::float8 / 1000)"
             " AND at <= to_timestamp($3::float8 / 1000) ORDER BY at LIMIT 200",
-            host.toStdString(), std::to_string(startMs - kEventWindowMs),
-            std::to_string(endMs + kEventWindowMs));
+            host.toStdString(), std::to_string(startMs - kProcessEventWindowMs),
+            std::to_string(endMs + kProcessEventWindowMs));
         static const char *const columns[]
             = {"id", "at", "host", "app", "pm_id", "event", "detail", "stream_id"};
-        for (const auto &e : events) {
+        for (const auto &e : processEvents) {
             RecordFields fields;
             for (int c = 0; c < 8; ++c) {
                 if (e[c].is_null())

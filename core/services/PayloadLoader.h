@@ -50,7 +50,7 @@ public:
     static constexpr int kHeadChars = 128 * 1024;
     static constexpr int kChunkChars = 1024 * 1024;
     static constexpr int kJsonParseMax = 4 * 1024 * 1024; // bigger: shown as text only
-    static constexpr qint64 kEventWindowMs = 5 * 60 * 1000;
+    static constexpr qint64 kProcessEventWindowMs = 5 * 60 * 1000;
 
     enum class Which { Input, Output };
 

@@ -7,7 +7,7 @@
 // were told (NotifiedState).
 #include "core/contract/Keys.h"
 #include "core/pg/JobTracker.h"
-#include "core/services/PromptRecords.h"
+#include "core/services/PromptSnapshots.h"
 
 #include <QHash>
 #include <QObject>

@@ -2,7 +2,7 @@
 // The SQL of the prompts view, as blocking functions over a transaction: PromptCatalog runs
 // them on PgPool workers, the rollback command and the benchmark call the same code. Every
 // list is keyset-paged (never OFFSET) and bounded; bodies are read only one at a time.
-#include "core/services/PromptRecords.h"
+#include "core/services/PromptSnapshots.h"
 
 #include <pqxx/pqxx>
 

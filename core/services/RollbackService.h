@@ -10,7 +10,7 @@
 // deployment stays "not yet notified" and renotify() (the view's retry, or the next
 // console start) sends it again. The console and `switchboard rollback` both use this class.
 #include "core/contract/Keys.h"
-#include "core/services/PromptRecords.h"
+#include "core/services/PromptSnapshots.h"
 
 #include <QObject>
 #include <QPointer>

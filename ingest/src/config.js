@@ -33,6 +33,8 @@ const DEFAULTS = {
   quiet_ms: 30000,
   orphan_wait_ms: 60000,
   max_spans_in_memory: 200000,
+  toast_compression: 'lz4', // of the long texts in Postgres (when the server has it); '' = the server's default
+  decode_workers: 1, // threads decoding and mapping requests (0 = the main thread)
   model_windows: {},
 };
 
@@ -50,6 +52,8 @@ function load(argv = process.argv.slice(2), env = process.env) {
   if (c.token_file) token = fs.readFileSync(c.token_file, 'utf8').trim();
   const secret = (file) => fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   const tls = c.tls_cert_file ? { cert: fs.readFileSync(c.tls_cert_file), key: fs.readFileSync(c.tls_key_file) } : null;
+  if (typeof c.toast_compression !== 'string' || !/^[a-z0-9]*$/.test(c.toast_compression)) throw new Error('toast_compression must be a method name (lz4, pglz) or empty');
+  if (!Number.isSafeInteger(c.decode_workers) || c.decode_workers < 0 || c.decode_workers > 16) throw new Error('decode_workers must be an integer 0-16');
   for (const [m, w] of Object.entries(c.model_windows)) if (!Number.isSafeInteger(w) || w < 1) throw new Error(`model_windows.${m} must be an integer >= 1`);
   return {
     raw: c,

@@ -8,6 +8,7 @@ const { load } = require('./config');
 const { pgConfig } = require('./pg');
 const { Pipeline } = require('./pipeline');
 const { Receiver } = require('./server');
+const { Decoder } = require('./decoder');
 const { startGrpc } = require('./grpc');
 
 function log(level, msg) {
@@ -40,8 +41,10 @@ async function main() {
     if (down) log('info', 'redis: connected again');
     down = false;
   });
-  const pipeline = new Pipeline({ pool, redis, ns: c.namespace, log, quietMs: c.quiet_ms, orphanWaitMs: c.orphan_wait_ms, maxSpans: c.max_spans_in_memory });
-  const receiver = new Receiver({ pipeline, settings: s, log });
+  const pipeline = new Pipeline({ pool, redis, ns: c.namespace, log, quietMs: c.quiet_ms, orphanWaitMs: c.orphan_wait_ms, maxSpans: c.max_spans_in_memory,
+    toastCompression: c.toast_compression });
+  const decoder = new Decoder(s, c.decode_workers, log);
+  const receiver = new Receiver({ pipeline, settings: s, log, decoder });
   const port = await receiver.listen(c.port, c.listen_host);
   receiver.startTimers();
   log('info', `listening on ${s.tls ? 'https' : 'http'}://${c.listen_host}:${port}/v1/traces${s.token ? ' (bearer token required)' : ''}`);
@@ -54,6 +57,7 @@ async function main() {
   const stop = async () => {
     if (grpcServer) await new Promise((r) => grpcServer.tryShutdown(() => r()));
     await receiver.close();
+    await decoder.close();
     redis.disconnect();
     await pool.end().catch(() => {});
     process.exit(0);
@@ -64,7 +68,8 @@ async function main() {
     const u = process.memoryUsage();
     const c = receiver.counters;
     log('info', `stats traces=${m.traces} spans=${m.spans} waiting=${m.waiting} waiting_io_bytes=${m.waitingBytes} queued_spans=${receiver.queuedSpans} `
-      + `heap_used=${u.heapUsed} external=${u.external} rss=${u.rss} requests=${c.requests} accepted=${c.accepted} throttled=${c.throttled} unavailable=${c.unavailable}`);
+      + `heap_used=${u.heapUsed} external=${u.external} rss=${u.rss} requests=${c.requests} accepted=${c.accepted} throttled=${c.throttled} unavailable=${c.unavailable} `
+      + Object.entries({ ...receiver.timing, ...pipeline.timing }).map(([k, v]) => `${k === 'batches' ? k : `ms_${k}`}=${Math.round(v)}`).join(' '));
   });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

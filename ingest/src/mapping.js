@@ -5,6 +5,8 @@
 // events of its `agentops.recovery` events. A span that cannot be mapped is a bad record:
 // mapSpan throws BadRecord with a short reason, and the request's partial_success counts it.
 
+const { RawText } = require('./otlp');
+
 class BadRecord extends Error {}
 
 const SPAN_KINDS = ['turn', 'prompt', 'llm', 'tool', 'retrieval', 'summarize', 'retry', 'output'];
@@ -52,6 +54,7 @@ const noNul = (s) => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s); // t
 function text(v) {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return noNul(v);
+  if (v instanceof RawText) return noNul(v.toString());
   if (Buffer.isBuffer(v)) return '';
   return noNul(typeof v === 'object' ? JSON.stringify(jsonable(v)) : String(v));
 }
@@ -69,6 +72,7 @@ function capped(s, cap) {
 }
 
 function jsonable(v) {
+  if (v instanceof RawText) return noNul(v.toString());
   if (Buffer.isBuffer(v)) return v.toString('base64');
   if (Array.isArray(v)) return v.map(jsonable);
   if (v && typeof v === 'object') {
@@ -95,10 +99,10 @@ function first(attrs, ...keys) {
 }
 
 const nsToMs = (ns) => Number(ns / 1000000n);
-const isoMs = (ms) => new Date(ms).toISOString();
 
 function parseJsonAttr(v) {
   if (v === undefined || v === null) return undefined;
+  if (v instanceof RawText) v = v.toString();
   if (typeof v !== 'string') return jsonable(v);
   try {
     return JSON.parse(v);
@@ -162,7 +166,18 @@ function outputText(attrs) {
   }
   if (oi.length) return JSON.stringify(oi.filter(Boolean));
   const v = first(attrs, 'output.value', 'gen_ai.tool.call.result', 'gen_ai.completion');
-  return v === undefined ? null : text(v);
+  return v === undefined ? null : io(v);
+}
+
+// An input/output value: a RawText's bytes as they are (copy.js writes a Buffer as is),
+// unless they hold a NUL (text refuses it); anything else as text.
+function io(v) {
+  if (v instanceof RawText && v.buf.indexOf(0) < 0) return v.buf;
+  return text(v);
+}
+
+function ioBytes(v) {
+  return Buffer.isBuffer(v) ? v.length : Buffer.byteLength(v);
 }
 
 const ROLE_KIND = { system: 'system', developer: 'system', tool: 'tool_result', function: 'tool_result' };
@@ -317,11 +332,11 @@ function mapSpan(sp, resource, settings) {
   }
   if (input === null) {
     const v = first(a, 'input.value', 'gen_ai.tool.call.arguments', 'gen_ai.prompt');
-    if (v !== undefined) input = text(v);
+    if (v !== undefined) input = io(v);
   }
   let output = outputText(a);
-  if (input !== null && Buffer.byteLength(input) > CAP_IO) input = capped(input, CAP_IO);
-  if (output !== null && Buffer.byteLength(output) > CAP_IO) output = capped(output, CAP_IO);
+  if (input !== null && ioBytes(input) > CAP_IO) input = capped(input.toString(), CAP_IO);
+  if (output !== null && ioBytes(output) > CAP_IO) output = capped(output.toString(), CAP_IO);
 
   // attrs: everything else, JSON; over 1 MiB is a bad record (the big values belong in
   // the messages attributes, which go to input/output).
@@ -370,9 +385,9 @@ function mapSpan(sp, resource, settings) {
       name: capped(text(sp.name) || kind, CAP_SCALAR),
       model: model || null,
       prompt_version: promptVersion || null,
-      started_at: isoMs(startMs),
+      started_at: startMs, // ms since the epoch (copy.js)
       duration_ms: Math.max(0, Number(sp.endNs - sp.startNs) / 1e6),
-      first_token_at: firstTokenAt === null ? null : isoMs(Math.round(firstTokenAt)),
+      first_token_at: firstTokenAt === null ? null : Math.round(firstTokenAt),
       input_tokens: inputTokens,
       output_tokens: out,
       cache_read_tokens: cacheRead,
@@ -380,11 +395,11 @@ function mapSpan(sp, resource, settings) {
       status,
       error: error ? capped(error, CAP_MESSAGE) : null,
       error_type: errorType ? capped(errorType, CAP_SCALAR) : null,
-      attrs, // an object: json_populate_recordset makes it a jsonb object (a string would stay a jsonb string)
+      attrs: attrsJson, // the JSON text (jsonb)
       input,
       output,
-      input_bytes: input === null ? null : Buffer.byteLength(input),
-      output_bytes: output === null ? null : Buffer.byteLength(output),
+      input_bytes: input === null ? null : ioBytes(input),
+      output_bytes: output === null ? null : ioBytes(output),
     },
   };
 }

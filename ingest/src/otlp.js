@@ -8,7 +8,25 @@
 // Neutral form: [{ resource: {attrs}, scopeName, spans: [{traceId, spanId, parentSpanId
 // (hex or ''), name, kind, startNs, endNs (BigInt), attrs: {key: value}, events: [{name,
 // timeNs, attrs}], status: {code, message}}]}]. Attribute values: string, boolean, number
-// (int64 beyond 2^53 as a decimal string), array, object (kvlist), Buffer (bytes).
+// (int64 beyond 2^53 as a decimal string), array, object (kvlist), Buffer (bytes), RawText
+// (protobuf: a span's long input/output text, RAW_KEYS, as its checked UTF-8 bytes).
+
+const { isUtf8 } = require('buffer');
+
+// A span attribute's long text that the receiver stores as is (input/output: RAW_KEYS): its
+// UTF-8 bytes, checked, never made a JS string (decoding and encoding it again was much of
+// the receiver's CPU per span). toString() when a string is needed after all.
+class RawText {
+  constructor(buf) {
+    this.buf = buf;
+  }
+
+  toString() {
+    return this.buf.toString('utf8');
+  }
+}
+const RAW_KEYS = new Set(['input.value', 'output.value', 'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result', 'gen_ai.prompt', 'gen_ai.completion']);
+const RAW_MIN = 1024;
 
 class OtlpError extends Error {
   constructor(message, status = 400) {
@@ -60,10 +78,11 @@ class Reader {
     throw new OtlpError('bad protobuf: varint longer than 10 bytes');
   }
 
+  // A field's tag as one number: field = t >>> 3, wire type = t & 7 (no array per field).
   tag() {
     const t = this.varint();
     if (typeof t !== 'number' || t > 0xffffffff) throw new OtlpError('bad protobuf: bad tag');
-    return [t >>> 3, t & 7];
+    return t;
   }
 
   fixed64() {
@@ -87,13 +106,13 @@ class Reader {
     return v;
   }
 
-  // A length-delimited field: [start, end) inside the buffer.
+  // A length-delimited field: its start; it ends at this.pos (no array per field).
   span() {
     const len = this.varint();
     if (typeof len !== 'number' || this.pos + len > this.end) throw new OtlpError('bad protobuf: length past the end of its message');
     const s = this.pos;
     this.pos += len;
-    return [s, s + len];
+    return s;
   }
 
   skip(wire) {
@@ -109,9 +128,25 @@ function expectWire(field, wire, want, what) {
   if (wire !== want) throw new OtlpError(`bad protobuf: ${what} field ${field} has wire type ${wire}, expected ${want}`);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-function str(buf, [s, e], lim, what) {
+// UTF-8 text [s, e) of buf, refused when not valid UTF-8. The common case is cheap: a short
+// ASCII text is sliced as latin1; anything else through Buffer's UTF-8 slice, which turns a
+// bad sequence into U+FFFD, so only a text holding U+FFFD goes through the strict decoder
+// (to tell a bad sequence from an encoded U+FFFD).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // a BOM stays, as in the fast path
+function str(buf, s, e, lim, what) {
   if (e - s > lim.maxValueBytes) throw new OtlpError(`${what}: a ${e - s}-byte value, over the ${lim.maxValueBytes}-byte cap`, 413);
+  if (e - s <= 64) {
+    let ascii = true;
+    for (let i = s; i < e; i++) {
+      if (buf[i] > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return buf.toString('latin1', s, e);
+  }
+  const v = buf.toString('utf8', s, e);
+  if (!v.includes('\uFFFD')) return v;
   try {
     return utf8.decode(buf.subarray(s, e));
   } catch (err) {
@@ -119,14 +154,23 @@ function str(buf, [s, e], lim, what) {
   }
 }
 
-function pbAnyValue(buf, range, lim, depth) {
+function pbAnyValue(buf, s, e, lim, depth, raw = false) {
   if (depth > lim.maxDepth) throw new OtlpError(`attribute value nested deeper than ${lim.maxDepth} levels`);
-  const r = new Reader(buf, range[0], range[1]);
+  const r = new Reader(buf, s, e);
   let v = null;
   while (r.pos < r.end) {
-    const [f, w] = r.tag();
-    if (f === 1) { expectWire(f, w, 2, 'AnyValue'); v = str(buf, r.span(), lim, 'string value'); }
-    else if (f === 2) { expectWire(f, w, 0, 'AnyValue'); v = r.varint() !== 0; }
+    const t = r.tag();
+    const f = t >>> 3;
+    const w = t & 7;
+    if (f === 1) {
+      expectWire(f, w, 2, 'AnyValue');
+      const a = r.span();
+      if (raw && r.pos - a >= RAW_MIN && r.pos - a <= lim.maxValueBytes) {
+        const b = buf.subarray(a, r.pos);
+        if (!isUtf8(b)) throw new OtlpError('string value: not valid UTF-8');
+        v = new RawText(b);
+      } else v = str(buf, a, r.pos, lim, 'string value');
+    } else if (f === 2) { expectWire(f, w, 0, 'AnyValue'); v = r.varint() !== 0; }
     else if (f === 3) {
       expectWire(f, w, 0, 'AnyValue');
       let n = r.varint();
@@ -137,117 +181,134 @@ function pbAnyValue(buf, range, lim, depth) {
     else if (f === 5) {
       expectWire(f, w, 2, 'AnyValue');
       const a = [];
-      const ar = new Reader(buf, ...r.span());
+      const as = r.span();
+      const ar = new Reader(buf, as, r.pos);
       while (ar.pos < ar.end) {
-        const [af, aw] = ar.tag();
+        const at = ar.tag();
+        const af = at >>> 3;
+        const aw = at & 7;
         if (af === 1) {
           expectWire(af, aw, 2, 'ArrayValue');
           if (a.length >= lim.maxAttributes) throw new OtlpError(`an array value with more than ${lim.maxAttributes} elements`);
-          a.push(pbAnyValue(buf, ar.span(), lim, depth + 1));
+          const es = ar.span();
+          a.push(pbAnyValue(buf, es, ar.pos, lim, depth + 1));
         } else ar.skip(aw);
       }
       v = a;
     } else if (f === 6) {
       expectWire(f, w, 2, 'AnyValue');
-      v = pbKeyValues(buf, r.span(), 1, lim, depth + 1, 'kvlist value');
+      const ks = r.span();
+      v = pbKeyValues(buf, ks, r.pos, 1, lim, depth + 1, 'kvlist value');
     } else if (f === 7) {
       expectWire(f, w, 2, 'AnyValue');
-      const [s, e] = r.span();
-      if (e - s > lim.maxValueBytes) throw new OtlpError(`bytes value: over the ${lim.maxValueBytes}-byte cap`, 413);
-      v = Buffer.from(buf.subarray(s, e));
+      const bs = r.span();
+      if (r.pos - bs > lim.maxValueBytes) throw new OtlpError(`bytes value: over the ${lim.maxValueBytes}-byte cap`, 413);
+      v = Buffer.from(buf.subarray(bs, r.pos));
     } else r.skip(w);
   }
   return v;
 }
 
-function pbKeyValue(buf, range, lim, depth) {
-  const r = new Reader(buf, range[0], range[1]);
+// One KeyValue [s, e) stored into `into` (no [key, value] pair per attribute). raw: a long
+// string value of a RAW_KEYS key (its key read first, as serializers write it) stays bytes.
+function pbKeyValue(buf, s, e, lim, depth, into, raw = false) {
+  const r = new Reader(buf, s, e);
   let key = '';
   let value = null;
   while (r.pos < r.end) {
-    const [f, w] = r.tag();
-    if (f === 1) { expectWire(f, w, 2, 'KeyValue'); key = str(buf, r.span(), lim, 'attribute key'); }
-    else if (f === 2) { expectWire(f, w, 2, 'KeyValue'); value = pbAnyValue(buf, r.span(), lim, depth); }
+    const t = r.tag();
+    const f = t >>> 3;
+    const w = t & 7;
+    if (f === 1) { expectWire(f, w, 2, 'KeyValue'); const a = r.span(); key = str(buf, a, r.pos, lim, 'attribute key'); }
+    else if (f === 2) { expectWire(f, w, 2, 'KeyValue'); const a = r.span(); value = pbAnyValue(buf, a, r.pos, lim, depth, raw && RAW_KEYS.has(key)); }
     else r.skip(w);
   }
-  return [key, value];
+  into[key] = value;
 }
 
-// Every field number `field` of the message in range is a KeyValue -> {key: value}.
-function pbKeyValues(buf, range, field, lim, depth, what, into = Object.create(null)) {
-  const r = new Reader(buf, range[0], range[1]);
+// Every field number `field` of the message [s, e) is a KeyValue -> {key: value}.
+function pbKeyValues(buf, s, e, field, lim, depth, what, into = Object.create(null)) {
+  const r = new Reader(buf, s, e);
   let n = 0;
   while (r.pos < r.end) {
-    const [f, w] = r.tag();
+    const t = r.tag();
+    const f = t >>> 3;
+    const w = t & 7;
     if (f === field) {
       expectWire(f, w, 2, what);
       if (++n > lim.maxAttributes) throw new OtlpError(`${what}: more than ${lim.maxAttributes} attributes`);
-      const [k, v] = pbKeyValue(buf, r.span(), lim, depth);
-      into[k] = v;
+      const a = r.span();
+      pbKeyValue(buf, a, r.pos, lim, depth, into);
     } else r.skip(w);
   }
   return into;
 }
 
-const hex = (buf, [s, e]) => buf.toString('hex', s, e);
-
-function pbEvent(buf, range, lim) {
-  const r = new Reader(buf, range[0], range[1]);
+function pbEvent(buf, s, e, lim) {
+  const r = new Reader(buf, s, e);
   const ev = { name: '', timeNs: 0n, attrs: Object.create(null) };
   let n = 0;
   while (r.pos < r.end) {
-    const [f, w] = r.tag();
+    const t = r.tag();
+    const f = t >>> 3;
+    const w = t & 7;
     if (f === 1) { expectWire(f, w, 1, 'Event'); ev.timeNs = r.fixed64(); }
-    else if (f === 2) { expectWire(f, w, 2, 'Event'); ev.name = str(buf, r.span(), lim, 'event name'); }
+    else if (f === 2) { expectWire(f, w, 2, 'Event'); const a = r.span(); ev.name = str(buf, a, r.pos, lim, 'event name'); }
     else if (f === 3) {
       expectWire(f, w, 2, 'Event');
       if (++n > lim.maxAttributes) throw new OtlpError(`event: more than ${lim.maxAttributes} attributes`);
-      const [k, v] = pbKeyValue(buf, r.span(), lim, 1);
-      ev.attrs[k] = v;
+      const a = r.span();
+      pbKeyValue(buf, a, r.pos, lim, 1, ev.attrs);
     } else r.skip(w);
   }
   return ev;
 }
 
-function pbStatus(buf, range) {
-  const r = new Reader(buf, range[0], range[1]);
+function pbStatus(buf, s, e) {
+  const r = new Reader(buf, s, e);
   const st = { code: 0, message: '' };
   while (r.pos < r.end) {
-    const [f, w] = r.tag();
-    if (f === 2) { expectWire(f, w, 2, 'Status'); st.message = str(buf, r.span(), DEFAULT_LIMITS, 'status message'); }
+    const t = r.tag();
+    const f = t >>> 3;
+    const w = t & 7;
+    if (f === 2) { expectWire(f, w, 2, 'Status'); const a = r.span(); st.message = str(buf, a, r.pos, DEFAULT_LIMITS, 'status message'); }
     else if (f === 3) { expectWire(f, w, 0, 'Status'); st.code = Number(r.varint()); }
     else r.skip(w);
   }
   return st;
 }
 
-function pbSpan(buf, range, lim) {
-  const r = new Reader(buf, range[0], range[1]);
+function pbSpan(buf, s, e, lim) {
+  const r = new Reader(buf, s, e);
   const sp = { traceId: '', spanId: '', parentSpanId: '', name: '', kind: 0, startNs: 0n, endNs: 0n, attrs: Object.create(null), events: [], status: { code: 0, message: '' } };
   let nattrs = 0;
   while (r.pos < r.end) {
-    const [f, w] = r.tag();
+    const t = r.tag();
+    const f = t >>> 3;
+    const w = t & 7;
     switch (f) {
-      case 1: expectWire(f, w, 2, 'Span'); sp.traceId = hex(buf, r.span()); break;
-      case 2: expectWire(f, w, 2, 'Span'); sp.spanId = hex(buf, r.span()); break;
-      case 4: expectWire(f, w, 2, 'Span'); sp.parentSpanId = hex(buf, r.span()); break;
-      case 5: expectWire(f, w, 2, 'Span'); sp.name = str(buf, r.span(), lim, 'span name'); break;
+      case 1: { expectWire(f, w, 2, 'Span'); const a = r.span(); sp.traceId = buf.toString('hex', a, r.pos); break; }
+      case 2: { expectWire(f, w, 2, 'Span'); const a = r.span(); sp.spanId = buf.toString('hex', a, r.pos); break; }
+      case 4: { expectWire(f, w, 2, 'Span'); const a = r.span(); sp.parentSpanId = buf.toString('hex', a, r.pos); break; }
+      case 5: { expectWire(f, w, 2, 'Span'); const a = r.span(); sp.name = str(buf, a, r.pos, lim, 'span name'); break; }
       case 6: expectWire(f, w, 0, 'Span'); sp.kind = Number(r.varint()); break;
       case 7: expectWire(f, w, 1, 'Span'); sp.startNs = r.fixed64(); break;
       case 8: expectWire(f, w, 1, 'Span'); sp.endNs = r.fixed64(); break;
       case 9: {
         expectWire(f, w, 2, 'Span');
         if (++nattrs > lim.maxAttributes) throw new OtlpError(`span: more than ${lim.maxAttributes} attributes`);
-        const [k, v] = pbKeyValue(buf, r.span(), lim, 1);
-        sp.attrs[k] = v;
+        const a = r.span();
+        pbKeyValue(buf, a, r.pos, lim, 1, sp.attrs, true);
         break;
       }
-      case 11:
+      case 11: {
         expectWire(f, w, 2, 'Span');
         if (sp.events.length >= lim.maxEvents) throw new OtlpError(`span: more than ${lim.maxEvents} events`);
-        sp.events.push(pbEvent(buf, r.span(), lim));
+        const a = r.span();
+        sp.events.push(pbEvent(buf, a, r.pos, lim));
         break;
-      case 15: expectWire(f, w, 2, 'Span'); sp.status = pbStatus(buf, r.span()); break;
+      }
+      case 15: { expectWire(f, w, 2, 'Span'); const a = r.span(); sp.status = pbStatus(buf, a, r.pos); break; }
       default: r.skip(w);
     }
   }
@@ -260,34 +321,47 @@ function decodeProtobuf(buf, limits = {}) {
   let nspans = 0;
   const top = new Reader(buf);
   while (top.pos < top.end) {
-    const [f, w] = top.tag();
+    const t = top.tag();
+    const f = t >>> 3;
+    const w = t & 7;
     if (f !== 1) { top.skip(w); continue; }
     expectWire(f, w, 2, 'ExportTraceServiceRequest');
     const rs = { resource: Object.create(null), scopes: [] };
-    const r = new Reader(buf, ...top.span());
+    const rss = top.span();
+    const r = new Reader(buf, rss, top.pos);
     while (r.pos < r.end) {
-      const [rf, rw] = r.tag();
+      const rt = r.tag();
+      const rf = rt >>> 3;
+      const rw = rt & 7;
       if (rf === 1) {
         expectWire(rf, rw, 2, 'ResourceSpans');
-        pbKeyValues(buf, r.span(), 1, lim, 1, 'resource', rs.resource);
+        const a = r.span();
+        pbKeyValues(buf, a, r.pos, 1, lim, 1, 'resource', rs.resource);
       } else if (rf === 2) {
         expectWire(rf, rw, 2, 'ResourceSpans');
         const scope = { name: '', spans: [] };
-        const sr = new Reader(buf, ...r.span());
+        const ss = r.span();
+        const sr = new Reader(buf, ss, r.pos);
         while (sr.pos < sr.end) {
-          const [sf, sw] = sr.tag();
+          const st = sr.tag();
+          const sf = st >>> 3;
+          const sw = st & 7;
           if (sf === 1) {
             expectWire(sf, sw, 2, 'ScopeSpans');
-            const ir = new Reader(buf, ...sr.span());
+            const is = sr.span();
+            const ir = new Reader(buf, is, sr.pos);
             while (ir.pos < ir.end) {
-              const [xf, xw] = ir.tag();
-              if (xf === 1) { expectWire(xf, xw, 2, 'InstrumentationScope'); scope.name = str(buf, ir.span(), lim, 'scope name'); }
+              const xt = ir.tag();
+              const xf = xt >>> 3;
+              const xw = xt & 7;
+              if (xf === 1) { expectWire(xf, xw, 2, 'InstrumentationScope'); const a = ir.span(); scope.name = str(buf, a, ir.pos, lim, 'scope name'); }
               else ir.skip(xw);
             }
           } else if (sf === 2) {
             expectWire(sf, sw, 2, 'ScopeSpans');
             if (++nspans > lim.maxSpans) throw new OtlpError(`more than ${lim.maxSpans} spans in one request: split it (the SDK's maxExportBatchSize)`, 413);
-            scope.spans.push(pbSpan(buf, sr.span(), lim));
+            const a = sr.span();
+            scope.spans.push(pbSpan(buf, a, sr.pos, lim));
           } else sr.skip(sw);
         }
         rs.scopes.push(scope);
@@ -480,4 +554,4 @@ function decodeJson(text, limits = {}) {
   });
 }
 
-module.exports = { decodeProtobuf, decodeJson, encodeResponse, OtlpError, DEFAULT_LIMITS };
+module.exports = { decodeProtobuf, decodeJson, encodeResponse, OtlpError, DEFAULT_LIMITS, RawText };

@@ -11,10 +11,8 @@
 //   as orphans).
 // Nothing per session: the session's counters live in Redis (N session:{id}:seen), so
 // receivers that share a Redis and a Postgres can split the traces of one session.
-const { once } = require('events');
-const { finished } = require('stream/promises');
-const { from: copyFrom } = require('pg-copy-streams');
 const { pathElement } = require('./mapping');
+const { copyRows } = require('./copy');
 
 const TTL_MS = 3600000;
 
@@ -88,139 +86,8 @@ return redis.error_reply('unknown op')
 
 const STATEMENT_TIMEOUT_MS = 10000;
 
-// agentops.spans rows -> COPY's binary format (PostgreSQL docs, "COPY", Binary Format):
-// no escaping, texts go as their UTF-8 bytes. Binary COPY does not convert types: these
-// must be the columns' types in resources/sql (a mismatch fails every batch, and the tests).
-const TEXT = 0;
-const INT4 = 1;
-const INT8 = 2;
-const FLOAT8 = 3;
-const TIMESTAMPTZ = 4;
-const JSONB = 5;
-const COPY_COLUMNS = [['span_id', TEXT], ['trace_id', TEXT], ['parent_id', TEXT], ['session_id', TEXT], ['turn', INT4], ['kind', TEXT], ['name', TEXT],
-  ['agent', TEXT], ['host', TEXT], ['model', TEXT], ['prompt_version', INT4], ['started_at', TIMESTAMPTZ], ['duration_ms', FLOAT8],
-  ['first_token_at', TIMESTAMPTZ], ['input_tokens', INT8], ['output_tokens', INT8], ['cache_read_tokens', INT8], ['cache_write_tokens', INT8],
-  ['status', TEXT], ['error', TEXT], ['error_type', TEXT], ['path', TEXT], ['depth', INT4], ['subtree_tokens', INT8], ['subtree_errors', INT4],
-  ['subtree_duration_ms', FLOAT8], ['attrs', JSONB], ['input', TEXT], ['output', TEXT], ['input_bytes', INT8], ['output_bytes', INT8]];
-const COPY_SQL = `COPY agentops.spans (${COPY_COLUMNS.map((c) => c[0]).join(', ')}) FROM STDIN (FORMAT binary)`;
-const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-const PG_EPOCH_MS = 946684800000; // 2000-01-01T00:00:00Z
-const BIG = 16384; // texts longer than this go as their own buffer
-
-class CopyWriter {
-  constructor() {
-    this.parts = [];
-    this.size = 0;
-    this.fresh();
-  }
-
-  fresh() {
-    this.buf = Buffer.allocUnsafe(65536);
-    this.pos = 0;
-  }
-
-  cut() {
-    if (!this.pos) return;
-    this.parts.push(this.buf.subarray(0, this.pos));
-    this.size += this.pos;
-    this.fresh();
-  }
-
-  room(n) {
-    if (this.pos + n > this.buf.length) this.cut();
-  }
-
-  int16(v) {
-    this.room(2);
-    this.pos = this.buf.writeInt16BE(v, this.pos);
-  }
-
-  int32(v) {
-    this.room(4);
-    this.pos = this.buf.writeInt32BE(v, this.pos);
-  }
-
-  field(type, v) {
-    if (v === null || v === undefined) return this.int32(-1);
-    switch (type) {
-      case INT4:
-        this.room(8);
-        this.pos = this.buf.writeInt32BE(4, this.pos);
-        this.pos = this.buf.writeInt32BE(v, this.pos);
-        return undefined;
-      case INT8:
-        this.room(12);
-        this.pos = this.buf.writeInt32BE(8, this.pos);
-        this.pos = this.buf.writeBigInt64BE(BigInt(v), this.pos);
-        return undefined;
-      case FLOAT8:
-        this.room(12);
-        this.pos = this.buf.writeInt32BE(8, this.pos);
-        this.pos = this.buf.writeDoubleBE(v, this.pos);
-        return undefined;
-      case TIMESTAMPTZ:
-        this.room(12);
-        this.pos = this.buf.writeInt32BE(8, this.pos);
-        this.pos = this.buf.writeBigInt64BE(BigInt(Math.round((Date.parse(v) - PG_EPOCH_MS) * 1000)), this.pos);
-        return undefined;
-      case JSONB:
-        return this.text(JSON.stringify(v), 1);
-      default:
-        return this.text(v);
-    }
-  }
-
-  // A text (jsonb: version byte 1 first).
-  text(s, version) {
-    const head = version === undefined ? 0 : 1;
-    if (s.length > BIG) {
-      const b = Buffer.from(s, 'utf8');
-      this.int32(b.length + head);
-      if (head) {
-        this.room(1);
-        this.buf[this.pos++] = version;
-      }
-      this.cut();
-      this.parts.push(b);
-      this.size += b.length;
-      return;
-    }
-    const n = Buffer.byteLength(s, 'utf8');
-    this.room(4 + head + n); // n <= 3 * BIG: fits in a fresh buffer
-    this.pos = this.buf.writeInt32BE(n + head, this.pos);
-    if (head) this.buf[this.pos++] = version;
-    this.pos += this.buf.write(s, this.pos, 'utf8');
-  }
-}
-
-async function copyRows(client, rows) {
-  const w = new CopyWriter();
-  w.room(19);
-  w.pos += COPY_SIGNATURE.copy(w.buf, w.pos);
-  w.int32(0); // flags
-  w.int32(0); // header extension
-  const stream = client.query(copyFrom(COPY_SQL));
-  const done = finished(stream);
-  done.catch(() => {}); // awaited below; a failure while writing ends the writes too
-  const send = async () => {
-    w.cut();
-    for (const part of w.parts) if (!stream.write(part)) await Promise.race([once(stream, 'drain'), done]);
-    w.parts = [];
-    w.size = 0;
-  };
-  for (const r of rows) {
-    w.int16(COPY_COLUMNS.length);
-    for (const [name, type] of COPY_COLUMNS) w.field(type, r[name]);
-    if (w.size >= 1 << 20) await send();
-  }
-  w.int16(-1);
-  await send();
-  stream.end();
-  await done;
-}
-
 class Pipeline {
-  constructor({ pool, redis, ns = 'agentops:', log = () => {}, quietMs = 30000, orphanWaitMs = 60000, maxSpans = 200000 }) {
+  constructor({ pool, redis, ns = 'agentops:', log = () => {}, quietMs = 30000, orphanWaitMs = 60000, maxSpans = 200000, toastCompression = 'lz4' }) {
     this.pool = pool;
     this.redis = redis;
     this.ns = ns;
@@ -228,17 +95,29 @@ class Pipeline {
     this.quietMs = quietMs;
     this.orphanWaitMs = orphanWaitMs;
     this.maxSpans = maxSpans;
+    // The compression of the rows' long texts (input, output: TOASTed), when the server has
+    // it (pg_settings' enumvals; lz4 needs PostgreSQL >= 14 built with it): lz4 made COPY of
+    // the simulator's texts ~2x faster than the default pglz. '' = the server's default.
+    this.toastCompression = toastCompression;
+    this.toastSql = null; // '; SET LOCAL default_toast_compression = ...' or '', once known
     this.traces = new Map(); // traceId -> {nodes: Map, touched}
     this.spanCount = 0;
     this.waiting = new Set(); // nodes not written yet
     // A waiting span's parent is looked up in Postgres when the span arrives, then after
-    // 1, 2, 4, 8, 8 ... s (the parent may come through another receiver).
+    // 1, 2, 4, 8, 8 ... s (the parent may come through another receiver); one lookup (for
+    // every span due) at most every lookupEveryMs: most parents not in memory are roots that
+    // have not ended yet, and a lookup per batch was a round trip on every batch's path.
     this.recheckMs = 1000;
     this.recheckMaxMs = 8000;
+    this.lookupEveryMs = 500;
+    this.lastLookup = -Infinity;
     this.lastSweep = 0;
     this.maxForced = 5000;
     this.redis.defineCommand('sbIngest', { numberOfKeys: 5, lua: LUA });
     this.stats = { spans: 0, orphans: 0, lateChildren: 0, updates: 0, copies: 0, inserts: 0 };
+    // Where a batch's time goes (ms, summed; kill -USR2 prints them): Redis round trips,
+    // parent lookups, the COPY, the rest of the transaction (upserts, COMMIT), all of flush.
+    this.timing = { batches: 0, redis: 0, lookup: 0, copy: 0, txRest: 0, flush: 0 };
   }
 
   keys(sid) {
@@ -275,6 +154,9 @@ class Pipeline {
     }
     try {
       await this.flush(added, now, false);
+      // A span left waiting keeps its row's bytes in memory of their own, not the whole
+      // request's buffer.
+      for (const node of added) if (!node.written && node.m.copy) node.m.copy = Buffer.from(node.m.copy);
     } catch (e) {
       // Forget what this request added and is not written: the retry brings it again.
       for (const node of added) {
@@ -299,7 +181,7 @@ class Pipeline {
     let waitingBytes = 0;
     for (const n of this.waiting) {
       waiting++;
-      waitingBytes += (n.m.row.input_bytes || 0) + (n.m.row.output_bytes || 0);
+      waitingBytes += n.m.copy ? n.m.copy.length : 0;
     }
     return { traces: this.traces.size, spans: this.spanCount, waiting, waitingBytes };
   }
@@ -325,7 +207,7 @@ class Pipeline {
     let recheck = false;
     for (const n of this.waiting) {
       if (now - n.arrived >= this.orphanWaitMs) forced.add(n);
-      else if (!recheck && this.lookupDue(n, now)) recheck = true;
+      else if (!recheck && now - this.lastLookup >= this.lookupEveryMs && this.lookupDue(n, now)) recheck = true;
     }
     let over = this.spanCount - this.maxSpans;
     if (over > 0) {
@@ -358,7 +240,7 @@ class Pipeline {
     const k = this.keys(n.session);
     if (m.live) {
       pipe.sbIngest(...k, 'llm', m.spanId, m.endMs, n.session, n.agent, n.host, m.live.model, m.live.ctxTokens,
-        m.live.limit || '', m.live.ctx || '', m.startMs, m.row.prompt_version || '');
+        m.live.limit || '', m.live.ctx || '', m.startMs, m.promptVersion || '');
       calls.push([n, 'llm']);
     }
     for (const ev of m.recovery) {
@@ -415,6 +297,48 @@ class Pipeline {
   }
 
   async flush(added, now, forced) {
+    const t0 = performance.now();
+    try {
+      await this.flushTimed(added, now, forced);
+    } finally {
+      this.timing.batches++;
+      this.timing.flush += performance.now() - t0;
+    }
+  }
+
+  // The batch's transaction is begun while its Redis calls run (both are round trips, and
+  // neither needs the other); whatever fails before the transaction is used rolls it back.
+  async flushTimed(added, now, forced) {
+    const tx = { p: null, taken: false };
+    try {
+      await this.flushInner(added, now, forced, tx);
+    } catch (e) {
+      if (tx.p && !tx.taken) {
+        const c = await tx.p.catch(() => null);
+        if (c) {
+          await c.query('ROLLBACK').catch(() => {});
+          c.release();
+        }
+      }
+      throw e;
+    }
+  }
+
+  // A pool client in a transaction (statement timeout, TOAST compression, a savepoint
+  // before the COPY when there are rows).
+  async begin(withRows) {
+    const client = await this.connect();
+    try {
+      if (this.toastSql === null) this.toastSql = await this.toastSetting(client);
+      await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}${this.toastSql}${withRows ? '; SAVEPOINT bulk' : ''}`);
+      return client;
+    } catch (e) {
+      client.release();
+      throw new Error(`postgres: ${e.message}`);
+    }
+  }
+
+  async flushInner(added, now, forced, tx) {
     // 1. Which spans can be written: roots, children of written or writable spans, children
     //    of spans written earlier and forgotten (looked up in Postgres), forced orphans.
     const pending = [...this.waiting];
@@ -422,14 +346,19 @@ class Pipeline {
     const orphan = new Set(forced || []);
     const pgParents = new Map();
     const unknownParents = new Set();
-    for (const n of pending) {
-      if (this.lookupDue(n, now)) {
-        unknownParents.add(n.m.parentId);
-        this.lookedUp(n, now);
+    if (now - this.lastLookup >= this.lookupEveryMs) {
+      for (const n of pending) {
+        if (this.lookupDue(n, now)) {
+          unknownParents.add(n.m.parentId);
+          this.lookedUp(n, now);
+        }
       }
     }
     if (unknownParents.size) {
+      this.lastLookup = now;
+      const t0 = performance.now();
       const rows = await this.lookup([...unknownParents]);
+      this.timing.lookup += performance.now() - t0;
       for (const row of rows) pgParents.set(row.span_id, row);
     }
     const order = [];
@@ -502,8 +431,14 @@ class Pipeline {
         calls.push([n, 'turns']);
       }
     }
+    if (order.length || events.length || calls.some((c) => c[1] === 'recovery')) {
+      tx.p = this.begin(order.length > 0);
+      tx.p.catch(() => {}); // awaited in step 6, or by flushTimed on a failure before it
+    }
     if (calls.length) {
+      const t0 = performance.now();
       const res = await pipe.exec();
+      this.timing.redis += performance.now() - t0;
       res.forEach(([err, reply], i) => {
         if (err) throw new Error(`redis: ${err.message}`);
         const [n, op, ev] = calls[i];
@@ -578,44 +513,46 @@ class Pipeline {
     // 6. Postgres, one transaction.
     if (order.length || events.length) {
       const deltas = new Map();
-      // The mapped row completed in place (a copy of every row cost more than the COPY's
-      // encoding); a failed batch computes these again on its next try.
-      const rows = order.map((n) => {
-        const r = n.m.row;
-        r.session_id = n.session;
-        r.turn = n.turn;
-        r.agent = n.agent;
-        r.host = n.host || null;
-        r.path = n.newPath;
-        r.depth = n.newDepth;
-        r.subtree_tokens = n.sub.tok;
-        r.subtree_errors = n.sub.err;
-        r.subtree_duration_ms = Math.max(0, n.sub.end - (n.m.startMs + n.m.startNsFrac));
-        return r;
-      });
+      // The static part of each row was encoded with the request (copy.js); the tree's
+      // columns in TREE_COLUMNS' order.
+      const rows = order.map((n) => ({
+        id: n.m.spanId,
+        copy: n.m.copy,
+        tree: [n.session, n.turn, n.agent, n.host || null, n.newPath, n.newDepth, n.sub.tok, n.sub.err,
+          Math.max(0, n.sub.end - (n.m.startMs + n.m.startNsFrac))],
+      }));
       const evRows = events.map(({ n, ev, streamId }) => ({
         at: new Date(ev.at).toISOString(), session_id: n.session, agent: n.agent, host: n.host || null, kind: ev.kind,
         recoverable: ev.recoverable, strategy: ev.strategy, outcome: ev.outcome, attempt: ev.attempt, trace_id: n.m.traceId,
         span_id: n.m.spanId, message: ev.message || null, detail: ev.detail ? JSON.parse(ev.detail) : null, stream_id: streamId,
       }));
-      const client = await this.connect();
+      const tx0 = performance.now();
+      let copyMs = 0;
+      if (!tx.p) tx.p = this.begin(rows.length > 0);
+      tx.taken = true;
+      const client = await tx.p;
       try {
-        await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}${rows.length ? '; SAVEPOINT bulk' : ''}`);
         // COPY (about twice as fast as parsing the rows as JSON on the server); a span
         // written before (a retry, another receiver) makes it fail on the primary key, and
-        // the batch goes again as INSERT ... ON CONFLICT DO NOTHING.
+        // the batch goes again without the rows already there (a span written by another
+        // receiver in between fails the batch: 503, and the client's retry skips it).
         let inserted = new Set();
         if (rows.length) {
           try {
+            const c0 = performance.now();
             await copyRows(client, rows);
-            inserted = new Set(rows.map((r) => r.span_id));
+            copyMs = performance.now() - c0;
+            this.timing.copy += copyMs;
+            inserted = new Set(rows.map((r) => r.id));
             this.stats.copies++;
           } catch (e) {
             if (e.code !== '23505') throw e;
             await client.query('ROLLBACK TO SAVEPOINT bulk');
-            const ins = await client.query(`INSERT INTO agentops.spans SELECT * FROM json_populate_recordset(NULL::agentops.spans, $1::json)
-               ON CONFLICT (span_id) DO NOTHING RETURNING span_id`, [JSON.stringify(rows)]);
-            inserted = new Set(ins.rows.map((r) => r.span_id));
+            const there = await client.query('SELECT span_id FROM agentops.spans WHERE span_id = ANY($1::text[])', [rows.map((r) => r.id)]);
+            const skip = new Set(there.rows.map((r) => r.span_id));
+            const rest = rows.filter((r) => !skip.has(r.id));
+            if (rest.length) await copyRows(client, rest);
+            inserted = new Set(rest.map((r) => r.id));
             this.stats.inserts++;
           }
         }
@@ -665,7 +602,7 @@ class Pipeline {
             s.model = n.m.live.model;
             if (n.m.live.limit) s.max_fill_pct = Math.max(s.max_fill_pct || 0, (100 * n.m.live.ctxTokens) / n.m.live.limit);
           }
-          if (n.m.row.prompt_version) s.prompt_version = n.m.row.prompt_version;
+          if (n.m.promptVersion) s.prompt_version = n.m.promptVersion;
         }
         for (const r of evIns.rows) {
           const s = sessions.get(r.session_id);
@@ -673,11 +610,14 @@ class Pipeline {
           s.had_recovery_events = true;
         }
         const srows = [...sessions.values()].map((s) => ({ ...s, started_at: new Date(s.started_at).toISOString() }));
+        // The upsert and COMMIT in one round trip: a simple query (several statements, the
+        // rows as one escaped literal), not a parameterised one.
+        let upsert = '';
         if (srows.length) {
-          await client.query(`INSERT INTO agentops.sessions (session_id, agent, host, started_at, turns, outcome, max_fill_pct,
+          upsert = `INSERT INTO agentops.sessions (session_id, agent, host, started_at, turns, outcome, max_fill_pct,
                 had_recovery_events, recovery_event_count, prompt_version, model)
               SELECT session_id, agent, host, started_at, turns, outcome, max_fill_pct, had_recovery_events, recovery_event_count,
-                prompt_version, model FROM json_populate_recordset(NULL::agentops.sessions, $1::json)
+                prompt_version, model FROM json_populate_recordset(NULL::agentops.sessions, ${client.escapeLiteral(JSON.stringify(srows))}::json)
               ON CONFLICT (session_id) DO UPDATE SET
                 turns = GREATEST(agentops.sessions.turns, EXCLUDED.turns),
                 started_at = LEAST(agentops.sessions.started_at, EXCLUDED.started_at),
@@ -686,15 +626,21 @@ class Pipeline {
                 had_recovery_events = agentops.sessions.had_recovery_events OR EXCLUDED.had_recovery_events,
                 recovery_event_count = agentops.sessions.recovery_event_count + EXCLUDED.recovery_event_count,
                 prompt_version = COALESCE(agentops.sessions.prompt_version, EXCLUDED.prompt_version),
-                model = COALESCE(EXCLUDED.model, agentops.sessions.model)`, [JSON.stringify(srows)]);
+                model = COALESCE(EXCLUDED.model, agentops.sessions.model);`;
         }
-        await client.query('COMMIT');
+        await client.query(`${upsert}COMMIT`);
+        this.timing.txRest += performance.now() - tx0 - copyMs;
       } catch (e) {
         await client.query('ROLLBACK').catch(() => {});
         throw new Error(`postgres: ${e.message}`);
       } finally {
         client.release();
       }
+    } else if (tx.p) {
+      tx.taken = true;
+      const client = await tx.p;
+      await client.query('ROLLBACK').catch(() => {});
+      client.release();
     }
 
     // 7. Done: remember what was written, drop the rows.
@@ -706,10 +652,19 @@ class Pipeline {
       n.depth = n.newDepth;
       n.m.pathHasParent = !orphan.has(n) || !n.m.parentId;
       if (orphan.has(n)) n.m.pathHasParent = false;
-      n.m.row = { prompt_version: n.m.row.prompt_version };
+      n.m.copy = null;
       n.m.live = null;
       this.stats.spans++;
     }
+  }
+
+  async toastSetting(client) {
+    if (!this.toastCompression) return '';
+    if (!/^[a-z0-9]+$/.test(this.toastCompression)) throw new Error('toast_compression: a method name (lz4, pglz) or empty');
+    const r = await client.query("SELECT $1 = ANY(enumvals) AS ok FROM pg_settings WHERE name = 'default_toast_compression'", [this.toastCompression]);
+    if (r.rows.length && r.rows[0].ok) return `; SET LOCAL default_toast_compression = ${this.toastCompression}`;
+    this.log('warn', `postgres: default_toast_compression = ${this.toastCompression} is not available; the server's default compresses the texts`);
+    return '';
   }
 
   async connect() {

@@ -107,7 +107,7 @@ class PostgresServer {
     const cmd = root ? 'runuser' : path.join(PG_BIN, tool);
     const argv = root ? ['-u', 'postgres', '--', path.join(PG_BIN, tool), ...args] : args;
     return new Promise((resolve, reject) => {
-      const p = execFile(cmd, argv, { timeout: 60000, cwd: this.dir, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const p = execFile(cmd, argv, { timeout: this.timeoutMs || 60000, cwd: this.dir, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`${tool} ${args.join(' ')}: ${err.message}\n${stdout}\n${stderr}`));
         else resolve(stdout);
       });
@@ -162,7 +162,7 @@ class ReceiverProcess {
   async start() {
     if (!this.settings.port) this.settings.port = await freePort();
     this.port = this.settings.port;
-    this.proc = spawn(process.execPath, [path.join(ROOT, 'src', 'main.js')], {
+    this.proc = spawn(process.execPath, [...(this.execArgv || []), path.join(ROOT, 'src', 'main.js')], {
       env: { ...process.env, SWITCHBOARD_INGEST_CONFIG: JSON.stringify(this.settings), ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -230,7 +230,7 @@ void TestAccessibility::dialogs()
     ProfileStore store(settings);
     std::unique_ptr<QDialog> dialog;
     if (which == QLatin1String("reload")) {
-        ControlRequest r;
+        ProcessActionRequest r;
         r.action = ControlAction::Reload;
         r.host = QStringLiteral("demo-host");
         r.app = QStringLiteral("reasoner");

@@ -668,12 +668,12 @@ void TstContractParsers::keys()
     QCOMPARE(k.session(QStringLiteral("s1")), QByteArray("agentops:session:s1"));
     QCOMPARE(k.sessions(), QByteArray("agentops:sessions"));
     QCOMPARE(k.sessionCtx(QStringLiteral("s1")), QByteArray("agentops:session:s1:ctx"));
-    QCOMPARE(k.events(), QByteArray("agentops:events"));
+    QCOMPARE(k.recoveryEvents(), QByteArray("agentops:events"));
     QCOMPARE(k.control(QStringLiteral("h1")), QByteArray("agentops:control:h1"));
     QCOMPARE(k.controlResults(), QByteArray("agentops:control-results"));
     QCOMPARE(k.prompt(QStringLiteral("triage")), QByteArray("agentops:prompt:triage"));
     QCOMPARE(k.promptActivated(), QByteArray("agentops:prompt-activated"));
-    QCOMPARE(Keys(QByteArrayLiteral("t1:")).events(), QByteArray("t1:events"));
+    QCOMPARE(Keys(QByteArrayLiteral("t1:")).recoveryEvents(), QByteArray("t1:events"));
     QCOMPARE(Keys::procMember(QStringLiteral("h"), QStringLiteral("a"), 0), QByteArray("h:a:0"));
 }
 

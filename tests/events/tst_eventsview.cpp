@@ -21,9 +21,9 @@
 using namespace switchboard;
 
 namespace {
-EventRow row(int n)
+RecoveryEventRow row(int n)
 {
-    EventRow r;
+    RecoveryEventRow r;
     r.event.at = QDateTime::currentMSecsSinceEpoch();
     r.event.sessionId = QStringLiteral("s-%1").arg(n % 4);
     r.event.agent = QStringLiteral("triage");
@@ -35,7 +35,7 @@ EventRow row(int n)
 
 void feed(EventsView &view, int from, int to)
 {
-    std::vector<EventRow> rows;
+    std::vector<RecoveryEventRow> rows;
     for (int n = from; n < to; ++n)
         rows.push_back(row(n));
     view.liveModel()->append(std::move(rows));
@@ -144,8 +144,8 @@ private Q_SLOTS:
         chart.show();
         const qint64 to = 1'700'000'040'000 - 1'700'000'040'000 % 60000 + 60000;
         const qint64 from = to - 600000;
-        QMap<qint64, EventRateBuckets::Counts> buckets;
-        EventRateBuckets::Counts counts {};
+        QMap<qint64, RecoveryEventRateBuckets::Counts> buckets;
+        RecoveryEventRateBuckets::Counts counts {};
         counts[size_t(RecoveryKind::ToolError)] = 30;
         buckets[to - 120000] = counts;
         chart.setDeployments(

@@ -42,7 +42,7 @@ struct RawResult
     bool called = false;
     bool gotError = false;
     QString error;
-    std::vector<EventRow> rows;
+    std::vector<RecoveryEventRow> rows;
     int skipped = 0;
 };
 } // namespace
@@ -83,7 +83,7 @@ private Q_SLOTS:
             {QByteArrayLiteral("XRANGE"), kKey, QByteArrayLiteral("-"), QByteArrayLiteral("+")});
         QVERIFY(r.called);
         QCOMPARE(int(r.rows.size()), 4);
-        QCOMPARE(int(r.rows[0].type), int(EventRow::Type::Event));
+        QCOMPARE(int(r.rows[0].type), int(RecoveryEventRow::Type::Event));
         QCOMPARE(r.rows[0].event.agent, QStringLiteral("triage"));
         QCOMPARE(r.rows[0].event.attempt, qint64(2));
         QCOMPARE(r.rows[0].event.at, qint64(1700000000000));
@@ -91,7 +91,7 @@ private Q_SLOTS:
         const QStringList needles {QStringLiteral("agent"), QStringLiteral("attempt"),
                                    QStringLiteral("session_id")};
         for (int i = 1; i < 4; ++i) {
-            QCOMPARE(int(r.rows[size_t(i)].type), int(EventRow::Type::Bad));
+            QCOMPARE(int(r.rows[size_t(i)].type), int(RecoveryEventRow::Type::Bad));
             QVERIFY2(r.rows[size_t(i)].problem.contains(needles.at(i - 1)),
                      qPrintable(r.rows[size_t(i)].problem));
             QVERIFY(r.rows[size_t(i)].problem.size() < 5000); // the huge value is not copied
@@ -117,8 +117,8 @@ private Q_SLOTS:
         QVERIFY(r.called);
         QCOMPARE(r.skipped, 2); // {7, ...} and {'5-6'}: no ID to place them by
         QCOMPARE(int(r.rows.size()), 4);
-        for (const EventRow &row : r.rows)
-            QCOMPARE(int(row.type), int(EventRow::Type::Bad));
+        for (const RecoveryEventRow &row : r.rows)
+            QCOMPARE(int(row.type), int(RecoveryEventRow::Type::Bad));
         QVERIFY2(r.rows[0].problem.contains(QStringLiteral("not strings")),
                  qPrintable(r.rows[0].problem));
         QVERIFY2(r.rows[1].problem.contains(QStringLiteral("odd number")),
@@ -145,7 +145,7 @@ private Q_SLOTS:
             = run({QByteArrayLiteral("EVAL"), script.toUtf8(), QByteArrayLiteral("0")});
         QVERIFY(r.called);
         QCOMPARE(int(r.rows.size()), 1);
-        QCOMPARE(int(r.rows[0].type), int(EventRow::Type::Bad));
+        QCOMPARE(int(r.rows[0].type), int(RecoveryEventRow::Type::Bad));
         QCOMPARE(r.rows[0].problem,
                  QStringLiteral("event 6-1: field detail is not valid JSON: NUL byte at byte 12"));
         RedisStreamEntry copy;
@@ -197,7 +197,7 @@ private:
                 if (reply->type != REDIS_REPLY_ARRAY)
                     return;
                 for (size_t i = 0; i < reply->elements; ++i) {
-                    EventRow row;
+                    RecoveryEventRow row;
                     if (RecoveryEventTailWorker::rowFor(reply->element[i], &row))
                         out.rows.push_back(std::move(row));
                     else

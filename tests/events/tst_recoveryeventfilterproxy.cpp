@@ -19,9 +19,9 @@ using M = RecoveryEventTableModel;
 using OF = RecoveryEventFilterProxy::OutcomeFilter;
 
 namespace {
-EventRow good(int n)
+RecoveryEventRow good(int n)
 {
-    EventRow row;
+    RecoveryEventRow row;
     row.event.at = 1'700'000'000'000 + n;
     row.event.sessionId = QStringLiteral("s-%1").arg(n % 7);
     row.event.agent = n % 2 ? QStringLiteral("triage") : QStringLiteral("billing");
@@ -34,22 +34,22 @@ EventRow good(int n)
     return row;
 }
 
-EventRow bad(int n)
+RecoveryEventRow bad(int n)
 {
     RecordFields f;
     f.set("at", QByteArray::number(1'700'000'000'000LL + n));
     f.set("agent", QByteArray("triage"));
     f.set("attempt", QByteArray("lots"));
-    return EventRow::fromParsed(RecoveryEvent::parse(f, QString::number(n)));
+    return RecoveryEventRow::fromParsed(RecoveryEvent::parse(f, QString::number(n)));
 }
 
 // Rows n..n+count-1: mostly events, every 37th bad, every 53rd a gap marker.
-std::vector<EventRow> burst(int n, int count)
+std::vector<RecoveryEventRow> burst(int n, int count)
 {
-    std::vector<EventRow> rows;
+    std::vector<RecoveryEventRow> rows;
     for (int i = n; i < n + count; ++i) {
         if (i % 53 == 0)
-            rows.push_back(EventRow::gap(1'700'000'000'000 + i, QStringLiteral("gap"), 2));
+            rows.push_back(RecoveryEventRow::gap(1'700'000'000'000 + i, QStringLiteral("gap"), 2));
         else
             rows.push_back(i % 37 == 0 ? bad(i) : good(i));
     }
@@ -58,7 +58,8 @@ std::vector<EventRow> burst(int n, int count)
 
 // What the proxy must list, found the slow way: every source row through `accept`, in
 // arrival order, then stable-sorted by the sort role if a column is given.
-std::vector<int> expected(const M &model, const std::function<bool(const EventRow &)> &accept,
+std::vector<int> expected(const M &model,
+                          const std::function<bool(const RecoveryEventRow &)> &accept,
                           int column = -1, Qt::SortOrder order = Qt::AscendingOrder)
 {
     std::vector<int> rows;
@@ -89,13 +90,13 @@ std::vector<int> listed(const RecoveryEventFilterProxy &proxy)
     return rows;
 }
 
-bool isGap(const EventRow &r)
+bool isGap(const RecoveryEventRow &r)
 {
-    return r.type == EventRow::Type::Gap;
+    return r.type == RecoveryEventRow::Type::Gap;
 }
-bool isBad(const EventRow &r)
+bool isBad(const RecoveryEventRow &r)
 {
-    return r.type == EventRow::Type::Bad;
+    return r.type == RecoveryEventRow::Type::Bad;
 }
 } // namespace
 
@@ -132,7 +133,7 @@ private Q_SLOTS:
         }
         QCOMPARE(inserts.count(), sourceInserts.count());
         QCOMPARE(resets.count(), 0);
-        QCOMPARE(listed(proxy), expected(model, [](const EventRow &) { return true; }));
+        QCOMPARE(listed(proxy), expected(model, [](const RecoveryEventRow &) { return true; }));
         QCOMPARE(proxy.index(299, M::Message).data(), model.index(299, M::Message).data());
     }
 
@@ -148,47 +149,47 @@ private Q_SLOTS:
         struct Step
         {
             std::function<void()> set;
-            std::function<bool(const EventRow &)> accept;
+            std::function<bool(const RecoveryEventRow &)> accept;
         };
-        const auto any = [](const EventRow &) {
+        const auto any = [](const RecoveryEventRow &) {
             return true;
         };
         const std::vector<Step> steps = {
             {[&] { proxy.setOutcome(OF::Failed); },
-             [](const EventRow &r) {
+             [](const RecoveryEventRow &r) {
                  return isGap(r) || (!isBad(r) && r.event.outcome == RecoveryOutcome::Failed);
              }},
             {[&] { proxy.setOutcome(OF::Any); }, any},
             {[&] { proxy.setKind(RecoveryKind::RateLimited); },
-             [](const EventRow &r) {
+             [](const RecoveryEventRow &r) {
                  return isGap(r) || (!isBad(r) && r.event.kind == RecoveryKind::RateLimited);
              }},
             {[&] {
                  proxy.setKind(std::nullopt);
                  proxy.setAgent(QStringLiteral("triage"));
              },
-             [](const EventRow &r) {
+             [](const RecoveryEventRow &r) {
                  return isGap(r) || r.event.agent == QStringLiteral("triage");
              }},
             {[&] {
                  proxy.setAgent(QString());
                  proxy.setSession(QStringLiteral(" s-3 "));
              },
-             [](const EventRow &r) {
+             [](const RecoveryEventRow &r) {
                  return isGap(r) || r.event.sessionId == QStringLiteral("s-3");
              }},
             {[&] {
                  proxy.setSession(QString());
                  proxy.setOutcome(OF::Bad);
              },
-             [](const EventRow &r) {
+             [](const RecoveryEventRow &r) {
                  return isGap(r) || isBad(r);
              }},
             {[&] {
                  proxy.setOutcome(OF::Unrecoverable);
                  proxy.setText(QStringLiteral("EVENT 1"));
              },
-             [](const EventRow &r) {
+             [](const RecoveryEventRow &r) {
                  return isGap(r)
                      || (!isBad(r) && !r.event.recoverable
                          && r.event.message.startsWith(QStringLiteral("event 1")));
@@ -237,7 +238,7 @@ private Q_SLOTS:
         proxy.sort(M::Attempt, Qt::DescendingOrder);
         QVERIFY(held.isValid());
         QCOMPARE(held.data(), heldText);
-        const auto any = [](const EventRow &) {
+        const auto any = [](const RecoveryEventRow &) {
             return true;
         };
         QCOMPARE(listed(proxy), expected(model, any, M::Attempt, Qt::DescendingOrder));
@@ -248,7 +249,7 @@ private Q_SLOTS:
             QCOMPARE(listed(proxy), expected(model, any, M::Attempt, Qt::DescendingOrder));
         }
         proxy.setAgent(QStringLiteral("billing"));
-        const auto billing = [](const EventRow &r) {
+        const auto billing = [](const RecoveryEventRow &r) {
             return isGap(r) || r.event.agent == QStringLiteral("billing");
         };
         proxy.sort(M::Agent, Qt::AscendingOrder);
@@ -287,7 +288,7 @@ private Q_SLOTS:
         QCOMPARE(proxy.rowCount(), 0);
         model.append(burst(80, 40));
         model.flush();
-        QCOMPARE(listed(proxy), expected(model, [](const EventRow &r) {
+        QCOMPARE(listed(proxy), expected(model, [](const RecoveryEventRow &r) {
                      return isGap(r) || (!isBad(r) && r.event.outcome == RecoveryOutcome::Failed);
                  }));
     }

@@ -88,8 +88,8 @@ private Q_SLOTS:
         std::set<QString> seen;
         qint64 previousAt = std::numeric_limits<qint64>::max();
         for (int r = 0; r < model.rowCount(); ++r) {
-            const EventRow &row = model.rowAt(r);
-            QCOMPARE(int(row.type), int(EventRow::Type::Event));
+            const RecoveryEventRow &row = model.rowAt(r);
+            QCOMPARE(int(row.type), int(RecoveryEventRow::Type::Event));
             QVERIFY(row.event.at <= previousAt); // newest first
             previousAt = row.event.at;
             QVERIFY2(seen.insert(row.event.message).second, qPrintable(row.event.message));
@@ -98,7 +98,8 @@ private Q_SLOTS:
         QCOMPARE(model.rowAt(0).event.at, kBase + (1199 / 4) * 400);
 
         QTRY_COMPARE(rates.count(), 1);
-        const auto buckets = rates.at(0).at(0).value<QMap<qint64, EventRateBuckets::Counts>>();
+        const auto buckets
+            = rates.at(0).at(0).value<QMap<qint64, RecoveryEventRateBuckets::Counts>>();
         QCOMPARE(rates.at(0).at(1).toLongLong(), qint64(60000));
         qint64 total = 0, limited = 0;
         for (const auto &counts : buckets) {

@@ -1,8 +1,8 @@
 // The events table model and its filter proxy under QAbstractItemModelTester, attached
 // before the first change, through bursts, eviction past the bounded buffer, bad rows and
 // gap markers. No network: the model is fed rows directly.
-#include "models/EventRowRing.h"
 #include "models/RecoveryEventFilterProxy.h"
+#include "models/RecoveryEventRowRing.h"
 #include "models/RecoveryEventTableModel.h"
 
 #include <QAbstractItemModelTester>
@@ -18,10 +18,10 @@
 using namespace switchboard;
 
 namespace {
-EventRow good(int n, RecoveryKind kind = RecoveryKind::ToolError,
-              RecoveryOutcome outcome = RecoveryOutcome::Recovered, bool recoverable = true)
+RecoveryEventRow good(int n, RecoveryKind kind = RecoveryKind::ToolError,
+                      RecoveryOutcome outcome = RecoveryOutcome::Recovered, bool recoverable = true)
 {
-    EventRow row;
+    RecoveryEventRow row;
     row.event.at = 1'700'000'000'000 + n;
     row.event.sessionId = QStringLiteral("s-%1").arg(n % 7);
     row.event.agent = n % 2 ? QStringLiteral("triage") : QStringLiteral("billing");
@@ -34,13 +34,13 @@ EventRow good(int n, RecoveryKind kind = RecoveryKind::ToolError,
     return row;
 }
 
-EventRow bad(const QByteArray &id)
+RecoveryEventRow bad(const QByteArray &id)
 {
     RecordFields f;
     f.set("at", QByteArray("1700000000000"));
     f.set("agent", QByteArray("triage"));
     f.set("attempt", QByteArray("lots"));
-    return EventRow::fromParsed(RecoveryEvent::parse(f, QString::fromLatin1(id)));
+    return RecoveryEventRow::fromParsed(RecoveryEvent::parse(f, QString::fromLatin1(id)));
 }
 } // namespace
 
@@ -64,10 +64,11 @@ private Q_SLOTS:
         QByteArray message(16 * 1024, 'm');
         message.replace(0, 5, "start");
         f.set("message", message);
-        const EventRow row = EventRow::fromParsed(RecoveryEvent::parse(f, QStringLiteral("1-0")));
-        QCOMPARE(row.type, EventRow::Type::Event);
-        QCOMPARE(row.event.message.size(), EventRow::kMaxMessageChars);
-        QVERIFY(row.event.message.capacity() <= EventRow::kMaxMessageChars + 16);
+        const RecoveryEventRow row
+            = RecoveryEventRow::fromParsed(RecoveryEvent::parse(f, QStringLiteral("1-0")));
+        QCOMPARE(row.type, RecoveryEventRow::Type::Event);
+        QCOMPARE(row.event.message.size(), RecoveryEventRow::kMaxMessageChars);
+        QVERIFY(row.event.message.capacity() <= RecoveryEventRow::kMaxMessageChars + 16);
         QVERIFY(row.event.message.startsWith(QStringLiteral("start")));
 
         RecoveryEventTableModel model(10);
@@ -79,7 +80,8 @@ private Q_SLOTS:
         QVERIFY(!model.index(0, RecoveryEventTableModel::Message).data().toString().isEmpty());
 
         f.set("message", QByteArray("short"));
-        QCOMPARE(EventRow::fromParsed(RecoveryEvent::parse(f, QStringLiteral("2-0"))).event.message,
+        QCOMPARE(RecoveryEventRow::fromParsed(RecoveryEvent::parse(f, QStringLiteral("2-0")))
+                     .event.message,
                  QStringLiteral("short"));
     }
 
@@ -131,7 +133,7 @@ private Q_SLOTS:
         QSignalSpy flushed(&model, &RecoveryEventTableModel::flushed);
         int n = 0;
         for (int burst = 0; burst < 20; ++burst) {
-            std::vector<EventRow> rows;
+            std::vector<RecoveryEventRow> rows;
             for (int i = 0; i < 37; ++i, ++n)
                 rows.push_back(good(n, i % 3 ? RecoveryKind::ToolError : RecoveryKind::RateLimited,
                                     i % 5 ? RecoveryOutcome::Recovered : RecoveryOutcome::Failed));
@@ -144,7 +146,7 @@ private Q_SLOTS:
                  QStringLiteral("event %1").arg(n - 1));
         QCOMPARE(model.index(0, RecoveryEventTableModel::Message).data().toString(),
                  QStringLiteral("event %1").arg(n - 100));
-        const EventCounters &c = model.counters();
+        const RecoveryEventCounters &c = model.counters();
         QCOMPARE(c.total, qint64(n));
         QCOMPARE(c.evicted, qint64(n - 100));
         QCOMPARE(c.byKind[size_t(RecoveryKind::RateLimited)], qint64(20 * 13));
@@ -154,7 +156,7 @@ private Q_SLOTS:
         QVERIFY(removes.count() > 0);
 
         // One burst bigger than the whole buffer: only the newest are listed.
-        std::vector<EventRow> big;
+        std::vector<RecoveryEventRow> big;
         for (int i = 0; i < 250; ++i, ++n)
             big.push_back(good(n));
         model.append(std::move(big));
@@ -183,8 +185,8 @@ private Q_SLOTS:
         QSignalSpy removes(&model, &QAbstractItemModel::rowsRemoved);
         int n = 0;
         for (int burst = 0; burst < 5; ++burst) {
-            std::vector<EventRow> rows;
-            EventCounters counted;
+            std::vector<RecoveryEventRow> rows;
+            RecoveryEventCounters counted;
             for (int i = 0; i < 200; ++i, ++n) {
                 rows.push_back(good(n, RecoveryKind::ToolError,
                                     n % 4 ? RecoveryOutcome::Recovered : RecoveryOutcome::Failed));
@@ -206,17 +208,17 @@ private Q_SLOTS:
     }
 
     // More rows in one pass than the buffer holds: the oldest events are never listed, but
-    // a gap row among them is (known-issues 10: it was counted, its marker never shown).
+    // a gap row among them is (a fixed defect: it was counted, its marker never shown).
     void skippedBurstKeepsItsGapRow()
     {
         RecoveryEventTableModel model(10);
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
-        std::vector<EventRow> rows;
+        std::vector<RecoveryEventRow> rows;
         for (int n = 0; n < 5; ++n)
             rows.push_back(good(n));
         rows.push_back(
-            EventRow::gap(1'700'000'000'005, QStringLiteral("gap: 3 events missing"), 3));
+            RecoveryEventRow::gap(1'700'000'000'005, QStringLiteral("gap: 3 events missing"), 3));
         for (int n = 5; n < 30; ++n)
             rows.push_back(good(n));
         model.append(std::move(rows));
@@ -246,11 +248,11 @@ private Q_SLOTS:
         QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
         int n = 0;
         for (int b = 0; b < 3; ++b) {
-            std::vector<EventRow> rows;
+            std::vector<RecoveryEventRow> rows;
             for (int i = 0; i < 700 + 100 * b; ++i)
                 rows.push_back(good(n++));
-            EventCounters counted;
-            for (const EventRow &row : rows)
+            RecoveryEventCounters counted;
+            for (const RecoveryEventRow &row : rows)
                 counted.count(row);
             model.append(std::move(rows), counted);
         }
@@ -263,7 +265,7 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 2200);
         QCOMPARE(model.neverListed(), 200);
         // A later batch evicts at the front of the full buffer, still sliced.
-        std::vector<EventRow> more;
+        std::vector<RecoveryEventRow> more;
         for (int i = 0; i < 1500; ++i)
             more.push_back(good(n++));
         model.append(std::move(more));
@@ -285,7 +287,7 @@ private Q_SLOTS:
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         int n = 0;
         for (int pass = 0; pass < 20; ++pass) {
-            std::vector<EventRow> rows;
+            std::vector<RecoveryEventRow> rows;
             for (int i = 0; i < 1 + pass % 5; ++i)
                 rows.push_back(good(n++));
             model.append(std::move(rows));
@@ -330,14 +332,15 @@ private Q_SLOTS:
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.append(good(1));
         model.append(bad("1700000000000-5"));
-        model.append(EventRow::gap(1700000001000, QStringLiteral("gap: 8 events missing"), 8));
+        model.append(
+            RecoveryEventRow::gap(1700000001000, QStringLiteral("gap: 8 events missing"), 8));
         model.append(good(2));
         model.flush();
         QCOMPARE(model.rowCount(), 4);
         const QModelIndex badKind = model.index(1, RecoveryEventTableModel::Kind);
         QCOMPARE(badKind.data().toString(), QStringLiteral("⊘ bad record"));
         QCOMPARE(badKind.data(RecoveryEventTableModel::RowTypeRole).toInt(),
-                 int(EventRow::Type::Bad));
+                 int(RecoveryEventRow::Type::Bad));
         const QString tip
             = model.index(1, RecoveryEventTableModel::Agent).data(Qt::ToolTipRole).toString();
         QVERIFY2(tip.contains(QStringLiteral("1700000000000-5")), qPrintable(tip));
@@ -367,7 +370,7 @@ private Q_SLOTS:
         int n = 0;
         int expected = 0;
         for (int burst = 0; burst < 10; ++burst) {
-            std::vector<EventRow> rows;
+            std::vector<RecoveryEventRow> rows;
             for (int i = 0; i < 50; ++i, ++n) {
                 const auto kind = n % 2 ? RecoveryKind::RateLimited : RecoveryKind::ToolError;
                 const auto outcome = n % 3 ? RecoveryOutcome::Recovered : RecoveryOutcome::Failed;
@@ -380,7 +383,7 @@ private Q_SLOTS:
         for (int k = 300; k < 500; ++k)
             expected += (k % 2 && k % 3 == 0) ? 1 : 0;
         QCOMPARE(proxy.rowCount(), expected);
-        model.append(EventRow::gap(1, QStringLiteral("gap"), -1));
+        model.append(RecoveryEventRow::gap(1, QStringLiteral("gap"), -1));
         model.append(bad("1-1"));
         model.flush();
         QCOMPARE(proxy.rowCount(), expected + 1); // the gap always shows, the bad row not
@@ -391,7 +394,8 @@ private Q_SLOTS:
         proxy.setSession(QStringLiteral("s-3"));
         for (int r = 0; r < proxy.rowCount(); ++r) {
             const QModelIndex i = proxy.index(r, RecoveryEventTableModel::Session);
-            if (i.data(RecoveryEventTableModel::RowTypeRole).toInt() != int(EventRow::Type::Gap))
+            if (i.data(RecoveryEventTableModel::RowTypeRole).toInt()
+                != int(RecoveryEventRow::Type::Gap))
                 QCOMPARE(i.data().toString(), QStringLiteral("s-3"));
         }
         QVERIFY(proxy.rowCount() > 1);
@@ -429,11 +433,12 @@ private Q_SLOTS:
             QSKIP("this kernel has no MADV_POPULATE_WRITE (Linux < 5.14)");
 
         const size_t capacity = 20000; // ~5 MB: its own mapping, no page resident yet
-        EventRowRing ring(capacity);
+        RecoveryEventRowRing ring(capacity);
         ring.pushBack(good(0));
         const auto *first = reinterpret_cast<const char *>(&ring.at(0));
         const uintptr_t begin = uintptr_t(first) & ~uintptr_t(page - 1);
-        const uintptr_t end = uintptr_t(first + capacity * sizeof(EventRow)) & ~uintptr_t(page - 1);
+        const uintptr_t end
+            = uintptr_t(first + capacity * sizeof(RecoveryEventRow)) & ~uintptr_t(page - 1);
         const size_t pages = (end - begin) / size_t(page);
         const auto resident = [&] {
             std::vector<unsigned char> in(pages);
@@ -443,7 +448,7 @@ private Q_SLOTS:
                 std::count_if(in.begin(), in.end(), [](unsigned char c) { return c & 1; }));
         };
         QVERIFY2(resident() < pages / 2, qPrintable(QString::number(resident())));
-        QVERIFY(ring.populateAhead() >= (capacity - 1) * sizeof(EventRow));
+        QVERIFY(ring.populateAhead() >= (capacity - 1) * sizeof(RecoveryEventRow));
         for (int n = 1; n < 15000; ++n) // while the pages are being mapped
             ring.pushBack(good(n));
         QTRY_COMPARE(resident(), pages);

@@ -122,8 +122,8 @@ QStringList shortMessages(const RecoveryEventTableModel &model)
 {
     QStringList out;
     for (int r = 0; r < model.rowCount(); ++r) {
-        const EventRow &row = model.rowAt(r);
-        out << (row.type == EventRow::Type::Bad
+        const RecoveryEventRow &row = model.rowAt(r);
+        out << (row.type == RecoveryEventRow::Type::Bad
                     ? QStringLiteral("bad")
                     : row.event.message.section(QLatin1Char(' '), 0, 0));
     }
@@ -513,13 +513,13 @@ private Q_SLOTS:
         const QByteArray wrote = m_server->cli(bigArgs(1000, 16 * 1024, 64 * 1024));
         QVERIFY2(!wrote.contains("ERR"), wrote.constData());
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 1000, 60000);
-        QVERIFY2(model.rowAt(0).type == EventRow::Type::Event,
+        QVERIFY2(model.rowAt(0).type == RecoveryEventRow::Type::Event,
                  qPrintable(model.rowAt(0).problem.left(300)));
         QCOMPARE(shortMessages(model), numbered(1, 1000));
         QCOMPARE(model.counters().bad, 0);
         // The whole 16 KiB message was read and parsed (not a bad row); the row keeps the
         // part the view shows.
-        QCOMPARE(model.rowAt(999).event.message.size(), EventRow::kMaxMessageChars);
+        QCOMPARE(model.rowAt(999).event.message.size(), RecoveryEventRow::kMaxMessageChars);
         QCOMPARE(tail.entriesRead(), 1000);
         QCOMPARE(tail.connects(), 1);
         m_server->cli(eventArgs(1001)); // and on it reads
@@ -557,7 +557,7 @@ private Q_SLOTS:
         QCOMPARE(got.mid(0, 5), numbered(1, 5));
         QCOMPARE(got.at(5), QStringLiteral("bad"));
         QCOMPARE(got.mid(6), numbered(6, 8));
-        const EventRow &bad = model.rowAt(5);
+        const RecoveryEventRow &bad = model.rowAt(5);
         QCOMPARE(bad.event.streamId, QString::fromLatin1(id));
         QVERIFY2(bad.problem.startsWith(QStringLiteral("event ") + QString::fromLatin1(id)
                                         + QStringLiteral(": over the 64 MiB reply cap")),
@@ -624,7 +624,7 @@ private Q_SLOTS:
 
     // The worker had to drop rows (the GUI was away while more than the buffer arrived),
     // and a gap row was among the oldest: it is kept, so the "missing" marker shows
-    // (known-issues 10: it used to be dropped with the rows, counted but never listed).
+    // (a fixed defect: it used to be dropped with the rows, counted but never listed).
     void workerTrimKeepsTheGapRow()
     {
         RecoveryEventTableModel model(4);
@@ -670,8 +670,8 @@ private Q_SLOTS:
     }
 
     // rowsSkipped() covers what the model skipped too: with inserts paced at 3 s, the
-    // batches the worker handed over pile up in the model past its buffer (known-issues
-    // 10: only the worker's drops were counted).
+    // batches the worker handed over pile up in the model past its buffer (a fixed defect:
+    // only the worker's drops were counted).
     void rowsSkippedIncludesWhatTheModelSkipped()
     {
         RecoveryEventTableModel model(1000);
@@ -780,7 +780,7 @@ private Q_SLOTS:
                                    QStringLiteral("detail"), QStringLiteral("session_id")};
         for (int r = 0; r < 4; ++r) {
             QCOMPARE(model.index(r, 0).data(RecoveryEventTableModel::RowTypeRole).toInt(),
-                     int(EventRow::Type::Bad));
+                     int(RecoveryEventRow::Type::Bad));
             const QString tip
                 = model.index(r, RecoveryEventTableModel::Kind).data(Qt::ToolTipRole).toString();
             QVERIFY2(tip.contains(needles.at(r)), qPrintable(tip.left(300)));

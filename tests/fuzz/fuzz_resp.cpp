@@ -13,7 +13,7 @@
 #include "core/redis/BoundedReplyReader.h"
 #include "core/redis/RedisReply.h"
 #include "core/redis/RedisStreamEntry.h"
-#include "models/EventRowInterner.h"
+#include "models/RecoveryEventRowInterner.h"
 #include "models/RecoveryEventTailWorker.h"
 
 #include <deque>
@@ -75,17 +75,17 @@ void sameTree(const redisReply *r, const RedisReply &copy)
 }
 
 // The events tail's two parsers of one stream entry [id, [name, value, ...]].
-void streamEntry(const redisReply *entry, EventRowInterner *interner)
+void streamEntry(const redisReply *entry, RecoveryEventRowInterner *interner)
 {
-    EventRow raw;
+    RecoveryEventRow raw;
     const bool parsed = RecoveryEventTailWorker::rowFor(entry, &raw, interner);
     const bool shaped
         = entry->type == REDIS_REPLY_ARRAY && entry->elements == 2 && isString(entry->element[0]);
     FUZZ_CHECK(parsed == shaped, QStringLiteral("rowFor took a malformed entry or refused one"));
     if (!parsed)
         return;
-    FUZZ_CHECK(raw.type != EventRow::Type::Gap, raw.problem);
-    FUZZ_CHECK(raw.type == EventRow::Type::Event || !raw.problem.isEmpty(), QString());
+    FUZZ_CHECK(raw.type != RecoveryEventRow::Type::Gap, raw.problem);
+    FUZZ_CHECK(raw.type == RecoveryEventRow::Type::Event || !raw.problem.isEmpty(), QString());
     const redisReply *fv = entry->element[1];
     if (fv->type != REDIS_REPLY_ARRAY || fv->elements % 2 != 0)
         return;
@@ -98,7 +98,7 @@ void streamEntry(const redisReply *entry, EventRowInterner *interner)
             {QByteArray(fv->element[i]->str, qsizetype(fv->element[i]->len)),
              QByteArray(fv->element[i + 1]->str, qsizetype(fv->element[i + 1]->len))});
     }
-    const EventRow twin = RecoveryEventTailWorker::rowFor(copy);
+    const RecoveryEventRow twin = RecoveryEventTailWorker::rowFor(copy);
     FUZZ_CHECK(twin.type == raw.type && twin.problem == raw.problem,
                QStringLiteral("in place: %1 '%2'\ncopied: %3 '%4'")
                    .arg(int(raw.type))
@@ -109,7 +109,7 @@ void streamEntry(const redisReply *entry, EventRowInterner *interner)
     FUZZ_CHECK(twin.event.streamId == raw.event.streamId, raw.event.streamId);
 }
 
-void use(const redisReply *reply, EventRowInterner *interner)
+void use(const redisReply *reply, RecoveryEventRowInterner *interner)
 {
     sameTree(reply, RedisReply::fromHiredis(reply));
     if (reply->type != REDIS_REPLY_ARRAY)
@@ -142,7 +142,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const qint64 maxTreeBytes = qint64(1024) << ((budgets >> 4) & 0x0f); // 1 KiB .. 32 MiB
 
     BoundedReplyReader reader(maxElements, maxTreeBytes);
-    EventRowInterner interner(64);
+    RecoveryEventRowInterner interner(64);
     std::deque<void *> held;
     size_t at = 0;
     unsigned step = chunking;

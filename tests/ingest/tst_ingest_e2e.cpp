@@ -636,7 +636,7 @@ void TestIngestE2e::recoveryEventsAsTheEventsViewReadsThem()
     }
     RedisStreamReader reader(redisOptions());
     const Keys keys;
-    reader.addStream(keys.events(), QByteArrayLiteral("0"));
+    reader.addStream(keys.recoveryEvents(), QByteArrayLiteral("0"));
     QList<RedisStreamEntry> entries;
     connect(
         &reader, &RedisStreamReader::entries, this,
@@ -650,8 +650,8 @@ void TestIngestE2e::recoveryEventsAsTheEventsViewReadsThem()
     QHash<QString, int> seen;
     for (const RedisStreamEntry &entry : std::as_const(entries)) {
         // The events view's row for it: a good event, not a bad row.
-        const EventRow row = RecoveryEventTailWorker::rowFor(entry);
-        QVERIFY2(row.type == EventRow::Type::Event, qPrintable(row.problem));
+        const RecoveryEventRow row = RecoveryEventTailWorker::rowFor(entry);
+        QVERIFY2(row.type == RecoveryEventRow::Type::Event, qPrintable(row.problem));
         // The parser, with the detail the row leaves out.
         RecordFields fields;
         for (const auto &pair : entry.fields)

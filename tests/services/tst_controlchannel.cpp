@@ -49,7 +49,7 @@ struct Console
     }
     int request(const QString &host, const QString &app = QStringLiteral("reasoner"))
     {
-        ControlRequest req;
+        ProcessActionRequest req;
         req.host = host;
         req.app = app;
         req.pmId = 0;

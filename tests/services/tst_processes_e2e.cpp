@@ -118,7 +118,7 @@ private Q_SLOTS:
         QList<ControlProgress> steps;
         connect(&channel, &ControlChannel::progress,
                 [&steps](const ControlProgress &p) { steps.append(p); });
-        ControlRequest req;
+        ProcessActionRequest req;
         req.action = ControlAction::Reload;
         req.host = QStringLiteral("e2e-host");
         req.app = QStringLiteral("reasoner");
@@ -180,7 +180,7 @@ private Q_SLOTS:
         QList<ControlProgress> steps;
         connect(&channel, &ControlChannel::progress,
                 [&steps](const ControlProgress &p) { steps.append(p); });
-        ControlRequest req;
+        ProcessActionRequest req;
         req.action = ControlAction::Restart;
         req.host = QStringLiteral("e2e-host");
         req.app = QStringLiteral("no-such-app");
@@ -222,7 +222,7 @@ private Q_SLOTS:
         QList<ControlProgress> steps;
         connect(&channel, &ControlChannel::progress,
                 [&steps](const ControlProgress &p) { steps.append(p); });
-        ControlRequest req;
+        ProcessActionRequest req;
         req.host = QStringLiteral("nowhere-host");
         req.app = QStringLiteral("reasoner");
         req.reason = QStringLiteral("should not be sent");

@@ -58,7 +58,7 @@ class TestProcessesView : public QObject
 private Q_SLOTS:
     void dialogNamesTheTargetAndRequiresAReason()
     {
-        ControlRequest r;
+        ProcessActionRequest r;
         r.action = ControlAction::Reload;
         r.host = QStringLiteral("h1");
         r.app = QStringLiteral("sip-gateway");
@@ -168,7 +168,7 @@ private Q_SLOTS:
         QList<ControlProgress> steps;
         connect(&channel, &ControlChannel::progress,
                 [&steps](const ControlProgress &p) { steps.append(p); });
-        ControlRequest req = *target;
+        ProcessActionRequest req = *target;
         req.reason = QStringLiteral("config change: new model endpoint");
         channel.request(req);
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -191,7 +191,7 @@ private Q_SLOTS:
                  QStringLiteral("oncall (db: ops_oncall)"));
 
         // A command the bridge refuses: the panel shows its reason.
-        ControlRequest refused;
+        ProcessActionRequest refused;
         refused.action = ControlAction::Restart;
         refused.host = QStringLiteral("demo-pm2-host");
         refused.app = QStringLiteral("no-such-app");

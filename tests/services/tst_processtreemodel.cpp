@@ -169,7 +169,7 @@ private Q_SLOTS:
         QVERIFY(!inst.data(ProcessTreeModel::BadRole).toString().isEmpty());
     }
 
-    // known-issues 5: a silent host's instances, seen only as members whose hashes
+    // A fixed defect: a silent host's instances, seen only as members whose hashes
     // expired, showed as "reasoner #0" twice. Each is named by its own member.
     void silentInstancesAreNamedByTheirMember()
     {

@@ -1,12 +1,12 @@
-#include "models/EventRow.h"
+#include "models/RecoveryEventRow.h"
 
 #include <algorithm>
 
 namespace switchboard {
 
-EventRow EventRow::fromParsed(Parsed<RecoveryEvent> parsed)
+RecoveryEventRow RecoveryEventRow::fromParsed(Parsed<RecoveryEvent> parsed)
 {
-    EventRow row;
+    RecoveryEventRow row;
     row.type = parsed.isOk() ? Type::Event : Type::Bad;
     row.problem = parsed.isOk() ? QString() : parsed.errors().join(QLatin1Char('\n'));
     if (!parsed.isOk())
@@ -21,9 +21,9 @@ EventRow EventRow::fromParsed(Parsed<RecoveryEvent> parsed)
     return row;
 }
 
-EventRow EventRow::gap(qint64 at, const QString &problem, qint64 missing)
+RecoveryEventRow RecoveryEventRow::gap(qint64 at, const QString &problem, qint64 missing)
 {
-    EventRow row;
+    RecoveryEventRow row;
     row.type = Type::Gap;
     row.event.at = at;
     row.problem = problem;
@@ -31,9 +31,9 @@ EventRow EventRow::gap(qint64 at, const QString &problem, qint64 missing)
     return row;
 }
 
-EventRow EventRow::unreadable(const QByteArray &streamId, const QString &reason)
+RecoveryEventRow RecoveryEventRow::unreadable(const QByteArray &streamId, const QString &reason)
 {
-    EventRow row;
+    RecoveryEventRow row;
     row.type = Type::Bad;
     row.event.streamId = QString::fromLatin1(streamId);
     row.event.at = streamId.left(streamId.indexOf('-')).toLongLong(); // placed by its ID
@@ -41,20 +41,20 @@ EventRow EventRow::unreadable(const QByteArray &streamId, const QString &reason)
     return row;
 }
 
-qint64 trimOldestKeepingGaps(std::vector<EventRow> &rows, size_t capacity)
+qint64 trimOldestKeepingGaps(std::vector<RecoveryEventRow> &rows, size_t capacity)
 {
     if (rows.size() <= capacity)
         return 0;
     size_t gaps = 0;
-    for (const EventRow &row : rows)
-        gaps += row.type == EventRow::Type::Gap ? 1 : 0;
+    for (const RecoveryEventRow &row : rows)
+        gaps += row.type == RecoveryEventRow::Type::Gap ? 1 : 0;
     const size_t keepGaps = std::min(gaps, capacity);
     const size_t keepOthers = capacity - keepGaps;
     // Decided newest first, compacted oldest first (order kept).
     std::vector<bool> keep(rows.size());
     size_t gapsSeen = 0, othersSeen = 0;
     for (size_t i = rows.size(); i-- > 0;) {
-        if (rows[i].type == EventRow::Type::Gap)
+        if (rows[i].type == RecoveryEventRow::Type::Gap)
             keep[i] = gapsSeen++ < keepGaps;
         else
             keep[i] = othersSeen++ < keepOthers;
@@ -72,16 +72,16 @@ qint64 trimOldestKeepingGaps(std::vector<EventRow> &rows, size_t capacity)
     return dropped;
 }
 
-void EventCounters::count(const EventRow &row)
+void RecoveryEventCounters::count(const RecoveryEventRow &row)
 {
-    if (row.type == EventRow::Type::Gap) {
+    if (row.type == RecoveryEventRow::Type::Gap) {
         ++gaps;
         if (row.missing > 0)
             missing += row.missing;
         return;
     }
     ++total;
-    if (row.type == EventRow::Type::Bad) {
+    if (row.type == RecoveryEventRow::Type::Bad) {
         ++bad;
         return;
     }
@@ -95,7 +95,7 @@ void EventCounters::count(const EventRow &row)
         ++unrecoverable;
 }
 
-void EventCounters::add(const EventCounters &o)
+void RecoveryEventCounters::add(const RecoveryEventCounters &o)
 {
     total += o.total;
     bad += o.bad;

@@ -43,7 +43,7 @@ function detailFor(event, proc, data, by) {
 // byOf(app) names who asked when the bridge itself is running a command on that app.
 // atMs: when the bridge received it, in Redis server time (the contract's one clock);
 // without it, PM2's own time of the packet.
-function eventFields(kind, packet, host, byOf = () => '', atMs = undefined) {
+function processEventFields(kind, packet, host, byOf = () => '', atMs = undefined) {
   if (!packet || typeof packet !== 'object') return null;
   const proc = packet.process && typeof packet.process === 'object' ? packet.process : {};
   if (proc.pmx_module) return null;
@@ -60,4 +60,4 @@ function eventFields(kind, packet, host, byOf = () => '', atMs = undefined) {
   };
 }
 
-module.exports = { eventFields, EVENT_NAMES };
+module.exports = { processEventFields, EVENT_NAMES };

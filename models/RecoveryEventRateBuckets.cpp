@@ -1,10 +1,10 @@
-#include "models/EventRateBuckets.h"
+#include "models/RecoveryEventRateBuckets.h"
 
 namespace switchboard {
 
-void EventRateBuckets::add(const EventRow &row)
+void RecoveryEventRateBuckets::add(const RecoveryEventRow &row)
 {
-    if (row.type != EventRow::Type::Event || row.event.at <= 0)
+    if (row.type != RecoveryEventRow::Type::Event || row.event.at <= 0)
         return;
     Counts one {};
     const int kind = int(row.event.kind);
@@ -13,13 +13,13 @@ void EventRateBuckets::add(const EventRow &row)
     addCounts(minuteOf(row.event.at), one);
 }
 
-void EventRateBuckets::merge(const EventRateBuckets &other)
+void RecoveryEventRateBuckets::merge(const RecoveryEventRateBuckets &other)
 {
     for (auto it = other.m_minutes.cbegin(); it != other.m_minutes.cend(); ++it)
         addCounts(it.key(), it.value());
 }
 
-void EventRateBuckets::addCounts(qint64 minute, const Counts &add)
+void RecoveryEventRateBuckets::addCounts(qint64 minute, const Counts &add)
 {
     // Only the newest keepMinutes minutes are kept: an event far older than those (a
     // writer with a wrong clock) is not allowed to push real data out.

@@ -1,6 +1,6 @@
 #pragma once
 // The simulator's own view of the fleet: plain values the generators evolve tick by
-// tick. Shapes.cpp is the only place that turns them into contract records.
+// tick. ContractEncoder.cpp is the only place that turns them into contract records.
 #include <cstdint>
 #include <string>
 #include <vector>

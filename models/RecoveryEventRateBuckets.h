@@ -1,7 +1,7 @@
 #pragma once
 // Events per minute by kind, for the rate chart: exact counts for the last N minutes,
 // fed with every event the tail (or a history page) sees, not just what the buffer holds.
-#include "models/EventRow.h"
+#include "models/RecoveryEventRow.h"
 
 #include <QMap>
 
@@ -9,18 +9,18 @@
 
 namespace switchboard {
 
-class EventRateBuckets
+class RecoveryEventRateBuckets
 {
 public:
     using Counts = std::array<qint64, kRecoveryKindCount>;
 
-    explicit EventRateBuckets(int keepMinutes = 60)
+    explicit RecoveryEventRateBuckets(int keepMinutes = 60)
         : m_keepMinutes(keepMinutes)
     { }
 
-    void add(const EventRow &row);
+    void add(const RecoveryEventRow &row);
     // Adds another set of counts (a batch counted on the tail's worker thread).
-    void merge(const EventRateBuckets &other);
+    void merge(const RecoveryEventRateBuckets &other);
     void clear() { m_minutes.clear(); }
     void setKeepMinutes(int minutes) { m_keepMinutes = qMax(1, minutes); }
     // Key: minute start in ms since epoch.

@@ -12,7 +12,7 @@
 
 namespace switchboard {
 
-struct EventRow
+struct RecoveryEventRow
 {
     enum class Type : quint8 { Event, Bad, Gap };
     Type type = Type::Event;
@@ -30,23 +30,23 @@ struct EventRow
 
     // A good or bad row from a parse; the detail payload is dropped (shown on demand only)
     // and the message cut to kMaxMessageChars.
-    static EventRow fromParsed(Parsed<RecoveryEvent> parsed);
-    static EventRow gap(qint64 at, const QString &problem, qint64 missing);
+    static RecoveryEventRow fromParsed(Parsed<RecoveryEvent> parsed);
+    static RecoveryEventRow gap(qint64 at, const QString &problem, qint64 missing);
     // A bad row for a stream entry that could not be read at all: over the reply cap
     // ("event <id>: over the 64 MiB reply cap: a 73400320-byte string, not read").
-    static EventRow unreadable(const QByteArray &streamId, const QString &reason);
+    static RecoveryEventRow unreadable(const QByteArray &streamId, const QString &reason);
 };
 
 // Keeps at most `capacity` of `rows` (oldest first): the newest events, and every gap row
 // (up to `capacity` of them) in its place, so a trim of rows that could never be listed
 // never hides the marker saying events are missing. Returns how many rows were dropped.
-qint64 trimOldestKeepingGaps(std::vector<EventRow> &rows, size_t capacity);
+qint64 trimOldestKeepingGaps(std::vector<RecoveryEventRow> &rows, size_t capacity);
 
 constexpr int kRecoveryKindCount = 9; // RecoveryKind::Other + 1
 constexpr int kRecoveryOutcomeCount = 3; // RecoveryOutcome::InProgress + 1
 
 // Exact figures over everything the tail has seen, also beyond the bounded buffer.
-struct EventCounters
+struct RecoveryEventCounters
 {
     qint64 total = 0; // good + bad rows (not gap markers)
     qint64 bad = 0;
@@ -57,8 +57,8 @@ struct EventCounters
     std::array<qint64, kRecoveryKindCount> byKind {};
     std::array<qint64, kRecoveryOutcomeCount> byOutcome {};
 
-    void count(const EventRow &row);
-    void add(const EventCounters &other);
+    void count(const RecoveryEventRow &row);
+    void add(const RecoveryEventCounters &other);
 };
 
 } // namespace switchboard

@@ -10,7 +10,7 @@
 
 namespace switchboard {
 
-struct ControlRequest
+struct ProcessActionRequest
 {
     ControlAction action = ControlAction::Reload;
     QString host;
@@ -30,7 +30,7 @@ struct ControlProgress
     enum class Phase { Auditing, Sending, Waiting, Done };
     int actionId = 0; // this session's number for the action
     QString cmdId;
-    ControlRequest request;
+    ProcessActionRequest request;
     Phase phase = Phase::Auditing;
     // "writing audit row", "sent", "received", "running", "succeeded", "failed",
     // "expired", "rejected", "no answer", "unknown" (the XADD reply was lost), "not sent".

@@ -3,17 +3,17 @@
 // Redis key names, hash and stream fields, Postgres columns. Keep it in step with the
 // contract; tests read everything back through core's parsers to catch drift.
 #include "core/contract/Keys.h"
-#include "sim/Model.h"
 #include "sim/SimRecord.h"
+#include "sim/SimState.h"
 
 #include <string>
 
 namespace switchboard::sim {
 
-class Shapes
+class ContractEncoder
 {
 public:
-    explicit Shapes(std::string ns)
+    explicit ContractEncoder(std::string ns)
         : m_ns(ns)
         , m_keys(QByteArray::fromStdString(ns))
     { }
@@ -26,7 +26,7 @@ public:
     std::string sessionKey(const std::string &id) const;
     std::string sessionsKey() const;
     std::string sessionCtxKey(const std::string &id) const;
-    std::string eventsKey() const;
+    std::string recoveryEventsKey() const;
     std::string promptKey(const std::string &agent) const;
     std::string promptActivatedChannel() const;
 
@@ -35,7 +35,7 @@ public:
     static FieldList procEventFields(const ProcEvent &e);
     static FieldList sessionFields(const SessionState &s);
     static std::string contextJson(const SessionState &s);
-    static FieldList eventFields(const RecoveryEvent &e);
+    static FieldList recoveryEventFields(const RecoveryEvent &e);
     static FieldList activePromptFields(const PromptDeployment &d);
     static std::string promptActivatedJson(const PromptDeployment &d);
 

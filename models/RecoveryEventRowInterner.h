@@ -3,21 +3,21 @@
 // events from a few agents otherwise keeps one allocation per row and field in the
 // 100 000-row buffer. Bounded: when it holds `limit` strings it starts over (a session id
 // churn costs a rebuild, never unbounded memory). One per tail worker; not thread-safe.
-#include "models/EventRow.h"
+#include "models/RecoveryEventRow.h"
 
 #include <QHash>
 #include <QString>
 
 namespace switchboard {
 
-class EventRowInterner
+class RecoveryEventRowInterner
 {
 public:
-    explicit EventRowInterner(int limit = 8192)
+    explicit RecoveryEventRowInterner(int limit = 8192)
         : m_limit(limit)
     { }
 
-    void intern(EventRow *row)
+    void intern(RecoveryEventRow *row)
     {
         intern(&row->event.agent);
         intern(&row->event.host);

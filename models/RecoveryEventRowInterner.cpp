@@ -1,8 +1,8 @@
-#include "models/EventRowInterner.h"
+#include "models/RecoveryEventRowInterner.h"
 
 namespace switchboard {
 
-void EventRowInterner::intern(QString *text)
+void RecoveryEventRowInterner::intern(QString *text)
 {
     if (text->isEmpty())
         return;

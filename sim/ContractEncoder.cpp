@@ -1,4 +1,4 @@
-#include "sim/Shapes.h"
+#include "sim/ContractEncoder.h"
 
 #include "core/contract/ActivePrompt.h"
 #include "core/contract/ContextComposition.h"
@@ -69,44 +69,44 @@ std::optional<qint64> optTime(std::int64_t v)
 
 } // namespace
 
-std::string Shapes::procKey(const ProcState &p) const
+std::string ContractEncoder::procKey(const ProcState &p) const
 {
     return s(m_keys.proc(q(p.host), q(p.app), p.pmId));
 }
-std::string Shapes::procsKey() const
+std::string ContractEncoder::procsKey() const
 {
     return s(m_keys.procs());
 }
-std::string Shapes::procEventsKey() const
+std::string ContractEncoder::procEventsKey() const
 {
     return s(m_keys.procEvents());
 }
-std::string Shapes::sessionKey(const std::string &id) const
+std::string ContractEncoder::sessionKey(const std::string &id) const
 {
     return s(m_keys.session(q(id)));
 }
-std::string Shapes::sessionsKey() const
+std::string ContractEncoder::sessionsKey() const
 {
     return s(m_keys.sessions());
 }
-std::string Shapes::sessionCtxKey(const std::string &id) const
+std::string ContractEncoder::sessionCtxKey(const std::string &id) const
 {
     return s(m_keys.sessionCtx(q(id)));
 }
-std::string Shapes::eventsKey() const
+std::string ContractEncoder::recoveryEventsKey() const
 {
-    return s(m_keys.events());
+    return s(m_keys.recoveryEvents());
 }
-std::string Shapes::promptKey(const std::string &agent) const
+std::string ContractEncoder::promptKey(const std::string &agent) const
 {
     return s(m_keys.prompt(q(agent)));
 }
-std::string Shapes::promptActivatedChannel() const
+std::string ContractEncoder::promptActivatedChannel() const
 {
     return s(m_keys.promptActivated());
 }
 
-FieldList Shapes::procFields(const ProcState &p)
+FieldList ContractEncoder::procFields(const ProcState &p)
 {
     ProcessRecord r;
     r.host = q(p.host);
@@ -141,19 +141,19 @@ static ProcessEvent contractEvent(const switchboard::sim::ProcEvent &e)
     return r;
 }
 
-FieldList Shapes::procEventFields(const ProcEvent &e)
+FieldList ContractEncoder::procEventFields(const ProcEvent &e)
 {
     return toList(contractEvent(e).toFields(W::Redis));
 }
 
-FieldList Shapes::processEventRow(const ProcEvent &e, const std::string &streamId)
+FieldList ContractEncoder::processEventRow(const ProcEvent &e, const std::string &streamId)
 {
     ProcessEvent r = contractEvent(e);
     r.streamId = q(streamId);
     return toList(r.toFields(W::Postgres));
 }
 
-FieldList Shapes::sessionFields(const SessionState &st)
+FieldList ContractEncoder::sessionFields(const SessionState &st)
 {
     SessionRecord r;
     r.agent = q(st.agent);
@@ -172,7 +172,7 @@ FieldList Shapes::sessionFields(const SessionState &st)
     return toList(r.toFields(W::Redis));
 }
 
-std::string Shapes::contextJson(const SessionState &st)
+std::string ContractEncoder::contextJson(const SessionState &st)
 {
     ContextComposition c;
     c.sessionId = q(st.id);
@@ -209,12 +209,12 @@ static switchboard::RecoveryEvent contractRecovery(const switchboard::sim::Recov
     return r;
 }
 
-FieldList Shapes::eventFields(const RecoveryEvent &e)
+FieldList ContractEncoder::recoveryEventFields(const RecoveryEvent &e)
 {
     return toList(contractRecovery(e).toFields(W::Redis));
 }
 
-FieldList Shapes::recoveryRow(const RecoveryEvent &e, const std::string &streamId)
+FieldList ContractEncoder::recoveryRow(const RecoveryEvent &e, const std::string &streamId)
 {
     switchboard::RecoveryEvent r = contractRecovery(e);
     r.streamId = q(streamId);
@@ -232,22 +232,22 @@ static ActivePrompt contractActive(const switchboard::sim::PromptDeployment &d)
     return a;
 }
 
-FieldList Shapes::activePromptFields(const PromptDeployment &d)
+FieldList ContractEncoder::activePromptFields(const PromptDeployment &d)
 {
     return toList(contractActive(d).toFields(W::Redis));
 }
 
-std::string Shapes::promptActivatedJson(const PromptDeployment &d)
+std::string ContractEncoder::promptActivatedJson(const PromptDeployment &d)
 {
     return s(contractActive(d).toActivationMessage());
 }
 
-std::string Shapes::pathElement(std::int64_t startedAtMs, const std::string &spanId)
+std::string ContractEncoder::pathElement(std::int64_t startedAtMs, const std::string &spanId)
 {
     return Span::pathElement(startedAtMs, q(spanId)).toStdString();
 }
 
-FieldList Shapes::spanRow(const SpanData &d)
+FieldList ContractEncoder::spanRow(const SpanData &d)
 {
     Span r;
     r.spanId = q(d.spanId);
@@ -284,7 +284,7 @@ FieldList Shapes::spanRow(const SpanData &d)
     return toList(r.toFields(W::Postgres));
 }
 
-FieldList Shapes::sessionSummaryRow(const SessionState &st)
+FieldList ContractEncoder::sessionSummaryRow(const SessionState &st)
 {
     SessionSummary r;
     r.sessionId = q(st.id);
@@ -304,7 +304,7 @@ FieldList Shapes::sessionSummaryRow(const SessionState &st)
     return toList(r.toFields(W::Postgres));
 }
 
-FieldList Shapes::promptVersionRow(const PromptVersion &v)
+FieldList ContractEncoder::promptVersionRow(const PromptVersion &v)
 {
     switchboard::PromptVersion r;
     r.agent = q(v.agent);
@@ -321,7 +321,7 @@ FieldList Shapes::promptVersionRow(const PromptVersion &v)
     return toList(r.toFields(W::Postgres));
 }
 
-FieldList Shapes::deploymentRow(const PromptDeployment &d)
+FieldList ContractEncoder::deploymentRow(const PromptDeployment &d)
 {
     switchboard::PromptDeployment r;
     r.id = d.id;
@@ -347,7 +347,7 @@ FieldList Shapes::deploymentRow(const PromptDeployment &d)
     return out;
 }
 
-FieldList Shapes::notificationRow(const PromptDeployment &d)
+FieldList ContractEncoder::notificationRow(const PromptDeployment &d)
 {
     // No contract struct for this append-only table: columns per 001_initial.sql.
     return {{"deployment_id", std::to_string(d.id)},

@@ -2,12 +2,12 @@
 // Forwards PM2 bus events to `N proc-events`. While Redis is away, events wait in a
 // bounded queue (oldest dropped first, and counted) and are flushed on reconnect. With a
 // Postgres DSN configured, each written entry is also copied to agentops.process_events.
-const { eventFields } = require('./events');
+const { processEventFields } = require('./processevents');
 const { ExitDedup } = require('./exitdedup');
 
 const MAX_QUEUE = 10000;
 
-class EventSink {
+class ProcessEventSink {
   constructor({ cfg, keys, redis, log, byOf, durable, clock }) {
     Object.assign(this, { cfg, keys, redis, log, clock });
     this.durable = durable || null; // PgSink: the Postgres copy, keyed by stream id
@@ -26,7 +26,7 @@ class EventSink {
 
   push(kind, packet) {
     if (this.exits.isDuplicate(kind, packet)) return;
-    const f = eventFields(kind, packet, this.cfg.host, this.byOf, this.clock ? this.clock.now() : undefined);
+    const f = processEventFields(kind, packet, this.cfg.host, this.byOf, this.clock ? this.clock.now() : undefined);
     if (!f) return;
     this.queue.push(f);
     if (this.queue.length > MAX_QUEUE) {
@@ -64,4 +64,4 @@ class EventSink {
   }
 }
 
-module.exports = { EventSink };
+module.exports = { ProcessEventSink };

@@ -1,4 +1,4 @@
-#include "models/EventRowRing.h"
+#include "models/RecoveryEventRowRing.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -43,7 +43,7 @@ void populateInBackground(const void *data, size_t bytes)
 }
 } // namespace
 
-void EventRowRing::pushBack(EventRow &&row)
+void RecoveryEventRowRing::pushBack(RecoveryEventRow &&row)
 {
     Q_ASSERT(m_size < m_capacity);
     // While the slots grow, head + size == slots.size(): the next slot is a new one. Once
@@ -56,16 +56,16 @@ void EventRowRing::pushBack(EventRow &&row)
     ++m_size;
 }
 
-size_t EventRowRing::populateAhead()
+size_t RecoveryEventRowRing::populateAhead()
 {
     if (m_slots.capacity() <= m_slots.size())
         return 0;
-    const size_t bytes = (m_slots.capacity() - m_slots.size()) * sizeof(EventRow);
+    const size_t bytes = (m_slots.capacity() - m_slots.size()) * sizeof(RecoveryEventRow);
     populateInBackground(m_slots.data() + m_slots.size(), bytes);
     return bytes;
 }
 
-void EventRowRing::popFront(size_t n)
+void RecoveryEventRowRing::popFront(size_t n)
 {
     n = std::min(n, m_size);
     m_head = (m_head + n) % m_capacity;
@@ -76,17 +76,17 @@ void EventRowRing::popFront(size_t n)
     }
 }
 
-void EventRowRing::clear()
+void RecoveryEventRowRing::clear()
 {
     m_slots.clear();
     m_head = 0;
     m_size = 0;
 }
 
-void EventRowRing::setCapacity(size_t capacity)
+void RecoveryEventRowRing::setCapacity(size_t capacity)
 {
     capacity = std::max<size_t>(1, capacity);
-    std::vector<EventRow> fresh;
+    std::vector<RecoveryEventRow> fresh;
     const size_t keep = std::min(m_size, capacity);
     // Address space only until rows arrive (a fresh allocation's pages are mapped lazily);
     // capped so a huge history buffer grows by doubling instead.

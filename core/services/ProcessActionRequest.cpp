@@ -1,14 +1,14 @@
-#include "core/services/ControlRequest.h"
+#include "core/services/ProcessActionRequest.h"
 
 namespace switchboard {
 
-QString ControlRequest::target() const
+QString ProcessActionRequest::target() const
 {
     return QStringLiteral("proc:%1:%2:%3")
         .arg(host, app, pmId ? QString::number(*pmId) : QStringLiteral("all"));
 }
 
-QString ControlRequest::describe() const
+QString ProcessActionRequest::describe() const
 {
     return QStringLiteral("%1 %2 (%3) on %4")
         .arg(enumToText(action), app,
