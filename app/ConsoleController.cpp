@@ -81,7 +81,7 @@ void ConsoleController::start()
     // itself). The keychain answers asynchronously; after an authentication failure the
     // operator is asked.
     m_sessions = std::make_unique<SessionsFeature>(m_window, m_profile);
-    m_events = std::make_unique<EventsFeature>(m_profile, m_window);
+    m_events = std::make_unique<EventsFeature>(m_profile, &m_window);
     if (!m_profile.name.isEmpty())
         m_secrets = new SecretStore(QStringLiteral("switchboard"), this);
     if (!m_profile.pgDsn.isEmpty()) {

@@ -6,7 +6,7 @@
 #include "core/redis/ServerClock.h"
 #include "core/services/ContextLoader.h"
 #include "core/services/RedisBackend.h"
-#include "models/SessionFeed.h"
+#include "core/services/SessionFeed.h"
 #include "models/SessionTableModel.h"
 #include "widgets/SessionAlertNotifier.h"
 #include "widgets/SessionsView.h"
@@ -16,6 +16,36 @@
 #include <QSettings>
 
 namespace switchboard {
+
+SessionContextActions::SessionContextActions(ContextLoader *loader, SessionsView *view)
+    : m_loader(loader)
+    , m_view(view)
+{
+    m_loaded = QObject::connect(loader, &ContextLoader::loaded, view, &SessionsView::showContext);
+    m_failed
+        = QObject::connect(loader, &ContextLoader::failed, view, &SessionsView::showContextError);
+    view->setActions(this);
+}
+
+SessionContextActions::~SessionContextActions()
+{
+    QObject::disconnect(m_loaded);
+    QObject::disconnect(m_failed);
+    if (m_view)
+        m_view->setActions(nullptr);
+}
+
+void SessionContextActions::loadContext(const QString &sessionId)
+{
+    if (m_loader)
+        m_loader->load(sessionId);
+}
+
+void SessionContextActions::cancelContext()
+{
+    if (m_loader)
+        m_loader->cancel();
+}
 
 SessionsFeature::SessionsFeature(MainWindow &window, const ConnectionProfile &profile,
                                  QObject *parent)
@@ -40,21 +70,25 @@ SessionsFeature::SessionsFeature(MainWindow &window, const ConnectionProfile &pr
 
 SessionsFeature::~SessionsFeature()
 {
-    delete m_feed;
-    delete m_loader;
+    dropRedis();
     // The window keeps the tab until the next profile's view replaces it (main.cpp does
     // that without returning to the event loop), then this one goes.
     if (m_view)
         m_view->deleteLater();
 }
 
-void SessionsFeature::setRedis(RedisBackend *redis)
+void SessionsFeature::dropRedis()
 {
+    m_actions.reset();
     delete m_feed;
     delete m_loader;
+}
+
+void SessionsFeature::setRedis(RedisBackend *redis)
+{
+    dropRedis();
     if (!m_view)
         return;
-    m_view->setLoader(nullptr);
     if (!redis) {
         m_view->setStatusText(QStringLiteral("Not connected to Redis"));
         return;
@@ -69,8 +103,9 @@ void SessionsFeature::setRedis(RedisBackend *redis)
         return clock ? clock->nowMs() : QDateTime::currentMSecsSinceEpoch();
     };
     m_feed = new SessionFeed(client, std::move(options), m_model, client);
-    connect(m_feed, &SessionFeed::statusChanged, m_view, &SessionsView::setStatusText);
-    m_view->setLoader(m_loader);
+    connect(m_feed, &SessionFeed::polled, m_view, &SessionsView::showPoll);
+    connect(m_feed, &SessionFeed::failed, m_view, &SessionsView::showPollFailed);
+    m_actions = std::make_unique<SessionContextActions>(m_loader, m_view);
     m_feed->start();
 }
 

@@ -5,8 +5,8 @@
 // so selection and scroll survive. A host is silent when every instance's heartbeat is
 // older than 3 x its heartbeat interval or its hash has expired.
 #include "core/contract/ProcessRecord.h"
-#include "core/services/IndexDeltaPoller.h"
-#include "core/services/ProcessEventLog.h"
+#include "core/types/IndexDelta.h"
+#include "core/types/LoggedProcessEvent.h"
 
 #include <QAbstractItemModel>
 #include <QElapsedTimer>

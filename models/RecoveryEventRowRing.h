@@ -4,7 +4,7 @@
 // by an evicted row (no per-row allocation once full). A std::deque of RecoveryEventRow (about
 // 300 bytes) allocated and freed a node per row: in Bench 2 that was a fifth of the GUI
 // thread's time (malloc, page faults). Slots grow on demand up to the capacity.
-#include "models/RecoveryEventRow.h"
+#include "core/types/RecoveryEventRow.h"
 
 #include <vector>
 

@@ -4,7 +4,8 @@
 // inserted with one beginInsertRows per event-loop pass, however many arrive, so a burst
 // of thousands of stream entries costs the view one update. Display text is built in
 // data(), never stored.
-#include "models/RecoveryEventRow.h"
+#include "core/types/RecoveryEventRow.h"
+#include "core/types/RecoveryEventSink.h"
 #include "models/RecoveryEventRowRing.h"
 
 #include <QAbstractTableModel>
@@ -15,7 +16,8 @@
 
 namespace switchboard {
 
-class RecoveryEventTableModel : public QAbstractTableModel
+// The tail and the history (core/services) hand it their parsed rows as a RecoveryEventSink.
+class RecoveryEventTableModel : public QAbstractTableModel, public RecoveryEventSink
 {
     Q_OBJECT
 public:
@@ -53,7 +55,7 @@ public:
     void flush();
     void clear(); // rows and counters (e.g. a new history range)
     void setCapacity(int capacity);
-    int capacity() const { return m_capacity; }
+    int capacity() const override { return m_capacity; }
     // Relative ("12 s ago", the live tail) or absolute times (history).
     void setRelativeTimes(bool relative);
     int pendingCount() const { return int(m_pendingCount); }
@@ -74,7 +76,16 @@ public:
     const RecoveryEventRow &rowAt(int row) const { return m_rows.at(size_t(row)); }
     // Rows that were queued but never listed: more arrived between two flushes than the
     // buffer holds (counted, and part of counters().evicted). Gap rows are always listed.
-    qint64 neverListed() const { return m_neverListed; }
+    qint64 neverListed() const override { return m_neverListed; }
+
+    // RecoveryEventSink: a tail batch (counted by the tail), a history page, a new range.
+    void applyBatch(TailBatch batch) override { append(std::move(batch.rows), batch.counters); }
+    void applyPage(std::vector<RecoveryEventRow> rows) override
+    {
+        append(std::move(rows));
+        flush();
+    }
+    void clearRows() override { clear(); }
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;

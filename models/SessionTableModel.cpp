@@ -1,6 +1,5 @@
 #include "models/SessionTableModel.h"
 
-#include "core/contract/RecordFields.h"
 #include "core/contract/SessionRecord.h"
 #include "models/DisplayFormat.h"
 #include "models/UntrustedText.h"
@@ -62,11 +61,9 @@ quint32 SessionTableModel::intern(const QString &text)
     return n;
 }
 
-SessionTableModel::Row SessionTableModel::rowFrom(const SessionChange &change, QString *badReason)
+SessionTableModel::Row SessionTableModel::rowFrom(const SessionChange &change)
 {
-    const auto parsed = SessionRecord::parse(RecordFields::fromFlatList(change.fields),
-                                             QString::fromUtf8(change.id));
-    const SessionRecord &r = parsed.value();
+    const SessionRecord &r = change.record;
     Row row;
     row.id = change.id;
     row.startedAt = r.startedAt;
@@ -84,11 +81,7 @@ SessionTableModel::Row SessionTableModel::rowFrom(const SessionChange &change, Q
     row.host = intern(r.host);
     row.model = intern(r.model);
     row.state = quint8(r.state);
-    row.bad = !parsed.isOk() || !change.error.isEmpty();
-    if (!change.error.isEmpty())
-        *badReason = change.error; // nothing was read: the parser's "missing" would mislead
-    else if (row.bad)
-        *badReason = parsed.errors().join(QLatin1Char('\n'));
+    row.bad = change.bad;
     return row;
 }
 
@@ -116,14 +109,13 @@ void SessionTableModel::apply(const QVector<SessionChange> &upserts,
     QStringList crossed;
     QHash<QByteArray, int> addedIndex; // a member repeated within one poll: last wins
     for (const SessionChange &change : upserts) {
-        QString reason;
-        Row row = rowFrom(change, &reason);
+        Row row = rowFrom(change);
         const int at = m_index.value(change.id, -1);
         const Row *previous = at >= 0 ? &m_rows.at(at) : nullptr;
         if (updateCrossing(row, previous, nowMs))
             crossed.append(QString::fromUtf8(change.id));
         if (row.bad)
-            m_bad.insert(change.id, reason);
+            m_bad.insert(change.id, change.badReason);
         else
             m_bad.remove(change.id);
         if (at >= 0) {

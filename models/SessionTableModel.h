@@ -4,6 +4,7 @@
 // merges: dataChanged per changed row, one insert for the new ones, removals per
 // contiguous range. Display text is built in data(); sorting and filtering go through
 // SessionProxyModel, which compares raw values via lessThan() / rowMatches().
+#include "core/types/SessionChange.h"
 #include "models/SessionSettings.h"
 
 #include <QAbstractTableModel>
@@ -17,16 +18,8 @@
 
 namespace switchboard {
 
-// One session hash as read from Redis: the id (zset member) and the HGETALL flat list.
-struct SessionChange
-{
-    QByteArray id;
-    QList<QByteArray> fields;
-    // Non-empty: the hash could not be read (IndexRecord::error): a bad row saying so.
-    QString error = {};
-};
-
-class SessionTableModel : public QAbstractTableModel
+// The sessions feed (core/services) applies its parsed slices through SessionChangeSink.
+class SessionTableModel : public QAbstractTableModel, public SessionChangeSink
 {
     Q_OBJECT
 public:
@@ -57,11 +50,11 @@ public:
     // Merges one poll: upserts (new or changed hashes) and ids that left (hash expired or
     // member removed from the index). nowMs stamps crossings of sessions without a time.
     void apply(const QVector<SessionChange> &upserts, const QVector<QByteArray> &gone,
-               qint64 nowMs);
+               qint64 nowMs) override;
     void clear();
     // Room for this many rows without growing (the index is a hash: growing it rehashes
     // every row in one go). A no-op when there is room already or the model holds half.
-    void reserve(int rows);
+    void reserve(int rows) override;
 
     const SessionSettings &settings() const { return m_settings; }
     void setSettings(const SessionSettings &settings); // re-evaluates alerts and colours
@@ -118,7 +111,7 @@ private:
         bool sameAs(const Row &o) const;
     };
 
-    Row rowFrom(const SessionChange &change, QString *badReason);
+    Row rowFrom(const SessionChange &change);
     quint32 intern(const QString &text);
     // Sets crossedAt from the current settings; true when the row just crossed.
     bool updateCrossing(Row &row, const Row *previous, qint64 nowMs) const;

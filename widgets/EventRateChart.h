@@ -2,8 +2,8 @@
 // Events per minute (or per bucket in history) by kind, one line per kind that occurs,
 // with prompt deployments marked on the time axis as labelled dashed verticals, so an
 // operator sees what changed when.
-#include "models/EventHistoryQuery.h"
-#include "models/RecoveryEventRateBuckets.h"
+#include "core/types/EventHistoryPage.h"
+#include "core/types/RecoveryEventRateBuckets.h"
 
 #include <QChartView>
 #include <QMap>

@@ -1,10 +1,7 @@
 #include "widgets/EventsView.h"
 
 #include "models/RecoveryEventFilterProxy.h"
-#include "models/RecoveryEventHistory.h"
-#include "models/RecoveryEventRateBuckets.h"
 #include "models/RecoveryEventTableModel.h"
-#include "models/RecoveryEventTail.h"
 #include "widgets/ClearButton.h"
 #include "widgets/EventRateChart.h"
 #include "widgets/EventsTextDelegate.h"
@@ -48,15 +45,18 @@ QString grouped(qint64 n)
 }
 } // namespace
 
-EventsView::EventsView(const Options &options, QWidget *parent)
+EventsView::EventsView(const Models &models, EventsActions *actions, const Options &options,
+                       QWidget *parent)
     : QWidget(parent)
     , m_options(options)
-    , m_live(new RecoveryEventTableModel(options.capacity, this))
-    , m_historyModel(new RecoveryEventTableModel(1'000'000, this))
+    , m_live(models.live)
+    , m_historyModel(models.history)
     , m_proxy(new RecoveryEventFilterProxy(this))
-    , m_history(new RecoveryEventHistory(m_historyModel, this))
-    , m_buckets(new RecoveryEventRateBuckets(options.chartMinutes))
+    , m_liveRates(models.liveRates)
+    , m_actions(actions)
 {
+    m_live->setParent(this);
+    m_historyModel->setParent(this);
     // One insert + repaint per 33 ms at most: a flood scrolls faster than anyone reads, and
     // painting the visible rows at 60 Hz cost the GUI thread ~280 ms of CPU per second in
     // Bench 2, CPU the tail worker needs on a busy machine. Latency stays far under 100 ms.
@@ -70,7 +70,6 @@ EventsView::EventsView(const Options &options, QWidget *parent)
     // (a third of a 7-10 ms insert pass on a VM): mapped ahead, off the GUI thread.
     m_live->makeBufferResident();
     m_historyModel->setRelativeTimes(false);
-    m_history->setPageSize(options.historyPageSize);
     m_proxy->setSourceModel(m_live);
 
     auto *layout = new QVBoxLayout(this);
@@ -158,27 +157,6 @@ EventsView::EventsView(const Options &options, QWidget *parent)
         });
     });
 
-    connect(m_history, &RecoveryEventHistory::pageLoaded, this, [this](int rows, bool more) {
-        m_older->setEnabled(more);
-        m_state->setText(QStringLiteral("history: %1 rows loaded%2")
-                             .arg(grouped(m_historyModel->rowCount()),
-                                  more ? QStringLiteral(", older available") : QString()));
-        Q_UNUSED(rows)
-        updateCounters();
-    });
-    connect(m_history, &RecoveryEventHistory::ratesLoaded, this,
-            [this](const QMap<qint64, RecoveryEventRateBuckets::Counts> &b, qint64 bucketMs) {
-                if (m_mode == Mode::History)
-                    m_chart->setRates(b, bucketMs, m_history->filter().fromMs,
-                                      m_history->filter().toMs);
-            });
-    connect(m_history, &RecoveryEventHistory::deploymentsLoaded, m_chart,
-            &EventRateChart::setDeployments);
-    connect(m_history, &RecoveryEventHistory::failed, this, [this](const QString &message) {
-        untrusted::setLabel(m_state, QStringLiteral("⚠ Postgres: %1").arg(message.left(200)));
-        untrusted::setToolTip(m_state, message);
-    });
-
     // Relative times age, the live chart moves, deployments appear: once a second is
     // plenty (only visible cells repaint).
     m_ticker = new QTimer(this);
@@ -198,10 +176,7 @@ EventsView::EventsView(const Options &options, QWidget *parent)
     updateCounters();
 }
 
-EventsView::~EventsView()
-{
-    delete m_buckets;
-}
+EventsView::~EventsView() = default;
 
 QWidget *EventsView::buildToolbar()
 {
@@ -291,7 +266,10 @@ QWidget *EventsView::buildToolbar()
     m_older->setAccessibleName(QStringLiteral("Older events"));
     m_older->setAccessibleDescription(QStringLiteral("Loads the next, older page"));
     connect(m_load, &QPushButton::clicked, this, &EventsView::loadHistory);
-    connect(m_older, &QPushButton::clicked, m_history, &RecoveryEventHistory::loadOlder);
+    connect(m_older, &QPushButton::clicked, this, [this] {
+        if (m_actions)
+            m_actions->loadOlderHistory();
+    });
     h->addWidget(new QLabel(QStringLiteral("from"), m_historyControls));
     h->addWidget(m_from);
     h->addWidget(new QLabel(QStringLiteral("to"), m_historyControls));
@@ -309,39 +287,53 @@ QWidget *EventsView::buildToolbar()
     return bar;
 }
 
-void EventsView::setRedis(const RedisConnectionOptions &options, const QByteArray &streamKey)
+void EventsView::showLive(const QString &streamKey)
 {
-    delete m_tail;
-    m_tail = new RecoveryEventTail(options, streamKey, m_live, this);
-    m_tail->setRateSink([this](const RecoveryEventRateBuckets &rates) {
-        m_buckets->merge(rates);
-        m_bucketsDirty = true;
-    });
-    connect(m_tail, &RecoveryEventTail::readError, this, [this](const QString &message) {
-        untrusted::setLabel(m_state, QStringLiteral("⚠ tail: %1").arg(message.left(200)));
-        untrusted::setToolTip(m_state, message);
-    });
-    m_tail->setBackfill(m_options.backfill);
-    m_tail->start();
-    untrusted::setLabel(m_state, QStringLiteral("● live: %1").arg(QString::fromUtf8(streamKey)));
+    untrusted::setLabel(m_state, QStringLiteral("● live: %1").arg(streamKey));
     m_state->setToolTip(QString());
 }
 
-void EventsView::setPostgres(PgPool *pool)
+void EventsView::showTailError(const QString &message)
 {
-    m_pool = pool;
-    m_history->setPool(pool);
-    m_load->setEnabled(pool != nullptr);
-    if (pool)
+    untrusted::setLabel(m_state, QStringLiteral("⚠ tail: %1").arg(message.left(200)));
+    untrusted::setToolTip(m_state, message);
+}
+
+void EventsView::showDisconnected()
+{
+    setHistoryAvailable(false);
+    m_state->setText(QStringLiteral("not connected"));
+}
+
+void EventsView::setHistoryAvailable(bool available)
+{
+    m_historyAvailable = available && m_actions;
+    m_load->setEnabled(m_historyAvailable);
+    if (m_historyAvailable)
         refreshDeployments();
 }
 
-void EventsView::detach()
+void EventsView::showHistoryPage(int rows, bool more)
 {
-    delete m_tail;
-    m_tail = nullptr;
-    setPostgres(nullptr);
-    m_state->setText(QStringLiteral("not connected"));
+    Q_UNUSED(rows)
+    m_older->setEnabled(more);
+    m_state->setText(QStringLiteral("history: %1 rows loaded%2")
+                         .arg(grouped(m_historyModel->rowCount()),
+                              more ? QStringLiteral(", older available") : QString()));
+    updateCounters();
+}
+
+void EventsView::showHistoryRates(const QMap<qint64, RecoveryEventRateBuckets::Counts> &buckets,
+                                  qint64 bucketMs)
+{
+    if (m_mode == Mode::History)
+        m_chart->setRates(buckets, bucketMs, m_historyFilter.fromMs, m_historyFilter.toMs);
+}
+
+void EventsView::showHistoryError(const QString &message)
+{
+    untrusted::setLabel(m_state, QStringLiteral("⚠ Postgres: %1").arg(message.left(200)));
+    untrusted::setToolTip(m_state, message);
 }
 
 void EventsView::setMode(Mode mode)
@@ -358,7 +350,7 @@ void EventsView::setMode(Mode mode)
         refreshDeployments();
         if (m_follow->isChecked())
             m_table->scrollToBottom();
-    } else if (m_historyModel->rowCount() == 0 && m_pool) {
+    } else if (m_historyModel->rowCount() == 0 && m_historyAvailable) {
         loadHistory();
     }
     updateCounters();
@@ -388,8 +380,12 @@ void EventsView::loadHistory()
     }
     if (m_mode != Mode::History)
         setMode(Mode::History);
+    m_historyFilter = f;
     m_state->setText(QStringLiteral("history: loading…"));
-    m_history->load(f);
+    if (m_actions)
+        m_actions->loadHistory(f);
+    else
+        showHistoryError(QStringLiteral("history needs Postgres"));
     updateCounters();
 }
 
@@ -456,21 +452,21 @@ void EventsView::refreshLiveChart()
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const qint64 to = RecoveryEventRateBuckets::minuteOf(now) + 60000;
     // Rebuilt every other second even when nothing arrived: the time axis moves on.
-    m_bucketsDirty = false;
     // The window grows with the data up to chartMinutes (at least ten minutes), so a
     // console opened a minute ago does not draw one sliver at the right edge.
     qint64 from = to - qint64(m_options.chartMinutes) * 60000;
-    if (!m_buckets->isEmpty())
-        from = qMax(from, qMin(m_buckets->minutes().firstKey() - 60000, to - 600000));
-    m_chart->setRates(m_buckets->minutes(), 60000, from, to);
+    const QMap<qint64, RecoveryEventRateBuckets::Counts> &minutes = m_liveRates->minutes();
+    if (!minutes.isEmpty())
+        from = qMax(from, qMin(minutes.firstKey() - 60000, to - 600000));
+    m_chart->setRates(minutes, 60000, from, to);
 }
 
 void EventsView::refreshDeployments()
 {
-    if (!m_pool || m_mode != Mode::Live)
+    if (!m_historyAvailable || m_mode != Mode::Live)
         return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    m_history->loadDeployments(now - qint64(m_options.chartMinutes + 1) * 60000, now + 60000);
+    m_actions->loadDeployments(now - qint64(m_options.chartMinutes + 1) * 60000, now + 60000);
 }
 
 void EventsView::onRowsAboutToBeRemoved(int first, int last)

@@ -3,12 +3,15 @@
 // counters, follow-tail or keep the scroll position) or, in history mode, the same
 // columns over agentops.recovery_events for a time range, keyset-paged; filters by kind,
 // agent, session, outcome and text; above it events per minute by kind with prompt
-// deployments marked. The view owns its tail connection; Postgres comes from the pool.
-#include "core/pg/PgPool.h"
-#include "core/redis/RedisConnectionOptions.h"
+// deployments marked. It draws models it is handed and asks for history through
+// EventsActions; the tail, the history reads and the connections are app/EventsFeature's.
+#include "core/types/EventHistoryPage.h"
+#include "core/types/RecoveryEventRateBuckets.h"
 
-#include <QPointer>
+#include <QMap>
 #include <QWidget>
+
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -21,12 +24,20 @@ class QTimer;
 
 namespace switchboard {
 
-class RecoveryEventRateBuckets;
 class EventRateChart;
 class RecoveryEventFilterProxy;
-class RecoveryEventHistory;
 class RecoveryEventTableModel;
-class RecoveryEventTail;
+
+// What the view asks of whoever reads the events for it (app/EventsFeature).
+class EventsActions
+{
+public:
+    virtual ~EventsActions() = default;
+    // Replaces the history rows with the range's newest page; also its rates and deployments.
+    virtual void loadHistory(const EventHistoryFilter &filter) = 0;
+    virtual void loadOlderHistory() = 0; // the next page after the last one loaded
+    virtual void loadDeployments(qint64 fromMs, qint64 toMs) = 0; // the live chart's markers
+};
 
 class EventsView : public QWidget
 {
@@ -40,23 +51,40 @@ public:
         int backfill = 5000; // entries from before the start shown on opening
     };
     enum class Mode { Live, History };
+    // What the view draws: the live tail's rows, the history's rows, and the live events
+    // per minute by kind (every row the tail read, also those the buffer could not keep).
+    // The models become the view's children; the rates are shared with their writer.
+    struct Models
+    {
+        RecoveryEventTableModel *live = nullptr;
+        RecoveryEventTableModel *history = nullptr;
+        std::shared_ptr<const RecoveryEventRateBuckets> liveRates;
+    };
 
-    explicit EventsView(const Options &options, QWidget *parent = nullptr);
+    // actions may be null (no history); it must outlive the view or be cleared first.
+    EventsView(const Models &models, EventsActions *actions, const Options &options,
+               QWidget *parent = nullptr);
     ~EventsView() override;
+    void setActions(EventsActions *actions) { m_actions = actions; }
 
-    // Starts the tail on its own connection (stream key: Keys(ns).recoveryEvents()).
-    void setRedis(const RedisConnectionOptions &options, const QByteArray &streamKey);
-    // History and chart markers; nullptr when there is no usable Postgres.
-    void setPostgres(PgPool *pool);
-    // Drops both sources (the console is switching profiles); rows stay until replaced.
-    void detach();
+    // What the feature reports about its sources.
+    void showLive(const QString &streamKey); // the tail reads this stream
+    void showTailError(const QString &message);
+    void showDisconnected(); // no sources (switching profiles); rows stay until replaced
+    // History and chart markers can be read (a usable Postgres) or not.
+    void setHistoryAvailable(bool available);
+    void showHistoryPage(int rows, bool more); // a page went into the history model
+    void
+    showHistoryRates(const QMap<qint64, switchboard::RecoveryEventRateBuckets::Counts> &buckets,
+                     qint64 bucketMs);
+    void showHistoryError(const QString &message);
+    const EventHistoryFilter &historyFilter() const { return m_historyFilter; }
 
     void setMode(Mode mode);
     Mode mode() const { return m_mode; }
     RecoveryEventTableModel *liveModel() const { return m_live; }
     RecoveryEventTableModel *historyModel() const { return m_historyModel; }
     RecoveryEventFilterProxy *proxy() const { return m_proxy; }
-    RecoveryEventTail *tail() const { return m_tail; }
     QTableView *table() const { return m_table; }
     EventRateChart *chart() const { return m_chart; }
     bool followsTail() const;
@@ -86,11 +114,10 @@ private:
     RecoveryEventTableModel *m_live;
     RecoveryEventTableModel *m_historyModel;
     RecoveryEventFilterProxy *m_proxy;
-    RecoveryEventHistory *m_history;
-    RecoveryEventTail *m_tail = nullptr;
-    RecoveryEventRateBuckets *m_buckets;
-    bool m_bucketsDirty = false;
-    QPointer<PgPool> m_pool;
+    std::shared_ptr<const RecoveryEventRateBuckets> m_liveRates;
+    EventsActions *m_actions;
+    bool m_historyAvailable = false;
+    EventHistoryFilter m_historyFilter; // the range last asked for
 
     QComboBox *m_modeBox = nullptr;
     QLineEdit *m_filter = nullptr;

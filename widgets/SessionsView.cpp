@@ -1,6 +1,6 @@
 #include "widgets/SessionsView.h"
 
-#include "core/services/ContextLoader.h"
+#include "models/DisplayFormat.h"
 #include "models/SessionProxyModel.h"
 #include "models/SessionTableModel.h"
 #include "widgets/ClearButton.h"
@@ -56,7 +56,7 @@ QTableView *makeTable(QWidget *parent)
 
 } // namespace
 
-SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWidget *parent)
+SessionsView::SessionsView(SessionTableModel *model, SessionsActions *actions, QWidget *parent)
     : QWidget(parent)
     , m_model(model)
     , m_proxy(new SessionProxyModel(model, this))
@@ -218,7 +218,7 @@ SessionsView::SessionsView(SessionTableModel *model, ContextLoader *loader, QWid
     });
     m_tick->start(1000);
     buildActions();
-    setLoader(loader);
+    setActions(actions);
     updateSummary();
     onCurrentChanged({});
 }
@@ -254,27 +254,42 @@ void SessionsView::buildActions()
     });
 }
 
-void SessionsView::setLoader(ContextLoader *loader)
+void SessionsView::setActions(SessionsActions *actions)
 {
-    if (m_loader)
-        disconnect(m_loader, nullptr, this, nullptr);
-    m_loader = loader;
-    if (!m_loader)
-        return;
-    connect(m_loader, &ContextLoader::loaded, this, [this](const ContextComposition &c) {
-        if (c.sessionId == m_loadedId)
-            m_composition->showComposition(c);
-    });
-    connect(m_loader, &ContextLoader::failed, this,
-            [this](const QString &id, const QString &message) {
-                if (id == m_loadedId)
-                    m_composition->showError(id, message);
-            });
+    m_actions = actions;
+}
+
+void SessionsView::showContext(const ContextComposition &composition)
+{
+    if (composition.sessionId == m_loadedId)
+        m_composition->showComposition(composition);
+}
+
+void SessionsView::showContextError(const QString &sessionId, const QString &message)
+{
+    if (sessionId == m_loadedId)
+        m_composition->showError(sessionId, message);
 }
 
 void SessionsView::setStatusText(const QString &text)
 {
     untrusted::setLabel(m_feedState, text);
+}
+
+void SessionsView::showPoll(qint64 polledAtMs, int commands, int changed, int left)
+{
+    setStatusText(
+        QStringLiteral("sessions index: last poll %1, %2 Redis commands, %3 changed, %4 left")
+            .arg(display::absolute(polledAtMs))
+            .arg(commands)
+            .arg(changed)
+            .arg(left));
+}
+
+void SessionsView::showPollFailed(const QString &message)
+{
+    setStatusText(QStringLiteral("✖ sessions index: ") + message
+                  + QStringLiteral(" (showing the last known state; retrying)"));
 }
 
 QString SessionsView::currentSessionId() const
@@ -313,17 +328,17 @@ void SessionsView::onCurrentChanged(const QModelIndex &current)
 void SessionsView::reloadComposition()
 {
     if (m_loadedId.isEmpty()) {
-        if (m_loader)
-            m_loader->cancel();
+        if (m_actions)
+            m_actions->cancelContext();
         m_composition->showNothing();
         return;
     }
-    if (!m_loader) {
+    if (!m_actions) {
         m_composition->showError(m_loadedId, QStringLiteral("not connected to Redis"));
         return;
     }
     m_composition->showLoading(m_loadedId);
-    m_loader->load(m_loadedId);
+    m_actions->loadContext(m_loadedId);
 }
 
 void SessionsView::applySettings(const SessionSettings &settings)

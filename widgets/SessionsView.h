@@ -3,11 +3,11 @@
 // filter box, the alert list of sessions at or above the alert level with when each got
 // there, and the selected session's context composition, loaded on demand. From a session
 // one step opens its trace, its recovery events or its prompt (signals; the app wires
-// them to the other views).
-#include "core/services/ContextLoader.h"
+// them to the other views). It draws the model it is handed; the composition comes
+// through SessionsActions (app/SessionsFeature owns the loader and the feed).
+#include "core/contract/ContextComposition.h"
 #include "models/SessionSettings.h"
 
-#include <QPointer>
 #include <QWidget>
 
 class QLabel;
@@ -24,15 +24,32 @@ class FillBarDelegate;
 class SessionProxyModel;
 class SessionTableModel;
 
+// What the view asks of whoever reads Redis for it.
+class SessionsActions
+{
+public:
+    virtual ~SessionsActions() = default;
+    // One session's context composition; answered by showContext / showContextError.
+    // A newer request supersedes an older one.
+    virtual void loadContext(const QString &sessionId) = 0;
+    virtual void cancelContext() = 0; // forget the pending request, if any
+};
+
 class SessionsView : public QWidget
 {
     Q_OBJECT
 public:
-    // loader may be null (no Redis yet): selecting a session then says so.
-    SessionsView(SessionTableModel *model, ContextLoader *loader, QWidget *parent = nullptr);
+    // actions may be null (no Redis yet): selecting a session then says so.
+    SessionsView(SessionTableModel *model, SessionsActions *actions, QWidget *parent = nullptr);
 
-    void setLoader(ContextLoader *loader);
+    void setActions(SessionsActions *actions); // null: not connected
+    // The answers to SessionsActions::loadContext (older sessions' answers are dropped).
+    void showContext(const switchboard::ContextComposition &composition);
+    void showContextError(const QString &sessionId, const QString &message);
     void setStatusText(const QString &text); // feed state: "polling every 2 s", errors
+    // The feed's last poll (SessionFeed::polled) and its errors (SessionFeed::failed).
+    void showPoll(qint64 polledAtMs, int commands, int changed, int left);
+    void showPollFailed(const QString &message);
 
     QString currentSessionId() const;
     bool selectSession(const QString &sessionId); // false when not in the (filtered) list
@@ -65,7 +82,7 @@ private:
     void updateSummary();
 
     SessionTableModel *m_model;
-    QPointer<ContextLoader> m_loader; // goes with its Redis client
+    SessionsActions *m_actions = nullptr;
     SessionProxyModel *m_proxy;
     SessionProxyModel *m_alertProxy;
     FillBarDelegate *m_fillDelegate;

@@ -20,14 +20,15 @@
 // (the view as painted at the end of the flood), BENCH_TRACE=1 (largest GUI events),
 // BENCH_DEPLOYMENTS=n (n prompt deployments marked on the rate chart, as Postgres would
 // list them in production: the chart then draws their verticals through every update).
+#include "app/EventsFeature.h"
 #include "core/contract/RecoveryEvent.h"
 #include "core/redis/RedisStreamReader.h"
 #include "core/redis/RedisUri.h"
+#include "core/services/RecoveryEventTail.h"
 #include "harness/BenchTable.h"
 #include "harness/CpuPlacement.h"
 #include "harness/StallProbe.h"
 #include "models/RecoveryEventTableModel.h"
-#include "models/RecoveryEventTail.h"
 #include "support/RedisServer.h"
 #include "widgets/EventRateChart.h"
 #include "widgets/EventsView.h"
@@ -304,7 +305,8 @@ int main(int argc, char **argv)
 
     EventsView::Options viewOptions;
     viewOptions.backfill = 0; // only what the writer sends is measured
-    EventsView view(viewOptions);
+    EventsFeature events(ConnectionProfile(), nullptr, viewOptions); // agentops:events
+    EventsView &view = *events.view();
     view.resize(1400, 900);
     if (qEnvironmentVariableIsEmpty("BENCH_HIDDEN")) // to split the view's share out
         view.show();
@@ -318,14 +320,14 @@ int main(int argc, char **argv)
                             i % 2 ? QStringLiteral("rollback") : QStringLiteral("deploy")});
         view.chart()->setDeployments(markers);
     }
-    view.setRedis(options, kConsoleKey);
+    events.setRedis(options);
     if (!qEnvironmentVariableIsEmpty("BENCH_COUNT"))
-        view.tail()->setCount(qEnvironmentVariableIntValue("BENCH_COUNT"));
+        events.tail()->setCount(qEnvironmentVariableIntValue("BENCH_COUNT"));
     if (!qEnvironmentVariableIsEmpty("BENCH_SLICE"))
         view.liveModel()->setMaxRowsPerFlush(qEnvironmentVariableIntValue("BENCH_SLICE"));
-    runLoopUntil([&] { return view.tail()->lastId() == seedId; }, 10000);
+    runLoopUntil([&] { return events.tail()->lastId() == seedId; }, 10000);
     RecoveryEventTableModel *model = view.liveModel();
-    RecoveryEventTail *tail = view.tail();
+    RecoveryEventTail *tail = events.tail();
 
     // Placement: every thread that exists now (GUI, tail worker, Qt's) on CPU 0; Redis and
     // each writer on the load CPU(s). Threads started later inherit CPU 0 (the raw consumer).

@@ -14,10 +14,10 @@
 #include "core/contract/Keys.h"
 #include "core/redis/RedisClient.h"
 #include "core/redis/RedisUri.h"
+#include "core/services/SessionFeed.h"
 #include "harness/BenchTable.h"
 #include "harness/CpuPlacement.h"
 #include "harness/StallProbe.h"
-#include "models/SessionFeed.h"
 #include "models/SessionProxyModel.h"
 #include "models/SessionTableModel.h"
 #include "support/RedisServer.h"
@@ -262,7 +262,8 @@ int main(int argc, char **argv)
     view.resize(1280, 760);
     view.show();
     SessionFeed feed(&client, SessionFeed::options(keys, 1000), &model);
-    QObject::connect(&feed, &SessionFeed::statusChanged, &view, &SessionsView::setStatusText);
+    QObject::connect(&feed, &SessionFeed::polled, &view, &SessionsView::showPoll);
+    QObject::connect(&feed, &SessionFeed::failed, &view, &SessionsView::showPollFailed);
     spin(300); // the window's first expose, before the measured load
     probe.reset();
     t.restart();
@@ -344,7 +345,7 @@ int main(int argc, char **argv)
                         QList<QByteArray> flat;
                         for (const RedisReply &e : hashes.at(i).elements())
                             flat.append(e.data());
-                        all.append({ids.at(i).data(), flat});
+                        all.append(SessionChange::parse(ids.at(i).data(), flat));
                     }
                     naiveModel.apply(all, {}, 0);
                     ++naiveRounds;

@@ -4,6 +4,8 @@
 // highest score seen, pipelined HGETALL of the members whose score moved, PTTL of the
 // members that stopped moving (expired hash = silent writer), and a bounded ZSCAN pass
 // now and then to find members removed from the zset. docs/poller.md has the design.
+#include "core/types/IndexDelta.h"
+
 #include <QByteArray>
 #include <QByteArrayList>
 #include <QElapsedTimer>
@@ -23,36 +25,6 @@ namespace switchboard {
 
 class RedisClient;
 class RedisReply;
-
-struct IndexRecord
-{
-    QByteArray member;
-    qint64 score = 0;
-    // name, value, name, value ...: the HGETALL flat list, or only Options::bulkFields
-    QList<QByteArray> fields;
-    // Non-empty: the hash could not be read (over the reply cap), this says why, e.g.
-    // "field model: over the 64 MiB reply cap: a 68157440-byte string, not read". A bad
-    // record for this member only; fields is empty. (Initialised so that {member, score,
-    // fields} stays a complete aggregate initialiser.)
-    QString error = {};
-};
-
-struct IndexDelta
-{
-    QVector<IndexRecord> upserts; // new or changed: fields = HGETALL flat list
-    QVector<IndexRecord> vanished; // member still in zset, hash gone (score = last seen)
-    QVector<QByteArray> removed; // member no longer in the zset
-    // Score moved but the hash was not re-read this poll (Options::fieldsRefreshMs):
-    // the writer is alive, its last fields still stand. fields is empty.
-    QVector<IndexRecord> touched;
-    int commands = 0; // Redis commands this poll cost
-    qint64 polledAtMs = 0; // wall clock (ms since epoch) when the poll started
-    bool full = false; // first poll, or first after an error: upserts are everything known
-    bool isEmpty() const
-    {
-        return upserts.isEmpty() && vanished.isEmpty() && removed.isEmpty() && touched.isEmpty();
-    }
-};
 
 class IndexDeltaPoller : public QObject
 {

@@ -3,8 +3,8 @@
 // view: restarts in the last hour per instance and the side panel of one app's events.
 // Seeded with one bounded XREVRANGE, then followed with a RedisStreamReader from the
 // newest id seen, so nothing between the two is lost or read twice.
-#include "core/contract/ProcessEvent.h"
 #include "core/redis/RedisConnectionOptions.h"
+#include "core/types/LoggedProcessEvent.h"
 
 #include <QObject>
 #include <QVector>
@@ -16,13 +16,6 @@ namespace switchboard {
 class RedisClient;
 class RedisStreamReader;
 struct RedisStreamEntry;
-
-struct LoggedProcessEvent
-{
-    QByteArray streamId;
-    ProcessEvent event; // as far as it could be read
-    QString error; // non-empty: a bad entry, this is why
-};
 
 class ProcessEventLog : public QObject
 {

@@ -1,6 +1,7 @@
 // One step between views: a session's trace, its recovery events, its prompt; the link
 // brings the target tab to the front and hands it the id, also when the target view is
 // installed after the source, and shows the empty state when it is not there at all.
+#include "app/EventsFeature.h"
 #include "app/MainWindow.h"
 #include "app/ViewLinks.h"
 #include "models/RecoveryEventFilterProxy.h"
@@ -32,8 +33,8 @@ private slots:
     {
         MainWindow window(QStringLiteral("test"));
         auto *links = new ViewLinks(window);
-        auto *events = new EventsView(EventsView::Options {});
-        window.setViewWidget(MainWindow::Events, events);
+        EventsFeature feature(ConnectionProfile(), &window);
+        EventsView *events = feature.view();
         window.showView(MainWindow::Processes);
         links->showSessionEvents(QStringLiteral("s-42"));
         QCOMPARE(window.currentView(), MainWindow::Events);

@@ -1,7 +1,9 @@
 // The events view's behaviour that is not the model's: following the tail, keeping the
 // rows the operator is reading in place while older ones are evicted above them, the
-// cross-view filterSession slot, and the exact counters line. Rows are fed to the live
-// model directly (the tail itself is tested against Redis in tst_recoveryeventtail).
+// cross-view filterSession slot, and the exact counters line. The view is built by its
+// feature (app/EventsFeature) without Redis: rows are fed to the live model directly (the
+// tail itself is tested against Redis in tst_recoveryeventtail).
+#include "app/EventsFeature.h"
 #include "core/pg/PgPool.h"
 #include "models/RecoveryEventFilterProxy.h"
 #include "models/RecoveryEventTableModel.h"
@@ -59,7 +61,8 @@ private Q_SLOTS:
     {
         EventsView::Options options;
         options.capacity = 300;
-        EventsView view(options);
+        EventsFeature events(ConnectionProfile(), nullptr, options);
+        EventsView &view = *events.view();
         QAbstractItemModelTester tester(view.proxy(),
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         view.resize(1000, 600);
@@ -94,7 +97,8 @@ private Q_SLOTS:
     {
         EventsView::Options options;
         options.capacity = 50;
-        EventsView view(options);
+        EventsFeature events(ConnectionProfile(), nullptr, options);
+        EventsView &view = *events.view();
         feed(view, 0, 120); // 12 failed of 120; 50 kept
         view.filterSession(QStringLiteral("s-1"));
         QCOMPARE(view.proxy()->session(), QStringLiteral("s-1"));
@@ -114,7 +118,8 @@ private Q_SLOTS:
     {
         EventsView::Options options;
         options.capacity = 300;
-        EventsView view(options);
+        EventsFeature events(ConnectionProfile(), nullptr, options);
+        EventsView &view = *events.view();
         view.resize(1000, 600);
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
@@ -206,11 +211,12 @@ private Q_SLOTS:
                 &ok);
         QVERIFY(ok);
         PgPool pool(PgConfig(pg.dsn(QStringLiteral("v"))));
-        EventsView view(EventsView::Options {});
+        EventsFeature events(ConnectionProfile(), nullptr, EventsView::Options {});
+        EventsView &view = *events.view();
         QAbstractItemModelTester tester(view.proxy(),
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         feed(view, 0, 5);
-        view.setPostgres(&pool);
+        events.setPool(&pool);
         view.loadHistory(); // the toolbar's default range: the last hour
         QCOMPARE(view.mode(), EventsView::Mode::History);
         QTRY_COMPARE_WITH_TIMEOUT(view.proxy()->rowCount(), 30, 20000);

@@ -6,7 +6,7 @@
 // Wrong RESP types cannot come from XRANGE, so a Lua script returns the malformed shapes:
 // a real server still sends them over the wire. Server errors go to the error callback.
 #include "core/redis/RedisConnection.h"
-#include "models/RecoveryEventTailWorker.h"
+#include "core/services/RecoveryEventTailWorker.h"
 #include "redis/RedisTestUtil.h"
 
 #include <QTest>

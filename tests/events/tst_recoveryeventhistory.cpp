@@ -2,7 +2,7 @@
 // many events sharing one timestamp (the id breaks ties, nothing is skipped or repeated),
 // server-side filters, per-bucket rates and the deployment markers.
 #include "core/pg/PgPool.h"
-#include "models/RecoveryEventHistory.h"
+#include "core/services/RecoveryEventHistory.h"
 #include "models/RecoveryEventTableModel.h"
 #include "support/PostgresServer.h"
 

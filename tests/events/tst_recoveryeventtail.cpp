@@ -10,9 +10,9 @@
 // that say so, and the entries below the old last ID show; the normal case reports nothing.
 #include "core/redis/RedisConnection.h"
 #include "core/redis/RedisStreamEntry.h"
+#include "core/services/RecoveryEventTail.h"
+#include "core/services/RecoveryEventTailWorker.h"
 #include "models/RecoveryEventTableModel.h"
-#include "models/RecoveryEventTail.h"
-#include "models/RecoveryEventTailWorker.h"
 #include "redis/RedisTestUtil.h"
 #include "support/Timing.h"
 

@@ -13,8 +13,8 @@
 #include "core/redis/BoundedReplyReader.h"
 #include "core/redis/RedisReply.h"
 #include "core/redis/RedisStreamEntry.h"
-#include "models/RecoveryEventRowInterner.h"
-#include "models/RecoveryEventTailWorker.h"
+#include "core/services/RecoveryEventTailWorker.h"
+#include "core/types/RecoveryEventRowInterner.h"
 
 #include <deque>
 #include <hiredis/hiredis.h>

@@ -26,10 +26,18 @@ inline SessionRecord sessionRecord(const QString &id, qint64 tokens, qint64 upda
     return r;
 }
 
+// The hash as HGETALL returns it (a flat field/value list).
+inline QList<QByteArray> sessionFields(const QString &id, qint64 tokens, qint64 updatedAt,
+                                       const QString &agent = QStringLiteral("support-bot"))
+{
+    return sessionRecord(id, tokens, updatedAt, agent).toFields().toFlatList();
+}
+
+// The hash as the feed hands it to the model: parsed.
 inline SessionChange sessionChange(const QString &id, qint64 tokens, qint64 updatedAt,
                                    const QString &agent = QStringLiteral("support-bot"))
 {
-    return {id.toUtf8(), sessionRecord(id, tokens, updatedAt, agent).toFields().toFlatList()};
+    return SessionChange::parse(id.toUtf8(), sessionFields(id, tokens, updatedAt, agent));
 }
 
 } // namespace switchboard::test

@@ -7,7 +7,7 @@
 #include "core/contract/Keys.h"
 #include "core/contract/ProcessRecord.h"
 #include "core/services/ProcsPollerOptions.h"
-#include "models/SessionFeed.h"
+#include "core/services/SessionFeed.h"
 #include "models/SessionProxyModel.h"
 #include "models/SessionTableModel.h"
 #include "redis/RedisTestUtil.h"
@@ -150,9 +150,9 @@ private Q_SLOTS:
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         IndexDelta d;
         d.polledAtMs = 1764200000000;
-        d.upserts.append({"a", 1, sessionChange(QStringLiteral("a"), 10, 1).fields});
-        d.upserts.append({"b", 1, sessionChange(QStringLiteral("b"), 10, 1).fields});
-        d.upserts.append({"c", 1, sessionChange(QStringLiteral("c"), 10, 1).fields});
+        d.upserts.append({"a", 1, sessionFields(QStringLiteral("a"), 10, 1)});
+        d.upserts.append({"b", 1, sessionFields(QStringLiteral("b"), 10, 1)});
+        d.upserts.append({"c", 1, sessionFields(QStringLiteral("c"), 10, 1)});
         SessionFeed::applyDelta(model, d);
         QCOMPARE(model.rowCount(), 3);
         IndexDelta next;

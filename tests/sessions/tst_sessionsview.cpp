@@ -3,6 +3,7 @@
 // polls that re-sort the rows, the filter box and the alert list work, and the one-step
 // links emit the session id.
 #include "SessionTestData.h"
+#include "app/SessionsFeature.h"
 #include "core/contract/ContextComposition.h"
 #include "core/contract/Keys.h"
 #include "core/services/ContextLoader.h"
@@ -155,7 +156,8 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         ContextLoader loader(m_client.get(), m_keys);
-        SessionsView view(&model, &loader);
+        SessionsView view(&model, nullptr);
+        SessionContextActions actions(&loader, &view); // as app/SessionsFeature wires it
         SessionAlertNotifier notifier(&model, true, nullptr, 50);
         QSignalSpy notified(&notifier, &SessionAlertNotifier::notified);
         view.resize(1400, 800);

@@ -313,18 +313,16 @@ private Q_SLOTS:
         SessionTableModel model(SessionSettings {});
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QList<QByteArray> wrongType = sessionChange(QStringLiteral("x"), 1, kNow).fields;
+        QList<QByteArray> wrongType = sessionFields(QStringLiteral("x"), 1, kNow);
         wrongType[wrongType.indexOf(QByteArrayLiteral("ctx_tokens")) + 1] = "lots";
-        QList<QByteArray> missing = sessionChange(QStringLiteral("y"), 1, kNow).fields;
+        QList<QByteArray> missing = sessionFields(QStringLiteral("y"), 1, kNow);
         const int agentAt = int(missing.indexOf(QByteArrayLiteral("agent")));
         missing.remove(agentAt, 2);
-        QList<QByteArray> huge = sessionChange(QStringLiteral("z"), 1, kNow).fields;
+        QList<QByteArray> huge = sessionFields(QStringLiteral("z"), 1, kNow);
         huge[huge.indexOf(QByteArrayLiteral("model")) + 1] = QByteArray(10 * 1024 * 1024, 'm');
         QList<QByteArray> odd = {"agent"};
-        model.apply({{"x", wrongType},
-                     {"y", missing},
-                     {"z", huge},
-                     {"w", odd},
+        model.apply({SessionChange::parse("x", wrongType), SessionChange::parse("y", missing),
+                     SessionChange::parse("z", huge), SessionChange::parse("w", odd),
                      sessionChange(QStringLiteral("good"), 95000, kNow)},
                     {}, kNow);
         QCOMPARE(model.rowCount(), 5);
@@ -363,11 +361,13 @@ private Q_SLOTS:
         SessionTableModel model(SessionSettings {});
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
-        SessionChange unknown = sessionChange(QStringLiteral("otel"), 990000, kNow);
-        const int at = int(unknown.fields.indexOf(QByteArrayLiteral("ctx_limit")));
+        QList<QByteArray> fields = sessionFields(QStringLiteral("otel"), 990000, kNow);
+        const int at = int(fields.indexOf(QByteArrayLiteral("ctx_limit")));
         QVERIFY(at >= 0);
-        unknown.fields.remove(at, 2);
-        model.apply({unknown, sessionChange(QStringLiteral("known"), 10000, kNow)}, {}, kNow);
+        fields.remove(at, 2);
+        model.apply({SessionChange::parse("otel", fields),
+                     sessionChange(QStringLiteral("known"), 10000, kNow)},
+                    {}, kNow);
         QCOMPARE(model.badCount(), 0);
         QCOMPARE(model.alertCount(), 0);
         const int row = model.rowOf("otel");

@@ -1,11 +1,12 @@
 #pragma once
-// Feeds a SessionTableModel from the contract's sessions index: the shared
+// Feeds the sessions model from the contract's sessions index: the shared
 // IndexDeltaPoller over `N sessions` (member = session id, hash `N session:{id}`), each
-// poll merged into the model in slices of apply(). A vanished hash (expired: the session ended
-// or its writer went silent) and a member removed from the zset both leave the list.
+// poll parsed and handed to a SessionChangeSink (models/SessionTableModel) in
+// time-budgeted slices. A vanished hash (expired: the session ended or its writer went
+// silent) and a member removed from the zset both leave the list.
 #include "core/contract/Keys.h"
 #include "core/services/IndexDeltaPoller.h"
-#include "models/SessionTableModel.h"
+#include "core/types/SessionChange.h"
 
 #include <QObject>
 
@@ -19,7 +20,7 @@ class SessionFeed : public QObject
 {
     Q_OBJECT
 public:
-    SessionFeed(RedisClient *client, IndexDeltaPoller::Options options, SessionTableModel *model,
+    SessionFeed(RedisClient *client, IndexDeltaPoller::Options options, SessionChangeSink *sink,
                 QObject *parent = nullptr);
     // The sessions index of a namespace, polled every intervalMs.
     static IndexDeltaPoller::Options options(const Keys &keys, int intervalMs = 2000);
@@ -33,11 +34,12 @@ public:
 
     // Merges one delta: upserts; vanished + removed leave. Public so tests can feed a
     // hand-made delta through the same path.
-    static void applyDelta(SessionTableModel &model, const IndexDelta &delta);
+    static void applyDelta(SessionChangeSink &sink, const IndexDelta &delta);
 
 Q_SIGNALS:
-    // "12 034 sessions · polled 0.4 s ago, 3 commands" or the poller's error.
-    void statusChanged(const QString &text);
+    // After each poll: when (Unix ms), its Redis commands, hashes changed, sessions left.
+    void polled(qint64 polledAtMs, int commands, int changed, int left);
+    void failed(const QString &message); // the poller's error (it retries)
 
 private:
     // A poll is merged in slices of at most kSliceRows rows, as many per event-loop pass
@@ -57,7 +59,7 @@ private:
     std::deque<Work> m_queue;
     bool m_drainScheduled = false;
     IndexDeltaPoller *m_poller;
-    SessionTableModel *m_model;
+    SessionChangeSink *m_sink;
     quint64 m_polls = 0;
 };
 

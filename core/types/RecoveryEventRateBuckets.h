@@ -1,7 +1,7 @@
 #pragma once
 // Events per minute by kind, for the rate chart: exact counts for the last N minutes,
 // fed with every event the tail (or a history page) sees, not just what the buffer holds.
-#include "models/RecoveryEventRow.h"
+#include "core/types/RecoveryEventRow.h"
 
 #include <QMap>
 

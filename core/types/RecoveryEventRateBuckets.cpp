@@ -1,4 +1,4 @@
-#include "models/RecoveryEventRateBuckets.h"
+#include "core/types/RecoveryEventRateBuckets.h"
 
 namespace switchboard {
 

@@ -3,8 +3,8 @@
 // since the last hand-over (at most the model's capacity: when the GUI falls behind, the
 // oldest are dropped here, never queued without bound; gap rows are kept) and exact counters and
 // per-minute rates over every row of the batch, dropped ones included.
-#include "models/RecoveryEventRateBuckets.h"
-#include "models/RecoveryEventRow.h"
+#include "core/types/RecoveryEventRateBuckets.h"
+#include "core/types/RecoveryEventRow.h"
 
 #include <vector>
 

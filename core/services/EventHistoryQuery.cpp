@@ -1,4 +1,4 @@
-#include "models/EventHistoryQuery.h"
+#include "core/services/EventHistoryQuery.h"
 
 #include "core/contract/RecordFields.h"
 

@@ -3,7 +3,7 @@
 // events from a few agents otherwise keeps one allocation per row and field in the
 // 100 000-row buffer. Bounded: when it holds `limit` strings it starts over (a session id
 // churn costs a rebuild, never unbounded memory). One per tail worker; not thread-safe.
-#include "models/RecoveryEventRow.h"
+#include "core/types/RecoveryEventRow.h"
 
 #include <QHash>
 #include <QString>

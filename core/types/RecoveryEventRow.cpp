@@ -1,4 +1,4 @@
-#include "models/RecoveryEventRow.h"
+#include "core/types/RecoveryEventRow.h"
 
 #include <algorithm>
 

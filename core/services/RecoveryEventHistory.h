@@ -1,11 +1,12 @@
 #pragma once
 // History mode of the events view: agentops.recovery_events for a chosen time range,
-// newest first, a keyset page at a time into a RecoveryEventTableModel, plus the
+// newest first, a keyset page at a time into a RecoveryEventSink (the table model), plus the
 // per-bucket rates and prompt deployments of the range for the chart. Every read runs on
 // a PgPool worker in a read-only transaction; a newer request supersedes an older one
 // (JobTracker), so a slow old page can never land in a new range.
-#include "models/EventHistoryQuery.h"
-#include "models/RecoveryEventRateBuckets.h"
+#include "core/services/EventHistoryQuery.h"
+#include "core/types/RecoveryEventRateBuckets.h"
+#include "core/types/RecoveryEventSink.h"
 
 #include <QMap>
 #include <QObject>
@@ -17,19 +18,18 @@ namespace switchboard {
 
 class JobTracker;
 class PgPool;
-class RecoveryEventTableModel;
 
 class RecoveryEventHistory : public QObject
 {
     Q_OBJECT
 public:
-    RecoveryEventHistory(RecoveryEventTableModel *model, QObject *parent = nullptr);
+    RecoveryEventHistory(RecoveryEventSink *sink, QObject *parent = nullptr);
     ~RecoveryEventHistory() override;
 
     void setPool(PgPool *pool); // nullptr: no Postgres (requests fail with a message)
     void setPageSize(int rows) { m_pageSize = qBound(10, rows, 5000); }
 
-    // Clears the model and loads the first (newest) page, the rates and the deployments.
+    // Clears the sink and loads the first (newest) page, the rates and the deployments.
     void load(const EventHistoryFilter &filter);
     void loadOlder(); // the next page after the last one loaded
     bool hasMore() const { return !m_next.isNull(); }
@@ -52,7 +52,7 @@ Q_SIGNALS:
 private:
     void fetchPage();
 
-    RecoveryEventTableModel *m_model;
+    RecoveryEventSink *m_sink;
     QPointer<PgPool> m_pool; // the backend may go away first (password retry)
     std::unique_ptr<JobTracker> m_pages, m_rates, m_deployments;
     EventHistoryFilter m_filter;

@@ -1,15 +1,14 @@
-#include "models/RecoveryEventHistory.h"
+#include "core/services/RecoveryEventHistory.h"
 
 #include "core/pg/JobTracker.h"
-#include "models/RecoveryEventTableModel.h"
 
 #include <pqxx/pqxx>
 
 namespace switchboard {
 
-RecoveryEventHistory::RecoveryEventHistory(RecoveryEventTableModel *model, QObject *parent)
+RecoveryEventHistory::RecoveryEventHistory(RecoveryEventSink *sink, QObject *parent)
     : QObject(parent)
-    , m_model(model)
+    , m_sink(sink)
 { }
 
 RecoveryEventHistory::~RecoveryEventHistory() = default;
@@ -39,7 +38,7 @@ void RecoveryEventHistory::load(const EventHistoryFilter &filter)
 {
     m_filter = filter;
     m_next = EventHistoryCursor();
-    m_model->clear();
+    m_sink->clearRows();
     if (!m_pool) {
         emit failed(QStringLiteral("history needs Postgres"));
         return;
@@ -93,8 +92,7 @@ void RecoveryEventHistory::fetchPage()
             }
             m_next = r.value.next;
             const int rows = int(r.value.rows.size());
-            m_model->append(std::move(r.value.rows));
-            m_model->flush();
+            m_sink->applyPage(std::move(r.value.rows));
             emit pageLoaded(rows, hasMore());
         });
 }

@@ -4,12 +4,12 @@
 // bounded COUNT, resumes from the last ID after a reconnect, gap rows when the stream was
 // trimmed past it, went backwards, was replaced or is on another server) and parses every
 // entry; the GUI thread only takes the parsed rows, one
-// batch per event-loop pass, into the RecoveryEventTableModel. So the GUI thread neither
+// batch per event-loop pass, into a RecoveryEventSink (the table model). So the GUI thread neither
 // reads the network nor parses, and a stream faster than the screen costs skipped
 // (counted) rows rather than a growing queue.
 #include "core/redis/RedisConnectionOptions.h"
-#include "models/RecoveryEventRateBuckets.h"
-#include "models/RecoveryEventRow.h"
+#include "core/types/RecoveryEventRateBuckets.h"
+#include "core/types/RecoveryEventSink.h"
 
 #include <QObject>
 
@@ -19,7 +19,6 @@ class QThread;
 
 namespace switchboard {
 
-class RecoveryEventTableModel;
 class RecoveryEventTailWorker;
 
 class RecoveryEventTail : public QObject
@@ -27,7 +26,7 @@ class RecoveryEventTail : public QObject
     Q_OBJECT
 public:
     RecoveryEventTail(const RedisConnectionOptions &options, QByteArray streamKey,
-                      RecoveryEventTableModel *model, QObject *parent = nullptr);
+                      RecoveryEventSink *sink, QObject *parent = nullptr);
     // Stops the worker: the reader is destroyed on its thread, then the thread ends
     // (bounded wait: the worker never blocks, it only waits on its event loop).
     ~RecoveryEventTail() override;
@@ -49,7 +48,7 @@ public:
     qint64 entriesRead() const;
     int connects() const; // times the tail's connection became ready (1 = never rebuilt)
     // Parsed and counted but never listed: dropped by the worker (the GUI fell behind by
-    // more than the buffer) or by the model (more arrived between two inserts than it holds).
+    // more than the buffer) or by the sink (more arrived between two inserts than it holds).
     qint64 rowsSkipped() const;
     QThread *workerThread() const { return m_thread; }
     // Called on the GUI thread with each batch's events per minute by kind (every row
@@ -65,12 +64,12 @@ Q_SIGNALS:
 private:
     void takeBatch();
 
-    RecoveryEventTableModel *m_model;
+    RecoveryEventSink *m_sink;
     QThread *m_thread;
     RecoveryEventTailWorker *m_worker;
     std::function<void(const RecoveryEventRateBuckets &)> m_rateSink;
     qint64 m_skipped = 0;
-    qint64 m_modelSkippedBefore = 0; // the model's neverListed() when this tail began
+    qint64 m_sinkSkippedBefore = 0; // the sink's neverListed() when this tail began
 };
 
 } // namespace switchboard

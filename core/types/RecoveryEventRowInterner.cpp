@@ -1,4 +1,4 @@
-#include "models/RecoveryEventRowInterner.h"
+#include "core/types/RecoveryEventRowInterner.h"
 
 namespace switchboard {
 

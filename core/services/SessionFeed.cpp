@@ -1,8 +1,6 @@
-#include "models/SessionFeed.h"
+#include "core/services/SessionFeed.h"
 
 #include "core/contract/SessionRecord.h"
-#include "models/DisplayFormat.h"
-#include "models/SessionTableModel.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -36,25 +34,18 @@ IndexDeltaPoller::Options SessionFeed::options(const Keys &keys, int intervalMs)
 }
 
 SessionFeed::SessionFeed(RedisClient *client, IndexDeltaPoller::Options options,
-                         SessionTableModel *model, QObject *parent)
+                         SessionChangeSink *sink, QObject *parent)
     : QObject(parent)
-    , m_model(model)
+    , m_sink(sink)
 {
     m_poller = new IndexDeltaPoller(client, std::move(options), this);
     connect(m_poller, &IndexDeltaPoller::delta, this, [this](const IndexDelta &delta) {
         ++m_polls;
         enqueue(delta);
-        Q_EMIT statusChanged(QStringLiteral("sessions index: last poll %1, %2 Redis commands, "
-                                            "%3 changed, %4 left")
-                                 .arg(display::absolute(delta.polledAtMs))
-                                 .arg(delta.commands)
-                                 .arg(delta.upserts.size())
-                                 .arg(delta.vanished.size() + delta.removed.size()));
+        Q_EMIT polled(delta.polledAtMs, delta.commands, int(delta.upserts.size()),
+                      int(delta.vanished.size() + delta.removed.size()));
     });
-    connect(m_poller, &IndexDeltaPoller::failed, this, [this](const QString &message) {
-        Q_EMIT statusChanged(QStringLiteral("✖ sessions index: ") + message
-                             + QStringLiteral(" (showing the last known state; retrying)"));
-    });
+    connect(m_poller, &IndexDeltaPoller::failed, this, &SessionFeed::failed);
 }
 
 void SessionFeed::enqueue(const IndexDelta &delta)
@@ -63,7 +54,7 @@ void SessionFeed::enqueue(const IndexDelta &delta)
         return;
     // The first poll of 100 000 sessions: room for them all at once, while the model is
     // still small (cheap), instead of rehashing its index while it grows.
-    m_model->reserve(m_poller->knownCount());
+    m_sink->reserve(m_poller->knownCount());
     Work work;
     work.delta = delta; // shared, not copied
     work.atMs = delta.polledAtMs > 0 ? delta.polledAtMs : QDateTime::currentMSecsSinceEpoch();
@@ -97,12 +88,16 @@ void SessionFeed::drain()
         upserts.reserve(end - work.next);
         for (; work.next < end; ++work.next) {
             IndexRecord &r = all[work.next];
-            if (!r.error.isEmpty()) // could not be read (over the reply cap): a bad row
-                upserts.append({std::move(r.member), {}, std::exchange(r.error, {})});
-            else if (r.fields.isEmpty())
+            // Parsed here, in the slice, not by the model. A hash that could not be read
+            // (over the reply cap) is a bad row saying so.
+            if (r.error.isEmpty() && r.fields.isEmpty())
                 gone.append(std::move(r.member)); // expired between ZRANGE and HGETALL
+            else if (!r.error.isEmpty())
+                upserts.append(
+                    SessionChange::parse(std::move(r.member), {}, std::exchange(r.error, {})));
             else
-                upserts.append({std::move(r.member), std::exchange(r.fields, {})});
+                upserts.append(
+                    SessionChange::parse(std::move(r.member), std::exchange(r.fields, {})));
         }
         const qint64 at = work.atMs;
         if (work.next >= all.size()) {
@@ -112,7 +107,7 @@ void SessionFeed::drain()
             m_queue.pop_front(); // `work` is gone from here on
         }
         if (!upserts.isEmpty() || !gone.isEmpty())
-            m_model->apply(upserts, gone, at);
+            m_sink->apply(upserts, gone, at);
         sliceNs = qMax<qint64>(1, budget.nsecsElapsed() - sliceStart);
     }
     if (!m_queue.empty() && !m_drainScheduled) {
@@ -121,24 +116,23 @@ void SessionFeed::drain()
     }
 }
 
-void SessionFeed::applyDelta(SessionTableModel &model, const IndexDelta &delta)
+void SessionFeed::applyDelta(SessionChangeSink &sink, const IndexDelta &delta)
 {
     QVector<SessionChange> upserts;
     QVector<QByteArray> gone;
     upserts.reserve(delta.upserts.size());
     for (const IndexRecord &r : delta.upserts) {
-        if (!r.error.isEmpty())
-            upserts.append({r.member, {}, r.error});
-        else if (r.fields.isEmpty())
+        if (r.error.isEmpty() && r.fields.isEmpty())
             gone.append(r.member); // expired between ZRANGE and HGETALL
         else
-            upserts.append({r.member, r.fields});
+            upserts.append(SessionChange::parse(
+                r.member, r.error.isEmpty() ? r.fields : QList<QByteArray>(), r.error));
     }
     for (const IndexRecord &r : delta.vanished)
         gone.append(r.member);
     gone += delta.removed;
-    model.apply(upserts, gone,
-                delta.polledAtMs > 0 ? delta.polledAtMs : QDateTime::currentMSecsSinceEpoch());
+    sink.apply(upserts, gone,
+               delta.polledAtMs > 0 ? delta.polledAtMs : QDateTime::currentMSecsSinceEpoch());
 }
 
 } // namespace switchboard

@@ -1,4 +1,4 @@
-#include "models/RecoveryEventTailWorker.h"
+#include "core/services/RecoveryEventTailWorker.h"
 
 #include "core/contract/Caps.h"
 #include "core/contract/RecordFields.h"

@@ -1,7 +1,6 @@
-#include "models/RecoveryEventTail.h"
+#include "core/services/RecoveryEventTail.h"
 
-#include "models/RecoveryEventTableModel.h"
-#include "models/RecoveryEventTailWorker.h"
+#include "core/services/RecoveryEventTailWorker.h"
 
 #include <QPointer>
 #include <QThread>
@@ -9,20 +8,19 @@
 namespace switchboard {
 
 RecoveryEventTail::RecoveryEventTail(const RedisConnectionOptions &options, QByteArray streamKey,
-                                     RecoveryEventTableModel *model, QObject *parent)
+                                     RecoveryEventSink *sink, QObject *parent)
     : QObject(parent)
-    , m_model(model)
+    , m_sink(sink)
     , m_thread(new QThread(this))
-    , m_modelSkippedBefore(model->neverListed())
+    , m_sinkSkippedBefore(sink->neverListed())
 {
     QPointer<RecoveryEventTail> self(this);
     // Runs on the worker thread: one queued call per batch, however many rows join it.
-    m_worker
-        = new RecoveryEventTailWorker(options, std::move(streamKey), model->capacity(), [self] {
-              if (self)
-                  QMetaObject::invokeMethod(self.data(), &RecoveryEventTail::takeBatch,
-                                            Qt::QueuedConnection);
-          });
+    m_worker = new RecoveryEventTailWorker(options, std::move(streamKey), sink->capacity(), [self] {
+        if (self)
+            QMetaObject::invokeMethod(self.data(), &RecoveryEventTail::takeBatch,
+                                      Qt::QueuedConnection);
+    });
     m_worker->moveToThread(m_thread);
     connect(m_worker, &RecoveryEventTailWorker::readError, this, &RecoveryEventTail::readError);
     m_thread->setObjectName(QStringLiteral("events tail"));
@@ -109,19 +107,19 @@ int RecoveryEventTail::connects() const
 
 qint64 RecoveryEventTail::rowsSkipped() const
 {
-    return m_skipped + m_model->neverListed() - m_modelSkippedBefore;
+    return m_skipped + m_sink->neverListed() - m_sinkSkippedBefore;
 }
 
 void RecoveryEventTail::takeBatch()
 {
-    m_worker->setCapacity(m_model->capacity());
+    m_worker->setCapacity(m_sink->capacity());
     TailBatch batch = m_worker->take();
     if (batch.isEmpty() && batch.dropped == 0)
         return;
     m_skipped += batch.dropped;
     if (m_rateSink && !batch.rates.isEmpty())
         m_rateSink(batch.rates);
-    m_model->append(std::move(batch.rows), batch.counters);
+    m_sink->applyBatch(std::move(batch));
 }
 
 } // namespace switchboard

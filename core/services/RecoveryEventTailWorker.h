@@ -9,8 +9,8 @@
 #include "core/redis/RedisConnectionOptions.h"
 #include "core/redis/RedisStreamEntry.h"
 #include "core/redis/RedisStreamReader.h"
-#include "models/RecoveryEventRowInterner.h"
-#include "models/TailBatch.h"
+#include "core/types/RecoveryEventRowInterner.h"
+#include "core/types/TailBatch.h"
 
 #include <QMutex>
 #include <QObject>
