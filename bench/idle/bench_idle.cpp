@@ -10,7 +10,9 @@
 // same console pointed at empty servers (no data). Target: < 1 % of a core and < 20
 // wake-ups/s on the fleet.
 //   bench_idle [--seconds N] [--warmup N] [--sessions N] [--hosts N]
-//              [--console PATH] [--sim PATH]      (another build's binaries: a before/after)
+//              [--console PATH] [--sim PATH]      (another build's binaries)
+//              [--before PATH]   (also another console binary on the same fleet, in the
+//                                 same window: a before/after of one run)
 #include "bench/harness/BenchServers.h"
 #include "bench/harness/BenchTable.h"
 
@@ -173,6 +175,7 @@ int main(int argc, char **argv)
     const QString console
         = argValue(args, QStringLiteral("--console"), QStringLiteral(SWITCHBOARD_BIN));
     const QString simBin = argValue(args, QStringLiteral("--sim"), QStringLiteral(SIM_BIN));
+    const QString beforeBin = argValue(args, QStringLiteral("--before"), QString());
 
     BenchServers servers;
     QString error;
@@ -211,26 +214,34 @@ int main(int argc, char **argv)
                                QStringLiteral("--pg"), servers.pg().dsn(QStringLiteral("fleet")),
                                QStringLiteral("--operator"), QStringLiteral("bench")},
                               env, home.filePath(QStringLiteral("fleet.log")));
-    if (!sim || !loop || !empty || !fleet)
+    std::unique_ptr<QProcess> old;
+    if (!beforeBin.isEmpty())
+        old = startProcess(beforeBin,
+                           {QStringLiteral("--redis"), redis + QStringLiteral("/0"),
+                            QStringLiteral("--pg"), servers.pg().dsn(QStringLiteral("fleet")),
+                            QStringLiteral("--operator"), QStringLiteral("bench")},
+                           env, home.filePath(QStringLiteral("before.log")));
+    if (!sim || !loop || !empty || !fleet || (!beforeBin.isEmpty() && !old))
         return 1;
     std::fprintf(stdout, "warm-up %d s, then %d s measured (console %s)\n", warmup, seconds,
                  qPrintable(console));
     std::fflush(stdout);
     waitMs(warmup * 1000);
 
-    QProcess *procs[] = {loop.get(), empty.get(), fleet.get()};
-    Sample before[3], after[3];
-    for (int i = 0; i < 3; ++i)
+    QProcess *procs[] = {loop.get(), empty.get(), fleet.get(), old.get()};
+    const int n = old ? 4 : 3;
+    Sample before[4], after[4];
+    for (int i = 0; i < n; ++i)
         before[i] = sample(procs[i]->processId());
     QElapsedTimer window;
     window.start();
     // Sleep without an event loop: this process must not disturb the ones it measures.
     QThread::msleep(ulong(seconds) * 1000);
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < n; ++i)
         after[i] = sample(procs[i]->processId());
     const double measured = double(window.elapsed()) / 1000.0;
     int rc = 0;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < n; ++i) {
         if (!before[i].valid() || !after[i].valid() || procs[i]->state() != QProcess::Running) {
             std::fprintf(stderr, "bench_idle: process %d ended early (logs in %s)\n", i,
                          qPrintable(home.path()));
@@ -251,6 +262,15 @@ int main(int argc, char **argv)
               e.cpuPercent, QStringLiteral("% core"));
     table.add(QStringLiteral("wake-ups, console on the fleet (vs the console, no data)"),
               f.wakeupsPerS, e.wakeupsPerS, QStringLiteral("/s"));
+    if (old) {
+        const Figures b = figures(before[3], after[3], measured);
+        table.add(QStringLiteral("CPU, console on the fleet (vs --before on the same fleet)"),
+                  f.cpuPercent, b.cpuPercent, QStringLiteral("% core"));
+        table.add(QStringLiteral("wake-ups, console on the fleet (vs --before on the same fleet)"),
+                  f.wakeupsPerS, b.wakeupsPerS, QStringLiteral("/s"));
+        table.note(
+            QStringLiteral("--before: %1; wake-ups by thread: %2").arg(beforeBin, b.perThread));
+    }
     table.note(QStringLiteral("fleet: switchboard-sim --scenario incident, %1 sessions on %2 "
                               "hosts, paced; %3 s measured after %4 s")
                    .arg(sessions, hosts)
@@ -264,6 +284,7 @@ int main(int argc, char **argv)
     table.note(QStringLiteral("wake-ups by thread, idle loop: ") + l.perThread);
     table.print();
 
+    stop(old.get());
     stop(fleet.get());
     stop(empty.get());
     stop(loop.get());
