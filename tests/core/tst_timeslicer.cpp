@@ -116,11 +116,13 @@ private Q_SLOTS:
         QCOMPARE(slicer.scheduledInMs(), -1);
         clock.advanceMs(20000);
         QCOMPARE(slicer.sinceLastPassMs(), qint64(20000));
-        slicer.schedule(); // 30 s left of the interval, by the injected clock
-        QVERIFY2(slicer.scheduledInMs() > 29000 && slicer.scheduledInMs() <= 30000,
+        // 30 s left of the interval, by the injected clock (a coarse timer: Qt may move
+        // it by up to 5 %)
+        slicer.schedule();
+        QVERIFY2(slicer.scheduledInMs() > 28000 && slicer.scheduledInMs() <= 31500,
                  qPrintable(QString::number(slicer.scheduledInMs())));
         slicer.schedule(); // armed already: unchanged
-        QVERIFY(slicer.scheduledInMs() > 29000);
+        QVERIFY(slicer.scheduledInMs() > 28000);
         QCOMPARE(passes, 1);
         slicer.runNow();
         QCOMPARE(passes, 2);
