@@ -6,8 +6,6 @@
 #include "models/UntrustedText.h"
 
 #include <QDateTime>
-#include <QElapsedTimer>
-#include <QTimer>
 
 #include <algorithm>
 
@@ -52,13 +50,10 @@ bool splitMember(const QByteArray &member, QString *host, QString *app, QString 
 ProcessTreeModel::ProcessTreeModel(QObject *parent)
     : QAbstractItemModel(parent)
     , m_root(std::make_unique<Node>())
+    , m_slicer(
+          2, [this](const TimeSlicer::Slice &slice) { return drain(slice); }, this)
     , m_now([] { return QDateTime::currentMSecsSinceEpoch(); })
-{
-    m_drainTimer.setParent(this); // named in per-event attributions (bench_procs)
-    m_drainTimer.setSingleShot(true);
-    m_drainTimer.setInterval(0);
-    connect(&m_drainTimer, &QTimer::timeout, this, &ProcessTreeModel::drain);
-}
+{ }
 
 ProcessTreeModel::~ProcessTreeModel() = default;
 
@@ -192,31 +187,27 @@ void ProcessTreeModel::applyDelta(const IndexDelta &delta)
     if (!m_pending.empty())
         pruneQueued(delta); // applying fell behind: keep the queue about one fleet long
     m_pending.push_back({delta, 0, 0});
-    if (!m_drainScheduled)
-        drain(); // the first slice at once: a small delta is merged before this returns
+    if (!m_slicer.isScheduled())
+        m_slicer.runNow(); // the first slice at once: a small delta is merged before this returns
 }
 
 void ProcessTreeModel::applyPendingNow()
 {
-    const int budget = m_sliceBudgetMs;
-    m_sliceBudgetMs = 0;
-    m_drainTimer.stop(); // else a later slice finds nothing to do and says applied() again
-    drain();
-    m_sliceBudgetMs = budget;
+    const int budget = m_slicer.budgetMs();
+    m_slicer.setBudgetMs(0);
+    m_slicer.runNow(); // disarms a later slice, else it finds nothing and says applied() again
+    m_slicer.setBudgetMs(budget);
 }
 
-void ProcessTreeModel::drain()
+bool ProcessTreeModel::drain(const TimeSlicer::Slice &slice)
 {
     // A 10 000-row first load took ~70 ms in one go (release build, 2000 upserts of a
-    // refresh wave ~20 ms): apply for about m_sliceBudgetMs, then let the event loop paint
+    // refresh wave ~20 ms): apply for about the slice budget, then let the event loop paint
     // and take input, and go on in the next pass. The clock is read every 16 steps.
     // Instance rows are signalled per slice; the group rows above them (app, layer, host:
     // aggregates) once the queue is empty. Signalled per slice, every slice of a poll
     // repainted the visible host rows (a 10-14 ms paint each, perf) and re-signalled the
     // same layers and hosts (~1000 dataChanged per slice through proxy and tree).
-    m_drainScheduled = false;
-    QElapsedTimer slice;
-    slice.start();
     qsizetype done = 0;
     while (!m_pending.empty()) {
         Pending &p = m_pending.front();
@@ -233,8 +224,8 @@ void ProcessTreeModel::drain()
         if (p.stage == 1 && p.delta.upserts.isDetached())
             p.delta.upserts[p.pos].fields = QList<QByteArray>();
         ++p.pos;
-        if (++done % 16 == 0 && m_sliceBudgetMs > 0
-            && (slice.elapsed() >= m_sliceBudgetMs || m_touched.size() >= kMaxTouchedPerSlice
+        if (++done % 16 == 0 && !slice.unlimited()
+            && (slice.spent() || m_touched.size() >= kMaxTouchedPerSlice
                 || m_stagedInstances >= kMaxStagedPerSlice))
             break;
     }
@@ -242,15 +233,13 @@ void ProcessTreeModel::drain()
     emitSpans(m_touched);
     // The group rows of a refresh wave are ~1000 parents (layers and apps of 500 hosts):
     // signalled kGroupParentsPerSlice at a time once the queue is empty.
-    const bool groupsDone = (!m_pending.empty() || m_sliceBudgetMs <= 0)
+    const bool groupsDone = (!m_pending.empty() || slice.unlimited())
         ? m_pending.empty() && emitSpans(m_touchedGroups)
         : emitSpans(m_touchedGroups, kGroupParentsPerSlice, &slice);
-    if (!m_pending.empty() || !groupsDone) {
-        m_drainScheduled = true;
-        m_drainTimer.start();
-    } else {
-        Q_EMIT applied();
-    }
+    if (!m_pending.empty() || !groupsDone)
+        return true;
+    Q_EMIT applied();
+    return false;
 }
 
 bool ProcessTreeModel::applyStep(const IndexDelta &d, int stage, qsizetype i)
@@ -422,7 +411,7 @@ void ProcessTreeModel::touchRow(Node *node)
 }
 
 bool ProcessTreeModel::emitSpans(QSet<Node *> &touched, qsizetype maxParents,
-                                 const QElapsedTimer *slice)
+                                 const TimeSlicer::Slice *slice)
 {
     // One dataChanged per parent over the span of its touched rows: a full delta of a big
     // fleet costs a few hundred signals, not one per instance. With maxParents >= 0 at most
@@ -435,8 +424,7 @@ bool ProcessTreeModel::emitSpans(QSet<Node *> &touched, qsizetype maxParents,
     for (auto it = byParent.cbegin(); it != byParent.cend(); ++it) {
         // With a slice clock, also stop when the slice has spent twice its budget (at least
         // 16 parents go out): bench_procs saw 8 ms slices at load 5 with 200 parents.
-        const bool overBudget = slice && m_sliceBudgetMs > 0 && emitted >= 16
-            && slice->elapsed() >= 2 * m_sliceBudgetMs;
+        const bool overBudget = slice && emitted >= 16 && slice->spent(2);
         if (maxParents >= 0 && (emitted >= maxParents || overBudget)) {
             for (Node *n : it.value())
                 touched.insert(n);

@@ -7,12 +7,11 @@
 #include "core/contract/ProcessRecord.h"
 #include "core/types/IndexDelta.h"
 #include "core/types/LoggedProcessEvent.h"
+#include "core/util/TimeSlicer.h"
 
 #include <QAbstractItemModel>
-#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
-#include <QTimer>
 
 #include <deque>
 #include <functional>
@@ -67,8 +66,8 @@ public:
     // prunes them: a newer upsert or removal of a member replaces an older queued upsert,
     // a newer touch an older touch, so the queue stays about one fleet long.
     void applyDelta(const IndexDelta &delta);
-    void setSliceBudgetMs(int ms) { m_sliceBudgetMs = ms; } // 0: whole deltas at once
-    bool isApplying() const { return !m_pending.empty() || m_drainScheduled; }
+    void setSliceBudgetMs(int ms) { m_slicer.setBudgetMs(ms); } // 0: whole deltas at once
+    bool isApplying() const { return !m_pending.empty() || m_slicer.isScheduled(); }
     void applyPendingNow(); // the rest of the queue at once (tests); no slice stays armed
     qsizetype queuedEntries() const; // upserts, touches, removals, vanishings not applied yet
     void addEvents(const QVector<LoggedProcessEvent> &events);
@@ -106,14 +105,14 @@ private:
     Node *hostFor(const QString &host);
     void insertStagedHosts();
     void pruneQueued(const IndexDelta &newer);
-    void drain();
+    bool drain(const TimeSlicer::Slice &slice); // true: more is left for the next pass
     bool applyStep(const IndexDelta &d, int stage, qsizetype i);
     void upsert(const IndexRecord &record);
     void removeInstance(const QByteArray &member);
     void touchRow(Node *node);
     void flushTouched();
     bool emitSpans(QSet<Node *> &touched, qsizetype maxParents = -1,
-                   const QElapsedTimer *slice = nullptr);
+                   const TimeSlicer::Slice *slice = nullptr);
     bool isSilent(const Node *instance, qint64 now) const;
     QVariant instanceData(const Node *n, int column, int role) const;
     QVariant groupData(const Node *n, int column, int role) const;
@@ -131,15 +130,13 @@ private:
         qsizetype pos = 0;
     };
     std::deque<Pending> m_pending;
-    bool m_drainScheduled = false;
-    QTimer m_drainTimer; // the next slice; a member so applyPendingNow can disarm it
+    TimeSlicer m_slicer; // the queue in slices of ~2 ms (setSliceBudgetMs)
     // New hosts of the current slice, built with their layers, apps and instances off the
     // tree and inserted by one beginInsertRows at the end of the slice: a first load was
     // ~14 000 single-row inserts through proxy and tree (a 20-30 ms slice, bench_procs).
     std::vector<std::unique_ptr<Node>> m_stagedHosts;
     QHash<QString, Node *> m_stagedByKey;
     qsizetype m_stagedInstances = 0;
-    int m_sliceBudgetMs = 2;
     qint64 m_lastTickMs = 0;
     quint64 m_generation = 1; // moves with every change: group aggregates are recomputed
     std::function<qint64()> m_now;

@@ -21,12 +21,10 @@ const char *const kHeaders[] = {"Time",     "Agent",   "Session", "Kind",   "Rec
 RecoveryEventTableModel::RecoveryEventTableModel(int capacity, QObject *parent)
     : QAbstractTableModel(parent)
     , m_rows(size_t(qMax(1, capacity)))
+    , m_slicer(
+          0, [this](const TimeSlicer::Slice &) { return flushPass(); }, this)
     , m_capacity(qMax(1, capacity))
-{
-    m_flushTimer.setSingleShot(true);
-    m_flushTimer.setInterval(0);
-    connect(&m_flushTimer, &QTimer::timeout, this, &RecoveryEventTableModel::flush);
-}
+{ }
 
 void RecoveryEventTableModel::append(RecoveryEventRow row)
 {
@@ -66,20 +64,22 @@ void RecoveryEventTableModel::queue(std::vector<RecoveryEventRow> rows)
 
 void RecoveryEventTableModel::scheduleFlush()
 {
-    if (m_flushTimer.isActive())
-        return;
-    int wait = 0;
-    if (m_minFlushMs > 0 && m_sinceFlush.isValid())
-        wait = int(qMax<qint64>(0, m_minFlushMs - m_sinceFlush.elapsed()));
-    m_flushTimer.start(wait);
+    m_slicer.schedule(); // paced: the next pass at least the interval after the last
 }
 
 void RecoveryEventTableModel::flush()
 {
-    m_flushTimer.stop();
-    if (m_pending.empty())
+    if (m_pending.empty()) {
+        m_slicer.cancel();
         return;
-    m_sinceFlush.start();
+    }
+    m_slicer.runNow();
+}
+
+bool RecoveryEventTableModel::flushPass()
+{
+    if (m_pending.empty())
+        return false;
     // More queued than the buffer holds: the oldest never get listed (they are counted),
     // except gap rows: the marker that events are missing must show.
     qint64 skip = 0;
@@ -128,14 +128,13 @@ void RecoveryEventTableModel::flush()
     }
     m_pending.erase(m_pending.begin(), m_pending.begin() + qsizetype(batches));
     endInsertRows();
-    if (m_pendingCount > 0)
-        m_flushTimer.start(0);
     emit flushed(incoming, evict);
+    return m_pendingCount > 0; // the rest in the next pass, unpaced
 }
 
 void RecoveryEventTableModel::clear()
 {
-    m_flushTimer.stop();
+    m_slicer.cancel();
     m_pending.clear();
     m_pendingCount = 0;
     m_pendingFront = 0;

@@ -6,11 +6,10 @@
 // data(), never stored.
 #include "core/types/RecoveryEventRow.h"
 #include "core/types/RecoveryEventSink.h"
+#include "core/util/TimeSlicer.h"
 #include "models/RecoveryEventRowRing.h"
 
 #include <QAbstractTableModel>
-#include <QElapsedTimer>
-#include <QTimer>
 
 #include <vector>
 
@@ -62,7 +61,7 @@ public:
     // At most one insert per this many ms (0 = every event-loop pass). A view on screen
     // sets one frame (16 ms): a stream delivering a reply every few ms then costs one
     // insert and one repaint per frame instead of one per reply.
-    void setMinFlushIntervalMs(int ms) { m_minFlushMs = qMax(0, ms); }
+    void setMinFlushIntervalMs(int ms) { m_slicer.setMinIntervalMs(ms); }
     // At most this many rows per insert (0 = all pending); the rest follow in the next
     // event-loop pass without waiting for the interval. Bounds the GUI thread's work per pass.
     void setMaxRowsPerFlush(int rows) { m_maxPerFlush = qMax(0, rows); }
@@ -113,10 +112,9 @@ private:
     RecoveryEventCounters m_counters;
     void queue(std::vector<RecoveryEventRow> rows);
     void scheduleFlush();
+    bool flushPass(); // one insert; true: rows are left for the next pass
 
-    QTimer m_flushTimer; // zero-interval: fires once the current pass is done
-    QElapsedTimer m_sinceFlush;
-    int m_minFlushMs = 0;
+    TimeSlicer m_slicer; // a flush once the current pass is done, paced by the interval
     qint64 m_neverListed = 0;
     int m_capacity;
     bool m_relative = true;

@@ -9,6 +9,8 @@ namespace switchboard {
 SessionProxyModel::SessionProxyModel(SessionTableModel *source, QObject *parent)
     : QAbstractProxyModel(parent)
     , m_source(source)
+    , m_slicer(
+          0, [this](const TimeSlicer::Slice &) { return settlePass(); }, this)
 {
     QAbstractProxyModel::setSourceModel(source);
     if (!source)
@@ -29,8 +31,6 @@ SessionProxyModel::SessionProxyModel(SessionTableModel *source, QObject *parent)
             &QAbstractItemModel::headerDataChanged);
     // One merge of the changed rows per apply() (one slice of a poll), or fewer.
     connect(source, &SessionTableModel::applied, this, &SessionProxyModel::scheduleSettle);
-    m_settleTimer.setSingleShot(true);
-    connect(&m_settleTimer, &QTimer::timeout, this, &SessionProxyModel::settle);
     m_isDirty.fill(false, source->rowCount());
     rebuildKeys();
     for (int r = 0; r < source->rowCount(); ++r) {
@@ -45,10 +45,9 @@ SessionProxyModel::SessionProxyModel(SessionTableModel *source, QObject *parent)
 void SessionProxyModel::setSettleIntervalMs(int ms)
 {
     m_settleIntervalMs = qMax(0, ms);
-    if (m_settleIntervalMs == 0 && m_settleTimer.isActive()) {
-        m_settleTimer.stop();
+    m_slicer.setMinIntervalMs(m_settleIntervalMs);
+    if (m_settleIntervalMs == 0 && m_slicer.isScheduled())
         settle();
-    }
 }
 
 void SessionProxyModel::scheduleSettle()
@@ -57,10 +56,8 @@ void SessionProxyModel::scheduleSettle()
         settle();
         return;
     }
-    if (m_settleTimer.isActive() || m_dirty.isEmpty())
-        return;
-    const qint64 since = m_sinceSettle.isValid() ? m_sinceSettle.elapsed() : m_settleIntervalMs;
-    m_settleTimer.start(int(qMax<qint64>(0, m_settleIntervalMs - since)));
+    if (!m_dirty.isEmpty())
+        m_slicer.schedule(); // the interval after the last settle (nothing if one is armed)
 }
 
 void SessionProxyModel::setNeedle(const QString &text)
@@ -283,12 +280,19 @@ void SessionProxyModel::onReset()
 
 void SessionProxyModel::settle()
 {
-    if (m_sourceChanging) { // called from a slot of the source's removal: right after it
-        m_settleTimer.start(0);
-        return;
-    }
-    m_settleTimer.stop();
-    m_sinceSettle.start();
+    m_slicer.runNow(); // a deferred settle is disarmed
+}
+
+bool SessionProxyModel::settlePass()
+{
+    if (m_sourceChanging) // called from a slot of the source's removal: right after it
+        return true;
+    merge();
+    return false;
+}
+
+void SessionProxyModel::merge()
+{
     if (m_dirty.isEmpty())
         return;
     for (int s : std::as_const(m_dirty)) // their place is decided on their new values

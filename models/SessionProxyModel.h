@@ -10,9 +10,9 @@
 // of the model (one slice of a poll) the marked rows are taken out, sorted among
 // themselves and merged back in one O(rows) pass, signalled as one layout change with the
 // persistent indexes (selection, current row) moved along. docs/decisions.md.
+#include "core/util/TimeSlicer.h"
+
 #include <QAbstractProxyModel>
-#include <QElapsedTimer>
-#include <QTimer>
 #include <QVector>
 
 namespace switchboard {
@@ -71,13 +71,16 @@ private:
     void onRowsRemoved(const QModelIndex &parent, int first, int last);
     void onReset();
     // Marked rows: out of the filter -> removed, into it -> inserted, moved -> merged.
-    void settle();
+    void settle(); // now
+    bool settlePass(); // true: not now (the source is mid-change), next pass
+    void merge();
     void scheduleSettle(); // after apply(): now, or within the settle interval
     void relayout(QVector<int> order, bool rowsLeft = false);
 
     static constexpr int kRemovalRangesPerSettle = 4;
 
     SessionTableModel *m_source;
+    TimeSlicer m_slicer; // the deferred settle, paced by the settle interval
     QVector<int> m_proxyToSource;
     QVector<int> m_sourceToProxy; // -1: filtered out
     QVector<int> m_dirty; // source rows changed since the last settle()
@@ -92,8 +95,6 @@ private:
     quint64 m_reorders = 0;
     int m_settleIntervalMs = 0;
     bool m_sourceChanging = false; // between the source's rowsAboutToBeRemoved and rowsRemoved
-    QTimer m_settleTimer; // single shot: the deferred settle
-    QElapsedTimer m_sinceSettle;
 };
 
 } // namespace switchboard

@@ -8,7 +8,11 @@
 # reload through the console's own ControlChannel every ACTION_EVERY_S seconds, faults or
 # not. At the end: the audit rows against PM2's restart counters, and the table of faults
 # and recovery times (scripts/soak_report.py).
-#   scripts/soak.sh [--minutes N] [--seed S] [--out DIR]
+#   scripts/soak.sh [--minutes N] [--seed S] [--out DIR] [--events-buffer N]
+# --events-buffer N (default 5000; 0 = the console's own 100 000 and an empty stream): the
+# stream gets N ordinary events before the console starts and the console's live events
+# table keeps N rows, so it starts full and the RSS figure measures growth, not a buffer
+# filling (the default buffer would take ~12 h of this soak's event rate to fill).
 # SB_SKIP_BUILD=1 uses the release binaries already built; SB_SKIP_DEPS=1 skips
 # install-deps.sh. Exit status: 0 when every criterion of docs/soak.md passed, 1 if not.
 set -euo pipefail
@@ -18,12 +22,14 @@ ROOT=$(pwd)
 MINUTES=30
 SEED=1
 OUT=""
+EVENTS_BUFFER=5000
 while (($#)); do
   case "$1" in
     --minutes) MINUTES="$2"; shift 2 ;;
     --seed) SEED="$2"; shift 2 ;;
     --out) OUT=$(realpath -m "$2"); shift 2 ;;
-    *) echo "usage: scripts/soak.sh [--minutes N] [--seed S] [--out DIR]" >&2; exit 2 ;;
+    --events-buffer) EVENTS_BUFFER="$2"; shift 2 ;;
+    *) echo "usage: scripts/soak.sh [--minutes N] [--seed S] [--out DIR] [--events-buffer N]" >&2; exit 2 ;;
   esac
 done
 OUT=${OUT:-$ROOT/build/soak-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -31,6 +37,10 @@ mkdir -p "$OUT"
 ACTION_EVERY_S=${ACTION_EVERY_S:-30}
 SCENARIO=${SCENARIO:-calm}
 SIM_RATE=${SIM_RATE:-4}
+# Ended sessions stay 3 min instead of the contract's hour, so the number of sessions the
+# console holds is steady after the warm-up (20 live + the last minutes' ended ones): with
+# an hour, a 30-minute run measures the sessions list growing (docs/soak.md, Memory).
+SIM_ENDED_TTL_S=${SIM_ENDED_TTL_S:-180}
 
 if [[ -z "${SB_SKIP_DEPS:-}" ]]; then bash scripts/install-deps.sh; fi
 if [[ -z "${SB_SKIP_BUILD:-}" ]]; then
@@ -73,6 +83,11 @@ sb_start_postgres
 "$BIN/app/switchboard" db migrate --pg "$SB_PG_DSN" >/dev/null
 sb_create_logins
 sb_start_fleet
+PROBE_BUFFER_ARGS=()
+if ((EVENTS_BUFFER > 0)); then
+  log "prefill: $(python3 scripts/lib/soak_burst.py "$SB_REDIS_PORT" "$SEED" fill "$EVENTS_BUFFER" 2>&1 | tail -1)"
+  PROBE_BUFFER_ARGS=(--probe-events-buffer "$EVENTS_BUFFER")
+fi
 
 start_redis_again() { # same port, same dir: what a supervisor (systemd) would do
   redis-server --port "$SB_REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
@@ -101,7 +116,7 @@ start_bridge_again() { # as sb_start_fleet starts it
   trap 'if [[ -n "$child" ]]; then kill "$child" 2>/dev/null; wait "$child" 2>/dev/null; fi; exit 0' TERM
   while true; do
     "$BIN/sim/switchboard-sim" --redis "$SB_REDIS_URI" --pg "$SB_PG_DSN" --scenario "$SCENARIO" \
-      --rate "$SIM_RATE" --seed $((SEED * 1000 + k)) >>"$SB_RUN_DIR/sim.log" 2>&1 &
+      --rate "$SIM_RATE" --ended-ttl "$SIM_ENDED_TTL_S" --seed $((SEED * 1000 + k)) >>"$SB_RUN_DIR/sim.log" 2>&1 &
     child=$!
     rc=0; wait "$child" || rc=$?
     child=""
@@ -125,7 +140,7 @@ ACTIONS_UNTIL=$((END_MS - (QUIET_S > 75 ? QUIET_S : 75) * 1000))
 # probe options (--probe-trim-every S: see bench/soak/soak_probe.cpp).
 # shellcheck disable=SC2086
 XDG_CONFIG_HOME="$SB_RUN_DIR/config" QT_QPA_PLATFORM=offscreen ${SB_PROBE_WRAPPER:-} \
-  "$BIN/bench/soak/soak_probe" ${SB_PROBE_ARGS:-} --redis "$SB_REDIS_URI" --pg "$SB_OPERATOR_PG_DSN" --operator soak \
+  "$BIN/bench/soak/soak_probe" ${SB_PROBE_ARGS:-} "${PROBE_BUFFER_ARGS[@]}" --redis "$SB_REDIS_URI" --pg "$SB_OPERATOR_PG_DSN" --operator soak \
   --probe-actions-every "$ACTION_EVERY_S" --probe-actions-until "$ACTIONS_UNTIL" \
   --probe-action-host demo-pm2-host --probe-action-apps reasoner,tool-runner \
   >"$OUT/probe.jsonl" 2>"$OUT/probe.err" &

@@ -63,14 +63,14 @@ void SessionGenerator::writeSession(TickContext &ctx, const SessionState &s)
     h.op = SimRecord::Op::HashSet;
     h.type = "session";
     h.key = ctx.encoder->sessionKey(s.id);
-    h.ttlMs = s.state == "ended" ? kSessionEndedTtlMs : kSessionIdleTtlMs;
+    h.ttlMs = s.state == "ended" ? ctx.options->endedTtlMs : kSessionIdleTtlMs;
     h.fields = ContractEncoder::sessionFields(s);
     ctx.put(std::move(h));
     SimRecord c;
     c.op = SimRecord::Op::StringSet;
     c.type = "ctx";
     c.key = ctx.encoder->sessionCtxKey(s.id);
-    c.ttlMs = s.state == "ended" ? kSessionEndedTtlMs : kSessionIdleTtlMs;
+    c.ttlMs = s.state == "ended" ? ctx.options->endedTtlMs : kSessionIdleTtlMs;
     c.payload = ContractEncoder::contextJson(s);
     ctx.put(std::move(c));
     SimRecord z;

@@ -4,6 +4,10 @@
 
 namespace switchboard::sim {
 
+namespace {
+constexpr std::int64_t kMaxEndedTtlMs = 24LL * 3600 * 1000; // the zset horizon
+}
+
 const char *scenarioName(Scenario s)
 {
     switch (s) {
@@ -68,9 +72,14 @@ bool SimOptions::parse(const QStringList &args, SimOptions *out, QString *error)
     const QCommandLineOption manifest(
         QStringLiteral("bad-manifest"),
         QStringLiteral("bad-data: file listing the malformed records."), QStringLiteral("file"));
+    const QCommandLineOption endedTtl(
+        QStringLiteral("ended-ttl"),
+        QStringLiteral("Seconds an ended session's hash and context stay (the contract's 1 h by "
+                       "default; the soak shortens it so the number of sessions is steady)."),
+        QStringLiteral("s"), QStringLiteral("3600"));
     const QCommandLineOption quiet(QStringLiteral("quiet"), QStringLiteral("Only errors."));
     p.addOptions({redis, pg, ns, seed, rate, sessions, hosts, duration, scenario, backfill, big,
-                  epoch, fast, badShare, manifest, quiet});
+                  epoch, fast, badShare, manifest, endedTtl, quiet});
     if (!p.parse(args)) {
         *error = p.errorText() + QLatin1Char('\n') + p.helpText();
         return false;
@@ -105,6 +114,8 @@ bool SimOptions::parse(const QStringList &args, SimOptions *out, QString *error)
     need(g && o.backfill >= 0, QStringLiteral("backfill"));
     o.bigSession = p.value(big).toLongLong(&g);
     need(g && o.bigSession >= 0, QStringLiteral("big-session"));
+    o.endedTtlMs = p.value(endedTtl).toLongLong(&g) * 1000;
+    need(g && o.endedTtlMs > 0 && o.endedTtlMs <= kMaxEndedTtlMs, QStringLiteral("ended-ttl"));
     o.epochMs = p.value(epoch).toLongLong(&g);
     need(g && o.epochMs >= 0, QStringLiteral("epoch"));
     o.badShare = p.value(badShare).toDouble(&g);

@@ -25,6 +25,7 @@ struct SimOptions
     std::int64_t epochMs = 0; // virtual start; 0 = wall clock at start
     bool fast = false; // do not pace ticks to the wall clock
     double badShare = 0.05; // bad-data: share of malformed Redis records
+    std::int64_t endedTtlMs = 60 * 60 * 1000; // how long an ended session's hash and ctx stay
     std::int64_t incidentAtMs = 60000; // incident: virtual ms after start of the bad deploy
     QString badManifest; // bad-data: write "type\tkey\tid\treason" lines here
     bool quiet = false;

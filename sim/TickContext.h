@@ -57,6 +57,5 @@ constexpr std::int64_t kZsetHorizonMs = 24 * 3600 * 1000; // zset members older 
 constexpr std::int64_t kHeartbeatMs = 5000;
 constexpr std::int64_t kProcTtlMs = 3 * kHeartbeatMs;
 constexpr std::int64_t kSessionIdleTtlMs = 60 * 60 * 1000;
-constexpr std::int64_t kSessionEndedTtlMs = 60 * 60 * 1000;
 
 } // namespace switchboard::sim

@@ -25,7 +25,11 @@
 // --probe-action-host HOST, --probe-action-apps A,B, --probe-actions-until MS (Unix ms:
 // no new action after it, so every action has its final state before the soak ends),
 // --probe-trim-every S (investigation only: every S seconds malloc_trim(0) and report
-// the RSS after it as rss_trimmed_kib: what the allocator kept but nothing uses).
+// the RSS after it as rss_trimmed_kib: what the allocator kept but nothing uses),
+// --probe-events-buffer N (the live events table keeps N rows instead of its default
+// 100 000, set before its first batch: with the stream holding N events before the console
+// starts, the backfill fills it and every later row evicts one, so the soak's RSS figure
+// measures growth, not a buffer filling; docs/soak.md).
 #include "app/AppOptions.h"
 #include "app/ConsoleController.h"
 #include "app/MainWindow.h"
@@ -262,6 +266,8 @@ private:
             eventRows = live->rowCount();
             if (live != m_liveHooked) {
                 m_liveHooked = live;
+                if (m_eventsBuffer > 0)
+                    live->setCapacity(m_eventsBuffer);
                 connect(live, &QAbstractItemModel::rowsInserted, this,
                         [this] { m_eventsAt = nowMs(); });
             }
@@ -367,6 +373,7 @@ private:
 
 public:
     int m_trimEvery = 0;
+    int m_eventsBuffer = 0;
 
 private:
     int m_reports = 0;
@@ -411,6 +418,8 @@ int main(int argc, char **argv)
               .toLongLong();
     const int trimEvery
         = takeOption(args, QStringLiteral("--probe-trim-every"), QStringLiteral("0")).toInt();
+    const int eventsBuffer
+        = takeOption(args, QStringLiteral("--probe-events-buffer"), QStringLiteral("0")).toInt();
     const QString host = takeOption(args, QStringLiteral("--probe-action-host"), QString());
     const QStringList apps = takeOption(args, QStringLiteral("--probe-action-apps"), QString())
                                  .split(QLatin1Char(','), Qt::SkipEmptyParts);
@@ -433,5 +442,6 @@ int main(int argc, char **argv)
     controller.start();
     Probe probe(window, &controller, every, until, host, apps);
     probe.m_trimEvery = trimEvery;
+    probe.m_eventsBuffer = eventsBuffer;
     return QApplication::exec();
 }

@@ -169,7 +169,17 @@ IndexDeltaPoller::IndexDeltaPoller(RedisClient *client, Options options, QObject
 {
     m_options.batch = qMax(1, m_options.batch);
     m_options.maxPagesPerPoll = qMax(1, m_options.maxPagesPerPoll);
-    m_clock.start();
+    m_originMs = m_clock->monotonicMs();
+    // The continuation of a pass (its next slice): one at a time, dropped with the pass.
+    m_slicer = new TimeSlicer(
+        m_options.sliceBudgetMs,
+        [this](const TimeSlicer::Slice &) {
+            const auto step = std::exchange(m_nextStep, nullptr);
+            if (step && m_nextStepGeneration == m_generation)
+                (this->*step)();
+            return false;
+        },
+        this, m_clock);
     m_options.bulkBatch = qMax(1, m_options.bulkBatch);
     m_timer.setInterval(qMax(10, m_options.intervalMs));
     if (!m_options.bulkFields.isEmpty() && m_options.hashKey) {
@@ -244,7 +254,7 @@ void IndexDeltaPoller::beginPoll()
     ++m_generation;
     m_pass = new Pass;
     m_passContext = new QObject(this);
-    m_pass->delta.polledAtMs = QDateTime::currentMSecsSinceEpoch();
+    m_pass->delta.polledAtMs = m_clock->wallMs();
     m_pass->clockAtStartMs = m_options.nowMs ? m_options.nowMs() : m_pass->delta.polledAtMs;
     m_pass->delta.full = m_full;
     if (m_full || !m_haveMaxScore) {
@@ -394,8 +404,7 @@ bool IndexDeltaPoller::wantsFields(const QByteArray &member, const Member &m, qi
 void IndexDeltaPoller::requestReads()
 {
     // Which members to read, in slices like settleReads(): a first poll has 100 000.
-    QElapsedTimer budget;
-    budget.start();
+    const TimeSlicer::Slice budget = m_slicer->slice();
     Pass &p = *m_pass;
     const qint64 t = now();
     if (!p.readsSized) {
@@ -722,8 +731,7 @@ void IndexDeltaPoller::settleReads()
 {
     // A first poll of 100 000 members is settled in slices of ~4 ms of work per
     // event-loop pass (the rest after a zero timer), never all in one callback.
-    QElapsedTimer budget;
-    budget.start();
+    const TimeSlicer::Slice budget = m_slicer->slice();
     Pass &p = *m_pass;
     const qint64 t = p.settleAtMs;
     if (p.settled == 0) {
@@ -780,8 +788,7 @@ bool IndexDeltaPoller::settleTouched()
 {
     // A heartbeat index moves every member every poll: 10 000 touched members.
     Pass &p = *m_pass;
-    QElapsedTimer budget;
-    budget.start();
+    const TimeSlicer::Slice budget = m_slicer->slice();
     while (p.settledTouched < p.delta.touched.size()) {
         if (sliceSpent(budget, p.settledTouched))
             return false;
@@ -833,18 +840,16 @@ void IndexDeltaPoller::settleRest()
 void IndexDeltaPoller::continueLater(void (IndexDeltaPoller::*step)())
 {
     ++m_continued;
-    QTimer::singleShot(0, m_passContext, [this, step, g = m_generation] {
-        if (g == m_generation)
-            (this->*step)();
-    });
+    m_nextStep = step;
+    m_nextStepGeneration = m_generation;
+    m_slicer->continueNextPass();
 }
 
-bool IndexDeltaPoller::sliceSpent(const QElapsedTimer &slice, qsizetype done) const
+bool IndexDeltaPoller::sliceSpent(const TimeSlicer::Slice &slice, qsizetype done) const
 {
     // The clock is read every 64 members: cheap, and a slice overshoots by the work of
     // 64 members at most. Never before the first member: every slice makes progress.
-    return m_options.sliceBudgetMs > 0 && done > 0 && (done & 63) == 0
-        && slice.elapsed() >= m_options.sliceBudgetMs;
+    return slice.spentEvery(done, 64);
 }
 
 void IndexDeltaPoller::endPass()
@@ -852,6 +857,8 @@ void IndexDeltaPoller::endPass()
     // Called from inside the pass's own callbacks: the context goes later, and the
     // generation makes any reply still queued for it a no-op.
     ++m_generation;
+    m_slicer->cancel();
+    m_nextStep = nullptr;
     if (m_passContext)
         m_passContext->deleteLater();
     m_passContext = nullptr;

@@ -5,10 +5,10 @@
 // members that stopped moving (expired hash = silent writer), and a bounded ZSCAN pass
 // now and then to find members removed from the zset. docs/poller.md has the design.
 #include "core/types/IndexDelta.h"
+#include "core/util/TimeSlicer.h"
 
 #include <QByteArray>
 #include <QByteArrayList>
-#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
 #include <QObject>
@@ -53,6 +53,10 @@ public:
         // writer cannot hide everyone else's updates until the clock catches up with it
         // (its own unchanged score is de-duplicated, not re-read). Null: the local clock.
         std::function<qint64()> nowMs;
+        // The clock this poller's own schedule is judged by: staleness (staleAfterMs),
+        // fields refresh, resync, the slice budget, and polledAtMs. Null: the system's.
+        // Tests step a ManualClock instead of waiting. Not owned; outlives the poller.
+        const Clock *clock = nullptr;
         int maxPagesPerPoll = 100; // ZRANGE pages per poll; the rest continues next poll
         // > 0: at most this many re-reads per poll that are due only because their fields
         // are older than fieldsRefreshMs (new, dirty, vanished and priority members are
@@ -137,7 +141,7 @@ private:
     bool settleTouched(); // false: not done, continued on the next pass
     void settleRest();
     void continueLater(void (IndexDeltaPoller::*step)());
-    bool sliceSpent(const QElapsedTimer &slice, qsizetype done) const;
+    bool sliceSpent(const TimeSlicer::Slice &slice, qsizetype done) const;
     void fail(const QString &message);
     void endPass();
     void noteScore(const QByteArray &member, qint64 score);
@@ -146,12 +150,16 @@ private:
     void reschedule(const QByteArray &member, Member &m, qint64 checkAtMs);
     void setVanished(const QByteArray &member, Member &m, bool vanished);
     bool wantsFields(const QByteArray &member, const Member &m, qint64 now) const;
-    qint64 now() const { return m_clock.elapsed(); }
+    qint64 now() const { return m_clock->monotonicMs() - m_originMs; } // since construction
 
     RedisClient *m_client;
     Options m_options;
     QTimer m_timer;
-    QElapsedTimer m_clock;
+    const Clock *m_clock = Clock::orSystem(m_options.clock);
+    qint64 m_originMs = 0;
+    TimeSlicer *m_slicer = nullptr; // a pass's next slice (continueLater)
+    void (IndexDeltaPoller::*m_nextStep)() = nullptr;
+    quint64 m_nextStepGeneration = 0;
     QHash<QByteArray, Member> m_members;
     QSet<QByteArray> m_priority;
     // (checkAtMs, member) of every known member that is not vanished: the PTTL checks take

@@ -3,8 +3,6 @@
 #include "core/contract/SessionRecord.h"
 
 #include <QDateTime>
-#include <QElapsedTimer>
-#include <QTimer>
 
 #include <utility>
 
@@ -38,6 +36,8 @@ SessionFeed::SessionFeed(RedisClient *client, IndexDeltaPoller::Options options,
     : QObject(parent)
     , m_sink(sink)
 {
+    m_slicer = new TimeSlicer(
+        kSliceBudgetMs, [this](const TimeSlicer::Slice &slice) { return drain(slice); }, this);
     m_poller = new IndexDeltaPoller(client, std::move(options), this);
     connect(m_poller, &IndexDeltaPoller::delta, this, [this](const IndexDelta &delta) {
         ++m_polls;
@@ -63,21 +63,14 @@ void SessionFeed::enqueue(const IndexDelta &delta)
     // callback already parsed a reply and settled the poll (~4 ms), and during this signal
     // the poller still holds the delta, so the first slice's non-const access would copy
     // all of it (100 000 records) in one go.
-    if (!m_drainScheduled) {
-        m_drainScheduled = true;
-        QTimer::singleShot(0, this, &SessionFeed::drain);
-    }
+    m_slicer->schedule();
 }
 
-void SessionFeed::drain()
+bool SessionFeed::drain(const TimeSlicer::Slice &slice)
 {
-    m_drainScheduled = false;
-    QElapsedTimer budget;
-    budget.start();
-    qint64 sliceNs = 0; // the last slice's cost: a slice that would overrun waits
-    const qint64 budgetNs = qint64(kSliceBudgetMs) * 1000000;
-    while (!m_queue.empty() && (sliceNs == 0 || budget.nsecsElapsed() + sliceNs <= budgetNs)) {
-        const qint64 sliceStart = budget.nsecsElapsed();
+    qint64 stepNs = 0; // the last step's cost: a step that would overrun waits
+    while (!m_queue.empty() && slice.fits(stepNs)) {
+        const qint64 stepStart = slice.elapsedNs();
         Work &work = m_queue.front();
         // Taken out of the delta as they are converted (the feed holds the only copy), so
         // its 100 000 field lists are freed slice by slice, not all at its end (~80 ms).
@@ -108,12 +101,9 @@ void SessionFeed::drain()
         }
         if (!upserts.isEmpty() || !gone.isEmpty())
             m_sink->apply(upserts, gone, at);
-        sliceNs = qMax<qint64>(1, budget.nsecsElapsed() - sliceStart);
+        stepNs = qMax<qint64>(1, slice.elapsedNs() - stepStart);
     }
-    if (!m_queue.empty() && !m_drainScheduled) {
-        m_drainScheduled = true;
-        QTimer::singleShot(0, this, &SessionFeed::drain);
-    }
+    return !m_queue.empty();
 }
 
 void SessionFeed::applyDelta(SessionChangeSink &sink, const IndexDelta &delta)

@@ -7,6 +7,7 @@
 #include "core/contract/Keys.h"
 #include "core/services/IndexDeltaPoller.h"
 #include "core/types/SessionChange.h"
+#include "core/util/TimeSlicer.h"
 
 #include <QObject>
 
@@ -42,9 +43,9 @@ Q_SIGNALS:
     void failed(const QString &message); // the poller's error (it retries)
 
 private:
-    // A poll is merged in slices of at most kSliceRows rows, as many per event-loop pass
-    // as fit in kSliceBudgetMs: the first poll of 100 000 sessions (or a burst) never
-    // freezes the window; later polls queue behind, in order.
+    // A poll is merged in steps of at most kSliceRows rows, as many per event-loop pass
+    // as fit in kSliceBudgetMs (m_slicer): the first poll of 100 000 sessions (or a
+    // burst) never freezes the window; later polls queue behind, in order.
     static constexpr int kSliceRows = 250;
     static constexpr int kSliceBudgetMs = 2;
     struct Work
@@ -54,10 +55,10 @@ private:
         qint64 atMs = 0;
     };
     void enqueue(const IndexDelta &delta);
-    void drain();
+    bool drain(const TimeSlicer::Slice &slice); // true: more is queued
 
     std::deque<Work> m_queue;
-    bool m_drainScheduled = false;
+    TimeSlicer *m_slicer;
     IndexDeltaPoller *m_poller;
     SessionChangeSink *m_sink;
     quint64 m_polls = 0;

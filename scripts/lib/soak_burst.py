@@ -3,7 +3,12 @@
 into the soak's Redis (docs/contract.md keys), so the console must show it as bad rows or
 plain text and keep going. Stdlib only (RESP over a socket).
 
-    soak_burst.py PORT SEED KIND     KIND: markup | malformed | oversized
+    soak_burst.py PORT SEED KIND [N]  KIND: markup | malformed | oversized | fill
+
+fill       N (default 5000) ordinary contract-valid events of the simulator's sizes (a
+           message of 40-480 characters, a small detail), stamped over the last hour:
+           what a fleet's stream holds when the console starts (scripts/soak.sh fills the
+           console's live buffer with them before the run).
 
 markup     200 contract-valid events and 20 live sessions whose text fields carry
            <img src="/dev/zero">, <b>, RTL overrides, zero-width and control characters;
@@ -189,12 +194,29 @@ def oversized(r, rnd, now):
     return "oversized: 1000 events of 80 KiB, 1 event of 70 MiB, a 5 MiB model, a 9 MiB ctx"
 
 
+WORDS = ("tool call failed with a timeout after the upstream service stopped answering; "
+         "retried with the stricter schema and a smaller page size, then fell back to the "
+         "cached answer while the context was summarised to stay under the window").split()
+
+
+def fill(r, rnd, now, n=5000):
+    n = int(n)
+    for i in range(n):
+        words = [rnd.choice(WORDS) for _ in range(rnd.randrange(6, 80))]
+        xadd(r, event_fields(rnd, now - (n - i) * 700, message=" ".join(words)[:480],
+                             agent=rnd.choice(["support-agent", "billing-agent", "voice-agent"]),
+                             host="agent-host-%02d" % rnd.randrange(1, 11),
+                             detail=json.dumps({"tool": "search", "attempts": rnd.randrange(1, 4)})))
+    return "fill: %d events" % n
+
+
 def main():
     port, seed, kind = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     rnd = random.Random(seed)
     r = Redis(port)
     now = int(time.time() * 1000)
-    what = {"markup": markup, "malformed": malformed, "oversized": oversized}[kind](r, rnd, now)
+    kinds = {"markup": markup, "malformed": malformed, "oversized": oversized, "fill": fill}
+    what = kinds[kind](r, rnd, now, *sys.argv[4:])
     errors = r.drain()
     print("%s (%d write errors)" % (what, errors))
 

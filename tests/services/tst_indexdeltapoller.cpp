@@ -5,6 +5,7 @@
 #include "core/redis/RedisClient.h"
 #include "core/redis/RedisUri.h"
 #include "core/services/IndexDeltaPoller.h"
+#include "core/util/Clock.h"
 #include "support/RedisServer.h"
 
 #include <QElapsedTimer>
@@ -165,6 +166,8 @@ private Q_SLOTS:
         client.open();
         auto o = options();
         o.staleAfterMs = 100;
+        ManualClock clock; // the poller's staleness schedule: stepped, not waited for
+        o.clock = &clock;
         IndexDeltaPoller poller(&client, o);
         auto d = pollOnce(poller);
         QVERIFY(d);
@@ -172,11 +175,15 @@ private Q_SLOTS:
         QCOMPARE(members(d->vanished), (QSet<QByteArray> {member(3)}));
         QCOMPARE(d->vanished.first().score, qint64(1000));
 
-        QVERIFY(run(*m_writer, {"PEXPIRE", "t:proc:" + member(1), "300"}));
-        QTest::qWait(150);
-        d = pollOnce(poller); // stale now: PTTL says ~150 ms left
+        QVERIFY(run(*m_writer, {"PEXPIRE", "t:proc:" + member(1), "2000"}));
+        clock.advanceMs(150);
+        d = pollOnce(poller); // stale now by the poller's clock: PTTL says it is alive
         QVERIFY(d && d->vanished.isEmpty());
-        QTest::qWait(250);
+        // The expiry is the server's (its clock is the subject here): waited for, then
+        // the poller's clock stepped past the re-check PTTL asked for (TTL + 50 ms).
+        QTRY_VERIFY_WITH_TIMEOUT(run(*m_writer, {"EXISTS", "t:proc:" + member(1)})->integer() == 0,
+                                 10000);
+        clock.advanceMs(3000);
         d = pollOnce(poller);
         QVERIFY(d);
         QCOMPARE(members(d->vanished), (QSet<QByteArray> {member(1)}));
@@ -203,11 +210,13 @@ private Q_SLOTS:
         auto o = options();
         o.staleAfterMs = 300;
         o.batch = 10;
+        ManualClock clock;
+        o.clock = &clock;
         IndexDeltaPoller poller(&client, o);
         auto d = pollOnce(poller);
         QVERIFY(d);
         QCOMPARE(d->upserts.size(), 20);
-        QTest::qWait(100);
+        clock.advanceMs(100);
         for (int i = 10; i < 20; ++i)
             write(i, 2000 + i);
         d = pollOnce(poller);
@@ -216,7 +225,7 @@ private Q_SLOTS:
         QCOMPARE(d->commands, 2 + 10); // two ZRANGE pages, 10 HGETALL; nothing due yet
         for (int i = 0; i < 20; ++i)
             QVERIFY(run(*m_writer, {"DEL", "t:proc:" + member(i)}));
-        QTest::qWait(450); // all 20 are due now; 0..9 for 100 ms longer
+        clock.advanceMs(450); // all 20 are due now; 0..9 for 100 ms longer
         QSet<QByteArray> first, second;
         for (int i = 0; i < 10; ++i) {
             first.insert(member(i));

@@ -317,6 +317,58 @@ private slots:
         }
         redisFree(sub);
     }
+
+    // --ended-ttl: an ended session's hash and ctx expire after it (the soak shortens it so
+    // the number of sessions is steady); live ones keep the contract's hour; 0 is refused.
+    void endedTtl()
+    {
+        sim::SimOptions parsed;
+        QString error;
+        QVERIFY(!sim::SimOptions::parse({QStringLiteral("sim"), QStringLiteral("--redis"),
+                                         QStringLiteral("redis://x"), QStringLiteral("--ended-ttl"),
+                                         QStringLiteral("0")},
+                                        &parsed, &error));
+        QVERIFY2(error.contains(QStringLiteral("ended-ttl")), qPrintable(error));
+        QVERIFY(sim::SimOptions::parse({QStringLiteral("sim"), QStringLiteral("--redis"),
+                                        QStringLiteral("redis://x"), QStringLiteral("--ended-ttl"),
+                                        QStringLiteral("45")},
+                                       &parsed, &error));
+        QCOMPARE(parsed.endedTtlMs, 45000);
+
+        QVERIFY(m_servers.flushRedis());
+        sim::SimOptions o;
+        o.redisUri = m_servers.redis().uri();
+        o.seed = 11;
+        o.durationS = 120;
+        o.rate = 10;
+        o.sessions = 4;
+        o.hosts = 1;
+        o.fast = true;
+        o.quiet = true;
+        o.endedTtlMs = 45000;
+        sim::Simulator s(o);
+        QVERIFY2(s.run() == 0, qPrintable(s.error()));
+        int ended = 0, live = 0;
+        for (const QByteArray &m : cmd({"ZRANGE", kNs + "sessions", "0", "-1"})) {
+            const QByteArray key = kNs + "session:" + m;
+            const QList<QByteArray> state = cmd({"HGET", key, "state"});
+            if (state.isEmpty() || state.first().isNull())
+                continue; // expired
+            const qint64 ttl = cmd({"PTTL", key}).value(0).toLongLong();
+            const qint64 ctxTtl = cmd({"PTTL", key + ":ctx"}).value(0).toLongLong();
+            if (state.first() == "ended") {
+                ++ended;
+                QVERIFY2(ttl > 0 && ttl <= 45000, m.constData());
+                QVERIFY2(ctxTtl <= 45000, m.constData());
+            } else {
+                ++live;
+                QVERIFY2(ttl > 45000, m.constData());
+            }
+        }
+        qInfo() << "ended" << ended << "live" << live;
+        QVERIFY(ended > 0);
+        QVERIFY(live > 0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSimScenarios)
