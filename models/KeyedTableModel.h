@@ -64,17 +64,22 @@ public:
         }
     }
 
-    // A next page: rows after the last one (keyset paging).
+    // A next page: rows after the last one (keyset paging), in the model's order. Rows
+    // the model already has (a page that overlaps the last one) are skipped; the rest go
+    // in with one beginInsertRows, shared rather than copied when the model is empty.
     void append(const QVector<Row> &page)
     {
-        QVector<Row> fresh;
-        for (const Row &r : page)
-            if (m_rows.isEmpty() || before(m_rows.last(), r))
-                fresh.append(r);
-        if (fresh.isEmpty())
+        qsizetype from = 0;
+        while (from < page.size() && !m_rows.isEmpty() && !before(m_rows.last(), page.at(from)))
+            ++from;
+        if (from == page.size())
             return;
-        beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + fresh.size()) - 1);
-        m_rows += fresh;
+        const qsizetype count = page.size() - from;
+        beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + count) - 1);
+        if (from == 0)
+            m_rows += page;
+        else
+            m_rows += page.mid(from);
         endInsertRows();
     }
 

@@ -109,24 +109,44 @@ void PromptCatalog::loadAgents()
                    });
 }
 
+int PromptCatalog::nextPageSize(const PageRun &run, const QString &agent, qint64 before) const
+{
+    const int first = qMax(1, m_paging.first);
+    if (before == 0 || run.lastKey != before || run.agent != agent)
+        return first;
+    return qBound(first, run.size * qMax(1, m_paging.growth), qMax(first, m_paging.max));
+}
+
+void PromptCatalog::pageLoaded(PageRun *run, const QString &agent, qint64 before, qint64 lastKey,
+                               int size)
+{
+    // A refreshed first page does not end a run further down the same list.
+    if (before == 0 && run->agent == agent && run->lastKey != 0 && run->lastKey < lastKey)
+        return;
+    *run = {agent, lastKey, size};
+}
+
 void PromptCatalog::loadVersions(const QString &agent, qint64 beforeVersion)
 {
     if (poolGone(QStringLiteral("versions")))
         return;
+    const int size = nextPageSize(m_versionPages, agent, beforeVersion);
     // One row more than a page tells whether there is a next page.
     m_versions.start(
         spec(QStringLiteral("prompt versions of %1").arg(agent), PgTarget::Replica),
-        [agent, beforeVersion](pqxx::transaction_base &tx) {
-            return PromptQueries::versions(tx, agent, beforeVersion, kPageSize + 1);
+        [agent, beforeVersion, size](pqxx::transaction_base &tx) {
+            return PromptQueries::versions(tx, agent, beforeVersion, size + 1);
         },
-        [this, agent, beforeVersion](PgResult<QVector<PromptVersionRow>> r) {
+        [this, agent, beforeVersion, size](PgResult<QVector<PromptVersionRow>> r) {
             if (!r.ok()) {
                 Q_EMIT failed(QStringLiteral("versions"), r.status.message);
                 return;
             }
-            const bool more = r.value.size() > kPageSize;
+            const bool more = r.value.size() > size;
             if (more)
-                r.value.resize(kPageSize);
+                r.value.resize(size);
+            pageLoaded(&m_versionPages, agent, beforeVersion,
+                       more ? r.value.constLast().version.version : 0, size);
             Q_EMIT versionsLoaded(agent, beforeVersion, r.value, more);
         });
 }
@@ -136,20 +156,23 @@ void PromptCatalog::loadDeployments(const QString &agent, qint64 beforeId)
     if (poolGone(QStringLiteral("deployments")))
         return;
     ++m_deploymentsRedis;
+    const int size = nextPageSize(m_deploymentPages, agent, beforeId);
     m_deployments.start(
         spec(QStringLiteral("deployments of %1").arg(agent)),
-        [agent, beforeId](pqxx::transaction_base &tx) {
-            return PromptQueries::deployments(tx, agent, beforeId, kPageSize + 1);
+        [agent, beforeId, size](pqxx::transaction_base &tx) {
+            return PromptQueries::deployments(tx, agent, beforeId, size + 1);
         },
-        [this, agent, beforeId](PgResult<QVector<PromptDeploymentRow>> r) {
+        [this, agent, beforeId, size](PgResult<QVector<PromptDeploymentRow>> r) {
             if (!r.ok()) {
                 ++m_deploymentsRedis;
                 Q_EMIT failed(QStringLiteral("deployments"), r.status.message);
                 return;
             }
-            const bool more = r.value.size() > kPageSize;
+            const bool more = r.value.size() > size;
             if (more)
-                r.value.resize(kPageSize);
+                r.value.resize(size);
+            pageLoaded(&m_deploymentPages, agent, beforeId,
+                       more ? r.value.constLast().deployment.id : 0, size);
             bool unrecorded = false;
             for (const PromptDeploymentRow &row : std::as_const(r.value))
                 unrecorded = unrecorded || !row.deployment.notifiedAt;

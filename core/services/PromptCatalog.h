@@ -2,6 +2,10 @@
 // The prompts view's reads, off the GUI thread: each kind of read has its own JobTracker,
 // so a newer request (another agent selected) supersedes an older one and a slow old answer
 // never overwrites a newer one. All reads are READ ONLY, bounded and keyset-paged.
+// Next pages grow: a next page asked for right after the previous one (the operator keeps
+// scrolling, or walks the whole list) is `growth` times larger, up to `max` rows (still one
+// bounded, keyset-paged read), so the 50 000 deployments of a long-lived agent take 8 round
+// trips, not 100. A first page, or a page asked from anywhere else, is `first` rows.
 // With a Redis client, a deployment without a notification row is checked against
 // `N prompt:{agent}` (HGET deployment_id, one pipeline): the truth about whether agents
 // were told (NotifiedState).
@@ -22,13 +26,21 @@ class PromptCatalog : public QObject
 {
     Q_OBJECT
 public:
-    static constexpr int kPageSize = 500;
+    struct Paging
+    {
+        int first = 500;
+        int growth = 4;
+        int max = 8000; // 500, 2 000, 8 000, 8 000, …
+    };
 
     static constexpr int kRedisTimeoutMs = 3000;
 
     explicit PromptCatalog(PgPool *pool, QObject *parent = nullptr);
     // Redis to judge "notified" from (null: rows keep what Postgres says).
     void setRedis(RedisClient *redis, const Keys &keys);
+    // Page sizes (tests walk a short list in small pages).
+    void setPaging(const Paging &paging) { m_paging = paging; }
+    const Paging &paging() const { return m_paging; }
 
     void loadAgents();
     // beforeVersion / beforeId 0 = first page.
@@ -58,6 +70,17 @@ Q_SIGNALS:
     void failed(const QString &what, const QString &message);
 
 private:
+    // Where a list's last page ended: a next page asked from there continues the run.
+    struct PageRun
+    {
+        QString agent;
+        qint64 lastKey = 0; // 0: no run
+        int size = 0;
+    };
+    int nextPageSize(const PageRun &run, const QString &agent, qint64 before) const;
+    static void pageLoaded(PageRun *run, const QString &agent, qint64 before, qint64 lastKey,
+                           int size);
+
     using RedisIds = std::optional<QHash<QString, qint64>>; // nullopt: could not read
     static PgJobSpec spec(const QString &label, PgTarget target = PgTarget::Primary);
     bool poolGone(const QString &what); // the profile's connections were closed
@@ -73,6 +96,9 @@ private:
     quint64 m_agentsRedis = 0;
     quint64 m_deploymentsRedis = 0;
     quint64 m_unnotifiedRedis = 0;
+    Paging m_paging;
+    PageRun m_versionPages;
+    PageRun m_deploymentPages;
     JobTracker m_agents;
     JobTracker m_versions;
     JobTracker m_deployments;

@@ -3,6 +3,7 @@
 #include "core/contract/Caps.h"
 #include "core/contract/RecordFields.h"
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace switchboard {
@@ -52,21 +53,24 @@ PromptVersionRow versionRowOf(const pqxx::row &row)
 
 RecordFields PromptQueries::fieldsOf(const pqxx::row &row)
 {
+    // Names and values point into the result (no copy of each): the parsers read them
+    // before the result goes and keep only what they convert.
     RecordFields fields;
+    fields.reserve(int(row.size()));
     for (const auto &field : row) {
-        const QByteArray name(field.name());
+        const char *name = field.name();
+        const QByteArray key = QByteArray::fromRawData(name, qsizetype(std::strlen(name)));
         if (field.is_null())
-            fields.setNull(name);
+            fields.setNull(key);
         else
-            fields.set(name, QByteArray(field.c_str(), int(field.size())));
+            fields.set(key, QByteArray::fromRawData(field.c_str(), qsizetype(field.size())));
     }
     return fields;
 }
 
 PromptDeploymentRow PromptQueries::deploymentOf(const pqxx::row &row)
 {
-    const auto parsed
-        = PromptDeployment::parse(fieldsOf(row), QString::fromUtf8(row["id"].c_str()));
+    const auto parsed = PromptDeployment::parse(fieldsOf(row), QString()); // id: the row's id
     PromptDeploymentRow out;
     out.deployment = parsed.value();
     if (!parsed.isOk())

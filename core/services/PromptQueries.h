@@ -34,7 +34,8 @@ public:
     // The latest deployment of each agent that agents were never told about.
     static QVector<PromptDeploymentRow> unnotified(pqxx::transaction_base &tx);
 
-    // A row read as text: column name -> value or NULL.
+    // A row read as text: column name -> value or NULL. The names and values point into
+    // the row's result: parse them while the result is alive, keep no QByteArray of them.
     static RecordFields fieldsOf(const pqxx::row &row);
     static PromptDeploymentRow deploymentOf(const pqxx::row &row);
 };
