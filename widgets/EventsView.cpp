@@ -4,7 +4,7 @@
 #include "models/RecoveryEventTableModel.h"
 #include "widgets/ClearButton.h"
 #include "widgets/EventRateChart.h"
-#include "widgets/EventsTextDelegate.h"
+#include "widgets/ShapedTextDelegate.h"
 #include "widgets/UntrustedLabel.h"
 
 #include <QApplication>
@@ -80,7 +80,7 @@ EventsView::EventsView(const Models &models, EventsActions *actions, const Optio
     m_chart = new EventRateChart(this);
     m_table = new QTableView(this);
     m_table->setModel(m_proxy);
-    m_table->setItemDelegate(new EventsTextDelegate(m_table));
+    m_table->setItemDelegate(new ShapedTextDelegate(m_table)); // text layouts cached
     m_table->setSortingEnabled(false); // arrival order until the operator sorts
     m_table->horizontalHeader()->setSectionsClickable(true);
     connect(m_table->horizontalHeader(), &QHeaderView::sectionClicked, this, [this](int column) {
