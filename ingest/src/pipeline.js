@@ -398,8 +398,10 @@ class Pipeline {
     //    of spans written earlier and forgotten (looked up in Postgres), forced orphans.
     //    Not: spans in another batch's transaction, and spans whose parent or orphan child
     //    is in one (their path, depth and totals depend on it being committed; the
-    //    transaction goes into tx.blocked, process() waits for it and tries again).
-    const eligible = (n) => !n.flight;
+    //    transaction goes into tx.blocked, process() waits for it and tries again). The
+    //    sweep's batch (no request: orphans, parents found in Postgres) does not take spans
+    //    of a request still in flight: its batch can be large, and the request would wait.
+    const eligible = (n) => !n.flight && (tx.req || !n.req || n.req.settled);
     const pending = [...this.waiting].filter(eligible);
     const ready = new Set();
     const orphan = new Set(forced || []);
