@@ -124,9 +124,6 @@ class Pipeline {
     this.lastSweep = 0;
     this.maxForced = 5000;
     this.redis.defineCommand('sbIngest', { numberOfKeys: 5, lua: LUA });
-    // Set when a batch wrote a parent whose child belongs to a request still being processed
-    // (not eligible for this batch): the server runs another flush when the batch is done.
-    this.again = false;
     this.stats = { spans: 0, orphans: 0, lateChildren: 0, updates: 0, copies: 0, inserts: 0, deferred: 0 };
     // Where a batch's time goes (ms, summed; kill -USR2 prints them): Redis round trips,
     // parent lookups, the COPY, the rest of the transaction (upserts, COMMIT), all of flush.
@@ -142,12 +139,12 @@ class Pipeline {
   // Postgres failed: the caller answers 503 and the client retries (every step is
   // idempotent: span ids, the seen hash, stream_id).
   //
-  // Several calls may run at once (the server's write transactions). A call's spans are its
-  // own until it returns: no other batch writes them, so a failure forgets exactly what this
-  // call added and nothing another call answered 200 for. A span whose parent (or orphan
-  // child) is in another batch's transaction waits for that transaction, then this call
-  // tries again: it returns when its spans are written or wait for a parent that is not
-  // being written. A span this request repeats (a retry) that belongs to a call still
+  // Several calls may run at once (the server's write transactions). A call returns when
+  // each span it added is written or waits for a parent that is not being written: a span
+  // whose parent (or orphan child) is in another batch's transaction waits for it, then this
+  // call tries again; a span another batch took (with its parent) is waited for the same
+  // way. A failure forgets what this call added that is neither written nor in another
+  // batch's transaction. A span this request repeats (a retry) that belongs to a call still
   // running: this call's answer waits for that call's and fails with it.
   async process(mapped, now = Date.now()) {
     const req = { settled: false };
@@ -187,8 +184,11 @@ class Pipeline {
     }
     try {
       let blocked = await this.flush(added, now, false, req);
-      for (let i = 0; blocked.size && i < 3; i++) {
+      for (let i = 0; ; i++) {
+        for (const n of added) if (n.flight) blocked.add(n.flight.done);
+        if (!blocked.size) break;
         await Promise.allSettled([...blocked]);
+        if (i === 4) break; // bounded: what is still not written waits as any child does
         blocked = await this.flush(added, Date.now(), false, req);
       }
       await Promise.all([...owners]);
@@ -198,7 +198,7 @@ class Pipeline {
     } catch (e) {
       // Forget what this request added and is not written: the retry brings it again.
       for (const node of added) {
-        if (node.written) continue;
+        if (node.written || node.flight) continue;
         const t = this.traces.get(node.m.traceId);
         if (t && t.nodes.get(node.m.spanId) === node) {
           t.nodes.delete(node.m.spanId);
@@ -396,11 +396,12 @@ class Pipeline {
   async flushInner(added, now, forced, tx) {
     // 1. Which spans can be written: roots, children of written or writable spans, children
     //    of spans written earlier and forgotten (looked up in Postgres), forced orphans.
-    //    Not: spans in another batch's transaction, spans of another request still being
-    //    processed (its own), and spans whose parent or orphan child is in another batch's
-    //    transaction (their path, depth and totals depend on it being committed; the
-    //    transaction goes into tx.blocked, process() waits for it and tries again).
-    const eligible = (n) => !n.flight && (!n.req || n.req.settled || n.req === tx.req);
+    //    Not: spans in another batch's transaction, and spans whose parent or orphan child
+    //    is in one (their path, depth and totals depend on it being committed; the
+    //    transaction goes into tx.blocked, process() waits for it and tries again). The
+    //    sweep's batch (no request: orphans, parents found in Postgres) does not take spans
+    //    of a request still in flight: its batch can be large, and the request would wait.
+    const eligible = (n) => !n.flight && (tx.req || !n.req || n.req.settled);
     const pending = [...this.waiting].filter(eligible);
     const ready = new Set();
     const orphan = new Set(forced || []);
@@ -456,11 +457,6 @@ class Pipeline {
       for (const n of order) n.flight = flight;
       tx.order = order;
       tx.flight = flight;
-      for (const n of order) {
-        for (const c of n.children) {
-          if (!c.written && !ready.has(c) && !c.flight && !eligible(c)) this.again = true;
-        }
-      }
     }
     if (tx.blocked.size) this.stats.deferred++;
 

@@ -284,11 +284,14 @@ class Receiver {
       this.write(jobs).finally(() => {
         this.inFlight--;
         this.drain();
+        // Between batches too (not holding a lane): under sustained load the queue never
+        // empties, and the timer's sweep would be the only one; orphans would wait for it.
+        this.sweepIfDue();
       });
     }
   }
 
-  // One batch: its requests answered when it is written (or failed), then the sweep if due.
+  // One batch: its requests answered when it is written (or failed).
   async write(jobs) {
     const mapped = jobs.length === 1 ? jobs[0].mapped : jobs.flatMap((j) => j.mapped);
     try {
@@ -309,15 +312,6 @@ class Receiver {
         this.queuedBytes -= job.bytes;
       }
     }
-    // A span of a request that was still being processed when its parent was written (in
-    // this batch or another): written now rather than at the next request or sweep.
-    if (this.pipeline.again && !this.queue.length) {
-      this.pipeline.again = false;
-      await this.pipeline.flush([], Date.now(), false).catch((e) => this.log('warn', `write: ${e.message}`));
-    }
-    // Between batches too: under sustained load the queue never empties, and the timer's
-    // sweep would be the only one; without this, orphans would wait for it.
-    await this.sweepIfDue();
   }
 }
 

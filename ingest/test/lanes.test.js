@@ -175,3 +175,37 @@ test('a retry of a request whose batch is in flight fails with it', async () => 
   await waitFor('accepted', async () => (await post(stack.receiver.url, request([a.child, a.root]))).status === 200, 15000, 300);
   assert.equal((await rowsOf(a.traceId)).length, 2);
 });
+
+test('a COPY the server fails while megabytes of it are still queued: 503, and the receiver lives on', async () => {
+  const traceId = hexId(16);
+  const t0 = Date.now() - 5000;
+  const root = span({ traceId, name: 'gated', startMs: t0, endMs: t0 + 2000,
+    attrs: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.conversation.id': 'lanes-big', 'gen_ai.agent.name': 'lanes' } });
+  const big = 'x'.repeat(60000);
+  const children = Array.from({ length: 150 }, (_, i) => span({ traceId, parentSpanId: root.spanId, name: `tool-${i}`, startMs: t0 + 10, endMs: t0 + 20,
+    attrs: { 'gen_ai.operation.name': 'execute_tool', 'input.value': `${i}${big}` } }));
+  // The first row of the COPY waits at the gate while ~9 MB queue up behind it, then fails.
+  await poison([root.spanId]);
+  await close();
+  let opened = false;
+  try {
+    const r1 = send([root, ...children]);
+    await held();
+    await open();
+    opened = true;
+    const res = await r1.p;
+    assert.equal(res.status, 503, res.text);
+    assert.match(res.json.message, /poisoned span/);
+  } finally {
+    if (!opened) await open();
+  }
+  await new Promise((r) => setTimeout(r, 1500)); // the socket drains after the error
+  assert.equal(stack.receiver.proc.exitCode, null, stack.receiver.lines.slice(-10).join('\n'));
+  await cure();
+  const r2 = await waitFor('accepted', async () => {
+    const r = await post(stack.receiver.url, request([root, ...children]));
+    return r.status === 200 ? r : null;
+  }, 15000, 300);
+  assert.equal(r2.status, 200);
+  assert.equal(await sql(`SELECT count(*) FROM agentops.spans WHERE trace_id = '${traceId}'`), '151');
+});
