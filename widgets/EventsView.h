@@ -20,13 +20,13 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QTableView;
-class QTimer;
 
 namespace switchboard {
 
 class EventRateChart;
 class RecoveryEventFilterProxy;
 class RecoveryEventTableModel;
+class VisibleTimer;
 
 // What the view asks of whoever reads the events for it (app/EventsFeature).
 class EventsActions
@@ -135,7 +135,7 @@ private:
     QLabel *m_state = nullptr;
     QTableView *m_table = nullptr;
     EventRateChart *m_chart = nullptr;
-    QTimer *m_ticker = nullptr;
+    VisibleTimer *m_ticker = nullptr; // ages, live chart, deployments: while on screen
     int m_keepScroll = -1; // scroll value to restore after rows above it were evicted
     int m_removedAbove = 0;
 };
