@@ -129,17 +129,17 @@ void TestPromptCatalog::deploymentPagesGrowAndReachEveryRowOnce()
     QAbstractItemModelTester tester(&model);
     QList<int> sizes;
     bool done = false;
-    connect(m_catalog.get(), &PromptCatalog::deploymentsLoaded, &model,
-            [&](const QString &, qint64 before, const QVector<PromptDeploymentRow> &rows,
-                bool more) {
-                QCOMPARE(before, sizes.isEmpty() ? 0 : model.lastId());
-                sizes << int(rows.size());
-                model.setPage(rows, more, before != 0);
-                if (more)
-                    m_catalog->loadDeployments(QStringLiteral("walk"), model.lastId());
-                else
-                    done = true;
-            });
+    connect(
+        m_catalog.get(), &PromptCatalog::deploymentsLoaded, &model,
+        [&](const QString &, qint64 before, const QVector<PromptDeploymentRow> &rows, bool more) {
+            QCOMPARE(before, sizes.isEmpty() ? 0 : model.lastId());
+            sizes << int(rows.size());
+            model.setPage(rows, more, before != 0);
+            if (more)
+                m_catalog->loadDeployments(QStringLiteral("walk"), model.lastId());
+            else
+                done = true;
+        });
     m_catalog->loadDeployments(QStringLiteral("walk"));
     QVERIFY(QTest::qWaitFor([&] { return done; }, 60000));
     QCOMPARE(sizes, expectedPages(kRows));
@@ -204,9 +204,7 @@ void TestPromptCatalog::aRefreshedFirstPageKeepsTheRun()
     const Page refreshed = deployments(0);
     QCOMPARE(refreshed.keys, first.keys);
     const Page third = deployments(second.keys.last());
-    QCOMPARE(third.keys.size(),
-             qMin(kPaging.first * kPaging.growth * kPaging.growth,
-                  kPaging.max));
+    QCOMPARE(third.keys.size(), qMin(kPaging.first * kPaging.growth * kPaging.growth, kPaging.max));
     QCOMPARE(third.keys.first(), second.keys.last() - 1);
 }
 
