@@ -210,12 +210,11 @@ void setupView(QAbstractItemView *view, const Options &options)
                          });
     }
     view->setContextMenuPolicy(Qt::CustomContextMenu);
-    QObject::connect(view, &QWidget::customContextMenuRequested, view,
-                     [view](const QPoint &pos) {
-                         QMenu *menu = contextMenu(view, view->indexAt(pos), view);
-                         menu->setAttribute(Qt::WA_DeleteOnClose);
-                         menu->popup(view->viewport()->mapToGlobal(pos));
-                     });
+    QObject::connect(view, &QWidget::customContextMenuRequested, view, [view](const QPoint &pos) {
+        QMenu *menu = contextMenu(view, view->indexAt(pos), view);
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->popup(view->viewport()->mapToGlobal(pos));
+    });
 }
 
 QLineEdit *filterBar(QWidget *parent, const QString &placeholder, const QString &keys)
@@ -296,7 +295,8 @@ QMenu *contextMenu(QAbstractItemView *view, const QModelIndex &index, QWidget *p
     if (!menu->isEmpty())
         menu->addSeparator();
     const QPointer<QAbstractItemView> guard(view);
-    QAction *copy = menu->addAction(QStringLiteral("Copy\t%1").arg(shortcutText(QKeySequence::Copy)));
+    QAction *copy
+        = menu->addAction(QStringLiteral("Copy\t%1").arg(shortcutText(QKeySequence::Copy)));
     copy->setEnabled(view->currentIndex().isValid()
                      || (view->selectionModel() && view->selectionModel()->hasSelection()));
     QObject::connect(copy, &QAction::triggered, menu, [guard] {
@@ -310,8 +310,8 @@ QMenu *contextMenu(QAbstractItemView *view, const QModelIndex &index, QWidget *p
             QGuiApplication::clipboard()->setText(cellText(cellIndex));
     });
     if (const QPointer<QLineEdit> filter = behaviour->filter) {
-        QAction *find = menu->addAction(
-            QStringLiteral("Filter\t%1").arg(shortcutText(QKeySequence::Find)));
+        QAction *find
+            = menu->addAction(QStringLiteral("Filter\t%1").arg(shortcutText(QKeySequence::Find)));
         QObject::connect(find, &QAction::triggered, menu, [filter] {
             if (!filter)
                 return;

@@ -26,8 +26,8 @@ namespace {
 QStandardItemModel *makeModel(QObject *parent)
 {
     auto *model = new QStandardItemModel(4, 3, parent);
-    model->setHorizontalHeaderLabels({QStringLiteral("Id"), QStringLiteral("Agent"),
-                                      QStringLiteral("Note")});
+    model->setHorizontalHeaderLabels(
+        {QStringLiteral("Id"), QStringLiteral("Agent"), QStringLiteral("Note")});
     for (int r = 0; r < 4; ++r) {
         for (int c = 0; c < 3; ++c)
             model->setItem(r, c, new QStandardItem(QStringLiteral("r%1c%2").arg(r).arg(c)));
@@ -109,7 +109,8 @@ private Q_SLOTS:
     {
         auto *second = new QTableView(m_window.get());
         second->setModel(makeModel(second));
-        QLineEdit *secondFilter = viewsetup::filterBar(m_window.get(), QStringLiteral("Filter more"));
+        QLineEdit *secondFilter
+            = viewsetup::filterBar(m_window.get(), QStringLiteral("Filter more"));
         viewsetup::Options options;
         options.filter = secondFilter;
         viewsetup::setupView(second, options);
@@ -247,7 +248,8 @@ private Q_SLOTS:
         const QModelIndex app = model->index(0, 0, model->index(0, 0));
         tree->selectionModel()->select(model->index(1, 0),
                                        QItemSelectionModel::Select | QItemSelectionModel::Rows);
-        tree->selectionModel()->select(app, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        tree->selectionModel()->select(app,
+                                       QItemSelectionModel::Select | QItemSelectionModel::Rows);
         tree->selectionModel()->select(model->index(0, 0),
                                        QItemSelectionModel::Select | QItemSelectionModel::Rows);
         tree->setFocus();
