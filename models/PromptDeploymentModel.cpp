@@ -8,39 +8,12 @@
 namespace switchboard {
 
 PromptDeploymentModel::PromptDeploymentModel(QObject *parent)
-    : KeyedTableModel(parent)
+    : PagedTableModel(parent)
 { }
-
-void PromptDeploymentModel::setPage(const QVector<PromptDeploymentRow> &rows, bool more,
-                                    bool append)
-{
-    m_requested = false;
-    if (append) {
-        KeyedTableModel::append(rows);
-        m_more = more;
-    } else {
-        merge(rows, !more);
-        if (!more || rowCount() <= rows.size())
-            m_more = more;
-    }
-}
 
 int PromptDeploymentModel::columnCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : ColumnCount;
-}
-
-bool PromptDeploymentModel::canFetchMore(const QModelIndex &parent) const
-{
-    return !parent.isValid() && m_more && !m_requested;
-}
-
-void PromptDeploymentModel::fetchMore(const QModelIndex &parent)
-{
-    if (!canFetchMore(parent))
-        return;
-    m_requested = true;
-    Q_EMIT moreRequested(lastId());
 }
 
 bool PromptDeploymentModel::before(const PromptDeploymentRow &a, const PromptDeploymentRow &b) const

@@ -2,11 +2,11 @@
 // The deployment history of one agent as a timeline, newest first, keyset-paged: deploy or
 // rollback, from which version to which, who, when, why, and whether agents were notified.
 #include "core/services/PromptSnapshots.h"
-#include "models/KeyedTableModel.h"
+#include "models/PagedTableModel.h"
 
 namespace switchboard {
 
-class PromptDeploymentModel : public KeyedTableModel<PromptDeploymentRow>
+class PromptDeploymentModel : public PagedTableModel<PromptDeploymentRow>
 {
     Q_OBJECT
 public:
@@ -14,10 +14,8 @@ public:
 
     explicit PromptDeploymentModel(QObject *parent = nullptr);
 
-    void setPage(const QVector<PromptDeploymentRow> &rows, bool more, bool append);
     void setNow(qint64 nowMs) { m_now = nowMs; }
     qint64 lastId() const { return rows().isEmpty() ? 0 : rows().last().deployment.id; }
-    bool hasMore() const { return m_more; }
 
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role) const override;
@@ -28,20 +26,17 @@ private:
 
 public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
-    bool canFetchMore(const QModelIndex &parent) const override;
-    void fetchMore(const QModelIndex &parent) override;
 
 Q_SIGNALS:
     void moreRequested(qint64 beforeId);
 
 protected:
+    void requestPageAfterLast() override { Q_EMIT moreRequested(lastId()); }
     bool before(const PromptDeploymentRow &a, const PromptDeploymentRow &b) const override;
     bool same(const PromptDeploymentRow &a, const PromptDeploymentRow &b) const override;
 
 private:
     qint64 m_now = 0;
-    bool m_more = false;
-    bool m_requested = false;
 };
 
 } // namespace switchboard

@@ -9,21 +9,8 @@
 namespace switchboard {
 
 PromptVersionModel::PromptVersionModel(QObject *parent)
-    : KeyedTableModel(parent)
+    : PagedTableModel(parent)
 { }
-
-void PromptVersionModel::setPage(const QVector<PromptVersionRow> &rows, bool more, bool append)
-{
-    m_requested = false;
-    if (append) {
-        KeyedTableModel::append(rows);
-        m_more = more;
-    } else {
-        merge(rows, !more);
-        if (!more || rowCount() <= rows.size())
-            m_more = more;
-    }
-}
 
 void PromptVersionModel::setMetrics(const QVector<PromptVersionMetrics> &metrics)
 {
@@ -54,19 +41,6 @@ int PromptVersionModel::rowOf(qint64 version) const
 int PromptVersionModel::columnCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : ColumnCount;
-}
-
-bool PromptVersionModel::canFetchMore(const QModelIndex &parent) const
-{
-    return !parent.isValid() && m_more && !m_requested;
-}
-
-void PromptVersionModel::fetchMore(const QModelIndex &parent)
-{
-    if (!canFetchMore(parent))
-        return;
-    m_requested = true;
-    Q_EMIT moreRequested(lastVersion());
 }
 
 bool PromptVersionModel::before(const PromptVersionRow &a, const PromptVersionRow &b) const

@@ -3,13 +3,13 @@
 // the last row), with its evaluation and how it behaved while active (recovery events per
 // hour and failed recoveries per hour, merged in when they arrive).
 #include "core/services/PromptSnapshots.h"
-#include "models/KeyedTableModel.h"
+#include "models/PagedTableModel.h"
 
 #include <QHash>
 
 namespace switchboard {
 
-class PromptVersionModel : public KeyedTableModel<PromptVersionRow>
+class PromptVersionModel : public PagedTableModel<PromptVersionRow>
 {
     Q_OBJECT
 public:
@@ -30,14 +30,11 @@ public:
 
     explicit PromptVersionModel(QObject *parent = nullptr);
 
-    // A first page (more = there are older versions) or, with append, the next one.
-    void setPage(const QVector<PromptVersionRow> &rows, bool more, bool append);
     void setMetrics(const QVector<PromptVersionMetrics> &metrics);
     void setActiveVersion(qint64 version);
     void setNow(qint64 nowMs) { m_now = nowMs; }
     int rowOf(qint64 version) const;
     qint64 lastVersion() const { return rows().isEmpty() ? 0 : rows().last().version.version; }
-    bool hasMore() const { return m_more; }
 
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role) const override;
@@ -48,14 +45,13 @@ private:
 
 public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
-    bool canFetchMore(const QModelIndex &parent) const override;
-    void fetchMore(const QModelIndex &parent) override;
 
 Q_SIGNALS:
     // The view asks the catalog for versions older than beforeVersion.
     void moreRequested(qint64 beforeVersion);
 
 protected:
+    void requestPageAfterLast() override { Q_EMIT moreRequested(lastVersion()); }
     bool before(const PromptVersionRow &a, const PromptVersionRow &b) const override;
     bool same(const PromptVersionRow &a, const PromptVersionRow &b) const override;
 
@@ -63,8 +59,6 @@ private:
     QHash<qint64, PromptVersionMetrics> m_metrics;
     qint64 m_active = 0;
     qint64 m_now = 0;
-    bool m_more = false;
-    bool m_requested = false; // a fetchMore is in flight
 };
 
 } // namespace switchboard

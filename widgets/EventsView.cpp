@@ -4,9 +4,10 @@
 #include "models/RecoveryEventTableModel.h"
 #include "widgets/ClearButton.h"
 #include "widgets/EventRateChart.h"
-#include "widgets/EventsTextDelegate.h"
+#include "widgets/ShapedTextDelegate.h"
 #include "widgets/UntrustedLabel.h"
 #include "widgets/ViewSetup.h"
+#include "widgets/VisibleTimer.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -80,7 +81,7 @@ EventsView::EventsView(const Models &models, EventsActions *actions, const Optio
     m_chart = new EventRateChart(this);
     m_table = new QTableView(this);
     m_table->setModel(m_proxy);
-    m_table->setItemDelegate(new EventsTextDelegate(m_table));
+    m_table->setItemDelegate(new ShapedTextDelegate(m_table)); // text layouts cached
     viewsetup::Options setup;
     setup.sortable = false; // arrival order until the operator sorts
     setup.filter = m_filter;
@@ -161,20 +162,17 @@ EventsView::EventsView(const Models &models, EventsActions *actions, const Optio
     });
 
     // Relative times age, the live chart moves, deployments appear: once a second is
-    // plenty (only visible cells repaint).
-    m_ticker = new QTimer(this);
-    m_ticker->setInterval(1000);
+    // plenty (only visible cells repaint), and only while the view is on screen.
     int ticks = 0;
-    connect(m_ticker, &QTimer::timeout, this, [this, ticks]() mutable {
+    m_ticker = new VisibleTimer(this, 1000, [this, ticks](bool shown) mutable {
         if (m_mode != Mode::Live)
             return;
         m_table->viewport()->update();
-        if (++ticks % 2 == 0)
+        if (++ticks % 2 == 0 || shown)
             refreshLiveChart();
         if (ticks % 30 == 1)
             refreshDeployments();
     });
-    m_ticker->start();
     refreshLiveChart();
     updateCounters();
 }

@@ -22,13 +22,13 @@ class QMenu;
 class QModelIndex;
 class QPushButton;
 class QTableView;
-class QTimer;
 
 namespace switchboard {
 
 class EventRateChart;
 class RecoveryEventFilterProxy;
 class RecoveryEventTableModel;
+class VisibleTimer;
 
 // What the view asks of whoever reads the events for it (app/EventsFeature).
 class EventsActions
@@ -137,7 +137,7 @@ private:
     QLabel *m_state = nullptr;
     QTableView *m_table = nullptr;
     EventRateChart *m_chart = nullptr;
-    QTimer *m_ticker = nullptr;
+    VisibleTimer *m_ticker = nullptr; // ages, live chart, deployments: while on screen
     int m_keepScroll = -1; // scroll value to restore after rows above it were evicted
     int m_removedAbove = 0;
 };

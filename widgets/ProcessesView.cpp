@@ -10,6 +10,7 @@
 #include "widgets/ShapedTextDelegate.h"
 #include "widgets/UntrustedLabel.h"
 #include "widgets/ViewSetup.h"
+#include "widgets/VisibleTimer.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -128,12 +129,11 @@ ProcessesView::ProcessesView(ProcessTreeModel *model, ProcessActions *actions, Q
         m_expandPending = true;
         QTimer::singleShot(0, this, &ProcessesView::expandSmallFleet);
     });
-    auto *ages = new QTimer(this);
-    connect(ages, &QTimer::timeout, this, [this] {
+    // Every second while on screen (and at once when shown again).
+    new VisibleTimer(this, 1000, [this](bool) {
         m_model->tick(); // rows whose silence changed, and the host rows
         repaintAges(); // ages of the rest are computed as they are painted
     });
-    ages->start(1000);
     if (m_control) {
         connect(m_control, &ProcessActions::permissionChanged, this, [this] { updateButtons(); });
         connect(m_control, &ProcessActions::progress, m_actions, &ActionsPanel::showProgress);

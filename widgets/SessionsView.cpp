@@ -9,6 +9,7 @@
 #include "widgets/ShapedTextDelegate.h"
 #include "widgets/UntrustedLabel.h"
 #include "widgets/ViewSetup.h"
+#include "widgets/VisibleTimer.h"
 
 #include <QAction>
 #include <QHBoxLayout>
@@ -73,7 +74,6 @@ SessionsView::SessionsView(SessionTableModel *model, SessionsActions *actions, Q
     , m_eventsButton(new QPushButton(QStringLiteral("Recovery &events"), this))
     , m_promptButton(new QPushButton(QStringLiteral("&Prompt"), this))
     , m_thresholdsButton(new QPushButton(QStringLiteral("T&hresholds…"), this))
-    , m_tick(new QTimer(this))
 {
     m_filter->setAccessibleName(QStringLiteral("Filter sessions"));
     m_filter->setAccessibleDescription(QStringLiteral(
@@ -209,11 +209,12 @@ SessionsView::SessionsView(SessionTableModel *model, SessionsActions *actions, Q
         if (row >= 0)
             Q_EMIT showPromptRequested(m_model->agentAt(row), m_model->promptVersionAt(row));
     });
-    connect(m_tick, &QTimer::timeout, this, [this] {
+    // The idle / crossed columns move with the clock (no model signal): repainted every
+    // second while on screen.
+    m_tick = new VisibleTimer(this, 1000, [this](bool) {
         m_table->viewport()->update();
         m_alerts->viewport()->update();
     });
-    m_tick->start(1000);
     buildActions();
     setActions(actions);
     updateSummary();

@@ -13,7 +13,6 @@
 class QLabel;
 class QLineEdit;
 class QModelIndex;
-class QTimer;
 class QTableView;
 class QPushButton;
 
@@ -23,6 +22,7 @@ class ContextCompositionView;
 class FillBarDelegate;
 class SessionProxyModel;
 class SessionTableModel;
+class VisibleTimer;
 
 // What the view asks of whoever reads Redis for it.
 class SessionsActions
@@ -97,7 +97,7 @@ private:
     QPushButton *m_eventsButton;
     QPushButton *m_promptButton;
     QPushButton *m_thresholdsButton;
-    QTimer *m_tick; // repaints the idle / crossed columns each second (no model signal)
+    VisibleTimer *m_tick = nullptr; // repaints the idle / crossed columns each second
     QString m_loadedId;
     bool m_autoSelected = false;
 };

@@ -9,9 +9,9 @@ namespace switchboard {
 
 namespace {
 
-// Strings on screen at once are a few hundred (and ages change every second): the cache
-// is dropped when it grows past this rather than kept in LRU order.
-constexpr qsizetype kMaxCached = 4000;
+// Strings on screen at once are a few hundred (and ages change every second): a column's
+// cache is dropped when it grows past this rather than kept in LRU order.
+constexpr qsizetype kMaxPerColumn = 2048;
 
 } // namespace
 
@@ -19,24 +19,35 @@ ShapedTextDelegate::ShapedTextDelegate(QObject *parent)
     : QStyledItemDelegate(parent)
 { }
 
-const QStaticText &ShapedTextDelegate::layout(const QString &text, const QFont &font, int width,
-                                              Qt::TextElideMode mode) const
+int ShapedTextDelegate::cachedTexts() const
+{
+    qsizetype n = 0;
+    for (const auto &column : m_columns)
+        n += column.size();
+    return int(n);
+}
+
+const QStaticText &ShapedTextDelegate::layout(int column, const QString &text, const QFont &font,
+                                              int width, Qt::TextElideMode mode) const
 {
     int fontIndex = int(m_fonts.indexOf(font));
     if (fontIndex < 0) {
         if (m_fonts.size() >= 8) { // fonts changed (a new style or zoom): start afresh
             m_fonts.clear();
-            m_cache.clear();
+            m_columns.clear();
         }
         m_fonts.append(font);
         fontIndex = int(m_fonts.size()) - 1;
     }
+    if (column >= int(m_columns.size()))
+        m_columns.resize(size_t(column) + 1);
+    QHash<Key, QStaticText> &cache = m_columns[size_t(column)];
     const Key key {text, fontIndex, width, int(mode)};
-    auto it = m_cache.find(key);
-    if (it != m_cache.end())
+    auto it = cache.find(key);
+    if (it != cache.end())
         return it.value();
-    if (m_cache.size() >= kMaxCached)
-        m_cache.clear();
+    if (cache.size() >= kMaxPerColumn)
+        cache.clear();
     const QFontMetrics fm(font);
     const QString shown
         = fm.horizontalAdvance(text) > width ? fm.elidedText(text, mode, width) : text;
@@ -44,7 +55,7 @@ const QStaticText &ShapedTextDelegate::layout(const QString &text, const QFont &
     st.setTextFormat(Qt::PlainText);
     st.setPerformanceHint(QStaticText::AggressiveCaching);
     st.prepare(QTransform(), font);
-    return m_cache.insert(key, st).value();
+    return cache.insert(key, st).value();
 }
 
 void ShapedTextDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
@@ -81,7 +92,8 @@ void ShapedTextDelegate::paint(QPainter *painter, const QStyleOptionViewItem &op
     painter->setFont(opt.font);
     painter->setPen(opt.palette.color(
         group, (opt.state & QStyle::State_Selected) ? QPalette::HighlightedText : QPalette::Text));
-    const QStaticText &st = layout(text, opt.font, r.width(), opt.textElideMode);
+    const QStaticText &st
+        = layout(qMax(0, index.column()), text, opt.font, r.width(), opt.textElideMode);
     const QSizeF size = st.size();
     const Qt::Alignment align = QStyle::visualAlignment(opt.direction, opt.displayAlignment);
     qreal x = r.left();

@@ -1,15 +1,20 @@
 #pragma once
-// Cell painter for the processes tree and the sessions lists: the style draws background,
-// selection, focus and the status icon as usual; the text is drawn from a cache of
-// laid-out QStaticText. With the stock delegate every cell of every paint shaped its text
-// afresh (QTextLayout + HarfBuzz, and elision): most of the processes view's paint time
-// (perf, bench_procs) and 6-9 ms per repaint of the sessions view (bench_sessions: 1.4-4.8
-// ms with it), although a repaint mostly shows the same strings again.
+// The one cell painter with cached text, for every table and tree (processes, sessions,
+// alerts, events): the style draws background, selection, focus and the status icon as
+// usual; the text is drawn from a cache of laid-out QStaticText. With the stock delegate
+// every cell of every paint shaped its text afresh (QTextLayout + HarfBuzz, and
+// elision): most of the processes view's paint time (perf, bench_procs), 6-9 ms per
+// repaint of the sessions view (bench_sessions: 1.4-4.8 ms with it), and half of the GUI
+// thread's time of the events table under a flood (bench_events), although a repaint
+// mostly shows the same strings again. Kept per column and bounded: a column of unique
+// values (event messages) starts its own cache over without emptying the others'.
 #include <QFont>
 #include <QHash>
 #include <QList>
 #include <QStaticText>
 #include <QStyledItemDelegate>
+
+#include <vector>
 
 namespace switchboard {
 
@@ -20,10 +25,13 @@ public:
     explicit ShapedTextDelegate(QObject *parent = nullptr);
     void paint(QPainter *painter, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override;
+    // Laid-out texts held now, over all columns (tests, benches).
+    int cachedTexts() const;
 
 private:
-    // The laid-out text for (text, font, width): elided to the width when it does not fit.
-    const QStaticText &layout(const QString &text, const QFont &font, int width,
+    // The laid-out text for (text, font, width) in a column: elided to the width when it
+    // does not fit.
+    const QStaticText &layout(int column, const QString &text, const QFont &font, int width,
                               Qt::TextElideMode mode) const;
 
     struct Key
@@ -42,7 +50,7 @@ private:
         return qHashMulti(seed, k.text, k.font, k.width, k.mode);
     }
     mutable QList<QFont> m_fonts; // the few fonts cells use (default, fixed)
-    mutable QHash<Key, QStaticText> m_cache;
+    mutable std::vector<QHash<Key, QStaticText>> m_columns;
 };
 
 } // namespace switchboard

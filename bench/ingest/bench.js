@@ -7,7 +7,7 @@
 //
 //   node bench/ingest/bench.js [--phases throughput,paced] [--rounds 3] [--requests 40]
 //     [--concurrency 2] [--sessions 2000] [--seconds 600] [--rate 5000] [--flush-ms 100]
-//     [--pool-seconds 15]
+//     [--pool-seconds 15] [--write-transactions N (the receiver's setting; default: its default)]
 //
 // throughput: requests of 1 000 spans (every span that ended, in end order, as a
 //   BatchSpanProcessor exports them; the turns under way finish at the end so every span
@@ -30,7 +30,7 @@ const { Workload, serialize } = require('./workload');
 const { index, patch, fields, varint } = require('./replay');
 
 function args() {
-  const o = { phases: 'throughput,paced', rounds: 3, requests: 40, concurrency: 2, sessions: 2000, seconds: 600, rate: 5000, 'flush-ms': 100, 'pool-seconds': 15 };
+  const o = { phases: 'throughput,paced', rounds: 3, requests: 40, concurrency: 2, sessions: 2000, seconds: 600, rate: 5000, 'flush-ms': 100, 'pool-seconds': 15, 'write-transactions': 0 };
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i += 2) {
     const k = a[i].replace(/^--/, '');
@@ -110,14 +110,15 @@ async function send(url, body, counts) {
   }
 }
 
-async function startServers() {
+async function startServers(o) {
   const redis = new RedisServer();
   const pg = new PostgresServer();
   pg.timeoutMs = 900000; // psql \copy of a round's rows took over a minute at load ~10
   await Promise.all([redis.start(), pg.start().then(() => pg.createSchema())]);
   const admin = redis.client();
   await admin.config('SET', 'notify-keyspace-events', 'Eh');
-  const receiver = new ReceiverProcess({ redis_uri: redis.uri, redis_user: 'ingest', pg_dsn: pg.writerDsn },
+  const extra = o['write-transactions'] ? { write_transactions: o['write-transactions'] } : {};
+  const receiver = new ReceiverProcess({ redis_uri: redis.uri, redis_user: 'ingest', pg_dsn: pg.writerDsn, ...extra },
     { SWITCHBOARD_INGEST_REDIS_PASSWORD: 'ingest-secret-pw', PGPASSWORD: 'ingest-pg-secret' });
   // e.g. INGEST_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof': the receiver's profile
   if (process.env.INGEST_BENCH_NODE_ARGS) receiver.execArgv = process.env.INGEST_BENCH_NODE_ARGS.split(' ');
@@ -376,7 +377,8 @@ async function paced(st, o) {
 async function main() {
   const o = args();
   console.log(`bench-ingest: ${new Date().toISOString()}, node ${process.version}, ${require('os').cpus().length} cores, load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
-  const st = await startServers();
+  const st = await startServers(o);
+  if (o['write-transactions']) console.log(`receiver: write_transactions = ${o['write-transactions']}`);
   let code = 0;
   try {
     if (o.phases.includes('throughput')) await throughput(st, o);

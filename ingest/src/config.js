@@ -35,6 +35,7 @@ const DEFAULTS = {
   max_spans_in_memory: 200000,
   toast_compression: 'lz4', // of the long texts in Postgres (when the server has it); '' = the server's default
   decode_workers: 1, // threads decoding and mapping requests (0 = the main thread)
+  write_transactions: 2, // batches written at once, each on its own Postgres connection
   model_windows: {},
 };
 
@@ -54,6 +55,7 @@ function load(argv = process.argv.slice(2), env = process.env) {
   const tls = c.tls_cert_file ? { cert: fs.readFileSync(c.tls_cert_file), key: fs.readFileSync(c.tls_key_file) } : null;
   if (typeof c.toast_compression !== 'string' || !/^[a-z0-9]*$/.test(c.toast_compression)) throw new Error('toast_compression must be a method name (lz4, pglz) or empty');
   if (!Number.isSafeInteger(c.decode_workers) || c.decode_workers < 0 || c.decode_workers > 16) throw new Error('decode_workers must be an integer 0-16');
+  if (!Number.isSafeInteger(c.write_transactions) || c.write_transactions < 1 || c.write_transactions > 8) throw new Error('write_transactions must be an integer 1-8');
   for (const [m, w] of Object.entries(c.model_windows)) if (!Number.isSafeInteger(w) || w < 1) throw new Error(`model_windows.${m} must be an integer >= 1`);
   return {
     raw: c,
@@ -65,6 +67,7 @@ function load(argv = process.argv.slice(2), env = process.env) {
     maxQueueSpans: c.max_queue_spans,
     maxQueueBytes: c.max_queue_bytes,
     retryAfterS: c.retry_after_s,
+    writeTransactions: c.write_transactions,
     limits: { maxSpans: c.max_spans_per_request, maxAttributes: c.max_attributes, maxDepth: c.max_depth },
     redisPassword: c.redis_password_file ? secret(c.redis_password_file) : env.SWITCHBOARD_INGEST_REDIS_PASSWORD || '',
     pgPassword: c.pg_password_file ? secret(c.pg_password_file) : '', // '': PGPASSWORD / ~/.pgpass

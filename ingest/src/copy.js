@@ -164,6 +164,18 @@ async function copyRows(client, rows) {
   w.int32(0); // flags
   w.int32(0); // header extension
   const stream = client.query(copyFrom(COPY_SQL));
+  // pg-copy-streams (7.0.0) keeps writing its queued parts on the socket's 'drain' after the
+  // server ended the COPY with an error (a statement timeout, a constraint) and it let go of
+  // the connection: a TypeError thrown from the socket's event, which ended the process. The
+  // parts left are dropped instead (the COPY has failed: done rejects).
+  const flush = stream.flush;
+  stream.flush = function flushWhileConnected(cb) {
+    if (!this.connection) {
+      this.chunks = [];
+      return;
+    }
+    flush.call(this, cb);
+  };
   const done = finished(stream);
   done.catch(() => {}); // awaited below; a failure while writing ends the writes too
   // Written without waiting for 'drain': the rows are in memory already (the stream holds

@@ -20,6 +20,7 @@ async function main() {
   const c = s.raw;
   const pgc = pgConfig(c.pg_dsn);
   if (s.pgPassword) pgc.password = s.pgPassword;
+  pgc.max = c.write_transactions + 1; // one per batch in flight, one for parent lookups and the sweep
   const pool = new Pool(pgc);
   pool.on('error', (e) => log('warn', `postgres: ${e.message}`));
   const ropts = {

@@ -1,6 +1,8 @@
 'use strict';
 // Mapped spans -> the trace tree (path, depth, subtree_*), the live state in Redis and the
-// rows in Postgres. One batch at a time (the server serialises calls to process()).
+// rows in Postgres. Up to the server's number of write transactions at once (process() and
+// sweep() may run concurrently): each batch writes only spans that depend on nothing still
+// in flight (see flushInner), so a failed transaction undoes exactly its own batch.
 //
 // Memory (what one receiver keeps, docs/contract.md "From OpenTelemetry"):
 // - per open trace, per span: ids, path, depth, session, agent, turn, subtree totals
@@ -86,6 +88,14 @@ return redis.error_reply('unknown op')
 
 const STATEMENT_TIMEOUT_MS = 10000;
 
+// A Postgres failure as the receiver reports it, its SQLSTATE kept (the server tells a
+// failing server from a batch the server refused: Receiver.write).
+function pgError(e) {
+  const err = new Error(`postgres: ${e.message}`);
+  if (e.code) err.code = e.code;
+  return err;
+}
+
 class Pipeline {
   constructor({ pool, redis, ns = 'agentops:', log = () => {}, quietMs = 30000, orphanWaitMs = 60000, maxSpans = 200000, toastCompression = 'lz4' }) {
     this.pool = pool;
@@ -114,7 +124,7 @@ class Pipeline {
     this.lastSweep = 0;
     this.maxForced = 5000;
     this.redis.defineCommand('sbIngest', { numberOfKeys: 5, lua: LUA });
-    this.stats = { spans: 0, orphans: 0, lateChildren: 0, updates: 0, copies: 0, inserts: 0 };
+    this.stats = { spans: 0, orphans: 0, lateChildren: 0, updates: 0, copies: 0, inserts: 0, deferred: 0 };
     // Where a batch's time goes (ms, summed; kill -USR2 prints them): Redis round trips,
     // parent lookups, the COPY, the rest of the transaction (upserts, COMMIT), all of flush.
     this.timing = { batches: 0, redis: 0, lookup: 0, copy: 0, txRest: 0, flush: 0 };
@@ -128,8 +138,23 @@ class Pipeline {
   // Adds a request's mapped spans and writes whatever can be written. Throws when Redis or
   // Postgres failed: the caller answers 503 and the client retries (every step is
   // idempotent: span ids, the seen hash, stream_id).
+  //
+  // Several calls may run at once (the server's write transactions). A call returns when
+  // each span it added is written or waits for a parent that is not being written: a span
+  // whose parent (or orphan child) is in another batch's transaction waits for it, then this
+  // call tries again; a span another batch took (with its parent) is waited for the same
+  // way. A failure forgets what this call added that is neither written nor in another
+  // batch's transaction. A span this request repeats (a retry) that belongs to a call still
+  // running: this call's answer waits for that call's and fails with it.
   async process(mapped, now = Date.now()) {
+    const req = { settled: false };
+    req.done = new Promise((resolve, reject) => {
+      req.resolve = resolve;
+      req.reject = reject;
+    });
+    req.done.catch(() => {}); // awaited by later calls repeating its spans, if any
     const added = [];
+    const owners = new Set();
     for (const m of mapped) {
       let t = this.traces.get(m.traceId);
       if (!t) {
@@ -137,8 +162,13 @@ class Pipeline {
         this.traces.set(m.traceId, t);
       }
       t.touched = now;
-      if (t.nodes.has(m.spanId)) continue; // a retry, or a duplicate in the request
-      const node = { m, written: false, arrived: now, children: [], liveDone: !!m.early };
+      const known = t.nodes.get(m.spanId);
+      if (known) {
+        // a retry, or a duplicate in the request
+        if (!known.written && known.req && known.req !== req && !known.req.settled) owners.add(known.req.done);
+        continue;
+      }
+      const node = { m, written: false, arrived: now, children: [], liveDone: !!m.early, req, flight: null };
       if (m.turnOwn !== undefined) node.turnOwn = m.turnOwn;
       t.nodes.set(m.spanId, node);
       this.spanCount++;
@@ -153,14 +183,22 @@ class Pipeline {
       }
     }
     try {
-      await this.flush(added, now, false);
+      let blocked = await this.flush(added, now, false, req);
+      for (let i = 0; ; i++) {
+        for (const n of added) if (n.flight) blocked.add(n.flight.done);
+        if (!blocked.size) break;
+        await Promise.allSettled([...blocked]);
+        if (i === 4) break; // bounded: what is still not written waits as any child does
+        blocked = await this.flush(added, Date.now(), false, req);
+      }
+      await Promise.all([...owners]);
       // A span left waiting keeps its row's bytes in memory of their own, not the whole
       // request's buffer.
       for (const node of added) if (!node.written && node.m.copy) node.m.copy = Buffer.from(node.m.copy);
     } catch (e) {
       // Forget what this request added and is not written: the retry brings it again.
       for (const node of added) {
-        if (node.written) continue;
+        if (node.written || node.flight) continue;
         const t = this.traces.get(node.m.traceId);
         if (t && t.nodes.get(node.m.spanId) === node) {
           t.nodes.delete(node.m.spanId);
@@ -170,8 +208,12 @@ class Pipeline {
           if (p) p.children = p.children.filter((c) => c !== node);
         }
       }
+      req.settled = true;
+      req.reject(e);
       throw e;
     }
+    req.settled = true;
+    req.resolve();
   }
 
   // What this receiver holds (SIGUSR2 logs it, the bench reads it): open traces, spans in
@@ -296,10 +338,11 @@ class Pipeline {
     for (const n of early) n.m.early = true;
   }
 
-  async flush(added, now, forced) {
+  // -> the transactions (promises) this batch's selection found in its way (see flushInner).
+  async flush(added, now, forced, req = null) {
     const t0 = performance.now();
     try {
-      await this.flushTimed(added, now, forced);
+      return await this.flushTimed(added, now, forced, req);
     } finally {
       this.timing.batches++;
       this.timing.flush += performance.now() - t0;
@@ -308,8 +351,11 @@ class Pipeline {
 
   // The batch's transaction is begun while its Redis calls run (both are round trips, and
   // neither needs the other); whatever fails before the transaction is used rolls it back.
-  async flushTimed(added, now, forced) {
-    const tx = { p: null, taken: false };
+  // The batch's spans are marked in flight (n.flight) from their selection to the end of
+  // its transaction; a failure returns them to the waiting spans (or the caller forgets
+  // them: process()).
+  async flushTimed(added, now, forced, req) {
+    const tx = { p: null, taken: false, req, order: [], flight: null, blocked: new Set() };
     try {
       await this.flushInner(added, now, forced, tx);
     } catch (e) {
@@ -320,8 +366,17 @@ class Pipeline {
           c.release();
         }
       }
+      if (tx.flight) {
+        for (const n of tx.order) n.flight = null;
+        tx.flight.reject(e);
+      }
       throw e;
     }
+    if (tx.flight) {
+      for (const n of tx.order) n.flight = null;
+      tx.flight.resolve();
+    }
+    return tx.blocked;
   }
 
   // A pool client in a transaction (statement timeout, TOAST compression, a savepoint
@@ -334,14 +389,20 @@ class Pipeline {
       return client;
     } catch (e) {
       client.release();
-      throw new Error(`postgres: ${e.message}`);
+      throw pgError(e);
     }
   }
 
   async flushInner(added, now, forced, tx) {
     // 1. Which spans can be written: roots, children of written or writable spans, children
     //    of spans written earlier and forgotten (looked up in Postgres), forced orphans.
-    const pending = [...this.waiting];
+    //    Not: spans in another batch's transaction, and spans whose parent or orphan child
+    //    is in one (their path, depth and totals depend on it being committed; the
+    //    transaction goes into tx.blocked, process() waits for it and tries again). The
+    //    sweep's batch (no request: orphans, parents found in Postgres) does not take spans
+    //    of a request still in flight: its batch can be large, and the request would wait.
+    const eligible = (n) => !n.flight && (tx.req || !n.req || n.req.settled);
+    const pending = [...this.waiting].filter(eligible);
     const ready = new Set();
     const orphan = new Set(forced || []);
     const pgParents = new Map();
@@ -364,6 +425,16 @@ class Pipeline {
     const order = [];
     const visit = (n) => {
       if (n.written || ready.has(n)) return true;
+      if (!eligible(n)) {
+        if (n.flight) tx.blocked.add(n.flight.done);
+        return false;
+      }
+      for (const c of n.children) {
+        if (c.flight) {
+          tx.blocked.add(c.flight.done);
+          return false;
+        }
+      }
       const t = this.traces.get(n.m.traceId);
       let ok = false;
       if (!n.m.parentId || orphan.has(n)) ok = true;
@@ -376,6 +447,18 @@ class Pipeline {
       return ok;
     };
     for (const n of pending) visit(n);
+    if (order.length) {
+      const flight = {};
+      flight.done = new Promise((resolve, reject) => {
+        flight.resolve = resolve;
+        flight.reject = reject;
+      });
+      flight.done.catch(() => {}); // awaited by the batches it blocks, if any
+      for (const n of order) n.flight = flight;
+      tx.order = order;
+      tx.flight = flight;
+    }
+    if (tx.blocked.size) this.stats.deferred++;
 
     // 2. Inherit session and agent from the parent (roots without a session: the trace id).
     const info = (n) => {
@@ -565,8 +648,11 @@ class Pipeline {
           deltas.set(id, d);
         }
         if (deltas.size) {
-          const ids = [...deltas.keys()].filter((id) => !inserted.has(id));
+          // Locked in span id order first: two batches in flight at once may update the same
+          // ancestors, and rows locked in the same order cannot deadlock.
+          const ids = [...deltas.keys()].filter((id) => !inserted.has(id)).sort();
           if (ids.length) {
+            await client.query(`SELECT 1 FROM agentops.spans WHERE span_id = ANY($1::text[]) ORDER BY span_id FOR UPDATE`, [ids]);
             await client.query(`UPDATE agentops.spans s SET subtree_tokens = COALESCE(s.subtree_tokens, 0) + u.tok,
                 subtree_errors = COALESCE(s.subtree_errors, 0) + u.err,
                 subtree_duration_ms = GREATEST(COALESCE(s.subtree_duration_ms, 0), u.end_ms - EXTRACT(EPOCH FROM s.started_at) * 1000)
@@ -575,6 +661,7 @@ class Pipeline {
             this.stats.updates += ids.length;
           }
         }
+        evRows.sort((a, b) => (a.stream_id < b.stream_id ? -1 : a.stream_id > b.stream_id ? 1 : 0)); // lock order, as above
         const evIns = evRows.length
           ? await client.query(`INSERT INTO agentops.recovery_events (at, session_id, agent, host, kind, recoverable, strategy, outcome,
                 attempt, trace_id, span_id, message, detail, stream_id)
@@ -609,7 +696,8 @@ class Pipeline {
           s.recovery_event_count++;
           s.had_recovery_events = true;
         }
-        const srows = [...sessions.values()].map((s) => ({ ...s, started_at: new Date(s.started_at).toISOString() }));
+        // In session id order: the rows a concurrent batch upserts too are locked in the same order.
+        const srows = [...sessions.values()].sort((a, b) => (a.session_id < b.session_id ? -1 : a.session_id > b.session_id ? 1 : 0)).map((s) => ({ ...s, started_at: new Date(s.started_at).toISOString() }));
         // The upsert and COMMIT in one round trip: a simple query (several statements, the
         // rows as one escaped literal), not a parameterised one.
         let upsert = '';
@@ -632,7 +720,7 @@ class Pipeline {
         this.timing.txRest += performance.now() - tx0 - copyMs;
       } catch (e) {
         await client.query('ROLLBACK').catch(() => {});
-        throw new Error(`postgres: ${e.message}`);
+        throw pgError(e);
       } finally {
         client.release();
       }
@@ -671,7 +759,7 @@ class Pipeline {
     try {
       return await this.pool.connect();
     } catch (e) {
-      throw new Error(`postgres: ${e.message}`);
+      throw pgError(e);
     }
   }
 
@@ -686,7 +774,7 @@ class Pipeline {
       return r[2].rows;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
-      throw new Error(`postgres: ${e.message}`);
+      throw pgError(e);
     } finally {
       client.release();
     }

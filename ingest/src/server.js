@@ -80,7 +80,12 @@ class Receiver {
     this.queuedSpans = 0;
     this.queuedBytes = 0;
     this.decodingBytes = 0; // bodies being decoded (in a worker): counted against the queue's bytes
-    this.busy = false;
+    // Batches written at once, each its own transaction on its own connection (the pool has
+    // one more, for parent lookups and the sweep): while one batch's COPY runs, the next
+    // one's Redis calls and COPY go on.
+    this.lanes = settings.writeTransactions || 1;
+    this.inFlight = 0;
+    this.sweeping = false;
     this.failingUntil = 0;
     this.counters = { requests: 0, accepted: 0, rejectedSpans: 0, badRequests: 0, throttled: 0, unavailable: 0 };
     // ms summed (kill -USR2): decoding and mapping requests, their live state in Redis,
@@ -103,13 +108,13 @@ class Receiver {
     return constantTimeEqual(t, this.s.token);
   }
 
-  // Orphans and quiet traces (pipeline.sweep) and the sessions zset's trim, between
-  // batches: the pipeline is never entered twice at once.
+  // Orphans and quiet traces (pipeline.sweep) and the sessions zset's trim, one sweep at a
+  // time (batches may be in flight meanwhile: the pipeline keeps their spans apart).
   startTimers(everyMs = 1000) {
     let lastTrim = 0;
     this.timer = setInterval(async () => {
-      if (this.busy) return;
-      this.busy = true;
+      if (this.sweeping) return;
+      this.sweeping = true;
       try {
         await this.pipeline.sweep();
         if (Date.now() - lastTrim > 60000) {
@@ -119,8 +124,7 @@ class Receiver {
       } catch (e) {
         this.log('warn', `sweep: ${e.message}`);
       } finally {
-        this.busy = false;
-        if (this.queue.length) this.drain();
+        this.sweeping = false;
       }
     }, everyMs);
     this.timer.unref();
@@ -246,7 +250,15 @@ class Receiver {
 
   async sweepIfDue() {
     const p = this.pipeline;
-    if (Date.now() - p.lastSweep >= 1000 || p.spanCount > p.maxSpans) await p.sweep().catch((e) => this.log('warn', `sweep: ${e.message}`));
+    if (this.sweeping || !(Date.now() - p.lastSweep >= 1000 || p.spanCount > p.maxSpans)) return;
+    this.sweeping = true;
+    try {
+      await p.sweep();
+    } catch (e) {
+      this.log('warn', `sweep: ${e.message}`);
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   enqueue(mapped, bytes) {
@@ -258,41 +270,47 @@ class Receiver {
     });
   }
 
-  async drain() {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      while (this.queue.length) {
-        // The requests waiting are written together (one Redis pipeline, one transaction):
-        // under load, batches grow instead of the queue.
-        const jobs = [this.queue.shift()];
-        let n = jobs[0].mapped.length;
-        while (this.queue.length && n + this.queue[0].mapped.length <= MAX_BATCH_SPANS) {
-          n += this.queue[0].mapped.length;
-          jobs.push(this.queue.shift());
-        }
-        const mapped = jobs.length === 1 ? jobs[0].mapped : jobs.flatMap((j) => j.mapped);
-        try {
-          await this.pipeline.process(mapped);
-          for (const job of jobs) job.resolve();
-        } catch (e) {
-          this.lastFailure = e.message.slice(0, 200);
-          this.failingUntil = Date.now() + 1000;
-          for (const job of jobs) job.reject(e);
-        } finally {
-          for (const job of jobs) {
-            this.queuedSpans -= job.mapped.length;
-            this.queuedBytes -= job.bytes;
-          }
-        }
-        // Between batches too: under sustained load the queue never empties, and the timer
-        // finds the pipeline busy; without this, orphans are never written and quiet traces
-        // never forgotten (memory grows without bound).
-        await this.sweepIfDue();
+  // Up to `lanes` batches in flight. The requests waiting are written together (one Redis
+  // pipeline, one transaction): under load, batches grow instead of the queue.
+  drain() {
+    while (this.inFlight < this.lanes && this.queue.length) {
+      const jobs = [this.queue.shift()];
+      let n = jobs[0].mapped.length;
+      while (this.queue.length && n + this.queue[0].mapped.length <= MAX_BATCH_SPANS) {
+        n += this.queue[0].mapped.length;
+        jobs.push(this.queue.shift());
       }
-      await this.sweepIfDue();
+      this.inFlight++;
+      this.write(jobs).finally(() => {
+        this.inFlight--;
+        this.drain();
+        // Between batches too (not holding a lane): under sustained load the queue never
+        // empties, and the timer's sweep would be the only one; orphans would wait for it.
+        this.sweepIfDue();
+      });
+    }
+  }
+
+  // One batch: its requests answered when it is written (or failed).
+  async write(jobs) {
+    const mapped = jobs.length === 1 ? jobs[0].mapped : jobs.flatMap((j) => j.mapped);
+    try {
+      await this.pipeline.process(mapped);
+      for (const job of jobs) job.resolve();
+    } catch (e) {
+      // Storage failing (no connection, shutting down, out of resources, Redis): new requests
+      // get 503 at once for a second. A batch Postgres refused for its data (a constraint,
+      // a trigger, a bad value: SQLSTATE classes 22, 23, P0 ...) fails its own requests only.
+      if (!e.code || /^(08|53|57|58|XX)/.test(e.code)) {
+        this.lastFailure = e.message.slice(0, 200);
+        this.failingUntil = Date.now() + 1000;
+      }
+      for (const job of jobs) job.reject(e);
     } finally {
-      this.busy = false;
+      for (const job of jobs) {
+        this.queuedSpans -= job.mapped.length;
+        this.queuedBytes -= job.bytes;
+      }
     }
   }
 }
