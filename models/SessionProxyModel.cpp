@@ -280,6 +280,7 @@ void SessionProxyModel::onReset()
 
 void SessionProxyModel::settle()
 {
+    m_settleAll = true; // every changed row, even if this pass must wait (mid-removal)
     m_slicer.runNow(); // a deferred settle is disarmed
 }
 
@@ -287,14 +288,39 @@ bool SessionProxyModel::settlePass()
 {
     if (m_sourceChanging) // called from a slot of the source's removal: right after it
         return true;
-    merge();
-    return false;
+    // Paced (the app's view): a pass settles at most setSettleRowsPerPass() changed rows and
+    // the rest follow in the next passes, so the first poll of 100 000 sessions is many
+    // short passes (sort and merge of a few thousand rows) instead of one of ~10 ms.
+    // Unpaced, and for a filter or sort change: everything now.
+    const bool all = m_settleAll || m_settleIntervalMs <= 0;
+    merge(all ? 0 : m_settleRowsPerPass);
+    if (m_dirty.isEmpty())
+        m_settleAll = false;
+    return !m_dirty.isEmpty();
 }
 
-void SessionProxyModel::merge()
+void SessionProxyModel::merge(qsizetype cap)
 {
     if (m_dirty.isEmpty())
         return;
+    // Only rows not listed yet may wait for a later pass (the first poll's new rows): a
+    // listed row that changed is placed in this one, since the rows it is merged among
+    // must be in order by what the comparison sees now (ties are broken on the current
+    // values, not on the cached keys).
+    QVector<int> later;
+    if (cap > 0 && m_dirty.size() > cap) {
+        QVector<int> now;
+        now.reserve(cap);
+        for (int s : std::as_const(m_dirty)) {
+            if (m_sourceToProxy.at(s) >= 0 || now.size() < cap)
+                now.append(s);
+            else
+                later.append(s);
+        }
+        m_dirty = std::move(now);
+        for (int s : std::as_const(later))
+            m_isDirty[s] = false;
+    }
     for (int s : std::as_const(m_dirty)) // their place is decided on their new values
         m_keys[s] = m_source->sortKey(s, m_sortColumn);
     // 1. Changed rows that left the filter go, those that entered it come in at the end.
@@ -353,9 +379,12 @@ void SessionProxyModel::merge()
         moved += entering;
     for (int s : std::as_const(m_dirty))
         m_isDirty[s] = false;
-    m_dirty.clear();
+    m_dirty = std::move(later);
+    for (int s : std::as_const(m_dirty))
+        m_isDirty[s] = true;
     if (moved.isEmpty() && !oneLayout) {
-        Q_EMIT settled();
+        if (m_dirty.isEmpty())
+            Q_EMIT settled();
         return;
     }
     const auto less = [this](int a, int b) {
@@ -378,7 +407,8 @@ void SessionProxyModel::merge()
     // (selection, current row) invalid, as a removal would.
     if (oneLayout || order != m_proxyToSource)
         relayout(std::move(order), oneLayout);
-    Q_EMIT settled();
+    if (m_dirty.isEmpty())
+        Q_EMIT settled();
 }
 
 void SessionProxyModel::relayout(QVector<int> order, bool rowsLeft)

@@ -9,7 +9,9 @@
 // thread and stalls of 0.4-1.5 s. Here a changed row is only marked; after each apply()
 // of the model (one slice of a poll) the marked rows are taken out, sorted among
 // themselves and merged back in one O(rows) pass, signalled as one layout change with the
-// persistent indexes (selection, current row) moved along. docs/decisions.md.
+// persistent indexes (selection, current row) moved along; a paced settle takes at most
+// 4 096 changed rows per event-loop pass (the first poll of 100 000 sessions
+// is many short passes). docs/decisions.md.
 #include "core/util/TimeSlicer.h"
 
 #include <QAbstractProxyModel>
@@ -39,7 +41,9 @@ public:
     // change that repaints the whole view: the view sets this (docs/decisions.md).
     // Filter and sort changes by the user still apply at once.
     void setSettleIntervalMs(int ms);
-    // Re-sorts what changed now (tests; a deferred settle is then not needed).
+    // The most changed rows one paced settle pass takes (default 4 096; tests set less).
+    void setSettleRowsPerPass(qsizetype rows) { m_settleRowsPerPass = qMax<qsizetype>(1, rows); }
+    // Re-sorts everything that changed now (tests; a deferred settle is then not needed).
     void settleNow() { settle(); }
 
     QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
@@ -73,7 +77,7 @@ private:
     // Marked rows: out of the filter -> removed, into it -> inserted, moved -> merged.
     void settle(); // now
     bool settlePass(); // true: not now (the source is mid-change), next pass
-    void merge();
+    void merge(qsizetype cap); // at most cap changed rows (0: all)
     void scheduleSettle(); // after apply(): now, or within the settle interval
     void relayout(QVector<int> order, bool rowsLeft = false);
 
@@ -94,6 +98,8 @@ private:
     Qt::SortOrder m_order = Qt::AscendingOrder;
     quint64 m_reorders = 0;
     int m_settleIntervalMs = 0;
+    qsizetype m_settleRowsPerPass = 4096;
+    bool m_settleAll = false; // settle(): all changed rows, however many passes it takes
     bool m_sourceChanging = false; // between the source's rowsAboutToBeRemoved and rowsRemoved
 };
 

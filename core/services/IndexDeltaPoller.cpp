@@ -103,6 +103,8 @@ QByteArray scoreText(qint64 score)
 // A steady poll of 5 000 frees inline (~1 ms); from this size a pass frees on a worker and
 // sizes its vectors in event-loop passes of their own.
 constexpr qsizetype kDisposeOnWorkerFrom = 8192;
+// requestBulk() sizes its per-read vector this many entries at a time (~200 KB touched).
+constexpr qsizetype kBulkSizeStep = 8192;
 // The freeing thread runs at the lowest CPU priority of its class (nice 19), one thread.
 // At normal priority on the GUI thread's CPU, the two took turns on the allocator's lock:
 // the GUI thread slept on it (futex) for as long as the whole free took, 8.8 ms once in
@@ -499,8 +501,19 @@ bool IndexDeltaPoller::bulkUsable() const
 void IndexDeltaPoller::requestBulk()
 {
     Pass &p = *m_pass;
+    // One field list per read, sized in slices: for a first poll of 100 000 members the
+    // vector is 2.4 MB, and touching it (page faults, construction) in one go was an
+    // 8-10 ms pass of its own (bench_sessions' initial load).
+    const TimeSlicer::Slice budget = m_slicer->slice();
+    if (p.bulk.size() < p.reads.size()) {
+        p.bulk.reserve(p.reads.size()); // address space only: nothing touched yet
+        while (p.bulk.size() < p.reads.size()) {
+            p.bulk.resize(qMin(p.reads.size(), p.bulk.size() + kBulkSizeStep));
+            if (p.bulk.size() < p.reads.size() && budget.spent())
+                return continueLater(&IndexDeltaPoller::requestBulk);
+        }
+    }
     p.covered.fill(false, p.reads.size());
-    p.bulk.resize(p.reads.size());
     p.uncovered = int(p.reads.size());
     p.uncoveredRanged = p.uncovered;
     for (const QByteArray &member : std::as_const(p.scanFound))

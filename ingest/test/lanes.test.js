@@ -43,8 +43,22 @@ const rowsOf = async (traceId) => (await sql(`SELECT span_id, depth, path, subtr
   ORDER BY path COLLATE "C"`)).split('\n').filter(Boolean).map((l) => l.split('\t'));
 const poison = (ids) => sql(`INSERT INTO gate.poison VALUES ${ids.map((id) => `('${id}')`).join(', ')}`);
 const cure = () => sql('DELETE FROM gate.poison');
-const close = () => admin.query('SELECT pg_advisory_lock(4242)');
-const open = () => admin.query('SELECT pg_advisory_unlock(4242)');
+// fn(openGate) runs with the gate closed; the gate is opened when fn calls openGate, or
+// when fn ends (also on a failed assertion).
+async function whileClosed(fn) {
+  await admin.query('SELECT pg_advisory_lock(4242)');
+  let opened = false;
+  const openGate = async () => {
+    if (opened) return;
+    opened = true;
+    await admin.query('SELECT pg_advisory_unlock(4242)');
+  };
+  try {
+    await fn(openGate);
+  } finally {
+    await openGate();
+  }
+}
 // The receiver's COPY waiting at the gate: the batch is in flight.
 const held = () => waitFor('a COPY held at the gate', async () => Number(await sql(`SELECT count(*) FROM pg_stat_activity
   WHERE application_name = 'switchboard-ingest' AND wait_event_type = 'Lock' AND query LIKE 'COPY%'`)) === 1, 15000, 50);
@@ -72,9 +86,7 @@ test('a failed batch beside one in flight: 503 for its request only, nothing of 
   const a = turn({ rootName: 'gated', session: 'lanes-a' });
   const b = turn({ session: 'lanes-b' });
   await poison([b.child.spanId]);
-  await close();
-  let open1 = false;
-  try {
+  await whileClosed(async (openGate) => {
     const ra = send([a.child, a.root]);
     await held();
     // A is in its transaction; B's batch runs beside it and fails.
@@ -83,12 +95,9 @@ test('a failed batch beside one in flight: 503 for its request only, nothing of 
     assert.equal(rb.retryAfter, '5');
     assert.match(rb.json.message, /poisoned span/);
     assert.equal(ra.answered, false, 'A was answered before its transaction ended');
-    await open();
-    open1 = true;
+    await openGate();
     assert.equal((await ra.p).status, 200);
-  } finally {
-    if (!open1) await open();
-  }
+  });
   assert.equal((await rowsOf(a.traceId)).length, 2);
   assert.deepEqual(await rowsOf(b.traceId), []);
   await cure();
@@ -104,22 +113,17 @@ test('a failed batch beside one in flight: 503 for its request only, nothing of 
 
 test('a child whose parent is in another batch in flight is written after it, under it', async () => {
   const a = turn({ rootName: 'gated', session: 'lanes-c', tokens: 7 });
-  await close();
-  let opened = false;
-  try {
+  await whileClosed(async (openGate) => {
     const ra = send([a.root]);
     await held();
     const rc = send([a.child]);
     // The child's request waits for the parent's transaction.
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(rc.answered, false, 'the child was answered before its parent was written');
-    await open();
-    opened = true;
+    await openGate();
     assert.equal((await ra.p).status, 200);
     assert.equal((await rc.p).status, 200);
-  } finally {
-    if (!opened) await open();
-  }
+  });
   const rows = await rowsOf(a.traceId);
   assert.deepEqual(rows.map((x) => [x[0], x[1], x[3]]), [[a.root.spanId, '0', '7'], [a.child.spanId, '1', '7']]);
   assert.ok(rows[1][2].startsWith(`${rows[0][2]}.`));
@@ -128,20 +132,15 @@ test('a child whose parent is in another batch in flight is written after it, un
 test('a parent batch that fails does not fail its child\'s request; the child is written under the retried parent', async () => {
   const a = turn({ rootName: 'gated', session: 'lanes-d', tokens: 3 });
   await poison([a.root.spanId]);
-  await close();
-  let opened = false;
-  try {
+  await whileClosed(async (openGate) => {
     const ra = send([a.root]);
     await held();
     const rc = send([a.child]);
-    await open();
-    opened = true;
+    await openGate();
     assert.equal((await ra.p).status, 503);
     // The child waits for a parent that is not being written any more: accepted, held.
     assert.equal((await rc.p).status, 200);
-  } finally {
-    if (!opened) await open();
-  }
+  });
   assert.deepEqual(await rowsOf(a.traceId), []);
   await cure();
   await waitFor('the parent accepted', async () => (await post(stack.receiver.url, request([a.root]))).status === 200, 15000, 300);
@@ -155,21 +154,16 @@ test('a parent batch that fails does not fail its child\'s request; the child is
 test('a retry of a request whose batch is in flight fails with it', async () => {
   const a = turn({ rootName: 'gated', session: 'lanes-e' });
   await poison([a.child.spanId]);
-  await close();
-  let opened = false;
-  try {
+  await whileClosed(async (openGate) => {
     const first = send([a.child, a.root]);
     await held();
     const retry = send([a.child, a.root]);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(retry.answered, false, 'the retry was answered while the first attempt was in flight');
-    await open();
-    opened = true;
+    await openGate();
     assert.equal((await first.p).status, 503);
     assert.equal((await retry.p).status, 503);
-  } finally {
-    if (!opened) await open();
-  }
+  });
   assert.deepEqual(await rowsOf(a.traceId), []);
   await cure();
   await waitFor('accepted', async () => (await post(stack.receiver.url, request([a.child, a.root]))).status === 200, 15000, 300);
@@ -186,19 +180,14 @@ test('a COPY the server fails while megabytes of it are still queued: 503, and t
     attrs: { 'gen_ai.operation.name': 'execute_tool', 'input.value': `${i}${big}` } }));
   // The first row of the COPY waits at the gate while ~9 MB queue up behind it, then fails.
   await poison([root.spanId]);
-  await close();
-  let opened = false;
-  try {
+  await whileClosed(async (openGate) => {
     const r1 = send([root, ...children]);
     await held();
-    await open();
-    opened = true;
+    await openGate();
     const res = await r1.p;
     assert.equal(res.status, 503, res.text);
     assert.match(res.json.message, /poisoned span/);
-  } finally {
-    if (!opened) await open();
-  }
+  });
   await new Promise((r) => setTimeout(r, 1500)); // the socket drains after the error
   assert.equal(stack.receiver.proc.exitCode, null, stack.receiver.lines.slice(-10).join('\n'));
   await cure();

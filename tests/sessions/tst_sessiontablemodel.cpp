@@ -308,6 +308,72 @@ private Q_SLOTS:
         QCOMPARE(proxyIds(), sortedIds(SessionTableModel::Agent, Qt::DescendingOrder));
     }
 
+    // A paced settle of more changed rows than one pass takes (the first poll of a big
+    // fleet) lists and sorts them over several passes, ends sorted and says so once.
+    void pacedSettleTakesBigBatchesInPasses()
+    {
+        SessionTableModel model(SessionSettings {});
+        SessionProxyModel proxy(&model);
+        proxy.setSettleIntervalMs(20);
+        proxy.setSettleRowsPerPass(100);
+        proxy.sort(SessionTableModel::Fill, Qt::DescendingOrder);
+        QAbstractItemModelTester proxyTester(
+            &proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy settled(&proxy, &SessionProxyModel::settled);
+        QVector<int> listedAfterInsert;
+        connect(&proxy, &QAbstractItemModel::rowsInserted, this,
+                [&] { listedAfterInsert.append(proxy.rowCount()); });
+        const auto proxyIds = [&] {
+            QStringList ids;
+            for (int r = 0; r < proxy.rowCount(); ++r)
+                ids << proxy.index(r, 0).data(SessionTableModel::IdRole).toString();
+            return ids;
+        };
+        const auto sortedIds = [&] {
+            QVector<int> rows(model.rowCount());
+            std::iota(rows.begin(), rows.end(), 0);
+            std::sort(rows.begin(), rows.end(),
+                      [&](int a, int b) { return model.lessThan(b, a, SessionTableModel::Fill); });
+            QStringList ids;
+            for (int r : rows)
+                ids << idAt(model, r);
+            return ids;
+        };
+        QRandomGenerator rng(11);
+        constexpr int kRows = 450; // more than four passes' worth
+        QVector<SessionChange> first;
+        for (int i = 0; i < kRows; ++i)
+            first.append(
+                sessionChange(QStringLiteral("s%1").arg(i), 1000 * rng.bounded(150), kNow));
+        model.apply(first, {}, kNow);
+        QCOMPARE(proxy.rowCount(), 0); // listed at the settle, not at once
+        QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, 5000);
+        QCOMPARE(proxy.rowCount(), kRows);
+        QCOMPARE(proxyIds(), sortedIds());
+        QVERIFY2(listedAfterInsert.size() >= 3, "the rows came in one pass");
+        QCOMPARE(listedAfterInsert.first(), 100);
+        // Every listed row changes its value (placed in one pass: the rows they are merged
+        // among must be in order by their current values) and 300 new rows come (listed
+        // over several passes): sorted at the end, one settled() for it all.
+        settled.clear();
+        listedAfterInsert.clear();
+        QVector<SessionChange> second;
+        for (int i = 0; i < kRows + 300; ++i)
+            second.append(
+                sessionChange(QStringLiteral("s%1").arg(i), 1000 * rng.bounded(150), kNow + 1000));
+        model.apply(second, {}, kNow + 1000);
+        QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, 5000);
+        QVERIFY2(listedAfterInsert.size() >= 3, "the new rows came in one pass");
+        QCOMPARE(proxy.rowCount(), kRows + 300);
+        QCOMPARE(proxyIds(), sortedIds());
+        // The operator's sort applies at once, whatever is pending.
+        model.apply(first.mid(0, 300), {}, kNow + 2000);
+        proxy.sort(SessionTableModel::Fill, Qt::AscendingOrder);
+        QStringList ascending = sortedIds();
+        std::reverse(ascending.begin(), ascending.end());
+        QCOMPARE(proxyIds(), ascending);
+    }
+
     void badHashesAreMarkedRows()
     {
         SessionTableModel model(SessionSettings {});
