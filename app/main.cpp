@@ -3,6 +3,7 @@
 #include "app/DbCommand.h"
 #include "app/ExportCommand.h"
 #include "app/MainWindow.h"
+#include "app/ProfileStoreActions.h"
 #include "app/RollbackCommand.h"
 #include "app/ScreenshotWriter.h"
 #include "app/SingleInstance.h"
@@ -159,13 +160,13 @@ int main(int argc, char **argv)
     QObject::connect(&window, &MainWindow::profilesRequested, &window, [&] {
         QSettings settings;
         ProfileStore store(settings);
-        ProfileDialog dialog(
+        ProfileStoreActions profiles(
             store, &secrets,
             [](const ConnectionProfile &p, const ProfilePasswords &pw, QObject *context,
                std::function<void(ConnectionTestResults)> done) {
                 ConnectionTester::run(p, pw.redis, pw.postgres, context, std::move(done));
-            },
-            &window);
+            });
+        ProfileDialog dialog(profiles, &window);
         if (dialog.exec() != QDialog::Accepted || dialog.chosenProfile().isEmpty())
             return;
         AppOptions chosen;

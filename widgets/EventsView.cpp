@@ -6,6 +6,7 @@
 #include "widgets/EventRateChart.h"
 #include "widgets/ShapedTextDelegate.h"
 #include "widgets/UntrustedLabel.h"
+#include "widgets/ViewSetup.h"
 #include "widgets/VisibleTimer.h"
 
 #include <QApplication>
@@ -23,7 +24,6 @@
 #include <QPersistentModelIndex>
 #include <QPushButton>
 #include <QScrollBar>
-#include <QShortcut>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
@@ -82,14 +82,19 @@ EventsView::EventsView(const Models &models, EventsActions *actions, const Optio
     m_table = new QTableView(this);
     m_table->setModel(m_proxy);
     m_table->setItemDelegate(new ShapedTextDelegate(m_table)); // text layouts cached
-    m_table->setSortingEnabled(false); // arrival order until the operator sorts
+    viewsetup::Options setup;
+    setup.sortable = false; // arrival order until the operator sorts
+    setup.filter = m_filter;
+    setup.menu = [this](QMenu *menu, const QModelIndex &index) {
+        addRowActions(menu, index);
+    };
+    viewsetup::setupView(m_table, setup);
     m_table->horizontalHeader()->setSectionsClickable(true);
     connect(m_table->horizontalHeader(), &QHeaderView::sectionClicked, this, [this](int column) {
         m_table->setSortingEnabled(true);
         m_table->sortByColumn(column, m_table->horizontalHeader()->sortIndicatorOrder());
         m_follow->setChecked(false);
     });
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setVerticalScrollMode(QAbstractItemView::ScrollPerItem);
     m_table->verticalHeader()->setVisible(false);
     m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 4);
@@ -108,8 +113,6 @@ EventsView::EventsView(const Models &models, EventsActions *actions, const Optio
     const int widths[] = {90, 110, 150, 130, 90, 150, 130, 60};
     for (int c = 0; c < 8; ++c)
         m_table->setColumnWidth(c, widths[c]);
-    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(m_table, &QWidget::customContextMenuRequested, this, &EventsView::showContextMenu);
     connect(m_table, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
         const QString session = sessionAt(index);
         if (!session.isEmpty())
@@ -191,17 +194,10 @@ QWidget *EventsView::buildToolbar()
     m_modeBox->setAccessibleDescription(m_modeBox->toolTip());
     row->addWidget(m_modeBox);
 
-    m_filter = new QLineEdit(bar);
-    m_filter->setPlaceholderText(QStringLiteral("Filter (Ctrl+F)"));
+    m_filter = viewsetup::filterBar(bar, QStringLiteral("Filter"));
     m_filter->setAccessibleName(QStringLiteral("Filter events"));
     m_filter->setAccessibleDescription(
         QStringLiteral("Shows only events whose text contains this"));
-    enableClearButton(m_filter);
-    auto *find = new QShortcut(QKeySequence::Find, this);
-    connect(find, &QShortcut::activated, this, [this] {
-        m_filter->setFocus();
-        m_filter->selectAll();
-    });
     row->addWidget(m_filter, 2);
 
     m_kind = new QComboBox(bar);
@@ -501,32 +497,26 @@ QString EventsView::sessionAt(const QModelIndex &proxyIndex) const
         .toString();
 }
 
-void EventsView::showContextMenu(const QPoint &pos)
+void EventsView::addRowActions(QMenu *menu, const QModelIndex &index)
 {
-    const QModelIndex index = m_table->indexAt(pos);
     if (!index.isValid())
         return;
     const QString session = sessionAt(index);
     const QString agent = index.data(RecoveryEventTableModel::AgentRole).toString();
-    QMenu menu(this);
     // Menu texts: plain, but '&' marks a shortcut.
     const auto shown = [](const QString &s) {
         return untrusted::line(s, 80).replace(QLatin1Char('&'), QStringLiteral("&&"));
     };
-    QAction *trace = menu.addAction(QStringLiteral("Open trace of %1").arg(shown(session)));
+    QAction *trace = menu->addAction(QStringLiteral("Open trace of %1").arg(shown(session)));
     trace->setEnabled(!session.isEmpty());
-    QAction *onlySession = menu.addAction(QStringLiteral("Only this session"));
-    QAction *onlyAgent = menu.addAction(QStringLiteral("Only agent %1").arg(shown(agent)));
-    QAction *copy = menu.addAction(QStringLiteral("Copy session id"));
-    QAction *chosen = menu.exec(m_table->viewport()->mapToGlobal(pos));
-    if (chosen == trace)
-        emit openTraceRequested(session);
-    else if (chosen == onlySession)
-        m_session->setText(session);
-    else if (chosen == onlyAgent)
-        m_agent->setText(agent);
-    else if (chosen == copy)
-        QApplication::clipboard()->setText(session);
+    connect(trace, &QAction::triggered, this,
+            [this, session] { emit openTraceRequested(session); });
+    connect(menu->addAction(QStringLiteral("Only this session")), &QAction::triggered, this,
+            [this, session] { m_session->setText(session); });
+    connect(menu->addAction(QStringLiteral("Only agent %1").arg(shown(agent))), &QAction::triggered,
+            this, [this, agent] { m_agent->setText(agent); });
+    connect(menu->addAction(QStringLiteral("Copy session id")), &QAction::triggered, this,
+            [session] { QApplication::clipboard()->setText(session); });
 }
 
 } // namespace switchboard

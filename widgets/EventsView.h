@@ -18,6 +18,8 @@ class QComboBox;
 class QDateTimeEdit;
 class QLabel;
 class QLineEdit;
+class QMenu;
+class QModelIndex;
 class QPushButton;
 class QTableView;
 
@@ -106,7 +108,7 @@ private:
     void onRowsAboutToBeRemoved(int first, int last);
     void onRowsRemoved();
     void onRowsInserted();
-    void showContextMenu(const QPoint &pos);
+    void addRowActions(QMenu *menu, const QModelIndex &index); // above Copy in its menu
     QString sessionAt(const QModelIndex &proxyIndex) const;
 
     Options m_options;

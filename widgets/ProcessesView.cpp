@@ -2,7 +2,6 @@
 
 #include "models/ProcessTreeModel.h"
 #include "widgets/ActionsPanel.h"
-#include "widgets/ClearButton.h"
 #include "widgets/ProcessActions.h"
 #include "widgets/ProcessEventsPanel.h"
 #include "widgets/ProcessProxyModel.h"
@@ -10,12 +9,14 @@
 #include "widgets/ReloadDialog.h"
 #include "widgets/ShapedTextDelegate.h"
 #include "widgets/UntrustedLabel.h"
+#include "widgets/ViewSetup.h"
 #include "widgets/VisibleTimer.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPushButton>
 #include <QShortcut>
 #include <QSplitter>
@@ -30,7 +31,7 @@ ProcessesView::ProcessesView(ProcessTreeModel *model, ProcessActions *actions, Q
     , m_model(model)
     , m_proxy(new ProcessProxyModel(this))
     , m_tree(new ProcessTreeView(this))
-    , m_filter(new QLineEdit(this))
+    , m_filter(viewsetup::filterBar(this, QStringLiteral("Filter host, app, status")))
     , m_reload(new QPushButton(QStringLiteral("Reload…"), this))
     , m_restart(new QPushButton(QStringLiteral("Restart…"), this))
     , m_note(new QLabel(this))
@@ -42,9 +43,21 @@ ProcessesView::ProcessesView(ProcessTreeModel *model, ProcessActions *actions, Q
     m_model->setParent(this);
     m_proxy->setSourceModel(m_model);
     m_tree->setModel(m_proxy);
-    m_tree->setSortingEnabled(true);
+    viewsetup::Options setup;
+    setup.filter = m_filter;
+    setup.menu = [this](QMenu *menu, const QModelIndex &) {
+        for (QPushButton *button : {m_reload, m_restart}) {
+            const QKeySequence key = button == m_reload
+                ? QKeySequence(Qt::CTRL | Qt::Key_R)
+                : QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R);
+            QAction *action = menu->addAction(button->text() + QLatin1Char('\t')
+                                              + key.toString(QKeySequence::NativeText));
+            action->setEnabled(button->isEnabled());
+            connect(action, &QAction::triggered, button, &QPushButton::click);
+        }
+    };
+    viewsetup::setupView(m_tree, setup);
     m_tree->sortByColumn(ProcessTreeModel::Name, Qt::AscendingOrder);
-    m_tree->setUniformRowHeights(true);
     m_tree->setItemDelegate(new ShapedTextDelegate(m_tree)); // text layouts cached
     m_tree->setAlternatingRowColors(true);
     m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -58,8 +71,6 @@ ProcessesView::ProcessesView(ProcessTreeModel *model, ProcessActions *actions, Q
                                    ? 90
                                    : 72);
 
-    m_filter->setPlaceholderText(QStringLiteral("Filter host, app, status (Ctrl+F)"));
-    enableClearButton(m_filter);
     m_filter->setAccessibleName(QStringLiteral("Filter processes"));
     m_filter->setAccessibleDescription(
         QStringLiteral("Shows only processes whose host, app or status contains this text"));
@@ -69,11 +80,6 @@ ProcessesView::ProcessesView(ProcessTreeModel *model, ProcessActions *actions, Q
                        "memory, heartbeat age"));
     connect(m_filter, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
-    auto *find = new QShortcut(QKeySequence::Find, this);
-    connect(find, &QShortcut::activated, this, [this] {
-        m_filter->setFocus();
-        m_filter->selectAll();
-    });
     m_reload->setToolTip(QStringLiteral("Reload the selected app or instance (Ctrl+R)"));
     m_restart->setToolTip(QStringLiteral("Restart the selected app or instance (Ctrl+Shift+R)"));
     m_reload->setAccessibleDescription(m_reload->toolTip());

@@ -1,8 +1,5 @@
 #include "widgets/ProfileDialog.h"
 
-#include "core/services/ProfileStore.h"
-#include "core/services/SecretStore.h"
-
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
@@ -20,12 +17,9 @@
 
 namespace switchboard {
 
-ProfileDialog::ProfileDialog(ProfileStore &store, SecretStore *secrets, Tester tester,
-                             QWidget *parent)
+ProfileDialog::ProfileDialog(ProfileActions &actions, QWidget *parent)
     : QDialog(parent)
-    , m_store(store)
-    , m_secrets(secrets)
-    , m_tester(std::move(tester))
+    , m_actions(actions)
     , m_list(new QListWidget(this))
 {
     setWindowTitle(QStringLiteral("Connection profiles"));
@@ -119,7 +113,7 @@ ProfileDialog::ProfileDialog(ProfileStore &store, SecretStore *secrets, Tester t
     });
     connect(newButton, &QPushButton::clicked, this, [this] {
         m_list->clearSelection();
-        setForm(ConnectionProfile());
+        setForm(ProfileForm());
         m_name->setFocus();
     });
     connect(deleteButton, &QPushButton::clicked, this, [this] {
@@ -131,13 +125,13 @@ ProfileDialog::ProfileDialog(ProfileStore &store, SecretStore *secrets, Tester t
                                   QStringLiteral("Delete the profile %1?").arg(name))
             != QMessageBox::Yes)
             return;
-        m_store.remove(name);
+        m_actions.remove(name);
         reloadList(QString());
     });
     connect(m_list, &QListWidget::currentTextChanged, this, &ProfileDialog::showProfile);
 
     resize(900, 620);
-    reloadList(m_store.lastUsed());
+    reloadList(m_actions.lastUsed());
 }
 
 QLineEdit *ProfileDialog::addFileField(QFormLayout *form, const QString &label)
@@ -163,7 +157,7 @@ QLineEdit *ProfileDialog::addFileField(QFormLayout *form, const QString &label)
 void ProfileDialog::reloadList(const QString &select)
 {
     m_list->clear();
-    m_list->addItems(m_store.names());
+    m_list->addItems(m_actions.names());
     const auto found = m_list->findItems(select, Qt::MatchExactly);
     if (!found.isEmpty())
         m_list->setCurrentItem(found.first());
@@ -173,11 +167,11 @@ void ProfileDialog::reloadList(const QString &select)
 
 void ProfileDialog::showProfile(const QString &name)
 {
-    if (auto profile = m_store.load(name))
-        setForm(*profile);
+    if (auto form = m_actions.load(name))
+        setForm(*form);
 }
 
-void ProfileDialog::setForm(const ConnectionProfile &p)
+void ProfileDialog::setForm(const ProfileForm &p)
 {
     m_name->setText(p.name);
     m_redisUri->setText(p.redisUri);
@@ -195,9 +189,9 @@ void ProfileDialog::setForm(const ConnectionProfile &p)
     m_pgPassword->clear();
 }
 
-ConnectionProfile ProfileDialog::profileFromForm() const
+ProfileForm ProfileDialog::formValues() const
 {
-    ConnectionProfile p;
+    ProfileForm p;
     p.name = m_name->text().trimmed();
     p.redisUri = m_redisUri->text().trimmed();
     for (const QString &s : m_sentinels->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
@@ -216,32 +210,22 @@ ConnectionProfile ProfileDialog::profileFromForm() const
     return p;
 }
 
+ProfilePasswords ProfileDialog::passwords() const
+{
+    return {m_redisPassword->text(), m_pgPassword->text()};
+}
+
 bool ProfileDialog::saveProfile()
 {
-    ConnectionProfile p = profileFromForm();
     // A password typed into the URI moves to the keychain instead of the settings file.
-    QString uriPassword;
-    p.redisUri = ConnectionProfile::stripPassword(p.redisUri, &uriPassword);
+    ProfileForm p;
     QString error;
-    if (!m_store.save(p, &error)) {
+    if (!m_actions.save(formValues(), passwords(), &p, &error, this,
+                        [this](const QString &err) { m_output->appendPlainText(err); })) {
         m_output->appendPlainText(QStringLiteral("Not saved:\n") + error);
         return false;
     }
-    const QString redisPassword = uriPassword.isEmpty() ? m_redisPassword->text() : uriPassword;
-    if (m_secrets) {
-        const auto report = [this](bool ok, const QString &err) {
-            if (!ok)
-                m_output->appendPlainText(err);
-        };
-        if (!redisPassword.isEmpty())
-            m_secrets->write(p.name, SecretStore::Secret::RedisPassword, redisPassword, this,
-                             report);
-        if (!m_pgPassword->text().isEmpty())
-            m_secrets->write(p.name, SecretStore::Secret::PostgresPassword, m_pgPassword->text(),
-                             this, report);
-    }
     m_redisUri->setText(p.redisUri);
-    m_store.setLastUsed(p.name);
     m_output->appendPlainText(QStringLiteral("Saved profile %1.").arg(p.name));
     const QSignalBlocker block(m_list);
     reloadList(p.name);
@@ -250,20 +234,15 @@ bool ProfileDialog::saveProfile()
 
 void ProfileDialog::testConnection()
 {
-    ConnectionProfile p = profileFromForm();
-    ProfilePasswords passwords {m_redisPassword->text(), m_pgPassword->text()};
-    QString uriPassword;
-    p.redisUri = ConnectionProfile::stripPassword(p.redisUri, &uriPassword);
-    if (!uriPassword.isEmpty())
-        passwords.redis = uriPassword;
-    if (!m_tester) {
+    const ProfileForm p = formValues();
+    if (!m_actions.canTest()) {
         m_output->appendPlainText(QStringLiteral("Testing is not available."));
         return;
     }
     m_test->setEnabled(false);
     m_output->appendPlainText(QStringLiteral("Testing %1 …")
                                   .arg(p.name.isEmpty() ? QStringLiteral("(unnamed)") : p.name));
-    m_tester(p, passwords, this, [this](const ConnectionTestResults &results) {
+    m_actions.test(p, passwords(), this, [this](const ConnectionTestResults &results) {
         for (const ConnectionTestResult &r : results)
             m_output->appendPlainText(r.toText());
         m_test->setEnabled(true);

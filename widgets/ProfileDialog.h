@@ -1,13 +1,10 @@
 #pragma once
-// Create, edit, test and choose connection profiles. Settings go to a ProfileStore,
-// passwords to the SecretStore (keychain); testing is delegated to a function handed in
-// so the dialog knows nothing of sockets.
-#include "core/services/ConnectionProfile.h"
-#include "core/services/ConnectionTestResult.h"
+// Create, edit, test and choose connection profiles. Storing, the keychain and testing
+// are ProfileActions' (app/ProfileStoreActions), so the dialog knows nothing of settings
+// files, keychains or sockets.
+#include "widgets/ProfileActions.h"
 
 #include <QDialog>
-
-#include <functional>
 
 class QCheckBox;
 class QFormLayout;
@@ -19,30 +16,17 @@ class QPlainTextEdit;
 
 namespace switchboard {
 
-class ProfileStore;
-class SecretStore;
-
-struct ProfilePasswords
-{
-    QString redis;
-    QString postgres;
-};
-
 class ProfileDialog : public QDialog
 {
     Q_OBJECT
 public:
-    using Tester
-        = std::function<void(const ConnectionProfile &, const ProfilePasswords &, QObject *context,
-                             std::function<void(ConnectionTestResults)> done)>;
-
-    ProfileDialog(ProfileStore &store, SecretStore *secrets, Tester tester,
-                  QWidget *parent = nullptr);
+    // actions must outlive the dialog.
+    explicit ProfileDialog(ProfileActions &actions, QWidget *parent = nullptr);
 
     // The profile the user chose with "Use", if any.
     QString chosenProfile() const { return m_chosen; }
-    ConnectionProfile profileFromForm() const;
-    void setForm(const ConnectionProfile &profile);
+    ProfileForm formValues() const;
+    void setForm(const ProfileForm &form);
     QString testOutput() const;
 
 public Q_SLOTS:
@@ -54,9 +38,8 @@ private:
     void showProfile(const QString &name);
     QLineEdit *addFileField(QFormLayout *form, const QString &label);
 
-    ProfileStore &m_store;
-    SecretStore *m_secrets;
-    Tester m_tester;
+    ProfilePasswords passwords() const; // as typed
+    ProfileActions &m_actions;
     QString m_chosen;
 
     QListWidget *m_list;

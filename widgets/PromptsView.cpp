@@ -4,13 +4,13 @@
 #include "models/PromptDeploymentModel.h"
 #include "models/PromptFormat.h"
 #include "models/PromptVersionModel.h"
-#include "widgets/ClearButton.h"
 #include "widgets/DiffView.h"
 #include "widgets/PromptActions.h"
 #include "widgets/PromptSortProxy.h"
 #include "widgets/RollbackDialog.h"
 #include "widgets/StatusGlyph.h"
 #include "widgets/UntrustedLabel.h"
+#include "widgets/ViewSetup.h"
 
 #include <QFontDatabase>
 #include <QHBoxLayout>
@@ -20,7 +20,6 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QShortcut>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
@@ -34,8 +33,6 @@ QTableView *makeTable(QAbstractItemModel *model, QWidget *parent)
 {
     auto *t = new QTableView(parent);
     t->setModel(model);
-    t->setSortingEnabled(true);
-    t->setSelectionBehavior(QAbstractItemView::SelectRows);
     t->setAlternatingRowColors(true);
     t->setWordWrap(false);
     t->verticalHeader()->hide();
@@ -45,11 +42,15 @@ QTableView *makeTable(QAbstractItemModel *model, QWidget *parent)
     return t;
 }
 
-QLineEdit *makeFilter(const QString &what, PromptSortProxy *proxy, QWidget *parent)
+// A table's filter bar, and the table's set-up with it. Ctrl+F: the filter of the
+// focused table, else the agents' (the first set up).
+QLineEdit *makeFilter(const QString &what, PromptSortProxy *proxy, QTableView *table,
+                      QWidget *parent)
 {
-    auto *f = new QLineEdit(parent);
-    f->setPlaceholderText(QStringLiteral("Filter %1 (Ctrl+F)").arg(what));
-    enableClearButton(f);
+    QLineEdit *f = viewsetup::filterBar(parent, QStringLiteral("Filter %1").arg(what));
+    viewsetup::Options setup;
+    setup.filter = f;
+    viewsetup::setupView(table, setup);
     f->setAccessibleName(QStringLiteral("Filter %1").arg(what));
     f->setAccessibleDescription(
         QStringLiteral("Shows only %1 whose columns contain this text").arg(what));
@@ -204,9 +205,10 @@ void PromptsView::buildUi()
     m_agentTable->sortByColumn(PromptAgentModel::Agent, Qt::AscendingOrder);
     m_versionTable->sortByColumn(PromptVersionModel::Version, Qt::DescendingOrder);
     m_deploymentTable->sortByColumn(PromptDeploymentModel::Id, Qt::DescendingOrder);
-    m_agentFilter = makeFilter(QStringLiteral("agents"), m_agentProxy, this);
-    m_versionFilter = makeFilter(QStringLiteral("versions"), m_versionProxy, this);
-    m_deploymentFilter = makeFilter(QStringLiteral("deployments"), m_deploymentProxy, this);
+    m_agentFilter = makeFilter(QStringLiteral("agents"), m_agentProxy, m_agentTable, this);
+    m_versionFilter = makeFilter(QStringLiteral("versions"), m_versionProxy, m_versionTable, this);
+    m_deploymentFilter
+        = makeFilter(QStringLiteral("deployments"), m_deploymentProxy, m_deploymentTable, this);
 
     m_body = new QPlainTextEdit(this);
     m_body->setReadOnly(true);
@@ -287,17 +289,6 @@ void PromptsView::buildUi()
             &PromptsView::onVersionSelection);
     connect(m_rollback, &QPushButton::clicked, this, &PromptsView::startRollback);
     connect(m_retry, &QPushButton::clicked, this, &PromptsView::retryNotification);
-    auto *find = new QShortcut(QKeySequence::Find, this);
-    find->setContext(Qt::WidgetWithChildrenShortcut);
-    connect(find, &QShortcut::activated, this, [this] {
-        QLineEdit *target = m_agentFilter;
-        if (m_versionTable->hasFocus())
-            target = m_versionFilter;
-        else if (m_deploymentTable->hasFocus())
-            target = m_deploymentFilter;
-        target->setFocus();
-        target->selectAll();
-    });
     updateRollbackState();
 }
 

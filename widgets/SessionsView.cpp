@@ -3,12 +3,12 @@
 #include "models/DisplayFormat.h"
 #include "models/SessionProxyModel.h"
 #include "models/SessionTableModel.h"
-#include "widgets/ClearButton.h"
 #include "widgets/ContextCompositionView.h"
 #include "widgets/FillBarDelegate.h"
 #include "widgets/SessionThresholdsDialog.h"
 #include "widgets/ShapedTextDelegate.h"
 #include "widgets/UntrustedLabel.h"
+#include "widgets/ViewSetup.h"
 #include "widgets/VisibleTimer.h"
 
 #include <QAction>
@@ -17,7 +17,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
-#include <QMenu>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
@@ -32,7 +31,7 @@ namespace {
 // 100 000 rows again at its next paint (~10 ms), and a dataChanged of a row off screen
 // scans its laid-out rows linearly; a table with fixed row heights paints and signals in
 // O(visible rows). Profiled with bench_sessions (docs/poller.md).
-QTableView *makeTable(QWidget *parent)
+QTableView *makeTable(QLineEdit *filter, QWidget *parent)
 {
     auto *view = new QTableView(parent);
     view->verticalHeader()->setVisible(false);
@@ -44,11 +43,11 @@ QTableView *makeTable(QWidget *parent)
     view->setTabKeyNavigation(false);
     view->setCornerButtonEnabled(false);
     view->setAlternatingRowColors(true);
-    view->setSortingEnabled(true);
     view->setSelectionMode(QAbstractItemView::SingleSelection);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setContextMenuPolicy(Qt::ActionsContextMenu);
-    view->horizontalHeader()->setSectionsMovable(true);
+    // Sorting, filter keys, copy, menus; the view's actions head its menu.
+    viewsetup::Options setup;
+    setup.filter = filter;
+    viewsetup::setupView(view, setup);
     view->horizontalHeader()->setStretchLastSection(false);
     view->horizontalHeader()->setHighlightSections(false);
     view->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
@@ -63,11 +62,12 @@ SessionsView::SessionsView(SessionTableModel *model, SessionsActions *actions, Q
     , m_proxy(new SessionProxyModel(model, this))
     , m_alertProxy(new SessionProxyModel(model, this))
     , m_fillDelegate(new FillBarDelegate(model->settings(), this))
-    , m_filter(new QLineEdit(this))
+    , m_filter(viewsetup::filterBar(
+          this, QStringLiteral("Filter sessions: id, agent, host, model, layer, state")))
     , m_summary(new QLabel(this))
     , m_feedState(new QLabel(this))
-    , m_table(makeTable(this))
-    , m_alerts(makeTable(this))
+    , m_table(makeTable(m_filter, this))
+    , m_alerts(makeTable(nullptr, this))
     , m_alertTitle(new QLabel(this))
     , m_composition(new ContextCompositionView(this))
     , m_traceButton(new QPushButton(QStringLiteral("Open &trace"), this))
@@ -75,9 +75,6 @@ SessionsView::SessionsView(SessionTableModel *model, SessionsActions *actions, Q
     , m_promptButton(new QPushButton(QStringLiteral("&Prompt"), this))
     , m_thresholdsButton(new QPushButton(QStringLiteral("T&hresholds…"), this))
 {
-    m_filter->setPlaceholderText(
-        QStringLiteral("Filter sessions: id, agent, host, model, layer, state (Ctrl+F)"));
-    enableClearButton(m_filter);
     m_filter->setAccessibleName(QStringLiteral("Filter sessions"));
     m_filter->setAccessibleDescription(QStringLiteral(
         "Shows only sessions whose id, agent, host, model, layer or state contains this text"));
@@ -235,10 +232,6 @@ void SessionsView::buildActions()
         m_table->addAction(action);
         return action;
     };
-    add(QStringLiteral("Filter"), QKeySequence::Find, [this] {
-        m_filter->setFocus();
-        m_filter->selectAll();
-    });
     add(QStringLiteral("Open trace"), QKeySequence(Qt::CTRL | Qt::Key_T),
         [this] { m_traceButton->click(); });
     add(QStringLiteral("Show recovery events"), QKeySequence(Qt::CTRL | Qt::Key_E),

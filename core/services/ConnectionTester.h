@@ -3,7 +3,7 @@
 // reporting its outcome, server version and round trip. Asynchronous: Redis on the event
 // loop, Postgres through a short-lived pool on a worker thread.
 #include "core/services/ConnectionProfile.h"
-#include "core/services/ConnectionTestResult.h"
+#include "core/types/ConnectionTestResult.h"
 
 #include <QObject>
 

@@ -262,20 +262,4 @@ QVector<PromptDeploymentRow> PromptQueries::unnotified(pqxx::transaction_base &t
     return out;
 }
 
-QString PromptVersionDetail::diffText() const
-{
-    QString out = QStringLiteral("model: ") + value.model + QLatin1Char('\n');
-    if (value.params.is_object()) {
-        for (auto it = value.params.begin(); it != value.params.end(); ++it)
-            out += QStringLiteral("param %1: %2\n")
-                       .arg(QString::fromStdString(it.key()),
-                            QString::fromStdString(it.value().dump()));
-    } else if (!paramsText.isEmpty()) {
-        out += QStringLiteral("params: ") + paramsText + QLatin1Char('\n');
-    }
-    out += QStringLiteral("──── body ────\n");
-    out += value.body;
-    return out;
-}
-
 } // namespace switchboard

@@ -8,6 +8,7 @@
 #include "app/AppOptions.h"
 #include "app/ConsoleController.h"
 #include "app/MainWindow.h"
+#include "app/ProfileStoreActions.h"
 #include "core/services/ProfileStore.h"
 #include "core/util/TextDiff.h"
 #include "support/RedisServer.h"
@@ -227,6 +228,7 @@ void TestAccessibility::dialogs()
     parent.show();
     QSettings settings(m_home.filePath(QStringLiteral("profiles.ini")), QSettings::IniFormat);
     ProfileStore store(settings);
+    std::unique_ptr<ProfileStoreActions> profiles; // outlives the dialog
     std::unique_ptr<QDialog> dialog;
     if (which == QLatin1String("reload")) {
         ProcessActionRequest r;
@@ -252,7 +254,9 @@ void TestAccessibility::dialogs()
     } else if (which == QLatin1String("export")) {
         dialog = std::make_unique<ExportDialog>(QStringLiteral("s-1"), &parent);
     } else if (which == QLatin1String("profiles")) {
-        dialog = std::make_unique<ProfileDialog>(store, nullptr, ProfileDialog::Tester {}, &parent);
+        profiles
+            = std::make_unique<ProfileStoreActions>(store, nullptr, ProfileStoreActions::Tester {});
+        dialog = std::make_unique<ProfileDialog>(*profiles, &parent);
     } else {
         dialog = std::make_unique<SessionThresholdsDialog>(SessionSettings {}, &parent);
     }

@@ -1,5 +1,7 @@
-// The profile dialog: saves what the form says, never keeps a password in the settings
-// file, shows each backend's test outcome.
+// The profile dialog over the app's ProfileActions (ProfileStoreActions): saves what the
+// form says, never keeps a password in the settings file, shows each backend's test
+// outcome.
+#include "app/ProfileStoreActions.h"
 #include "core/services/ProfileStore.h"
 #include "widgets/ProfileDialog.h"
 
@@ -20,9 +22,9 @@ private Q_SLOTS:
     void testShowsEachBackend();
 };
 
-static ConnectionProfile sample()
+static ProfileForm sample()
 {
-    ConnectionProfile p;
+    ProfileForm p;
     p.name = QStringLiteral("staging");
     p.redisUri = QStringLiteral("redis://oncall:s3cret@127.0.0.1:6379/0");
     p.pgDsn = QStringLiteral("host=127.0.0.1 dbname=agentops");
@@ -36,7 +38,8 @@ void TestProfileDialog::saveStripsPassword()
     const QString file = dir.filePath(QStringLiteral("s.ini"));
     QSettings settings(file, QSettings::IniFormat);
     ProfileStore store(settings);
-    ProfileDialog dialog(store, nullptr, {});
+    ProfileStoreActions actions(store, nullptr, {});
+    ProfileDialog dialog(actions);
     dialog.setForm(sample());
     QVERIFY(dialog.saveProfile());
     const auto saved = store.load(QStringLiteral("staging"));
@@ -55,8 +58,9 @@ void TestProfileDialog::refusesInvalid()
     QTemporaryDir dir;
     QSettings settings(dir.filePath(QStringLiteral("s.ini")), QSettings::IniFormat);
     ProfileStore store(settings);
-    ProfileDialog dialog(store, nullptr, {});
-    ConnectionProfile p = sample();
+    ProfileStoreActions actions(store, nullptr, {});
+    ProfileDialog dialog(actions);
+    ProfileForm p = sample();
     p.name.clear();
     dialog.setForm(p);
     QVERIFY(!dialog.saveProfile());
@@ -71,21 +75,22 @@ void TestProfileDialog::testShowsEachBackend()
     ProfileStore store(settings);
     ConnectionProfile seen;
     ProfilePasswords seenPasswords;
-    ProfileDialog dialog(store, nullptr,
-                         [&](const ConnectionProfile &p, const ProfilePasswords &pw, QObject *,
-                             std::function<void(ConnectionTestResults)> done) {
-                             seen = p;
-                             seenPasswords = pw;
-                             ConnectionTestResult redis {
-                                 QStringLiteral("Redis"), true, QStringLiteral("7.0.15"), 0.4, {}};
-                             ConnectionTestResult pg {
-                                 QStringLiteral("Postgres"),
-                                 false,
-                                 {},
-                                 -1,
-                                 QStringLiteral("password authentication failed")};
-                             done({redis, pg});
-                         });
+    ProfileStoreActions actions(
+        store, nullptr,
+        [&](const ConnectionProfile &p, const ProfilePasswords &pw, QObject *,
+            std::function<void(ConnectionTestResults)> done) {
+            seen = p;
+            seenPasswords = pw;
+            ConnectionTestResult redis {
+                QStringLiteral("Redis"), true, QStringLiteral("7.0.15"), 0.4, {}};
+            ConnectionTestResult pg {QStringLiteral("Postgres"),
+                                     false,
+                                     {},
+                                     -1,
+                                     QStringLiteral("password authentication failed")};
+            done({redis, pg});
+        });
+    ProfileDialog dialog(actions);
     dialog.setForm(sample());
     dialog.testConnection();
     QCOMPARE(seen.redisUri, QStringLiteral("redis://oncall@127.0.0.1:6379/0"));

@@ -1,8 +1,8 @@
 #include "widgets/traces/TraceInspector.h"
 
 #include "models/TraceTreeModel.h"
-#include "widgets/ClearButton.h"
 #include "widgets/UntrustedLabel.h"
+#include "widgets/ViewSetup.h"
 #include "widgets/traces/ExportDialog.h"
 #include "widgets/traces/PayloadView.h"
 #include "widgets/traces/SpanDetailPane.h"
@@ -14,6 +14,7 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QShortcut>
@@ -29,7 +30,7 @@ TraceInspector::TraceInspector(TraceTreeModel *model, TraceActions *actions, QWi
     , m_model(model)
     , m_title(new QLabel(this))
     , m_status(new QLabel(this))
-    , m_find(new QLineEdit(this))
+    , m_find(viewsetup::filterBar(this, tr("Find in trace"), tr("Enter / F3 next")))
     , m_export(new QPushButton(tr("Export…"), this))
     , m_tree(new QTreeView(this))
     , m_detail(new SpanDetailPane(this))
@@ -43,8 +44,6 @@ TraceInspector::TraceInspector(TraceTreeModel *model, TraceActions *actions, QWi
     m_title->setTextFormat(Qt::RichText);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     untrusted::makePlain(m_status);
-    m_find->setPlaceholderText(tr("Find in trace (Ctrl+F, Enter / F3 next)"));
-    enableClearButton(m_find);
     m_find->setMaximumWidth(320);
     m_find->setAccessibleName(tr("Find in trace"));
     m_find->setAccessibleDescription(tr("Enter or F3 selects the next span whose name or "
@@ -60,9 +59,16 @@ TraceInspector::TraceInspector(TraceTreeModel *model, TraceActions *actions, QWi
     top->addWidget(m_export);
 
     m_tree->setModel(m_model);
-    m_tree->setUniformRowHeights(true); // 100 000 rows: no per-row size queries
+    viewsetup::Options setup;
+    setup.sortable = false; // tree order is time order
+    setup.filter = m_find; // finds (Enter, F3) instead of filtering
+    setup.menu = [this](QMenu *menu, const QModelIndex &index) {
+        if (index.isValid())
+            connect(menu->addAction(tr("Open span\tEnter")), &QAction::triggered, this,
+                    [this] { openCurrent(); });
+    };
+    viewsetup::setupView(m_tree, setup); // uniform row heights: 100 000 rows, no size queries
     m_tree->setItemDelegateForColumn(TraceTreeModel::Waterfall, new WaterfallDelegate(m_tree));
-    m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_tree->setAllColumnsShowFocus(true);
     m_tree->setAccessibleName(tr("Trace spans"));
     m_tree->setAccessibleDescription(
@@ -92,11 +98,6 @@ TraceInspector::TraceInspector(TraceTreeModel *model, TraceActions *actions, QWi
     connect(back, &QPushButton::clicked, this, &TraceInspector::backRequested);
     connect(m_tree, &QTreeView::activated, this, [this] { openCurrent(); });
     connect(m_find, &QLineEdit::returnPressed, this, [this] { findNext(m_find->text()); });
-    auto *findKey = new QShortcut(QKeySequence::Find, this);
-    connect(findKey, &QShortcut::activated, this, [this] {
-        m_find->setFocus();
-        m_find->selectAll();
-    });
     auto *next = new QShortcut(QKeySequence::FindNext, this);
     connect(next, &QShortcut::activated, this, [this] { findNext(m_find->text()); });
     auto *prev = new QShortcut(QKeySequence::FindPrevious, this);

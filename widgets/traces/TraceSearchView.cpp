@@ -1,8 +1,8 @@
 #include "widgets/traces/TraceSearchView.h"
 
 #include "models/TraceSessionModel.h"
-#include "widgets/ClearButton.h"
 #include "widgets/UntrustedLabel.h"
+#include "widgets/ViewSetup.h"
 #include "widgets/traces/TraceActions.h"
 
 #include <QCheckBox>
@@ -13,8 +13,9 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
+#include <QPersistentModelIndex>
 #include <QPushButton>
-#include <QShortcut>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QTableView>
@@ -38,7 +39,7 @@ TraceSearchView::TraceSearchView(TraceSessionModel *model, TraceActions *actions
     , m_recovery(new QCheckBox(tr("had recovery events"), this))
     , m_fill(new QSpinBox(this))
     , m_prompt(new QSpinBox(this))
-    , m_filter(new QLineEdit(this))
+    , m_filter(viewsetup::filterBar(this, tr("Filter shown rows")))
     , m_table(new QTableView(this))
     , m_more(new QPushButton(tr("More (older)"), this))
     , m_status(new QLabel(this))
@@ -64,8 +65,6 @@ TraceSearchView::TraceSearchView(TraceSessionModel *model, TraceActions *actions
     m_prompt->setSpecialValueText(tr("any prompt"));
     auto *go = new QPushButton(tr("Search"), this);
     go->setDefault(true);
-    m_filter->setPlaceholderText(tr("Filter shown rows (Ctrl+F)"));
-    enableClearButton(m_filter);
     m_id->setAccessibleName(tr("Session id"));
     m_id->setAccessibleDescription(
         tr("A full session id and Enter opens its trace; an id prefix ending in * searches"));
@@ -100,9 +99,17 @@ TraceSearchView::TraceSearchView(TraceSessionModel *model, TraceActions *actions
     m_proxy->setFilterKeyColumn(-1);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_table->setModel(m_proxy);
-    m_table->setSortingEnabled(true);
+    viewsetup::Options setup;
+    setup.filter = m_filter;
+    setup.menu = [this](QMenu *menu, const QModelIndex &index) {
+        if (!index.isValid())
+            return;
+        QAction *open = menu->addAction(tr("Open trace\tEnter"));
+        connect(open, &QAction::triggered, this,
+                [this, row = QPersistentModelIndex(index)] { openRow(row); });
+    };
+    viewsetup::setupView(m_table, setup);
     m_table->sortByColumn(TraceSessionModel::Started, Qt::DescendingOrder);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
@@ -133,11 +140,6 @@ TraceSearchView::TraceSearchView(TraceSessionModel *model, TraceActions *actions
     connect(m_filter, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
     connect(m_table, &QTableView::activated, this, &TraceSearchView::openRow);
-    auto *find = new QShortcut(QKeySequence::Find, this);
-    connect(find, &QShortcut::activated, this, [this] {
-        m_filter->setFocus();
-        m_filter->selectAll();
-    });
     m_status->setText(tr("Search sessions in Postgres, or paste a session id."));
 }
 
